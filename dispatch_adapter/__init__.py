@@ -1,0 +1,1 @@
+"""The CAD edge: authentication, payload mappings (native JSON, EIDO, CAP), webhook signing."""
