@@ -1,0 +1,181 @@
+"""A trust's alerting policy: phases of widening radius and groups, and the rules around them.
+
+The API parses JSON into these shapes; `build_policy` applies every semantic rule so the admin
+console and the CAD see one set of errors, each naming the field it is about.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerting.domain.categories import valid_pattern
+from alerting.domain.zones import ZoneArea, ZoneError
+
+MIN_RADIUS_M = 10
+MAX_RADIUS_M = 20_000
+DEFAULT_PHASE_CAP = 100  # a phase without max_alerts still never alerts more than this
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    name: str
+    groups: tuple[str, ...]
+    radius_m: float
+    delay_s: float
+    max_alerts: int | None = None
+
+    @property
+    def cap(self) -> int:
+        return self.max_alerts if self.max_alerts is not None else DEFAULT_PHASE_CAP
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    name: str
+    area: ZoneArea
+    phases: tuple[Phase, ...]
+    accept_limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    phases: tuple[Phase, ...]
+    accept_limit: int = 2
+    alert_ttl_s: float = 600
+    categories: tuple[str, ...] = ("*",)
+    location_max_age_s: float = 900
+    zones: tuple[Zone, ...] = ()
+    max_alerts_per_hour: int | None = None  # fatigue limit per responder; None = off
+    ack_timeout_s: float = 5
+
+    def zone_for(self, lat: float, lon: float) -> Zone | None:
+        """The first zone holding the point decides; None means the trust-wide phases apply."""
+        for zone in self.zones:
+            if zone.area.contains(lat, lon):
+                return zone
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    loc: str
+    msg: str
+
+
+class PolicyError(ValueError):
+    def __init__(self, errors: Sequence[FieldError]):
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{e.loc}: {e.msg}" for e in self.errors))
+
+
+@dataclass
+class _Collector:
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def error(self, loc: str, msg: str) -> None:
+        self.errors.append(FieldError(loc, msg))
+
+
+def _phases(raw: Sequence[Mapping[str, Any]], loc: str, groups: set[str], c: _Collector) -> tuple[Phase, ...]:
+    if not raw:
+        c.error(loc, "at least one phase is required")
+        return ()
+    phases: list[Phase] = []
+    seen: set[str] = set()
+    for i, p in enumerate(raw):
+        here = f"{loc}[{i}]"
+        name = str(p["name"]).strip()
+        if not name:
+            c.error(f"{here}.name", "must not be empty")
+        elif name in seen:
+            c.error(f"{here}.name", f"duplicate phase name {name!r}")
+        seen.add(name)
+        phase_groups = tuple(dict.fromkeys(p["groups"]))
+        if not phase_groups:
+            c.error(f"{here}.groups", "at least one group is required")
+        for g in phase_groups:
+            if g not in groups:
+                c.error(f"{here}.groups", f"unknown group {g!r}")
+        radius = float(p["radius_m"])
+        if not math.isfinite(radius) or not MIN_RADIUS_M <= radius <= MAX_RADIUS_M:
+            c.error(f"{here}.radius_m", f"must be between {MIN_RADIUS_M} and {MAX_RADIUS_M} m")
+        delay = float(p.get("delay_s", 0))
+        if not math.isfinite(delay) or delay < 0:
+            c.error(f"{here}.delay_s", "must be zero or more")
+        max_alerts = p.get("max_alerts")
+        if max_alerts is not None and int(max_alerts) < 1:
+            c.error(f"{here}.max_alerts", "must be at least 1")
+        phases.append(Phase(name, phase_groups, radius, delay, None if max_alerts is None else int(max_alerts)))
+    ordered = sorted(phases, key=lambda ph: ph.delay_s)  # stable: equal delays keep their order
+    for earlier, later in zip(ordered, ordered[1:]):
+        if later.radius_m < earlier.radius_m:
+            c.warnings.append(
+                f"{loc}: phase {later.name!r} has a smaller radius ({later.radius_m:g} m) than the earlier "
+                f"phase {earlier.name!r} ({earlier.radius_m:g} m); it can only reach people already alerted or nearer"
+            )
+    return tuple(ordered)
+
+
+def build_policy(raw: Mapping[str, Any], *, known_groups: set[str]) -> tuple[Policy, list[str]]:
+    """Validate a type-checked policy document; returns the policy and any warnings."""
+    c = _Collector()
+    phases = _phases(raw.get("phases") or [], "phases", known_groups, c)
+
+    accept_limit = int(raw.get("accept_limit", 2))
+    if accept_limit < 1:
+        c.error("accept_limit", "must be at least 1")
+    ttl = float(raw.get("alert_ttl_s", 600))
+    if not 10 <= ttl <= 86_400:
+        c.error("alert_ttl_s", "must be between 10 and 86400 s")
+    max_age = float(raw.get("location_max_age_s", 900))
+    if not 10 <= max_age <= 86_400:
+        c.error("location_max_age_s", "must be between 10 and 86400 s")
+    categories = tuple(str(x).strip() for x in (raw.get("categories") or ["*"]))
+    for i, pattern in enumerate(categories):
+        if not valid_pattern(pattern):
+            c.error(f"categories[{i}]", f"{pattern!r} is not a category code or pattern (letters, digits, '-', '.', '*')")
+    per_hour = raw.get("max_alerts_per_hour")
+    if per_hour is not None and int(per_hour) < 1:
+        c.error("max_alerts_per_hour", "must be at least 1 (or absent to turn the limit off)")
+    ack_timeout = float(raw.get("ack_timeout_s", 5))
+    if not 1 <= ack_timeout <= 600:
+        c.error("ack_timeout_s", "must be between 1 and 600 s")
+
+    zones: list[Zone] = []
+    zone_names: set[str] = set()
+    for i, z in enumerate(raw.get("zones") or []):
+        here = f"zones[{i}]"
+        name = str(z["name"]).strip()
+        if not name:
+            c.error(f"{here}.name", "must not be empty")
+        elif name in zone_names:
+            c.error(f"{here}.name", f"duplicate zone name {name!r}")
+        zone_names.add(name)
+        try:
+            area = ZoneArea.from_geojson(z["area"])
+        except ZoneError as exc:
+            c.error(f"{here}.area", str(exc))
+            continue
+        zone_phases = _phases(z.get("phases") or [], f"{here}.phases", known_groups, c)
+        zone_limit = z.get("accept_limit")
+        if zone_limit is not None and int(zone_limit) < 1:
+            c.error(f"{here}.accept_limit", "must be at least 1")
+        zones.append(Zone(name, area, zone_phases, None if zone_limit is None else int(zone_limit)))
+
+    if c.errors:
+        raise PolicyError(c.errors)
+    policy = Policy(
+        phases=phases,
+        accept_limit=accept_limit,
+        alert_ttl_s=ttl,
+        categories=categories,
+        location_max_age_s=max_age,
+        zones=tuple(zones),
+        max_alerts_per_hour=None if per_hour is None else int(per_hour),
+        ack_timeout_s=ack_timeout,
+    )
+    return policy, c.warnings
