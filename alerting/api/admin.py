@@ -1,0 +1,116 @@
+"""Operator and trust-admin endpoints: trusts, groups, responders, tokens, policy, AEDs, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Query, Response
+from sqlalchemy import select
+
+from alerting.api.deps import AdminDep, OperatorDep, ServicesDep
+from alerting.api.schemas import GroupIn, PolicyIn, ResponderIn, ResponderPatch, TrustCreated, TrustIn
+from alerting.services import policies, trusts
+from alerting.services.errors import NotFound
+from alerting.store.models import AuditEntry
+from alerting.timefmt import iso
+
+router = APIRouter(prefix="/v1/trusts", tags=["trusts"])
+
+
+@router.post("", status_code=201, response_model=TrustCreated, summary="Create a trust (operator)")
+async def create_trust(body: TrustIn, services: ServicesDep, who: OperatorDep) -> dict[str, Any]:
+    """Returns the trust's admin key and CAD key. They are shown once and stored hashed."""
+    return await trusts.create_trust(services, name=body.name, area=body.area, actor=who.actor)
+
+
+@router.get("/{trust}", summary="A trust's name and service area")
+async def get_trust(trust: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
+    async with services.sessions() as session:
+        t = await trusts.get_trust(session, trust)
+        return {"id": t.id, "name": t.name, "area": t.area, "created_at": iso(t.created_at)}
+
+
+@router.post("/{trust}/groups", status_code=201, summary="Create a responder group")
+async def create_group(trust: str, body: GroupIn, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
+    return await trusts.create_group(services, trust_id=trust, body=body.model_dump(), actor=who.actor)
+
+
+@router.get("/{trust}/groups", summary="The trust's groups")
+async def list_groups(trust: str, services: ServicesDep, who: AdminDep) -> list[dict[str, Any]]:
+    return await trusts.list_groups(services, trust_id=trust)
+
+
+@router.post("/{trust}/responders", status_code=201, summary="Register a responder")
+async def create_responder(trust: str, body: ResponderIn, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
+    return await trusts.create_responder(services, trust_id=trust, body=body.model_dump(), actor=who.actor)
+
+
+@router.get("/{trust}/responders", summary="List or search responders")
+async def list_responders(trust: str, services: ServicesDep, who: AdminDep, q: str | None = Query(None, max_length=100),
+                          limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+    async with services.sessions() as session:
+        await trusts.get_trust(session, trust)
+    return await trusts.list_responders(services, trust_id=trust, q=q, limit=limit, offset=offset)
+
+
+@router.get("/{trust}/responders/{rid}", summary="One responder")
+async def get_responder(trust: str, rid: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
+    return await trusts.get_responder(services, trust_id=trust, responder_id=rid)
+
+
+@router.patch("/{trust}/responders/{rid}", summary="Change groups, skills or status (active|suspended)")
+async def patch_responder(trust: str, rid: str, body: ResponderPatch, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
+    return await trusts.patch_responder(services, trust_id=trust, responder_id=rid,
+                                        changes=body.model_dump(exclude_unset=True), actor=who.actor)
+
+
+@router.delete("/{trust}/responders/{rid}", status_code=204, summary="Erase a responder and their location history")
+async def delete_responder(trust: str, rid: str, services: ServicesDep, who: AdminDep) -> Response:
+    await trusts.delete_responder(services, trust_id=trust, responder_id=rid, actor=who.actor)
+    return Response(status_code=204)
+
+
+@router.post("/{trust}/responders/{rid}/tokens", status_code=201, summary="Issue a responder token (shown once)")
+async def issue_token(trust: str, rid: str, services: ServicesDep, who: AdminDep) -> dict[str, str]:
+    return {"token": await trusts.issue_responder_token(services, trust_id=trust, responder_id=rid, actor=who.actor)}
+
+
+@router.get("/{trust}/policy", summary="The current policy and its version")
+async def get_policy(trust: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
+    async with services.sessions() as session:
+        await trusts.get_trust(session, trust)
+        found = await policies.current(session, trust)
+    if found is None:
+        raise NotFound("this trust has no policy yet")
+    version, body = found
+    return {**body, "version": version}
+
+
+@router.put("/{trust}/policy", summary="Replace the policy (validated, versioned, audited)")
+async def put_policy(trust: str, body: PolicyIn, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
+    """Takes effect for incidents that arrive after it. The response carries the new version and any
+    warnings (for example a later phase with a smaller radius than an earlier one)."""
+    doc = body.model_dump(exclude_none=True)
+    async with services.sessions() as session, session.begin():
+        await trusts.get_trust(session, trust)
+        version, warnings = await policies.put(session, trust_id=trust, body=doc, actor=who.actor, now=services.clock())
+    return {**doc, "version": version, "warnings": warnings}
+
+
+@router.put("/{trust}/aeds", summary="Replace the trust's public defibrillators (GeoJSON FeatureCollection)")
+async def put_aeds(trust: str, services: ServicesDep, who: AdminDep,
+                   body: dict[str, Any] = Body(..., description="FeatureCollection of Points with id, name, access")) -> dict[str, Any]:
+    return await trusts.put_aeds(services, trust_id=trust, collection=body, actor=who.actor)
+
+
+@router.get("/{trust}/audit", summary="The trust's audit log, newest first")
+async def list_audit(trust: str, services: ServicesDep, who: AdminDep, limit: int = Query(100, ge=1, le=1000),
+                     before_id: int | None = Query(None, ge=1)) -> list[dict[str, Any]]:
+    async with services.sessions() as session:
+        await trusts.get_trust(session, trust)
+        query = select(AuditEntry).where(AuditEntry.trust_id == trust)
+        if before_id is not None:
+            query = query.where(AuditEntry.id < before_id)
+        rows = (await session.execute(query.order_by(AuditEntry.id.desc()).limit(limit))).scalars()
+        return [{"id": r.id, "at": iso(r.at), "actor": r.actor, "action": r.action, "target": r.target,
+                 "before": r.before, "after": r.after, "hash": r.hash} for r in rows]

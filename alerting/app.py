@@ -1,0 +1,82 @@
+"""The composition root: builds the FastAPI app and wires stores, buses, timers and routers."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from alerting.api import admin, me, ops, problems
+from alerting.api.limits import BodyLimit
+from alerting.live.bus import Subscriber
+from alerting.realtime import gateway
+from alerting.realtime.registry import CLOSE_RECONNECT, Registry
+from alerting.services import auth
+from alerting.services.context import Services, build_services
+from alerting.settings import Settings, get_settings
+from alerting.store.models import Credential
+from alerting.worker import make_celery, scheduler, webhook_trigger
+from dispatch_adapter.router import router as cad_router
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Real-time volunteer responder alerting for ambulance services.
+
+* **CAD systems** post incidents (`POST /v1/incidents`, native JSON, EIDO or CAP), read their
+  status and receive signed webhooks.
+* **Responders** hold a websocket at `/v1/responders/ws` (or use the `/v1/me` HTTP API).
+* **Trust administrators** manage groups, responders, the phased alerting policy and AEDs.
+
+Every error is `application/problem+json` (RFC 9457). Credentials are bearer tokens. A credential of
+one trust never sees another trust's data: that answers 404.
+"""
+
+
+async def ensure_operator(services: Services) -> None:
+    """The operator token comes from settings, or is minted once on first start and printed once."""
+    if services.settings.operator_token:
+        services.extras["operator_hash"] = auth.token_hash(services.settings.operator_token)
+        return
+    async with services.sessions() as session:
+        exists = (await session.execute(select(Credential.id).where(Credential.kind == auth.OPERATOR).limit(1))).first()
+    if exists:
+        return
+    try:
+        async with services.sessions() as session, session.begin():
+            token = await auth.issue(session, kind=auth.OPERATOR, now=services.clock(), credential_id="operator")
+    except IntegrityError:
+        return  # another process minted it first and printed it
+    print(f"operator token (shown once, store it safely): {token}", file=sys.stderr, flush=True)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        celery = make_celery(settings)
+        services = build_services(settings, schedule_wake=scheduler(celery), deliver_webhooks=webhook_trigger(celery))
+        await ensure_operator(services)
+        registry = Registry()
+        registry.subscriber = Subscriber(services.redis, registry.deliver)
+        await registry.subscriber.start()
+        app.state.services, app.state.registry = services, registry
+        try:
+            yield
+        finally:
+            await gateway.close_all(registry, CLOSE_RECONNECT, "server restarting; reconnect")
+            await registry.subscriber.stop()
+            await services.aclose()
+
+    app = FastAPI(title="Responder alerting", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    for router in (admin.router, me.router, cad_router, ops.router, gateway.router):
+        app.include_router(router)
+    return app

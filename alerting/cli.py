@@ -1,0 +1,110 @@
+"""Command line: serve, worker, beat, migrate, demo, audit verify."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+from pathlib import Path
+
+from alerting.logs import configure
+from alerting.settings import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("alerting.app:create_app", factory=True, host=args.host, port=args.port, log_config=None,
+                ws_ping_interval=settings.ws_ping_interval_s, ws_ping_timeout=settings.ws_ping_interval_s,
+                ws_max_size=64 * 1024, ws_per_message_deflate=False, timeout_graceful_shutdown=10,
+                proxy_headers=True)
+    return 0
+
+
+def _schedule_file(prefix: str) -> str:
+    Path("var").mkdir(exist_ok=True)
+    return str(Path("var") / f"beat-{re.sub(r'[^A-Za-z0-9]+', '_', prefix)}")
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from alerting.worker import make_celery
+
+    settings = get_settings()
+    argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(args.concurrency), "--without-gossip",
+            "--without-mingle"]
+    if not args.no_beat:
+        argv += ["--beat", "--schedule", _schedule_file(settings.redis_prefix)]
+    make_celery(settings).worker_main(argv)
+    return 0
+
+
+def _beat(_: argparse.Namespace) -> int:
+    from alerting.worker import make_celery
+
+    settings = get_settings()
+    make_celery(settings).start(["beat", "--loglevel", settings.log_level, "--schedule", _schedule_file(settings.redis_prefix)])
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from alerting.store.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    print("database schema is up to date")
+    return 0
+
+
+def _demo(_: argparse.Namespace) -> int:
+    from alerting.demo import create_demo
+
+    return asyncio.run(create_demo(get_settings()))
+
+
+def _demo_curl(_: argparse.Namespace) -> int:
+    from alerting.demo import demo_curl
+
+    print(demo_curl())
+    return 0
+
+
+def _audit_verify(_: argparse.Namespace) -> int:
+    from alerting.store import audit
+    from alerting.store.db import create_engine, session_factory
+
+    async def run() -> list[str]:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await audit.verify(session)
+        finally:
+            await engine.dispose()
+
+    problems = asyncio.run(run())
+    for line in problems:
+        print(line)
+    print("audit log intact" if not problems else f"{len(problems)} problem(s) found")
+    return 0 if not problems else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m alerting", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API and the responder sockets")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(fn=_serve)
+    worker = sub.add_parser("worker", help="run the Celery worker (with the periodic sweep unless --no-beat)")
+    worker.add_argument("--no-beat", action="store_true")
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.set_defaults(fn=_worker)
+    sub.add_parser("beat", help="run the periodic sweep scheduler alone").set_defaults(fn=_beat)
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(fn=_migrate)
+    sub.add_parser("demo", help="create the demo trust once and print its credentials").set_defaults(fn=_demo)
+    sub.add_parser("demo-curl", help="print a curl that posts a demo incident").set_defaults(fn=_demo_curl)
+    audit_cmd = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_command", required=True)
+    audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(fn=_audit_verify)
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    configure(settings.log_level, settings.log_json)
+    return args.fn(args)

@@ -1,0 +1,67 @@
+"""Exactly-N assignment: one Lua script decides every accept, atomically, whatever the race.
+
+SQL records the outcome afterwards; the script is the referee. Its state is small and can be
+rebuilt from SQL (the accepted alerts) when Redis has lost it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+
+from alerting.live.keys import Keys
+
+LOST, NOT_OPEN, UNKNOWN = 0, -1, -2
+
+# KEYS[1] incident hash {open, limit}; KEYS[2] winners zset (member -> slot). ARGV[1] responder.
+_ACCEPT = """
+local open = redis.call('HGET', KEYS[1], 'open')
+if not open then return -2 end
+local mine = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if mine then return tonumber(mine) end
+if open ~= '1' then return -1 end
+local n = redis.call('ZCARD', KEYS[2])
+if n >= tonumber(redis.call('HGET', KEYS[1], 'limit')) then return 0 end
+redis.call('ZADD', KEYS[2], n + 1, ARGV[1])
+return n + 1
+"""
+
+class AcceptReferee:
+    def __init__(self, redis: Redis, keys: Keys, *, ttl_s: int = 7 * 86_400):
+        self._redis = redis
+        self._keys = keys
+        self._ttl = ttl_s
+        self._accept = redis.register_script(_ACCEPT)
+
+    async def open(self, trust: str, incident_id: str, limit: int) -> None:
+        key = self._keys.incident(trust, incident_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"open": "1", "limit": str(limit)})
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    async def close(self, trust: str, incident_id: str) -> None:
+        """No more accepts can win; the winners set is kept so a repeated accept still answers."""
+        await self._redis.hset(self._keys.incident(trust, incident_id), "open", "0")
+
+    async def try_accept(self, trust: str, incident_id: str, responder_id: str) -> int:
+        """1..limit: won that slot; 0: lost (full); -1: incident not open; -2: state unknown."""
+        keys = [self._keys.incident(trust, incident_id), self._keys.winners(trust, incident_id)]
+        return int(await self._accept(keys=keys, args=[responder_id]))
+
+    async def restore(self, trust: str, incident_id: str, *, open_: bool, limit: int, winners: Sequence[str]) -> None:
+        key, won = self._keys.incident(trust, incident_id), self._keys.winners(trust, incident_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            await pipe.watch(key)
+            if await pipe.exists(key):
+                await pipe.unwatch()
+                return
+            pipe.multi()
+            pipe.hset(key, mapping={"open": "1" if open_ else "0", "limit": str(limit)})
+            pipe.delete(won)
+            if winners:
+                pipe.zadd(won, {w: i + 1 for i, w in enumerate(winners)})
+            pipe.expire(key, self._ttl)
+            pipe.expire(won, self._ttl)
+            await pipe.execute()

@@ -1,0 +1,84 @@
+"""The live bus: Redis pub/sub, one channel per responder and one per trust.
+
+Pub/sub is at-most-once, which is enough because it is never the record: every alert is in SQL
+before it is published, a reconnecting client gets its open alerts in `ready.pending`, and an
+alert not acknowledged in time also goes out by push. A node subscribes only to the channels of
+the responders connected to it, so Redis routes each frame to the nodes that need it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from redis.asyncio import Redis
+
+from alerting.live.keys import Keys
+
+log = logging.getLogger(__name__)
+Handler = Callable[[str, dict[str, Any]], Awaitable[None] | None]
+
+
+class Bus:
+    def __init__(self, redis: Redis, keys: Keys):
+        self._redis = redis
+        self.keys = keys
+
+    async def to_responder(self, trust: str, responder_id: str, frame: dict[str, Any]) -> None:
+        await self._redis.publish(self.keys.responder_channel(trust, responder_id), json.dumps(frame))
+
+    async def to_trust(self, trust: str, event: dict[str, Any]) -> None:
+        await self._redis.publish(self.keys.trust_channel(trust), json.dumps(event))
+
+
+class Subscriber:
+    """One pub/sub connection per process; channels come and go as sockets connect and leave."""
+
+    def __init__(self, redis: Redis, handler: Handler):
+        self._pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        self._handler = handler
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        # redis-py's listener needs one subscription before it will read; a private channel serves.
+        await self._pubsub.subscribe("__alerting_keepalive__")
+        self._task = asyncio.create_task(self._run(), name="bus-subscriber")
+
+    async def subscribe(self, *channels: str) -> None:
+        await self._pubsub.subscribe(*channels)
+
+    async def unsubscribe(self, *channels: str) -> None:
+        await self._pubsub.unsubscribe(*channels)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("bus subscriber lost its connection; resubscribing")
+                await asyncio.sleep(0.5)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            channel = message["channel"].decode() if isinstance(message["channel"], bytes) else message["channel"]
+            try:
+                result = self._handler(channel, json.loads(message["data"]))
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                log.exception("bus handler failed", extra={"channel": channel})
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self._pubsub.aclose()

@@ -1,0 +1,117 @@
+"""The responder socket: authenticate, send `ready` with open alerts, then read and write in parallel."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from alerting.api.deps import authenticate
+from alerting.realtime import protocol
+from alerting.realtime.registry import CLOSE_TOO_SLOW, Connection, Registry
+from alerting.services import alerts, auth, presence
+from alerting.services.context import Services
+from alerting.services.errors import ServiceError
+from alerting.services.frames import error_frame
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+
+_ACTIONS = {"accept": alerts.accept, "decline": alerts.decline, "arrived": alerts.arrived, "ack": alerts.acknowledge}
+
+
+async def _first_token(ws: WebSocket, timeout: float) -> str | None:
+    token = ws.query_params.get("token")
+    if token:
+        return token
+    try:
+        text = await asyncio.wait_for(ws.receive_text(), timeout)
+        msg = protocol.parse(text)
+    except (TimeoutError, protocol.ProtocolError):
+        return None
+    return msg.token if isinstance(msg, protocol.Auth) else None
+
+
+@router.websocket("/v1/responders/ws")
+async def responder_socket(ws: WebSocket) -> None:
+    services: Services = ws.app.state.services
+    registry: Registry = ws.app.state.registry
+    await ws.accept()
+    token = await _first_token(ws, services.settings.ws_auth_timeout_s)
+    try:
+        principal = await authenticate(services, token)
+    except ServiceError:
+        await ws.close(code=CLOSE_UNAUTHORIZED, reason="missing or invalid token")
+        return
+    if principal.kind != auth.RESPONDER:
+        await ws.close(code=CLOSE_FORBIDDEN, reason="a responder token is required")
+        return
+    trust_id, responder_id = principal.trust_id, principal.responder_id
+    conn = Connection(ws, services.keys.responder_channel(trust_id, responder_id), responder_id,
+                      queue_size=services.settings.ws_send_queue)
+    await registry.add(conn)  # subscribe before reading pending, so nothing falls between the two
+    pump: asyncio.Task[None] | None = None
+    watchdog: asyncio.Task[Any] | None = None
+    try:
+        pending = await alerts.pending(services, trust_id=trust_id, responder_id=responder_id)
+        await ws.send_json({"type": "ready", "responder_id": responder_id, "pending": pending})
+        pump = asyncio.create_task(conn.pump())
+        watchdog = asyncio.create_task(conn.overflowed.wait())
+        reader = asyncio.create_task(_read(ws, services, conn, trust_id, responder_id))
+        done, _ = await asyncio.wait({pump, watchdog, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if watchdog in done:
+            await ws.close(code=CLOSE_TOO_SLOW, reason="client is not keeping up; reconnect")
+        for task in (pump, watchdog, reader):
+            task.cancel()
+        for task in done:
+            if not task.cancelled() and task.exception() and not isinstance(task.exception(), WebSocketDisconnect):
+                log.warning("socket ended with an error", exc_info=task.exception(),
+                            extra={"responder": responder_id})
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in (pump, watchdog):
+            if task is not None:
+                task.cancel()
+        await registry.remove(conn)
+
+
+async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
+    while True:
+        text = await ws.receive_text()
+        try:
+            msg = protocol.parse(text)
+            await _handle(msg, services, conn, trust_id, responder_id)
+        except protocol.ProtocolError as exc:
+            conn.offer(error_frame(exc.code, exc.detail))
+        except ServiceError as exc:
+            extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
+            conn.offer(error_frame(type(exc).__name__.lower(), exc.detail, **extra))
+
+
+async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
+    if isinstance(msg, protocol.Ping):
+        conn.offer({"type": "pong"})
+    elif isinstance(msg, protocol.Location):
+        await presence.update_location(services, trust_id=trust_id, responder_id=responder_id, lat=msg.lat, lon=msg.lon,
+                                       accuracy_m=msg.accuracy_m)
+    elif isinstance(msg, protocol.Availability):
+        await presence.set_availability(services, trust_id=trust_id, responder_id=responder_id, available=msg.available)
+    elif isinstance(msg, protocol.AlertAction):
+        answer = await _ACTIONS[msg.type](services, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id)
+        for frame in answer.direct:
+            conn.offer(frame)
+    elif isinstance(msg, protocol.Auth):
+        conn.offer(error_frame("already_authenticated", "this socket is already signed in"))
+
+
+async def close_all(registry: Registry, code: int, reason: str) -> None:
+    for conn in registry.connections():
+        with contextlib.suppress(Exception):  # a socket already gone needs no goodbye
+            await conn.ws.close(code=code, reason=reason)

@@ -1,0 +1,61 @@
+"""Client-to-server messages of the responder socket, parsed strictly into one tagged union."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+class Auth(_Msg):
+    type: Literal["auth"]
+    token: str = Field(min_length=1, max_length=512)
+
+
+class Location(_Msg):
+    type: Literal["location"]
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class Availability(_Msg):
+    type: Literal["availability"]
+    available: bool
+
+
+class AlertAction(_Msg):
+    type: Literal["accept", "decline", "arrived", "ack"]
+    alert_id: str = Field(min_length=1, max_length=64)
+
+
+class Ping(_Msg):
+    type: Literal["ping"]
+
+
+ClientMessage = Annotated[Auth | Location | Availability | AlertAction | Ping, Field(discriminator="type")]
+_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+
+
+class ProtocolError(ValueError):
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def parse(text: str | bytes) -> Auth | Location | Availability | AlertAction | Ping:
+    """Never raises anything but ProtocolError, whatever the bytes."""
+    try:
+        return _adapter.validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        code = "unknown_type" if first.get("type") in ("union_tag_invalid", "union_tag_not_found") else "invalid_message"
+        if first.get("type") == "json_invalid":
+            code = "invalid_json"
+        raise ProtocolError(code, f"{where}: {first.get('msg')}" if where else str(first.get("msg"))) from None

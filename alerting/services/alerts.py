@@ -1,0 +1,142 @@
+"""What a responder does: accept, decline, arrive, acknowledge; and the alerts still open for them.
+
+An accept is refereed by the atomic Redis script before SQL is touched, so a thousand simultaneous
+accepts cost one script call each and exactly `accept_limit` of them win. Losers are answered at
+once; the winner that fills the incident stands the rest down in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from alerting.domain import incident as m
+from alerting.live.accept import NOT_OPEN, UNKNOWN
+from alerting.services.context import Services
+from alerting.services.errors import NotFound
+from alerting.services.frames import alert_frame, assigned_frame, error_frame, stand_down_frame
+from alerting.services.incident_store import load
+from alerting.services.incidents import transition
+from alerting.store.models import Alert, Incident, TimelineEntry
+from alerting.timefmt import utc
+from geo.distance import haversine_m
+
+Frame = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """`direct` frames reach only the caller; `published` ones also went out on the bus to every
+    socket of the responder. A socket sends `direct` only (the bus brings the rest); HTTP returns both."""
+
+    direct: list[Frame] = field(default_factory=list)
+    published: list[Frame] = field(default_factory=list)
+
+    @property
+    def frames(self) -> list[Frame]:
+        return self.published + self.direct
+
+
+def _answer(decisions: list[m.Decision], responder_id: str) -> list[Frame]:
+    frames: list[Frame] = []
+    for d in decisions:
+        if isinstance(d, m.Reject):
+            frames.append(error_frame(d.code, d.detail))
+        elif isinstance(d, m.SendAssigned) and d.responder_id == responder_id:
+            frames.append(assigned_frame(d.alert_id, d.role))
+        elif isinstance(d, m.SendStandDown) and d.responder_id == responder_id:
+            frames.append(stand_down_frame(d.alert_id, d.reason))
+    return frames
+
+
+async def _own_alert(services: Services, trust_id: str, responder_id: str, alert_id: str) -> Alert:
+    async with services.sessions() as session:
+        alert = await session.get(Alert, alert_id)
+    if alert is None or alert.trust_id != trust_id or alert.responder_id != responder_id:
+        raise NotFound("no such alert")  # another responder's alert is not yours to see either
+    return alert
+
+
+async def _restore_live(services: Services, trust_id: str, incident_id: str) -> None:
+    """Redis lost the referee's state: rebuild it from SQL, which records every won accept."""
+    async with services.sessions() as session:
+        loaded = await load(session, incident_id, lock=False)
+    s = loaded.state
+    winners = [a.responder_id for a in sorted(s.assigned(), key=lambda a: a.accepted_at or 0)]
+    await services.referee.restore(trust_id, incident_id, open_=s.status in (m.ALERTING, m.EXHAUSTED) and
+                                   len(winners) < s.accept_limit, limit=s.accept_limit, winners=winners)
+
+
+async def accept(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
+    alert = await _own_alert(services, trust_id, responder_id, alert_id)
+    async with services.sessions() as session:
+        loaded = await load(session, alert.incident_id, lock=False)
+    early = m.accept_precheck(loaded.state, responder_id)
+    if early is not None:
+        return Answer(direct=_answer(early, responder_id))
+    slot = await services.referee.try_accept(trust_id, alert.incident_id, responder_id)
+    if slot == UNKNOWN:
+        await _restore_live(services, trust_id, alert.incident_id)
+        slot = await services.referee.try_accept(trust_id, alert.incident_id, responder_id)
+    if slot <= 0:
+        reason = "filled"
+        if slot == NOT_OPEN and loaded.state.status in m.ENDED_STATUSES:
+            reason = loaded.state.status
+        async with services.sessions() as session, session.begin():
+            session.add(TimelineEntry(incident_id=alert.incident_id, at=utc(services.clock()), event="accept_refused",
+                                      data={"responder": responder_id, "reason": reason}))
+        return Answer(direct=[stand_down_frame(alert_id, reason)])
+    distance_to_aed = None
+    aed = loaded.state.aed
+    if aed is not None:
+        pos = await services.index.position(trust_id, responder_id)
+        if pos is not None:
+            distance_to_aed = haversine_m(pos[0], pos[1], aed.lat, aed.lon)
+    event = m.Accepted(responder_id, services.clock(), slot, distance_to_aed)
+    _, fx = await transition(services, alert.incident_id, [event], fire=False)
+    return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects], fx.frames_for(responder_id))
+
+
+async def _simple(services: Services, event_type: type, *, trust_id: str, responder_id: str,
+                  alert_id: str) -> Answer:
+    alert = await _own_alert(services, trust_id, responder_id, alert_id)
+    _, fx = await transition(services, alert.incident_id, [event_type(responder_id, services.clock())], fire=False)
+    return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects], fx.frames_for(responder_id))
+
+
+async def decline(services: Services, **kw: str) -> Answer:
+    return await _simple(services, m.Declined, **kw)
+
+
+async def arrived(services: Services, **kw: str) -> Answer:
+    return await _simple(services, m.Arrived, **kw)
+
+
+async def acknowledge(services: Services, **kw: str) -> Answer:
+    return await _simple(services, m.Delivered, **kw)
+
+
+async def pending(services: Services, *, trust_id: str, responder_id: str) -> list[Frame]:
+    """Alerts still open for this responder: re-sent on every (re)connect."""
+    now = services.clock()
+    async with services.sessions() as session:
+        rows = (await session.execute(
+            select(Alert, Incident).join(Incident, Incident.id == Alert.incident_id).where(
+                Alert.trust_id == trust_id, Alert.responder_id == responder_id,
+                Alert.state.in_((m.ALERTED, m.ACCEPTED, m.ARRIVED)), Incident.status.in_(m.OPEN_STATUSES))
+            .order_by(Alert.alerted_at))).all()
+    frames = []
+    for alert, incident in rows:
+        if alert.state == m.ALERTED and alert.expires_at <= utc(now):
+            continue
+        record = m.AlertRecord(alert_id=alert.id, responder_id=responder_id, phase=alert.phase,
+                               distance_m=alert.distance_m, alerted_at=alert.alerted_at.timestamp(),
+                               expires_at=alert.expires_at.timestamp(), state=alert.state, role=alert.role)
+        frame = alert_frame(incident_id=incident.id, category=incident.category, lat=incident.lat, lon=incident.lon,
+                            address=incident.address, alert=record, aed=m.AedInfo(**incident.aed) if incident.aed else None)
+        if alert.role:
+            frame["role"] = alert.role
+        frames.append(frame)
+    return frames

@@ -1,0 +1,61 @@
+"""Bearer credentials: minted once, stored as SHA-256, resolved to who is calling."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerting.store.models import Credential
+from alerting.timefmt import utc
+
+OPERATOR, ADMIN, CAD, RESPONDER = "operator", "admin", "cad", "responder"
+_PREFIX = {OPERATOR: "op", ADMIN: "adm", CAD: "cad", RESPONDER: "rsp"}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: str
+    trust_id: str | None = None
+    responder_id: str | None = None
+    credential_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names the caller, never with the secret."""
+        who = self.responder_id or self.trust_id or ""
+        return f"{self.kind}:{who}:{self.credential_id or 'env'}"[:80]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def mint(kind: str) -> str:
+    return f"{_PREFIX[kind]}_{secrets.token_urlsafe(32)}"
+
+
+async def issue(session: AsyncSession, *, kind: str, now: float, trust_id: str | None = None,
+                responder_id: str | None = None, credential_id: str | None = None) -> str:
+    token = mint(kind)
+    session.add(Credential(id=credential_id or uuid.uuid4().hex, token_hash=token_hash(token), kind=kind,
+                           trust_id=trust_id, responder_id=responder_id, created_at=utc(now)))
+    await session.flush()
+    return token
+
+
+async def resolve(session: AsyncSession, token: str, *, now: float, operator_hash: str | None) -> Principal | None:
+    digest = token_hash(token)
+    if operator_hash is not None and secrets.compare_digest(digest, operator_hash):
+        return Principal(OPERATOR)
+    row = (await session.execute(
+        select(Credential).where(Credential.token_hash == digest,
+                                 or_(Credential.expires_at.is_(None), Credential.expires_at > utc(now)))
+    )).scalar_one_or_none()
+    if row is None:
+        return None
+    return Principal(row.kind, row.trust_id, row.responder_id, row.id)

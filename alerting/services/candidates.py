@@ -1,0 +1,61 @@
+"""Turns the live index's nearest responders into domain candidates, with what SQL knows of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerting.domain.eligibility import Candidate
+from alerting.domain.incident import ASSIGNED_STATES, OPEN_STATUSES
+from alerting.store.models import Alert, Incident, Responder
+from alerting.timefmt import utc
+from geo.index import Hit
+
+OVERFETCH = 2  # ask the index for more than the phase's cap: some nearest may be busy or tired
+
+
+def in_quiet_hours(spec: dict[str, Any] | None, now: float) -> bool:
+    """`{"start": "23:00", "end": "07:00", "tz": "Europe/London"}`; a window may wrap midnight."""
+    if not spec:
+        return False
+    local = datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(spec.get("tz", "Europe/London"))).time()
+    start, end = time.fromisoformat(spec["start"]), time.fromisoformat(spec["end"])
+    return start <= local < end if start <= end else local >= start or local < end
+
+
+async def enrich(session: AsyncSession, *, trust_id: str, incident_id: str, hits: Sequence[Hit], now: float,
+                 count_recent: bool) -> list[Candidate]:
+    if not hits:
+        return []
+    ids = [h.responder_id for h in hits]
+    responders = {r.id: r for r in (await session.execute(
+        select(Responder).where(Responder.trust_id == trust_id, Responder.id.in_(ids)))).scalars()}
+    busy = set((await session.execute(
+        select(Alert.responder_id).join(Incident, Incident.id == Alert.incident_id).where(
+            Alert.trust_id == trust_id, Alert.responder_id.in_(ids), Alert.state.in_(ASSIGNED_STATES),
+            Incident.status.in_(OPEN_STATUSES), Incident.id != incident_id))).scalars())
+    recent: dict[str, int] = {}
+    if count_recent:
+        recent = dict((await session.execute(
+            select(Alert.responder_id, func.count()).where(
+                Alert.trust_id == trust_id, Alert.responder_id.in_(ids), Alert.alerted_at > utc(now - 3600))
+            .group_by(Alert.responder_id))).all())
+    out: list[Candidate] = []
+    for h in hits:
+        r = responders.get(h.responder_id)
+        if r is None:
+            continue  # erased since the index saw them
+        out.append(Candidate(
+            responder_id=h.responder_id, distance_m=h.distance_m, groups=tuple(r.groups),
+            active=r.status == "active", busy=h.responder_id in busy, alerts_last_hour=recent.get(h.responder_id, 0),
+            quiet=in_quiet_hours(r.quiet_hours, now)))
+    return out
+
+
+def fetch_limit(cap: int) -> int:
+    return cap * OVERFETCH + 10

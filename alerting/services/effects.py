@@ -1,0 +1,95 @@
+"""Carries out the domain's decisions: rows inside the transaction, frames after the commit.
+
+Alerts are recorded before they are published, so a crash between the two loses no alert: the
+responder gets it in `ready.pending` on reconnect, or by push when unacknowledged.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerting.domain import incident as m
+from alerting.services.context import Services
+from alerting.services.frames import alert_frame, assigned_frame, stand_down_frame
+from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
+from alerting.timefmt import iso, utc
+
+
+@dataclass
+class Effects:
+    trust_id: str
+    incident_id: str
+    frames: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (responder id, frame)
+    rejects: list[m.Reject] = field(default_factory=list)
+    webhooks: bool = False
+    close_live: bool = False
+    wake_at: float | None = None
+    changed: bool = False
+
+    def frames_for(self, responder_id: str) -> list[dict[str, Any]]:
+        return [f for rid, f in self.frames if rid == responder_id]
+
+
+async def record(session: AsyncSession, row: Incident, state: m.IncidentState, decisions: list[m.Decision], *,
+                 now: float, actor: str | None = None) -> Effects:
+    fx = Effects(trust_id=row.trust_id, incident_id=row.id)
+    seq: int | None = None
+    for d in decisions:
+        if isinstance(d, m.Record):
+            session.add(TimelineEntry(incident_id=row.id, at=utc(now), event=d.event, data=dict(d.data)))
+            fx.changed = True
+        elif isinstance(d, m.NotifyCad):
+            session.add(TimelineEntry(incident_id=row.id, at=utc(now), event=f"cad.{d.event}",
+                                      data={"responder": d.responder_id} if d.responder_id else {}))
+            if row.callback_url:
+                if seq is None:
+                    seq = (await session.execute(select(func.coalesce(func.max(WebhookDelivery.seq), 0))
+                                                 .where(WebhookDelivery.incident_id == row.id))).scalar_one()
+                seq += 1
+                session.add(_delivery(row, state, d, seq, now))
+                fx.webhooks = True
+        elif isinstance(d, m.SendAlert):
+            fx.frames.append((d.alert.responder_id, alert_frame(
+                incident_id=row.id, category=state.category, lat=state.lat, lon=state.lon, address=row.address,
+                alert=d.alert, aed=state.aed)))
+        elif isinstance(d, m.SendAssigned):
+            fx.frames.append((d.responder_id, assigned_frame(d.alert_id, d.role)))
+        elif isinstance(d, m.SendStandDown):
+            fx.frames.append((d.responder_id, stand_down_frame(d.alert_id, d.reason)))
+        elif isinstance(d, m.Reject):
+            fx.rejects.append(d)
+    fx.close_live = state.status != m.ALERTING
+    fx.wake_at = state.wake_at()
+    return fx
+
+
+def _delivery(row: Incident, state: m.IncidentState, d: m.NotifyCad, seq: int, now: float) -> WebhookDelivery:
+    delivery_id = uuid.uuid4().hex
+    body: dict[str, Any] = {"event": d.event, "incident_id": row.id, "cad_ref": row.cad_ref, "at": iso(now)}
+    if d.responder_id:
+        alert = state.alerts[d.responder_id]
+        body["responder"] = {"id": d.responder_id, "state": alert.state, "role": alert.role,
+                             "distance_m": alert.distance_m}
+    return WebhookDelivery(id=delivery_id, incident_id=row.id, seq=seq, event=d.event,
+                           body=json.dumps(body, separators=(",", ":")), status="pending", attempts=0,
+                           created_at=utc(now), next_attempt_at=utc(now))
+
+
+async def publish(services: Services, fx: Effects) -> None:
+    """After commit: frames on the bus, live accept state, timers, webhooks, the admin map."""
+    for responder_id, frame in fx.frames:
+        await services.bus.to_responder(fx.trust_id, responder_id, frame)
+    if fx.close_live:
+        await services.referee.close(fx.trust_id, fx.incident_id)
+    if fx.wake_at is not None:
+        services.schedule_wake(fx.incident_id, fx.wake_at)
+    if fx.webhooks:
+        services.deliver_webhooks(fx.incident_id)
+    if fx.changed or fx.frames:
+        await services.bus.to_trust(fx.trust_id, {"type": "incident", "incident_id": fx.incident_id})

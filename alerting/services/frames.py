@@ -1,0 +1,41 @@
+"""Server-to-client frames of the responder protocol, built from records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerting.domain.incident import AedInfo, AlertRecord
+from alerting.timefmt import iso
+
+
+def aed_view(aed: AedInfo | None) -> dict[str, Any] | None:
+    if aed is None:
+        return None
+    return {"id": aed.id, "name": aed.name, "access": aed.access, "lat": aed.lat, "lon": aed.lon,
+            "distance_m": round(aed.distance_m, 1)}
+
+
+def alert_frame(*, incident_id: str, category: str, lat: float, lon: float, address: str | None,
+                alert: AlertRecord, aed: AedInfo | None) -> dict[str, Any]:
+    frame: dict[str, Any] = {
+        "type": "alert", "alert_id": alert.alert_id, "incident_id": incident_id, "category": category,
+        "lat": lat, "lon": lon, "distance_m": alert.distance_m, "expires_at": iso(alert.expires_at),
+        "state": alert.state,
+    }
+    if address:
+        frame["address"] = address
+    if aed is not None:
+        frame["aed"] = aed_view(aed)
+    return frame
+
+
+def assigned_frame(alert_id: str, role: str) -> dict[str, Any]:
+    return {"type": "assigned", "alert_id": alert_id, "role": role}
+
+
+def stand_down_frame(alert_id: str, reason: str) -> dict[str, Any]:
+    return {"type": "stand_down", "alert_id": alert_id, "reason": reason}
+
+
+def error_frame(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "error", "code": code, "detail": detail, **extra}

@@ -1,0 +1,91 @@
+"""Loads an incident's state for the domain and writes back what the domain changed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerting.domain.incident import AedInfo, AlertRecord, IncidentState
+from alerting.services import policies
+from alerting.store.models import Alert, Incident
+from alerting.store.types import from_ts, to_ts
+
+
+class Loaded:
+    """The domain state with the ORM rows behind it, so saving touches only what changed."""
+
+    def __init__(self, state: IncidentState, row: Incident, alert_rows: dict[str, Alert]):
+        self.state = state
+        self.row = row
+        self.alert_rows = alert_rows
+
+
+def _record(a: Alert) -> AlertRecord:
+    return AlertRecord(
+        alert_id=a.id, responder_id=a.responder_id, phase=a.phase, distance_m=a.distance_m,
+        alerted_at=to_ts(a.alerted_at), expires_at=to_ts(a.expires_at), state=a.state,
+        delivered_at=to_ts(a.delivered_at), accepted_at=to_ts(a.accepted_at), arrived_at=to_ts(a.arrived_at),
+        ended_at=to_ts(a.ended_at), role=a.role,
+    )
+
+
+async def load(session: AsyncSession, incident_id: str, *, lock: bool) -> Loaded | None:
+    """With lock=True the incident row is held FOR UPDATE: state changes of one incident are serial."""
+    query = select(Incident).where(Incident.id == incident_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None:
+        return None
+    alert_rows = {a.responder_id: a for a in (await session.execute(select(Alert).where(Alert.incident_id == incident_id))).scalars()}
+    if row.policy_version is not None:
+        policy = await policies.policy_version(session, row.trust_id, row.policy_version)
+    else:
+        policy = (await policies.current_policy(session, row.trust_id))[1]
+    zone = next((z for z in policy.zones if z.name == row.zone), None)
+    state = IncidentState(
+        id=row.id, cad_ref=row.cad_ref, lat=row.lat, lon=row.lon, category=row.category,
+        location_type=row.location_type, created_at=to_ts(row.created_at), policy=policy,
+        policy_version=row.policy_version, status=row.status, phases=zone.phases if zone else policy.phases,
+        accept_limit=row.accept_limit, zone=row.zone, started_at=to_ts(row.started_at),
+        phases_fired=row.phases_fired, alerts={rid: _record(a) for rid, a in alert_rows.items()},
+        aed=AedInfo(**row.aed) if row.aed else None,
+    )
+    return Loaded(state, row, alert_rows)
+
+
+def new_row(state: IncidentState, *, trust_id: str, address: str | None, notes: str | None,
+            callback_url: str | None, now: float) -> Incident:
+    return Incident(
+        id=state.id, trust_id=trust_id, cad_ref=state.cad_ref, lat=state.lat, lon=state.lon, category=state.category,
+        location_type=state.location_type, address=address, notes=notes, callback_url=callback_url,
+        status=state.status, policy_version=state.policy_version, zone=state.zone, accept_limit=state.accept_limit,
+        phases_fired=state.phases_fired, started_at=from_ts(state.started_at), aed=_aed(state),
+        wake_at=from_ts(state.wake_at()), created_at=from_ts(state.created_at), updated_at=from_ts(now),
+    )
+
+
+def _aed(state: IncidentState) -> dict[str, Any] | None:
+    return asdict(state.aed) if state.aed else None
+
+
+def save(session: AsyncSession, loaded: Loaded, *, trust_id: str, now: float) -> None:
+    s, row = loaded.state, loaded.row
+    row.lat, row.lon, row.category, row.status = s.lat, s.lon, s.category, s.status
+    row.zone, row.accept_limit, row.phases_fired = s.zone, s.accept_limit, s.phases_fired
+    row.started_at, row.aed, row.wake_at, row.updated_at = from_ts(s.started_at), _aed(s), from_ts(s.wake_at()), from_ts(now)
+    for rid in sorted(s.changed):
+        a = s.alerts[rid]
+        alert_row = loaded.alert_rows.get(rid)
+        if alert_row is None:
+            alert_row = Alert(id=a.alert_id, incident_id=s.id, trust_id=trust_id, responder_id=rid)
+            loaded.alert_rows[rid] = alert_row
+            session.add(alert_row)
+        alert_row.phase, alert_row.state, alert_row.role, alert_row.distance_m = a.phase, a.state, a.role, a.distance_m
+        alert_row.alerted_at, alert_row.expires_at = from_ts(a.alerted_at), from_ts(a.expires_at)
+        alert_row.delivered_at, alert_row.accepted_at = from_ts(a.delivered_at), from_ts(a.accepted_at)
+        alert_row.arrived_at, alert_row.ended_at = from_ts(a.arrived_at), from_ts(a.ended_at)
+    s.changed.clear()

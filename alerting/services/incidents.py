@@ -1,0 +1,205 @@
+"""Incidents: intake, phase timers, changes from the CAD, and the status view.
+
+Each operation is one transaction that holds the incident row, feeds the domain an event, saves
+what changed, and publishes after the commit. Phase 0 runs inside the CAD's request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerting.domain import incident as m
+from alerting.domain.eligibility import allowed_groups
+from alerting.domain.report import IncidentReport
+from alerting.services import effects, policies
+from alerting.services.candidates import enrich, fetch_limit
+from alerting.services.context import Services
+from alerting.services.errors import Invalid, NotFound
+from alerting.services.frames import aed_view
+from alerting.services.incident_store import Loaded, load, new_row, save
+from alerting.services.trust_cache import trust_area
+from alerting.store.models import Group, Incident, TimelineEntry
+from alerting.timefmt import iso, utc
+from geo.distance import eta_s, haversine_m
+
+
+async def _nearest_aed(services: Services, trust_id: str, lat: float, lon: float) -> m.AedInfo | None:
+    found = await services.aeds.nearest(trust_id, lat, lon)
+    if found is None:
+        return None
+    aed, distance = found
+    return m.AedInfo(id=aed.id, name=aed.name, access=aed.access, lat=aed.lat, lon=aed.lon, distance_m=distance)
+
+
+async def _check_area(session: AsyncSession, trust_id: str, lat: float, lon: float) -> None:
+    area = await trust_area(session, trust_id)
+    if not area.contains(lat, lon):
+        raise Invalid(f"the point ({lat}, {lon}) is outside the trust's service area",
+                      extra={"errors": [{"loc": "lat,lon", "msg": "outside the trust's service area"}]})
+
+
+async def fire_due(session: AsyncSession, services: Services, loaded: Loaded, now: float) -> list[m.Decision]:
+    """Fire every phase whose delay has passed, in order. Firing twice is a no-op in the domain."""
+    state, trust_id = loaded.state, loaded.row.trust_id
+    due = state.due_phases(now)
+    if not due:
+        return []
+    private_ok = dict((await session.execute(
+        select(Group.id, Group.private_locations).where(Group.trust_id == trust_id))).all())
+    out: list[m.Decision] = []
+    for index in due:
+        phase = state.phases[index]
+        groups = allowed_groups(phase.groups, state.location_type, private_ok)
+        hits = []
+        if groups:
+            hits = await services.index.nearest(
+                trust_id, state.lat, state.lon, radius_m=phase.radius_m, groups=groups,
+                limit=fetch_limit(phase.cap), exclude=set(state.alerts), max_age_s=state.policy.location_max_age_s,
+                now=now)
+        candidates = await enrich(session, trust_id=trust_id, incident_id=state.id, hits=hits, now=now,
+                                  count_recent=state.policy.max_alerts_per_hour is not None)
+        out += m.handle(state, m.PhaseDue(index, now, candidates, private_ok))
+    return out
+
+
+async def _find(session: AsyncSession, trust_id: str, cad_ref: str) -> Incident | None:
+    return (await session.execute(
+        select(Incident).where(Incident.trust_id == trust_id, Incident.cad_ref == cad_ref))).scalar_one_or_none()
+
+
+async def report(services: Services, *, trust_id: str, report: IncidentReport) -> tuple[dict[str, Any], bool]:
+    """Record and run phase 0. The same cad_ref again returns the first incident, unchanged."""
+    now = services.clock()
+    async with services.sessions() as session:
+        existing = await _find(session, trust_id, report.cad_ref)
+        if existing is not None:
+            return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
+        await _check_area(session, trust_id, report.lat, report.lon)
+    aed = await _nearest_aed(services, trust_id, report.lat, report.lon)
+    try:
+        async with services.sessions() as session, session.begin():
+            version, policy = await policies.current_policy(session, trust_id)
+            state = m.new_incident(
+                id=uuid.uuid4().hex, cad_ref=report.cad_ref, lat=report.lat, lon=report.lon, category=report.category,
+                location_type=report.location_type, created_at=now, policy=policy, policy_version=version, aed=aed)
+            decisions = m.handle(state, m.Reported(now))
+            row = new_row(state, trust_id=trust_id, address=report.address, notes=report.notes,
+                          callback_url=report.callback_url, now=now)
+            session.add(row)
+            await session.flush()  # the unique (trust, cad_ref) decides a race of identical posts here
+            loaded = Loaded(state, row, {})
+            decisions += await fire_due(session, services, loaded, now)
+            save(session, loaded, trust_id=trust_id, now=now)
+            fx = await effects.record(session, row, state, decisions, now=now)
+    except IntegrityError:
+        async with services.sessions() as session:
+            existing = await _find(session, trust_id, report.cad_ref)
+            if existing is None:
+                raise
+            return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
+    if state.status == m.ALERTING:
+        await services.referee.open(trust_id, state.id, state.accept_limit)
+    await effects.publish(services, fx)
+    return {"id": state.id, "cad_ref": state.cad_ref, "status": state.status, "phase": state.phase_name,
+            "alerted": len(state.alerts)}, True
+
+
+async def transition(services: Services, incident_id: str, events: list[m.Event], *, trust_id: str | None = None,
+                     fire: bool = True) -> tuple[Loaded, effects.Effects]:
+    """Hold the incident, feed it events (then any due phases), save, commit, publish."""
+    now = services.clock()
+    async with services.sessions() as session, session.begin():
+        loaded = await load(session, incident_id, lock=True)
+        if loaded is None or (trust_id is not None and loaded.row.trust_id != trust_id):
+            raise NotFound("no such incident")
+        decisions: list[m.Decision] = []
+        for event in events:
+            decisions += m.handle(loaded.state, event)
+        if fire:
+            decisions += await fire_due(session, services, loaded, now)
+        save(session, loaded, trust_id=loaded.row.trust_id, now=now)
+        fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)
+    await effects.publish(services, fx)
+    return loaded, fx
+
+
+async def wake(services: Services, incident_id: str) -> None:
+    """The timer and the sweep both land here: expire what is due, fire what is due. Idempotent."""
+    await transition(services, incident_id, [m.AlertExpired(services.clock())])
+
+
+async def overdue(services: Services, *, limit: int = 500) -> list[str]:
+    async with services.sessions() as session:
+        rows = await session.execute(
+            select(Incident.id).where(Incident.status == m.ALERTING, Incident.wake_at <= utc(services.clock()))
+            .order_by(Incident.wake_at).limit(limit))
+        return list(rows.scalars())
+
+
+async def patch(services: Services, *, trust_id: str, incident_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    now = services.clock()
+    events: list[m.Event] = []
+    async with services.sessions() as session:
+        loaded = await load(session, incident_id, lock=False)
+        if loaded is None or loaded.row.trust_id != trust_id:
+            raise NotFound("no such incident")
+        lat, lon = changes.get("lat", loaded.state.lat), changes.get("lon", loaded.state.lon)
+        if (lat, lon) != (loaded.state.lat, loaded.state.lon):
+            await _check_area(session, trust_id, lat, lon)
+            distances: dict[str, float] = {}
+            for rid, alert in loaded.state.alerts.items():
+                if alert.state in (m.ALERTED, m.ACCEPTED):
+                    pos = await services.index.position(trust_id, rid)
+                    if pos is not None:
+                        distances[rid] = haversine_m(pos[0], pos[1], lat, lon)
+            events.append(m.Moved(lat, lon, now, distances, await _nearest_aed(services, trust_id, lat, lon)))
+        if "category" in changes and changes["category"] != loaded.state.category:
+            events.append(m.Recategorised(changes["category"], now))
+    loaded, fx = await transition(services, incident_id, events, trust_id=trust_id)
+    if "notes" in changes:
+        async with services.sessions() as session, session.begin():
+            row = await session.get(Incident, incident_id)
+            row.notes = changes["notes"]
+            session.add(TimelineEntry(incident_id=incident_id, at=row.updated_at, event="notes_updated", data={}))
+    if fx.rejects:
+        raise Invalid(fx.rejects[0].detail)
+    async with services.sessions() as session:
+        return await view(session, services, trust_id=trust_id, incident_id=incident_id)
+
+
+async def end(services: Services, *, trust_id: str, incident_id: str, event: m.Event) -> dict[str, Any]:
+    await transition(services, incident_id, [event], trust_id=trust_id, fire=False)
+    async with services.sessions() as session:
+        return await view(session, services, trust_id=trust_id, incident_id=incident_id)
+
+
+async def view(session: AsyncSession, services: Services, *, trust_id: str, incident_id: str) -> dict[str, Any]:
+    loaded = await load(session, incident_id, lock=False)
+    if loaded is None or loaded.row.trust_id != trust_id:
+        raise NotFound("no such incident")
+    s, row = loaded.state, loaded.row
+    speed, factor = services.settings.walking_speed_mps, services.settings.route_factor
+    responders = [
+        {"id": a.responder_id, "state": a.state, "role": a.role, "phase": s.phases[a.phase].name if a.phase < len(s.phases) else None,
+         "distance_m": a.distance_m, "alerted_at": iso(a.alerted_at), "delivered_at": iso(a.delivered_at),
+         "accepted_at": iso(a.accepted_at), "arrived_at": iso(a.arrived_at),
+         "eta_s": eta_s(a.distance_m, walking_speed_mps=speed, route_factor=factor)
+         if a.state in (m.ALERTED, m.ACCEPTED) else None}
+        for a in sorted(s.alerts.values(), key=lambda a: (a.alerted_at, a.distance_m, a.responder_id))
+    ]
+    timeline = [
+        {"at": iso(t.at), "event": t.event, **t.data}
+        for t in (await session.execute(
+            select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.id))).scalars()
+    ]
+    return {
+        "id": s.id, "cad_ref": s.cad_ref, "status": s.status, "phase": s.phase_name, "alerted": len(s.alerts),
+        "category": s.category, "location_type": s.location_type, "lat": s.lat, "lon": s.lon, "address": row.address,
+        "notes": row.notes, "zone": s.zone, "policy_version": s.policy_version, "accept_limit": s.accept_limit,
+        "created_at": iso(s.created_at), "aed": aed_view(s.aed), "responders": responders, "timeline": timeline,
+    }

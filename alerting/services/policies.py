@@ -1,0 +1,64 @@
+"""Trust policies: versioned, validated, audited; incidents keep the version they ran under."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerting.domain.policy import Policy, PolicyError, build_policy
+from alerting.services.errors import Invalid
+from alerting.store import audit
+from alerting.store.models import Group, PolicyVersion
+from alerting.timefmt import utc
+
+_cache: dict[tuple[str, int], Policy] = {}
+
+
+def _parse_stored(body: dict[str, Any]) -> Policy:
+    groups = {g for p in body.get("phases", []) for g in p["groups"]}
+    groups |= {g for z in body.get("zones") or [] for p in z.get("phases", []) for g in p["groups"]}
+    policy, _ = build_policy(body, known_groups=groups)
+    return policy
+
+
+async def policy_version(session: AsyncSession, trust_id: str, version: int) -> Policy:
+    key = (trust_id, version)
+    if key not in _cache:
+        row = await session.get(PolicyVersion, key)
+        if row is None:
+            raise LookupError(f"policy v{version} of trust {trust_id} is missing")
+        _cache[key] = _parse_stored(row.body)
+    return _cache[key]
+
+
+async def current(session: AsyncSession, trust_id: str) -> tuple[int, dict[str, Any]] | None:
+    row = (
+        await session.execute(
+            select(PolicyVersion).where(PolicyVersion.trust_id == trust_id).order_by(PolicyVersion.version.desc()).limit(1)
+        )
+    ).scalar_one_or_none()
+    return (row.version, row.body) if row else None
+
+
+async def current_policy(session: AsyncSession, trust_id: str) -> tuple[int | None, Policy]:
+    found = await current(session, trust_id)
+    if found is None:
+        return None, Policy(phases=())
+    return found[0], await policy_version(session, trust_id, found[0])
+
+
+async def put(session: AsyncSession, *, trust_id: str, body: dict[str, Any], actor: str, now: float) -> tuple[int, list[str]]:
+    groups = set((await session.execute(select(Group.id).where(Group.trust_id == trust_id))).scalars())
+    try:
+        _, warnings = build_policy(body, known_groups=groups)
+    except PolicyError as exc:
+        raise Invalid("the policy is not valid", extra={"errors": [{"loc": e.loc, "msg": e.msg} for e in exc.errors]}) from exc
+    before = await current(session, trust_id)
+    version = ((await session.execute(
+        select(func.max(PolicyVersion.version)).where(PolicyVersion.trust_id == trust_id))).scalar() or 0) + 1
+    session.add(PolicyVersion(trust_id=trust_id, version=version, body=body, created_at=utc(now), created_by=actor))
+    await audit.append(session, at=utc(now), actor=actor, action="policy.update", trust_id=trust_id,
+                       target=f"policy v{version}", before=before[1] if before else None, after=body)
+    return version, warnings

@@ -1,0 +1,39 @@
+"""Session fixtures: this run's own PostgreSQL database and Redis prefix, the app and a worker."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.support.stack import Stack, Worker, create_pg_database, drop_pg_database, free_port, make_settings, migrate
+
+
+@pytest.fixture(scope="session")
+async def pg_url():
+    url, name = await create_pg_database()
+    await asyncio.to_thread(migrate, url)
+    yield url
+    await drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+async def stack(pg_url):
+    """The deployment most integration tests share: PostgreSQL, real Redis, real worker."""
+    settings = make_settings(pg_url)
+    s = Stack(settings, free_port(), Worker(settings))
+    await s.start()
+    yield s
+    await s.stop()
+
+
+@pytest.fixture(scope="session")
+async def sqlite_stack(tmp_path_factory):
+    """The same deployment on the SQLite default."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'alerting.db'}"
+    await asyncio.to_thread(migrate, url)
+    settings = make_settings(url)
+    s = Stack(settings, free_port(), Worker(settings))
+    await s.start()
+    yield s
+    await s.stop()
