@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     # their own, so stale positions leave the searched set without a sweep.
     location_bucket_s: int = Field(default=300, ge=10)
 
+    # Connections per process (plus as many again in overflow); a request waits this long for one
+    # in a flood before it fails with 503 rather than hanging.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_timeout_s: float = Field(default=60.0, gt=0)
+
     sweep_interval_s: float = Field(default=5.0, gt=0)
     webhook_timeout_s: float = Field(default=5.0, gt=0)
     max_body_bytes: int = Field(default=1_048_576, gt=0)

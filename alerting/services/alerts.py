@@ -70,9 +70,11 @@ async def _restore_live(services: Services, trust_id: str, incident_id: str) -> 
 
 
 async def accept(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
-    alert = await _own_alert(services, trust_id, responder_id, alert_id)
-    async with services.sessions() as session:
-        loaded = await load(session, alert.incident_id, lock=False)
+    async with services.sessions() as session:  # one connection for both reads: accepts come in floods
+        alert = await session.get(Alert, alert_id)
+        if alert is None or alert.trust_id != trust_id or alert.responder_id != responder_id:
+            raise NotFound("no such alert")
+        loaded = await load(session, alert.incident_id, lock=False, only=responder_id)
     early = m.accept_precheck(loaded.state, responder_id)
     if early is not None:
         return Answer(direct=_answer(early, responder_id))

@@ -44,7 +44,7 @@ class Services:
 def build_services(settings: Settings, **overrides: Any) -> Services:
     from alerting.store.db import create_engine, session_factory
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, pool_timeout_s=settings.db_pool_timeout_s)
     redis = Redis.from_url(settings.redis_url)
     keys = Keys(settings.redis_prefix)
     return Services(

@@ -32,15 +32,20 @@ def _record(a: Alert) -> AlertRecord:
     )
 
 
-async def load(session: AsyncSession, incident_id: str, *, lock: bool) -> Loaded | None:
-    """With lock=True the incident row is held FOR UPDATE: state changes of one incident are serial."""
+async def load(session: AsyncSession, incident_id: str, *, lock: bool, only: str | None = None) -> Loaded | None:
+    """With lock=True the incident row is held FOR UPDATE: state changes of one incident are serial.
+    `only` loads one responder's alert: a read-only view for prechecks that must stay cheap when a
+    thousand responders answer the same incident at once."""
     query = select(Incident).where(Incident.id == incident_id)
     if lock:
         query = query.with_for_update()
     row = (await session.execute(query)).scalar_one_or_none()
     if row is None:
         return None
-    alert_rows = {a.responder_id: a for a in (await session.execute(select(Alert).where(Alert.incident_id == incident_id))).scalars()}
+    alerts = select(Alert).where(Alert.incident_id == incident_id)
+    if only is not None:
+        alerts = alerts.where(Alert.responder_id == only)
+    alert_rows = {a.responder_id: a for a in (await session.execute(alerts)).scalars()}
     if row.policy_version is not None:
         policy = await policies.policy_version(session, row.trust_id, row.policy_version)
     else:
