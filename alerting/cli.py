@@ -87,7 +87,7 @@ def _audit_verify(_: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m alerting", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the API and the responder sockets")
@@ -104,7 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo-curl", help="print a curl that posts a demo incident").set_defaults(fn=_demo_curl)
     audit_cmd = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(fn=_audit_verify)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
     return args.fn(args)
