@@ -137,7 +137,7 @@ def build_policy(raw: Mapping[str, Any], *, known_groups: set[str]) -> tuple[Pol
     categories = tuple(str(x).strip() for x in (raw.get("categories") or ["*"]))
     for i, pattern in enumerate(categories):
         if not valid_pattern(pattern):
-            c.error(f"categories[{i}]", f"{pattern!r} is not a category code or pattern (letters, digits, '-', '.', '*')")
+            c.error(f"categories[{i}]", f"{pattern!r} is not a category code or pattern (letters, digits, spaces, '-', '.', '*')")
     per_hour = raw.get("max_alerts_per_hour")
     if per_hour is not None and int(per_hour) < 1:
         c.error("max_alerts_per_hour", "must be at least 1 (or absent to turn the limit off)")
