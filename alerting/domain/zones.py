@@ -73,32 +73,62 @@ class HasArea(Protocol):
 Z = TypeVar("Z", bound=HasArea)
 
 
+class _Grid:
+    """Candidate zones per cell of a regular grid over the zones' extent, computed once by an STRtree.
+
+    A lookup is then arithmetic and a list index: no geometry is built per incident, which is most
+    of the cost of querying the tree directly (a Point and a query each cost several microseconds).
+    """
+
+    __slots__ = ("minx", "miny", "maxx", "maxy", "n", "w", "h", "cells")
+
+    def __init__(self, geoms: Sequence[shapely.Geometry]):
+        self.minx, self.miny, self.maxx, self.maxy = (float(v) for v in shapely.total_bounds(geoms))
+        self.n = 2 * math.ceil(math.sqrt(len(geoms)))  # about four cells per zone
+        self.w = (self.maxx - self.minx) / self.n or 1e-9
+        self.h = (self.maxy - self.miny) / self.n or 1e-9
+        cols = [c % self.n for c in range(self.n * self.n)]
+        rows = [c // self.n for c in range(self.n * self.n)]
+        eps = 1e-9  # a point on a cell edge, rounded into the next cell, still finds its zones there
+        boxes = shapely.box([self.minx + c * self.w - eps for c in cols], [self.miny + r * self.h - eps for r in rows],
+                            [self.minx + (c + 1) * self.w + eps for c in cols], [self.miny + (r + 1) * self.h + eps for r in rows])
+        cell_idx, zone_idx = shapely.STRtree(geoms).query(boxes)
+        cells: list[list[int]] = [[] for _ in range(self.n * self.n)]
+        for c, z in zip(cell_idx.tolist(), zone_idx.tolist()):
+            cells[c].append(z)
+        self.cells = [tuple(sorted(c)) for c in cells]
+
+    def candidates(self, lon: float, lat: float) -> tuple[int, ...]:
+        if not (self.minx <= lon <= self.maxx and self.miny <= lat <= self.maxy):
+            return ()
+        col = min(int((lon - self.minx) / self.w), self.n - 1)
+        row = min(int((lat - self.miny) / self.h), self.n - 1)
+        return self.cells[row * self.n + col]
+
+
 class ZoneLookup(Generic[Z]):
     """First-match point lookup over ordered zones.
 
-    Few zones: a scan of prepared geometries. Many: an STRtree narrows to the zones whose bounding
-    box holds the point, and the lowest-ordered one whose prepared geometry holds it wins, so the
-    answer is always the same as the scan's.
+    Few zones: a scan of prepared geometries. Many: a grid built with an STRtree narrows to the
+    zones whose bounding box may hold the point, and the lowest-ordered one whose prepared geometry
+    holds it wins, so the answer is always the same as the scan's.
     """
 
-    __slots__ = ("_zones", "_geoms", "_tree")
+    __slots__ = ("_zones", "_geoms", "_bounds", "_grid")
 
     def __init__(self, zones: Sequence[Z], *, tree_threshold: int = TREE_THRESHOLD):
         self._zones = tuple(zones)
         self._geoms = [z.area.geom for z in self._zones]
-        self._tree = shapely.STRtree(self._geoms) if len(self._zones) >= tree_threshold else None
+        self._bounds = [g.bounds for g in self._geoms]
+        self._grid = _Grid(self._geoms) if self._zones and len(self._zones) >= tree_threshold else None
 
     def __len__(self) -> int:
         return len(self._zones)
 
     def find(self, lat: float, lon: float) -> Z | None:
-        if self._tree is None:
-            for zone, geom in zip(self._zones, self._geoms):
-                if shapely.intersects_xy(geom, lon, lat):
-                    return zone
-            return None
-        hits = self._tree.query(shapely.Point(lon, lat))
-        for i in sorted(hits.tolist()):
-            if shapely.intersects_xy(self._geoms[i], lon, lat):
+        order = self._grid.candidates(lon, lat) if self._grid is not None else range(len(self._zones))
+        for i in order:
+            minx, miny, maxx, maxy = self._bounds[i]
+            if minx <= lon <= maxx and miny <= lat <= maxy and shapely.intersects_xy(self._geoms[i], lon, lat):
                 return self._zones[i]
         return None
