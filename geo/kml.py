@@ -133,6 +133,8 @@ def read_kmz(blob: bytes) -> bytes:
                 data = f.read(MAX_KMZ_BYTES + 1)
     except zipfile.BadZipFile as exc:
         raise KmlError(f"not a KMZ (zip) file: {exc}") from exc
+    except (NotImplementedError, RuntimeError) as exc:  # unsupported compression method; encrypted entry
+        raise KmlError(f"the KMZ cannot be unpacked: {exc}") from exc
     if len(data) > MAX_KMZ_BYTES:
         raise KmlError(f"the KML inside the KMZ is larger than {MAX_KMZ_BYTES // (1024 * 1024)} MiB")
     return data

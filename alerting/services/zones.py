@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from alerting.api.schemas import PolicyIn
 from alerting.domain import zone_import
@@ -74,6 +75,14 @@ def _pydantic_loc(parts: tuple[Any, ...]) -> str:
 async def import_zones(services: Services, *, trust_id: str, content: bytes, fmt: Format, actor: str,
                        dry_run: bool = False) -> dict[str, Any]:
     features = read_features(content, fmt)
+    try:
+        return await _import(services, trust_id=trust_id, features=features, actor=actor, dry_run=dry_run)
+    except IntegrityError as exc:  # another policy version was saved between our read and our write
+        raise Conflict("the policy changed while this file was being imported; nothing was imported, retry") from exc
+
+
+async def _import(services: Services, *, trust_id: str, features: list[ZoneFeature], actor: str,
+                  dry_run: bool) -> dict[str, Any]:
     async with services.sessions() as session, session.begin():
         await get_trust(session, trust_id)
         found = await policies.current(session, trust_id)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import math
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from tests.support.clients import CENTRE, M_PER_DEG_LAT, ResponderSocket, make_trust, north_of
@@ -127,8 +129,13 @@ async def test_a_kml_with_one_broken_placemark_imports_nothing_and_a_good_one_be
     assert (await trust.admin.get(url)).json()["features"] == []
 
     good = (FIXTURES / "leeds-zones.kml").read_bytes()
-    dry = await trust.admin.put(url, params={"dry_run": "true"}, content=good, headers={"Content-Type": KML})
+    kmz = io.BytesIO()
+    with zipfile.ZipFile(kmz, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("doc.kml", good)
+    dry = await trust.admin.put(url, params={"dry_run": "true"}, content=kmz.getvalue(),
+                                headers={"Content-Type": "application/vnd.google-earth.kmz"})
     assert dry.status_code == 200 and dry.json()["version"] is None
+    assert [z["name"] for z in dry.json()["zones"]] == ["City centre", "Rural north", "Reservoirs"]
     assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["version"] == before["version"]
 
     r = await trust.admin.put(url, content=good, headers={"Content-Type": KML + "; charset=utf-8"})

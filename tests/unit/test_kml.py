@@ -93,3 +93,13 @@ def test_written_kml_reads_back_the_same_areas_and_data():
     out = parse_kml(write_kml("Trust <zones>", [("one & only", hole, {"phases": phases}), ("two", multi, {})]))
     assert [(p.name, p.area, p.problem) for p in out] == [("one & only", hole, None), ("two", multi, None)]
     assert json.loads(out[0].data["phases"]) == phases and out[1].data == {}
+
+
+def test_an_encrypted_kmz_is_refused_with_the_reason():
+    blob = bytearray(zipped(**{"doc.kml": b"<kml/>"}))
+    # set the "encrypted" flag bit in both the local and the central directory headers
+    for sig in (b"PK\x03\x04", b"PK\x01\x02"):
+        at = blob.index(sig) + (6 if sig == b"PK\x03\x04" else 8)
+        blob[at] |= 1
+    with pytest.raises(KmlError, match="cannot be unpacked"):
+        read_kmz(bytes(blob))
