@@ -171,7 +171,10 @@ async def test_zone_uploads_are_refused_cleanly(stack):
     good = (FIXTURES / "leeds-zones.kml").read_bytes()
     r = await trust.admin.put(url, content=good, headers={"Content-Type": KML})
     assert r.status_code == 409 and "no policy yet" in r.json()["detail"]
-    await trust.admin.put(f"/v1/trusts/{trust.id}/policy", json=ZONED)
+    outside = {**ZONED, "zones": [{**ZONED["zones"][0], "area": box(-0.2, 51.4, -0.1, 51.5)}]}  # London, not Leeds
+    r = await trust.admin.put(f"/v1/trusts/{trust.id}/policy", json=outside)
+    assert r.status_code == 422 and [e["loc"] for e in r.json()["errors"]] == ["zones[0].area"]
+    assert (await trust.admin.put(f"/v1/trusts/{trust.id}/policy", json=ZONED)).status_code == 200
 
     r = await trust.admin.put(url, content=b"name,lat,lon\n", headers={"Content-Type": "text/csv"})
     assert r.status_code == 415
