@@ -7,6 +7,7 @@ import asyncio
 import re
 from pathlib import Path
 
+from alerting import zones_cli
 from alerting.logs import configure
 from alerting.settings import get_settings
 
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo-curl", help="print a curl that posts a demo incident").set_defaults(fn=_demo_curl)
     audit_cmd = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(fn=_audit_verify)
+    zones_cli.add_commands(sub)
     return parser
 
 
