@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +14,7 @@ from alerting.domain import incident as m
 from alerting.domain.report import IncidentReport
 from alerting.services import incidents, policies
 from alerting.services.errors import Invalid, ServiceError
+from dispatch_adapter.mappings import MappingError, cap, eido
 from dispatch_adapter.schemas import CancelIn, IncidentIn, IncidentPatch
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
@@ -30,15 +32,38 @@ def _native(body: bytes) -> IncidentReport:
         raise Invalid("; ".join(f"{e['loc']}: {e['msg']}" for e in errors[:5]), extra={"errors": errors}) from exc
 
 
-PARSERS: dict[str, Any] = {"application/json": _native}
+def _mapped(mapping: Callable[[bytes], IncidentReport]) -> Callable[[bytes], IncidentReport]:
+    """A mapping's refusal becomes a 422 naming the field of the caller's document."""
+
+    def parse(body: bytes) -> IncidentReport:
+        try:
+            return mapping(body)
+        except MappingError as exc:
+            raise Invalid(str(exc), extra={"errors": [{"loc": exc.field, "msg": exc.problem}]}) from exc
+
+    return parse
+
+
+PARSERS: dict[str, Callable[[bytes], IncidentReport]] = {
+    "application/json": _native,
+    eido.MEDIA_TYPE: _mapped(eido.map_eido),
+    cap.MEDIA_TYPE: _mapped(cap.map_cap),
+}
 
 _INTAKE_DOC = {
     "requestBody": {
         "required": True,
         "content": {
             "application/json": {"schema": IncidentIn.model_json_schema()},
-            "application/eido+json": {"schema": {"type": "object", "description": "NENA/APCO EIDO 2.105.1 JSON"}},
-            "application/cap+xml": {"schema": {"type": "string", "description": "OASIS CAP 1.2 alert"}},
+            eido.MEDIA_TYPE: {"schema": {"type": "object", "description": (
+                "NENA STA-021 EIDO JSON: incidentComponent[0].incidentTrackingIdentifier is the cad_ref, "
+                "incidentTypeInternalCode (else incidentTypeCommonRegistryText) the category, and the "
+                "referenced locationComponent's PIDF-LO locationByValue (gml:Point or circle centre, civic "
+                "address, PLC place type) the position. See docs/cad-formats.md.")}},
+            cap.MEDIA_TYPE: {"schema": {"type": "string", "description": (
+                "OASIS CAP 1.2 alert, status Actual and msgType Alert: identifier is the cad_ref, "
+                "info/eventCode value (else info/event) the category, the first info/area/circle centre "
+                "the position. See docs/cad-formats.md.")}},
         },
     }
 }
