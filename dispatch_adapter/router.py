@@ -109,13 +109,16 @@ async def get_incident(incident_id: str, services: ServicesDep, cad: CadDep) -> 
 @router.patch("/incidents/{incident_id}", summary="Move, recategorise or annotate an incident")
 async def patch_incident(incident_id: str, body: IncidentPatch, services: ServicesDep, cad: CadDep) -> dict[str, Any]:
     """A moved incident re-sends its alert, with the new position and distance, to responders still
-    alerted or assigned; earlier phases are not re-run."""
+    alerted or assigned; earlier phases are not re-run. The changes apply together or not at all:
+    a point outside the trust's area is 422, and a cancelled or closed incident is 409."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return await incidents.patch(services, trust_id=cad.trust_id, incident_id=incident_id, changes=changes)
 
 
 @router.post("/incidents/{incident_id}/cancel", summary="Cancel: every responder still alerted or accepted is stood down")
 async def cancel_incident(incident_id: str, services: ServicesDep, cad: CadDep, body: CancelIn | None = None) -> dict[str, Any]:
+    """Safe to retry: cancelling an incident already cancelled or closed changes nothing and answers
+    its current state."""
     reason = body.reason if body else "cancelled by CAD"
     return await incidents.end(services, trust_id=cad.trust_id, incident_id=incident_id,
                                event=m.Cancelled(reason, services.clock()))
@@ -123,4 +126,5 @@ async def cancel_incident(incident_id: str, services: ServicesDep, cad: CadDep, 
 
 @router.post("/incidents/{incident_id}/close", summary="Close: the job is over")
 async def close_incident(incident_id: str, services: ServicesDep, cad: CadDep) -> dict[str, Any]:
+    """Responders still alerted or assigned are stood down with reason `closed`. Safe to retry."""
     return await incidents.end(services, trust_id=cad.trust_id, incident_id=incident_id, event=m.Closed(services.clock()))
