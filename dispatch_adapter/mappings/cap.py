@@ -49,7 +49,7 @@ def map_cap(body: bytes) -> IncidentReport:
     fields = {
         "cad_ref": identifier, "category": category, "lat": lat, "lon": lon,
         "location_type": location_type(_parameter(info, "location_type")),
-        "address": clip(text_of(area.find(_q("areaDesc"))), ADDRESS_MAX),
+        "address": clip(text_of(area.find(_q("areaDesc"))), ADDRESS_MAX, one_line=True),
         "notes": clip(text_of(info.find(_q("description"))) or text_of(info.find(_q("headline"))), NOTES_MAX),
     }
     origin = {"cad_ref": "identifier", "category": category_path, "lat": "info.area.circle", "lon": "info.area.circle"}

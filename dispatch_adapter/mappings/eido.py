@@ -36,7 +36,7 @@ def map_eido(body: bytes) -> IncidentReport:
     where = parse_pidf(by_value, f"{loc_path}.locationByValue")
     fields = {
         "cad_ref": cad_ref, "category": category, "lat": where.lat, "lon": where.lon,
-        "location_type": location_type(where.place_type), "address": clip(where.address, ADDRESS_MAX),
+        "location_type": location_type(where.place_type), "address": clip(where.address, ADDRESS_MAX, one_line=True),
         "notes": clip(_notes(doc), NOTES_MAX),
     }
     origin = {"cad_ref": cad_ref_path, "category": category_path, "lat": f"{loc_path}.locationByValue gml:pos",

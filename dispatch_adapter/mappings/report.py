@@ -15,10 +15,11 @@ from dispatch_adapter.schemas import IncidentIn
 ADDRESS_MAX, NOTES_MAX = 500, 2000
 
 
-def clip(text: str | None, limit: int) -> str | None:
+def clip(text: str | None, limit: int, *, one_line: bool = False) -> str | None:
+    """Blank is absent; an address is one line, notes keep their line breaks."""
     if text is None:
         return None
-    text = " ".join(text.split())
+    text = " ".join(text.split()) if one_line else text.strip()
     if not text:
         return None
     return text if len(text) <= limit else text[: limit - 1] + "…"
