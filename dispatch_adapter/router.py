@@ -82,10 +82,16 @@ async def nearby(services: ServicesDep, cad: CadDep, lat: float = Query(ge=-90, 
 
 @router.post("/incidents", status_code=201, openapi_extra=_INTAKE_DOC,
              summary="Report an incident (idempotent on cad_ref)",
-             responses={200: {"description": "The same cad_ref was already reported: the existing incident"}})
+             responses={200: {"description": "The same cad_ref was already reported: the existing incident"},
+                        415: {"description": "A content type other than the three accepted"}})
 async def post_incident(request: Request, services: ServicesDep, cad: CadDep) -> JSONResponse:
     """Phase 0 runs inside this request. Retrying with the same `cad_ref` answers 200 with the first
-    incident and sends no new alerts. A point outside the trust's service area is refused with 422."""
+    incident and sends no new alerts, however many retries race. A point outside the trust's service
+    area is refused with 422.
+
+    The body is native JSON, EIDO JSON (`application/eido+json`) or CAP 1.2 (`application/cap+xml`),
+    chosen by `Content-Type`; any other type is 415. A standard document that cannot be mapped is
+    422 with `errors[0].loc` naming the field of that document (see docs/cad-formats.md)."""
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     parser = PARSERS.get(media)
     if parser is None:
