@@ -83,7 +83,9 @@ async def nearby(services: ServicesDep, cad: CadDep, lat: float = Query(ge=-90, 
 @router.post("/incidents", status_code=201, openapi_extra=_INTAKE_DOC,
              summary="Report an incident (idempotent on cad_ref)",
              responses={200: {"description": "The same cad_ref was already reported: the existing incident"},
-                        415: {"description": "A content type other than the three accepted"}})
+                        415: {"description": "A content type other than the three accepted"},
+                        422: {"description": "Invalid payload, or a point outside the service area; "
+                                              "`errors` names each bad field"}})
 async def post_incident(request: Request, services: ServicesDep, cad: CadDep) -> JSONResponse:
     """Phase 0 runs inside this request. Retrying with the same `cad_ref` answers 200 with the first
     incident and sends no new alerts, however many retries race. A point outside the trust's service
