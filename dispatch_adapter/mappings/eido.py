@@ -26,7 +26,8 @@ MEDIA_TYPE = "application/eido+json"
 def map_eido(body: bytes) -> IncidentReport:
     doc = _load(body)
     incident, inc_path = _first_object(doc, "incidentComponent")
-    cad_ref, cad_ref_path = _string(incident, "incidentTrackingIdentifier", inc_path), f"{inc_path}.incidentTrackingIdentifier"
+    cad_ref_path = f"{inc_path}.incidentTrackingIdentifier"
+    cad_ref = _string(incident, "incidentTrackingIdentifier", inc_path)
     category, category_path = _category(incident, inc_path)
     location, loc_path = _location_component(doc, incident, inc_path)
     by_value = location.get("locationByValue")

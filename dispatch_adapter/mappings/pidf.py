@@ -18,7 +18,8 @@ from dispatch_adapter.mappings.xml import parse_xml, text_of
 GML = "http://www.opengis.net/gml"
 GS = "http://www.opengis.net/pidflo/1.0"
 CIVIC = "urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr"
-POINT_SHAPES = frozenset({f"{{{GML}}}Point"} | {f"{{{GS}}}{s}" for s in ("Circle", "Ellipse", "Ellipsoid", "Sphere", "ArcBand")})
+CENTRED_SHAPES = ("Circle", "Ellipse", "Ellipsoid", "Sphere", "ArcBand")
+POINT_SHAPES = frozenset({f"{{{GML}}}Point"} | {f"{{{GS}}}{shape}" for shape in CENTRED_SHAPES})
 AREA_SHAPES = frozenset({f"{{{GML}}}Polygon", f"{{{GS}}}Prism"})
 
 
@@ -34,7 +35,8 @@ def parse_pidf(xml: str, field: str) -> PidfLocation:
     root = parse_xml(xml, field)
     lat, lon = _point(root, field)
     civic = next(root.iter(f"{{{CIVIC}}}civicAddress"), None)
-    return PidfLocation(lat, lon, _address(civic), text_of(civic.find(f"{{{CIVIC}}}PLC")) if civic is not None else None)
+    place_type = text_of(civic.find(f"{{{CIVIC}}}PLC")) if civic is not None else None
+    return PidfLocation(lat, lon, _address(civic), place_type)
 
 
 def _point(root: Element, field: str) -> tuple[float, float]:

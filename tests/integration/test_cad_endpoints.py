@@ -42,9 +42,9 @@ async def test_nearby_counts_by_group_without_identities(stack):
     for rid, groups in [("s1", ["staff"]), ("s2", ["staff", "community"]), ("c1", ["community"]), ("far", ["staff"]),
                         ("off", ["staff"])]:
         await trust.responder(rid, groups)
-    socks = [await online(stack, trust, "s1", north_of(CENTRE, 100)), await online(stack, trust, "s2", north_of(CENTRE, 300)),
-             await online(stack, trust, "c1", north_of(CENTRE, 800)), await online(stack, trust, "far", north_of(CENTRE, 3000)),
-             await online(stack, trust, "off", north_of(CENTRE, 50), available=False)]
+    socks = [await online(stack, trust, rid, north_of(CENTRE, metres))
+             for rid, metres in [("s1", 100), ("s2", 300), ("c1", 800), ("far", 3000)]]
+    socks.append(await online(stack, trust, "off", north_of(CENTRE, 50), available=False))
     r = await trust.cad.get("/v1/nearby", params={"lat": CENTRE[0], "lon": CENTRE[1]})
     assert r.status_code == 200 and r.json() == {"available": True, "by_group": {"staff": 2, "community": 2}}
     r = await trust.cad.get("/v1/nearby", params={"lat": CENTRE[0], "lon": CENTRE[1], "radius_m": 200})
@@ -66,6 +66,7 @@ async def test_nearby_counts_by_group_without_identities(stack):
 
 
 LONG = "x" * 10_000
+BASE = '"cad_ref": "B-1", "lat": 53.8, "lon": -1.55, "category": "09-E-01"'
 
 
 @pytest.mark.parametrize("name, body, status, loc", [
@@ -76,18 +77,21 @@ LONG = "x" * 10_000
     ("Infinity", '{"cad_ref": "B-1", "lat": 53.8, "lon": Infinity, "category": "09-E-01"}', 422, None),
     ("empty cad_ref", '{"cad_ref": "", "lat": 53.8, "lon": -1.55, "category": "09-E-01"}', 422, "cad_ref"),
     ("blank cad_ref", '{"cad_ref": "   ", "lat": 53.8, "lon": -1.55, "category": "09-E-01"}', 422, "cad_ref"),
-    ("10,000-character cad_ref", f'{{"cad_ref": "{LONG}", "lat": 53.8, "lon": -1.55, "category": "09-E-01"}}', 422, "cad_ref"),
-    ("bad location_type", '{"cad_ref": "B-1", "lat": 53.8, "lon": -1.55, "category": "09-E-01", "location_type": "home"}',
-     422, "location_type"),
-    ("unknown field", '{"cad_ref": "B-1", "lat": 53.8, "lon": -1.55, "category": "09-E-01", "priority": 1}', 422, "priority"),
-    ("callback not http", '{"cad_ref": "B-1", "lat": 53.8, "lon": -1.55, "category": "09-E-01", "callback_url": "file:///x"}',
-     422, "callback_url"),
+    ("10,000-character cad_ref", f'{{"cad_ref": "{LONG}", "lat": 53.8, "lon": -1.55, "category": "09-E-01"}}',
+     422, "cad_ref"),
+    ("bad location_type",
+     f'{{{BASE}, "location_type": "home"}}', 422, "location_type"),
+    ("unknown field",
+     f'{{{BASE}, "priority": 1}}', 422, "priority"),
+    ("callback not http",
+     f'{{{BASE}, "callback_url": "file:///x"}}', 422, "callback_url"),
     ("not JSON", "cad_ref=B-1", 422, None),
     ("outside the area", '{"cad_ref": "B-1", "lat": 51.5007, "lon": -0.1246, "category": "09-E-01"}', 422, "lat,lon"),
 ])
 async def test_bad_input_is_refused_and_changes_nothing(trust, name, body, status, loc):
     ref = f"B-{uuid.uuid4().hex[:8]}"
-    r = await trust.cad.post("/v1/incidents", content=body.replace("B-1", ref), headers={"Content-Type": "application/json"})
+    r = await trust.cad.post("/v1/incidents", content=body.replace("B-1", ref),
+                             headers={"Content-Type": "application/json"})
     answer = problem(r, status)
     if loc is not None:
         assert loc in [e["loc"] for e in answer["errors"]], (name, answer)
@@ -140,11 +144,11 @@ async def test_patch_moves_recategorises_and_annotates_together(stack):
     created = (await trust.cad.post("/v1/incidents", json=incident("P-1"))).json()
     first = await a.next("alert", incident_id=created["id"])
     moved_to = north_of(CENTRE, 60)
-    r = await trust.cad.patch(f"/v1/incidents/{created['id']}",
-                              json={"lat": moved_to[0], "lon": moved_to[1], "category": "09-E-02", "notes": "Gate code 1234"})
+    changes = {"lat": moved_to[0], "lon": moved_to[1], "category": "09-E-02", "notes": "Gate code 1234"}
+    r = await trust.cad.patch(f"/v1/incidents/{created['id']}", json=changes)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert (body["lat"], body["lon"], body["category"], body["notes"]) == (moved_to[0], moved_to[1], "09-E-02", "Gate code 1234")
+    assert {k: body[k] for k in changes} == changes
     events = [t["event"] for t in body["timeline"]]
     assert {"moved", "recategorised", "notes_updated"} <= set(events)
     again = await a.next("alert", incident_id=created["id"])

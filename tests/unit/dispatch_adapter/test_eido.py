@@ -60,7 +60,8 @@ def test_without_a_location_reference_the_first_location_by_value_is_used():
 
 
 def test_unknown_place_type_is_unknown_not_refused():
-    assert map_eido(with_pidf(doc(STREET), "<ca:PLC>street</ca:PLC>", "<ca:PLC>office</ca:PLC>")).location_type == "unknown"
+    office = with_pidf(doc(STREET), "<ca:PLC>street</ca:PLC>", "<ca:PLC>office</ca:PLC>")
+    assert map_eido(office).location_type == "unknown"
     assert map_eido(with_pidf(doc(STREET), "<ca:PLC>street</ca:PLC>", "")).location_type == "unknown"
 
 
@@ -131,7 +132,8 @@ def test_location_by_reference_only_is_refused_with_a_hint():
 
 def test_civic_address_without_coordinates():
     pidf_field = "locationComponent[0].locationByValue"
-    body = with_pidf(doc(STREET), '<gml:Point srsName="urn:ogc:def:crs:EPSG::4326"><gml:pos>53.80012 -1.54987</gml:pos></gml:Point>', "")
+    point = '<gml:Point srsName="urn:ogc:def:crs:EPSG::4326"><gml:pos>53.80012 -1.54987</gml:pos></gml:Point>'
+    body = with_pidf(doc(STREET), point, "")
     error = refusal(body)
     assert error.field == pidf_field and "no coordinates" in error.problem
 
