@@ -31,7 +31,9 @@ def map_eido(body: bytes) -> IncidentReport:
     category, category_path = _category(incident, inc_path)
     location, loc_path = _location_component(doc, incident, inc_path)
     by_value = location.get("locationByValue")
-    if not isinstance(by_value, str) or not by_value.strip():
+    if by_value is not None and not isinstance(by_value, str):
+        raise MappingError(f"{loc_path}.locationByValue", "must be a string holding a PIDF-LO document")
+    if not by_value or not by_value.strip():
         hint = " (locations by reference are not fetched)" if location.get("locationByReferenceUrl") else ""
         raise MappingError(f"{loc_path}.locationByValue", f"missing; send the PIDF-LO location by value{hint}")
     where = parse_pidf(by_value, f"{loc_path}.locationByValue")
