@@ -63,7 +63,8 @@ def reference(people, lat, lon, *, radius_m, groups, limit, exclude, max_age_s, 
     for p in people:
         if not (p.active and p.available) or not set(p.groups) & set(groups) or p.id in exclude:
             continue
-        plat, plon, at = max(p.fixes, key=lambda f: f[2])  # the newest fix wins, whatever the arrival order
+        # The newest fix wins whatever the arrival order; of two equally new, the later sent.
+        plat, plon, at = max(reversed(p.fixes), key=lambda f: f[2])
         if at < now - max_age_s:
             continue
         d = haversine_m(lat, lon, plat, plon)
@@ -131,7 +132,7 @@ def test_nearest_equals_brute_force(scene):
                                       now=scene["now"])
             want = reference(scene["people"], lat, lon, radius_m=scene["radius"], groups=scene["groups"],
                              limit=scene["limit"], exclude=scene["exclude"], max_age_s=scene["max_age"], now=scene["now"])
-            assert [(h.distance_m, h.responder_id) for h in got] == want
+            assert [(h.distance_m, h.responder_id) for h in got] == want, (got, want)
 
             counts = await index.counts_near("T", lat, lon, radius_m=scene["radius"], groups=GROUPS,
                                              max_age_s=scene["max_age"], now=scene["now"])
@@ -142,7 +143,7 @@ def test_nearest_equals_brute_force(scene):
             for _, rid in everyone:
                 for g in by_id[rid].groups:
                     want_counts[g] = want_counts.get(g, 0) + 1
-            assert counts == dict(sorted(want_counts.items()))
+            assert counts == dict(sorted(want_counts.items())), (counts, want_counts)
         finally:
             await drop(redis, prefix)
     run(check())
