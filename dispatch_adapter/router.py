@@ -8,12 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from alerting.api.deps import CadDep, ServicesDep
 from alerting.domain import incident as m
 from alerting.domain.report import IncidentReport
 from alerting.services import incidents, policies
 from alerting.services.errors import Invalid, ServiceError
+from alerting.store.models import Group
 from dispatch_adapter.mappings import MappingError, cap, eido
 from dispatch_adapter.schemas import CancelIn, IncidentIn, IncidentPatch
 
@@ -75,7 +77,8 @@ async def nearby(services: ServicesDep, cad: CadDep, lat: float = Query(ge=-90, 
                  radius_m: float = Query(1000, ge=10, le=20_000, allow_inf_nan=False)) -> dict[str, Any]:
     async with services.sessions() as session:
         _, policy = await policies.current_policy(session, cad.trust_id)
-    counts = await services.index.counts_near(cad.trust_id, lat, lon, radius_m=radius_m,
+        groups = (await session.execute(select(Group.id).where(Group.trust_id == cad.trust_id))).scalars().all()
+    counts = await services.index.counts_near(cad.trust_id, lat, lon, radius_m=radius_m, groups=groups,
                                               max_age_s=policy.location_max_age_s, now=services.clock())
     return {"available": sum(counts.values()) > 0, "by_group": counts}
 

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from alerting.services.context import Services
 from alerting.services.errors import Invalid
+from alerting.store.models import Responder
 from geo.distance import valid_point
+
+
+async def _reseed(services: Services, trust_id: str, responder_id: str) -> bool:
+    """The index lost this responder's profile (Redis restarted or was flushed): copy it from SQL."""
+    async with services.sessions() as session:
+        r = await session.get(Responder, (trust_id, responder_id))
+    if r is None:
+        return False
+    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=r.status == "active", now=services.clock())
+    return True
 
 
 async def update_location(services: Services, *, trust_id: str, responder_id: str, lat: float, lon: float,
                           accuracy_m: float | None) -> None:
     if not valid_point(lat, lon):
         raise Invalid("lat must be within -90..90 and lon within -180..180")
-    await services.index.upsert(trust_id, responder_id, lat, lon, accuracy_m, services.clock())
+    now = services.clock()
+    if not await services.index.upsert(trust_id, responder_id, lat, lon, accuracy_m, now):
+        if await _reseed(services, trust_id, responder_id):
+            await services.index.upsert(trust_id, responder_id, lat, lon, accuracy_m, now)
 
 
 async def set_availability(services: Services, *, trust_id: str, responder_id: str, available: bool) -> None:
-    await services.index.set_available(trust_id, responder_id, available)
+    now = services.clock()
+    if not await services.index.set_available(trust_id, responder_id, available, now=now):
+        if await _reseed(services, trust_id, responder_id):
+            await services.index.set_available(trust_id, responder_id, available, now=now)
