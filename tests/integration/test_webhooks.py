@@ -34,6 +34,11 @@ def failing_first(n: int, event: str):
     return respond
 
 
+@pytest.fixture(params=["stack", "sqlite_stack"])
+def any_stack(request):
+    return request.getfixturevalue(request.param)
+
+
 @pytest.fixture
 async def receiver_factory():
     made: list[WebhookReceiver] = []
@@ -55,7 +60,8 @@ async def online(stack, trust, rid, at) -> ResponderSocket:
     return sock
 
 
-async def test_flaky_receiver_gets_each_event_once_in_order_with_every_attempt_in_the_timeline(stack, receiver_factory):
+async def test_flaky_receiver_gets_each_event_once_in_order_with_every_attempt_in_the_timeline(any_stack, receiver_factory):
+    stack = any_stack
     trust = await make_trust(stack, policy=ONE_PHASE)
     await trust.responder("amy", ["staff"])
     sock = await online(stack, trust, "amy", north_of(CENTRE, 100))
