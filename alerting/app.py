@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerting.api import admin, me, ops, problems
+from alerting.api import admin, keys, me, ops, problems
 from alerting.api import zones as zones_api
 from alerting.api.limits import BodyLimit
 from alerting.live.bus import Subscriber
@@ -81,4 +81,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (admin.router, me.router, cad_router, ops.router, gateway.router):
         app.include_router(router)
     app.include_router(zones_api.router)
+    app.include_router(keys.router)
     return app

@@ -1,4 +1,4 @@
-"""Command line: serve, worker, beat, migrate, demo, audit verify."""
+"""Command line: serve, worker, beat, migrate, demo, audit verify, simulate."""
 
 from __future__ import annotations
 
@@ -88,6 +88,12 @@ def _audit_verify(_: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from dispatch_adapter.simulator.__main__ import main as simulate
+
+    return simulate(args.simulator_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m alerting", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -106,11 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cmd = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(fn=_audit_verify)
     zones_cli.add_commands(sub)
+    simulate = sub.add_parser("simulate", add_help=False, help="run the reference CAD simulator (see simulate --help)")
+    simulate.set_defaults(fn=_simulate)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)  # the simulator parses its own options
+    if args.command == "simulate":
+        args.simulator_args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
     return args.fn(args)

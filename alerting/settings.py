@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "alerting.db")
@@ -46,6 +46,23 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    # --- CAD webhooks, CAD key rotation and per-key rate limits ---
+    # Fernet key that encrypts the CAD keys kept for signing webhooks (they must be retrievable,
+    # unlike every other credential). Unset: generated once into secret_key_file (development).
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path("var") / "secret.key"
+    # A failed delivery is retried after a jittered delay below base * 2^(attempts-1), capped.
+    webhook_backoff_base_s: float = Field(default=1.0, gt=0)
+    webhook_backoff_cap_s: float = Field(default=300.0, gt=0)
+    # After a rotation the previous CAD key keeps working (and signing) for this long.
+    cad_key_grace_s: float = Field(default=86_400.0, ge=0)
+    # Token bucket per credential: a sustained rate per second and a burst.
+    rate_limits_enabled: bool = True
+    rate_limit_cad_per_s: float = Field(default=20.0, gt=0)
+    rate_limit_cad_burst: int = Field(default=100, ge=1)
+    rate_limit_per_s: float = Field(default=50.0, gt=0)
+    rate_limit_burst: int = Field(default=200, ge=1)
 
     @field_validator("redis_prefix")
     @classmethod

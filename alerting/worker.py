@@ -15,7 +15,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_process_shutdown
 
-from alerting.services import incidents
+from alerting.services import incidents, webhooks
 from alerting.services.context import Services, build_services
 from alerting.settings import Settings
 
@@ -108,6 +108,19 @@ def _register(app: Celery) -> _Runtime:
 
     @app.task(name="alerting.deliver_webhooks", ignore_result=True)
     def deliver_webhooks(incident_id: str) -> None:
-        log.info("webhook delivery requested", extra={"incident_id": incident_id})
+        again = runtime.run(lambda s: webhooks.deliver(s, incident_id))
+        if again is not None:
+            app.send_task("alerting.deliver_webhooks", args=[incident_id],
+                          countdown=min(max(0.0, again - time.time()), MAX_COUNTDOWN_S))
 
+    @app.task(name="alerting.webhook_sweep", ignore_result=True)
+    def webhook_sweep() -> int:
+        """Re-queues due deliveries whose task was lost; a duplicate only finds nothing due."""
+        ids = runtime.run(webhooks.due_incidents)
+        for incident_id in ids:
+            app.send_task("alerting.deliver_webhooks", args=[incident_id])
+        return len(ids)
+
+    app.conf.beat_schedule = {**app.conf.beat_schedule, "webhook_sweep": {
+        "task": "alerting.webhook_sweep", "schedule": app.conf.alerting_settings.sweep_interval_s}}
     return runtime

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from alerting.api import rate_limits
 from alerting.services import auth
 from alerting.services.auth import Principal
 from alerting.services.context import Services
@@ -30,6 +31,7 @@ async def authenticate(services: Services, token: str | None) -> Principal:
                                        operator_hash=services.extras.get("operator_hash"))
     if principal is None:
         raise Unauthorized("the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
+    await rate_limits.enforce(services, principal)
     return principal
 
 

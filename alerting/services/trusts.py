@@ -9,9 +9,10 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerting.services import auth
+from alerting.services import auth, cad_keys
 from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound
+from alerting.services.secret_box import secret_box
 from alerting.store import audit
 from alerting.store.models import Aed, Credential, Group, PushSubscription, Responder, Trust
 from alerting.timefmt import iso, utc
@@ -30,7 +31,7 @@ async def create_trust(services: Services, *, name: str, area: dict[str, Any], a
         session.add(Trust(id=trust_id, name=name, area=geojson, settings={}, created_at=utc(now)))
         await session.flush()
         admin_key = await auth.issue(session, kind=auth.ADMIN, trust_id=trust_id, now=now)
-        cad_key = await auth.issue(session, kind=auth.CAD, trust_id=trust_id, now=now)
+        cad_key = await cad_keys.issue(session, secret_box(services), trust_id=trust_id, now=now)
         await audit.append(session, at=utc(now), actor=actor, action="trust.create", trust_id=trust_id,
                            target=trust_id, after={"name": name})
     return {"id": trust_id, "name": name, "admin_key": admin_key, "cad_key": cad_key}
