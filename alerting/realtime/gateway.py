@@ -115,7 +115,7 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
             conn.offer(error_frame(exc.code, exc.detail))
         except ServiceError as exc:
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
-            conn.offer(error_frame(type(exc).__name__.lower(), exc.detail, **extra))
+            conn.offer(error_frame(getattr(exc, "code", type(exc).__name__.lower()), exc.detail, **extra))
 
 
 async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
