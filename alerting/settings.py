@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     vapid_key_file: str = str(Path("var") / "vapid_private.pem")
     vapid_subject: str = "mailto:operator@localhost"
     push_timeout_s: float = Field(default=10.0, gt=0)
+    # Real push services are https; plain http endpoints are for tests and local development only.
+    push_allow_http: bool = False
 
     log_level: str = "INFO"
     log_json: bool = True
