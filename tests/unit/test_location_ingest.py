@@ -42,11 +42,12 @@ class RecordingIndex:
         self.fail_for = fail_for
         self.release = asyncio.Event()
 
-    async def upsert_many(self, trust: str, updates: list[LocationUpdate]) -> None:
+    async def upsert_many(self, trust: str, updates: list[LocationUpdate]) -> list[str]:
         self.calls.append((trust, [u.responder_id for u in updates]))
         await self.release.wait()
         if trust == self.fail_for:
             raise ConnectionError("redis went away")
+        return [u.responder_id for u in updates if u.responder_id.startswith("unknown")]
 
 
 def update(rid: str) -> LocationUpdate:
@@ -62,8 +63,16 @@ async def test_updates_arriving_during_a_write_share_the_next_one():
     later = [asyncio.create_task(batcher.submit(t, update(r))) for t, r in [("a", "r2"), ("b", "r3"), ("a", "r4")]]
     await asyncio.sleep(0)
     index.release.set()
-    await asyncio.wait_for(asyncio.gather(first, *later), 5)
+    assert await asyncio.wait_for(asyncio.gather(first, *later), 5) == [True, True, True, True]
     assert index.calls == [("a", ["r1"]), ("a", ["r2", "r4"]), ("b", ["r3"])]
+
+
+async def test_a_responder_the_index_does_not_know_is_reported_to_its_caller():
+    index = RecordingIndex()
+    index.release.set()
+    batcher = LocationBatcher(index, max_batch=100)
+    known, unknown = await asyncio.gather(batcher.submit("a", update("r1")), batcher.submit("a", update("unknown-1")))
+    assert (known, unknown) == (True, False)
 
 
 async def test_a_failed_write_fails_its_callers_only():
