@@ -80,7 +80,7 @@ def main() -> None:
 
     def naive(lat: float, lon: float):
         p = Point(lon, lat)
-        for z, g in zip(zones, raw):
+        for z, g in zip(zones, raw, strict=True):
             if g.intersects(p):
                 return z["name"]
         return None

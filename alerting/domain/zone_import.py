@@ -53,7 +53,8 @@ def from_geojson(doc: Any) -> list[ZoneFeature]:
     if isinstance(doc, Mapping) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, Mapping) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        raise ZoneImportError([ImportProblem("body", None, "expected a GeoJSON FeatureCollection of Polygon or MultiPolygon features")])
+        expected = "expected a GeoJSON FeatureCollection of Polygon or MultiPolygon features"
+        raise ZoneImportError([ImportProblem("body", None, expected)])
     if not doc["features"]:
         raise ZoneImportError([ImportProblem("features", None, "the FeatureCollection has no features")])
     out: list[ZoneFeature] = []

@@ -31,6 +31,10 @@ Format = Literal["kml", "kmz", "geojson"]
 _ZONE_LOC = re.compile(r"^zones\[(\d+)\]")
 
 
+def _body_error(exc: Exception) -> dict[str, Any]:
+    return {"errors": [{"loc": "body", "name": None, "msg": str(exc)}]}
+
+
 def read_features(content: bytes, fmt: Format) -> list[ZoneFeature]:
     """The zones a file describes, each with its own problem if it has one; Invalid if unreadable."""
     try:
@@ -38,12 +42,12 @@ def read_features(content: bytes, fmt: Format) -> list[ZoneFeature]:
             try:
                 doc = json.loads(content)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise Invalid(f"the GeoJSON is not valid JSON: {exc}", extra={"errors": [{"loc": "body", "msg": str(exc)}]}) from exc
+                raise Invalid(f"the GeoJSON is not valid JSON: {exc}", extra=_body_error(exc)) from exc
             return zone_import.from_geojson(doc)
         document = read_kmz(content) if fmt == "kmz" else content
         return zone_import.from_placemarks(parse_kml(document))
     except KmlError as exc:
-        raise Invalid(f"the {fmt.upper()} file cannot be read: {exc}", extra={"errors": [{"loc": "body", "msg": str(exc)}]}) from exc
+        raise Invalid(f"the {fmt.upper()} file cannot be read: {exc}", extra=_body_error(exc)) from exc
     except ZoneImportError as exc:
         raise _refused(exc.problems) from exc
 
