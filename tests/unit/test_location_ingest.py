@@ -82,7 +82,7 @@ async def test_a_failed_write_fails_its_callers_only():
     good = asyncio.create_task(batcher.submit("good", update("r1")))
     bad = asyncio.create_task(batcher.submit("bad", update("r2")))
     await asyncio.wait({good, bad}, timeout=5)
-    assert good.result() is None
+    assert good.result() is True
     with pytest.raises(ConnectionError):
         bad.result()
 
