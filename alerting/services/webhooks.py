@@ -117,8 +117,10 @@ async def deliver(services: Services, incident_id: str) -> float | None:
     """Send the incident's due webhooks in order. Returns when the caller should run this again
     (a retry this call scheduled, or a lock held by another worker), or None when nothing is left
     for this call to do. Running it twice at once or too early is harmless."""
+    # The lock outlives one attempt (the HTTP timeout) by a margin and is renewed per attempt; a
+    # worker killed mid-attempt delays that incident's webhooks by at most this timeout.
     lock = services.redis.lock(f"{services.settings.redis_prefix}webhooks:lock:{incident_id}",
-                               timeout=services.settings.webhook_timeout_s * 3 + 30, blocking=False)
+                               timeout=services.settings.webhook_timeout_s + 10, blocking=False)
     if not await lock.acquire():
         return services.clock() + 1.0  # another worker is delivering; look again shortly in case it just finished
     try:

@@ -158,3 +158,32 @@ async def test_a_rotated_key_signs_alongside_the_old_one_during_the_grace_period
     t = verify(attempt.signature, attempt.raw, new_key, now=attempt.received_at)
     assert t == verify(attempt.signature, attempt.raw, trust.cad_key, now=attempt.received_at)
     await trust.close()
+
+
+async def test_a_retry_lost_with_a_crashed_worker_is_delivered_by_the_sweep(stack, receiver_factory):
+    trust = await make_trust(stack, policy=ONE_PHASE)
+    await trust.responder("cat", ["staff"])
+    sock = await online(stack, trust, "cat", north_of(CENTRE, 80))
+    crashed = asyncio.Event()
+    receiver = await receiver_factory([trust.cad_key], lambda attempt: 200 if crashed.is_set() else 500)
+    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WH-CRASH", "lat": CENTRE[0], "lon": CENTRE[1],
+                                                    "category": "09-E-01", "callback_url": receiver.url})
+    incident_id = r.json()["id"]
+
+    async def retry_scheduled():
+        view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
+        return any(t["event"] == "webhook.attempt" and t["outcome"] == "retry" for t in view["timeline"])
+
+    await eventually(retry_scheduled)
+    # SIGKILL: the countdown task it held comes back only after the broker's visibility timeout (1 h),
+    # so only the periodic sweep of the restarted worker can deliver the event now.
+    stack.worker.kill()
+    failed_before = len(receiver.attempts)
+    crashed.set()
+    stack.worker.start()
+    await receiver.wait_for(lambda rc: len(rc.events) == 1, timeout=45)
+    assert receiver.events[0]["event"] == "incident.alerting"
+    assert [a.status for a in receiver.attempts] == [500] * failed_before + [200]
+    assert len({a.delivery_id for a in receiver.attempts}) == 1
+    await sock.close()
+    await trust.close()
