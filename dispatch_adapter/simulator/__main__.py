@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                           accept_share=args.accept_share, think_s=args.think)
     if cfg.responders and not (cfg.admin_key and cfg.trust_id):
         raise SystemExit("--responders needs --admin-key and --trust (or the demo credentials in var/)")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would bury the progress bar
     summary = asyncio.run(run(cfg))
     if args.json:
         print(json.dumps(dataclasses.asdict(summary)))

@@ -64,7 +64,9 @@ class ResponderBot:
 
     async def run(self) -> None:
         """Until cancelled: answer alerts; after each job, move somewhere else in the area."""
-        async with websockets.connect(f"{self.url}?token={self.token}") as ws:
+        async with websockets.connect(self.url) as ws:
+            # The token goes in the first message, not the URL, so no access log ever records it.
+            await ws.send(json.dumps({"type": "auth", "token": self.token}))
             await self._move(ws)
             await ws.send(json.dumps({"type": "availability", "available": True}))
             await ws.send(json.dumps({"type": "ping"}))  # the pong says both were handled

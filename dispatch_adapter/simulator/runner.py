@@ -143,7 +143,10 @@ async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
                 await asyncio.sleep(max(0.0, start + n / cfg.rate - loop.time()))
                 posts.append(asyncio.create_task(one(n)))
             await asyncio.gather(*posts)
+            bar.close()
             waiting = {o.incident_id for o in outcomes if o.status == 201 and o.incident_id}
+            if waiting and cfg.progress:
+                print(f"waiting up to {cfg.linger_s:g} s for {len(waiting)} incidents to end", file=stream)
 
             def ended(rc: WebhookReceiver) -> bool:
                 return waiting <= {e["incident_id"] for e in rc.events if e["event"] in ENDED}
@@ -151,10 +154,13 @@ async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
                 await receiver.wait_for(ended, timeout=cfg.linger_s)
             except TimeoutError:
                 pass  # the linger is a bound on the run, not an error: the summary says what ended
-            closed = sum(await asyncio.gather(*closes))
         finally:
             bar.close()
-            await receiver.stop()
+            await receiver.stop()  # no more events, so no more closes get scheduled
+            for result in await asyncio.gather(*closes, return_exceptions=True):
+                if isinstance(result, BaseException):
+                    print(f"closing an incident failed: {type(result).__name__}: {result}", file=sys.stderr)
+                closed += result is True
             await _stop_bots(bots)
     return summarise(outcomes, receiver.events, attempts=len(receiver.attempts),
                      bad_signatures=sum(not a.verified for a in receiver.attempts), closed=closed)
