@@ -42,8 +42,10 @@ async def register(base_url: str, admin_key: str, trust_id: str, count: int) -> 
             rid = f"sim-{i:03d}"
             created = await admin.post(f"/v1/trusts/{trust_id}/responders",
                                        json={"id": rid, "name": f"Simulated responder {i}", "groups": [groups[i % len(groups)]]})
-            if created.status_code not in (201, 409):  # 409: made by an earlier run, reuse it
-                created.raise_for_status()
+            if created.status_code == 409:  # made by an earlier run: reuse it, active and in its group again
+                created = await admin.patch(f"/v1/trusts/{trust_id}/responders/{rid}",
+                                            json={"status": "active", "groups": [groups[i % len(groups)]]})
+            created.raise_for_status()
             token = await admin.post(f"/v1/trusts/{trust_id}/responders/{rid}/tokens")
             token.raise_for_status()
             tokens[rid] = token.json()["token"]
