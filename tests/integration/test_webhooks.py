@@ -9,6 +9,7 @@ import pytest
 
 from dispatch_adapter.receiver import Attempt, WebhookReceiver
 from dispatch_adapter.signing import verify
+from dispatch_adapter.webhook_schema import WebhookEvent
 from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
 
 ONE_PHASE = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
@@ -81,6 +82,8 @@ async def test_flaky_receiver_gets_each_event_once_in_order_with_every_attempt_i
     assert [e["event"] for e in receiver.events] == expected
     assert all(e["incident_id"] == incident_id and e["cad_ref"] == "WH-1" for e in receiver.events)
     assert receiver.events[1]["responder"]["id"] == "amy" and receiver.events[1]["responder"]["role"] == "scene"
+    for e in receiver.events:
+        WebhookEvent.model_validate(e)  # what is sent is what /openapi.json documents
 
     # Every attempt was signed with the trust's CAD key over the exact body.
     assert all(a.verified for a in receiver.attempts)
@@ -187,3 +190,16 @@ async def test_a_retry_lost_with_a_crashed_worker_is_delivered_by_the_sweep(stac
     assert len({a.delivery_id for a in receiver.attempts}) == 1
     await sock.close()
     await trust.close()
+
+
+async def test_the_webhook_is_documented_in_the_served_openapi(stack):
+    async with stack.client() as anonymous:
+        doc = (await anonymous.get("/openapi.json")).json()
+    hook = doc["webhooks"]["incident-event"]["post"]
+    headers = {p["name"] for p in hook["parameters"] if p["in"] == "header"}
+    assert headers == {"X-Alerting-Signature", "X-Alerting-Delivery", "X-Alerting-Event"}
+    body = hook["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(doc["components"]["schemas"][body]["properties"]["event"]["enum"]) == {
+        "incident.alerting", "responder.accepted", "responder.declined", "responder.arrived",
+        "incident.filled", "incident.exhausted", "incident.stood_down"}
+    assert "/v1/trusts/{trust}/keys/rotate" in doc["paths"]
