@@ -45,15 +45,16 @@ class _Job:
     give_up_at: float
 
 
-async def _next_job(session: AsyncSession, services: Services, incident_id: str, now: float) -> _Job | WebhookDelivery | None:
-    """The head of the incident's queue: a job if due, the row if it must wait, None if empty."""
+async def _next_job(session: AsyncSession, services: Services, incident_id: str, now: float) -> _Job | None:
+    """The head of the incident's queue if it is due; None if the queue is empty or the head waits
+    for a retry (whoever recorded that failure scheduled it, and the sweep backs that up)."""
     head = (await session.execute(
         select(WebhookDelivery).where(WebhookDelivery.incident_id == incident_id, WebhookDelivery.status == PENDING)
         .order_by(WebhookDelivery.seq).limit(1))).scalar_one_or_none()
     if head is None:
         return None
     if head.next_attempt_at is not None and to_ts(head.next_attempt_at) > now:
-        return head
+        return None
     incident = await session.get(Incident, incident_id)
     if incident.policy_version is not None:
         policy = await policies.policy_version(session, incident.trust_id, incident.policy_version)
@@ -130,8 +131,8 @@ async def deliver(services: Services, incident_id: str) -> float | None:
                 now = services.clock()
                 async with services.sessions() as session:
                     job = await _next_job(session, services, incident_id, now)
-                if not isinstance(job, _Job):
-                    return None  # empty, or the head waits for a retry someone already scheduled
+                if job is None:
+                    return None
                 acknowledged, outcome = await _post(client, job, now)
                 retry_at = await _record(services, incident_id, job, acknowledged, outcome, services.clock())
                 if retry_at is not None:
