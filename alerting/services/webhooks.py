@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.services import cad_keys, policies
 from alerting.services.context import Services
-from alerting.services.secret_box import secret_box
+from alerting.services.secret_box import SecretBoxError, secret_box
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
 from alerting.store.types import from_ts, to_ts
 from alerting.timefmt import iso, utc
@@ -43,6 +43,7 @@ class _Job:
     url: str
     keys: list[str]
     give_up_at: float
+    key_problem: str = "the trust has no CAD key that can sign; rotate the CAD key"
 
 
 async def _next_job(session: AsyncSession, services: Services, incident_id: str, now: float) -> _Job | None:
@@ -60,16 +61,23 @@ async def _next_job(session: AsyncSession, services: Services, incident_id: str,
         policy = await policies.policy_version(session, incident.trust_id, incident.policy_version)
     else:
         policy = (await policies.current_policy(session, incident.trust_id))[1]
-    keys = await cad_keys.signing_keys(session, secret_box(services), trust_id=incident.trust_id, now=now)
-    return _Job(head.id, head.seq, head.event, head.body.encode(), incident.callback_url or "", keys,
-                to_ts(head.created_at) + policy.alert_ttl_s)
+    job = _Job(head.id, head.seq, head.event, head.body.encode(), incident.callback_url or "", [],
+               to_ts(head.created_at) + policy.alert_ttl_s)
+    try:
+        keys = await cad_keys.signing_keys(session, secret_box(services), trust_id=incident.trust_id, now=now)
+    except SecretBoxError as exc:
+        # A deployment whose processes disagree on ALERTING_SECRET_KEY: the attempt is recorded as
+        # failed with this reason (and retried), so the CAD's timeline shows why nothing arrives.
+        log.error("cannot decrypt the CAD key to sign a webhook", extra={"incident_id": incident_id})
+        return replace(job, key_problem=str(exc))
+    return replace(job, keys=keys)
 
 
 async def _post(client: httpx.AsyncClient, job: _Job, now: float) -> tuple[bool, dict[str, object]]:
     """One attempt. Returns (acknowledged, what to record). Redirects are not followed: a CAD
     must give the final URL, and a redirect must not carry a signed event somewhere else."""
     if not job.keys:
-        return False, {"error": "the trust has no CAD key that can sign; rotate the CAD key"}
+        return False, {"error": job.key_problem}
     if not job.url:
         return False, {"error": "the incident has no callback_url"}
     headers = {"Content-Type": "application/json", HEADER: sign(job.keys, int(now), job.body),

@@ -6,7 +6,9 @@ import asyncio
 from collections import Counter
 
 import pytest
+from sqlalchemy import update
 
+from alerting.store.models import Credential
 from dispatch_adapter.receiver import Attempt, WebhookReceiver
 from dispatch_adapter.signing import verify
 from dispatch_adapter.webhook_schema import WebhookEvent
@@ -203,3 +205,37 @@ async def test_the_webhook_is_documented_in_the_served_openapi(stack):
         "incident.alerting", "responder.accepted", "responder.declined", "responder.arrived",
         "incident.filled", "incident.exhausted", "incident.stood_down"}
     assert "/v1/trusts/{trust}/keys/rotate" in doc["paths"]
+
+
+@pytest.mark.parametrize("stored, reason", [
+    (None, "no CAD key that can sign; rotate the CAD key"),  # a trust from before signing copies were kept
+    ("gAAAAnot-a-fernet-token", "cannot be decrypted with ALERTING_SECRET_KEY"),  # processes with different keys
+])
+async def test_an_unsignable_webhook_is_recorded_as_failing_and_recovers_after_a_rotation(
+        stack, receiver_factory, stored, reason):
+    trust = await make_trust(stack, policy=ONE_PHASE)
+    await trust.responder("dan", ["staff"])
+    sock = await online(stack, trust, "dan", north_of(CENTRE, 60))
+    services = stack.server.config.app.state.services
+    async with services.sessions() as session, session.begin():
+        await session.execute(update(Credential).where(Credential.trust_id == trust.id, Credential.kind == "cad")
+                              .values(secret_enc=stored))
+    receiver = await receiver_factory([trust.cad_key])
+    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WH-NOKEY", "lat": CENTRE[0], "lon": CENTRE[1],
+                                                    "category": "09-E-01", "callback_url": receiver.url})
+    incident_id = r.json()["id"]
+
+    async def attempts_so_far():
+        view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
+        return [t for t in view["timeline"] if t["event"] == "webhook.attempt"]
+
+    attempts = await eventually(attempts_so_far)
+    assert attempts[0]["outcome"] == "retry" and reason in attempts[0]["error"]
+    assert receiver.attempts == []  # nothing unsigned ever left the platform
+
+    rotated = await trust.admin.post(f"/v1/trusts/{trust.id}/keys/rotate", json={"grace_s": 0})
+    receiver.keys = [rotated.json()["cad_key"]]
+    await receiver.wait_for(lambda rc: len(rc.events) == 1, timeout=30)
+    assert receiver.attempts[0].verified and receiver.attempts[0].signature.count("v1=") == 1
+    await sock.close()
+    await trust.close()
