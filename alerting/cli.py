@@ -7,6 +7,7 @@ import asyncio
 import re
 from pathlib import Path
 
+from alerting import zones_cli
 from alerting.logs import configure
 from alerting.settings import get_settings
 
@@ -93,7 +94,7 @@ def _simulate(args: argparse.Namespace) -> int:
     return simulate(args.simulator_args)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m alerting", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the API and the responder sockets")
@@ -110,8 +111,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo-curl", help="print a curl that posts a demo incident").set_defaults(fn=_demo_curl)
     audit_cmd = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(fn=_audit_verify)
+    zones_cli.add_commands(sub)
     simulate = sub.add_parser("simulate", add_help=False, help="run the reference CAD simulator (see simulate --help)")
     simulate.set_defaults(fn=_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args, rest = parser.parse_known_args(argv)  # the simulator parses its own options
     if args.command == "simulate":
         args.simulator_args = rest

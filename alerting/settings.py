@@ -44,6 +44,22 @@ class Settings(BaseSettings):
     ws_auth_timeout_s: float = Field(default=5.0, gt=0)
     ws_ping_interval_s: float = Field(default=20.0, gt=0)
 
+    # --- Realtime delivery: location ingest and Web Push ---
+    # Positions per responder per second (token bucket of `location_burst`); the excess is dropped
+    # with an `error` frame on the socket or 429 over HTTP. Admitted positions are written to the
+    # live index in batches of up to `location_batch_max`.
+    location_rate_per_s: float = Field(default=1.0, gt=0)
+    location_burst: int = Field(default=1, ge=1)
+    location_batch_max: int = Field(default=500, ge=1)
+    # Web Push (RFC 8030/8291/8292). The VAPID private key is a PEM or a base64url raw P-256 key;
+    # when unset, one is generated into `vapid_key_file` on first start and reused after.
+    vapid_private_key: str | None = None
+    vapid_key_file: str = str(Path("var") / "vapid_private.pem")
+    vapid_subject: str = "mailto:operator@localhost"
+    push_timeout_s: float = Field(default=10.0, gt=0)
+    # Real push services are https; plain http endpoints are for tests and local development only.
+    push_allow_http: bool = False
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -60,7 +60,8 @@ class _Runtime:
         if self.loop is None:
             self.loop = asyncio.new_event_loop()
             self.services = build_services(self.celery.conf.alerting_settings, schedule_wake=scheduler(self.celery),
-                                           deliver_webhooks=webhook_trigger(self.celery))
+                                           deliver_webhooks=webhook_trigger(self.celery),
+                                           schedule_push=push_trigger(self.celery))
         return self.loop.run_until_complete(job(self.services))
 
     def close(self) -> None:
@@ -82,6 +83,15 @@ def scheduler(celery: Celery) -> Callable[[str, float], None]:
 def webhook_trigger(celery: Celery) -> Callable[[str], None]:
     def trigger(incident_id: str) -> None:
         celery.send_task("alerting.deliver_webhooks", args=[incident_id])
+
+    return trigger
+
+
+def push_trigger(celery: Celery) -> Callable[[str, float, list[str]], None]:
+    def trigger(incident_id: str, at: float, no_socket: list[str]) -> None:
+        delay = max(0.0, at - time.time())
+        if delay <= MAX_COUNTDOWN_S:
+            celery.send_task("alerting.push_unacknowledged", args=[incident_id, no_socket], countdown=delay)
 
     return trigger
 
@@ -123,4 +133,16 @@ def _register(app: Celery) -> _Runtime:
 
     app.conf.beat_schedule = {**app.conf.beat_schedule, "webhook_sweep": {
         "task": "alerting.webhook_sweep", "schedule": app.conf.alerting_settings.sweep_interval_s}}
+
+    @app.task(name="alerting.push_unacknowledged", ignore_result=True)
+    def push_unacknowledged(incident_id: str, no_socket: list[str]) -> int:
+        from alerting.push import provider_from
+        from alerting.services.push_fallback import push_unacknowledged as push
+
+        async def job(s: Services) -> int:
+            provider = s.extras.get("push_provider") or s.extras.setdefault("push_provider", provider_from(s.settings))
+            return await push(s, provider, incident_id, no_socket=no_socket)
+
+        return runtime.run(job)
+
     return runtime

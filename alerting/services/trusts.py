@@ -100,7 +100,7 @@ async def create_responder(services: Services, *, trust_id: str, body: dict[str,
                                target=f"responder {r.id}", after={"groups": r.groups, "skills": r.skills})
     except IntegrityError as exc:
         raise Conflict(f"responder {body['id']!r} already exists") from exc
-    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=True)
+    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=True, now=now)
     return responder_view(r)
 
 
@@ -146,7 +146,7 @@ async def patch_responder(services: Services, *, trust_id: str, responder_id: st
         r.updated_at = utc(now)
         await audit.append(session, at=utc(now), actor=actor, action="responder.update", trust_id=trust_id,
                            target=f"responder {r.id}", before=before, after={k: getattr(r, k) for k in changes})
-    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=r.status == "active")
+    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=r.status == "active", now=now)
     return responder_view(r)
 
 
