@@ -23,6 +23,7 @@ from alerting.services.context import Services, build_services
 from alerting.settings import Settings, get_settings
 from alerting.store.models import Credential
 from alerting.worker import make_celery, push_trigger, scheduler, webhook_trigger
+from dispatch_adapter import webhook_schema
 from dispatch_adapter.router import router as cad_router
 
 log = logging.getLogger(__name__)
@@ -85,4 +86,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(zones_api.router)
     app.include_router(keys.router)
+    webhook_schema.install(app)
     return app

@@ -12,7 +12,7 @@ DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "alerting.db")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ALERTING_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ALERTING_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = DEFAULT_SQLITE
@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     rate_limit_cad_burst: int = Field(default=100, ge=1)
     rate_limit_per_s: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=200, ge=1)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_fernet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(value.get_secret_value().encode())
+            except ValueError as exc:
+                raise ValueError("secret_key must be a Fernet key (32 url-safe base64-encoded bytes); "
+                                 "generate one with cryptography.fernet.Fernet.generate_key()") from exc
+        return value
 
     @field_validator("redis_prefix")
     @classmethod

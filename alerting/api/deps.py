@@ -31,14 +31,15 @@ async def authenticate(services: Services, token: str | None) -> Principal:
                                        operator_hash=services.extras.get("operator_hash"))
     if principal is None:
         raise Unauthorized("the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
-    await rate_limits.enforce(services, principal)
     return principal
 
 
 async def current_principal(
     services: ServicesDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    return await authenticate(services, creds.credentials if creds else None)
+    principal = await authenticate(services, creds.credentials if creds else None)
+    await rate_limits.enforce(services, principal)  # HTTP only: a socket must not read a 429 as a bad token
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.services import cad_keys, policies
 from alerting.services.context import Services
-from alerting.services.secret_box import secret_box
+from alerting.services.secret_box import SecretBoxError, secret_box
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
 from alerting.store.types import from_ts, to_ts
 from alerting.timefmt import iso, utc
@@ -43,32 +43,41 @@ class _Job:
     url: str
     keys: list[str]
     give_up_at: float
+    key_problem: str = "the trust has no CAD key that can sign; rotate the CAD key"
 
 
-async def _next_job(session: AsyncSession, services: Services, incident_id: str, now: float) -> _Job | WebhookDelivery | None:
-    """The head of the incident's queue: a job if due, the row if it must wait, None if empty."""
+async def _next_job(session: AsyncSession, services: Services, incident_id: str, now: float) -> _Job | None:
+    """The head of the incident's queue if it is due; None if the queue is empty or the head waits
+    for a retry (whoever recorded that failure scheduled it, and the sweep backs that up)."""
     head = (await session.execute(
         select(WebhookDelivery).where(WebhookDelivery.incident_id == incident_id, WebhookDelivery.status == PENDING)
         .order_by(WebhookDelivery.seq).limit(1))).scalar_one_or_none()
     if head is None:
         return None
     if head.next_attempt_at is not None and to_ts(head.next_attempt_at) > now:
-        return head
+        return None
     incident = await session.get(Incident, incident_id)
     if incident.policy_version is not None:
         policy = await policies.policy_version(session, incident.trust_id, incident.policy_version)
     else:
         policy = (await policies.current_policy(session, incident.trust_id))[1]
-    keys = await cad_keys.signing_keys(session, secret_box(services), trust_id=incident.trust_id, now=now)
-    return _Job(head.id, head.seq, head.event, head.body.encode(), incident.callback_url or "", keys,
-                to_ts(head.created_at) + policy.alert_ttl_s)
+    job = _Job(head.id, head.seq, head.event, head.body.encode(), incident.callback_url or "", [],
+               to_ts(head.created_at) + policy.alert_ttl_s)
+    try:
+        keys = await cad_keys.signing_keys(session, secret_box(services), trust_id=incident.trust_id, now=now)
+    except SecretBoxError as exc:
+        # A deployment whose processes disagree on ALERTING_SECRET_KEY: the attempt is recorded as
+        # failed with this reason (and retried), so the CAD's timeline shows why nothing arrives.
+        log.error("cannot decrypt the CAD key to sign a webhook", extra={"incident_id": incident_id})
+        return replace(job, key_problem=str(exc))
+    return replace(job, keys=keys)
 
 
 async def _post(client: httpx.AsyncClient, job: _Job, now: float) -> tuple[bool, dict[str, object]]:
     """One attempt. Returns (acknowledged, what to record). Redirects are not followed: a CAD
     must give the final URL, and a redirect must not carry a signed event somewhere else."""
     if not job.keys:
-        return False, {"error": "the trust has no CAD key that can sign; rotate the CAD key"}
+        return False, {"error": job.key_problem}
     if not job.url:
         return False, {"error": "the incident has no callback_url"}
     headers = {"Content-Type": "application/json", HEADER: sign(job.keys, int(now), job.body),
@@ -117,8 +126,10 @@ async def deliver(services: Services, incident_id: str) -> float | None:
     """Send the incident's due webhooks in order. Returns when the caller should run this again
     (a retry this call scheduled, or a lock held by another worker), or None when nothing is left
     for this call to do. Running it twice at once or too early is harmless."""
+    # The lock outlives one attempt (the HTTP timeout) by a margin and is renewed per attempt; a
+    # worker killed mid-attempt delays that incident's webhooks by at most this timeout.
     lock = services.redis.lock(f"{services.settings.redis_prefix}webhooks:lock:{incident_id}",
-                               timeout=services.settings.webhook_timeout_s * 3 + 30, blocking=False)
+                               timeout=services.settings.webhook_timeout_s + 10, blocking=False)
     if not await lock.acquire():
         return services.clock() + 1.0  # another worker is delivering; look again shortly in case it just finished
     try:
@@ -128,8 +139,8 @@ async def deliver(services: Services, incident_id: str) -> float | None:
                 now = services.clock()
                 async with services.sessions() as session:
                     job = await _next_job(session, services, incident_id, now)
-                if not isinstance(job, _Job):
-                    return None  # empty, or the head waits for a retry someone already scheduled
+                if job is None:
+                    return None
                 acknowledged, outcome = await _post(client, job, now)
                 retry_at = await _record(services, incident_id, job, acknowledged, outcome, services.clock())
                 if retry_at is not None:

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -30,6 +31,12 @@ def _cad_key(arg: str | None) -> str:
     if DEMO_CREDENTIALS.exists():
         return json.loads(DEMO_CREDENTIALS.read_text())["cad_key"]
     raise SystemExit("no CAD key: pass --cad-key, set ALERTING_SIM_CAD_KEY, or run `python -m alerting demo` first")
+
+
+def _demo(field: str, responders: int) -> str | None:
+    if responders > 0 and DEMO_CREDENTIALS.exists():
+        return json.loads(DEMO_CREDENTIALS.read_text())[field]
+    return None
 
 
 def _area(args: argparse.Namespace) -> dict:
@@ -64,6 +71,12 @@ def parser() -> argparse.ArgumentParser:
                    help="address the deployment can reach this machine's webhook receiver on (default %(default)s)")
     p.add_argument("--public-share", type=float, default=0.6, help="share of incidents in public places")
     p.add_argument("--seed", type=int, help="random seed, for a repeatable run")
+    p.add_argument("--responders", type=int, default=0,
+                   help="simulate this many responders (registered as sim-NNN with the admin key) who answer alerts")
+    p.add_argument("--admin-key", help="the trust admin key, for --responders (default: the demo trust's)")
+    p.add_argument("--trust", help="the trust id, for --responders (default: the demo trust's)")
+    p.add_argument("--accept-share", type=float, default=0.7, help="share of alerts simulated responders accept")
+    p.add_argument("--think", type=float, default=5.0, help="simulated responders answer within this many seconds")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
@@ -73,11 +86,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.rate <= 0 or args.duration <= 0 or args.linger < 0:
         raise SystemExit("--rate and --duration must be positive and --linger not negative")
+    if args.responders < 0 or not 0 <= args.accept_share <= 1 or args.think < 0:
+        raise SystemExit("--responders and --think must not be negative, --accept-share is between 0 and 1")
     cfg = SimulatorConfig(url=args.url, cad_key=_cad_key(args.cad_key), area=_area(args), rate=args.rate,
                           duration_s=args.duration, linger_s=args.linger,
                           close_after_s=None if args.close_after < 0 else args.close_after,
                           callback_host=args.callback_host, public_share=args.public_share, seed=args.seed,
-                          progress=not args.no_progress)
+                          progress=not args.no_progress, responders=args.responders,
+                          admin_key=args.admin_key or _demo("admin_key", args.responders),
+                          trust_id=args.trust or _demo("trust_id", args.responders),
+                          accept_share=args.accept_share, think_s=args.think)
+    if cfg.responders and not (cfg.admin_key and cfg.trust_id):
+        raise SystemExit("--responders needs --admin-key and --trust (or the demo credentials in var/)")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would bury the progress bar
     summary = asyncio.run(run(cfg))
     if args.json:
         print(json.dumps(dataclasses.asdict(summary)))

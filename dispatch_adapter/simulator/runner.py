@@ -14,6 +14,7 @@ import httpx
 from tqdm import tqdm
 
 from dispatch_adapter.receiver import Attempt, WebhookReceiver
+from dispatch_adapter.simulator.responders import ResponderBot, register, socket_url
 from dispatch_adapter.simulator.scenario import CATEGORIES, Outcome, Summary, area_shape, incident_payload, summarise
 
 __all__ = ["SimulatorConfig", "run"]
@@ -35,6 +36,12 @@ class SimulatorConfig:
     categories: tuple[tuple[str, int], ...] = CATEGORIES
     seed: int | None = None
     progress: bool = True
+    # Simulated responders (needs the trust admin key): how many, how keen, how long they think.
+    responders: int = 0
+    admin_key: str | None = None
+    trust_id: str | None = None
+    accept_share: float = 0.7
+    think_s: float = 5.0
 
     @property
     def total(self) -> int:
@@ -75,6 +82,36 @@ def _closer(client: httpx.AsyncClient, delay_s: float | None, closes: list[async
     return respond
 
 
+async def _start_bots(cfg: SimulatorConfig, area, rng: random.Random) -> list[asyncio.Task]:
+    if cfg.responders <= 0:
+        return []
+    if not (cfg.admin_key and cfg.trust_id):
+        raise ValueError("simulated responders need the trust's admin key and id")
+    tokens = await register(cfg.url, cfg.admin_key, cfg.trust_id, cfg.responders)
+    bots = [ResponderBot(socket_url(cfg.url), token, area, random.Random(rng.random()), cfg.accept_share, cfg.think_s)
+            for token in tokens.values()]
+    tasks = [asyncio.create_task(bot.run()) for bot in bots]
+    for bot, task in zip(bots, tasks):
+        ready = asyncio.create_task(bot.ready.wait())
+        await asyncio.wait({ready, task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        if task.done():
+            await _stop_bots(tasks)
+            task.result()  # raises why the responder could not connect
+        if not bot.ready.is_set():
+            await _stop_bots(tasks)
+            raise TimeoutError("a simulated responder was not placed within 30 s")
+    return tasks
+
+
+async def _stop_bots(tasks: list[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+    for result in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(result, Exception):
+            print(f"a simulated responder stopped with an error: {type(result).__name__}: {result}", file=sys.stderr)
+
+
 async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
     area = area_shape(cfg.area)
     rng = random.Random(cfg.seed)
@@ -82,6 +119,7 @@ async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
     headers = {"Authorization": f"Bearer {cfg.cad_key}"}
     closes: list[asyncio.Task] = []
     outcomes: list[Outcome] = []
+    bots = await _start_bots(cfg, area, rng)
     async with httpx.AsyncClient(base_url=cfg.url, headers=headers, timeout=30) as client:
         receiver = WebhookReceiver(keys=[cfg.cad_key], respond=_closer(client, cfg.close_after_s, closes))
         callback = await receiver.start(cfg.callback_host)
@@ -105,7 +143,10 @@ async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
                 await asyncio.sleep(max(0.0, start + n / cfg.rate - loop.time()))
                 posts.append(asyncio.create_task(one(n)))
             await asyncio.gather(*posts)
+            bar.close()
             waiting = {o.incident_id for o in outcomes if o.status == 201 and o.incident_id}
+            if waiting and cfg.progress:
+                print(f"waiting up to {cfg.linger_s:g} s for {len(waiting)} incidents to end", file=stream)
 
             def ended(rc: WebhookReceiver) -> bool:
                 return waiting <= {e["incident_id"] for e in rc.events if e["event"] in ENDED}
@@ -113,9 +154,13 @@ async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
                 await receiver.wait_for(ended, timeout=cfg.linger_s)
             except TimeoutError:
                 pass  # the linger is a bound on the run, not an error: the summary says what ended
-            closed = sum(await asyncio.gather(*closes))
         finally:
             bar.close()
-            await receiver.stop()
+            await receiver.stop()  # no more events, so no more closes get scheduled
+            for result in await asyncio.gather(*closes, return_exceptions=True):
+                if isinstance(result, BaseException):
+                    print(f"closing an incident failed: {type(result).__name__}: {result}", file=sys.stderr)
+                closed += result is True
+            await _stop_bots(bots)
     return summarise(outcomes, receiver.events, attempts=len(receiver.attempts),
                      bad_signatures=sum(not a.verified for a in receiver.attempts), closed=closed)

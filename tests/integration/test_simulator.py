@@ -79,3 +79,24 @@ async def test_simulator_refuses_a_bad_key_with_exit_status_1(stack):
     assert proc.returncode == 1
     assert "posted 2 incidents: 0 created, failed: 2x 401" in out.decode()
     assert "refused: 401 the bearer token is not valid" in err.decode()
+
+
+async def test_simulated_responders_answer_the_simulated_incidents(stack):
+    # Bots are spread over both groups, so the policy alerts both; four of them, so one is always free.
+    both = {**POLICY, "phases": [{**POLICY["phases"][0], "groups": ["staff", "community"]}]}
+    trust = await make_trust(stack, policy=both)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "dispatch_adapter.simulator", "--url", stack.base_url, "--cad-key", trust.cad_key,
+        "--bbox", BBOX, "--rate", "1", "--duration", "3", "--linger", "60", "--close-after", "0",
+        "--responders", "4", "--admin-key", trust.admin_key, "--trust", trust.id, "--accept-share", "1",
+        "--think", "0.5", "--seed", "11", "--json", "--no-progress",
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 0, err.decode()
+    summary = json.loads(out.decode().strip().splitlines()[-1])
+    assert (summary["posted"], summary["created"]) == (3, 3)
+    assert summary["alerted"] == 3 and summary["accepted"] == 3 and summary["closed"] == 3
+    assert summary["median_first_accept_s"] <= 5
+    listed = (await trust.admin.get(f"/v1/trusts/{trust.id}/responders", params={"q": "sim-"})).json()
+    assert sorted(r["id"] for r in listed) == ["sim-000", "sim-001", "sim-002", "sim-003"]
+    await trust.close()

@@ -6,9 +6,12 @@ import asyncio
 from collections import Counter
 
 import pytest
+from sqlalchemy import update
 
+from alerting.store.models import Credential
 from dispatch_adapter.receiver import Attempt, WebhookReceiver
 from dispatch_adapter.signing import verify
+from dispatch_adapter.webhook_schema import WebhookEvent
 from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
 
 ONE_PHASE = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
@@ -81,6 +84,8 @@ async def test_flaky_receiver_gets_each_event_once_in_order_with_every_attempt_i
     assert [e["event"] for e in receiver.events] == expected
     assert all(e["incident_id"] == incident_id and e["cad_ref"] == "WH-1" for e in receiver.events)
     assert receiver.events[1]["responder"]["id"] == "amy" and receiver.events[1]["responder"]["role"] == "scene"
+    for e in receiver.events:
+        WebhookEvent.model_validate(e)  # what is sent is what /openapi.json documents
 
     # Every attempt was signed with the trust's CAD key over the exact body.
     assert all(a.verified for a in receiver.attempts)
@@ -157,4 +162,80 @@ async def test_a_rotated_key_signs_alongside_the_old_one_during_the_grace_period
     assert attempt.signature.count("v1=") == 2
     t = verify(attempt.signature, attempt.raw, new_key, now=attempt.received_at)
     assert t == verify(attempt.signature, attempt.raw, trust.cad_key, now=attempt.received_at)
+    await trust.close()
+
+
+async def test_a_retry_lost_with_a_crashed_worker_is_delivered_by_the_sweep(stack, receiver_factory):
+    trust = await make_trust(stack, policy=ONE_PHASE)
+    await trust.responder("cat", ["staff"])
+    sock = await online(stack, trust, "cat", north_of(CENTRE, 80))
+    crashed = asyncio.Event()
+    receiver = await receiver_factory([trust.cad_key], lambda attempt: 200 if crashed.is_set() else 500)
+    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WH-CRASH", "lat": CENTRE[0], "lon": CENTRE[1],
+                                                    "category": "09-E-01", "callback_url": receiver.url})
+    incident_id = r.json()["id"]
+
+    async def retry_scheduled():
+        view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
+        return any(t["event"] == "webhook.attempt" and t["outcome"] == "retry" for t in view["timeline"])
+
+    await eventually(retry_scheduled)
+    # SIGKILL: the countdown task it held comes back only after the broker's visibility timeout (1 h),
+    # so only the periodic sweep of the restarted worker can deliver the event now.
+    stack.worker.kill()
+    failed_before = len(receiver.attempts)
+    crashed.set()
+    stack.worker.start()
+    await receiver.wait_for(lambda rc: len(rc.events) == 1, timeout=45)
+    assert receiver.events[0]["event"] == "incident.alerting"
+    assert [a.status for a in receiver.attempts] == [500] * failed_before + [200]
+    assert len({a.delivery_id for a in receiver.attempts}) == 1
+    await sock.close()
+    await trust.close()
+
+
+async def test_the_webhook_is_documented_in_the_served_openapi(stack):
+    async with stack.client() as anonymous:
+        doc = (await anonymous.get("/openapi.json")).json()
+    hook = doc["webhooks"]["incident-event"]["post"]
+    headers = {p["name"] for p in hook["parameters"] if p["in"] == "header"}
+    assert headers == {"X-Alerting-Signature", "X-Alerting-Delivery", "X-Alerting-Event"}
+    body = hook["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(doc["components"]["schemas"][body]["properties"]["event"]["enum"]) == {
+        "incident.alerting", "responder.accepted", "responder.declined", "responder.arrived",
+        "incident.filled", "incident.exhausted", "incident.stood_down"}
+    assert "/v1/trusts/{trust}/keys/rotate" in doc["paths"]
+
+
+@pytest.mark.parametrize("stored, reason", [
+    (None, "no CAD key that can sign; rotate the CAD key"),  # a trust from before signing copies were kept
+    ("gAAAAnot-a-fernet-token", "cannot be decrypted with ALERTING_SECRET_KEY"),  # processes with different keys
+])
+async def test_an_unsignable_webhook_is_recorded_as_failing_and_recovers_after_a_rotation(
+        stack, receiver_factory, stored, reason):
+    trust = await make_trust(stack, policy=ONE_PHASE)
+    await trust.responder("dan", ["staff"])
+    sock = await online(stack, trust, "dan", north_of(CENTRE, 60))
+    services = stack.server.config.app.state.services
+    async with services.sessions() as session, session.begin():
+        await session.execute(update(Credential).where(Credential.trust_id == trust.id, Credential.kind == "cad")
+                              .values(secret_enc=stored))
+    receiver = await receiver_factory([trust.cad_key])
+    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WH-NOKEY", "lat": CENTRE[0], "lon": CENTRE[1],
+                                                    "category": "09-E-01", "callback_url": receiver.url})
+    incident_id = r.json()["id"]
+
+    async def attempts_so_far():
+        view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
+        return [t for t in view["timeline"] if t["event"] == "webhook.attempt"]
+
+    attempts = await eventually(attempts_so_far)
+    assert attempts[0]["outcome"] == "retry" and reason in attempts[0]["error"]
+    assert receiver.attempts == []  # nothing unsigned ever left the platform
+
+    rotated = await trust.admin.post(f"/v1/trusts/{trust.id}/keys/rotate", json={"grace_s": 0})
+    receiver.keys = [rotated.json()["cad_key"]]
+    await receiver.wait_for(lambda rc: len(rc.events) == 1, timeout=30)
+    assert receiver.attempts[0].verified and receiver.attempts[0].signature.count("v1=") == 1
+    await sock.close()
     await trust.close()
