@@ -24,6 +24,9 @@ cat <<MSG
   Post a demo incident:
   $("$PY" -m alerting demo-curl)
 
+  Play a CAD and twenty responders for a minute:
+  .venv/bin/python -m alerting simulate --responders 20 --bbox 53.79,-1.56,53.81,-1.53 --rate 0.5 --duration 60
+
   Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}"
