@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from alerting.api import admin, me, ops, problems
+from alerting.api import replay
 from alerting.api.limits import BodyLimit
 from alerting.live.bus import Subscriber
 from alerting.realtime import gateway
@@ -79,4 +80,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for router in (admin.router, me.router, cad_router, ops.router, gateway.router):
         app.include_router(router)
+    app.include_router(replay.router)
     return app

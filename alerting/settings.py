@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     ws_auth_timeout_s: float = Field(default=5.0, gt=0)
     ws_ping_interval_s: float = Field(default=20.0, gt=0)
 
+    # --- what-if replay (issue 9) ---
+    # How often the worker counts available responders into the density history (counts per H3 cell,
+    # group set and hour of week; never positions): every 5 min is 12 samples per hour each week.
+    density_interval_s: float = Field(default=300.0, gt=0)
+    # The longest period one replay may cover: a year of incidents stays well inside a request.
+    replay_max_days: int = Field(default=366, ge=1)
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from geo.areas import ServiceArea
+from geo.distance import haversine_m
 from geo.index import ResponderIndex
 
 
@@ -25,3 +27,11 @@ async def snapshot(index: ResponderIndex, trust: str, *, centre: tuple[float, fl
     hits = await index.nearest(trust, centre[0], centre[1], radius_m=radius_m, groups=list(groups), limit=limit,
                                max_age_s=max_age_s, now=now)
     return [Seen(h.responder_id, h.lat, h.lon, tuple(h.groups)) for h in hits]
+
+
+def covering_circle(area: ServiceArea) -> tuple[tuple[float, float], float]:
+    """A centre and radius whose circle holds the whole area: its bounding box, from the centroid."""
+    centre = area.geom.centroid
+    west, south, east, north = area.geom.bounds
+    radius = max(haversine_m(centre.y, centre.x, lat, lon) for lat in (south, north) for lon in (west, east))
+    return (centre.y, centre.x), radius + 1.0
