@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.policy import Policy, PolicyError, build_policy
-from alerting.replay import (PRIOR_ALPHA, PRIOR_BETA, DensityHistory, Model, Outcome, ReplayIncident, learn, replay,
+from alerting.replay import (PRIOR_ALPHA, PRIOR_BETA, DensityHistory, Model, Outcome, Rate, ReplayIncident, learn, replay,
                              summarise)
 from alerting.replay.summary import arrivals
 from alerting.services import policies
@@ -42,14 +42,16 @@ def policy_groups(policy: Policy) -> set[str]:
     return {g for p in phases for g in p.groups}
 
 
-async def _acceptance(session: AsyncSession, trust_id: str, groups: list[str]) -> dict[str, Any]:
+async def _acceptance(session: AsyncSession, trust_id: str, groups: list[str]) -> dict[str, Rate]:
     accepted = func.sum(case((Alert.accepted_at.is_not(None), 1), else_=0))
     refused = func.sum(case(((Alert.accepted_at.is_(None)) & Alert.state.in_(REFUSED), 1), else_=0))
-    rows = (await session.execute(
-        select(Responder.groups, accepted, refused)
-        .join(Responder, (Responder.trust_id == Alert.trust_id) & (Responder.id == Alert.responder_id))
-        .where(Alert.trust_id == trust_id).group_by(Responder.id, Responder.groups))).all()
-    return learn(((g, int(a or 0), int(r or 0)) for g, a, r in rows), groups)
+    tallies = (await session.execute(
+        select(Alert.responder_id, accepted, refused).where(Alert.trust_id == trust_id)
+        .group_by(Alert.responder_id))).all()
+    member_of = dict((await session.execute(
+        select(Responder.id, Responder.groups).where(Responder.trust_id == trust_id))).all())
+    # An erased responder's answers go with them: their groups are no longer known.
+    return learn(((member_of[rid], int(a or 0), int(r or 0)) for rid, a, r in tallies if rid in member_of), groups)
 
 
 async def _history(session: AsyncSession, trust_id: str) -> tuple[DensityHistory, int]:
