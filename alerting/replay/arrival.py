@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(12)
-_SPLITS = 8  # each smooth piece is cut in eight, 12 nodes each: ~1e-6 relative error on steep curves
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(8)
+_SPLITS = 4  # each smooth piece is cut in four, 8 nodes each: well under 0.1% error even on steep curves
 
 
 def expected_capped(mean: float, cap: int) -> float:
@@ -56,32 +56,54 @@ class Wave:
     delay_s: float
 
 
-def _reached(wave: Wave, t: np.ndarray, speed: float) -> np.ndarray:
-    d = np.clip((t - wave.delay_s) * speed, 0.0, None)
-    span = wave.outer_m ** 2 - wave.inner_m ** 2
-    if span <= 0:
-        return np.where(d >= wave.outer_m, wave.acceptors, 0.0)
-    return wave.acceptors * np.clip((d * d - wave.inner_m ** 2) / span, 0.0, 1.0)
+_SUB = np.linspace(0.0, 1.0, _SPLITS + 1)
+_CHUNK = 1024  # incidents per vectorised pass: ~100 MB of temporaries at most
+
+
+def expected_first_arrivals(incidents: Sequence[Sequence[Wave]], *, walking_speed_mps: float,
+                            route_factor: float) -> list[float | None]:
+    """Expected seconds to the first arrival of each incident, given that someone arrives; None when
+    nobody can.
+
+    The survival curve is smooth between the moments a wave sets off, reaches its inner ring and
+    reaches its outer ring, and constant after the last of them, so Gauss-Legendre quadrature over
+    those pieces converges fast and the integral ends there. All incidents of a chunk are integrated
+    in one array pass: per-incident Python would cost more than the arithmetic."""
+    speed = walking_speed_mps / route_factor  # straight-line metres covered per second
+    out: list[float | None] = []
+    for first in range(0, len(incidents), _CHUNK):
+        out.extend(_chunk(incidents[first:first + _CHUNK], speed))
+    return out
+
+
+def _chunk(incidents: Sequence[Sequence[Wave]], speed: float) -> list[float | None]:
+    n, width = len(incidents), max((len(ws) for ws in incidents), default=0)
+    if width == 0:
+        return [None] * n
+    acceptors, inner, outer, delay = (np.zeros((n, width)) for _ in range(4))
+    for i, waves in enumerate(incidents):
+        for j, w in enumerate(waves):
+            acceptors[i, j], inner[i, j], outer[i, j], delay[i, j] = w.acceptors, w.inner_m, w.outer_m, w.delay_s
+    total = acceptors.sum(axis=1)
+    never = np.exp(-total)
+    breaks = np.sort(np.concatenate([np.zeros((n, 1)), delay, delay + inner / speed, delay + outer / speed], axis=1), axis=1)
+    a, b = breaks[:, :-1], breaks[:, 1:]  # pieces; empty ones weigh nothing
+    edges = a[..., None] + (b - a)[..., None] * _SUB  # (n, pieces, splits + 1)
+    half = (edges[..., 1:] - edges[..., :-1]) / 2
+    mid = (edges[..., 1:] + edges[..., :-1]) / 2
+    t = (mid[..., None] + half[..., None] * _NODES).reshape(n, -1)
+    weights = (half[..., None] * _WEIGHTS).reshape(n, -1)
+    reached = np.zeros_like(t)
+    for j in range(width):
+        d = np.maximum((t - delay[:, j:j + 1]) * speed, 0.0)
+        lo, hi = inner[:, j:j + 1] ** 2, outer[:, j:j + 1] ** 2
+        span = hi - lo
+        ring = np.where(span > 0, (d * d - lo) / np.where(span > 0, span, 1.0), np.where(d * d >= hi, 1.0, 0.0))
+        reached += acceptors[:, j:j + 1] * np.clip(ring, 0.0, 1.0)
+    area = np.einsum("ij,ij->i", weights, np.exp(-reached) - never[:, None])
+    return [float(area[i] / (1.0 - never[i])) if total[i] > 0 else None for i in range(n)]
 
 
 def expected_first_arrival(waves: Sequence[Wave], *, walking_speed_mps: float, route_factor: float) -> float | None:
-    """Expected seconds to the first arrival, given that someone arrives; None when nobody can."""
-    waves = [w for w in waves if w.acceptors > 0]
-    if not waves:
-        return None
-    speed = walking_speed_mps / route_factor  # straight-line metres covered per second
-    total = sum(w.acceptors for w in waves)
-    never = math.exp(-total)
-    breaks = sorted({0.0} | {w.delay_s + r / speed for w in waves for r in (w.inner_m, w.outer_m)}
-                    | {w.delay_s for w in waves})
-    area = 0.0
-    for a, b in zip(breaks, breaks[1:]):
-        if b <= a:
-            continue
-        edges = np.linspace(a, b, _SPLITS + 1)
-        half, mid = (edges[1:] - edges[:-1]) / 2, (edges[1:] + edges[:-1]) / 2
-        t = (mid[:, None] + half[:, None] * _NODES[None, :]).ravel()
-        weights = (half[:, None] * _WEIGHTS[None, :]).ravel()
-        reached = sum(_reached(w, t, speed) for w in waves)
-        area += float(np.dot(weights, np.exp(-reached) - never))
-    return area / (1.0 - never)
+    """One incident's expected first arrival; see `expected_first_arrivals`."""
+    return expected_first_arrivals([waves], walking_speed_mps=walking_speed_mps, route_factor=route_factor)[0]
