@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from alerting.domain.policy import build_policy
@@ -146,3 +147,27 @@ def test_summary_counts_incidents_with_a_responder_and_scales_alerts_to_a_month(
     assert (s.incidents, s.alerting, s.with_responder) == (2, 1, 1)
     assert s.median_arrival_s == pytest.approx(outs[0].arrival_s)
     assert s.alerts_per_responder_month == pytest.approx(outs[0].expected_alerts / 4 * 2)
+
+
+def test_dense_field_stays_within_one_percent_of_the_closed_form():
+    per_km2, radius = 400.0, 500.0  # ~94 expected acceptors: a steep survival curve
+    out = replay_one(incident(), policy([{"name": "p", "groups": ["staff"], "radius_m": radius, "max_alerts": 1000}]),
+                     uniform_history(per_km2), MODEL)
+    assert out.arrival_s == pytest.approx(nearest_given_within(per_km2 / 1e6 * 0.3, radius) * ROUTE / WALK, rel=0.01)
+
+
+def test_two_delayed_phases_match_a_monte_carlo_of_the_same_field():
+    """No closed form for staggered phases: simulate the Poisson field of acceptors instead."""
+    per_km2, r1, r2, delay, p = 10.0, 300.0, 800.0, 30.0, 0.3
+    out = replay_one(incident(), policy([{"name": "near", "groups": ["staff"], "radius_m": r1},
+                                         {"name": "wide", "groups": ["staff"], "radius_m": r2, "delay_s": delay}],
+                                        accept_limit=100), uniform_history(per_km2), MODEL)
+    rng = np.random.default_rng(7)
+    trials = 200_000
+    counts = rng.poisson(per_km2 / 1e6 * math.pi * r2 ** 2 * p, trials)
+    trial = np.repeat(np.arange(trials), counts)
+    d = r2 * np.sqrt(rng.random(trial.size))
+    arrive = np.where(d <= r1, 0.0, delay) + d * ROUTE / WALK
+    first = np.full(trials, np.inf)
+    np.minimum.at(first, trial, arrive)
+    assert out.arrival_s == pytest.approx(first[counts > 0].mean(), rel=0.01)
