@@ -15,9 +15,9 @@ import random
 import time
 from datetime import UTC, datetime
 
-from alerting.domain.policy import build_policy
 import h3
 
+from alerting.domain.policy import build_policy
 from alerting.replay import DensityHistory, Model, ReplayIncident, replay
 from geo.hexgrid import cell_area_m2, cell_of, disk
 
@@ -48,7 +48,8 @@ def synthetic(n: int, seed: int) -> tuple[list[ReplayIncident], DensityHistory]:
     history = DensityHistory({h: 4 for h in range(168)}, counts)
     start = datetime(2026, 10, 1, tzinfo=UTC).timestamp()
     incidents = [ReplayIncident(f"i{i}", 53.70 + 0.2 * rng.random(), -1.70 + 0.3 * rng.random(),
-                                rng.choice(["09-E-01", "09-D-01", "26-A-01"]), rng.choice(["public", "private", "unknown"]),
+                                rng.choice(["09-E-01", "09-D-01", "26-A-01"]),
+                                rng.choice(["public", "private", "unknown"]),
                                 start + rng.random() * 30 * 86_400) for i in range(n)]
     return incidents, history
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 import h3
 
 RESOLUTION = 8
+MEAN_CELL_AREA_M2 = h3.average_hexagon_area(RESOLUTION, "m^2")
 # The largest disk a density estimate averages over (k rings = 3k(k+1)+1 cells, ~220 km² at k=10);
 # wider radii reuse it, since density that far out says little about the incident's surroundings.
 MAX_RINGS = 10
@@ -32,7 +33,8 @@ def split_key(key: str) -> tuple[str, ...]:
     return tuple(key.split(",")) if key else ()
 
 
-def aggregate(seen: Iterable[tuple[float, float, Iterable[str]]], resolution: int = RESOLUTION) -> Counter[tuple[str, str]]:
+def aggregate(seen: Iterable[tuple[float, float, Iterable[str]]],
+              resolution: int = RESOLUTION) -> Counter[tuple[str, str]]:
     """(lat, lon, groups) sightings -> counts per (cell, group key); the positions are dropped here."""
     return Counter((cell_of(lat, lon, resolution), group_key(groups)) for lat, lon, groups in seen)
 

@@ -86,7 +86,8 @@ def _chunk(incidents: Sequence[Sequence[Wave]], speed: float) -> list[float | No
             acceptors[i, j], inner[i, j], outer[i, j], delay[i, j] = w.acceptors, w.inner_m, w.outer_m, w.delay_s
     total = acceptors.sum(axis=1)
     never = np.exp(-total)
-    breaks = np.sort(np.concatenate([np.zeros((n, 1)), delay, delay + inner / speed, delay + outer / speed], axis=1), axis=1)
+    starts = [np.zeros((n, 1)), delay, delay + inner / speed, delay + outer / speed]
+    breaks = np.sort(np.concatenate(starts, axis=1), axis=1)
     a, b = breaks[:, :-1], breaks[:, 1:]  # pieces; empty ones weigh nothing
     edges = a[..., None] + (b - a)[..., None] * _SUB  # (n, pieces, splits + 1)
     half = (edges[..., 1:] - edges[..., :-1]) / 2

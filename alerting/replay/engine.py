@@ -5,6 +5,11 @@ ring the phase adds, filtered by group and by the private-locations rule, capped
 how many of them would accept (per-group rates), the chance that at least one accepts, and the
 expected time to the first arrival (distance x route factor / walking speed, with the nearest
 acceptor's distance taken from the Poisson field).
+
+Simplifications, stated so a trust can weigh the numbers: responders answer at once (a later phase
+fires with the chance that fewer than `accept_limit` accepted before it); the busy, quiet-hours and
+fatigue rules are not modelled (history counts only available responders); a responder whose
+group set a phase allows is alerted at the mean acceptance of their groups.
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ from alerting.domain.categories import category_matches
 from alerting.domain.eligibility import allowed_groups
 from alerting.domain.policy import Phase, Policy
 from alerting.replay.acceptance import rate_of
-from alerting.replay.arrival import Wave, expected_capped, expected_first_arrivals, poisson_below
+from alerting.replay.arrival import (
+    Wave,
+    expected_capped,
+    expected_first_arrivals,
+    poisson_below,
+)
 from alerting.replay.history import DensityHistory, hour_of_week
-import h3
-
-from geo.hexgrid import RESOLUTION, cell_of, rings_for_radius, split_key
-
-_CELL_AREA_M2 = h3.average_hexagon_area(RESOLUTION, "m^2")
+from geo.hexgrid import MEAN_CELL_AREA_M2, cell_of, rings_for_radius, split_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +128,8 @@ def _already_alerted(pool: _Pool, earlier: Sequence[_Pool]) -> float:
     for e in earlier:
         if e.alerted <= 0 or e.size <= 0:
             continue
-        shared = sum(d for k, d in e.density.items() if k in pool.by_key) * math.pi * min(e.radius_m, pool.radius_m) ** 2
+        reach = math.pi * min(e.radius_m, pool.radius_m) ** 2
+        shared = sum(d for k, d in e.density.items() if k in pool.by_key) * reach
         taken += e.alerted * min(1.0, shared / e.size)
     return min(taken, pool.size)
 
@@ -143,7 +150,7 @@ def _estimate(incident: ReplayIncident, policy: Policy, history: DensityHistory,
     waves: list[Wave] = []
     acceptors_so_far = 0.0
     for phase in phases:
-        density = history.density(how, cell, rings_for_radius(phase.radius_m, _CELL_AREA_M2))
+        density = history.density(how, cell, rings_for_radius(phase.radius_m, MEAN_CELL_AREA_M2))
         pool = _pool(phase, density, rules.allowed(phase, location), rules)
         size = pool.size
         taken = _already_alerted(pool, pools)

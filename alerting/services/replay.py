@@ -13,14 +13,31 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.policy import Policy, PolicyError, build_policy
-from alerting.replay import (PRIOR_ALPHA, PRIOR_BETA, DensityHistory, Model, Outcome, Rate, ReplayIncident, learn, replay,
-                             summarise)
+from alerting.replay import (
+    PRIOR_ALPHA,
+    PRIOR_BETA,
+    DensityHistory,
+    Model,
+    Outcome,
+    Rate,
+    ReplayIncident,
+    learn,
+    replay,
+    summarise,
+)
 from alerting.replay.summary import arrivals
 from alerting.services import policies
 from alerting.services.context import Services
 from alerting.services.errors import Invalid
 from alerting.services.trusts import get_trust
-from alerting.store.models import Alert, DensityCount, DensitySlot, Group, Incident, Responder
+from alerting.store.models import (
+    Alert,
+    DensityCount,
+    DensitySlot,
+    Group,
+    Incident,
+    Responder,
+)
 from alerting.timefmt import iso
 from geo.hexgrid import RESOLUTION
 
@@ -77,7 +94,8 @@ def _histogram(current: list[float], draft: list[float]) -> dict[str, list[float
 async def compare(services: Services, *, trust_id: str, draft: dict[str, Any], start: datetime,
                   end: datetime) -> Comparison:
     if end <= start:
-        raise Invalid("the period must end after it starts", extra={"errors": [{"loc": "to", "msg": "must be after from"}]})
+        raise Invalid("the period must end after it starts",
+                      extra={"errors": [{"loc": "to", "msg": "must be after from"}]})
     days = (end - start).total_seconds() / 86_400
     if days > services.settings.replay_max_days:
         raise Invalid(f"the period may cover at most {services.settings.replay_max_days} days",
@@ -93,7 +111,8 @@ async def compare(services: Services, *, trust_id: str, draft: dict[str, Any], s
                           extra={"errors": [{"loc": f"policy.{e.loc}", "msg": e.msg} for e in exc.errors]}) from exc
         version, current_policy = await policies.current_policy(session, trust_id)
         rows = (await session.execute(
-            select(Incident.id, Incident.lat, Incident.lon, Incident.category, Incident.location_type, Incident.created_at)
+            select(Incident.id, Incident.lat, Incident.lon, Incident.category, Incident.location_type,
+                   Incident.created_at)
             .where(Incident.trust_id == trust_id, Incident.created_at >= start, Incident.created_at < end)
             .order_by(Incident.created_at, Incident.id))).all()
         history, snapshots = await _history(session, trust_id)

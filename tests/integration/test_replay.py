@@ -109,7 +109,8 @@ async def test_replay_api_compares_policies_and_the_cli_prints_the_same_numbers(
 
     # A recorded period: one accept and one decline by staff, and incidents of several kinds.
     def incident(ref, location_type="public", category="09-E-01"):
-        return {"cad_ref": ref, "lat": CENTRE[0], "lon": CENTRE[1], "category": category, "location_type": location_type}
+        return {"cad_ref": ref, "lat": CENTRE[0], "lon": CENTRE[1], "category": category,
+                "location_type": location_type}
 
     first = (await trust.cad.post("/v1/incidents", json=incident("R-1"))).json()
     alert = await socks["st0"].next("alert", incident_id=first["id"])
@@ -120,7 +121,8 @@ async def test_replay_api_compares_policies_and_the_cli_prints_the_same_numbers(
     alert = await socks["st1"].next("alert", incident_id=second["id"])
     await socks["st1"].send(type="decline", alert_id=alert["alert_id"])
     await socks["st1"].roundtrip()
-    for ref, kind, category in [("R-3", "public", "09-E-01"), ("R-4", "unknown", "09-D-01"), ("R-5", "public", "26-A-01")]:
+    more = [("R-3", "public", "09-E-01"), ("R-4", "unknown", "09-D-01"), ("R-5", "public", "26-A-01")]
+    for ref, kind, category in more:
         assert (await trust.cad.post("/v1/incidents", json=incident(ref, kind, category))).status_code == 201
 
     now = datetime.now(UTC)

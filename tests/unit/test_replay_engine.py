@@ -42,7 +42,8 @@ def nearest_given_within(nu: float, radius: float) -> float:
     """E[D | D <= R] for the nearest point of a Poisson field of intensity nu per m²."""
     a = math.pi * nu
     hit = 1 - math.exp(-a * radius ** 2)
-    integral = math.sqrt(math.pi) / (2 * math.sqrt(a)) * math.erf(math.sqrt(a) * radius) - radius * math.exp(-a * radius ** 2)
+    integral = (math.sqrt(math.pi) / (2 * math.sqrt(a)) * math.erf(math.sqrt(a) * radius)
+                - radius * math.exp(-a * radius ** 2))
     return integral / hit
 
 
@@ -71,11 +72,12 @@ def test_a_later_phase_adds_the_annulus_and_fires_only_while_unfilled():
     assert out.p_accept == pytest.approx(1 - math.exp(-(near + ring) * 0.3), rel=0.01)
 
 
-def test_an_earlier_wave_arrives_first_by_the_closed_form_when_it_is_alone():
-    """A second phase far out and late cannot beat the first: the expected arrival is bounded above
-    by the first phase's own and below by nothing faster."""
+def test_a_late_wide_phase_reaches_more_incidents_but_only_slowly():
+    """A second phase far out and late adds acceptors only after its delay: more incidents get
+    someone, and the expected arrival, given someone arrives, gets later, not sooner."""
     per_km2, r = 20.0, 400.0
-    one = replay_one(incident(), policy([{"name": "p", "groups": ["staff"], "radius_m": r}]), uniform_history(per_km2), MODEL)
+    one = replay_one(incident(), policy([{"name": "p", "groups": ["staff"], "radius_m": r}]),
+                     uniform_history(per_km2), MODEL)
     two = replay_one(incident(), policy([{"name": "p", "groups": ["staff"], "radius_m": r},
                                          {"name": "q", "groups": ["staff"], "radius_m": 2000, "delay_s": 600}]),
                      uniform_history(per_km2), MODEL)
