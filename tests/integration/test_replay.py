@@ -134,7 +134,10 @@ async def test_replay_api_compares_policies_and_the_cli_prints_the_same_numbers(
     assert current["policy_version"] == 1 and current["incidents"] == draft["incidents"] == 5
     assert current["alerting"] == 4 and draft["alerting"] == 3  # the draft drops 09-D-01; 26-A-01 never alerts
     assert draft["responders"] == 8 and current["responders"] == 8
-    assert draft["with_responder"] >= 1 and draft["expected_alerts"] > current["expected_alerts"]
+    assert (current["with_responder"], draft["with_responder"]) == (4, 3)  # responders live next to every incident
+    assert draft["expected_alerts"] > current["expected_alerts"]  # everyone within 1.5 km, at once
+    histogram = report["arrival_histogram"]
+    assert (sum(histogram["current"]), sum(histogram["draft"])) == (4, 3)
     assert report["model"]["acceptance"]["staff"] == {"rate": round(3 / 12, 4), "accepted": 1, "refused": 1}
     assert report["model"]["acceptance_prior"] == {"alpha": 2.0, "beta": 8.0}
     assert report["model"]["density"]["snapshots"] == 1
