@@ -92,6 +92,9 @@ def _replay(args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime, timedelta
 
+    from pydantic import ValidationError
+
+    from alerting.api.schemas import PolicyIn
     from alerting.replay.plot import arrival_plot
     from alerting.replay.summary import arrivals, table
     from alerting.services import replay
@@ -104,9 +107,18 @@ def _replay(args: argparse.Namespace) -> int:
         parsed = datetime.fromisoformat(text)
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
-    draft = json.loads(Path(args.policy).read_text())
-    end = when(args.to, datetime.now(UTC))
-    start = when(args.start, end - timedelta(days=30))
+    try:
+        draft = json.loads(Path(args.policy).read_text())
+        end = when(args.to, datetime.now(UTC))
+        start = when(args.start, end - timedelta(days=30))
+    except (OSError, ValueError) as exc:  # unreadable file, bad JSON, bad RFC 3339 time
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        draft = PolicyIn.model_validate(draft).model_dump(exclude_none=True)  # the API's own type checks
+    except ValidationError as exc:
+        print(f"error: the policy file is not a policy: {exc}", file=sys.stderr)
+        return 2
 
     async def run() -> replay.Comparison:
         services = build_services(get_settings())

@@ -43,6 +43,8 @@ from geo.hexgrid import RESOLUTION
 
 REFUSED = ("declined", "expired")
 HISTOGRAM_BIN_S = 60
+NO_HISTORY = ("no responder density history yet: the worker records it every few minutes, so every "
+              "estimate is zero until it has")
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,6 @@ async def compare(services: Services, *, trust_id: str, draft: dict[str, Any], s
                            for g, r in sorted(rates.items())},
             "walking_speed_mps": model.walking_speed_mps, "route_factor": model.route_factor,
         },
-        "warnings": warnings,
+        "warnings": warnings + ([NO_HISTORY] if snapshots == 0 else []),
     }
     return Comparison(report, current_out, draft_out)

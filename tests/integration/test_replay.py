@@ -195,3 +195,22 @@ async def test_density_counts_accumulate_on_sqlite(sqlite_stack):
     assert await density_rows(sqlite_stack, trust.id) == (2, {"staff": 2})
     await sock.close()
     await trust.close()
+
+
+async def test_replay_without_history_says_so_and_the_cli_rejects_bad_input(stack, tmp_path):
+    trust = await make_trust(stack)
+    r = await trust.admin.post(f"/v1/trusts/{trust.id}/policy/replay", json={"policy": DRAFT})
+    assert r.status_code == 200, r.text
+    assert r.json()["draft"]["expected_alerts"] == 0 and "no responder density history" in r.json()["warnings"][-1]
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    code, _, err = await cli(stack, "--trust", trust.id, "--policy", str(broken), "--plot", "")
+    assert code == 2 and err.startswith("error:")
+    good = tmp_path / "draft.json"
+    good.write_text(json.dumps({"phases": [{"name": "x", "groups": ["ghosts"], "radius_m": 100}]}))
+    code, _, err = await cli(stack, "--trust", trust.id, "--policy", str(good), "--plot", "")
+    assert code == 2 and "policy.phases[0].groups: unknown group 'ghosts'" in err, err
+    code, _, err = await cli(stack, "--trust", "no-such-trust", "--policy", str(good), "--plot", "")
+    assert code == 2 and "no trust" in err
+    await trust.close()
