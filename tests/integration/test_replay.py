@@ -43,8 +43,9 @@ async def density_rows(stack, trust_id):
         await services.aclose()
 
 
-async def wait_for_snapshot(stack, trust_id, timeout=30.0):
-    """The worker's task has committed once the trust's slot row appears."""
+async def wait_for_snapshot(stack, trust_id, timeout=120.0):
+    """The worker's task has committed once the trust's slot row appears (generous: on a loaded
+    machine the worker may still be starting when the first test runs)."""
     async def poll():
         while True:
             found = await density_rows(stack, trust_id)
