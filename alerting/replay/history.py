@@ -55,10 +55,6 @@ class DensityHistory:
             matrix[rows[cell], column[key]] += mean
         return rows, matrix
 
-    @property
-    def empty(self) -> bool:
-        return not self._snapshots
-
     def density(self, how: int, cell: str, rings: int) -> dict[str, float]:
         """Responders per m² by group key, averaged over the hexagon disk of `rings` around `cell`."""
         how = how if how in self._snapshots else -1
