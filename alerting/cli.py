@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import sys
 from pathlib import Path
 
+from alerting import replay_cli
 from alerting.logs import configure
 from alerting.settings import get_settings
 
@@ -88,68 +88,6 @@ def _audit_verify(_: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
-def _replay(args: argparse.Namespace) -> int:
-    import json
-    from datetime import UTC, datetime, timedelta
-
-    from pydantic import ValidationError
-
-    from alerting.api.schemas import PolicyIn
-    from alerting.replay.plot import arrival_plot
-    from alerting.replay.summary import arrivals, table
-    from alerting.services import replay
-    from alerting.services.context import build_services
-    from alerting.services.errors import Invalid, NotFound
-
-    def when(text: str | None, default: datetime) -> datetime:
-        if text is None:
-            return default
-        parsed = datetime.fromisoformat(text)
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-
-    try:
-        draft = json.loads(Path(args.policy).read_text())
-        end = when(args.to, datetime.now(UTC))
-        start = when(args.start, end - timedelta(days=30))
-    except (OSError, ValueError) as exc:  # unreadable file, bad JSON, bad RFC 3339 time
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        draft = PolicyIn.model_validate(draft).model_dump(exclude_none=True)  # the API's own type checks
-    except ValidationError as exc:
-        print(f"error: the policy file is not a policy: {exc}", file=sys.stderr)
-        return 2
-
-    async def run() -> replay.Comparison:
-        services = build_services(get_settings())
-        try:
-            return await replay.compare(services, trust_id=args.trust, draft=draft, start=start, end=end)
-        finally:
-            await services.aclose()
-
-    try:
-        result = asyncio.run(run())
-    except Invalid as exc:
-        print(f"error: {exc.detail}", file=sys.stderr)
-        for e in exc.extra.get("errors", []):
-            print(f"  {e['loc']}: {e['msg']}", file=sys.stderr)
-        return 2
-    except NotFound:
-        print(f"error: no trust {args.trust!r}", file=sys.stderr)
-        return 2
-    report = result.report
-    if args.json:
-        print(json.dumps(report, indent=2, sort_keys=True))
-    else:
-        print(f"replay of trust {report['trust']}: {report['period']['from']} to {report['period']['to']}")
-        print(table(report["current"], report["draft"]))
-    if args.plot:
-        arrival_plot(arrivals(result.current), arrivals(result.draft), Path(args.plot),
-                     title=f"First arrival, current vs draft ({report['period']['days']:g} days)")
-        print(f"plot written to {args.plot}", file=sys.stderr)
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alerting", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,14 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo-curl", help="print a curl that posts a demo incident").set_defaults(fn=_demo_curl)
     audit_cmd = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(fn=_audit_verify)
-    replay_cmd = sub.add_parser("replay", help="what-if replay: a draft policy against past incidents")
-    replay_cmd.add_argument("--trust", required=True, help="trust id")
-    replay_cmd.add_argument("--policy", required=True, help="JSON file holding the draft policy")
-    replay_cmd.add_argument("--from", dest="start", help="RFC 3339 start (default: 30 days before --to)")
-    replay_cmd.add_argument("--to", help="RFC 3339 end, exclusive (default: now)")
-    replay_cmd.add_argument("--plot", default="replay.png", help="PNG of arrival times to write ('' for none)")
-    replay_cmd.add_argument("--json", action="store_true", help="print the API's JSON instead of the table")
-    replay_cmd.set_defaults(fn=_replay)
+    replay_cli.add_commands(sub)
     args = parser.parse_args(argv)
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
