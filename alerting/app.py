@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerting.api import admin, keys, me, ops, problems
+from alerting.api import admin, keys, me, ops, problems, replay
 from alerting.api import zones as zones_api
 from alerting.api.limits import BodyLimit
 from alerting.live.bus import Subscriber
@@ -86,5 +86,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(zones_api.router)
     app.include_router(keys.router)
+    app.include_router(replay.router)
     webhook_schema.install(app)
     return app

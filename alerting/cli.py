@@ -7,7 +7,7 @@ import asyncio
 import re
 from pathlib import Path
 
-from alerting import zones_cli
+from alerting import replay_cli, zones_cli
 from alerting.logs import configure
 from alerting.settings import get_settings
 
@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cmd = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(fn=_audit_verify)
     zones_cli.add_commands(sub)
+    replay_cli.add_commands(sub)
     simulate = sub.add_parser("simulate", add_help=False, help="run the reference CAD simulator (see simulate --help)")
     simulate.set_defaults(fn=_simulate)
     return parser

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     push_timeout_s: float = Field(default=10.0, gt=0)
     # Real push services are https; plain http endpoints are for tests and local development only.
     push_allow_http: bool = False
+    # --- What-if replay ---
+    # How often the worker counts available responders into the density history (counts per H3 cell,
+    # group set and hour of week; never positions): every 5 min is 12 samples per hour each week.
+    density_interval_s: float = Field(default=300.0, gt=0)
+    # The longest period one replay may cover: a year of incidents stays well inside a request.
+    replay_max_days: int = Field(default=366, ge=1)
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -15,7 +15,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_process_shutdown
 
-from alerting.services import incidents, webhooks
+from alerting.services import density, incidents, webhooks
 from alerting.services.context import Services, build_services
 from alerting.settings import Settings
 
@@ -42,6 +42,7 @@ def make_celery(settings: Settings) -> Celery:
         beat_schedule={"sweep": {"task": "alerting.sweep", "schedule": settings.sweep_interval_s}},
         worker_hijack_root_logger=False,
     )
+    app.conf.beat_schedule["record-density"] = {"task": "alerting.record_density", "schedule": settings.density_interval_s}
     app.conf.alerting_settings = settings
     runtime = _register(app)
     worker_process_shutdown.connect(lambda **_: runtime.close(), weak=False)
@@ -144,5 +145,9 @@ def _register(app: Celery) -> _Runtime:
             return await push(s, provider, incident_id, no_socket=no_socket)
 
         return runtime.run(job)
+
+    @app.task(name="alerting.record_density", ignore_result=True)
+    def record_density() -> int:
+        return runtime.run(lambda s: density.record_all(s, now=s.clock()))
 
     return runtime

@@ -179,3 +179,25 @@ class PushSubscription(Base):
     endpoint: Mapped[str] = mapped_column(String(2000))
     keys: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class DensitySlot(Base):
+    """How many availability snapshots of a trust fell in each hour of the week (0 = Monday 00h UTC):
+    the denominator that turns summed counts into a mean responder count."""
+
+    __tablename__ = "density_slots"
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), primary_key=True)
+    hour_of_week: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshots: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DensityCount(Base):
+    """Available responders seen per H3 cell, per group combination, per hour of the week, summed
+    over snapshots. Counts only: no responder id and no raw position is ever kept for replay."""
+
+    __tablename__ = "density_counts"
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), primary_key=True)
+    hour_of_week: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cell: Mapped[str] = mapped_column(String(16), primary_key=True)
+    groups: Mapped[str] = mapped_column(String(400), primary_key=True)  # sorted group ids joined by ","
+    observations: Mapped[int] = mapped_column(Integer, default=0)

@@ -61,6 +61,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "ALERTING_SWEEP_INTERVAL_S": str(settings.sweep_interval_s), "ALERTING_LOG_LEVEL": "INFO",
         "ALERTING_DB_POOL_SIZE": str(settings.db_pool_size),
     })
+    env["ALERTING_DENSITY_INTERVAL_S"] = str(settings.density_interval_s)
     return env
 
 
@@ -144,6 +145,7 @@ class Stack:
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
+    overrides.setdefault("density_interval_s", 86_400.0)  # replay tests take their density snapshots themselves
     return Settings(
         database_url=database_url, redis_url=os.environ.get("ALERTING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
         redis_prefix=f"test-{uuid.uuid4().hex[:10]}:", operator_token=f"op-test-{uuid.uuid4().hex}",
