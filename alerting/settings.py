@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     ws_auth_timeout_s: float = Field(default=5.0, gt=0)
     ws_ping_interval_s: float = Field(default=20.0, gt=0)
 
+    # --- geo (issue 3) ---
+    # An AED farther than this from an incident is not put in the alert: fetching it would take
+    # longer than the ambulance. 2,000 m is ~27 minutes there and back at the default walking pace.
+    aed_max_distance_m: float = Field(default=2000.0, gt=0)
+    # How long a time bucket of positions is kept after it ends. It must cover the longest
+    # location_max_age_s a policy may set (86,400 s), or old positions would vanish too early.
+    location_retention_s: int = Field(default=86_400, ge=86_400)
+
     log_level: str = "INFO"
     log_json: bool = True
 
