@@ -113,7 +113,8 @@ class AedIndex:
             pipe.delete(tmp_geo, tmp_info)
             for i in range(0, len(aeds), 1000):
                 chunk = aeds[i:i + 1000]
-                pipe.geoadd(tmp_geo, [v for a in chunk for v in (a.lon, a.lat, a.id)])
+                # Redis GEO misses members at exactly +180 degrees: file them at -180, the same meridian.
+                pipe.geoadd(tmp_geo, [v for a in chunk for v in (-180.0 if a.lon >= 180 else a.lon, a.lat, a.id)])
                 pipe.hset(tmp_info, mapping={a.id: json.dumps(asdict(a)) for a in chunk})
             if aeds:
                 pipe.rename(tmp_geo, geo)
@@ -137,7 +138,7 @@ class AedIndex:
         offset = haversine_m(lat, lon, q_lat, lon)
         ring, count = min(max_m, FIRST_RING_M), 8
         while True:
-            rows = await self.r.geosearch(geo, longitude=lon, latitude=q_lat, radius=(ring + offset) * REDIS_SCALE + REDIS_SLACK_M,
+            rows = await self.r.geosearch(geo, longitude=-180.0 if lon >= 180 else lon, latitude=q_lat, radius=(ring + offset) * REDIS_SCALE + REDIS_SLACK_M,
                                           unit="m", sort="ASC", count=count, withdist=True)
             horizon = ring
             if len(rows) >= count:
