@@ -100,6 +100,8 @@ class ResponderIndex:
         keys = [self.base(trust) + "prof", self.base(trust) + "pos"]
         head = [self.base(trust), str(self.bucket_s), str(self.retention_s), repr(float(now)), op]
         unknown: list[str] = []
+        if not rows:
+            return unknown
         if len(rows) <= BATCH:
             unknown += await self._script(keys=keys, args=head + [v for row in rows for v in row])
         else:
@@ -131,8 +133,13 @@ class ResponderIndex:
 
     async def upsert_many(self, trust: str, updates: Sequence[LocationUpdate]) -> list[str]:
         """Write a burst of positions in pipelined script calls; returns the ids with no profile."""
+        newest: dict[str, LocationUpdate] = {}
+        for u in updates:  # of two fixes in one burst only the newer can win: send just that one
+            seen = newest.get(u.responder_id)
+            if seen is None or u.at >= seen.at:
+                newest[u.responder_id] = u
         rows = [(u.responder_id, repr(float(u.lat)), repr(float(u.lon)),
-                 "-" if u.accuracy_m is None else repr(float(u.accuracy_m)), repr(float(u.at))) for u in updates]
+                 "-" if u.accuracy_m is None else repr(float(u.accuracy_m)), repr(float(u.at))) for u in newest.values()]
         now = max((u.at for u in updates), default=0.0)
         return await self._run(trust, "loc", rows, now)
 

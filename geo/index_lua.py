@@ -25,8 +25,7 @@ local NOW = tonumber(ARGV[4])
 local OP = ARGV[5]
 local MAXLAT = %(maxlat)s
 
-local function profile(rid)
-  local v = redis.call('HGET', PROF, rid)
+local function parse_profile(v)
   if not v then return nil end
   local a, av, gs = string.match(v, '^(%%d)|(%%d)|(.*)$')
   local groups = {}
@@ -34,11 +33,18 @@ local function profile(rid)
   return {active = a == '1', available = av == '1', groups = groups}
 end
 
-local function position(rid)
-  local v = redis.call('HGET', POS, rid)
+local function profile(rid)
+  return parse_profile(redis.call('HGET', PROF, rid))
+end
+
+local function parse_position(v)
   if not v then return nil end
   local lat, lon, at = string.match(v, '^(%%S+) (%%S+) (%%S+)')
   return {lat = lat, lon = lon, at = tonumber(at), polar = math.abs(tonumber(lat)) > MAXLAT}
+end
+
+local function position(rid)
+  return parse_position(redis.call('HGET', POS, rid))
 end
 
 local function listed(prof, pos)
@@ -78,19 +84,59 @@ end
 
 local unknown = {}
 if OP == 'loc' then
-  for i = 6, #ARGV, 5 do
-    local rid, lat, lon, acc, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-    local prof = profile(rid)
+  -- A burst of positions, at most one per responder (the client keeps the newest): read every
+  -- record in two calls, then write each touched key once.
+  local rids = {}
+  for i = 6, #ARGV, 5 do rids[#rids + 1] = ARGV[i] end
+  local profs = redis.call('HMGET', PROF, unpack(rids))
+  local olds = redis.call('HMGET', POS, unpack(rids))
+  local removals, additions, expiry, writes = {}, {}, {}, {}
+  local function push(t, key, ...)
+    local list = t[key]
+    if not list then list = {}; t[key] = list end
+    for _, v in ipairs({...}) do list[#list + 1] = v end
+  end
+  for j, rid in ipairs(rids) do
+    local i = 5 * j + 1
+    local lat, lon, acc, at = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+    local prof = parse_profile(profs[j])
     if not prof then
       unknown[#unknown + 1] = rid
     else
-      local old = position(rid)
+      local old = parse_position(olds[j])
       if not old or old.at <= tonumber(at) then  -- an older fix arriving late never wins
-        unlist(rid, prof, old)
-        redis.call('HSET', POS, rid, lat .. ' ' .. lon .. ' ' .. at .. ' ' .. acc)
-        list(rid, prof, {lat = lat, lon = lon, at = tonumber(at), polar = math.abs(tonumber(lat)) > MAXLAT})
+        if listed(prof, old) then
+          local b = math.floor(old.at / BUCKET)
+          for _, g in ipairs(prof.groups) do
+            push(removals, (old.polar and 'p:' or 'g:') .. g .. ':' .. b, rid)
+          end
+        end
+        writes[#writes + 1] = rid
+        writes[#writes + 1] = lat .. ' ' .. lon .. ' ' .. at .. ' ' .. acc
+        local polar = math.abs(tonumber(lat)) > MAXLAT
+        local b = math.floor(tonumber(at) / BUCKET)
+        local expire_at = (b + 1) * BUCKET + KEEP
+        if prof.active and prof.available and expire_at > NOW then
+          for _, g in ipairs(prof.groups) do
+            local key = (polar and 'p:' or 'g:') .. g .. ':' .. b
+            expiry[key] = expire_at
+            if polar then
+              push(additions, key, rid)
+            else
+              push(additions, key, tonumber(lon) >= 180 and '-180' or lon, lat, rid)
+            end
+          end
+        end
       end
     end
+  end
+  for key, members in pairs(removals) do
+    redis.call(string.sub(key, 1, 1) == 'p' and 'SREM' or 'ZREM', BASE .. key, unpack(members))
+  end
+  if #writes > 0 then redis.call('HSET', POS, unpack(writes)) end
+  for key, members in pairs(additions) do
+    redis.call(string.sub(key, 1, 1) == 'p' and 'SADD' or 'GEOADD', BASE .. key, unpack(members))
+    redis.call('EXPIREAT', BASE .. key, expiry[key])
   end
 elseif OP == 'prof' then
   for i = 6, #ARGV, 4 do
