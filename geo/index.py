@@ -30,6 +30,7 @@ FIRST_RING_M = 250.0
 RING_GROWTH = 4.0
 TIE_MARGIN_M = 1e-3  # the script's distances may differ from ours in the last bits: it returns near-ties too
 BATCH = 1000  # updates per script call: a burst is a few pipelined calls, not one round trip each
+PIPELINE_DEPTH = 10  # script calls per pipelined round trip
 DEFAULT_RETENTION_S = 86_400  # the longest location_max_age_s a policy may set
 
 
@@ -104,13 +105,15 @@ class ResponderIndex:
             return unknown
         if len(rows) <= BATCH:
             unknown += await self._script(keys=keys, args=head + [v for row in rows for v in row])
-        else:
+            return [u.decode() for u in unknown]
+        window = BATCH * PIPELINE_DEPTH  # bounded, so a million-row load never builds one giant write
+        for start in range(0, len(rows), window):
             async with self.r.pipeline(transaction=False) as pipe:
-                for i in range(0, len(rows), BATCH):
+                for i in range(start, min(len(rows), start + window), BATCH):
                     await self._script(keys=keys, args=head + [v for row in rows[i:i + BATCH] for v in row], client=pipe)
                 for part in await pipe.execute():
                     unknown += part
-        return [u.decode() if isinstance(u, bytes) else u for u in unknown]
+        return [u.decode() for u in unknown]
 
     async def set_profile(self, trust: str, responder: str, *, groups: Sequence[str], active: bool,
                           available: bool | None = None, now: float) -> None:
