@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     density_interval_s: float = Field(default=300.0, gt=0)
     # The longest period one replay may cover: a year of incidents stays well inside a request.
     replay_max_days: int = Field(default=366, ge=1)
+    # --- Geo ---
+    # An AED farther than this from an incident is not put in the alert: fetching it would take
+    # longer than the ambulance. 2,000 m is ~27 minutes there and back at the default walking pace.
+    aed_max_distance_m: float = Field(default=2000.0, gt=0)
+    # How long a time bucket of positions is kept after it ends. It must cover the longest
+    # location_max_age_s a policy may set (86,400 s), or old positions would vanish too early.
+    location_retention_s: int = Field(default=86_400, ge=86_400)
 
     log_level: str = "INFO"
     log_json: bool = True

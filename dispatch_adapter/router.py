@@ -75,6 +75,8 @@ _INTAKE_DOC = {
 async def nearby(services: ServicesDep, cad: CadDep, lat: float = Query(ge=-90, le=90, allow_inf_nan=False),
                  lon: float = Query(ge=-180, le=180, allow_inf_nan=False),
                  radius_m: float = Query(1000, ge=10, le=20_000, allow_inf_nan=False)) -> dict[str, Any]:
+    """Counts, per group, the responders an incident here could alert: active, available, and with a
+    position no older than the policy's `location_max_age_s`, within `radius_m` (great-circle)."""
     async with services.sessions() as session:
         _, policy = await policies.current_policy(session, cad.trust_id)
         groups = (await session.execute(select(Group.id).where(Group.trust_id == cad.trust_id))).scalars().all()

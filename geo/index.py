@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from geo.distance import M_PER_DEG_LAT, haversine_m
-from geo.index_lua import MAX_GEO_LAT, SCRIPT
+from geo.index_lua import MAX_GEO_LAT, SCRIPT, SEARCH
 
 # Redis measures on a 6,372,797.56 m sphere (ours is 6,371,008.8 m: 1.00028x) from a position
 # rounded to its geohash cell (< 0.5 m): these bound Redis's distance from ours, both ways.
@@ -28,7 +28,9 @@ REDIS_SCALE = 1.0003
 REDIS_SLACK_M = 1.0
 FIRST_RING_M = 250.0
 RING_GROWTH = 4.0
+TIE_MARGIN_M = 1e-3  # the script's distances may differ from ours in the last bits: it returns near-ties too
 BATCH = 1000  # updates per script call: a burst is a few pipelined calls, not one round trip each
+PIPELINE_DEPTH = 10  # script calls per pipelined round trip
 DEFAULT_RETENTION_S = 86_400  # the longest location_max_age_s a policy may set
 
 
@@ -78,6 +80,7 @@ class ResponderIndex:
         self.bucket_s = bucket_s
         self.retention_s = retention_s
         self._script = redis.register_script(SCRIPT)
+        self._search_script = redis.register_script(SEARCH)
 
     # --- keys -------------------------------------------------------------------------------
 
@@ -98,15 +101,19 @@ class ResponderIndex:
         keys = [self.base(trust) + "prof", self.base(trust) + "pos"]
         head = [self.base(trust), str(self.bucket_s), str(self.retention_s), repr(float(now)), op]
         unknown: list[str] = []
+        if not rows:
+            return unknown
         if len(rows) <= BATCH:
             unknown += await self._script(keys=keys, args=head + [v for row in rows for v in row])
-        else:
+            return [u.decode() for u in unknown]
+        window = BATCH * PIPELINE_DEPTH  # bounded, so a million-row load never builds one giant write
+        for start in range(0, len(rows), window):
             async with self.r.pipeline(transaction=False) as pipe:
-                for i in range(0, len(rows), BATCH):
+                for i in range(start, min(len(rows), start + window), BATCH):
                     await self._script(keys=keys, args=head + [v for row in rows[i:i + BATCH] for v in row], client=pipe)
                 for part in await pipe.execute():
                     unknown += part
-        return [u.decode() if isinstance(u, bytes) else u for u in unknown]
+        return [u.decode() for u in unknown]
 
     async def set_profile(self, trust: str, responder: str, *, groups: Sequence[str], active: bool,
                           available: bool | None = None, now: float) -> None:
@@ -129,8 +136,13 @@ class ResponderIndex:
 
     async def upsert_many(self, trust: str, updates: Sequence[LocationUpdate]) -> list[str]:
         """Write a burst of positions in pipelined script calls; returns the ids with no profile."""
+        newest: dict[str, LocationUpdate] = {}
+        for u in updates:  # of two fixes in one burst only the newer can win: send just that one
+            seen = newest.get(u.responder_id)
+            if seen is None or u.at >= seen.at:
+                newest[u.responder_id] = u
         rows = [(u.responder_id, repr(float(u.lat)), repr(float(u.lon)),
-                 "-" if u.accuracy_m is None else repr(float(u.accuracy_m)), repr(float(u.at))) for u in updates]
+                 "-" if u.accuracy_m is None else repr(float(u.accuracy_m)), repr(float(u.at))) for u in newest.values()]
         now = max((u.at for u in updates), default=0.0)
         return await self._run(trust, "loc", rows, now)
 
@@ -157,114 +169,45 @@ class ResponderIndex:
         groups = list(dict.fromkeys(groups))
         if limit <= 0 or not groups:
             return []
-        search = _Search(self, trust, lat, lon, groups, set(exclude), max_age_s, now, radius_m)
-        await search.polar()
-        counts = {key: limit + len(search.exclude) + 8 for _, key in search.geo_keys}
-        ring = min(radius_m, FIRST_RING_M)
-        while True:
-            horizon = await search.ring(ring, counts)
-            found = sorted(search.within(min(horizon, radius_m)), key=lambda h: (h.distance_m, h.responder_id))
-            if len(found) >= limit or (horizon >= ring >= radius_m):
-                return found[:limit]
-            if horizon < ring:  # a key was cut short by COUNT before the ring's edge: ask it for more
-                for key in search.truncated:
-                    counts[key] *= 2
-            else:
-                ring = min(radius_m, ring * RING_GROWTH)
+        hits = await self._search(trust, lat, lon, radius_m, groups, limit, set(exclude), max_age_s, now, "nearest")
+        return sorted(hits, key=lambda h: (h.distance_m, h.responder_id))[:limit]
 
     async def counts_near(self, trust: str, lat: float, lon: float, *, radius_m: float, groups: Iterable[str],
                           max_age_s: float, now: float) -> dict[str, int]:
         """How many available, active, fresh responders of each group are within the radius."""
-        search = _Search(self, trust, lat, lon, list(groups), set(), max_age_s, now, radius_m)
-        await search.polar()
-        await search.ring(radius_m, None)
+        groups = list(dict.fromkeys(groups))
         counts: dict[str, int] = {}
-        for hit in search.within(radius_m):
-            for g in hit.groups:
-                counts[g] = counts.get(g, 0) + 1
+        if groups:
+            for hit in await self._search(trust, lat, lon, radius_m, groups, 0, set(), max_age_s, now, "count"):
+                for g in hit.groups:
+                    counts[g] = counts.get(g, 0) + 1
         return dict(sorted(counts.items()))
 
+    async def _search(self, trust: str, lat: float, lon: float, radius_m: float, groups: list[str], limit: int,
+                      exclude: set[str], max_age_s: float, now: float, mode: str) -> list[Hit]:
+        """One script call; the exact haversine filter and order are applied here, on its few rows."""
+        # Redis GEO cannot search from beyond +-85.05 degrees: search from the nearest point it
+        # can, with the radius widened by the offset (the triangle inequality keeps it a superset).
+        q_lat = max(-MAX_GEO_LAT, min(MAX_GEO_LAT, lat))
+        offset = haversine_m(lat, lon, q_lat, lon)
+        geo = self._search_keys(trust, groups, max_age_s, now, "g")
+        reach = (radius_m + REDIS_SLACK_M) / M_PER_DEG_LAT * 1.01
+        polar = self._search_keys(trust, groups, max_age_s, now, "p") if abs(lat) + reach >= MAX_GEO_LAT else []
+        args = [repr(float(lat)), repr(float(lon)), repr(q_lat), repr(offset), repr(float(radius_m)), limit,
+                repr(float(now - max_age_s)), len(geo), len(polar), repr(min(float(radius_m), FIRST_RING_M)),
+                repr(RING_GROWTH), repr(REDIS_SCALE), repr(REDIS_SLACK_M), repr(TIE_MARGIN_M), mode, "-180" if lon >= 180 else repr(float(lon)),
+                *[g for g, _ in geo + polar], *sorted(exclude)]
+        rows = await self._search_script(keys=[self.base(trust) + "pos", *[k for _, k in geo + polar]], args=args)
+        out = []
+        for i in range(0, len(rows), 4):
+            rid, plat, plon = rows[i].decode(), float(rows[i + 1]), float(rows[i + 2])
+            d = haversine_m(lat, lon, plat, plon)
+            if d <= radius_m:
+                out.append(Hit(rid, d, plat, plon, tuple(rows[i + 3].decode().split(","))))
+        return out
 
 
 def _parse_pos(raw: bytes | str) -> _Pos:
     text = raw.decode() if isinstance(raw, bytes) else raw
     lat, lon, at, _ = text.split(" ", 3)
     return _Pos(float(lat), float(lon), float(at))
-
-
-class _Search:
-    """One query's state across rings: positions already read, candidates found, keys cut short."""
-
-    def __init__(self, index: ResponderIndex, trust: str, lat: float, lon: float, groups: list[str],
-                 exclude: set[str], max_age_s: float, now: float, radius_m: float):
-        self.index, self.r = index, index.r
-        self.lat, self.lon, self.radius_m = lat, lon, radius_m
-        self.exclude, self.cutoff = exclude, now - max_age_s
-        self.geo_keys = index._search_keys(trust, groups, max_age_s, now, "g")
-        self.polar_keys = index._search_keys(trust, groups, max_age_s, now, "p")
-        self.pos_key = index.base(trust) + "pos"
-        # Redis GEO cannot search from beyond +-85.05 degrees: search from the nearest point it
-        # can, with the radius widened by the offset (the triangle inequality keeps it a superset).
-        self.q_lat = max(-MAX_GEO_LAT, min(MAX_GEO_LAT, lat))
-        self.offset = haversine_m(lat, lon, self.q_lat, lon)
-        self.positions: dict[str, _Pos | None] = {}
-        self.distances: dict[str, float] = {}
-        self.groups_of: dict[str, set[str]] = {}
-        self.truncated: list[str] = []
-
-    def _redis_radius(self, ring: float) -> float:
-        return (ring + self.offset) * REDIS_SCALE + REDIS_SLACK_M
-
-    async def _read_positions(self, ids: Iterable[str]) -> None:
-        missing = [i for i in dict.fromkeys(ids) if i not in self.positions]
-        if missing:
-            for rid, raw in zip(missing, await self.r.hmget(self.pos_key, missing)):
-                self.positions[rid] = None if raw is None else _parse_pos(raw)
-
-    async def polar(self) -> None:
-        """Positions beyond Redis GEO's latitudes sit in plain sets, read whole (they are few)."""
-        reach = (self.radius_m + REDIS_SLACK_M) / M_PER_DEG_LAT * 1.01
-        if abs(self.lat) + reach < MAX_GEO_LAT:
-            return
-        async with self.r.pipeline(transaction=False) as pipe:
-            for _, key in self.polar_keys:
-                pipe.smembers(key)
-            results = await pipe.execute()
-        for (group, _), members in zip(self.polar_keys, results):
-            for m in members:
-                self.groups_of.setdefault(m.decode(), set()).add(group)
-        await self._read_positions(self.groups_of)
-
-    async def ring(self, ring: float, counts: dict[str, int] | None) -> float:
-        """Search every key within `ring` (COUNT-limited when counts are given); returns the
-        distance up to which every listed responder has now been seen."""
-        radius = self._redis_radius(ring)
-        async with self.r.pipeline(transaction=False) as pipe:
-            for _, key in self.geo_keys:
-                pipe.geosearch(key, longitude=self.lon, latitude=self.q_lat, radius=radius, unit="m",
-                               sort="ASC", count=None if counts is None else counts[key], withdist=True)
-            results = await pipe.execute()
-        horizon = ring
-        self.truncated = []
-        for (group, key), rows in zip(self.geo_keys, results):
-            for member, _ in rows:
-                self.groups_of.setdefault(member.decode(), set()).add(group)
-            if counts is not None and rows and len(rows) >= counts[key]:
-                self.truncated.append(key)
-                seen_to = (rows[-1][1] - REDIS_SLACK_M) / REDIS_SCALE - self.offset
-                horizon = min(horizon, math.nextafter(seen_to, -math.inf))
-        await self._read_positions(self.groups_of)
-        return horizon
-
-    def within(self, limit_m: float) -> list[Hit]:
-        out = []
-        for rid, groups in self.groups_of.items():
-            p = self.positions.get(rid)
-            if p is None or rid in self.exclude or p.at < self.cutoff:
-                continue
-            d = self.distances.get(rid)
-            if d is None:
-                d = self.distances[rid] = haversine_m(self.lat, self.lon, p.lat, p.lon)
-            if d <= limit_m:
-                out.append(Hit(rid, d, p.lat, p.lon, tuple(sorted(groups))))
-        return out

@@ -100,6 +100,9 @@ async def put_policy(trust: str, body: PolicyIn, services: ServicesDep, who: Adm
 @router.put("/{trust}/aeds", summary="Replace the trust's public defibrillators (GeoJSON FeatureCollection)")
 async def put_aeds(trust: str, services: ServicesDep, who: AdminDep,
                    body: dict[str, Any] = Body(..., description="FeatureCollection of Points with id, name, access")) -> dict[str, Any]:
+    """All or nothing: a file with any bad feature (not a Point, coordinates out of range, missing or
+    duplicate id) answers 422 with `errors: [{index, id, message}]` and changes nothing. Each alert
+    then carries the nearest AED within `ALERTING_AED_MAX_DISTANCE_M` (default 2,000 m) and its distance."""
     return await trusts.put_aeds(services, trust_id=trust, collection=body, actor=who.actor)
 
 

@@ -23,17 +23,28 @@ from alerting.services.errors import Conflict, Invalid, NotFound
 from alerting.services.frames import aed_view
 from alerting.services.incident_store import Loaded, load, new_row, save
 from alerting.services.trust_cache import trust_area
+from alerting.store.models import Aed as AedRow
 from alerting.store.models import Group, Incident, TimelineEntry
 from alerting.timefmt import iso, utc
+from geo.aeds import Aed
 from geo.distance import eta_s, haversine_m
 
 
 async def _nearest_aed(services: Services, trust_id: str, lat: float, lon: float) -> m.AedInfo | None:
-    found = await services.aeds.nearest(trust_id, lat, lon)
+    if not await services.aeds.loaded(trust_id):
+        await _reload_aeds(services, trust_id)
+    found = await services.aeds.nearest(trust_id, lat, lon, max_m=services.settings.aed_max_distance_m)
     if found is None:
         return None
     aed, distance = found
     return m.AedInfo(id=aed.id, name=aed.name, access=aed.access, lat=aed.lat, lon=aed.lon, distance_m=distance)
+
+
+async def _reload_aeds(services: Services, trust_id: str) -> None:
+    """Redis lost (or never had) this trust's AEDs: SQL is the system of record."""
+    async with services.sessions() as session:
+        rows = (await session.execute(select(AedRow).where(AedRow.trust_id == trust_id))).scalars().all()
+    await services.aeds.replace(trust_id, [Aed(r.id, r.name, r.access, r.lat, r.lon) for r in rows])
 
 
 async def _check_area(session: AsyncSession, trust_id: str, lat: float, lon: float) -> None:

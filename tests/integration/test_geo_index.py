@@ -214,3 +214,28 @@ def test_a_wide_circle_with_many_people_still_returns_the_nearest_in_order(limit
         finally:
             await drop(redis, prefix)
     run(check())
+
+
+def test_a_burst_larger_than_one_batch_keeps_the_newest_fix_of_each_responder():
+    async def check():
+        redis, index, prefix = await fresh_index(300)
+        try:
+            people = [Person(f"b{i:04d}", ("a",), True, True, []) for i in range(1200)]
+            await index.set_profiles("T", [Profile(p.id, p.groups, True, True) for p in people], now=NOW0)
+            burst = []
+            for i, p in enumerate(people):
+                near = destination(51.5, -0.12, i % 360, 10 + i)
+                far = destination(51.5, -0.12, i % 360, 50_000)
+                # The newer fix is sent first for even ids, last for odd ones: the newer always wins.
+                fixes = [(*near, NOW0 - 10), (*far, NOW0 - 20)] if i % 2 == 0 else [(*far, NOW0 - 20), (*near, NOW0 - 10)]
+                p.fixes.extend(fixes)
+                burst += [LocationUpdate(p.id, lat, lon, None, at) for lat, lon, at in fixes]
+            unknown = await index.upsert_many("T", burst + [LocationUpdate("nobody", 51.5, -0.12, None, NOW0)])
+            assert unknown == ["nobody"]
+            got = await index.nearest("T", 51.5, -0.12, radius_m=2000, groups=["a"], limit=2000, max_age_s=900, now=NOW0)
+            want = reference(people, 51.5, -0.12, radius_m=2000, groups=["a"], limit=2000, exclude=set(),
+                             max_age_s=900, now=NOW0)
+            assert [(h.distance_m, h.responder_id) for h in got] == want and len(want) == 1200
+        finally:
+            await drop(redis, prefix)
+    run(check())
