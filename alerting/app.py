@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerting.api import admin, me, ops, problems
+from alerting.api import admin, exports, me, ops, problems
 from alerting.api.limits import BodyLimit
+from alerting.api.timing import RequestTiming
 from alerting.live.bus import Subscriber
 from alerting.realtime import gateway
 from alerting.realtime.registry import CLOSE_RECONNECT, Registry
@@ -79,4 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for router in (admin.router, me.router, cad_router, ops.router, gateway.router):
         app.include_router(router)
+    app.include_router(exports.router)  # hardening: incident export
+    app.add_middleware(RequestTiming)  # hardening: request latency histogram
     return app

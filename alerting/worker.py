@@ -39,7 +39,8 @@ def make_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         timezone="UTC",
-        beat_schedule={"sweep": {"task": "alerting.sweep", "schedule": settings.sweep_interval_s}},
+        beat_schedule={"sweep": {"task": "alerting.sweep", "schedule": settings.sweep_interval_s},
+                       "purge_positions": {"task": "alerting.purge_positions", "schedule": settings.retention_interval_s}},
         worker_hijack_root_logger=False,
     )
     app.conf.alerting_settings = settings
@@ -106,8 +107,19 @@ def _register(app: Celery) -> _Runtime:
             log.info("sweep woke overdue incidents", extra={"count": fired})
         return fired
 
+    @app.task(name="alerting.purge_positions", ignore_result=True)
+    def purge_positions() -> int:
+        from alerting.services.retention import purge_positions as purge
+
+        return runtime.run(purge)
+
     @app.task(name="alerting.deliver_webhooks", ignore_result=True)
     def deliver_webhooks(incident_id: str) -> None:
         log.info("webhook delivery requested", extra={"incident_id": incident_id})
 
     return runtime
+
+
+def queue_key(settings: Settings) -> str:
+    """The Redis list holding waiting tasks: kombu puts its global key prefix before the queue name."""
+    return f"{settings.redis_prefix}{settings.redis_prefix}tasks"

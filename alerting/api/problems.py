@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -51,6 +52,16 @@ def install(app: FastAPI) -> None:
     async def _database(_: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable", exc_info=exc)
         return problem(503, "the database is not answering; nothing was changed, retry shortly",
+                       headers={"Retry-After": "2"})
+
+    # hardening: a backing service that refuses connections (database behind a cut link, Redis
+    # restarting) is a retryable outage, not a server bug.
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(TimeoutError)
+    @app.exception_handler(RedisError)
+    async def _backend_down(_: Request, exc: Exception) -> JSONResponse:
+        log.error("backing service unavailable", exc_info=exc)
+        return problem(503, "a backing service is not answering; nothing was changed, retry shortly",
                        headers={"Retry-After": "2"})
 
     @app.exception_handler(Exception)

@@ -22,6 +22,8 @@ router = APIRouter()
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_MANY_SOCKETS = 4429
+CLOSE_MESSAGE_TOO_BIG = 1009
 
 _ACTIONS = {"accept": alerts.accept, "decline": alerts.decline, "arrived": alerts.arrived, "ack": alerts.acknowledge}
 
@@ -53,6 +55,9 @@ async def responder_socket(ws: WebSocket) -> None:
         await ws.close(code=CLOSE_FORBIDDEN, reason="a responder token is required")
         return
     trust_id, responder_id = principal.trust_id, principal.responder_id
+    if registry.count(services.keys.responder_channel(trust_id, responder_id)) >= services.settings.ws_max_sockets_per_responder:
+        await ws.close(code=CLOSE_TOO_MANY_SOCKETS, reason="too many sockets for this responder; close one first")
+        return
     conn = Connection(ws, services.keys.responder_channel(trust_id, responder_id), responder_id,
                       queue_size=services.settings.ws_send_queue)
     await registry.add(conn)  # subscribe before reading pending, so nothing falls between the two
@@ -85,6 +90,9 @@ async def responder_socket(ws: WebSocket) -> None:
 async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
     while True:
         text = await ws.receive_text()
+        if len(text.encode()) > services.settings.ws_max_message_bytes:
+            await ws.close(code=CLOSE_MESSAGE_TOO_BIG, reason=f"messages are limited to {services.settings.ws_max_message_bytes} bytes")
+            return
         try:
             msg = protocol.parse(text)
             await _handle(msg, services, conn, trust_id, responder_id)

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import WebSocket
 
 from alerting.live.bus import Subscriber
+from alerting.metrics import SOCKETS_OPEN
 
 log = logging.getLogger(__name__)
 CLOSE_TOO_SLOW = 4008
@@ -55,6 +56,7 @@ class Registry:
         return [c for conns in self._by_channel.values() for c in conns]
 
     async def add(self, conn: Connection) -> None:
+        SOCKETS_OPEN.inc()
         async with self._lock:
             first = not self._by_channel[conn.channel]
             self._by_channel[conn.channel].add(conn)
@@ -64,8 +66,9 @@ class Registry:
     async def remove(self, conn: Connection) -> None:
         async with self._lock:
             conns = self._by_channel.get(conn.channel)
-            if not conns:
+            if not conns or conn not in conns:
                 return
+            SOCKETS_OPEN.dec()
             conns.discard(conn)
             if not conns:
                 del self._by_channel[conn.channel]

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerting import metrics
 from alerting.domain import incident as m
 from alerting.services.context import Services
 from alerting.services.frames import alert_frame, assigned_frame, stand_down_frame
@@ -31,6 +32,7 @@ class Effects:
     close_live: bool = False
     wake_at: float | None = None
     changed: bool = False
+    started_at: float | None = None  # when alerting began: the origin of the alert latency
 
     def frames_for(self, responder_id: str) -> list[dict[str, Any]]:
         return [f for rid, f in self.frames if rid == responder_id]
@@ -66,6 +68,7 @@ async def record(session: AsyncSession, row: Incident, state: m.IncidentState, d
             fx.rejects.append(d)
     fx.close_live = state.status != m.ALERTING
     fx.wake_at = state.wake_at()
+    fx.started_at = state.started_at
     return fx
 
 
@@ -85,6 +88,10 @@ async def publish(services: Services, fx: Effects) -> None:
     """After commit: frames on the bus, live accept state, timers, webhooks, the admin map."""
     for responder_id, frame in fx.frames:
         await services.bus.to_responder(fx.trust_id, responder_id, frame)
+        if frame.get("type") == "alert":
+            metrics.ALERTS_SENT.inc()
+            if fx.started_at is not None:
+                metrics.ALERT_LATENCY.observe(max(0.0, services.clock() - fx.started_at))
     if fx.close_live:
         await services.referee.close(fx.trust_id, fx.incident_id)
     if fx.wake_at is not None:

@@ -176,3 +176,14 @@ class PushSubscription(Base):
     endpoint: Mapped[str] = mapped_column(String(2000))
     keys: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class AuditSubject(Base):
+    """Audit rows name a responder by a pseudonym; this row links it back. Erasure deletes the link,
+    so the (hash-chained, never edited) audit rows stay intact yet no longer identify the person."""
+
+    __tablename__ = "audit_subjects"
+    __table_args__ = (UniqueConstraint("trust_id", "responder_id", name="uq_audit_subject_responder"),)
+    pseudonym: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"))
+    responder_id: Mapped[str] = mapped_column(String(64))
