@@ -8,6 +8,8 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 
 from alerting.api.deps import authenticate
 from alerting.realtime import protocol
@@ -23,6 +25,7 @@ router = APIRouter()
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_MANY_SOCKETS = 4429
+BACKEND_ERRORS = (RedisError, DBAPIError, ConnectionError, TimeoutError)
 CLOSE_MESSAGE_TOO_BIG = 1009
 
 _ACTIONS = {"accept": alerts.accept, "decline": alerts.decline, "arrived": alerts.arrived, "ack": alerts.acknowledge}
@@ -101,6 +104,12 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
         except ServiceError as exc:
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
             conn.offer(error_frame(type(exc).__name__.lower(), exc.detail, **extra))
+        except BACKEND_ERRORS:
+            # A backing service blinked: the socket stays, the client is told to retry (actions are
+            # idempotent: a repeated accept answers with the slot already won).
+            log.error("message failed: backing service unavailable", exc_info=True, extra={"responder": responder_id})
+            extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
+            conn.offer(error_frame("unavailable", "temporarily unavailable; retry shortly", **extra))
 
 
 async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:

@@ -7,7 +7,9 @@ responder gets it in `ready.pending` on reconnect, or by push when unacknowledge
 from __future__ import annotations
 
 import json
+import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,8 @@ from alerting.services.context import Services
 from alerting.services.frames import alert_frame, assigned_frame, stand_down_frame
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
 from alerting.timefmt import iso, utc
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -85,18 +89,36 @@ def _delivery(row: Incident, state: m.IncidentState, d: m.NotifyCad, seq: int, n
 
 
 async def publish(services: Services, fx: Effects) -> None:
-    """After commit: frames on the bus, live accept state, timers, webhooks, the admin map."""
+    """After commit: frames on the bus, live accept state, timers, webhooks, the admin map.
+
+    The commit already happened, so a failure here must not turn into an error for the caller (who
+    would retry something that succeeded). Each step fails alone, loudly, and is recovered by design:
+    frames by `ready.pending` on reconnect and push, timers by the sweep, the referee from SQL.
+    """
     for responder_id, frame in fx.frames:
-        await services.bus.to_responder(fx.trust_id, responder_id, frame)
-        if frame.get("type") == "alert":
+        if await _step("frame", fx, services.bus.to_responder(fx.trust_id, responder_id, frame)) and frame.get("type") == "alert":
             metrics.ALERTS_SENT.inc()
             if fx.started_at is not None:
                 metrics.ALERT_LATENCY.observe(max(0.0, services.clock() - fx.started_at))
     if fx.close_live:
-        await services.referee.close(fx.trust_id, fx.incident_id)
+        await _step("referee close", fx, services.referee.close(fx.trust_id, fx.incident_id))
     if fx.wake_at is not None:
-        services.schedule_wake(fx.incident_id, fx.wake_at)
+        await _step("timer", fx, _sync(services.schedule_wake, fx.incident_id, fx.wake_at))
     if fx.webhooks:
-        services.deliver_webhooks(fx.incident_id)
+        await _step("webhook trigger", fx, _sync(services.deliver_webhooks, fx.incident_id))
     if fx.changed or fx.frames:
-        await services.bus.to_trust(fx.trust_id, {"type": "incident", "incident_id": fx.incident_id})
+        await _step("trust event", fx, services.bus.to_trust(fx.trust_id, {"type": "incident", "incident_id": fx.incident_id}))
+
+
+async def _sync(fn: Callable[..., Any], *args: Any) -> None:
+    fn(*args)
+
+
+async def _step(name: str, fx: Effects, work: Awaitable[Any]) -> bool:
+    try:
+        await work
+        return True
+    except Exception:  # logged with the incident; recovery is by design (see publish)
+        log.error("post-commit %s failed; recovered by reconnect, push or sweep", name, exc_info=True,
+                  extra={"incident_id": fx.incident_id})
+        return False
