@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -91,7 +91,12 @@ class AvailabilityIn(Strict):
     available: bool
 
 
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+KeyName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_PRINTABLE)]
+KeyValue = Annotated[str, StringConstraints(max_length=1024, pattern=_PRINTABLE)]
+
+
 class PushSubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    endpoint: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
-    keys: dict[str, str]
+    endpoint: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")
+    keys: dict[KeyName, KeyValue] = Field(max_length=16)

@@ -17,7 +17,7 @@ from tests.support.stack import make_settings
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
