@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import websockets
 
 from tests.support.clients import CENTRE, TWO_PHASES, ResponderSocket, make_trust, north_of
 from tests.support.procs_faults import ApiProcess, RedisServer, TcpProxy, until
@@ -51,22 +50,12 @@ async def _first_answer(sock: ResponderSocket, alert_id: str) -> dict:
     return next(iter(done)).result()
 
 
-class _Deployment:
-    """Duck-types the bits of Stack that make_trust needs, over an API process."""
-
-    def __init__(self, settings, api: ApiProcess):
-        self.settings, self.api = settings, api
-
-    def client(self, token=None):
-        return self.api.client(token)
-
-
 async def test_api_killed_under_a_socket_the_responder_reconnects_elsewhere_and_nothing_is_lost(pg_url):
     settings = make_settings(pg_url)
     one, two = ApiProcess(settings), ApiProcess(settings)
     await asyncio.gather(one.start(), two.start())
     try:
-        trust = await make_trust(_Deployment(settings, two))
+        trust = await make_trust(two)
         token = await trust.responder("r1", ["staff"])
         sock = await ResponderSocket.connect(one.ws_url, token)
         await sock.send(type="location", lat=north_of(CENTRE, 50)[0], lon=CENTRE[1])

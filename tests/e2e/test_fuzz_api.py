@@ -21,14 +21,6 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
-class _Deployment:
-    def __init__(self, settings, api: ApiProcess):
-        self.settings, self.api = settings, api
-
-    def client(self, token=None):
-        return self.api.client(token)
-
-
 def _fuzz(base_url: str, token: str | None) -> subprocess.CompletedProcess:
     args = [str(SCHEMATHESIS), "run", f"{base_url}/openapi.json", "--url", base_url,
             "--checks", "not_a_server_error,response_schema_conformance", "--phases", "examples,fuzzing",
@@ -44,8 +36,7 @@ async def test_every_credential_kind_fuzzes_clean(pg_url):
     api = ApiProcess(settings)
     await api.start()
     try:
-        deployment = _Deployment(settings, api)
-        a, b = await make_trust(deployment), await make_trust(deployment)
+        a, b = await make_trust(api), await make_trust(api)
         tokens = {"none": None, "operator": settings.operator_token, "admin_a": a.admin_key, "cad_a": a.cad_key,
                   "responder_a": await a.responder("r1", ["staff"]), "admin_b": b.admin_key, "cad_b": b.cad_key,
                   "responder_b": await b.responder("r1", ["staff"])}

@@ -16,20 +16,12 @@ from tests.support.stack import make_settings
 pytestmark = pytest.mark.e2e
 
 
-class _Deployment:
-    def __init__(self, settings, api: ApiProcess):
-        self.settings, self.api = settings, api
-
-    def client(self, token=None):
-        return self.api.client(token)
-
-
 async def test_sigterm_closes_sockets_with_reconnect_and_lets_requests_in_flight_finish(pg_url):
     settings = make_settings(pg_url)
     api = ApiProcess(settings)
     await api.start()
     try:
-        trust = await make_trust(_Deployment(settings, api))
+        trust = await make_trust(api)
         sock = await ResponderSocket.connect(api.ws_url, await trust.responder("r1", ["staff"]))
 
         body = json.dumps({"cad_ref": "TERM-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}).encode()
