@@ -92,8 +92,8 @@ async def test_redis_restart_open_incident_continues_and_no_accept_is_forgotten(
     await redis.start()
     settings = make_settings(pg_url).model_copy(update={"redis_url": redis.url})
     stack = Stack(settings, free_port(), Worker(settings))
-    await stack.start()
     try:
+        await stack.start()
         trust = await make_trust(stack, policy={**TWO_PHASES, "accept_limit": 2})
         socks = {}
         for rid, metres in (("r1", 20), ("r2", 40), ("r3", 60)):
@@ -131,8 +131,10 @@ async def test_redis_restart_open_incident_continues_and_no_accept_is_forgotten(
             await s.close()
         await trust.close()
     finally:
-        await stack.stop()
-        redis.kill()
+        try:
+            await stack.stop()
+        finally:
+            redis.kill()
 
 
 async def test_database_unreachable_cad_gets_503_then_its_retry_succeeds_once(pg_url):

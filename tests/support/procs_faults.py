@@ -69,7 +69,11 @@ class ApiProcess:
             async with httpx.AsyncClient(timeout=1) as http:
                 return (await http.get(f"{self.base_url}/healthz")).status_code == 200
 
-        await until(healthy, what=f"API on port {self.port} answering")
+        try:
+            await until(healthy, what=f"API on port {self.port} answering")
+        except BaseException:
+            self.kill()
+            raise
 
     def signal(self, sig: int) -> None:
         if self.proc and self.proc.poll() is None:
@@ -118,6 +122,9 @@ class RedisServer:
         client = Redis.from_url(self.url)
         try:
             await until(lambda: client.ping(), what=f"redis on {self.port} answering")
+        except BaseException:
+            self.kill()  # never leave a server behind
+            raise
         finally:
             await client.aclose()
 
