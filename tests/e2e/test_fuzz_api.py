@@ -21,17 +21,18 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
-def _fuzz(base_url: str, token: str | None) -> subprocess.CompletedProcess:
+def _fuzz(base_url: str, token: str | None, workdir: Path) -> subprocess.CompletedProcess:
     args = [str(SCHEMATHESIS), "run", f"{base_url}/openapi.json", "--url", base_url,
             "--checks", "not_a_server_error,response_schema_conformance", "--phases", "examples,fuzzing",
             "--max-examples", str(EXAMPLES), "--seed", "8", "--request-timeout", "20",
             "--suppress-health-check", "all", "--continue-on-failure"]
     if token:
         args += ["-H", f"Authorization: Bearer {token}"]
-    return subprocess.run(args, capture_output=True, text=True, timeout=600)
+    # Run in a scratch directory: schemathesis keeps a cache of crashes where it runs.
+    return subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=workdir)
 
 
-async def test_every_credential_kind_fuzzes_clean(pg_url):
+async def test_every_credential_kind_fuzzes_clean(pg_url, tmp_path):
     settings = make_settings(pg_url)
     api = ApiProcess(settings)
     await api.start()
@@ -46,7 +47,7 @@ async def test_every_credential_kind_fuzzes_clean(pg_url):
                                                 "category": "09-E-01", "location_type": "public"})
         failures = []
         for kind, token in tokens.items():
-            run = await asyncio.to_thread(_fuzz, api.base_url, token)
+            run = await asyncio.to_thread(_fuzz, api.base_url, token, tmp_path)
             if run.returncode != 0:
                 failures.append(f"--- {kind} (exit {run.returncode})\n{run.stdout[-4000:]}\n{run.stderr[-1000:]}")
         assert failures == [], "\n".join(failures)
