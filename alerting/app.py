@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerting.api import admin, keys, me, ops, problems, replay
+from alerting.api import admin, exports, keys, me, ops, problems, replay
 from alerting.api import zones as zones_api
 from alerting.api.limits import BodyLimit
+from alerting.api.timing import RequestTiming
 from alerting.live.bus import Subscriber
 from alerting.push import vapid
 from alerting.realtime import gateway
@@ -87,5 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(zones_api.router)
     app.include_router(keys.router)
     app.include_router(replay.router)
+    app.include_router(exports.router)
+    app.add_middleware(RequestTiming)
     webhook_schema.install(app)
     return app

@@ -13,13 +13,12 @@ from alerting.settings import get_settings
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from alerting.app import create_app
+    from alerting.serve import serve
 
     settings = get_settings()
-    uvicorn.run("alerting.app:create_app", factory=True, host=args.host, port=args.port, log_config=None,
-                ws_ping_interval=settings.ws_ping_interval_s, ws_ping_timeout=settings.ws_ping_interval_s,
-                ws_max_size=64 * 1024, ws_per_message_deflate=False, timeout_graceful_shutdown=10,
-                proxy_headers=True)
+    serve(create_app(settings), host=args.host, port=args.port, ws_ping_interval_s=settings.ws_ping_interval_s,
+          ws_max_size=64 * 1024)
     return 0
 
 

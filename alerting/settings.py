@@ -106,6 +106,15 @@ class Settings(BaseSettings):
                                  "generate one with cryptography.fernet.Fernet.generate_key()") from exc
         return value
 
+    # --- Privacy retention and socket limits ---
+    # Positions older than this are purged from the live index by the periodic retention task.
+    position_retention_s: float = Field(default=86_400, gt=0)
+    retention_interval_s: float = Field(default=3_600, gt=0)
+    # One responder may hold a few sockets (phone and tablet); more is a leak or abuse.
+    ws_max_sockets_per_responder: int = Field(default=3, ge=1)
+    # A client frame larger than this is refused (close 1009): real messages are under 1 KiB.
+    ws_max_message_bytes: int = Field(default=16_384, ge=256)
+
     @field_validator("redis_prefix")
     @classmethod
     def _prefix_has_no_braces(cls, value: str) -> str:

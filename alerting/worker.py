@@ -39,7 +39,8 @@ def make_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         timezone="UTC",
-        beat_schedule={"sweep": {"task": "alerting.sweep", "schedule": settings.sweep_interval_s}},
+        beat_schedule={"sweep": {"task": "alerting.sweep", "schedule": settings.sweep_interval_s},
+                       "purge_positions": {"task": "alerting.purge_positions", "schedule": settings.retention_interval_s}},
         worker_hijack_root_logger=False,
     )
     app.conf.beat_schedule["record-density"] = {"task": "alerting.record_density", "schedule": settings.density_interval_s}
@@ -117,6 +118,12 @@ def _register(app: Celery) -> _Runtime:
             log.info("sweep woke overdue incidents", extra={"count": fired})
         return fired
 
+    @app.task(name="alerting.purge_positions", ignore_result=True)
+    def purge_positions() -> int:
+        from alerting.services.retention import purge_positions as purge
+
+        return runtime.run(purge)
+
     @app.task(name="alerting.deliver_webhooks", ignore_result=True)
     def deliver_webhooks(incident_id: str) -> None:
         again = runtime.run(lambda s: webhooks.deliver(s, incident_id))
@@ -151,3 +158,8 @@ def _register(app: Celery) -> _Runtime:
         return runtime.run(lambda s: density.record_all(s, now=s.clock()))
 
     return runtime
+
+
+def queue_key(settings: Settings) -> str:
+    """The Redis list holding waiting tasks: kombu puts its global key prefix before the queue name."""
+    return f"{settings.redis_prefix}{settings.redis_prefix}tasks"

@@ -11,6 +11,8 @@ from alerting.api.deps import AdminDep, OperatorDep, ServicesDep
 from alerting.api.schemas import GroupIn, PolicyIn, ResponderIn, ResponderPatch, TrustCreated, TrustIn
 from alerting.services import policies, trusts
 from alerting.services.errors import NotFound
+from alerting.services.exports import audit_view
+from alerting.store import subjects
 from alerting.store.models import AuditEntry
 from alerting.timefmt import iso
 
@@ -114,6 +116,6 @@ async def list_audit(trust: str, services: ServicesDep, who: AdminDep, limit: in
         query = select(AuditEntry).where(AuditEntry.trust_id == trust)
         if before_id is not None:
             query = query.where(AuditEntry.id < before_id)
-        rows = (await session.execute(query.order_by(AuditEntry.id.desc()).limit(limit))).scalars()
-        return [{"id": r.id, "at": iso(r.at), "actor": r.actor, "action": r.action, "target": r.target,
-                 "before": r.before, "after": r.after, "hash": r.hash} for r in rows]
+        rows = list((await session.execute(query.order_by(AuditEntry.id.desc()).limit(limit))).scalars())
+        names = await subjects.resolve(session, trust, (r.target for r in rows))
+        return [audit_view(r, names) for r in rows]

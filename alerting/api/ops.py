@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from alerting.api.deps import ServicesDep
 from alerting.api.problems import problem
+from alerting.metrics import QUEUE_DEPTH
+from alerting.worker import queue_key
 
 router = APIRouter(tags=["operations"])
 
@@ -36,6 +39,8 @@ async def readyz(services: ServicesDep):
     return problem(503, "not ready", checks=checks, headers={"Retry-After": "2"})
 
 
-@router.get("/metrics", summary="Prometheus text exposition")
-async def metrics() -> Response:
+@router.get("/metrics", summary="Prometheus text exposition", response_class=PlainTextResponse)
+async def metrics(services: ServicesDep) -> Response:
+    """Alerts sent, accepts, webhook attempts, sockets open, queue depth and latency histograms."""
+    QUEUE_DEPTH.set(await services.redis.llen(queue_key(services.settings)))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alerting.services.errors import ServiceError
@@ -31,6 +32,11 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _is_data_error(exc: Exception) -> bool:
+    """SQLSTATE class 22 is "data exception": the value was bad, the database was fine."""
+    return isinstance(exc, DataError) or str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "").startswith("22")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service(_: Request, exc: ServiceError) -> JSONResponse:
@@ -46,11 +52,30 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
+    # hardening: the database refused a value (a NUL in a string, a number out of range): the
+    # caller's input, so 422, not an outage.
+    @app.exception_handler(DataError)
+    async def _unstorable(_: Request, exc: DataError) -> JSONResponse:
+        log.warning("database refused a value", extra={"error": type(exc.orig).__name__})
+        return problem(422, "a value in the request cannot be stored (for example a NUL character); nothing was changed")
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
     async def _database(_: Request, exc: Exception) -> JSONResponse:
+        if _is_data_error(exc):
+            return await _unstorable(_, exc)
         log.error("database unavailable", exc_info=exc)
         return problem(503, "the database is not answering; nothing was changed, retry shortly",
+                       headers={"Retry-After": "2"})
+
+    # hardening: a backing service that refuses connections (database behind a cut link, Redis
+    # restarting) is a retryable outage, not a server bug.
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(TimeoutError)
+    @app.exception_handler(RedisError)
+    async def _backend_down(_: Request, exc: Exception) -> JSONResponse:
+        log.error("backing service unavailable", exc_info=exc)
+        return problem(503, "a backing service is not answering; nothing was changed, retry shortly",
                        headers={"Retry-After": "2"})
 
     @app.exception_handler(Exception)

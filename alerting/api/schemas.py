@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -103,5 +103,5 @@ class PushSubscriptionIn(BaseModel):
     """A browser's `PushSubscription.toJSON()`; other fields (expirationTime) are ignored."""
 
     model_config = ConfigDict(extra="ignore")
-    endpoint: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
+    endpoint: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")
     keys: PushKeys

@@ -8,6 +8,8 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 
 from alerting.api.deps import authenticate
 from alerting.realtime import protocol
@@ -25,6 +27,9 @@ CLOSE_FORBIDDEN = 4403
 # A close frame to a client that stopped reading waits behind everything already buffered for it;
 # the server gives up on the goodbye after this long (the transport is dropped by the keepalive).
 CLOSE_GRACE_S = 1.0
+CLOSE_TOO_MANY_SOCKETS = 4429
+BACKEND_ERRORS = (RedisError, DBAPIError, ConnectionError, TimeoutError)
+CLOSE_MESSAGE_TOO_BIG = 1009
 
 _ACTIONS = {"accept": alerts.accept, "decline": alerts.decline, "arrived": alerts.arrived, "ack": alerts.acknowledge}
 
@@ -74,6 +79,9 @@ async def responder_socket(ws: WebSocket) -> None:
         await _close(ws, CLOSE_FORBIDDEN, "a responder token is required")
         return
     trust_id, responder_id = principal.trust_id, principal.responder_id
+    if registry.count(services.keys.responder_channel(trust_id, responder_id)) >= services.settings.ws_max_sockets_per_responder:
+        await _close(ws, CLOSE_TOO_MANY_SOCKETS, "too many sockets for this responder; close one first")
+        return
     conn = Connection(ws, services.keys.responder_channel(trust_id, responder_id), responder_id,
                       queue_size=services.settings.ws_send_queue)
     await registry.add(conn)  # subscribe before reading pending, so nothing falls between the two
@@ -108,6 +116,9 @@ async def responder_socket(ws: WebSocket) -> None:
 async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
     while True:
         text = await ws.receive_text()
+        if len(text.encode()) > services.settings.ws_max_message_bytes:
+            await ws.close(code=CLOSE_MESSAGE_TOO_BIG, reason=f"messages are limited to {services.settings.ws_max_message_bytes} bytes")
+            return
         try:
             msg = protocol.parse(text)
             await _handle(msg, services, conn, trust_id, responder_id)
@@ -116,6 +127,12 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
         except ServiceError as exc:
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
             conn.offer(error_frame(getattr(exc, "code", type(exc).__name__.lower()), exc.detail, **extra))
+        except BACKEND_ERRORS:
+            # A backing service blinked: the socket stays, the client is told to retry (actions are
+            # idempotent: a repeated accept answers with the slot already won).
+            log.error("message failed: backing service unavailable", exc_info=True, extra={"responder": responder_id})
+            extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
+            conn.offer(error_frame("unavailable", "temporarily unavailable; retry shortly", **extra))
 
 
 async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:

@@ -13,12 +13,12 @@ from collections import defaultdict
 from typing import Any
 
 from fastapi import WebSocket
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter
 
 from alerting.live.bus import Subscriber
+from alerting.metrics import SOCKETS_OPEN
 
 log = logging.getLogger(__name__)
-SOCKETS = Gauge("alerting_ws_connections", "Responder sockets open on this process")
 CLOSED = Counter("alerting_ws_closed_total", "Responder sockets closed by the server", ["reason"])
 CLOSE_TOO_SLOW = 4008
 CLOSE_RECONNECT = 4012  # the server is going away: reconnect, to this or another node
@@ -61,18 +61,17 @@ class Registry:
         async with self._lock:
             first = not self._by_channel[conn.channel]
             self._by_channel[conn.channel].add(conn)
-            SOCKETS.inc()
+            SOCKETS_OPEN.inc()
             if first and self.subscriber is not None:
                 await self.subscriber.subscribe(conn.channel)
 
     async def remove(self, conn: Connection) -> None:
         async with self._lock:
             conns = self._by_channel.get(conn.channel)
-            if not conns:
+            if not conns or conn not in conns:
                 return
-            if conn in conns:
-                conns.discard(conn)
-                SOCKETS.dec()
+            SOCKETS_OPEN.dec()
+            conns.discard(conn)
             if not conns:
                 del self._by_channel[conn.channel]
                 if self.subscriber is not None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from alerting import metrics
 from alerting.domain import incident as m
 from alerting.live.accept import NOT_OPEN, UNKNOWN
 from alerting.services.context import Services
@@ -82,6 +83,7 @@ async def accept(services: Services, *, trust_id: str, responder_id: str, alert_
     if slot == UNKNOWN:
         await _restore_live(services, trust_id, alert.incident_id)
         slot = await services.referee.try_accept(trust_id, alert.incident_id, responder_id)
+    metrics.ACCEPTS.labels(outcome="won" if slot > 0 else "refused").inc()
     if slot <= 0:
         reason = "filled"
         if slot == NOT_OPEN and loaded.state.status in m.ENDED_STATUSES:

@@ -7,18 +7,23 @@ responder gets it in `ready.pending` on reconnect, or by push when unacknowledge
 from __future__ import annotations
 
 import json
+import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerting import metrics
 from alerting.domain import incident as m
 from alerting.services.context import Services
 from alerting.services.frames import alert_frame, assigned_frame, stand_down_frame
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
 from alerting.timefmt import iso, utc
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Effects:
     wake_at: float | None = None
     changed: bool = False
     push_check_at: float | None = None  # when to push alerts still unacknowledged
+    started_at: float | None = None  # when alerting began: the origin of the alert latency
 
     def frames_for(self, responder_id: str) -> list[dict[str, Any]]:
         return [f for rid, f in self.frames if rid == responder_id]
@@ -68,6 +74,7 @@ async def record(session: AsyncSession, row: Incident, state: m.IncidentState, d
             fx.rejects.append(d)
     fx.close_live = state.status != m.ALERTING
     fx.wake_at = state.wake_at()
+    fx.started_at = state.started_at
     return fx
 
 
@@ -84,21 +91,44 @@ def _delivery(row: Incident, state: m.IncidentState, d: m.NotifyCad, seq: int, n
 
 
 async def publish(services: Services, fx: Effects) -> None:
-    """After commit: frames on the bus, live accept state, timers, webhooks, the admin map."""
+    """After commit: frames on the bus, live accept state, timers, webhooks, the admin map.
+
+    The commit already happened, so a failure here must not turn into an error for the caller (who
+    would retry something that succeeded). Each step fails alone, loudly, and is recovered by design:
+    frames by `ready.pending` on reconnect and push, timers by the sweep, the referee from SQL.
+    """
     no_socket = []
     for responder_id, frame in fx.frames:
-        listeners = await services.bus.to_responder(fx.trust_id, responder_id, frame)
-        if listeners == 0 and frame["type"] == "alert":
-            no_socket.append(responder_id)
+        listeners = await _step("frame", fx, services.bus.to_responder(fx.trust_id, responder_id, frame))
+        if frame.get("type") == "alert" and listeners == 0:
+            no_socket.append(responder_id)  # nobody holds a socket here: push at once
+        if listeners is not None and frame.get("type") == "alert":
+            metrics.ALERTS_SENT.inc()
+            if fx.started_at is not None:
+                metrics.ALERT_LATENCY.observe(max(0.0, services.clock() - fx.started_at))
     if no_socket:
-        services.schedule_push(fx.incident_id, services.clock(), no_socket)
+        await _step("push", fx, _sync(services.schedule_push, fx.incident_id, services.clock(), no_socket))
     if fx.push_check_at is not None:
-        services.schedule_push(fx.incident_id, fx.push_check_at, [])
+        await _step("push check", fx, _sync(services.schedule_push, fx.incident_id, fx.push_check_at, []))
     if fx.close_live:
-        await services.referee.close(fx.trust_id, fx.incident_id)
+        await _step("referee close", fx, services.referee.close(fx.trust_id, fx.incident_id))
     if fx.wake_at is not None:
-        services.schedule_wake(fx.incident_id, fx.wake_at)
+        await _step("timer", fx, _sync(services.schedule_wake, fx.incident_id, fx.wake_at))
     if fx.webhooks:
-        services.deliver_webhooks(fx.incident_id)
+        await _step("webhook trigger", fx, _sync(services.deliver_webhooks, fx.incident_id))
     if fx.changed or fx.frames:
-        await services.bus.to_trust(fx.trust_id, {"type": "incident", "incident_id": fx.incident_id})
+        await _step("trust event", fx, services.bus.to_trust(fx.trust_id, {"type": "incident", "incident_id": fx.incident_id}))
+
+
+async def _sync(fn: Callable[..., Any], *args: Any) -> None:
+    fn(*args)
+
+
+async def _step(name: str, fx: Effects, work: Awaitable[Any]) -> Any:
+    """The step's result, or None when it failed (logged with the incident)."""
+    try:
+        return await work
+    except Exception:  # logged with the incident; recovery is by design (see publish)
+        log.error("post-commit %s failed; recovered by reconnect, push or sweep", name, exc_info=True,
+                  extra={"incident_id": fx.incident_id})
+        return None

@@ -6,6 +6,7 @@ what changed, and publishes after the commit. Phase 0 runs inside the CAD's requ
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -13,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerting import metrics
 from alerting.domain import incident as m
 from alerting.domain.eligibility import allowed_groups
 from alerting.domain.report import IncidentReport
+from alerting.logcontext import incident_context
 from alerting.services import effects, policies
 from alerting.services.candidates import enrich, fetch_limit
 from alerting.services.context import Services
@@ -28,6 +31,8 @@ from alerting.store.models import Group, Incident, TimelineEntry
 from alerting.timefmt import iso, utc
 from geo.aeds import Aed
 from geo.distance import eta_s, haversine_m
+
+log = logging.getLogger(__name__)
 
 
 async def _nearest_aed(services: Services, trust_id: str, lat: float, lon: float) -> m.AedInfo | None:
@@ -65,6 +70,7 @@ async def fire_due(session: AsyncSession, services: Services, loaded: Loaded, no
     out: list[m.Decision] = []
     for index in due:
         phase = state.phases[index]
+        metrics.PHASE_LAG.observe(max(0.0, now - (state.started_at + phase.delay_s)))
         groups = allowed_groups(phase.groups, state.location_type, private_ok)
         hits = []
         if groups:
@@ -113,9 +119,11 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
             if existing is None:
                 raise
             return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
-    if state.status == m.ALERTING:
-        await services.referee.open(trust_id, state.id, state.accept_limit)
-    await effects.publish(services, fx)
+    with incident_context(state.id):
+        if state.status == m.ALERTING:
+            await services.referee.open(trust_id, state.id, state.accept_limit)
+        await effects.publish(services, fx)
+        log.info("incident reported", extra={"trust_id": trust_id, "alerted": len(state.alerts)})
     return {"id": state.id, "cad_ref": state.cad_ref, "status": state.status, "phase": state.phase_name,
             "alerted": len(state.alerts)}, True
 
@@ -123,6 +131,12 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
 async def transition(services: Services, incident_id: str, events: list[m.Event], *, trust_id: str | None = None,
                      fire: bool = True) -> tuple[Loaded, effects.Effects]:
     """Hold the incident, feed it events (then any due phases), save, commit, publish."""
+    with incident_context(incident_id):
+        return await _transition(services, incident_id, events, trust_id=trust_id, fire=fire)
+
+
+async def _transition(services: Services, incident_id: str, events: list[m.Event], *, trust_id: str | None,
+                      fire: bool) -> tuple[Loaded, effects.Effects]:
     now = services.clock()
     async with services.sessions() as session, session.begin():
         loaded = await load(session, incident_id, lock=True)

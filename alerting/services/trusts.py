@@ -13,7 +13,7 @@ from alerting.services import auth, cad_keys
 from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound
 from alerting.services.secret_box import secret_box
-from alerting.store import audit
+from alerting.store import audit, subjects
 from alerting.store.models import Aed, Credential, Group, PushSubscription, Responder, Trust
 from alerting.timefmt import iso, utc
 from geo.aeds import AedImportError, parse_aeds
@@ -97,7 +97,7 @@ async def create_responder(services: Services, *, trust_id: str, body: dict[str,
             session.add(r)
             await session.flush()
             await audit.append(session, at=utc(now), actor=actor, action="responder.create", trust_id=trust_id,
-                               target=f"responder {r.id}", after={"groups": r.groups, "skills": r.skills})
+                               target=await subjects.target(session, trust_id, r.id), after={"groups": r.groups, "skills": r.skills})
     except IntegrityError as exc:
         raise Conflict(f"responder {body['id']!r} already exists") from exc
     await services.index.set_profile(trust_id, r.id, groups=r.groups, active=True, now=now)
@@ -126,12 +126,17 @@ async def list_responders(services: Services, *, trust_id: str, q: str | None, l
         return [responder_view(r) for r in rows]
 
 
+def _auditable(fields: dict[str, Any]) -> dict[str, Any]:
+    """The audit log is never edited, so it records that a name changed, never the name itself."""
+    return {k: ("(changed)" if k == "name" else v) for k, v in fields.items()}
+
+
 async def patch_responder(services: Services, *, trust_id: str, responder_id: str, changes: dict[str, Any],
                           actor: str) -> dict[str, Any]:
     now = services.clock()
     async with services.sessions() as session, session.begin():
         r = await _responder(session, trust_id, responder_id)
-        before = {k: getattr(r, k) for k in changes}
+        before = _auditable({k: getattr(r, k) for k in changes})
         if "groups" in changes:
             await _check_groups(session, trust_id, changes["groups"])
             r.groups = list(dict.fromkeys(changes["groups"]))
@@ -145,7 +150,8 @@ async def patch_responder(services: Services, *, trust_id: str, responder_id: st
             r.name = changes["name"]
         r.updated_at = utc(now)
         await audit.append(session, at=utc(now), actor=actor, action="responder.update", trust_id=trust_id,
-                           target=f"responder {r.id}", before=before, after={k: getattr(r, k) for k in changes})
+                           target=await subjects.target(session, trust_id, r.id), before=before,
+                           after=_auditable({k: getattr(r, k) for k in changes}))
     await services.index.set_profile(trust_id, r.id, groups=r.groups, active=r.status == "active", now=now)
     return responder_view(r)
 
@@ -160,7 +166,8 @@ async def delete_responder(services: Services, *, trust_id: str, responder_id: s
                                                              PushSubscription.responder_id == responder_id))
         await session.delete(r)
         await audit.append(session, at=utc(now), actor=actor, action="responder.erase", trust_id=trust_id,
-                           target=f"responder {auth.token_hash(trust_id + ':' + responder_id)[:16]}")
+                           target=await subjects.target(session, trust_id, responder_id))
+        await subjects.forget(session, trust_id, responder_id)
     await services.index.remove(trust_id, responder_id)
 
 
@@ -170,7 +177,7 @@ async def issue_responder_token(services: Services, *, trust_id: str, responder_
         await _responder(session, trust_id, responder_id)
         token = await auth.issue(session, kind=auth.RESPONDER, trust_id=trust_id, responder_id=responder_id, now=now)
         await audit.append(session, at=utc(now), actor=actor, action="responder.token", trust_id=trust_id,
-                           target=f"responder {responder_id}")
+                           target=await subjects.target(session, trust_id, responder_id))
     return token
 
 

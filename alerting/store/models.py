@@ -201,3 +201,14 @@ class DensityCount(Base):
     cell: Mapped[str] = mapped_column(String(16), primary_key=True)
     groups: Mapped[str] = mapped_column(String(400), primary_key=True)  # sorted group ids joined by ","
     observations: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditSubject(Base):
+    """Audit rows name a responder by a pseudonym; this row links it back. Erasure deletes the link,
+    so the (hash-chained, never edited) audit rows stay intact yet no longer identify the person."""
+
+    __tablename__ = "audit_subjects"
+    __table_args__ = (UniqueConstraint("trust_id", "responder_id", name="uq_audit_subject_responder"),)
+    pseudonym: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"))
+    responder_id: Mapped[str] = mapped_column(String(64))

@@ -22,7 +22,7 @@ POLICY = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "dela
 async def open_sockets(node) -> float:
     async with node.client() as c:
         text = (await c.get("/metrics")).text
-    return float(re.search(r"^alerting_ws_connections (\S+)$", text, re.M).group(1))
+    return float(re.search(r"^alerting_sockets_open (\S+)$", text, re.M).group(1))
 
 
 async def wait_for_sockets(node, expected: float, timeout: float = 10) -> None:

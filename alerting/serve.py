@@ -1,0 +1,34 @@
+"""The API server with a graceful stop: on SIGTERM, responder sockets are closed first with the
+"reconnect" code (so apps move to another node at once), then uvicorn lets in-flight requests finish."""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+from fastapi import FastAPI
+
+from alerting.realtime.gateway import close_all
+from alerting.realtime.registry import CLOSE_RECONNECT
+
+
+class GracefulServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, app: FastAPI):
+        super().__init__(config)
+        self.app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Stop accepting first, so a reconnecting app lands on another node, not back here.
+        for server in self.servers:
+            server.close()
+        registry = getattr(self.app.state, "registry", None)
+        if registry is not None:
+            await close_all(registry, CLOSE_RECONNECT, "server restarting; reconnect")
+        await super().shutdown(sockets)
+
+
+def serve(app: FastAPI, *, host: str, port: int, ws_ping_interval_s: float, ws_max_size: int) -> None:
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, ws_ping_interval=ws_ping_interval_s,
+                            ws_ping_timeout=ws_ping_interval_s, ws_max_size=ws_max_size, ws_per_message_deflate=False,
+                            timeout_graceful_shutdown=10, proxy_headers=True)
+    GracefulServer(config, app).run()

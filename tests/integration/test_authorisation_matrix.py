@@ -1,0 +1,116 @@
+"""Every route x every credential kind answers as tests/support/authz_matrix.py says."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import httpx
+import websockets
+from fastapi.routing import iter_route_contexts
+from starlette.routing import WebSocketRoute
+
+from alerting.app import create_app
+from alerting.settings import Settings
+from tests.support.authz_matrix import KINDS, MATRIX, WS, WS_CLOSE_AS_STATUS
+from tests.support.clients import CENTRE, make_trust
+
+PROBLEM = "application/problem+json"
+
+
+def served_routes() -> set[tuple[str, str]]:
+    routes: set[tuple[str, str]] = set()
+    for rc in iter_route_contexts(create_app(Settings()).routes):
+        if isinstance(rc.original_route, WebSocketRoute) or getattr(rc, "methods", None) is None:
+            routes.add((WS, rc.path))
+        else:
+            routes.update((method, rc.path) for method in rc.methods if method != "HEAD")
+    return routes
+
+
+def test_every_served_route_has_a_row_and_every_row_a_route():
+    served = served_routes()
+    assert sorted(served - MATRIX.keys()) == [], "routes without a row in the authorisation matrix"
+    assert sorted(MATRIX.keys() - served) == [], "matrix rows for routes that are not served"
+
+
+async def _world(stack):
+    """Trusts A and B, each with a responder `r1` near the centre; an incident of A alerting A's r1."""
+    a, b = await make_trust(stack), await make_trust(stack)
+    tokens = {"operator": stack.settings.operator_token, "admin_a": a.admin_key, "cad_a": a.cad_key,
+              "responder_a": await a.responder("r1", ["staff"]), "admin_b": b.admin_key, "cad_b": b.cad_key,
+              "responder_b": await b.responder("r1", ["staff"])}
+    for kind in ("responder_a", "responder_b"):
+        async with stack.client(tokens[kind]) as me:
+            assert (await me.put("/v1/me/location", json={"lat": CENTRE[0], "lon": CENTRE[1]})).status_code == 204
+    r = await a.cad.post("/v1/incidents", json={"cad_ref": "AUTHZ-1", "lat": CENTRE[0], "lon": CENTRE[1],
+                                                "category": "09-E-01", "location_type": "public"})
+    assert r.status_code == 201 and r.json()["alerted"] == 1, r.text
+    async with stack.client(tokens["responder_a"]) as me:
+        alerts = (await me.get("/v1/me/alerts")).json()
+    params = {"trust": a.id, "rid": "r1", "incident_id": r.json()["id"], "alert_id": alerts[0]["alert_id"]}
+    return a, b, tokens, params
+
+
+async def _ws_status(stack, token: str | None) -> int:
+    url = f"{stack.ws_url}?token={token}" if token else stack.ws_url
+    async with websockets.connect(url) as ws:
+        if token is None:
+            await ws.send(json.dumps({"type": "ping"}))  # not an auth message: refused at once
+        try:
+            frame = json.loads(await ws.recv())
+        except websockets.ConnectionClosed as closed:
+            return WS_CLOSE_AS_STATUS.get(closed.rcvd.code if closed.rcvd else 0, 0)
+        return 200 if frame.get("type") == "ready" else 0
+
+
+async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
+    a, b, tokens, params = await _world(stack)
+    counter = itertools.count()
+    mismatches: list[str] = []
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
+        for (method, template), row in MATRIX.items():
+            for kind in KINDS:
+                token = tokens.get(kind)
+                if method == WS:
+                    got = await _ws_status(stack, token)
+                    if got != row.expected(kind):
+                        mismatches.append(f"{kind:12} WS {template}: {got}, expected {row.expected(kind)}")
+                    continue
+                n = next(counter)
+                values = dict(params)
+                if row.fresh_responder:
+                    values["rid"] = f"victim{n}"
+                    assert (await a.admin.post(f"/v1/trusts/{a.id}/responders", json={
+                        "id": values["rid"], "name": "Victim", "groups": ["staff"]})).status_code == 201
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                r = await http.request(method, template.format(**values), headers=headers, params=row.query,
+                                       json=row.body(n) if row.body else None)
+                if r.status_code != row.expected(kind):
+                    mismatches.append(f"{kind:12} {method} {template}: {r.status_code}, expected "
+                                      f"{row.expected(kind)}: {r.text[:200]}")
+                elif r.status_code >= 400 and not r.headers["content-type"].startswith(PROBLEM):
+                    mismatches.append(f"{kind:12} {method} {template}: {r.status_code} is not problem+json")
+    assert mismatches == [], "\n".join(mismatches)
+    await a.close()
+    await b.close()
+
+
+async def test_a_responder_cannot_act_on_another_responders_alert_of_the_same_trust(stack):
+    trust = await make_trust(stack)
+    mine, theirs = await trust.responder("mine", ["staff"]), await trust.responder("theirs", ["staff"])
+    for token in (mine, theirs):
+        async with stack.client(token) as me:
+            assert (await me.put("/v1/me/location", json={"lat": CENTRE[0], "lon": CENTRE[1]})).status_code == 204
+    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "OWN-1", "lat": CENTRE[0], "lon": CENTRE[1],
+                                                    "category": "09-E-01", "location_type": "public"})
+    assert r.json()["alerted"] == 2
+    async with stack.client(theirs) as them, stack.client(mine) as me:
+        their_alert = (await them.get("/v1/me/alerts")).json()[0]["alert_id"]
+        stolen = await me.post(f"/v1/alerts/{their_alert}/accept")
+        assert stolen.status_code == 404 and stolen.headers["content-type"].startswith(PROBLEM)
+        status = (await trust.cad.get(f"/v1/incidents/{r.json()['id']}")).json()
+        assert [x["state"] for x in status["responders"]] == ["alerted", "alerted"]  # the refusal changed nothing
+        own = await them.post(f"/v1/alerts/{their_alert}/accept")
+        assert own.status_code == 200 and own.json()["frames"][0]["type"] == "assigned"
+    await trust.close()

@@ -1,0 +1,101 @@
+"""The authorisation matrix: every route x every credential kind, with the status expected.
+
+Each row lists only the kinds that succeed; every other kind gets `DENIED`: no credential is 401,
+any wrong credential is 404 (not yours is answered as absent). A route missing here fails
+tests/integration/test_authorisation_matrix.py, so a new endpoint cannot ship without a row.
+
+The requests target trust A's resources: trust A, its responder `r1`, an incident of trust A and
+r1's alert on it. Trust B has a responder with the same id, so an id match across trusts shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.support.clients import AREA, CENTRE, TWO_PHASES
+
+KINDS = ("none", "operator", "admin_a", "cad_a", "responder_a", "admin_b", "cad_b", "responder_b")
+WS = "WS"  # the method name used for the websocket route
+
+
+def denied(kind: str) -> int:
+    return 401 if kind == "none" else 404
+
+
+@dataclass(frozen=True)
+class Row:
+    ok: dict[str, int]
+    body: Callable[[int], Any] | None = None  # given a counter unique per request
+    query: dict[str, Any] = field(default_factory=dict)
+    fresh_responder: bool = False  # the request destroys its target: give it one of its own
+
+    def expected(self, kind: str) -> int:
+        return self.ok.get(kind, denied(kind))
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(KINDS, status)
+
+
+def admins(status: int) -> dict[str, int]:
+    """Trust A's admin, and the operator who runs the platform."""
+    return {"operator": status, "admin_a": status}
+
+
+def responders(status: int) -> dict[str, int]:
+    """Any responder, about themself: `/v1/me` is always one's own."""
+    return {"responder_a": status, "responder_b": status}
+
+
+POSITION = {"lat": CENTRE[0], "lon": CENTRE[1], "accuracy_m": 10}
+PUSH = {"endpoint": "https://push.example.test/sub/1", "keys": {"p256dh": "BNc", "auth": "tBH"}}
+
+MATRIX: dict[tuple[str, str], Row] = {
+    ("GET", "/openapi.json"): Row(everyone(200)),
+    ("GET", "/docs"): Row(everyone(200)),
+    ("GET", "/docs/oauth2-redirect"): Row(everyone(200)),
+    ("GET", "/redoc"): Row(everyone(200)),
+    ("GET", "/healthz"): Row(everyone(200)),
+    ("GET", "/readyz"): Row(everyone(200)),
+    ("GET", "/metrics"): Row(everyone(200)),
+    # operator and trust admin
+    ("POST", "/v1/trusts"): Row({"operator": 201}, body=lambda n: {"name": f"Matrix trust {n}", "area": AREA}),
+    ("GET", "/v1/trusts/{trust}"): Row(admins(200)),
+    ("POST", "/v1/trusts/{trust}/groups"): Row(admins(201), body=lambda n: {"id": f"g{n}", "name": f"Group {n}"}),
+    ("GET", "/v1/trusts/{trust}/groups"): Row(admins(200)),
+    ("POST", "/v1/trusts/{trust}/responders"): Row(
+        admins(201), body=lambda n: {"id": f"new{n}", "name": "New", "groups": ["staff"]}),
+    ("GET", "/v1/trusts/{trust}/responders"): Row(admins(200)),
+    ("GET", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(200)),
+    ("PATCH", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(200), body=lambda n: {"skills": ["cpr"]}),
+    ("DELETE", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(204), fresh_responder=True),
+    ("POST", "/v1/trusts/{trust}/responders/{rid}/tokens"): Row(admins(201)),
+    ("GET", "/v1/trusts/{trust}/policy"): Row(admins(200)),
+    ("PUT", "/v1/trusts/{trust}/policy"): Row(admins(200), body=lambda n: TWO_PHASES),
+    ("PUT", "/v1/trusts/{trust}/aeds"): Row(admins(200), body=lambda n: {"type": "FeatureCollection", "features": []}),
+    ("GET", "/v1/trusts/{trust}/audit"): Row(admins(200)),
+    ("GET", "/v1/trusts/{trust}/incidents/{incident_id}/export"): Row(admins(200)),
+    # responders
+    ("PUT", "/v1/me/location"): Row(responders(204), body=lambda n: POSITION),
+    ("PUT", "/v1/me/availability"): Row(responders(204), body=lambda n: {"available": True}),
+    ("GET", "/v1/me/alerts"): Row(responders(200)),
+    ("PUT", "/v1/me/push-subscription"): Row(responders(204), body=lambda n: PUSH),
+    ("POST", "/v1/alerts/{alert_id}/accept"): Row({"responder_a": 200}),
+    ("POST", "/v1/alerts/{alert_id}/decline"): Row({"responder_a": 200}),
+    ("POST", "/v1/alerts/{alert_id}/arrived"): Row({"responder_a": 200}),
+    ("POST", "/v1/alerts/{alert_id}/ack"): Row({"responder_a": 200}),
+    (WS, "/v1/responders/ws"): Row({"responder_a": 200, "responder_b": 200}),
+    # CAD
+    ("GET", "/v1/nearby"): Row({"cad_a": 200, "cad_b": 200}, query={"lat": CENTRE[0], "lon": CENTRE[1]}),
+    ("POST", "/v1/incidents"): Row({"cad_a": 201, "cad_b": 201}, body=lambda n: {
+        "cad_ref": f"MATRIX-{n}", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}),
+    ("GET", "/v1/incidents/{incident_id}"): Row({"cad_a": 200}),
+    ("PATCH", "/v1/incidents/{incident_id}"): Row({"cad_a": 200}, body=lambda n: {"notes": f"note {n}"}),
+    ("POST", "/v1/incidents/{incident_id}/cancel"): Row({"cad_a": 200}, body=lambda n: {"reason": "matrix"}),
+    ("POST", "/v1/incidents/{incident_id}/close"): Row({"cad_a": 200}),
+}
+
+# What a websocket close code means in the matrix's terms.
+WS_CLOSE_AS_STATUS = {4401: 401, 4403: 404}

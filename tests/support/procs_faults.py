@@ -1,0 +1,188 @@
+"""Real processes on loopback for fault injection: API servers, a private Redis, a cuttable TCP proxy.
+
+Everything here is started by the test that uses it and killed by it; the shared Redis (6379) and
+PostgreSQL are never touched. Waits poll a condition with a deadline, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from alerting.settings import Settings
+from tests.support.stack import ROOT, env_for, free_port
+
+
+async def until(condition: Callable[[], Awaitable[bool]], *, timeout: float = 20, what: str = "condition") -> None:
+    """Poll `condition` until it holds or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if await condition():
+                return
+        except (OSError, httpx.HTTPError, ConnectionError, RedisError):
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {timeout} s")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class ApiProcess:
+    """`python -m alerting serve` as a child process on its own port."""
+
+    settings: Settings
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+    log: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/v1/responders/ws"
+
+    async def start(self) -> None:
+        self.log = ROOT / "var" / f"api-{self.port}.log"
+        self.log.parent.mkdir(exist_ok=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "alerting", "serve", "--port", str(self.port)], cwd=ROOT,
+            env=env_for(self.settings), stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+
+        async def healthy() -> bool:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"API process exited: {self.log.read_text()[-2000:]}")
+            async with httpx.AsyncClient(timeout=1) as http:
+                return (await http.get(f"{self.base_url}/healthz")).status_code == 200
+
+        try:
+            await until(healthy, what=f"API on port {self.port} answering")
+        except BaseException:
+            self.kill()
+            raise
+
+    def signal(self, sig: int) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye to sockets, no lifespan shutdown, as a crash."""
+        self.signal(signal.SIGKILL)
+        if self.proc:
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        self.signal(signal.SIGTERM)
+        if self.proc:
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def client(self, token: str | None = None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
+
+
+@dataclass
+class RedisServer:
+    """A private redis-server with its data in `directory`, so it can be killed and brought back."""
+
+    directory: Path
+    appendonly: bool = True
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
+                "--save", "", "--daemonize", "no", "--protected-mode", "yes"]
+        if self.appendonly:
+            args += ["--appendonly", "yes", "--appendfsync", "always"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        client = Redis.from_url(self.url)
+        try:
+            await until(lambda: client.ping(), what=f"redis on {self.port} answering")
+        except BaseException:
+            self.kill()  # never leave a server behind
+            raise
+        finally:
+            await client.aclose()
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+class TcpProxy:
+    """Forwards a loopback port to a target; `cut()` refuses new connections and drops open ones,
+    as a network partition would, and `restore()` listens again on the same port."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.Task] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self._writers.update((writer, up_writer))
+        for src, dst in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pipe(src, dst))
+            self._pipes.add(task)
+            task.add_done_callback(self._pipes.discard)
+
+    async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        try:
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            self._writers.discard(dst)
+            dst.close()
+
+    async def cut(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for writer in list(self._writers):
+            with contextlib.suppress(Exception):
+                writer.transport.abort()
+        self._writers.clear()
+        for task in list(self._pipes):
+            task.cancel()
+        if server is not None:
+            await server.wait_closed()
+
+    async def restore(self) -> None:
+        await self.start()
