@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerting.api import admin, me, ops, problems
+from alerting.api import admin, console, me, ops, problems
 from alerting.api.limits import BodyLimit
 from alerting.live.bus import Subscriber
 from alerting.realtime import gateway
@@ -20,6 +20,7 @@ from alerting.services import auth
 from alerting.services.context import Services, build_services
 from alerting.settings import Settings, get_settings
 from alerting.store.models import Credential
+from alerting.web import pages
 from alerting.worker import make_celery, scheduler, webhook_trigger
 from dispatch_adapter.router import router as cad_router
 
@@ -79,4 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for router in (admin.router, me.router, cad_router, ops.router, gateway.router):
         app.include_router(router)
+    app.include_router(console.router)
+    pages.install(app)
     return app
