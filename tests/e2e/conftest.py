@@ -1,0 +1,83 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against the real stack on loopback.
+
+No browser is downloaded: scripts/ensure-chromium.sh installs /usr/bin/chromium, and the pages'
+Leaflet comes from scripts/build-web.sh (run here when its output is missing).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+
+from tests.support.stack import ROOT
+
+CHROMIUM = os.environ.get("ALERTING_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTEFACTS = ROOT / "test-artifacts" / "e2e"
+VENDOR = ROOT / "alerting" / "web" / "static" / "vendor" / "leaflet" / "leaflet.js"
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="session")
+def web_assets() -> Path:
+    if not VENDOR.exists():
+        subprocess.run([str(ROOT / "scripts" / "build-web.sh")], check=True)
+    return VENDOR
+
+
+@pytest.fixture(scope="session")
+async def browser(web_assets) -> Browser:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (installs Debian's chromium)")
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        await b.close()
+
+
+class Browsing:
+    """Opens contexts whose tile requests fail (as offline) and whose script errors fail the test."""
+
+    def __init__(self, browser: Browser):
+        self.browser = browser
+        self.contexts: list[BrowserContext] = []
+        self.errors: list[str] = []
+
+    async def page(self, *, viewport: dict[str, int] = DESKTOP, **options) -> Page:
+        context = await self.browser.new_context(viewport=viewport, **options)
+        context.set_default_timeout(15_000)
+        await context.route("https://*.openstreetmap.org/**", lambda route: route.abort())
+        self.contexts.append(context)
+        page = await context.new_page()
+        page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}"))
+        return page
+
+    async def close(self) -> None:
+        for context in self.contexts:
+            await context.close()
+
+
+@pytest.fixture
+async def browsing(browser):
+    session = Browsing(browser)
+    yield session
+    await session.close()
+    assert session.errors == [], session.errors
+
+
+async def screenshot(page: Page, name: str, *, viewport: dict[str, int] | None = None) -> Path:
+    """A full-page screenshot kept as a test artefact (test-artifacts/e2e/)."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    if viewport is not None:
+        await page.set_viewport_size(viewport)
+    path = ARTEFACTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
