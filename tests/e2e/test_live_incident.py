@@ -1,0 +1,105 @@
+"""A CAD posts an incident: two responder pages alert, one accepts (the other is stood down at once,
+the limit being one) and arrives, and the admin map follows it all live with phase rings."""
+
+from __future__ import annotations
+
+import asyncio
+
+from playwright.async_api import expect
+
+from tests.e2e.conftest import DESKTOP, PHONE, screenshot
+from tests.e2e.test_admin_policy import sign_in_admin
+from tests.support.clients import CENTRE, make_trust, north_of
+
+
+async def until(check, timeout: float = 15.0, interval: float = 0.1):
+    """Polls an async condition until it returns something truthy, failing after the timeout."""
+    async def loop():
+        while not (result := await check()):
+            await asyncio.sleep(interval)
+        return result
+    return await asyncio.wait_for(loop(), timeout)
+
+
+async def test_alert_accept_and_live_map(stack, browsing):
+    trust = await make_trust(stack)
+    await trust.responder("ann", ["staff"])
+    await trust.responder("bob", ["staff"])
+
+    admin = await browsing.page()
+    await sign_in_admin(admin, stack, trust.admin_key)
+    await expect(admin.locator("#live-status")).to_have_text("Live")
+    await expect(admin.locator("#no-incidents")).to_be_visible()
+
+    async def responder_page(rid: str, metres: float):
+        here = north_of(CENTRE, metres)
+        page = await browsing.page(viewport=PHONE, permissions=["geolocation"],
+                                   geolocation={"latitude": here[0], "longitude": here[1], "accuracy": 8})
+        await page.goto(f"{stack.base_url}/responder")
+        await page.get_by_label("Responder token").fill(trust.tokens[rid])
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.locator("#connection")).to_contain_text("Connected")
+        await expect(page.locator("#location-status")).to_contain_text("Location shared")
+        await expect(page.get_by_role("switch", name="Available for alerts")).to_be_checked()
+        return page
+
+    phone = await responder_page("ann", 100)
+    other = await responder_page("bob", 150)
+
+    async def both_are_near():
+        r = await trust.cad.get("/v1/nearby", params={"lat": CENTRE[0], "lon": CENTRE[1], "radius_m": 200})
+        return r.json()["by_group"].get("staff") == 2
+    await until(both_are_near)
+
+    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WEB-1", "lat": CENTRE[0], "lon": CENTRE[1],
+                                                    "category": "09-E-01", "address": "1 Park Row"})
+    assert r.status_code == 201 and r.json()["alerted"] == 2, r.text
+    incident_id = r.json()["id"]
+
+    card = phone.locator("article.alert-card")
+    await expect(card).to_have_count(1)
+    await expect(card.get_by_role("heading")).to_have_text("Cardiac arrest alert")
+    await expect(card).to_contain_text("100 m away")
+    await expect(card).to_contain_text("1 Park Row")
+
+    entry = admin.locator(f'#incident-list li[data-incident-id="{incident_id}"]')
+    await expect(entry).to_contain_text("WEB-1")
+    await expect(admin.locator(f"path.ring.inc-{incident_id}")).to_have_count(2)
+    await expect(admin.locator(f"path.ring-fired.inc-{incident_id}")).to_have_count(1)
+    await expect(admin.locator(f"path.responder.inc-{incident_id}.state-alerted")).to_have_count(2)
+    other_card = other.locator("article.alert-card")
+    await expect(other_card).to_contain_text("150 m away")
+
+    await card.get_by_role("button", name="Accept").click()
+    await expect(card.get_by_role("heading")).to_have_text("You are assigned: go now")
+    await expect(card.get_by_role("button", name="I've arrived")).to_be_focused()
+    await expect(other_card.get_by_role("heading")).to_have_text("Stood down")
+    await expect(other_card).to_contain_text("Enough responders have accepted")
+    await expect(other_card.get_by_role("button", name="Accept")).to_have_count(0)
+    status = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
+    assert {x["id"]: x["state"] for x in status["responders"]} == {"ann": "accepted", "bob": "stood_down"}
+    await expect(admin.locator(f"path.responder.inc-{incident_id}.state-accepted")).to_have_count(1)
+    await expect(admin.locator(f"path.responder.inc-{incident_id}")).to_have_count(1)  # bob is gone
+    await expect(entry.locator('li[data-responder-id="ann"]')).to_have_attribute("data-state", "accepted")
+
+    await screenshot(phone, "responder-assigned-phone", viewport=PHONE)
+    await screenshot(phone, "responder-assigned-desktop", viewport=DESKTOP)
+    await screenshot(admin, "admin-map-desktop", viewport=DESKTOP)
+    await screenshot(admin, "admin-map-phone", viewport=PHONE)
+    await phone.set_viewport_size(PHONE)
+
+    await card.get_by_role("button", name="I've arrived").click()
+    await expect(card.get_by_role("heading")).to_have_text("On scene")
+    await expect(admin.locator(f"path.responder.inc-{incident_id}.state-arrived")).to_have_count(1)
+
+    async def cad_sees_arrival():
+        view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
+        return {x["id"]: x["state"] for x in view["responders"]}["ann"] == "arrived"
+    await until(cad_sees_arrival)
+
+    r = await trust.cad.post(f"/v1/incidents/{incident_id}/close")
+    assert r.status_code == 200, r.text
+    await expect(entry).to_have_count(0)
+    await expect(admin.locator(f"path.inc-{incident_id}")).to_have_count(0)
+    await expect(admin.locator("#no-incidents")).to_be_visible()
+    await trust.close()
