@@ -81,3 +81,28 @@ async def screenshot(page: Page, name: str, *, viewport: dict[str, int] | None =
     path = ARTEFACTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+AXE = ROOT / "alerting" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+async def assert_accessible(page: Page) -> None:
+    """axe-core's WCAG 2.1 A/AA rules (labels, names, contrast, landmarks...) find nothing."""
+    if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
+        await page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    violations = await page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations
+             .map(v => ({rule: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""",
+        WCAG_AA)
+    assert violations == [], violations
+
+
+async def assert_fits_width(page: Page) -> None:
+    """Nothing forces sideways scrolling: the page works at the viewport's width."""
+    overflow = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        culprits = await page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.offsetParent !== null && !e.closest('.table-wrap') && e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .slice(0, 6).map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`)""")
+        raise AssertionError(f"the page is {overflow}px wider than the viewport: {culprits}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot
 from tests.support.clients import make_trust
 
 
@@ -41,6 +41,7 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
     await expect(radius).to_have_attribute("aria-invalid", "true")
     await expect(radius).to_be_focused()
     await expect(page.locator("#policy-errors")).to_contain_text("The policy was not saved")
+    await assert_accessible(page)
     policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
     assert policy["version"] == 1 and policy["phases"][0]["radius_m"] == 200
 
@@ -56,6 +57,7 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
 
     await screenshot(page, "admin-policy-desktop", viewport=DESKTOP)
     await screenshot(page, "admin-policy-phone", viewport=PHONE)
+    await assert_fits_width(page)
 
     await page.get_by_role("link", name="Audit").click()
     change = page.locator('#audit-rows tr[data-action="policy.update"]').first

@@ -8,7 +8,7 @@ import re
 import httpx
 from playwright.async_api import expect
 
-from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.conftest import PHONE, assert_accessible, assert_fits_width, screenshot
 from tests.e2e.test_admin_policy import sign_in_admin
 from tests.support.clients import make_trust
 
@@ -46,6 +46,8 @@ async def test_csv_import_and_responder_actions(stack, browsing):
     assert [(r["id"], r["groups"], r["skills"]) for r in listed] == [("bob", ["staff"], ["bls"]),
                                                                      ("cara", ["staff", "community"], [])]
     await screenshot(page, "admin-responders-phone", viewport=PHONE)
+    await assert_fits_width(page)
+    await assert_accessible(page)
 
     await page.get_by_label("Search by id or name").fill("jones")
     await page.get_by_label("Search by id or name").press("Enter")

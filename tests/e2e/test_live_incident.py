@@ -7,7 +7,7 @@ import asyncio
 
 from playwright.async_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot
 from tests.e2e.test_admin_policy import sign_in_admin
 from tests.support.clients import CENTRE, make_trust, north_of
 
@@ -83,9 +83,13 @@ async def test_alert_accept_and_live_map(stack, browsing):
     await expect(entry.locator('li[data-responder-id="ann"]')).to_have_attribute("data-state", "accepted")
 
     await screenshot(phone, "responder-assigned-phone", viewport=PHONE)
+    await assert_fits_width(phone)
+    await assert_accessible(phone)
     await screenshot(phone, "responder-assigned-desktop", viewport=DESKTOP)
     await screenshot(admin, "admin-map-desktop", viewport=DESKTOP)
     await screenshot(admin, "admin-map-phone", viewport=PHONE)
+    await assert_fits_width(admin)
+    await assert_accessible(admin)
     await phone.set_viewport_size(PHONE)
 
     await card.get_by_role("button", name="I've arrived").click()

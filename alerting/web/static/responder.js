@@ -127,7 +127,7 @@ class Responder {
     const f = entry.frame;
     if (!entry.card) {
       entry.info = h("div");
-      entry.mapBox = h("div", { class: "mini-map", role: "img", "aria-label": "Map of the incident and the nearest defibrillator" });
+      entry.mapBox = h("div", { class: "mini-map", role: "region", "aria-label": "Map of the patient, you and the nearest defibrillator" });
       entry.actions = h("div", { class: "actions" });
       entry.outcome = h("p", { class: "outcome", role: "status" });
       entry.card = h("article", { class: "alert-card", dataset: { alertId: f.alert_id }, "aria-labelledby": `title-${f.alert_id}` },
