@@ -44,6 +44,7 @@ async def test_alert_accept_and_live_map(stack, browsing):
         return page
 
     phone = await responder_page("ann", 100)
+    await phone.wait_for_function("async () => !!(await navigator.serviceWorker.getRegistration('/responder'))")
     other = await responder_page("bob", 150)
 
     async def both_are_near():

@@ -95,6 +95,7 @@ export class LiveMap {
 
   upsert(view) {
     if (!view.open) { this.remove(view.id); return; }
+    const isNew = !this.incidents.has(view.id);
     this.incidents.set(view.id, view);
     const L = window.L;
     if (this.map && L) {
@@ -120,6 +121,11 @@ export class LiveMap {
       }
       group.addTo(this.map);
       this.layers.set(view.id, group);
+      // A new incident alone on the map: bring its outer ring into view.
+      if (isNew && this.incidents.size === 1 && view.rings.length) {
+        const outer = Math.max(...view.rings.map((r) => r.radius_m));
+        this.map.fitBounds(L.latLng(view.lat, view.lon).toBounds(outer * 2.2));
+      }
     }
     this.renderList();
   }
