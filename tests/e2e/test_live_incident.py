@@ -4,6 +4,7 @@ the limit being one) and arrives, and the admin map follows it all live with pha
 from __future__ import annotations
 
 import asyncio
+import re
 
 from playwright.async_api import expect
 
@@ -31,10 +32,17 @@ async def test_alert_accept_and_live_map(stack, browsing):
     await expect(admin.locator("#live-status")).to_have_text("Live")
     await expect(admin.locator("#no-incidents")).to_be_visible()
 
+    sockets: dict[str, list] = {"ann": [], "bob": []}
+
     async def responder_page(rid: str, metres: float):
         here = north_of(CENTRE, metres)
         page = await browsing.page(viewport=PHONE, permissions=["geolocation"],
                                    geolocation={"latitude": here[0], "longitude": here[1], "accuracy": 8})
+
+        def relay(ws):  # pass the socket through, keeping a handle to cut it as a network drop would
+            ws.connect_to_server()
+            sockets[rid].append(ws)
+        await page.route_web_socket(re.compile(r".*/v1/responders/ws$"), relay)
         await page.goto(f"{stack.base_url}/responder")
         await page.get_by_label("Responder token").fill(trust.tokens[rid])
         await page.get_by_role("button", name="Sign in").click()
@@ -45,6 +53,11 @@ async def test_alert_accept_and_live_map(stack, browsing):
 
     phone = await responder_page("ann", 100)
     await phone.wait_for_function("async () => !!(await navigator.serviceWorker.getRegistration('/responder'))")
+
+    # The connection drops: the page reconnects by itself.
+    await sockets["ann"][0].close(code=4012, reason="server restarting; reconnect")
+    await until(lambda: asyncio.sleep(0, len(sockets["ann"]) == 2))
+    await expect(phone.locator("#connection")).to_contain_text("Connected")
     other = await responder_page("bob", 150)
 
     async def both_are_near():
@@ -66,7 +79,7 @@ async def test_alert_accept_and_live_map(stack, browsing):
     entry = admin.locator(f'#incident-list li[data-incident-id="{incident_id}"]')
     await expect(entry).to_contain_text("WEB-1")
     await expect(admin.locator(f"path.ring.inc-{incident_id}")).to_have_count(2)
-    await expect(admin.locator(f"path.ring-fired.inc-{incident_id}")).to_have_count(1)
+    await expect(admin.locator(f"path.ring-phase-0.ring-fired.inc-{incident_id}")).to_have_count(1)
     await expect(admin.locator(f"path.responder.inc-{incident_id}.state-alerted")).to_have_count(2)
     other_card = other.locator("article.alert-card")
     await expect(other_card).to_contain_text("150 m away")

@@ -102,10 +102,10 @@ export class LiveMap {
       this.layers.get(view.id)?.remove();
       const group = L.layerGroup();
       const tag = `inc-${view.id}`;
-      for (const ring of [...view.rings].reverse()) {
+      for (const [index, ring] of [...view.rings.entries()].reverse()) {
         L.circle([view.lat, view.lon], {
           radius: ring.radius_m, color: ring.fired ? "#d4351c" : "#505a5f", weight: 2, fillOpacity: ring.fired ? 0.06 : 0,
-          dashArray: ring.fired ? null : "6 6", className: `ring ${tag} ${ring.fired ? "ring-fired" : "ring-pending"}`,
+          dashArray: ring.fired ? null : "6 6", className: `ring ring-phase-${index} ${tag} ${ring.fired ? "ring-fired" : "ring-pending"}`,
         }).bindTooltip(`Phase ${ring.phase}: ${metres(ring.radius_m)}${ring.fired ? " (fired)" : ` after ${ring.delay_s} s`}`).addTo(group);
       }
       L.circleMarker([view.lat, view.lon], { radius: 9, color: "#000", weight: 2, fillColor: COLOURS.incident, fillOpacity: 1, className: `incident ${tag}` })
