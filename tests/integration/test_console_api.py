@@ -176,3 +176,37 @@ async def test_csv_import_refuses_unreadable_files_whole(stack):
     assert (await trust.admin.get(f"/v1/trusts/{trust.id}/responders")).json() == []
     await trust.close()
     await other.close()
+
+
+async def test_stream_refreshes_open_incidents_then_asks_for_a_new_ticket(stack):
+    """Positions move without incident changes, so open incidents are re-sent on a timer; a stream
+    ends after its lifetime with a `reconnect` event (the page then uses a fresh ticket)."""
+    from alerting.services import live_map
+    from alerting.services.context import build_services
+
+    trust = await make_trust(stack)
+    await trust.responder("near", ["staff"])
+    sock = await online(stack, trust, "near", north_of(CENTRE, 80))
+    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "REFRESH-1", "lat": CENTRE[0], "lon": CENTRE[1],
+                                                    "category": "09-E-01"})
+    incident_id = r.json()["id"]
+    services = build_services(stack.settings.model_copy(update={"console_refresh_s": 0.3, "console_stream_max_s": 2.0}))
+    try:
+        events = []
+        moved = False
+        async for chunk in live_map.stream(services, trust.id):
+            name = chunk.split("event: ", 1)[1].split("\n", 1)[0] if "event: " in chunk else None
+            events.append(name)
+            if name == "incident" and not moved:
+                await sock.send(type="location", lat=north_of(CENTRE, 60)[0], lon=CENTRE[1])
+                await sock.roundtrip()
+                moved = True
+            elif name == "incident" and f'"lat":{north_of(CENTRE, 60)[0]}' in chunk:
+                events.append("moved")
+        assert events[0] == "snapshot" and events[-1] == "reconnect"
+        assert "moved" in events, events  # a refresh carried the new position, with no incident change
+        assert [i["id"] for i in (await live_map.snapshot(services, trust.id))["incidents"]] == [incident_id]
+    finally:
+        await services.aclose()
+    await sock.close()
+    await trust.close()
