@@ -120,4 +120,12 @@ async def test_alert_accept_and_live_map(stack, browsing):
     await expect(entry).to_have_count(0)
     await expect(admin.locator(f"path.inc-{incident_id}")).to_have_count(0)
     await expect(admin.locator("#no-incidents")).to_be_visible()
+
+    await admin.get_by_role("link", name="Audit").click()
+    timeline = admin.locator(f'#incident-timelines details[data-incident-id="{incident_id}"]')
+    await timeline.locator("summary").click()
+    events = timeline.locator("li")
+    await expect(events.first).to_contain_text("incident.closed")  # newest first
+    await expect(events.last).to_contain_text("reported")
+    await expect(timeline).to_contain_text("responder: ann")
     await trust.close()

@@ -29,7 +29,13 @@ export class AuditView {
         h("summary", {}, `${when(i.created_at)} · ${i.cad_ref} · ${i.category} · ${i.status}`), h("p", {}, "Loading…"));
       details.addEventListener("toggle", async () => {
         if (!details.open || details.dataset.loaded) return;
-        const view = await this.api("GET", `${this.base}/incidents/${encodeURIComponent(i.id)}`);
+        let view;
+        try {
+          view = await this.api("GET", `${this.base}/incidents/${encodeURIComponent(i.id)}`);
+        } catch (err) {
+          details.lastChild.textContent = `Could not load the timeline: ${err.message}`;
+          return;
+        }
         details.dataset.loaded = "1";
         details.lastChild.replaceWith(h("ol", { reversed: true }, [...view.timeline].reverse().map((t) => {
           const { at, event, ...rest } = t;

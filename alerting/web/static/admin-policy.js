@@ -4,6 +4,7 @@ import { ApiError, normaliseLoc } from "/web/api.js";
 import { h, $ } from "/web/dom.js";
 
 const DEFAULT_PHASE = { name: "", groups: [], radius_m: 500, delay_s: 0 };
+const phaseOf = new WeakMap();  // row -> the phase it was drawn from, so fields not edited here survive
 
 function numberOrNull(value) {
   return value.trim() === "" ? null : Number(value);
@@ -52,7 +53,7 @@ export class PolicyEditor {
       const input = (f, label, attrs) => h("div", { class: "field" },
         h("label", { for: id(f) }, label),
         h("input", { id: id(f), "data-loc": `phases.${i}.${f}`, "aria-describedby": `err-${id(f)}`, ...attrs }), err(f));
-      return h("fieldset", { class: "phase", dataset: { index: i } },
+      const row = h("fieldset", { class: "phase", dataset: { index: i } },
         h("legend", {}, `Phase ${i + 1}`),
         h("div", { class: "row" },
           input("name", "Name", { type: "text", value: phase.name }),
@@ -69,15 +70,16 @@ export class PolicyEditor {
           this.renderPhases(current);
           $("#add-phase").focus();
         } }, `Remove phase ${i + 1}`) : "");
+      phaseOf.set(row, phase);
+      return row;
     });
     $("#phases").replaceChildren(...rows);
   }
 
   readPhases() {
-    const original = this.policy?.phases || [];
     return [...document.querySelectorAll("#phases fieldset.phase")].map((row, i) => {
       const value = (f) => $(`#phase-${i}-${f}`, row).value;
-      const phase = { ...(original[i] || {}), name: value("name").trim(), radius_m: numberOrNull(value("radius_m")),
+      const phase = { ...(phaseOf.get(row) || {}), name: value("name").trim(), radius_m: numberOrNull(value("radius_m")),
         delay_s: numberOrNull(value("delay_s")),
         groups: [...row.querySelectorAll(`#phase-${i}-groups input:checked`)].map((c) => c.value) };
       return phase;

@@ -37,8 +37,11 @@ function show() {
     const link = document.querySelector(`#tabs a[href="#${key}"]`);
     if (active) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
   }
+  $("#global-error").textContent = "";
   for (const [key, view] of Object.entries(session.views)) {
-    if (key === name) view.show(); else view.hide?.();
+    if (key === name) {
+      Promise.resolve(view.show()).catch((err) => { $("#global-error").textContent = `Could not load this section: ${err.message}`; });
+    } else view.hide?.();
   }
 }
 
