@@ -64,11 +64,23 @@ async def test_csv_import_and_responder_actions(stack, browsing):
         me = (await c.get("/v1/whoami")).json()
     assert me["kind"] == "responder" and me["responder_id"] == "cara"
 
+    add = page.locator("#add-form")
+    await add.get_by_label("Id").fill("eve")
+    await add.get_by_role("group", name="Groups").get_by_label("Staff").check()
+    await add.get_by_role("button", name="Add responder").click()
+    await expect(page.locator("#err-new-name")).to_contain_text("at least 1 character")
+    await expect(add.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
+    assert (await trust.admin.get(f"/v1/trusts/{trust.id}/responders/eve")).status_code == 404
+    await add.get_by_label("Name").fill("Eve Adams")
+    await add.get_by_role("button", name="Add responder").click()
+    await expect(page.locator("#responder-message")).to_have_text("Eve Adams was added.")
+    assert (await trust.admin.get(f"/v1/trusts/{trust.id}/responders/eve")).json()["groups"] == ["staff"]
+
     await page.get_by_label("Search by id or name").fill("")
     await page.get_by_role("button", name="Search", exact=True).click()
-    await expect(rows).to_have_count(2)
+    await expect(rows).to_have_count(3)
     await page.locator('#responder-rows tr[data-responder-id="bob"]').get_by_role("button", name="Erase Bob Smith").click()
     await expect(page.locator("#responder-message")).to_have_text("Bob Smith was erased.")
-    await expect(rows).to_have_count(1)
+    await expect(rows).to_have_count(2)
     assert (await trust.admin.get(f"/v1/trusts/{trust.id}/responders/bob")).status_code == 404
     await trust.close()

@@ -16,7 +16,7 @@ export class ResponderManager {
   async show() {
     this.groups = await this.api("GET", `${this.base}/groups`);
     $("#new-groups").replaceChildren(h("legend", {}, "Groups"),
-      this.groups.map((g) => h("label", {}, h("input", { type: "checkbox", value: g.id }), g.name)));
+      ...this.groups.map((g) => h("label", {}, h("input", { type: "checkbox", value: g.id }), g.name)));
     await this.refresh();
   }
 
@@ -35,9 +35,10 @@ export class ResponderManager {
       return;
     }
     body.replaceChildren(...rows.map((r) => h("tr", { dataset: { responderId: r.id } },
-      h("td", {}, r.id), h("td", {}, r.name), h("td", {}, r.groups.join(", ")),
-      h("td", {}, h("span", { class: `status state-${r.status}` }, r.status)),
-      h("td", {},
+      h("td", { "data-label": "Id" }, r.id), h("td", { "data-label": "Name" }, r.name),
+      h("td", { "data-label": "Groups" }, r.groups.join(", ")),
+      h("td", { "data-label": "Status" }, h("span", { class: `status state-${r.status}` }, r.status)),
+      h("td", { class: "actions" },
         h("button", { type: "button", class: "secondary", onclick: () => this.setStatus(r, r.status === "active" ? "suspended" : "active") },
           r.status === "active" ? "Suspend" : "Reactivate", h("span", { class: "visually-hidden" }, ` ${r.name}`)), " ",
         h("button", { type: "button", class: "secondary", onclick: () => this.issueToken(r) },
