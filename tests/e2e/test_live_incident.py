@@ -26,6 +26,11 @@ async def test_alert_accept_and_live_map(stack, browsing):
     trust = await make_trust(stack)
     await trust.responder("ann", ["staff"])
     await trust.responder("bob", ["staff"])
+    aed_at = north_of(CENTRE, 50)
+    r = await trust.admin.put(f"/v1/trusts/{trust.id}/aeds", json={"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [aed_at[1], aed_at[0]]},
+         "properties": {"id": "lib-1", "name": "City Library", "access": "24/7"}}]})
+    assert r.status_code == 200, r.text
 
     admin = await browsing.page()
     await sign_in_admin(admin, stack, trust.admin_key)
@@ -75,12 +80,14 @@ async def test_alert_accept_and_live_map(stack, browsing):
     await expect(card.get_by_role("heading")).to_have_text("Cardiac arrest alert")
     await expect(card).to_contain_text("100 m away")
     await expect(card).to_contain_text("1 Park Row")
+    await expect(card).to_contain_text("Nearest defibrillator: City Library (24/7), 50 m from the patient")
 
     entry = admin.locator(f'#incident-list li[data-incident-id="{incident_id}"]')
     await expect(entry).to_contain_text("WEB-1")
     await expect(admin.locator(f"path.ring.inc-{incident_id}")).to_have_count(2)
     await expect(admin.locator(f"path.ring-phase-0.ring-fired.inc-{incident_id}")).to_have_count(1)
     await expect(admin.locator(f"path.responder.inc-{incident_id}.state-alerted")).to_have_count(2)
+    await expect(admin.locator(f"path.aed.inc-{incident_id}")).to_have_count(1)
     other_card = other.locator("article.alert-card")
     await expect(other_card).to_contain_text("150 m away")
 
