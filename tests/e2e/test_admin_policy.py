@@ -3,17 +3,13 @@ saves nothing; a good one saves a new version the policy API returns."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot
+from tests.e2e.browser import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot
 from tests.support.clients import make_trust
 
-
-async def sign_in_admin(page, stack, key: str) -> None:
-    await page.goto(f"{stack.base_url}/admin")
-    await page.get_by_label("Trust admin key").fill(key)
-    await page.get_by_label("Trust admin key").press("Enter")
-    await expect(page.get_by_role("navigation", name="Console sections")).to_be_visible()
+pytestmark = pytest.mark.e2e  # a real browser against the real stack
 
 
 async def test_admin_changes_phase_radius_with_validation(stack, browsing):

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from playwright.async_api import expect
 
-from tests.e2e.conftest import PHONE, assert_accessible, assert_fits_width, screenshot
-from tests.e2e.test_admin_policy import sign_in_admin
+from tests.e2e.browser import PHONE, assert_accessible, assert_fits_width, screenshot, sign_in_admin
 from tests.support.clients import make_trust
+
+pytestmark = pytest.mark.e2e  # a real browser against the real stack
 
 CSV = (b"id,name,groups,skills\n"
        b"bob,Bob Smith,staff,bls\n"

@@ -6,20 +6,13 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
 from playwright.async_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot
-from tests.e2e.test_admin_policy import sign_in_admin
+from tests.e2e.browser import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot, sign_in_admin, until
 from tests.support.clients import CENTRE, make_trust, north_of
 
-
-async def until(check, timeout: float = 15.0, interval: float = 0.1):
-    """Polls an async condition until it returns something truthy, failing after the timeout."""
-    async def loop():
-        while not (result := await check()):
-            await asyncio.sleep(interval)
-        return result
-    return await asyncio.wait_for(loop(), timeout)
+pytestmark = pytest.mark.e2e  # a real browser against the real stack
 
 
 async def test_alert_accept_and_live_map(stack, browsing):
