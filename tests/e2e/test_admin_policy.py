@@ -3,6 +3,8 @@ saves nothing; a good one saves a new version the policy API returns."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import expect
 
@@ -50,6 +52,11 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
     assert policy["version"] == 2
     assert [p["radius_m"] for p in policy["phases"]] == [300, 1000]
     assert policy["categories"] == ["09-E-*", "09-D-01"] and policy["accept_limit"] == 1
+
+    # What-if replay and zone files answer whether or not this deployment serves those endpoints.
+    await page.get_by_role("button", name="Compare with the current policy").click()
+    await expect(page.locator("#replay-result")).to_have_text(re.compile(r"What-if over|not available"))
+    await expect(page.locator("#zone-list")).to_have_text("No zones: the trust-wide phases apply everywhere.")
 
     await screenshot(page, "admin-policy-desktop", viewport=DESKTOP)
     await screenshot(page, "admin-policy-phone", viewport=PHONE)

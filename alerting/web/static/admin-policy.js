@@ -2,6 +2,7 @@
 // shown next to the fields they name, and nothing is saved until they are fixed.
 import { ApiError, normaliseLoc } from "/web/api.js";
 import { h, $ } from "/web/dom.js";
+import { renderZones, replayDraft, wireZones } from "/web/admin-zones.js";
 
 const DEFAULT_PHASE = { name: "", groups: [], radius_m: 500, delay_s: 0 };
 const phaseOf = new WeakMap();  // row -> the phase it was drawn from, so fields not edited here survive
@@ -17,6 +18,11 @@ export class PolicyEditor {
     this.policy = null;
     this.groups = [];
     $("#policy-form").addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
+    $("#replay-policy").addEventListener("click", () => {
+      this.clearErrors();
+      replayDraft(this.api, this.base, this.read(), (err) => this.showErrors(err, "The draft could not be replayed."));
+    });
+    wireZones(api, base, () => this.show());
     $("#add-phase").addEventListener("click", () => {
       const phases = this.readPhases();
       phases.push({ ...DEFAULT_PHASE, name: `phase ${phases.length + 1}` });
@@ -44,6 +50,7 @@ export class PolicyEditor {
     $("#alert_ttl_s").value = policy.alert_ttl_s ?? "";
     $("#location_max_age_s").value = policy.location_max_age_s ?? "";
     $("#categories").value = (policy.categories || []).join(", ");
+    renderZones(policy);
   }
 
   renderPhases(phases) {
@@ -105,7 +112,7 @@ export class PolicyEditor {
     for (const el of document.querySelectorAll("#policy-form [aria-invalid]")) el.removeAttribute("aria-invalid");
   }
 
-  showErrors(err) {
+  showErrors(err, heading = "The policy was not saved. Fix the fields marked below.") {
     const unplaced = [];
     let first = null;
     for (const e of err.errors.length ? err.errors : [{ loc: "", msg: err.message }]) {
@@ -122,7 +129,7 @@ export class PolicyEditor {
       }
     }
     const summary = $("#policy-errors");
-    summary.replaceChildren(h("p", {}, "The policy was not saved. Fix the fields marked below."),
+    summary.replaceChildren(h("p", {}, heading),
       unplaced.length ? h("ul", {}, unplaced.map((m) => h("li", {}, m))) : "");
     (first?.matches("fieldset") ? first.querySelector("input") : first)?.focus();
   }

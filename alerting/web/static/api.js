@@ -30,5 +30,5 @@ export function client(token) {
 
 // "phases[0].radius_m" (domain) and "phases.0.radius_m" (schema) name the same field.
 export function normaliseLoc(loc) {
-  return String(loc || "").replace(/\[(\d+)\]/g, ".$1").replace(/^body\.?/, "");
+  return String(loc || "").replace(/\[(\d+)\]/g, ".$1").replace(/^(body|policy)\.?/, "");
 }
