@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain import incident as m
-from alerting.services import auth
+from alerting.services import auth, policies
 from alerting.services.context import Services
 from alerting.services.errors import NotFound, Unauthorized
 from alerting.services.incident_store import load
@@ -75,14 +75,16 @@ async def open_views(services: Services, trust_id: str) -> list[dict[str, Any]]:
 
 
 async def snapshot(services: Services, trust_id: str) -> dict[str, Any]:
-    """Everything the map draws on opening: area, defibrillators, open incidents."""
+    """Everything the map draws on opening: area, policy zones, defibrillators, open incidents."""
     async with services.sessions() as session:
         trust = await session.get(Trust, trust_id)
         if trust is None:
             raise NotFound("no such trust")
         aeds = (await session.execute(select(Aed).where(Aed.trust_id == trust_id).order_by(Aed.id))).scalars()
         aed_list = [{"id": a.id, "name": a.name, "access": a.access, "lat": a.lat, "lon": a.lon} for a in aeds]
-    return {"trust": {"id": trust.id, "name": trust.name, "area": trust.area}, "aeds": aed_list,
+        policy = await policies.current(session, trust_id)
+    zones = [{"name": z["name"], "area": z["area"]} for z in (policy[1].get("zones") or [] if policy else [])]
+    return {"trust": {"id": trust.id, "name": trust.name, "area": trust.area}, "zones": zones, "aeds": aed_list,
             "incidents": await open_views(services, trust_id)}
 
 

@@ -85,7 +85,7 @@ async def test_live_stream_shows_only_alerted_responders(stack):
         events = EventStream(live)
         snapshot = await events.next("snapshot")
         assert snapshot["trust"]["id"] == trust.id and snapshot["incidents"] == []
-        assert snapshot["trust"]["area"]["type"] == "Polygon"
+        assert snapshot["trust"]["area"]["type"] == "Polygon" and snapshot["zones"] == []
 
         r = await trust.cad.post("/v1/incidents", json={"cad_ref": "LIVE-1", "lat": CENTRE[0], "lon": CENTRE[1],
                                                         "category": "09-E-01"})
@@ -209,4 +209,22 @@ async def test_stream_refreshes_open_incidents_then_asks_for_a_new_ticket(stack)
     finally:
         await services.aclose()
     await sock.close()
+    await trust.close()
+
+
+async def test_snapshot_carries_policy_zones_and_defibrillators(stack):
+    from tests.support.clients import TWO_PHASES
+
+    north = {"type": "Polygon", "coordinates": [[[-1.70, 53.85], [-1.40, 53.85], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.85]]]}
+    policy = {**TWO_PHASES, "zones": [{"name": "north", "area": north,
+                                       "phases": [{"name": "all", "groups": ["staff"], "radius_m": 3000, "delay_s": 0}]}]}
+    trust = await make_trust(stack, policy=policy)
+    await trust.admin.put(f"/v1/trusts/{trust.id}/aeds", json={"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [CENTRE[1], CENTRE[0]]},
+         "properties": {"id": "aed-1", "name": "Station", "access": "public"}}]})
+    ticket = (await trust.admin.post(f"/v1/trusts/{trust.id}/live/tickets")).json()["ticket"]
+    async with stack.client() as viewer, viewer.stream("GET", f"/v1/trusts/{trust.id}/live", params={"ticket": ticket}) as live:
+        snapshot = await EventStream(live).next("snapshot")
+    assert [(z["name"], z["area"]["type"]) for z in snapshot["zones"]] == [("north", "Polygon")]
+    assert [(a["id"], a["lat"], a["lon"]) for a in snapshot["aeds"]] == [("aed-1", CENTRE[0], CENTRE[1])]
     await trust.close()

@@ -76,6 +76,10 @@ export class LiveMap {
       const area = L.geoJSON(data.trust.area, { style: { color: "#0b0c0c", weight: 2, fill: false, className: "trust-area" } });
       area.addTo(this.base_layer);
       if (!this.fitted) { this.map.fitBounds(area.getBounds()); this.fitted = true; }
+      for (const zone of data.zones || []) {
+        L.geoJSON(zone.area, { style: { color: "#6f3c97", weight: 2, dashArray: "4 4", fillOpacity: 0.04, className: "zone" } })
+          .bindTooltip(`Zone: ${zone.name}`).addTo(this.base_layer);
+      }
       for (const aed of data.aeds) {
         L.circleMarker([aed.lat, aed.lon], { radius: 6, color: "#000", weight: 2, fillColor: COLOURS.aed, fillOpacity: 1, className: "aed" })
           .bindTooltip(`Defibrillator: ${aed.name || aed.id}${aed.access ? " (" + aed.access + ")" : ""}`).addTo(this.base_layer);
