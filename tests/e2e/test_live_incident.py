@@ -58,10 +58,18 @@ async def test_alert_accept_and_live_map(stack, browsing):
     await expect(phone.locator("#connection")).to_contain_text("Connected")
     other = await responder_page("bob", 150)
 
-    async def both_are_near():
+    async def staff_near(expected: int):
         r = await trust.cad.get("/v1/nearby", params={"lat": CENTRE[0], "lon": CENTRE[1], "radius_m": 200})
-        return r.json()["by_group"].get("staff") == 2
-    await until(both_are_near)
+        return r.json()["by_group"].get("staff", 0) == expected
+    await until(lambda: staff_near(2))
+
+    # The availability switch takes bob out of the search and back.
+    switch = other.get_by_role("switch", name="Available for alerts")
+    await switch.press("Space")
+    await expect(switch).not_to_be_checked()
+    await until(lambda: staff_near(1))
+    await switch.click()
+    await until(lambda: staff_near(2))
 
     r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WEB-1", "lat": CENTRE[0], "lon": CENTRE[1],
                                                     "category": "09-E-01", "address": "1 Park Row"})
