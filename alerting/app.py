@@ -11,9 +11,11 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerting.api import admin, console, me, ops, problems
+from alerting.api import admin, console, keys, me, ops, problems
+from alerting.api import zones as zones_api
 from alerting.api.limits import BodyLimit
 from alerting.live.bus import Subscriber
+from alerting.push import vapid
 from alerting.realtime import gateway
 from alerting.realtime.registry import CLOSE_RECONNECT, Registry
 from alerting.services import auth
@@ -21,7 +23,8 @@ from alerting.services.context import Services, build_services
 from alerting.settings import Settings, get_settings
 from alerting.store.models import Credential
 from alerting.web import pages
-from alerting.worker import make_celery, scheduler, webhook_trigger
+from alerting.worker import make_celery, push_trigger, scheduler, webhook_trigger
+from dispatch_adapter import webhook_schema
 from dispatch_adapter.router import router as cad_router
 
 log = logging.getLogger(__name__)
@@ -62,7 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         celery = make_celery(settings)
-        services = build_services(settings, schedule_wake=scheduler(celery), deliver_webhooks=webhook_trigger(celery))
+        services = build_services(settings, schedule_wake=scheduler(celery), deliver_webhooks=webhook_trigger(celery),
+                                  schedule_push=push_trigger(celery))
+        services.extras["vapid"] = vapid.load_or_create(settings)  # generated into var/ on first start
         await ensure_operator(services)
         registry = Registry()
         registry.subscriber = Subscriber(services.redis, registry.deliver)
@@ -80,6 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for router in (admin.router, me.router, cad_router, ops.router, gateway.router):
         app.include_router(router)
+    app.include_router(zones_api.router)
+    app.include_router(keys.router)
+    webhook_schema.install(app)
     app.include_router(console.router)
     pages.install(app)
     return app

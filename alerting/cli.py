@@ -1,4 +1,4 @@
-"""Command line: serve, worker, beat, migrate, demo, audit verify."""
+"""Command line: serve, worker, beat, migrate, demo, audit verify, simulate."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import re
 from pathlib import Path
 
+from alerting import zones_cli
 from alerting.logs import configure
 from alerting.settings import get_settings
 
@@ -87,7 +88,13 @@ def _audit_verify(_: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
-def main(argv: list[str] | None = None) -> int:
+def _simulate(args: argparse.Namespace) -> int:
+    from dispatch_adapter.simulator.__main__ import main as simulate
+
+    return simulate(args.simulator_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m alerting", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the API and the responder sockets")
@@ -104,7 +111,19 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo-curl", help="print a curl that posts a demo incident").set_defaults(fn=_demo_curl)
     audit_cmd = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(fn=_audit_verify)
-    args = parser.parse_args(argv)
+    zones_cli.add_commands(sub)
+    simulate = sub.add_parser("simulate", add_help=False, help="run the reference CAD simulator (see simulate --help)")
+    simulate.set_defaults(fn=_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)  # the simulator parses its own options
+    if args.command == "simulate":
+        args.simulator_args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
     return args.fn(args)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName", "color_message"}
+# A responder app may put its token in the socket URL; access logs must never carry it.
+_SECRET_IN_URL = re.compile(r"((?:token|ticket|key)=)[^&\s\"']+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    return _SECRET_IN_URL.sub(r"\1[redacted]", text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -16,7 +23,7 @@ class JsonFormatter(logging.Formatter):
             "at": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": redact(record.getMessage()),
         }
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
@@ -30,3 +37,4 @@ def configure(level: str = "INFO", json_lines: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

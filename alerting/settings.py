@@ -5,14 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "alerting.db")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ALERTING_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ALERTING_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = DEFAULT_SQLITE
@@ -44,8 +44,54 @@ class Settings(BaseSettings):
     ws_auth_timeout_s: float = Field(default=5.0, gt=0)
     ws_ping_interval_s: float = Field(default=20.0, gt=0)
 
+    # --- Realtime delivery: location ingest and Web Push ---
+    # Positions per responder per second (token bucket of `location_burst`); the excess is dropped
+    # with an `error` frame on the socket or 429 over HTTP. Admitted positions are written to the
+    # live index in batches of up to `location_batch_max`.
+    location_rate_per_s: float = Field(default=1.0, gt=0)
+    location_burst: int = Field(default=1, ge=1)
+    location_batch_max: int = Field(default=500, ge=1)
+    # Web Push (RFC 8030/8291/8292). The VAPID private key is a PEM or a base64url raw P-256 key;
+    # when unset, one is generated into `vapid_key_file` on first start and reused after.
+    vapid_private_key: str | None = None
+    vapid_key_file: str = str(Path("var") / "vapid_private.pem")
+    vapid_subject: str = "mailto:operator@localhost"
+    push_timeout_s: float = Field(default=10.0, gt=0)
+    # Real push services are https; plain http endpoints are for tests and local development only.
+    push_allow_http: bool = False
+
     log_level: str = "INFO"
     log_json: bool = True
+
+    # --- CAD webhooks, CAD key rotation and per-key rate limits ---
+    # Fernet key that encrypts the CAD keys kept for signing webhooks (they must be retrievable,
+    # unlike every other credential). Unset: generated once into secret_key_file (development).
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path("var") / "secret.key"
+    # A failed delivery is retried after a jittered delay below base * 2^(attempts-1), capped.
+    webhook_backoff_base_s: float = Field(default=1.0, gt=0)
+    webhook_backoff_cap_s: float = Field(default=300.0, gt=0)
+    # After a rotation the previous CAD key keeps working (and signing) for this long.
+    cad_key_grace_s: float = Field(default=86_400.0, ge=0)
+    # Token bucket per credential: a sustained rate per second and a burst.
+    rate_limits_enabled: bool = True
+    rate_limit_cad_per_s: float = Field(default=20.0, gt=0)
+    rate_limit_cad_burst: int = Field(default=100, ge=1)
+    rate_limit_per_s: float = Field(default=50.0, gt=0)
+    rate_limit_burst: int = Field(default=200, ge=1)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_fernet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(value.get_secret_value().encode())
+            except ValueError as exc:
+                raise ValueError("secret_key must be a Fernet key (32 url-safe base64-encoded bytes); "
+                                 "generate one with cryptography.fernet.Fernet.generate_key()") from exc
+        return value
 
     # --- Admin console and responder web client (alerting/web, alerting/api/console.py) ---
     # Map tiles (Leaflet URL template); the pages still draw areas, rings and markers without them.

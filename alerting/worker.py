@@ -15,7 +15,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_process_shutdown
 
-from alerting.services import incidents
+from alerting.services import incidents, webhooks
 from alerting.services.context import Services, build_services
 from alerting.settings import Settings
 
@@ -60,7 +60,8 @@ class _Runtime:
         if self.loop is None:
             self.loop = asyncio.new_event_loop()
             self.services = build_services(self.celery.conf.alerting_settings, schedule_wake=scheduler(self.celery),
-                                           deliver_webhooks=webhook_trigger(self.celery))
+                                           deliver_webhooks=webhook_trigger(self.celery),
+                                           schedule_push=push_trigger(self.celery))
         return self.loop.run_until_complete(job(self.services))
 
     def close(self) -> None:
@@ -82,6 +83,15 @@ def scheduler(celery: Celery) -> Callable[[str, float], None]:
 def webhook_trigger(celery: Celery) -> Callable[[str], None]:
     def trigger(incident_id: str) -> None:
         celery.send_task("alerting.deliver_webhooks", args=[incident_id])
+
+    return trigger
+
+
+def push_trigger(celery: Celery) -> Callable[[str, float, list[str]], None]:
+    def trigger(incident_id: str, at: float, no_socket: list[str]) -> None:
+        delay = max(0.0, at - time.time())
+        if delay <= MAX_COUNTDOWN_S:
+            celery.send_task("alerting.push_unacknowledged", args=[incident_id, no_socket], countdown=delay)
 
     return trigger
 
@@ -108,6 +118,31 @@ def _register(app: Celery) -> _Runtime:
 
     @app.task(name="alerting.deliver_webhooks", ignore_result=True)
     def deliver_webhooks(incident_id: str) -> None:
-        log.info("webhook delivery requested", extra={"incident_id": incident_id})
+        again = runtime.run(lambda s: webhooks.deliver(s, incident_id))
+        if again is not None:
+            app.send_task("alerting.deliver_webhooks", args=[incident_id],
+                          countdown=min(max(0.0, again - time.time()), MAX_COUNTDOWN_S))
+
+    @app.task(name="alerting.webhook_sweep", ignore_result=True)
+    def webhook_sweep() -> int:
+        """Re-queues due deliveries whose task was lost; a duplicate only finds nothing due."""
+        ids = runtime.run(webhooks.due_incidents)
+        for incident_id in ids:
+            app.send_task("alerting.deliver_webhooks", args=[incident_id])
+        return len(ids)
+
+    app.conf.beat_schedule = {**app.conf.beat_schedule, "webhook_sweep": {
+        "task": "alerting.webhook_sweep", "schedule": app.conf.alerting_settings.sweep_interval_s}}
+
+    @app.task(name="alerting.push_unacknowledged", ignore_result=True)
+    def push_unacknowledged(incident_id: str, no_socket: list[str]) -> int:
+        from alerting.push import provider_from
+        from alerting.services.push_fallback import push_unacknowledged as push
+
+        async def job(s: Services) -> int:
+            provider = s.extras.get("push_provider") or s.extras.setdefault("push_provider", provider_from(s.settings))
+            return await push(s, provider, incident_id, no_socket=no_socket)
+
+        return runtime.run(job)
 
     return runtime

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from alerting.api import rate_limits
 from alerting.services import auth
 from alerting.services.auth import Principal
 from alerting.services.context import Services
@@ -36,7 +37,9 @@ async def authenticate(services: Services, token: str | None) -> Principal:
 async def current_principal(
     services: ServicesDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    return await authenticate(services, creds.credentials if creds else None)
+    principal = await authenticate(services, creds.credentials if creds else None)
+    await rate_limits.enforce(services, principal)  # HTTP only: a socket must not read a 429 as a bad token
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

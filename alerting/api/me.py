@@ -8,7 +8,9 @@ from fastapi import APIRouter, Response
 
 from alerting.api.deps import ResponderDep, ServicesDep
 from alerting.api.schemas import AvailabilityIn, LocationIn, PushSubscriptionIn
+from alerting.push import vapid
 from alerting.services import alerts, presence
+from alerting.services.errors import Invalid
 from alerting.store.models import PushSubscription
 from alerting.timefmt import utc
 
@@ -33,12 +35,23 @@ async def get_alerts(services: ServicesDep, me: ResponderDep) -> list[dict[str, 
     return await alerts.pending(services, trust_id=me.trust_id, responder_id=me.responder_id)
 
 
-@router.put("/me/push-subscription", status_code=204, summary="Register a Web Push subscription")
+@router.put("/me/push-subscription", status_code=204, summary="Register a Web Push subscription",
+            description="The browser's `PushSubscription` JSON. An alert not acknowledged within the trust's "
+                        "`ack_timeout_s`, or published while the responder had no socket, is also pushed here "
+                        "(RFC 8291 aes128gcm, VAPID-signed). A push service answering 404/410 removes it.")
 async def put_push(body: PushSubscriptionIn, services: ServicesDep, me: ResponderDep) -> Response:
+    if body.endpoint.startswith("http://") and not services.settings.push_allow_http:
+        raise Invalid("the push endpoint must be https",
+                      extra={"errors": [{"loc": "endpoint", "msg": "must be an https URL"}]})
     async with services.sessions() as session, session.begin():
         await session.merge(PushSubscription(trust_id=me.trust_id, responder_id=me.responder_id, endpoint=body.endpoint,
-                                             keys=body.keys, created_at=utc(services.clock())))
+                                             keys=body.keys.model_dump(), created_at=utc(services.clock())))
     return Response(status_code=204)
+
+
+@router.get("/me/push-config", summary="The server's VAPID public key, for pushManager.subscribe")
+async def get_push_config(services: ServicesDep, me: ResponderDep) -> dict[str, str]:
+    return {"application_server_key": vapid.application_server_key(services.extras["vapid"])}
 
 
 def _action(name: str, fn, summary: str) -> None:

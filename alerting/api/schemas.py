@@ -91,7 +91,17 @@ class AvailabilityIn(Strict):
     available: bool
 
 
+class PushKeys(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    p256dh: str = Field(min_length=80, max_length=100, pattern=r"^[A-Za-z0-9_-]+={0,2}$",
+                        description="The client's P-256 public key, base64url (RFC 8291)")
+    auth: str = Field(min_length=16, max_length=32, pattern=r"^[A-Za-z0-9_-]+={0,2}$",
+                      description="The 16-byte authentication secret, base64url")
+
+
 class PushSubscriptionIn(BaseModel):
+    """A browser's `PushSubscription.toJSON()`; other fields (expirationTime) are ignored."""
+
     model_config = ConfigDict(extra="ignore")
     endpoint: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
-    keys: dict[str, str]
+    keys: PushKeys

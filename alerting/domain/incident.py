@@ -280,14 +280,20 @@ def accept_precheck(state: IncidentState, responder_id: str) -> list[Decision] |
     return None
 
 
+def rules_label(zone: str | None, policy_version: int | None) -> str:
+    """What decided the phases, in the words a dispatcher reads: "zone rural north, policy v7"."""
+    where = f"zone {zone}" if zone else "trust-wide phases"
+    return f"{where}, policy v{policy_version}" if policy_version is not None else f"{where}, no policy"
+
+
 def _reported(s: IncidentState, e: Reported) -> list[Decision]:
     zone = s.policy.zone_for(s.lat, s.lon)
     s.phases = zone.phases if zone else s.policy.phases
     s.accept_limit = (zone.accept_limit if zone and zone.accept_limit else None) or s.policy.accept_limit
     s.zone = zone.name if zone else None
     out: list[Decision] = [
-        Record("reported", {"policy_version": s.policy_version, "zone": s.zone, "category": s.category,
-                            "location_type": s.location_type, "accept_limit": s.accept_limit})
+        Record("reported", {"policy_version": s.policy_version, "zone": s.zone, "rules": rules_label(s.zone, s.policy_version),
+                            "category": s.category, "location_type": s.location_type, "accept_limit": s.accept_limit})
     ]
     if not s.phases:
         out.append(Record("not_alerted", {"reason": "the trust has no alerting policy"}))

@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
+
 from alerting.domain.categories import valid_pattern
-from alerting.domain.zones import ZoneArea, ZoneError
+from alerting.domain.zones import ZoneArea, ZoneError, ZoneLookup
 
 MIN_RADIUS_M = 10
 MAX_RADIUS_M = 20_000
@@ -50,13 +52,14 @@ class Policy:
     zones: tuple[Zone, ...] = ()
     max_alerts_per_hour: int | None = None  # fatigue limit per responder; None = off
     ack_timeout_s: float = 5
+    _lookup: ZoneLookup[Zone] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_lookup", ZoneLookup(self.zones))
 
     def zone_for(self, lat: float, lon: float) -> Zone | None:
         """The first zone holding the point decides; None means the trust-wide phases apply."""
-        for zone in self.zones:
-            if zone.area.contains(lat, lon):
-                return zone
-        return None
+        return self._lookup.find(lat, lon)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +123,20 @@ def _phases(raw: Sequence[Mapping[str, Any]], loc: str, groups: set[str], c: _Co
     return tuple(ordered)
 
 
-def build_policy(raw: Mapping[str, Any], *, known_groups: set[str]) -> tuple[Policy, list[str]]:
-    """Validate a type-checked policy document; returns the policy and any warnings."""
+def _check_inside(trust_area: shapely.Geometry, name: str, *, area_of: shapely.Geometry, loc: str, c: _Collector) -> None:
+    if not trust_area.intersects(area_of):
+        c.error(loc, "lies entirely outside the trust's service area (GeoJSON order is lon, lat)")
+    elif not trust_area.covers(area_of):
+        c.warnings.append(f"zone {name!r} extends beyond the trust's service area; only the part inside it is used")
+
+
+def build_policy(raw: Mapping[str, Any], *, known_groups: set[str],
+                 area: shapely.Geometry | None = None) -> tuple[Policy, list[str]]:
+    """Validate a type-checked policy document; returns the policy and any warnings.
+
+    With the trust's service `area`, each zone must overlap it: a zone wholly outside can never
+    decide anything, which is almost always a drawing or lat/lon-order mistake.
+    """
     c = _Collector()
     phases = _phases(raw.get("phases") or [], "phases", known_groups, c)
 
@@ -137,7 +152,7 @@ def build_policy(raw: Mapping[str, Any], *, known_groups: set[str]) -> tuple[Pol
     categories = tuple(str(x).strip() for x in (raw.get("categories") or ["*"]))
     for i, pattern in enumerate(categories):
         if not valid_pattern(pattern):
-            c.error(f"categories[{i}]", f"{pattern!r} is not a category code or pattern (letters, digits, '-', '.', '*')")
+            c.error(f"categories[{i}]", f"{pattern!r} is not a category code or pattern (letters, digits, spaces, '-', '.', '*')")
     per_hour = raw.get("max_alerts_per_hour")
     if per_hour is not None and int(per_hour) < 1:
         c.error("max_alerts_per_hour", "must be at least 1 (or absent to turn the limit off)")
@@ -156,15 +171,17 @@ def build_policy(raw: Mapping[str, Any], *, known_groups: set[str]) -> tuple[Pol
             c.error(f"{here}.name", f"duplicate zone name {name!r}")
         zone_names.add(name)
         try:
-            area = ZoneArea.from_geojson(z["area"])
+            zone_area = ZoneArea.from_geojson(z["area"])
         except ZoneError as exc:
-            c.error(f"{here}.area", str(exc))
+            c.error(f"{here}.area", f"the area {exc}")
             continue
+        if area is not None:
+            _check_inside(area, name, area_of=zone_area.geom, loc=f"{here}.area", c=c)
         zone_phases = _phases(z.get("phases") or [], f"{here}.phases", known_groups, c)
         zone_limit = z.get("accept_limit")
         if zone_limit is not None and int(zone_limit) < 1:
             c.error(f"{here}.accept_limit", "must be at least 1")
-        zones.append(Zone(name, area, zone_phases, None if zone_limit is None else int(zone_limit)))
+        zones.append(Zone(name, zone_area, zone_phases, None if zone_limit is None else int(zone_limit)))
 
     if c.errors:
         raise PolicyError(c.errors)

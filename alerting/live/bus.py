@@ -27,8 +27,9 @@ class Bus:
         self._redis = redis
         self.keys = keys
 
-    async def to_responder(self, trust: str, responder_id: str, frame: dict[str, Any]) -> None:
-        await self._redis.publish(self.keys.responder_channel(trust, responder_id), json.dumps(frame))
+    async def to_responder(self, trust: str, responder_id: str, frame: dict[str, Any]) -> int:
+        """Returns how many processes hold a socket for the responder (0: nobody will see it live)."""
+        return await self._redis.publish(self.keys.responder_channel(trust, responder_id), json.dumps(frame))
 
     async def to_trust(self, trust: str, event: dict[str, Any]) -> None:
         await self._redis.publish(self.keys.trust_channel(trust), json.dumps(event))

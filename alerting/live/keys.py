@@ -29,3 +29,7 @@ class Keys:
 
     def celery_queue(self) -> str:
         return f"{self.prefix}celery"
+
+    def pushed(self, trust: str, alert_id: str) -> str:
+        """Set once an alert has gone by push, so two push checks never push it twice."""
+        return f"{self._t(trust)}:pushed:{alert_id}"

@@ -11,7 +11,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from alerting.api.deps import authenticate
 from alerting.realtime import protocol
-from alerting.realtime.registry import CLOSE_TOO_SLOW, Connection, Registry
+from alerting.realtime.registry import CLOSE_TOO_SLOW, CLOSED, Connection, Registry
 from alerting.services import alerts, auth, presence
 from alerting.services.context import Services
 from alerting.services.errors import ServiceError
@@ -22,20 +22,35 @@ router = APIRouter()
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
+# A close frame to a client that stopped reading waits behind everything already buffered for it;
+# the server gives up on the goodbye after this long (the transport is dropped by the keepalive).
+CLOSE_GRACE_S = 1.0
 
 _ACTIONS = {"accept": alerts.accept, "decline": alerts.decline, "arrived": alerts.arrived, "ack": alerts.acknowledge}
 
 
-async def _first_token(ws: WebSocket, timeout: float) -> str | None:
+async def _first_token(ws: WebSocket, timeout: float) -> tuple[str | None, str]:
+    """The token from the query, or from an `auth` message within `timeout`; else why there is none."""
     token = ws.query_params.get("token")
     if token:
-        return token
+        return token, ""
     try:
         text = await asyncio.wait_for(ws.receive_text(), timeout)
         msg = protocol.parse(text)
-    except (TimeoutError, protocol.ProtocolError):
-        return None
-    return msg.token if isinstance(msg, protocol.Auth) else None
+    except TimeoutError:
+        return None, f"no token: send ?token= or an auth message within {timeout:g} s"
+    except protocol.ProtocolError:
+        return None, "the first message must be {\"type\": \"auth\", \"token\": ...}"
+    if not isinstance(msg, protocol.Auth):
+        return None, "the first message must be {\"type\": \"auth\", \"token\": ...}"
+    return msg.token, ""
+
+
+async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    try:
+        await asyncio.wait_for(ws.close(code=code, reason=reason), CLOSE_GRACE_S)
+    except (TimeoutError, RuntimeError, WebSocketDisconnect):
+        pass  # the peer is gone or not reading: it cannot hear the reason anyway
 
 
 @router.websocket("/v1/responders/ws")
@@ -43,14 +58,20 @@ async def responder_socket(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
     registry: Registry = ws.app.state.registry
     await ws.accept()
-    token = await _first_token(ws, services.settings.ws_auth_timeout_s)
+    try:
+        token, why = await _first_token(ws, services.settings.ws_auth_timeout_s)
+    except WebSocketDisconnect:
+        return
+    if token is None:
+        await _close(ws, CLOSE_UNAUTHORIZED, why)
+        return
     try:
         principal = await authenticate(services, token)
     except ServiceError:
-        await ws.close(code=CLOSE_UNAUTHORIZED, reason="missing or invalid token")
+        await _close(ws, CLOSE_UNAUTHORIZED, "invalid token")
         return
     if principal.kind != auth.RESPONDER:
-        await ws.close(code=CLOSE_FORBIDDEN, reason="a responder token is required")
+        await _close(ws, CLOSE_FORBIDDEN, "a responder token is required")
         return
     trust_id, responder_id = principal.trust_id, principal.responder_id
     conn = Connection(ws, services.keys.responder_channel(trust_id, responder_id), responder_id,
@@ -65,10 +86,12 @@ async def responder_socket(ws: WebSocket) -> None:
         watchdog = asyncio.create_task(conn.overflowed.wait())
         reader = asyncio.create_task(_read(ws, services, conn, trust_id, responder_id))
         done, _ = await asyncio.wait({pump, watchdog, reader}, return_when=asyncio.FIRST_COMPLETED)
-        if watchdog in done:
-            await ws.close(code=CLOSE_TOO_SLOW, reason="client is not keeping up; reconnect")
         for task in (pump, watchdog, reader):
             task.cancel()
+        if watchdog in done:
+            CLOSED.labels("too_slow").inc()
+            log.info("closed a socket that was not keeping up", extra={"responder": responder_id})
+            await _close(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
         for task in done:
             if not task.cancelled() and task.exception() and not isinstance(task.exception(), WebSocketDisconnect):
                 log.warning("socket ended with an error", exc_info=task.exception(),
@@ -92,7 +115,7 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
             conn.offer(error_frame(exc.code, exc.detail))
         except ServiceError as exc:
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
-            conn.offer(error_frame(type(exc).__name__.lower(), exc.detail, **extra))
+            conn.offer(error_frame(getattr(exc, "code", type(exc).__name__.lower()), exc.detail, **extra))
 
 
 async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:

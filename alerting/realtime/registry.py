@@ -13,10 +13,13 @@ from collections import defaultdict
 from typing import Any
 
 from fastapi import WebSocket
+from prometheus_client import Counter, Gauge
 
 from alerting.live.bus import Subscriber
 
 log = logging.getLogger(__name__)
+SOCKETS = Gauge("alerting_ws_connections", "Responder sockets open on this process")
+CLOSED = Counter("alerting_ws_closed_total", "Responder sockets closed by the server", ["reason"])
 CLOSE_TOO_SLOW = 4008
 CLOSE_RECONNECT = 4012  # the server is going away: reconnect, to this or another node
 
@@ -58,6 +61,7 @@ class Registry:
         async with self._lock:
             first = not self._by_channel[conn.channel]
             self._by_channel[conn.channel].add(conn)
+            SOCKETS.inc()
             if first and self.subscriber is not None:
                 await self.subscriber.subscribe(conn.channel)
 
@@ -66,7 +70,9 @@ class Registry:
             conns = self._by_channel.get(conn.channel)
             if not conns:
                 return
-            conns.discard(conn)
+            if conn in conns:
+                conns.discard(conn)
+                SOCKETS.dec()
             if not conns:
                 del self._by_channel[conn.channel]
                 if self.subscriber is not None:

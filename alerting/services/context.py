@@ -33,6 +33,8 @@ class Services:
     bus: Bus
     schedule_wake: Scheduler = lambda incident_id, at: None
     deliver_webhooks: Callable[[str], None] = lambda incident_id: None
+    # (incident id, unix time, responders with no socket): push what is still unacknowledged then
+    schedule_push: Callable[[str, float, list[str]], None] = lambda incident_id, at, no_socket: None
     clock: Callable[[], float] = time.time
     extras: dict[str, Any] = field(default_factory=dict)
 

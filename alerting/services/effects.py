@@ -31,6 +31,7 @@ class Effects:
     close_live: bool = False
     wake_at: float | None = None
     changed: bool = False
+    push_check_at: float | None = None  # when to push alerts still unacknowledged
 
     def frames_for(self, responder_id: str) -> list[dict[str, Any]]:
         return [f for rid, f in self.frames if rid == responder_id]
@@ -58,6 +59,7 @@ async def record(session: AsyncSession, row: Incident, state: m.IncidentState, d
             fx.frames.append((d.alert.responder_id, alert_frame(
                 incident_id=row.id, category=state.category, lat=state.lat, lon=state.lon, address=row.address,
                 alert=d.alert, aed=state.aed)))
+            fx.push_check_at = now + state.policy.ack_timeout_s
         elif isinstance(d, m.SendAssigned):
             fx.frames.append((d.responder_id, assigned_frame(d.alert_id, d.role)))
         elif isinstance(d, m.SendStandDown):
@@ -83,8 +85,15 @@ def _delivery(row: Incident, state: m.IncidentState, d: m.NotifyCad, seq: int, n
 
 async def publish(services: Services, fx: Effects) -> None:
     """After commit: frames on the bus, live accept state, timers, webhooks, the admin map."""
+    no_socket = []
     for responder_id, frame in fx.frames:
-        await services.bus.to_responder(fx.trust_id, responder_id, frame)
+        listeners = await services.bus.to_responder(fx.trust_id, responder_id, frame)
+        if listeners == 0 and frame["type"] == "alert":
+            no_socket.append(responder_id)
+    if no_socket:
+        services.schedule_push(fx.incident_id, services.clock(), no_socket)
+    if fx.push_check_at is not None:
+        services.schedule_push(fx.incident_id, fx.push_check_at, [])
     if fx.close_live:
         await services.referee.close(fx.trust_id, fx.incident_id)
     if fx.wake_at is not None:

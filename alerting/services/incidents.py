@@ -19,7 +19,7 @@ from alerting.domain.report import IncidentReport
 from alerting.services import effects, policies
 from alerting.services.candidates import enrich, fetch_limit
 from alerting.services.context import Services
-from alerting.services.errors import Invalid, NotFound
+from alerting.services.errors import Conflict, Invalid, NotFound
 from alerting.services.frames import aed_view
 from alerting.services.incident_store import Loaded, load, new_row, save
 from alerting.services.trust_cache import trust_area
@@ -141,13 +141,20 @@ async def overdue(services: Services, *, limit: int = 500) -> list[str]:
         return list(rows.scalars())
 
 
+def _refuse_if_ended(state: m.IncidentState) -> None:
+    if state.status in m.ENDED_STATUSES:
+        raise Conflict(f"the incident is {state.status}; an ended incident cannot be changed")
+
+
 async def patch(services: Services, *, trust_id: str, incident_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Move, recategorise and annotate in one transaction: all of it applies, or none of it."""
     now = services.clock()
-    events: list[m.Event] = []
-    async with services.sessions() as session:
+    moved: m.Moved | None = None
+    async with services.sessions() as session:  # area and positions are read before the row is held
         loaded = await load(session, incident_id, lock=False)
         if loaded is None or loaded.row.trust_id != trust_id:
             raise NotFound("no such incident")
+        _refuse_if_ended(loaded.state)
         lat, lon = changes.get("lat", loaded.state.lat), changes.get("lon", loaded.state.lon)
         if (lat, lon) != (loaded.state.lat, loaded.state.lon):
             await _check_area(session, trust_id, lat, lon)
@@ -157,17 +164,25 @@ async def patch(services: Services, *, trust_id: str, incident_id: str, changes:
                     pos = await services.index.position(trust_id, rid)
                     if pos is not None:
                         distances[rid] = haversine_m(pos[0], pos[1], lat, lon)
-            events.append(m.Moved(lat, lon, now, distances, await _nearest_aed(services, trust_id, lat, lon)))
+            moved = m.Moved(lat, lon, now, distances, await _nearest_aed(services, trust_id, lat, lon))
+    async with services.sessions() as session, session.begin():
+        loaded = await load(session, incident_id, lock=True)
+        if loaded is None:
+            raise NotFound("no such incident")
+        _refuse_if_ended(loaded.state)  # it may have ended since the read; still nothing changes
+        decisions: list[m.Decision] = m.handle(loaded.state, moved) if moved else []
         if "category" in changes and changes["category"] != loaded.state.category:
-            events.append(m.Recategorised(changes["category"], now))
-    loaded, fx = await transition(services, incident_id, events, trust_id=trust_id)
-    if "notes" in changes:
-        async with services.sessions() as session, session.begin():
-            row = await session.get(Incident, incident_id)
-            row.notes = changes["notes"]
-            session.add(TimelineEntry(incident_id=incident_id, at=row.updated_at, event="notes_updated", data={}))
-    if fx.rejects:
-        raise Invalid(fx.rejects[0].detail)
+            decisions += m.handle(loaded.state, m.Recategorised(changes["category"], now))
+        rejects = [d for d in decisions if isinstance(d, m.Reject)]
+        if rejects:
+            raise Conflict(rejects[0].detail)  # leaving the block rolls everything back
+        if "notes" in changes and changes["notes"] != loaded.row.notes:
+            loaded.row.notes = changes["notes"]
+            decisions.append(m.Record("notes_updated", {}))
+        decisions += await fire_due(session, services, loaded, now)
+        save(session, loaded, trust_id=trust_id, now=now)
+        fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)
+    await effects.publish(services, fx)
     async with services.sessions() as session:
         return await view(session, services, trust_id=trust_id, incident_id=incident_id)
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.policy import Policy, PolicyError, build_policy
 from alerting.services.errors import Invalid
+from alerting.services.trust_cache import trust_area
 from alerting.store import audit
 from alerting.store.models import Group, PolicyVersion
 from alerting.timefmt import utc
@@ -51,8 +52,9 @@ async def current_policy(session: AsyncSession, trust_id: str) -> tuple[int | No
 
 async def put(session: AsyncSession, *, trust_id: str, body: dict[str, Any], actor: str, now: float) -> tuple[int, list[str]]:
     groups = set((await session.execute(select(Group.id).where(Group.trust_id == trust_id))).scalars())
+    area = (await trust_area(session, trust_id)).geom
     try:
-        _, warnings = build_policy(body, known_groups=groups)
+        _, warnings = build_policy(body, known_groups=groups, area=area)
     except PolicyError as exc:
         raise Invalid("the policy is not valid", extra={"errors": [{"loc": e.loc, "msg": e.msg} for e in exc.errors]}) from exc
     before = await current(session, trust_id)

@@ -2,17 +2,58 @@
 
 from __future__ import annotations
 
+import time
+
 from alerting.services.context import Services
-from alerting.services.errors import Invalid
+from alerting.services.errors import Invalid, TooMany
+from alerting.services.location_ingest import LocationBatcher, RateGate
+from alerting.store.models import Responder
 from geo.distance import valid_point
+from geo.index import LocationUpdate
+
+
+class LocationRateLimited(TooMany):
+    code = "rate_limited"
+
+
+def _ingest(services: Services) -> tuple[RateGate, LocationBatcher]:
+    """One gate and one batcher per process, made on first use (the worker never needs them)."""
+    found = services.extras.get("location_ingest")
+    if found is None:
+        s = services.settings
+        found = (RateGate(s.location_rate_per_s, s.location_burst),
+                 LocationBatcher(services.index, max_batch=s.location_batch_max))
+        services.extras["location_ingest"] = found
+    return found
+
+
+async def _reseed(services: Services, trust_id: str, responder_id: str) -> bool:
+    """The index lost this responder's profile (Redis restarted or was flushed): copy it from SQL."""
+    async with services.sessions() as session:
+        r = await session.get(Responder, (trust_id, responder_id))
+    if r is None:
+        return False
+    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=r.status == "active", now=services.clock())
+    return True
 
 
 async def update_location(services: Services, *, trust_id: str, responder_id: str, lat: float, lon: float,
                           accuracy_m: float | None) -> None:
     if not valid_point(lat, lon):
         raise Invalid("lat must be within -90..90 and lon within -180..180")
-    await services.index.upsert(trust_id, responder_id, lat, lon, accuracy_m, services.clock())
+    gate, batcher = _ingest(services)
+    if not gate.admit((trust_id, responder_id), time.monotonic()):
+        wait = gate.retry_after()
+        raise LocationRateLimited(f"at most {services.settings.location_rate_per_s:g} location update(s) per second; "
+                                  "this one was dropped", headers={"Retry-After": str(max(1, round(wait)))})
+    now = services.clock()
+    if not await batcher.submit(trust_id, LocationUpdate(responder_id, lat, lon, accuracy_m, now)):
+        if await _reseed(services, trust_id, responder_id):
+            await services.index.upsert(trust_id, responder_id, lat, lon, accuracy_m, now)
 
 
 async def set_availability(services: Services, *, trust_id: str, responder_id: str, available: bool) -> None:
-    await services.index.set_available(trust_id, responder_id, available)
+    now = services.clock()
+    if not await services.index.set_available(trust_id, responder_id, available, now=now):
+        if await _reseed(services, trust_id, responder_id):
+            await services.index.set_available(trust_id, responder_id, available, now=now)

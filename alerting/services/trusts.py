@@ -9,9 +9,10 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerting.services import auth
+from alerting.services import auth, cad_keys
 from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound
+from alerting.services.secret_box import secret_box
 from alerting.store import audit
 from alerting.store.models import Aed, Credential, Group, PushSubscription, Responder, Trust
 from alerting.timefmt import iso, utc
@@ -30,7 +31,7 @@ async def create_trust(services: Services, *, name: str, area: dict[str, Any], a
         session.add(Trust(id=trust_id, name=name, area=geojson, settings={}, created_at=utc(now)))
         await session.flush()
         admin_key = await auth.issue(session, kind=auth.ADMIN, trust_id=trust_id, now=now)
-        cad_key = await auth.issue(session, kind=auth.CAD, trust_id=trust_id, now=now)
+        cad_key = await cad_keys.issue(session, secret_box(services), trust_id=trust_id, now=now)
         await audit.append(session, at=utc(now), actor=actor, action="trust.create", trust_id=trust_id,
                            target=trust_id, after={"name": name})
     return {"id": trust_id, "name": name, "admin_key": admin_key, "cad_key": cad_key}
@@ -99,7 +100,7 @@ async def create_responder(services: Services, *, trust_id: str, body: dict[str,
                                target=f"responder {r.id}", after={"groups": r.groups, "skills": r.skills})
     except IntegrityError as exc:
         raise Conflict(f"responder {body['id']!r} already exists") from exc
-    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=True)
+    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=True, now=now)
     return responder_view(r)
 
 
@@ -145,7 +146,7 @@ async def patch_responder(services: Services, *, trust_id: str, responder_id: st
         r.updated_at = utc(now)
         await audit.append(session, at=utc(now), actor=actor, action="responder.update", trust_id=trust_id,
                            target=f"responder {r.id}", before=before, after={k: getattr(r, k) for k in changes})
-    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=r.status == "active")
+    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=r.status == "active", now=now)
     return responder_view(r)
 
 

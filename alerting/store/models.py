@@ -35,6 +35,8 @@ class Credential(Base):
     responder_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
+    # CAD keys only: the key itself, Fernet-encrypted, because webhooks are signed with it.
+    secret_enc: Mapped[str | None] = mapped_column(Text)
 
 
 class Group(Base):
@@ -156,7 +158,8 @@ class AuditEntry(Base):
 
 class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (UniqueConstraint("incident_id", "seq", name="uq_webhook_incident_seq"),)
+    __table_args__ = (UniqueConstraint("incident_id", "seq", name="uq_webhook_incident_seq"),
+                      Index("ix_webhook_deliveries_due", "status", "next_attempt_at"))
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)

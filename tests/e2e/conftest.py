@@ -1,4 +1,5 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright against the real stack on loopback.
+"""End-to-end fixtures: deployments of real processes, and Debian's Chromium driven by Playwright
+against the real stack on loopback.
 
 No browser is downloaded: scripts/ensure-chromium.sh installs /usr/bin/chromium, and the pages'
 Leaflet comes from scripts/build-web.sh (run here when its output is missing).
@@ -6,6 +7,7 @@ Leaflet comes from scripts/build-web.sh (run here when its output is missing).
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 
@@ -13,7 +15,18 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, VENDOR, Browsing
-from tests.support.stack import ROOT
+from tests.support.processes import Deployment
+from tests.support.stack import ROOT, make_settings
+
+
+@pytest.fixture(scope="module")
+async def two_nodes(pg_url):
+    """Two API processes and a worker on loopback, with fast server pings and a small send queue."""
+    dep = Deployment.create(make_settings(pg_url), nodes=2, extra_env={
+        "ALERTING_WS_PING_INTERVAL_S": "1", "ALERTING_WS_AUTH_TIMEOUT_S": "1", "ALERTING_WS_SEND_QUEUE": "8", "ALERTING_PUSH_ALLOW_HTTP": "1"})
+    await asyncio.to_thread(dep.start)
+    yield dep
+    await asyncio.to_thread(dep.stop)
 
 
 @pytest.fixture(scope="session")
@@ -39,5 +52,3 @@ async def browsing(browser):
     yield session
     await session.close()
     assert session.errors == [], session.errors
-
-

@@ -15,15 +15,15 @@ async def test_a_thousand_simultaneous_accepts_assign_exactly_the_limit(stack):
               "accept_limit": LIMIT, "alert_ttl_s": 600}
     trust = await make_trust(stack, policy=policy)
     rids = [f"r{i:04d}" for i in range(N)]
-    sem = asyncio.Semaphore(50)
+    sem = asyncio.Semaphore(20)
 
     async def register(i: int, rid: str) -> ResponderSocket:
         async with sem:
             await trust.responder(rid, ["staff"])
-            sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
+            sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid], timeout=60)
             at = north_of(CENTRE, (i % 900) + 1)
             await sock.send(type="location", lat=at[0], lon=at[1])
-            await sock.roundtrip()
+            await sock.roundtrip(timeout=60)
             return sock
 
     socks = await asyncio.gather(*(register(i, rid) for i, rid in enumerate(rids)))

@@ -32,12 +32,12 @@ class ResponderSocket:
         self.ready: dict[str, Any] | None = None
 
     @classmethod
-    async def connect(cls, url: str, token: str, *, via_message: bool = False) -> "ResponderSocket":
+    async def connect(cls, url: str, token: str, *, via_message: bool = False, timeout: float = 10) -> "ResponderSocket":
         ws = await websockets.connect(url if via_message else f"{url}?token={token}")
         if via_message:
             await ws.send(json.dumps({"type": "auth", "token": token}))
         sock = cls(ws)
-        sock.ready = await sock.next("ready")
+        sock.ready = await sock.next("ready", timeout=timeout)
         return sock
 
     async def _read(self) -> None:
@@ -70,10 +70,10 @@ class ResponderSocket:
     async def send(self, **msg: Any) -> None:
         await self.ws.send(json.dumps(msg))
 
-    async def roundtrip(self) -> None:
+    async def roundtrip(self, timeout: float = 10) -> None:
         """Everything sent before has been handled once the pong comes back (one reader per socket)."""
         await self.send(type="ping")
-        await self.next("pong")
+        await self.next("pong", timeout=timeout)
 
     async def close(self) -> None:
         await self.ws.close()

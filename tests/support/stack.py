@@ -59,6 +59,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "ALERTING_REDIS_URL": settings.redis_url, "ALERTING_DATABASE_URL": settings.database_url,
         "ALERTING_REDIS_PREFIX": settings.redis_prefix, "ALERTING_OPERATOR_TOKEN": settings.operator_token or "",
         "ALERTING_SWEEP_INTERVAL_S": str(settings.sweep_interval_s), "ALERTING_LOG_LEVEL": "INFO",
+        "ALERTING_DB_POOL_SIZE": str(settings.db_pool_size),
     })
     return env
 
@@ -146,7 +147,11 @@ def make_settings(database_url: str, **overrides) -> Settings:
     return Settings(
         database_url=database_url, redis_url=os.environ.get("ALERTING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
         redis_prefix=f"test-{uuid.uuid4().hex[:10]}:", operator_token=f"op-test-{uuid.uuid4().hex}",
-        sweep_interval_s=1.0, log_json=True, **overrides)
+        sweep_interval_s=1.0, log_json=True,
+        # Shared test deployments drive thousands of requests through one admin key; the limits
+        # themselves are tested on a deployment of their own.
+        # Small pools: several processes per test deployment share one PostgreSQL's connection limit.
+        **{"rate_limits_enabled": False, "db_pool_size": 4, **overrides})
 
 
 def migrate(database_url: str) -> None:

@@ -90,6 +90,7 @@ class Responder {
       case "stand_down": this.update(frame.alert_id, { state: "ended", reason: frame.reason }); break;
       case "error":
         if (frame.alert_id && this.alerts.has(frame.alert_id)) this.update(frame.alert_id, { error: frame.detail });
+        else if (frame.code === "rate_limited") { /* a location sent too soon after another: the next one goes */ }
         else this.status(`Problem: ${frame.detail}`, "error");
         break;
       default: break;
@@ -231,7 +232,7 @@ async function registerPush(api) {
   try {
     const registration = await navigator.serviceWorker.register("/responder/sw.js", { scope: "/responder" });
     let key;
-    try { key = (await api("GET", "/v1/push/vapid-public-key")).public_key; } catch (err) {
+    try { key = (await api("GET", "/v1/me/push-config")).application_server_key; } catch (err) {
       if (err instanceof ApiError && err.status === 404) { say("Alerts while the page is closed are not set up on this server."); return; }
       throw err;
     }

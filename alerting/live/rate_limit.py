@@ -1,0 +1,62 @@
+"""Per-credential token buckets in Redis: one Lua script, so every API process shares one bucket.
+
+Each bucket refills at `rate` tokens per second up to `burst`; a request takes one token or is
+refused with the seconds until one is back. The caller passes the time so the bucket agrees with
+the clock the rest of the request uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from alerting.live.keys import Keys
+
+__all__ = ["Decision", "RateLimiter"]
+
+_TOKEN_BUCKET = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = burst
+  ts = now
+end
+if now > ts then
+  tokens = math.min(burst, tokens + (now - ts) * rate)
+  ts = now
+end
+local allowed = 0
+local retry = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  retry = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return {allowed, tostring(tokens), tostring(retry)}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    remaining: float
+    retry_after_s: float
+
+
+class RateLimiter:
+    def __init__(self, redis: Redis, keys: Keys):
+        self._keys = keys
+        self._script = redis.register_script(_TOKEN_BUCKET)
+
+    async def take(self, scope: str, subject: str, *, rate: float, burst: int, now: float) -> Decision:
+        allowed, remaining, retry = await self._script(keys=[self._keys.rate(scope, subject)],
+                                                       args=[repr(rate), burst, repr(now)])
+        return Decision(bool(int(allowed)), float(remaining), float(retry))

@@ -1,0 +1,36 @@
+"""Web Push (RFC 8030) with aes128gcm payload encryption (RFC 8291) and VAPID (RFC 8292), via pywebpush."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from py_vapid import Vapid02
+from pywebpush import WebPushException, webpush_async
+
+from alerting.push.base import PushFailed, PushMessage, SubscriptionGone
+
+
+class WebPushProvider:
+    def __init__(self, vapid: Vapid02, *, subject: str, timeout_s: float):
+        self._vapid = vapid
+        self._subject = subject
+        self._timeout_s = timeout_s
+
+    async def send(self, subscription: dict[str, Any], message: PushMessage) -> None:
+        data = json.dumps(message.payload, separators=(",", ":"))
+        try:
+            await webpush_async(
+                subscription_info=subscription, data=data, vapid_private_key=self._vapid,
+                vapid_claims={"sub": self._subject}, content_encoding="aes128gcm", ttl=message.ttl_s,
+                timeout=self._timeout_s, headers={"Urgency": message.urgency})
+        except WebPushException as exc:
+            status = exc.response.status if exc.response is not None and hasattr(exc.response, "status") else None
+            if status in (404, 410):
+                raise SubscriptionGone(f"push service answered {status}") from exc
+            # The endpoint URL is a capability; only its host goes into the error.
+            raise PushFailed(f"push to {urlsplit(subscription['endpoint']).netloc} failed: {status or exc}") from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise PushFailed(f"push to {urlsplit(subscription['endpoint']).netloc} failed: {type(exc).__name__}") from exc

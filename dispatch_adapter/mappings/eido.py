@@ -1,0 +1,127 @@
+"""NENA STA-021 EIDO JSON (`application/eido+json`) onto an incident report.
+
+- `incidentComponent[0].incidentTrackingIdentifier` is the `cad_ref`.
+- `category` is the CAD's own code, `incidentTypeInternalCode` (MPDS/AMPDS in the UK), else the
+  registry's `incidentTypeCommonRegistryText`; a trust's policy `categories` match either.
+- The location is the `locationComponent` the incident's `locationReference` points at (else the
+  first one carrying a location by value); its `locationByValue` is a PIDF-LO document.
+- `location_type` comes from the civic address's place type (`PLC`), `notes` from the first
+  `notesComponent`'s `notesActionComments`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from alerting.domain.report import IncidentReport
+from dispatch_adapter.mappings.errors import MappingError
+from dispatch_adapter.mappings.pidf import parse_pidf
+from dispatch_adapter.mappings.place_types import location_type
+from dispatch_adapter.mappings.report import ADDRESS_MAX, NOTES_MAX, build_report, clip
+
+MEDIA_TYPE = "application/eido+json"
+
+
+def map_eido(body: bytes) -> IncidentReport:
+    doc = _load(body)
+    incident, inc_path = _first_object(doc, "incidentComponent")
+    cad_ref_path = f"{inc_path}.incidentTrackingIdentifier"
+    cad_ref = _string(incident, "incidentTrackingIdentifier", inc_path)
+    category, category_path = _category(incident, inc_path)
+    location, loc_path = _location_component(doc, incident, inc_path)
+    by_value = location.get("locationByValue")
+    if by_value is not None and not isinstance(by_value, str):
+        raise MappingError(f"{loc_path}.locationByValue", "must be a string holding a PIDF-LO document")
+    if not by_value or not by_value.strip():
+        hint = " (locations by reference are not fetched)" if location.get("locationByReferenceUrl") else ""
+        raise MappingError(f"{loc_path}.locationByValue", f"missing; send the PIDF-LO location by value{hint}")
+    where = parse_pidf(by_value, f"{loc_path}.locationByValue")
+    fields = {
+        "cad_ref": cad_ref, "category": category, "lat": where.lat, "lon": where.lon,
+        "location_type": location_type(where.place_type), "address": clip(where.address, ADDRESS_MAX, one_line=True),
+        "notes": clip(_notes(doc), NOTES_MAX),
+    }
+    origin = {"cad_ref": cad_ref_path, "category": category_path, "lat": f"{loc_path}.locationByValue gml:pos",
+              "lon": f"{loc_path}.locationByValue gml:pos"}
+    return build_report(fields, origin)
+
+
+def _load(body: bytes) -> dict[str, Any]:
+    def refuse_constant(name: str) -> Any:
+        raise MappingError("body", f"{name} is not a JSON number")
+
+    try:
+        doc = json.loads(body, parse_constant=refuse_constant)
+    except UnicodeDecodeError as exc:
+        raise MappingError("body", "not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise MappingError("body", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    if not isinstance(doc, dict):
+        raise MappingError("body", "an EIDO is a JSON object")
+    return doc
+
+
+def _first_object(doc: dict[str, Any], key: str) -> tuple[dict[str, Any], str]:
+    value = doc.get(key)
+    if isinstance(value, dict):  # a single component sent without its array
+        return value, key
+    if not isinstance(value, list) or not value:
+        raise MappingError(key, "missing; an EIDO reporting an incident has at least one")
+    if not isinstance(value[0], dict):
+        raise MappingError(f"{key}[0]", "must be an object")
+    return value[0], f"{key}[0]"
+
+
+def _string(obj: dict[str, Any], key: str, path: str) -> str:
+    value = obj.get(key)
+    if value is None:
+        raise MappingError(f"{path}.{key}", "missing")
+    if not isinstance(value, str):
+        raise MappingError(f"{path}.{key}", "must be a string")
+    return value
+
+
+def _category(incident: dict[str, Any], path: str) -> tuple[str, str]:
+    internal = incident.get("incidentTypeInternalCode")
+    if isinstance(internal, str) and internal.strip():
+        return internal, f"{path}.incidentTypeInternalCode"
+    common = incident.get("incidentTypeCommonRegistryText")
+    if isinstance(common, list):  # some senders wrap the one registry value in an array
+        common = common[0] if common else None
+    if isinstance(common, str) and common.strip():
+        return common, f"{path}.incidentTypeCommonRegistryText"
+    raise MappingError(f"{path}.incidentTypeCommonRegistryText", "missing; give it or incidentTypeInternalCode")
+
+
+def _ref_ids(reference: Any) -> list[str]:
+    refs = reference if isinstance(reference, list) else [reference]
+    return [r["$ref"] for r in refs if isinstance(r, dict) and isinstance(r.get("$ref"), str)]
+
+
+def _location_component(doc: dict[str, Any], incident: dict[str, Any], inc_path: str) -> tuple[dict[str, Any], str]:
+    components = doc.get("locationComponent")
+    if not isinstance(components, list) or not components:
+        raise MappingError("locationComponent", "missing; the incident needs a location")
+    indexed = [(i, c) for i, c in enumerate(components) if isinstance(c, dict)]
+    wanted = _ref_ids(incident.get("locationReference"))
+    if wanted:
+        referenced = [(i, c) for i, c in indexed if c.get("$id") in wanted or c.get("componentIdentifier") in wanted]
+        if not referenced:
+            raise MappingError(f"{inc_path}.locationReference", f"no locationComponent has $id {wanted[0]!r}")
+        i, c = next(((i, c) for i, c in referenced if c.get("locationByValue")), referenced[0])
+        return c, f"locationComponent[{i}]"
+    for i, c in indexed:
+        if c.get("locationByValue"):
+            return c, f"locationComponent[{i}]"
+    raise MappingError("locationComponent[0].locationByValue", "missing; send the PIDF-LO location by value "
+                                                               "(locations by reference are not fetched)")
+
+
+def _notes(doc: dict[str, Any]) -> str | None:
+    notes = doc.get("notesComponent")
+    if isinstance(notes, list) and notes and isinstance(notes[0], dict):
+        text = notes[0].get("notesActionComments")
+        if isinstance(text, str):
+            return text
+    return None

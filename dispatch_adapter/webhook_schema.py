@@ -1,0 +1,48 @@
+"""The webhook a CAD receives, described in the served OpenAPI document (`webhooks` section)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import FastAPI, Header
+from pydantic import BaseModel, ConfigDict, Field
+
+from dispatch_adapter.signing import DELIVERY_HEADER, EVENT_HEADER, HEADER
+
+__all__ = ["EVENTS", "WebhookEvent", "install"]
+
+EVENTS = ("incident.alerting", "responder.accepted", "responder.declined", "responder.arrived",
+          "incident.filled", "incident.exhausted", "incident.stood_down")
+
+
+class WebhookResponder(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    state: str = Field(description="alerted, accepted, declined, arrived, stood_down or expired")
+    role: str | None = Field(description="scene or aed once assigned")
+    distance_m: float
+
+
+class WebhookEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")  # new fields may be added; receivers ignore what they do not know
+    event: Literal[EVENTS]  # type: ignore[valid-type]
+    incident_id: str
+    cad_ref: str
+    at: str = Field(description="When it happened, RFC 3339 UTC")
+    responder: WebhookResponder | None = Field(default=None, description="For responder.* events")
+
+
+def install(app: FastAPI) -> None:
+    @app.webhooks.post("incident-event", summary="An event of an incident posted with a callback_url")
+    def incident_event(
+        body: WebhookEvent,
+        x_alerting_signature: str = Header(alias=HEADER, description=(
+            "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the CAD key>`; during a "
+            "key rotation's grace period one more `v1` made with the previous key")),
+        x_alerting_delivery: str = Header(alias=DELIVERY_HEADER, description="Unique per event, the same on every retry: dedupe on it"),
+        x_alerting_event: str = Header(alias=EVENT_HEADER, description="The event name, as in the body"),
+    ) -> None:
+        """Sent to the incident's `callback_url`, one event at a time in the order they happened.
+        Answer any 2xx to acknowledge; anything else, a redirect or a timeout is retried with
+        exponential backoff and jitter until the incident's alert TTL. Every attempt is in the
+        incident's timeline as `webhook.attempt`. See docs/webhooks.md for verifying the signature."""

@@ -1,0 +1,157 @@
+"""Web Push end to end: the worker pushes to an endpoint this test runs on loopback, which checks
+the VAPID signature and decrypts the RFC 8291 aes128gcm payload back into the alert."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from dataclasses import dataclass, field
+
+import http_ece
+import pytest
+from aiohttp import web
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from py_vapid import Vapid02
+
+from tests.e2e.test_multi_node import online
+from tests.support.clients import CENTRE, make_trust, north_of
+
+pytestmark = pytest.mark.e2e
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@dataclass
+class PushService:
+    """A push service on loopback holding each subscriber's private key, as the browser would."""
+
+    port: int = 0
+    keys: dict[str, tuple[ec.EllipticCurvePrivateKey, bytes]] = field(default_factory=dict)
+    received: dict[str, list[dict]] = field(default_factory=dict)
+    headers: dict[str, list] = field(default_factory=dict)
+    arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
+    runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/push/{who}", self._receive)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    def subscription(self, who: str) -> dict:
+        private = ec.generate_private_key(ec.SECP256R1())
+        auth = bytes(range(16))
+        self.keys[who] = (private, auth)
+        public = private.public_key().public_bytes(serialization.Encoding.X962,
+                                                   serialization.PublicFormat.UncompressedPoint)
+        return {"endpoint": f"http://127.0.0.1:{self.port}/push/{who}", "expirationTime": None,
+                "keys": {"p256dh": b64url(public), "auth": b64url(auth)}}
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        who = request.match_info["who"]
+        private, auth = self.keys[who]
+        assert request.headers["Content-Encoding"] == "aes128gcm"
+        plain = http_ece.decrypt(await request.read(), private_key=private, auth_secret=auth, version="aes128gcm")
+        async with self.arrived:
+            self.received.setdefault(who, []).append(json.loads(plain))
+            self.headers.setdefault(who, []).append(request.headers.copy())
+            self.arrived.notify_all()
+        return web.Response(status=201)
+
+    async def wait(self, who: str, timeout: float = 15) -> dict:
+        async def first() -> dict:
+            async with self.arrived:
+                await self.arrived.wait_for(lambda: self.received.get(who))
+                return self.received[who][0]
+        return await asyncio.wait_for(first(), timeout)
+
+
+@pytest.fixture
+async def push_service():
+    service = PushService()
+    await service.start()
+    yield service
+    await service.runner.cleanup()
+
+
+POLICY = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
+          "accept_limit": 3, "alert_ttl_s": 600, "categories": ["09-*"], "ack_timeout_s": 1}
+
+
+async def test_push_reaches_responders_without_a_socket_or_an_ack(two_nodes, push_service):
+    node = two_nodes.nodes[1]
+    trust = await make_trust(two_nodes, policy=POLICY)
+    for rid in ("pocket", "sleepy", "awake"):
+        await trust.responder(rid, ["staff"])
+        async with node.client(trust.tokens[rid]) as me:
+            r = await me.put("/v1/me/push-subscription", json=push_service.subscription(rid))
+            assert r.status_code == 204, r.text
+    async with node.client(trust.tokens["pocket"]) as me:
+        server_key = (await me.get("/v1/me/push-config")).json()["application_server_key"]
+        at = north_of(CENTRE, 40)
+        assert (await me.put("/v1/me/location", json={"lat": at[0], "lon": at[1]})).status_code == 204
+    sleepy = await online(node.ws_url, trust.tokens["sleepy"], north_of(CENTRE, 60))
+    awake = await online(node.ws_url, trust.tokens["awake"], north_of(CENTRE, 80))
+
+    async with node.client(trust.cad_key) as cad:
+        r = await cad.post("/v1/incidents", json={"cad_ref": "PUSH-1", "lat": CENTRE[0], "lon": CENTRE[1],
+                                                  "category": "09-E-01", "location_type": "public",
+                                                  "address": "1 Park Row"})
+        assert r.status_code == 201 and r.json()["alerted"] == 3, r.text
+        incident_id = r.json()["id"]
+        alert = await awake.next("alert", incident_id=incident_id)
+        await awake.send(type="ack", alert_id=alert["alert_id"])
+        await sleepy.next("alert", incident_id=incident_id)  # received, but the app never acknowledges
+
+        # No socket at all: pushed at once. Socket but no ack within 1 s: pushed as well.
+        pushed = await push_service.wait("pocket")
+        assert pushed["type"] == "alert" and pushed["incident_id"] == incident_id
+        assert pushed["address"] == "1 Park Row" and 35 <= pushed["distance_m"] <= 45
+        late = await push_service.wait("sleepy")
+        assert late["incident_id"] == incident_id
+
+        # Signed with the server's VAPID key (RFC 8292), which clients fetch from /v1/me/push-config.
+        auth = push_service.headers["pocket"][0]["Authorization"]
+        assert auth.startswith("vapid ") and f"k={server_key}" in auth and Vapid02.verify(auth)
+        assert int(push_service.headers["pocket"][0]["TTL"]) > 500
+
+        async def timeline() -> list[dict]:
+            return (await cad.get(f"/v1/incidents/{incident_id}")).json()["timeline"]
+
+        async def both_recorded() -> list[dict]:
+            while True:
+                pushed_to = {t["responder"] for t in await timeline() if t["event"] == "alert.pushed"}
+                if {"pocket", "sleepy"} <= pushed_to:
+                    return await timeline()
+                await asyncio.sleep(0.1)  # polling another process's writes: no event crosses the edge
+        entries = await asyncio.wait_for(both_recorded(), 15)
+    # The acknowledged alert never went by push, and nobody got two.
+    assert "awake" not in push_service.received
+    assert sorted(t["responder"] for t in entries if t["event"] == "alert.pushed") == ["pocket", "sleepy"]
+    assert {k: len(v) for k, v in push_service.received.items()} == {"pocket": 1, "sleepy": 1}
+    await sleepy.close()
+    await awake.close()
+    await trust.close()
+
+
+async def test_push_subscription_is_validated(two_nodes):
+    trust = await make_trust(two_nodes, policy=POLICY)
+    await trust.responder("r", ["staff"])
+    async with two_nodes.client(trust.tokens["r"]) as me:
+        r = await me.put("/v1/me/push-subscription", json={"endpoint": "https://push.example/x", "keys": {"auth": "x"}})
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+        r = await me.put("/v1/me/push-subscription", json={"endpoint": "ftp://push.example/x",
+                                                           "keys": {"p256dh": "A" * 87, "auth": "B" * 22}})
+        assert r.status_code == 422
+    async with two_nodes.client() as anonymous:
+        r = await anonymous.put("/v1/me/push-subscription", json={"endpoint": "https://push.example/x",
+                                                                  "keys": {"p256dh": "A" * 87, "auth": "B" * 22}})
+        assert r.status_code == 401
+    await trust.close()

@@ -1,0 +1,216 @@
+"""The live responder index against the real Redis: its answers equal a brute-force haversine filter."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from redis.asyncio import Redis
+
+from geo.distance import EARTH_RADIUS_M, haversine_m
+from geo.index import LocationUpdate, Profile, ResponderIndex
+
+REDIS_URL = os.environ.get("ALERTING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+GROUPS = ["a", "b", "c"]
+NOW0 = 1_800_000_000.0
+
+_loop = asyncio.new_event_loop()
+
+
+def run(coro):
+    return _loop.run_until_complete(coro)
+
+
+def destination(lat: float, lon: float, bearing_deg: float, metres: float) -> tuple[float, float]:
+    """The point `metres` from (lat, lon) along a great circle with this initial bearing."""
+    p1, l1, th, d = math.radians(lat), math.radians(lon), math.radians(bearing_deg), metres / EARTH_RADIUS_M
+    p2 = math.asin(max(-1.0, min(1.0, math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(th))))
+    l2 = l1 + math.atan2(math.sin(th) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
+    lon2 = (math.degrees(l2) + 540.0) % 360.0 - 180.0
+    return max(-90.0, min(90.0, math.degrees(p2))), lon2
+
+
+@dataclass
+class Person:
+    id: str
+    groups: tuple[str, ...]
+    active: bool
+    available: bool
+    fixes: list[tuple[float, float, float]]  # (lat, lon, at), in the order they are sent
+
+
+async def fresh_index(bucket_s: int) -> tuple[Redis, ResponderIndex, str]:
+    redis = Redis.from_url(REDIS_URL)
+    prefix = f"test-geo-{uuid.uuid4().hex[:10]}:"
+    return redis, ResponderIndex(redis, prefix=prefix, bucket_s=bucket_s), prefix
+
+
+async def drop(redis: Redis, prefix: str) -> None:
+    keys = [k async for k in redis.scan_iter(match=f"{prefix}*", count=1000)]
+    if keys:
+        await redis.delete(*keys)
+    await redis.aclose()
+
+
+def reference(people, lat, lon, *, radius_m, groups, limit, exclude, max_age_s, now):
+    rows = []
+    for p in people:
+        if not (p.active and p.available) or not set(p.groups) & set(groups) or p.id in exclude:
+            continue
+        # The newest fix wins whatever the arrival order; of two equally new, the later sent.
+        plat, plon, at = max(reversed(p.fixes), key=lambda f: f[2])
+        if at < now - max_age_s:
+            continue
+        d = haversine_m(lat, lon, plat, plon)
+        if d <= radius_m:
+            rows.append((d, p.id))
+    return sorted(rows)[:limit]
+
+
+places = st.one_of(
+    st.tuples(st.floats(-80, 80), st.floats(-180, 180)),            # anywhere
+    st.tuples(st.floats(84.0, 90.0) | st.floats(-90.0, -84.0), st.floats(-180, 180)),  # near a pole
+    st.tuples(st.floats(-70, 70), st.floats(179.0, 180.0) | st.floats(-180.0, -179.0)),  # across the antimeridian
+)
+
+
+@st.composite
+def scenes(draw):
+    centre = draw(places)
+    radius = draw(st.sampled_from([10.0, 200.0, 1000.0, 5000.0]) | st.floats(10, 20_000))
+    max_age = draw(st.sampled_from([60.0, 900.0]) | st.floats(10, 3600))
+    now = NOW0 + draw(st.floats(0, 3600))
+    n = draw(st.integers(0, 40))
+    people = []
+    for i in range(n):
+        fixes = []
+        for _ in range(draw(st.integers(1, 2))):
+            edge = draw(st.booleans())
+            metres = radius * draw(st.floats(0.999999, 1.000001) if edge else st.floats(0, 1.6))
+            spot = draw(st.sampled_from(["new", "same"])) if people else "new"
+            if spot == "same":  # another responder's exact spot: ties broken by id
+                plat, plon = draw(st.sampled_from(people)).fixes[0][:2]
+            else:
+                plat, plon = destination(*centre, draw(st.floats(0, 360)), metres)
+            age = draw(st.sampled_from([0.0, max_age, max_age + 0.001]) | st.floats(0, 2 * max_age))
+            fixes.append((plat, plon, now - age))
+        people.append(Person(f"r{i:02d}", tuple(draw(st.lists(st.sampled_from(GROUPS), min_size=1, max_size=3, unique=True))),
+                             draw(st.booleans()) or draw(st.booleans()), draw(st.booleans()) or draw(st.booleans()), fixes))
+    groups = draw(st.lists(st.sampled_from(GROUPS), min_size=1, max_size=3, unique=True))
+    exclude = set(draw(st.lists(st.sampled_from([p.id for p in people]), max_size=3))) if people else set()
+    return dict(centre=centre, radius=radius, max_age=max_age, now=now, people=people, groups=groups,
+                limit=draw(st.integers(1, 12)), exclude=exclude, bucket_s=draw(st.sampled_from([10, 60, 300])))
+
+
+async def load(index: ResponderIndex, trust: str, people, now: float) -> None:
+    # Registered available, moved (in the order the fixes arrive), then availability as it is now.
+    await index.set_profiles(trust, [Profile(p.id, p.groups, p.active, True) for p in people], now=now)
+    for step in range(2):
+        await index.upsert_many(trust, [LocationUpdate(p.id, *p.fixes[step][:2], 5.0, p.fixes[step][2])
+                                        for p in people if len(p.fixes) > step])
+    for p in people:
+        if not p.available:
+            await index.set_available(trust, p.id, False, now=now)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(scenes())
+def test_nearest_equals_brute_force(scene):
+    async def check():
+        redis, index, prefix = await fresh_index(scene["bucket_s"])
+        try:
+            await load(index, "T", scene["people"], scene["now"])
+            lat, lon = scene["centre"]
+            got = await index.nearest("T", lat, lon, radius_m=scene["radius"], groups=scene["groups"],
+                                      limit=scene["limit"], exclude=scene["exclude"], max_age_s=scene["max_age"],
+                                      now=scene["now"])
+            want = reference(scene["people"], lat, lon, radius_m=scene["radius"], groups=scene["groups"],
+                             limit=scene["limit"], exclude=scene["exclude"], max_age_s=scene["max_age"], now=scene["now"])
+            assert [(h.distance_m, h.responder_id) for h in got] == want, (got, want)
+
+            counts = await index.counts_near("T", lat, lon, radius_m=scene["radius"], groups=GROUPS,
+                                             max_age_s=scene["max_age"], now=scene["now"])
+            everyone = reference(scene["people"], lat, lon, radius_m=scene["radius"], groups=GROUPS, limit=10**6,
+                                 exclude=set(), max_age_s=scene["max_age"], now=scene["now"])
+            by_id = {p.id: p for p in scene["people"]}
+            want_counts: dict[str, int] = {}
+            for _, rid in everyone:
+                for g in by_id[rid].groups:
+                    want_counts[g] = want_counts.get(g, 0) + 1
+            assert counts == dict(sorted(want_counts.items())), (counts, want_counts)
+        finally:
+            await drop(redis, prefix)
+    run(check())
+
+
+def test_stale_position_is_not_found_and_its_bucket_expires_on_its_own():
+    async def check():
+        redis, index, prefix = await fresh_index(60)
+        try:
+            t0 = NOW0
+            await index.set_profile("T", "old", groups=["a"], active=True, now=t0)
+            await index.set_profile("T", "new", groups=["a"], active=True, now=t0)
+            await index.upsert("T", "old", 51.5, -0.12, 5, t0)
+            await index.upsert("T", "new", 51.5005, -0.12, 5, t0 + 500)
+            later = t0 + 950  # "old" is now 950 s old, "new" 450 s
+            found = await index.nearest("T", 51.5, -0.12, radius_m=500, groups=["a"], limit=10, max_age_s=900, now=later)
+            assert [h.responder_id for h in found] == ["new"]
+            # The position's bucket key carries its own expiry: nothing has to sweep it.
+            key = f"{index.base('T')}g:a:{math.floor(t0 / 60)}"
+            assert await redis.zscore(key, "old") is not None
+            assert await redis.expiretime(key) == (math.floor(t0 / 60) + 1) * 60 + index.retention_s
+        finally:
+            await drop(redis, prefix)
+    run(check())
+
+
+def test_unavailable_leaves_at_once_and_a_move_leaves_no_trace_behind():
+    async def check():
+        redis, index, prefix = await fresh_index(60)
+        try:
+            await index.set_profile("T", "x", groups=["a", "b"], active=True, now=NOW0)
+            await index.upsert("T", "x", 51.5, -0.12, 5, NOW0)
+            await index.upsert("T", "x", 51.6, -0.12, 5, NOW0 + 120)  # a later bucket
+            listed = sorted([k.decode() async for k in redis.scan_iter(match=f"{index.base('T')}g:*")])
+            members = {k: await redis.zrange(k, 0, -1) for k in listed}
+            assert {k: v for k, v in members.items() if v} == {
+                f"{index.base('T')}g:a:{math.floor((NOW0 + 120) / 60)}": [b"x"],
+                f"{index.base('T')}g:b:{math.floor((NOW0 + 120) / 60)}": [b"x"]}
+            await index.set_available("T", "x", False, now=NOW0 + 121)
+            assert [await redis.zcard(k) for k in listed] == [0] * len(listed)
+            assert await index.nearest("T", 51.6, -0.12, radius_m=100, groups=["a"], limit=5, max_age_s=900,
+                                       now=NOW0 + 121) == []
+            assert await index.position("T", "x") == (51.6, -0.12, NOW0 + 120)  # still known, just not listed
+            await index.remove("T", "x")
+            assert await index.position("T", "x") is None
+            assert await index.upsert("T", "x", 51.6, -0.12, 5, NOW0 + 130) is False  # erased: not re-listed
+        finally:
+            await drop(redis, prefix)
+    run(check())
+
+
+@pytest.mark.parametrize("limit", [1, 5, 50])
+def test_a_wide_circle_with_many_people_still_returns_the_nearest_in_order(limit):
+    """Enough responders that COUNT cuts keys short and rings have to grow."""
+    async def check():
+        redis, index, prefix = await fresh_index(300)
+        try:
+            people = []
+            for i in range(600):
+                lat, lon = destination(53.8, -1.55, (i * 137.5) % 360, 20 + (i * 7919) % 4000)
+                people.append(Person(f"p{i:03d}", (GROUPS[i % 3],), True, i % 5 != 0, [(lat, lon, NOW0 - (i % 7) * 200)]))
+            await load(index, "T", people, NOW0)
+            got = await index.nearest("T", 53.8, -1.55, radius_m=5000, groups=["a", "b"], limit=limit,
+                                      exclude={"p003", "p004"}, max_age_s=900, now=NOW0)
+            want = reference(people, 53.8, -1.55, radius_m=5000, groups=["a", "b"], limit=limit,
+                             exclude={"p003", "p004"}, max_age_s=900, now=NOW0)
+            assert [(h.distance_m, h.responder_id) for h in got] == want and len(want) == limit
+        finally:
+            await drop(redis, prefix)
+    run(check())
