@@ -3,12 +3,13 @@ saves nothing; a good one saves a new version the policy API returns."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.browser import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot
+from tests.e2e.browser import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot, sign_in_admin
 from tests.support.clients import make_trust
 
 pytestmark = pytest.mark.e2e  # a real browser against the real stack
@@ -65,4 +66,46 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
     await page.get_by_role("link", name="Audit").click()
     change = page.locator('#audit-rows tr[data-action="policy.update"]').first
     await expect(change).to_contain_text("trusted 200 m +0 s, community 1000 m +2 s → trusted 300 m +0 s")
+    await trust.close()
+
+
+NORTH = {"type": "Polygon", "coordinates": [[[-1.70, 53.85], [-1.40, 53.85], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.85]]]}
+
+
+def zone_file(features: list[dict]) -> dict:
+    return {"name": "zones.geojson", "mimeType": "application/geo+json",
+            "buffer": json.dumps({"type": "FeatureCollection", "features": features}).encode()}
+
+
+async def test_admin_replaces_zones_from_a_file(stack, browsing):
+    trust = await make_trust(stack)
+    page = await browsing.page()
+    await sign_in_admin(page, stack, trust.admin_key)
+    await page.get_by_role("link", name="Policy").click()
+    await expect(page.locator("#zone-list")).to_have_text("No zones: the trust-wide phases apply everywhere.")
+    upload = page.get_by_label("Zone file")
+
+    await upload.set_input_files(files=[zone_file([{"type": "Feature", "properties": {"name": "dot"},
+                                                    "geometry": {"type": "Point", "coordinates": [-1.5, 53.8]}}])])
+    await page.get_by_role("button", name="Replace zones").click()
+    await expect(page.locator("#zones-result")).to_contain_text("Nothing was imported")
+    await expect(page.locator("#zones-result li")).to_contain_text("dot")
+    assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["version"] == 1
+
+    phases = [{"name": "all", "groups": ["staff", "community"], "radius_m": 3000, "delay_s": 0}]
+    await upload.set_input_files(files=[zone_file([{"type": "Feature", "geometry": NORTH,
+                                                    "properties": {"name": "rural north", "phases": phases}}])])
+    await page.get_by_role("button", name="Replace zones").click()
+    await expect(page.locator("#zones-result")).to_contain_text("Zones replaced: policy version 2")
+    await expect(page.locator("#zone-list")).to_have_text("rural north: all 3000 m +0 s")
+    await expect(page.locator("#policy-version")).to_have_text("2")
+    policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
+    assert [z["name"] for z in policy["zones"]] == ["rural north"]
+
+    # Saving the phases from the editor keeps the zones it does not show.
+    await page.get_by_role("group", name="Phase 1", exact=True).get_by_label("Radius (m)").fill("250")
+    await page.get_by_role("button", name="Save policy").click()
+    await expect(page.locator("#policy-saved")).to_contain_text("Saved as version 3")
+    policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
+    assert policy["phases"][0]["radius_m"] == 250 and [z["name"] for z in policy["zones"]] == ["rural north"]
     await trust.close()
