@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerting.api import admin, exports, keys, me, ops, problems, replay
+from alerting.api import admin, console, exports, keys, me, ops, problems, replay
 from alerting.api import zones as zones_api
 from alerting.api.limits import BodyLimit
 from alerting.api.timing import RequestTiming
@@ -23,6 +23,7 @@ from alerting.services import auth
 from alerting.services.context import Services, build_services
 from alerting.settings import Settings, get_settings
 from alerting.store.models import Credential
+from alerting.web import pages
 from alerting.worker import make_celery, push_trigger, scheduler, webhook_trigger
 from dispatch_adapter import webhook_schema
 from dispatch_adapter.router import router as cad_router
@@ -91,4 +92,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router)
     app.add_middleware(RequestTiming)
     webhook_schema.install(app)
+    app.include_router(console.router)
+    pages.install(app)
     return app

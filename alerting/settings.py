@@ -115,6 +115,18 @@ class Settings(BaseSettings):
     # A client frame larger than this is refused (close 1009): real messages are under 1 KiB.
     ws_max_message_bytes: int = Field(default=16_384, ge=256)
 
+    # --- Admin console and responder web client (alerting/web, alerting/api/console.py) ---
+    # Map tiles (Leaflet URL template); the pages still draw areas, rings and markers without them.
+    web_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    web_tile_attribution: str = "&copy; OpenStreetMap contributors"
+    # The live map authenticates with a single-use ticket, so the admin key never travels in a URL.
+    console_ticket_ttl_s: int = Field(default=30, ge=5, le=600)
+    # A live-map stream ends after this long and the page reconnects with a new ticket.
+    console_stream_max_s: float = Field(default=300, gt=0)
+    # The live map re-sends open incidents this often, so responders' positions move on screen.
+    console_refresh_s: float = Field(default=10, gt=0)
+    console_import_max_rows: int = Field(default=5000, ge=1)
+
     @field_validator("redis_prefix")
     @classmethod
     def _prefix_has_no_braces(cls, value: str) -> str:

@@ -1,0 +1,124 @@
+"""Endpoints the admin console and the responder client need beyond the v1 admin API:
+who a credential is, the live map (ticket + server-sent events), the trust's incidents with their
+timelines, and CSV import of responders with per-row results streamed as they happen."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+
+from alerting.api.deps import AdminDep, PrincipalDep, ServicesDep
+from alerting.api.responder_csv import CsvFileError, Row, decode, parse
+from alerting.services import auth, incidents, live_map, trusts
+from alerting.services.errors import Invalid, ServiceError
+from alerting.store.models import Incident, Responder, Trust
+from alerting.timefmt import iso
+
+router = APIRouter(prefix="/v1", tags=["console"])
+CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/vnd.ms-excel")
+
+
+@router.get("/whoami", summary="Who this credential is: its kind, trust and responder")
+async def whoami(services: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
+    """Lets a page signed in with a key find its trust without asking the person to type it."""
+    out: dict[str, Any] = {"kind": who.kind, "trust_id": who.trust_id, "responder_id": who.responder_id}
+    async with services.sessions() as session:
+        if who.trust_id:
+            trust = await session.get(Trust, who.trust_id)
+            out["trust_name"] = trust.name if trust else None
+        if who.kind == auth.RESPONDER:
+            responder = await session.get(Responder, (who.trust_id, who.responder_id))
+            out["name"] = responder.name if responder else None
+    return out
+
+
+@router.post("/trusts/{trust}/live/tickets", status_code=201, tags=["trusts"],
+             summary="A single-use ticket to open the live map stream (the admin key stays out of URLs)")
+async def live_ticket(trust: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
+    async with services.sessions() as session:
+        await trusts.get_trust(session, trust)
+    return await live_map.issue_ticket(services, trust_id=trust, actor=who.actor)
+
+
+@router.get("/trusts/{trust}/live", tags=["trusts"], response_class=StreamingResponse,
+            summary="Server-sent events of the trust's open incidents, rings and alerted responders",
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def live_stream(trust: str, services: ServicesDep,
+                      ticket: str | None = Query(None, max_length=100, description="From POST .../live/tickets")
+                      ) -> StreamingResponse:
+    """Events: `snapshot` (area, AEDs, open incidents), `incident` (one incident's map view, also
+    when it closes), `reconnect` (the stream's lifetime is over). Only responders alerted to, on
+    their way to or at an open incident appear, never anyone else."""
+    await live_map.redeem_ticket(services, trust_id=trust, ticket=ticket)
+    return StreamingResponse(live_map.stream(services, trust), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.get("/trusts/{trust}/incidents", tags=["trusts"], summary="The trust's incidents, newest first")
+async def list_incidents(trust: str, services: ServicesDep, who: AdminDep, limit: int = Query(50, ge=1, le=500),
+                         status: str | None = Query(None, max_length=16)) -> list[dict[str, Any]]:
+    async with services.sessions() as session:
+        await trusts.get_trust(session, trust)
+        query = select(Incident).where(Incident.trust_id == trust)
+        if status:
+            query = query.where(Incident.status == status)
+        rows = (await session.execute(query.order_by(Incident.created_at.desc(), Incident.id).limit(limit))).scalars()
+        return [{"id": r.id, "cad_ref": r.cad_ref, "status": r.status, "category": r.category, "address": r.address,
+                 "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)} for r in rows]
+
+
+@router.get("/trusts/{trust}/incidents/{incident_id}", tags=["trusts"],
+            summary="One incident with its responders and timeline (as the CAD sees it)")
+async def get_incident(trust: str, incident_id: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
+    async with services.sessions() as session:
+        return await incidents.view(session, services, trust_id=trust, incident_id=incident_id)
+
+
+def _line(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":")) + "\n"
+
+
+async def _import_rows(services, trust: str, rows: list[Row], actor: str) -> AsyncIterator[str]:
+    total, created, failed = len(rows), 0, 0
+    yield _line({"type": "start", "total": total})
+    for done, row in enumerate(rows, start=1):
+        errors = list(row.errors)
+        if row.ok:
+            try:
+                await trusts.create_responder(services, trust_id=trust, body=row.body, actor=actor)
+            except ServiceError as exc:
+                errors = [exc.detail]
+        if errors:
+            failed += 1
+        else:
+            created += 1
+        yield _line({"type": "row", "line": row.line, "id": row.responder_id, "ok": not errors, "errors": errors,
+                     "done": done, "total": total})
+    yield _line({"type": "done", "total": total, "created": created, "failed": failed})
+
+
+@router.post("/trusts/{trust}/responders/import", tags=["trusts"], response_class=StreamingResponse,
+             summary="Import responders from CSV (id,name,groups[,skills]; lists separated by ';')",
+             responses={200: {"content": {"application/x-ndjson": {}}}},
+             openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
+async def import_responders(trust: str, request: Request, services: ServicesDep, who: AdminDep) -> StreamingResponse:
+    """Each good row is created on its own; each bad row is reported with its line number and why,
+    and does not stop the others. The answer is newline-delimited JSON, one line per row as it is
+    done (`start`, `row`..., `done`), so a page can show progress. A file that cannot be read as a
+    table (wrong header, not UTF-8, too many rows) is refused with 422 and nothing is imported."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in CSV_TYPES:
+        raise Invalid("send the file as text/csv", extra={"errors": [{"loc": "body", "msg": "expected text/csv"}]})
+    async with services.sessions() as session:
+        await trusts.get_trust(session, trust)
+    try:
+        rows = parse(decode(await request.body()), max_rows=services.settings.console_import_max_rows)
+    except CsvFileError as exc:
+        raise Invalid(str(exc), extra={"errors": [{"loc": "body", "msg": str(exc)}]}) from exc
+    return StreamingResponse(_import_rows(services, trust, rows, who.actor), media_type="application/x-ndjson",
+                             headers={"Cache-Control": "no-store"})

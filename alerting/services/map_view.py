@@ -1,0 +1,47 @@
+"""What the admin live map shows of one incident: pure, so the privacy rule is unit-tested.
+
+Only responders whose alert on an open incident is live (alerted, accepted, arrived) appear, and
+only while the incident is open: nobody else's position ever leaves the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from alerting.domain import incident as m
+from alerting.services.frames import aed_view
+from alerting.timefmt import iso
+
+SHOWN_STATES = (m.ALERTED, m.ACCEPTED, m.ARRIVED)
+Position = tuple[float, float]
+
+
+def is_open(status: str) -> bool:
+    return status in m.OPEN_STATUSES
+
+
+def incident_view(state: m.IncidentState, *, address: str | None, positions: Mapping[str, Position],
+                  names: Mapping[str, str]) -> dict[str, Any]:
+    """One map entry: the incident, one ring per phase radius, and its live responders."""
+    open_ = is_open(state.status)
+    responders = []
+    if open_:
+        for a in sorted(state.alerts.values(), key=lambda a: (a.distance_m, a.responder_id)):
+            if a.state not in SHOWN_STATES:
+                continue
+            pos = positions.get(a.responder_id)
+            responders.append({
+                "id": a.responder_id, "name": names.get(a.responder_id, a.responder_id), "state": a.state,
+                "role": a.role, "distance_m": round(a.distance_m, 1),
+                "lat": pos[0] if pos else None, "lon": pos[1] if pos else None,
+            })
+    return {
+        "id": state.id, "cad_ref": state.cad_ref, "status": state.status, "open": open_, "phase": state.phase_name,
+        "category": state.category, "lat": state.lat, "lon": state.lon, "address": address, "zone": state.zone,
+        "created_at": iso(state.created_at), "accept_limit": state.accept_limit,
+        "rings": [{"phase": p.name, "radius_m": p.radius_m, "delay_s": p.delay_s, "fired": i < state.phases_fired}
+                  for i, p in enumerate(state.phases)],
+        "responders": responders,
+        "aed": aed_view(state.aed) if open_ else None,
+    }

@@ -1,0 +1,151 @@
+// The live map: a server-sent event stream opened with a single-use ticket (never the admin key in
+// a URL). Each `incident` event replaces that incident's layer; a closed incident is removed.
+import { h, $, metres } from "/web/dom.js";
+import { makeMap } from "/web/leaflet-map.js";
+
+const COLOURS = { incident: "#d4351c", alerted: "#ffdd00", accepted: "#00703c", arrived: "#00703c", aed: "#1d70b8" };
+
+export class LiveMap {
+  constructor(api, base) {
+    this.api = api;
+    this.base = base;
+    this.map = null;
+    this.layers = new Map();   // incident id -> Leaflet layer group
+    this.incidents = new Map(); // incident id -> view
+    this.source = null;
+    this.retry = 1000;
+    this.stopped = false;
+  }
+
+  show() {
+    if (!this.mapTried) { this.mapTried = true; this.map = makeMap($("#map")); }
+    this.map?.invalidateSize();
+    if (!this.source && !this.connecting) this.connect();
+  }
+
+  hide() { /* keep listening: the map is current when the person comes back */ }
+
+  stop() {
+    this.stopped = true;
+    this.source?.close();
+    this.source = null;
+  }
+
+  status(text, kind = "") {
+    const el = $("#live-status");
+    el.textContent = text;
+    el.className = `banner ${kind}`;
+  }
+
+  async connect() {
+    if (this.stopped) return;
+    this.connecting = true;
+    try {
+      const { ticket } = await this.api("POST", `${this.base}/live/tickets`);
+      const source = new EventSource(`${this.base}/live?ticket=${encodeURIComponent(ticket)}`);
+      this.source = source;
+      source.addEventListener("snapshot", (e) => { this.retry = 1000; this.snapshot(JSON.parse(e.data)); this.status("Live", "ok"); });
+      source.addEventListener("incident", (e) => this.upsert(JSON.parse(e.data)));
+      source.addEventListener("reconnect", () => this.reconnect(0));
+      source.onerror = () => this.reconnect(this.retry);
+    } catch (err) {
+      this.status(`Not connected: ${err.message}. Retrying…`, "error");
+      this.connecting = false;
+      setTimeout(() => this.connect(), this.retry);
+      this.retry = Math.min(this.retry * 2, 30000);
+      return;
+    }
+    this.connecting = false;
+  }
+
+  reconnect(delay) {
+    // EventSource would retry with the same (spent) ticket: close it and start over with a new one.
+    this.source?.close();
+    this.source = null;
+    if (this.stopped) return;
+    if (delay) this.status("Connection lost. Reconnecting…", "error");
+    setTimeout(() => this.connect(), delay);
+    this.retry = Math.min(this.retry * 2, 30000);
+  }
+
+  snapshot(data) {
+    const L = window.L;
+    if (this.map && L) {
+      this.base_layer?.remove();
+      this.base_layer = L.layerGroup().addTo(this.map);
+      const area = L.geoJSON(data.trust.area, { style: { color: "#0b0c0c", weight: 2, fill: false, className: "trust-area" } });
+      area.addTo(this.base_layer);
+      if (!this.fitted) { this.map.fitBounds(area.getBounds()); this.fitted = true; }
+      for (const zone of data.zones || []) {
+        L.geoJSON(zone.area, { style: { color: "#6f3c97", weight: 2, dashArray: "4 4", fillOpacity: 0.04, className: "zone" } })
+          .bindTooltip(`Zone: ${zone.name}`).addTo(this.base_layer);
+      }
+      for (const aed of data.aeds) {
+        L.circleMarker([aed.lat, aed.lon], { radius: 6, color: "#000", weight: 2, fillColor: COLOURS.aed, fillOpacity: 1, className: "aed" })
+          .bindTooltip(`Defibrillator: ${aed.name || aed.id}${aed.access ? " (" + aed.access + ")" : ""}`).addTo(this.base_layer);
+      }
+    }
+    const seen = new Set(data.incidents.map((i) => i.id));
+    for (const id of [...this.incidents.keys()]) if (!seen.has(id)) this.remove(id);
+    for (const view of data.incidents) this.upsert(view);
+  }
+
+  remove(id) {
+    this.layers.get(id)?.remove();
+    this.layers.delete(id);
+    this.incidents.delete(id);
+    this.renderList();
+  }
+
+  upsert(view) {
+    if (!view.open) { this.remove(view.id); return; }
+    const isNew = !this.incidents.has(view.id);
+    this.incidents.set(view.id, view);
+    const L = window.L;
+    if (this.map && L) {
+      this.layers.get(view.id)?.remove();
+      const group = L.layerGroup();
+      const tag = `inc-${view.id}`;
+      for (const [index, ring] of [...view.rings.entries()].reverse()) {
+        L.circle([view.lat, view.lon], {
+          radius: ring.radius_m, color: ring.fired ? "#d4351c" : "#505a5f", weight: 2, fillOpacity: ring.fired ? 0.06 : 0,
+          dashArray: ring.fired ? null : "6 6", className: `ring ring-phase-${index} ${tag} ${ring.fired ? "ring-fired" : "ring-pending"}`,
+        }).bindTooltip(`Phase ${ring.phase}: ${metres(ring.radius_m)}${ring.fired ? " (fired)" : ` after ${ring.delay_s} s`}`).addTo(group);
+      }
+      L.circleMarker([view.lat, view.lon], { radius: 9, color: "#000", weight: 2, fillColor: COLOURS.incident, fillOpacity: 1, className: `incident ${tag}` })
+        .bindTooltip(`${view.cad_ref} · ${view.category}${view.address ? " · " + view.address : ""}`).addTo(group);
+      if (view.aed) {
+        L.circleMarker([view.aed.lat, view.aed.lon], { radius: 6, color: "#000", weight: 2, fillColor: COLOURS.aed, fillOpacity: 1, className: `aed ${tag}` })
+          .bindTooltip(`Nearest defibrillator: ${view.aed.name || view.aed.id}`).addTo(group);
+      }
+      for (const r of view.responders) {
+        if (r.lat === null || r.lon === null) continue;
+        L.circleMarker([r.lat, r.lon], { radius: 7, color: "#000", weight: 2, fillColor: COLOURS[r.state] || "#fff", fillOpacity: 1,
+          className: `responder ${tag} state-${r.state}` }).bindTooltip(`${r.name}: ${r.state}`).addTo(group);
+      }
+      group.addTo(this.map);
+      this.layers.set(view.id, group);
+      // A new incident alone on the map: bring its outer ring into view.
+      if (isNew && this.incidents.size === 1 && view.rings.length) {
+        const outer = Math.max(...view.rings.map((r) => r.radius_m));
+        this.map.fitBounds(L.latLng(view.lat, view.lon).toBounds(outer * 2.2));
+      }
+    }
+    this.renderList();
+  }
+
+  renderList() {
+    const list = $("#incident-list");
+    const views = [...this.incidents.values()];
+    $("#no-incidents").hidden = views.length > 0;
+    list.replaceChildren(...views.map((v) => h("li", { dataset: { incidentId: v.id, cadRef: v.cad_ref } },
+      h("strong", {}, v.cad_ref), ` · ${v.category} · `, h("span", { class: "status" }, v.status),
+      v.phase ? ` · phase ${v.phase}` : "", v.address ? ` · ${v.address}` : "",
+      ` · rings: ${v.rings.map((r) => metres(r.radius_m)).join(", ")}`,
+      this.map ? h("button", { type: "button", class: "secondary", onclick: () => this.map.setView([v.lat, v.lon], 15) },
+        "Show on map", h("span", { class: "visually-hidden" }, ` ${v.cad_ref}`)) : "",
+      h("ul", {}, v.responders.length ? v.responders.map((r) => h("li", { dataset: { responderId: r.id, state: r.state } },
+        `${r.name} — `, h("span", { class: `state-${r.state}` }, r.state), r.role ? ` (${r.role})` : "", ` · ${metres(r.distance_m)}`))
+        : h("li", {}, "No responder alerted yet.")))));
+  }
+}

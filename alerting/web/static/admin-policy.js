@@ -1,0 +1,154 @@
+// The policy editor: phases as rows, limits and categories. The server validates; its errors are
+// shown next to the fields they name, and nothing is saved until they are fixed.
+import { ApiError, normaliseLoc } from "/web/api.js";
+import { h, $ } from "/web/dom.js";
+import { renderZones, replayDraft, wireZones } from "/web/admin-zones.js";
+
+const DEFAULT_PHASE = { name: "", groups: [], radius_m: 500, delay_s: 0 };
+const phaseOf = new WeakMap();  // row -> the phase it was drawn from, so fields not edited here survive
+
+function numberOrNull(value) {
+  return value.trim() === "" ? null : Number(value);
+}
+
+export class PolicyEditor {
+  constructor(api, base) {
+    this.api = api;
+    this.base = base;
+    this.policy = null;
+    this.groups = [];
+    $("#policy-form").addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
+    $("#replay-policy").addEventListener("click", () => {
+      this.clearErrors();
+      replayDraft(this.api, this.base, this.read(), (err) => this.showErrors(err, "The draft could not be replayed."));
+    });
+    wireZones(api, base, () => this.show());
+    $("#add-phase").addEventListener("click", () => {
+      const phases = this.readPhases();
+      phases.push({ ...DEFAULT_PHASE, name: `phase ${phases.length + 1}` });
+      this.renderPhases(phases);
+      $(`#phase-${phases.length - 1}-name`).focus();
+    });
+  }
+
+  async show() {
+    this.groups = await this.api("GET", `${this.base}/groups`);
+    try {
+      this.policy = await this.api("GET", `${this.base}/policy`);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+      this.policy = { phases: [{ ...DEFAULT_PHASE, name: "first" }], accept_limit: 2, alert_ttl_s: 600, categories: ["*"],
+        location_max_age_s: 900 };
+    }
+    this.fill(this.policy);
+  }
+
+  fill(policy) {
+    $("#policy-version").textContent = policy.version ? String(policy.version) : "none";
+    this.renderPhases(policy.phases);
+    $("#accept_limit").value = policy.accept_limit ?? "";
+    $("#alert_ttl_s").value = policy.alert_ttl_s ?? "";
+    $("#location_max_age_s").value = policy.location_max_age_s ?? "";
+    $("#categories").value = (policy.categories || []).join(", ");
+    renderZones(policy);
+  }
+
+  renderPhases(phases) {
+    const rows = phases.map((phase, i) => {
+      const id = (f) => `phase-${i}-${f}`;
+      const err = (f) => h("p", { class: "field-error", id: `err-${id(f)}` });
+      const input = (f, label, attrs) => h("div", { class: "field" },
+        h("label", { for: id(f) }, label),
+        h("input", { id: id(f), "data-loc": `phases.${i}.${f}`, "aria-describedby": `err-${id(f)}`, ...attrs }), err(f));
+      const row = h("fieldset", { class: "phase", dataset: { index: i } },
+        h("legend", {}, `Phase ${i + 1}`),
+        h("div", { class: "row" },
+          input("name", "Name", { type: "text", value: phase.name }),
+          input("radius_m", "Radius (m)", { type: "number", min: 10, max: 20000, step: 1, value: phase.radius_m, inputmode: "numeric" }),
+          input("delay_s", "Delay (s)", { type: "number", min: 0, step: 1, value: phase.delay_s, inputmode: "numeric" })),
+        h("fieldset", { class: "checks", id: id("groups"), "data-loc": `phases.${i}.groups`, "aria-describedby": `err-${id("groups")}` },
+          h("legend", {}, "Groups alerted"),
+          this.groups.map((g) => h("label", {}, h("input", { type: "checkbox", value: g.id, checked: phase.groups.includes(g.id) }),
+            `${g.name}${g.trusted ? " (trusted)" : ""}`))),
+        err("groups"),
+        phases.length > 1 ? h("button", { type: "button", class: "secondary", onclick: () => {
+          const current = this.readPhases();
+          current.splice(i, 1);
+          this.renderPhases(current);
+          $("#add-phase").focus();
+        } }, `Remove phase ${i + 1}`) : "");
+      phaseOf.set(row, phase);
+      return row;
+    });
+    $("#phases").replaceChildren(...rows);
+  }
+
+  readPhases() {
+    return [...document.querySelectorAll("#phases fieldset.phase")].map((row, i) => {
+      const value = (f) => $(`#phase-${i}-${f}`, row).value;
+      const phase = { ...(phaseOf.get(row) || {}), name: value("name").trim(), radius_m: numberOrNull(value("radius_m")),
+        delay_s: numberOrNull(value("delay_s")),
+        groups: [...row.querySelectorAll(`#phase-${i}-groups input:checked`)].map((c) => c.value) };
+      return phase;
+    });
+  }
+
+  read() {
+    const { version, warnings, ...rest } = this.policy || {};
+    return {
+      ...rest,
+      phases: this.readPhases(),
+      accept_limit: numberOrNull($("#accept_limit").value),
+      alert_ttl_s: numberOrNull($("#alert_ttl_s").value),
+      location_max_age_s: numberOrNull($("#location_max_age_s").value),
+      categories: $("#categories").value.split(",").map((c) => c.trim()).filter(Boolean),
+    };
+  }
+
+  clearErrors() {
+    $("#policy-errors").replaceChildren();
+    $("#policy-saved").textContent = "";
+    for (const el of document.querySelectorAll("#policy-form .field-error")) el.textContent = "";
+    for (const el of document.querySelectorAll("#policy-form [aria-invalid]")) el.removeAttribute("aria-invalid");
+  }
+
+  showErrors(err, heading = "The policy was not saved. Fix the fields marked below.") {
+    const unplaced = [];
+    let first = null;
+    for (const e of err.errors.length ? err.errors : [{ loc: "", msg: err.message }]) {
+      const loc = normaliseLoc(e.loc);
+      const field = document.querySelector(`#policy-form [data-loc="${CSS.escape(loc)}"]`)
+        || document.querySelector(`#policy-form [data-loc="${CSS.escape(loc.replace(/\.\d+$/, ""))}"]`);
+      if (field) {
+        field.setAttribute("aria-invalid", "true");
+        const box = document.getElementById(`err-${field.id}`);
+        box.textContent = box.textContent ? `${box.textContent}; ${e.msg}` : e.msg;
+        first ??= field;
+      } else {
+        unplaced.push(loc ? `${loc}: ${e.msg}` : e.msg);
+      }
+    }
+    const summary = $("#policy-errors");
+    summary.replaceChildren(h("p", {}, heading),
+      unplaced.length ? h("ul", {}, unplaced.map((m) => h("li", {}, m))) : "");
+    (first?.matches("fieldset") ? first.querySelector("input") : first)?.focus();
+  }
+
+  async save() {
+    this.clearErrors();
+    const button = $("#save-policy");
+    button.disabled = true;
+    try {
+      const saved = await this.api("PUT", `${this.base}/policy`, this.read());
+      this.policy = saved;
+      this.fill(saved);
+      const warn = saved.warnings?.length ? ` Warnings: ${saved.warnings.join("; ")}` : "";
+      $("#policy-saved").textContent = `Saved as version ${saved.version}.${warn}`;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 422) this.showErrors(err);
+      else $("#policy-errors").replaceChildren(h("p", {}, `Not saved: ${err.message}`));
+    } finally {
+      button.disabled = false;
+    }
+  }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the pinned browser dependencies from the npm registry (package-lock.json) and copies
+# Leaflet's distribution into alerting/web/static/vendor, so the pages never load code from a CDN.
+set -euo pipefail
+WEB="$(cd "$(dirname "$0")/../alerting/web" && pwd)"
+cd "$WEB"
+npm ci --ignore-scripts --no-audit --no-fund
+VENDOR="$WEB/static/vendor/leaflet"
+rm -rf "$VENDOR"
+mkdir -p "$VENDOR"
+cp -R node_modules/leaflet/dist/. "$VENDOR/"
+rm -f "$VENDOR"/*.map "$VENDOR"/leaflet-src*.js
+echo "leaflet $(node -p "require('./node_modules/leaflet/package.json').version") -> $VENDOR"

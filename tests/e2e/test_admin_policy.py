@@ -1,0 +1,111 @@
+"""An administrator edits the policy in the console: a bad radius is refused next to its field and
+saves nothing; a good one saves a new version the policy API returns."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from tests.e2e.browser import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot, sign_in_admin
+from tests.support.clients import make_trust
+
+pytestmark = pytest.mark.e2e  # a real browser against the real stack
+
+
+async def test_admin_changes_phase_radius_with_validation(stack, browsing):
+    trust = await make_trust(stack)
+    page = await browsing.page()
+    await page.goto(f"{stack.base_url}/admin")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.locator("#admin-key-error")).to_have_text("Enter the trust admin key.")
+    await page.get_by_label("Trust admin key").fill("adm_not-a-real-key")
+    await page.get_by_label("Trust admin key").press("Enter")
+    await expect(page.locator("#admin-key-error")).to_have_text("That key was not accepted.")
+
+    await page.get_by_label("Trust admin key").fill(trust.admin_key)
+    await page.get_by_label("Trust admin key").press("Enter")
+    await page.get_by_role("link", name="Policy").click()
+    first = page.get_by_role("group", name="Phase 1", exact=True)
+    radius = first.get_by_label("Radius (m)")
+    await expect(radius).to_have_value("200")
+    await expect(page.locator("#policy-version")).to_have_text("1")
+
+    await radius.fill("5")
+    await page.get_by_role("button", name="Save policy").click()
+    error = page.locator("#err-phase-0-radius_m")
+    await expect(error).to_contain_text("must be between 10 and 20000 m")
+    await expect(radius).to_have_attribute("aria-invalid", "true")
+    await expect(radius).to_be_focused()
+    await expect(page.locator("#policy-errors")).to_contain_text("The policy was not saved")
+    await assert_accessible(page)
+    policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
+    assert policy["version"] == 1 and policy["phases"][0]["radius_m"] == 200
+
+    await radius.fill("300")
+    await page.get_by_role("button", name="Save policy").click()
+    await expect(page.locator("#policy-saved")).to_contain_text("Saved as version 2")
+    await expect(page.locator("#policy-version")).to_have_text("2")
+    await expect(error).to_be_empty()
+    policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
+    assert policy["version"] == 2
+    assert [p["radius_m"] for p in policy["phases"]] == [300, 1000]
+    assert policy["categories"] == ["09-E-*", "09-D-01"] and policy["accept_limit"] == 1
+
+    # What-if replay and zone files answer whether or not this deployment serves those endpoints.
+    await page.get_by_role("button", name="Compare with the current policy").click()
+    await expect(page.locator("#replay-result")).to_have_text(re.compile(r"What-if over|not available"))
+    await expect(page.locator("#zone-list")).to_have_text("No zones: the trust-wide phases apply everywhere.")
+
+    await screenshot(page, "admin-policy-desktop", viewport=DESKTOP)
+    await screenshot(page, "admin-policy-phone", viewport=PHONE)
+    await assert_fits_width(page)
+
+    await page.get_by_role("link", name="Audit").click()
+    change = page.locator('#audit-rows tr[data-action="policy.update"]').first
+    await expect(change).to_contain_text("trusted 200 m +0 s, community 1000 m +2 s → trusted 300 m +0 s")
+    await trust.close()
+
+
+NORTH = {"type": "Polygon", "coordinates": [[[-1.70, 53.85], [-1.40, 53.85], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.85]]]}
+
+
+def zone_file(features: list[dict]) -> dict:
+    return {"name": "zones.geojson", "mimeType": "application/geo+json",
+            "buffer": json.dumps({"type": "FeatureCollection", "features": features}).encode()}
+
+
+async def test_admin_replaces_zones_from_a_file(stack, browsing):
+    trust = await make_trust(stack)
+    page = await browsing.page()
+    await sign_in_admin(page, stack, trust.admin_key)
+    await page.get_by_role("link", name="Policy").click()
+    await expect(page.locator("#zone-list")).to_have_text("No zones: the trust-wide phases apply everywhere.")
+    upload = page.get_by_label("Zone file")
+
+    await upload.set_input_files(files=[zone_file([{"type": "Feature", "properties": {"name": "dot"},
+                                                    "geometry": {"type": "Point", "coordinates": [-1.5, 53.8]}}])])
+    await page.get_by_role("button", name="Replace zones").click()
+    await expect(page.locator("#zones-result")).to_contain_text("Nothing was imported")
+    await expect(page.locator("#zones-result li")).to_contain_text("dot")
+    assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["version"] == 1
+
+    phases = [{"name": "all", "groups": ["staff", "community"], "radius_m": 3000, "delay_s": 0}]
+    await upload.set_input_files(files=[zone_file([{"type": "Feature", "geometry": NORTH,
+                                                    "properties": {"name": "rural north", "phases": phases}}])])
+    await page.get_by_role("button", name="Replace zones").click()
+    await expect(page.locator("#zones-result")).to_contain_text("Zones replaced: policy version 2")
+    await expect(page.locator("#zone-list")).to_have_text("rural north: all 3000 m +0 s")
+    await expect(page.locator("#policy-version")).to_have_text("2")
+    policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
+    assert [z["name"] for z in policy["zones"]] == ["rural north"]
+
+    # Saving the phases from the editor keeps the zones it does not show.
+    await page.get_by_role("group", name="Phase 1", exact=True).get_by_label("Radius (m)").fill("250")
+    await page.get_by_role("button", name="Save policy").click()
+    await expect(page.locator("#policy-saved")).to_contain_text("Saved as version 3")
+    policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
+    assert policy["phases"][0]["radius_m"] == 250 and [z["name"] for z in policy["zones"]] == ["rural north"]
+    await trust.close()
