@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnected
 
 from alerting.api.deps import authenticate
 from alerting.realtime import protocol
@@ -26,6 +27,7 @@ CLOSE_FORBIDDEN = 4403
 # the server gives up on the goodbye after this long (the transport is dropped by the keepalive).
 CLOSE_GRACE_S = 1.0
 
+_GONE = (WebSocketDisconnect, WebSocketDisconnected)  # the peer left: the normal end of a socket
 _ACTIONS = {"accept": alerts.accept, "decline": alerts.decline, "arrived": alerts.arrived, "ack": alerts.acknowledge}
 
 
@@ -88,15 +90,15 @@ async def responder_socket(ws: WebSocket) -> None:
         done, _ = await asyncio.wait({pump, watchdog, reader}, return_when=asyncio.FIRST_COMPLETED)
         for task in (pump, watchdog, reader):
             task.cancel()
+        outcomes = await asyncio.gather(pump, watchdog, reader, return_exceptions=True)
         if watchdog in done:
             CLOSED.labels("too_slow").inc()
             log.info("closed a socket that was not keeping up", extra={"responder": responder_id})
             await _close(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
-        for task in done:
-            if not task.cancelled() and task.exception() and not isinstance(task.exception(), WebSocketDisconnect):
-                log.warning("socket ended with an error", exc_info=task.exception(),
-                            extra={"responder": responder_id})
-    except WebSocketDisconnect:
+        for outcome in outcomes:
+            if isinstance(outcome, Exception) and not isinstance(outcome, _GONE):
+                log.warning("socket ended with an error", exc_info=outcome, extra={"responder": responder_id})
+    except _GONE:
         pass
     finally:
         for task in (pump, watchdog):

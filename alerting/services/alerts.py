@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from alerting.domain import incident as m
 from alerting.live.accept import NOT_OPEN, UNKNOWN
@@ -116,8 +116,27 @@ async def arrived(services: Services, **kw: str) -> Answer:
     return await _simple(services, m.Arrived, **kw)
 
 
-async def acknowledge(services: Services, **kw: str) -> Answer:
-    return await _simple(services, m.Delivered, **kw)
+async def acknowledge(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
+    """Sets `delivered_at` once. Every alerted app sends one, so this skips loading the whole incident:
+    it holds the incident row (so a concurrent transition cannot write back a stale alert) and
+    sets the column only where it is still empty; the domain rule (`Delivered`) is no more than that."""
+    now = services.clock()
+    async with services.sessions() as session, session.begin():
+        alert = await session.get(Alert, alert_id)
+        if alert is None or alert.trust_id != trust_id or alert.responder_id != responder_id:
+            raise NotFound("no such alert")
+        if alert.delivered_at is not None:
+            return Answer()
+        incident_id = alert.incident_id
+        await session.execute(select(Incident.id).where(Incident.id == incident_id).with_for_update())
+        done = await session.execute(update(Alert).where(Alert.id == alert_id, Alert.delivered_at.is_(None))
+                                     .values(delivered_at=utc(now)).execution_options(synchronize_session=False))
+        if done.rowcount:
+            session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event="alert.delivered",
+                                      data={"responder": responder_id}))
+    if done.rowcount:
+        await services.bus.to_trust(trust_id, {"type": "incident", "incident_id": incident_id})
+    return Answer()
 
 
 async def pending(services: Services, *, trust_id: str, responder_id: str) -> list[Frame]:
