@@ -8,6 +8,8 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocketDisconnected
 
 from alerting.api.deps import authenticate
@@ -27,6 +29,7 @@ CLOSE_FORBIDDEN = 4403
 # the server gives up on the goodbye after this long (the transport is dropped by the keepalive).
 CLOSE_GRACE_S = 1.0
 
+_BACKEND_DOWN = (SQLAlchemyError, RedisError)
 _GONE = (WebSocketDisconnect, WebSocketDisconnected)  # the peer left: the normal end of a socket
 _ACTIONS = {"accept": alerts.accept, "decline": alerts.decline, "arrived": alerts.arrived, "ack": alerts.acknowledge}
 
@@ -118,6 +121,11 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
         except ServiceError as exc:
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
             conn.offer(error_frame(getattr(exc, "code", type(exc).__name__.lower()), exc.detail, **extra))
+        except _BACKEND_DOWN as exc:
+            # The database or Redis is overloaded or away: this message failed, the socket need not.
+            log.warning("socket message failed", exc_info=exc, extra={"responder": responder_id})
+            extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
+            conn.offer(error_frame("unavailable", "the service is busy; send it again shortly", **extra))
 
 
 async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:

@@ -117,9 +117,9 @@ async def arrived(services: Services, **kw: str) -> Answer:
 
 
 async def acknowledge(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
-    """Sets `delivered_at` once. Every alerted app sends one, so this skips loading the whole incident:
-    it holds the incident row (so a concurrent transition cannot write back a stale alert) and
-    sets the column only where it is still empty; the domain rule (`Delivered`) is no more than that."""
+    """Sets `delivered_at` once. Every alerted app sends one, so this neither loads nor locks the
+    incident: one conditional UPDATE sets the column where still empty (the domain rule, `Delivered`,
+    is no more than that), and incident transactions never write it back empty."""
     now = services.clock()
     async with services.sessions() as session, session.begin():
         alert = await session.get(Alert, alert_id)
@@ -128,7 +128,6 @@ async def acknowledge(services: Services, *, trust_id: str, responder_id: str, a
         if alert.delivered_at is not None:
             return Answer()
         incident_id = alert.incident_id
-        await session.execute(select(Incident.id).where(Incident.id == incident_id).with_for_update())
         done = await session.execute(update(Alert).where(Alert.id == alert_id, Alert.delivered_at.is_(None))
                                      .values(delivered_at=utc(now)).execution_options(synchronize_session=False))
         if done.rowcount:
