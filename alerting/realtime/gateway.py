@@ -25,6 +25,7 @@ router = APIRouter()
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_AGAIN = 1013  # RFC 6455 "try again later": the database or Redis did not answer
 # A close frame to a client that stopped reading waits behind everything already buffered for it;
 # the server gives up on the goodbye after this long (the transport is dropped by the keepalive).
 CLOSE_GRACE_S = 1.0
@@ -75,6 +76,10 @@ async def responder_socket(ws: WebSocket) -> None:
     except ServiceError:
         await _close(ws, CLOSE_UNAUTHORIZED, "invalid token")
         return
+    except _BACKEND_DOWN:
+        log.warning("socket sign-in failed: backend unavailable", exc_info=True)
+        await _close(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
+        return
     if principal.kind != auth.RESPONDER:
         await _close(ws, CLOSE_FORBIDDEN, "a responder token is required")
         return
@@ -103,6 +108,9 @@ async def responder_socket(ws: WebSocket) -> None:
                 log.warning("socket ended with an error", exc_info=outcome, extra={"responder": responder_id})
     except _GONE:
         pass
+    except _BACKEND_DOWN:
+        log.warning("socket setup failed: backend unavailable", exc_info=True, extra={"responder": responder_id})
+        await _close(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
     finally:
         for task in (pump, watchdog):
             if task is not None:
