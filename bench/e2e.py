@@ -25,6 +25,7 @@ import json
 import math
 import os
 import random
+import signal
 import statistics
 import sys
 import time
@@ -70,7 +71,7 @@ async def client_main(ws_url: str, tokens_file: str, ack: bool) -> None:
     tokens: list[str] = json.loads(Path(tokens_file).read_text())
     alerts: list[tuple[str, int, float]] = []  # (incident id, socket index, receive time)
     pongs: dict[int, asyncio.Event] = {}
-    errors = {"rate_limited": 0, "other": 0, "closed": 0}
+    errors = {"rate_limited": 0, "other": 0, "closed": 0, "connect_failed": 0}
     sockets: list = [None] * len(tokens)
     gate = asyncio.Semaphore(100)
 
@@ -91,17 +92,24 @@ async def client_main(ws_url: str, tokens_file: str, ack: bool) -> None:
             errors["closed"] += 1
 
     async def connect(i: int) -> None:
-        async with gate:
-            ws = await websockets.connect(f"{ws_url}?token={tokens[i]}", ping_interval=None, max_size=2**16,
-                                          compression=None, open_timeout=60)
-            ready = json.loads(await ws.recv())
+        for _attempt in range(3):  # a busy server may answer 1013 "try again later"
+            async with gate:
+                try:
+                    ws = await websockets.connect(f"{ws_url}?token={tokens[i]}", ping_interval=None,
+                                                  max_size=2**16, compression=None, open_timeout=60)
+                    ready = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                except (OSError, TimeoutError, websockets.WebSocketException):
+                    errors["connect_failed"] += 1
+                    continue
             assert ready["type"] == "ready", ready
             sockets[i] = ws
             asyncio.create_task(reader(i, ws))
+            return
+        raise RuntimeError(f"socket {i} could not connect")
 
     started = time.perf_counter()
     await asyncio.gather(*(connect(i) for i in range(len(tokens))))
-    print(json.dumps({"connected": len(tokens), "seconds": time.perf_counter() - started}), flush=True)
+    print(json.dumps({"connected": len(tokens), "seconds": time.perf_counter() - started, **errors}), flush=True)
 
     loop = asyncio.get_running_loop()
     stdin = asyncio.StreamReader()
@@ -120,7 +128,7 @@ async def client_main(ws_url: str, tokens_file: str, ack: bool) -> None:
                     lat, lon = LAT0 + rng.random() * (LAT1 - LAT0), LON0 + rng.random() * (LON1 - LON0)
                     await sockets[i].send(json.dumps({"type": "location", "lat": lat, "lon": lon}))
                 await sockets[i].send('{"type":"ping"}')
-                await pongs[i].wait()
+                await asyncio.wait_for(pongs[i].wait(), 300)
             await asyncio.gather(*(burst(i) for i in range(len(sockets))))
             print(json.dumps({"sent": per_socket * len(sockets), "seconds": time.perf_counter() - t0, **errors}),
                   flush=True)
@@ -277,8 +285,10 @@ async def main(args: argparse.Namespace) -> None:
     client = None
     report: dict = {"sockets": args.sockets, "responders": args.responders}
     try:
+        step("starting the API process and the worker")
         await asyncio.to_thread(node.wait_ready)
         BASE = node.base_url
+        step("seeding responders")
         t = time.perf_counter()
         trust_id, cad_key, tokens, with_socket, radius, points = await seed(settings, args.responders, args.sockets)
         report.update(seed_s=round(time.perf_counter() - t, 1), radius_m=round(radius))
@@ -289,9 +299,10 @@ async def main(args: argparse.Namespace) -> None:
         import httpx
         httpx.get(f"{BASE}/readyz")  # warm the process before measuring its idle size
         rss_before = rss_kib(node.proc.pid)
+        step("connecting sockets")
         client = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--client", node.ws_url, str(tokens_file), "--ack" if args.ack else "--no-ack",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**28)
         connected = json.loads(await asyncio.wait_for(client.stdout.readline(), 900))
         rss_after = rss_kib(node.proc.pid)
         report.update(connect_s=round(connected["seconds"], 1), rss_before_mib=round(rss_before / 1024, 1),
@@ -299,6 +310,7 @@ async def main(args: argparse.Namespace) -> None:
                       rss_per_idle_socket_kib=round((rss_after - rss_before) / len(tokens), 1))
         print(json.dumps(report), flush=True)
 
+        step("location ingest")
         ingest = await command(client, f"ingest {args.ingest_per_socket}")
         admitted = ingest["sent"] - ingest["rate_limited"] - ingest["other"]
         raw = await raw_geoadd(settings.redis_url, max(ingest["sent"], 100_000))
@@ -317,6 +329,7 @@ async def main(args: argparse.Namespace) -> None:
                 "--rate", "200", "--nonblocking", "-o", args.profile, stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL)
         for rate in args.rates:
+            step(f"posting at {rate:g}/s")
             sent, failures = await post_at_rate(cad_key, rate, args.seconds, points, with_socket, f"R{rate:g}",
                                                 args.in_flight)
             per_rate[rate] = sent
@@ -327,6 +340,7 @@ async def main(args: argparse.Namespace) -> None:
         if profiler is not None:
             profiler.send_signal(2)
             await profiler.wait()
+        step("collecting frames")
         expected = await expected_pairs(cad_key, [i for i, _ in all_sent], set(socket_index.values()))
         dump = await command(client, f"await {len(expected)} 60")
         got, report["client_errors"] = dump["alerts"], dump["errors"]
@@ -361,6 +375,14 @@ async def main(args: argparse.Namespace) -> None:
 
 
 BASE = ""
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def step(what: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {what}", file=sys.stderr, flush=True)
 RADIUS_FACTOR = 1.2  # the phase radius in grid spacings: about 4.5 responders alerted per incident
 
 if __name__ == "__main__":
@@ -376,6 +398,7 @@ if __name__ == "__main__":
     parser.add_argument("--ack", action=argparse.BooleanOptionalAction, default=True,
                         help="clients acknowledge each alert, as the app does")
     a = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupt)  # asyncio.run then cancels main, whose finally stops the processes
     if a.client:
         asyncio.run(client_main(a.client[0], a.client[1], a.ack))
     else:
