@@ -283,6 +283,7 @@ async def main(args: argparse.Namespace) -> None:
     node.start()
     worker.start()
     client = None
+    tokens_file = ROOT / "var" / f"bench-tokens-{os.getpid()}.json"
     report: dict = {"sockets": args.sockets, "responders": args.responders}
     try:
         step("starting the API process and the worker")
@@ -292,7 +293,6 @@ async def main(args: argparse.Namespace) -> None:
         t = time.perf_counter()
         trust_id, cad_key, tokens, with_socket, radius, points = await seed(settings, args.responders, args.sockets)
         report.update(seed_s=round(time.perf_counter() - t, 1), radius_m=round(radius))
-        tokens_file = ROOT / "var" / f"bench-tokens-{os.getpid()}.json"
         tokens_file.write_text(json.dumps(tokens))
         socket_index = {i: f"r{rid}" for i, rid in enumerate(with_socket)}
 
@@ -363,6 +363,7 @@ async def main(args: argparse.Namespace) -> None:
             client.stdin.write(b"quit\n")
             await client.stdin.drain()
             await asyncio.wait_for(client.wait(), 60)
+        tokens_file.unlink(missing_ok=True)
         node.stop()
         worker.stop()
         from redis.asyncio import Redis
