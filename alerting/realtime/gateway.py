@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.websockets import WebSocketDisconnected
 
 from alerting.api.deps import authenticate
 from alerting.realtime import protocol
@@ -24,13 +25,16 @@ router = APIRouter()
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_AGAIN = 1013  # RFC 6455 "try again later": the database or Redis did not answer
 # A close frame to a client that stopped reading waits behind everything already buffered for it;
 # the server gives up on the goodbye after this long (the transport is dropped by the keepalive).
 CLOSE_GRACE_S = 1.0
 CLOSE_TOO_MANY_SOCKETS = 4429
-BACKEND_ERRORS = (RedisError, DBAPIError, ConnectionError, TimeoutError)
 CLOSE_MESSAGE_TOO_BIG = 1009
 
+# The database or Redis overloaded or away: the message failed, the socket need not.
+_BACKEND_DOWN = (SQLAlchemyError, RedisError, ConnectionError, TimeoutError)
+_GONE = (WebSocketDisconnect, WebSocketDisconnected)  # the peer left: the normal end of a socket
 _ACTIONS = {"accept": alerts.accept, "decline": alerts.decline, "arrived": alerts.arrived, "ack": alerts.acknowledge}
 
 
@@ -75,6 +79,10 @@ async def responder_socket(ws: WebSocket) -> None:
     except ServiceError:
         await _close(ws, CLOSE_UNAUTHORIZED, "invalid token")
         return
+    except _BACKEND_DOWN:
+        log.warning("socket sign-in failed: backend unavailable", exc_info=True)
+        await _close(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
+        return
     if principal.kind != auth.RESPONDER:
         await _close(ws, CLOSE_FORBIDDEN, "a responder token is required")
         return
@@ -96,16 +104,19 @@ async def responder_socket(ws: WebSocket) -> None:
         done, _ = await asyncio.wait({pump, watchdog, reader}, return_when=asyncio.FIRST_COMPLETED)
         for task in (pump, watchdog, reader):
             task.cancel()
+        outcomes = await asyncio.gather(pump, watchdog, reader, return_exceptions=True)
         if watchdog in done:
             CLOSED.labels("too_slow").inc()
             log.info("closed a socket that was not keeping up", extra={"responder": responder_id})
             await _close(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
-        for task in done:
-            if not task.cancelled() and task.exception() and not isinstance(task.exception(), WebSocketDisconnect):
-                log.warning("socket ended with an error", exc_info=task.exception(),
-                            extra={"responder": responder_id})
-    except WebSocketDisconnect:
+        for outcome in outcomes:
+            if isinstance(outcome, Exception) and not isinstance(outcome, _GONE):
+                log.warning("socket ended with an error", exc_info=outcome, extra={"responder": responder_id})
+    except _GONE:
         pass
+    except _BACKEND_DOWN:
+        log.warning("socket setup failed: backend unavailable", exc_info=True, extra={"responder": responder_id})
+        await _close(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
     finally:
         for task in (pump, watchdog):
             if task is not None:
@@ -127,12 +138,13 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
         except ServiceError as exc:
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
             conn.offer(error_frame(getattr(exc, "code", type(exc).__name__.lower()), exc.detail, **extra))
-        except BACKEND_ERRORS:
+        except _BACKEND_DOWN:
             # A backing service blinked: the socket stays, the client is told to retry (actions are
             # idempotent: a repeated accept answers with the slot already won).
-            log.error("message failed: backing service unavailable", exc_info=True, extra={"responder": responder_id})
+            log.error("socket message failed: backing service unavailable", exc_info=True,
+                      extra={"responder": responder_id})
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
-            conn.offer(error_frame("unavailable", "temporarily unavailable; retry shortly", **extra))
+            conn.offer(error_frame("unavailable", "temporarily unavailable; send it again shortly", **extra))
 
 
 async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:

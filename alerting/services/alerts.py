@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from alerting import metrics
 from alerting.domain import incident as m
@@ -118,8 +118,26 @@ async def arrived(services: Services, **kw: str) -> Answer:
     return await _simple(services, m.Arrived, **kw)
 
 
-async def acknowledge(services: Services, **kw: str) -> Answer:
-    return await _simple(services, m.Delivered, **kw)
+async def acknowledge(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
+    """Sets `delivered_at` once. Every alerted app sends one, so this neither loads nor locks the
+    incident: one conditional UPDATE sets the column where still empty (the domain rule, `Delivered`,
+    is no more than that), and incident transactions never write it back empty."""
+    now = services.clock()
+    async with services.sessions() as session, session.begin():
+        alert = await session.get(Alert, alert_id)
+        if alert is None or alert.trust_id != trust_id or alert.responder_id != responder_id:
+            raise NotFound("no such alert")
+        if alert.delivered_at is not None:
+            return Answer()
+        incident_id = alert.incident_id
+        done = await session.execute(update(Alert).where(Alert.id == alert_id, Alert.delivered_at.is_(None))
+                                     .values(delivered_at=utc(now)).execution_options(synchronize_session=False))
+        if done.rowcount:
+            session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event="alert.delivered",
+                                      data={"responder": responder_id}))
+    if done.rowcount:
+        await services.bus.to_trust(trust_id, {"type": "incident", "incident_id": incident_id})
+    return Answer()
 
 
 async def pending(services: Services, *, trust_id: str, responder_id: str) -> list[Frame]:

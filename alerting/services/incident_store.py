@@ -91,6 +91,8 @@ def save(session: AsyncSession, loaded: Loaded, *, trust_id: str, now: float) ->
             session.add(alert_row)
         alert_row.phase, alert_row.state, alert_row.role, alert_row.distance_m = a.phase, a.state, a.role, a.distance_m
         alert_row.alerted_at, alert_row.expires_at = from_ts(a.alerted_at), from_ts(a.expires_at)
-        alert_row.delivered_at, alert_row.accepted_at = from_ts(a.delivered_at), from_ts(a.accepted_at)
+        if a.delivered_at is not None:  # acks set it outside incident transactions; never write it back empty
+            alert_row.delivered_at = from_ts(a.delivered_at)
+        alert_row.accepted_at = from_ts(a.accepted_at)
         alert_row.arrived_at, alert_row.ended_at = from_ts(a.arrived_at), from_ts(a.ended_at)
     s.changed.clear()
