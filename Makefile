@@ -1,11 +1,17 @@
 # The two commands that matter: `make run` and `make test`.
-.PHONY: run test bench migrate clean
+.PHONY: run test test-e2e web bench migrate clean
 
 run:
 	@bash scripts/run.sh
 
 test:
 	@bash scripts/test.sh
+
+test-e2e:
+	@bash scripts/test.sh tests/e2e
+
+web:
+	@bash scripts/bootstrap.sh && bash scripts/web-assets.sh
 
 bench:
 	@bash scripts/bootstrap.sh && bash scripts/ensure-redis.sh && for b in bench/*.py; do .venv/bin/python $$b || exit 1; done

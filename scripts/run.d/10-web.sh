@@ -1,0 +1,2 @@
+# The admin console and responder client need the pages' assets.
+bash scripts/web-assets.sh
