@@ -45,7 +45,9 @@ def grid(n: int) -> tuple[list[tuple[float, float]], float]:
     """n points evenly over the area, and their spacing in metres."""
     height, width = (LAT1 - LAT0) * M_PER_DEG_LAT, (LON1 - LON0) * M_PER_DEG_LON
     spacing = math.sqrt(height * width / n)
-    rows, cols = math.ceil(height / spacing), math.ceil(width / spacing)
+    while math.floor(height / spacing) * math.floor(width / spacing) < n:
+        spacing *= 0.99  # whole rows and columns only, so every point (and incident) is inside the area
+    rows, cols = math.floor(height / spacing), math.floor(width / spacing)
     points = [(LAT0 + (r + 0.5) * spacing / M_PER_DEG_LAT, LON0 + (c + 0.5) * spacing / M_PER_DEG_LON)
               for r in range(rows) for c in range(cols)]
     return points[:n], spacing

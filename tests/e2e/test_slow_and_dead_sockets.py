@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from tests.e2e.test_multi_node import online, post_incident
 from tests.support.clients import CENTRE, make_trust, north_of
+from tests.support.processes import ApiNode
 
 pytestmark = pytest.mark.e2e
 POLICY = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
@@ -43,8 +44,19 @@ async def stalled(url: str, token: str) -> websockets.ClientConnection:
     return ws
 
 
-async def test_slow_consumer_is_closed_and_does_not_delay_others(two_nodes):
-    node = two_nodes.nodes[1]
+@pytest.fixture(scope="module")
+async def unhurried_node(two_nodes):
+    """A third node of the same deployment whose pings are too rare to drop anyone during a test, so
+    only the send queue (8 frames) can close the slow client."""
+    node = ApiNode(two_nodes.settings, "unhurried", {"ALERTING_WS_PING_INTERVAL_S": "120", "ALERTING_WS_SEND_QUEUE": "8"})
+    node.start()
+    await asyncio.to_thread(node.wait_ready)
+    yield node
+    await asyncio.to_thread(node.stop)
+
+
+async def test_slow_consumer_is_closed_and_does_not_delay_others(two_nodes, unhurried_node):
+    node = unhurried_node
     trust = await make_trust(two_nodes, policy=POLICY)
     await trust.responder("slow", ["staff"])
     await trust.responder("fast", ["staff"])

@@ -82,7 +82,7 @@ async def push_service():
 
 
 POLICY = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
-          "accept_limit": 3, "alert_ttl_s": 600, "categories": ["09-*"], "ack_timeout_s": 1}
+          "accept_limit": 3, "alert_ttl_s": 600, "categories": ["09-*"], "ack_timeout_s": 3}
 
 
 async def test_push_reaches_responders_without_a_socket_or_an_ack(two_nodes, push_service):
@@ -110,7 +110,7 @@ async def test_push_reaches_responders_without_a_socket_or_an_ack(two_nodes, pus
         await awake.send(type="ack", alert_id=alert["alert_id"])
         await sleepy.next("alert", incident_id=incident_id)  # received, but the app never acknowledges
 
-        # No socket at all: pushed at once. Socket but no ack within 1 s: pushed as well.
+        # No socket at all: pushed at once. Socket but no ack within 3 s: pushed as well.
         pushed = await push_service.wait("pocket")
         assert pushed["type"] == "alert" and pushed["incident_id"] == incident_id
         assert pushed["address"] == "1 Park Row" and 35 <= pushed["distance_m"] <= 45
