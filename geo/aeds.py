@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from geo.distance import haversine_m
 from geo.index import REDIS_SCALE, REDIS_SLACK_M
-from geo.index_lua import MAX_GEO_LAT
+from geo.index_lua import EAST_EDGE, MAX_GEO_LAT
 
 MAX_ID = 128
 MAX_TEXT = 200
@@ -113,8 +113,7 @@ class AedIndex:
             pipe.delete(tmp_geo, tmp_info)
             for i in range(0, len(aeds), 1000):
                 chunk = aeds[i:i + 1000]
-                # Redis GEO misses members at exactly +180 degrees: file them at -180, the same meridian.
-                pipe.geoadd(tmp_geo, [v for a in chunk for v in (-180.0 if a.lon >= 180 else a.lon, a.lat, a.id)])
+                pipe.geoadd(tmp_geo, [v for a in chunk for v in (-180.0 if a.lon >= EAST_EDGE else a.lon, a.lat, a.id)])
                 pipe.hset(tmp_info, mapping={a.id: json.dumps(asdict(a)) for a in chunk})
             if aeds:
                 pipe.rename(tmp_geo, geo)
@@ -135,10 +134,11 @@ class AedIndex:
         """The nearest AED within max_m by haversine (ties by id), searched in growing rings."""
         geo, info, _ = self._keys(trust)
         q_lat = max(-MAX_GEO_LAT, min(MAX_GEO_LAT, lat))
-        offset = haversine_m(lat, lon, q_lat, lon)
+        q_lon = -180.0 if lon >= EAST_EDGE else lon
+        offset = haversine_m(lat, lon, q_lat, q_lon)
         ring, count = min(max_m, FIRST_RING_M), 8
         while True:
-            rows = await self.r.geosearch(geo, longitude=-180.0 if lon >= 180 else lon, latitude=q_lat, radius=(ring + offset) * REDIS_SCALE + REDIS_SLACK_M,
+            rows = await self.r.geosearch(geo, longitude=q_lon, latitude=q_lat, radius=(ring + offset) * REDIS_SCALE + REDIS_SLACK_M,
                                           unit="m", sort="ASC", count=count, withdist=True)
             horizon = ring
             if len(rows) >= count:

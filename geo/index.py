@@ -14,13 +14,14 @@ results are exactly those of a brute-force haversine filter: nearest first, ties
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from geo.distance import M_PER_DEG_LAT, haversine_m
-from geo.index_lua import MAX_GEO_LAT, SCRIPT, SEARCH
+from geo.index_lua import EAST_EDGE, MAX_GEO_LAT, SCRIPT, SEARCH
 
 # Redis measures on a 6,372,797.56 m sphere (ours is 6,371,008.8 m: 1.00028x) from a position
 # rounded to its geohash cell (< 0.5 m): these bound Redis's distance from ours, both ways.
@@ -31,6 +32,7 @@ RING_GROWTH = 4.0
 TIE_MARGIN_M = 1e-3  # the script's distances may differ from ours in the last bits: it returns near-ties too
 BATCH = 1000  # updates per script call: a burst is a few pipelined calls, not one round trip each
 PIPELINE_DEPTH = 10  # script calls per pipelined round trip
+_WS = re.compile(r"\s")
 DEFAULT_RETENTION_S = 86_400  # the longest location_max_age_s a policy may set
 
 
@@ -141,8 +143,11 @@ class ResponderIndex:
             seen = newest.get(u.responder_id)
             if seen is None or u.at >= seen.at:
                 newest[u.responder_id] = u
-        rows = [(u.responder_id, repr(float(u.lat)), repr(float(u.lon)),
-                 "-" if u.accuracy_m is None else repr(float(u.accuracy_m)), repr(float(u.at))) for u in newest.values()]
+        if any(not u.responder_id or _WS.search(u.responder_id) for u in newest.values()):
+            raise ValueError("responder ids may not be empty or contain whitespace")
+        # One argument per update: encoding five per update cost more client time than Redis spent.
+        rows = [(f"{u.responder_id} {float(u.lat)!r} {float(u.lon)!r} "
+                 f"{'-' if u.accuracy_m is None else repr(float(u.accuracy_m))} {float(u.at)!r}",) for u in newest.values()]
         now = max((u.at for u in updates), default=0.0)
         return await self._run(trust, "loc", rows, now)
 
@@ -189,13 +194,14 @@ class ResponderIndex:
         # Redis GEO cannot search from beyond +-85.05 degrees: search from the nearest point it
         # can, with the radius widened by the offset (the triangle inequality keeps it a superset).
         q_lat = max(-MAX_GEO_LAT, min(MAX_GEO_LAT, lat))
-        offset = haversine_m(lat, lon, q_lat, lon)
+        q_lon = -180.0 if lon >= EAST_EDGE else float(lon)
+        offset = haversine_m(lat, lon, q_lat, q_lon)
         geo = self._search_keys(trust, groups, max_age_s, now, "g")
         reach = (radius_m + REDIS_SLACK_M) / M_PER_DEG_LAT * 1.01
         polar = self._search_keys(trust, groups, max_age_s, now, "p") if abs(lat) + reach >= MAX_GEO_LAT else []
         args = [repr(float(lat)), repr(float(lon)), repr(q_lat), repr(offset), repr(float(radius_m)), limit,
                 repr(float(now - max_age_s)), len(geo), len(polar), repr(min(float(radius_m), FIRST_RING_M)),
-                repr(RING_GROWTH), repr(REDIS_SCALE), repr(REDIS_SLACK_M), repr(TIE_MARGIN_M), mode, "-180" if lon >= 180 else repr(float(lon)),
+                repr(RING_GROWTH), repr(REDIS_SCALE), repr(REDIS_SLACK_M), repr(TIE_MARGIN_M), mode, repr(q_lon),
                 *[g for g, _ in geo + polar], *sorted(exclude)]
         rows = await self._search_script(keys=[self.base(trust) + "pos", *[k for _, k in geo + polar]], args=args)
         out = []

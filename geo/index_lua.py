@@ -15,6 +15,9 @@ A bucket key expires `retention` seconds after its bucket ends: stale positions 
 from __future__ import annotations
 
 MAX_GEO_LAT = 85.05112878  # Redis GEO (Web Mercator) refuses latitudes beyond this
+# Redis GEO misses members and searches within a hair of +180 degrees: both move to -180, the same
+# meridian (at most ~0.1 m away, inside the slack the searches allow for geohash rounding).
+EAST_EDGE = 180 - 1e-6
 
 SCRIPT = """
 local PROF, POS = KEYS[1], KEYS[2]
@@ -24,6 +27,7 @@ local KEEP = tonumber(ARGV[3])
 local NOW = tonumber(ARGV[4])
 local OP = ARGV[5]
 local MAXLAT = %(maxlat)s
+local EAST_EDGE = %(east)s
 
 local function parse_profile(v)
   if not v then return nil end
@@ -75,8 +79,8 @@ local function list(rid, prof, pos)
       redis.call('SADD', key, rid)
     else
       key = BASE .. 'g:' .. g .. ':' .. b
-      -- Redis GEO misses members filed at exactly +180 degrees: file them at -180, the same meridian.
-      redis.call('GEOADD', key, tonumber(pos.lon) >= 180 and '-180' or pos.lon, pos.lat, rid)
+      -- Redis GEO misses members filed at (or within a hair of) +180 degrees: file them at -180.
+      redis.call('GEOADD', key, tonumber(pos.lon) >= EAST_EDGE and '-180' or pos.lon, pos.lat, rid)
     end
     redis.call('EXPIREAT', key, expire_at)
   end
@@ -84,10 +88,15 @@ end
 
 local unknown = {}
 if OP == 'loc' then
-  -- A burst of positions, at most one per responder (the client keeps the newest): read every
-  -- record in two calls, then write each touched key once.
-  local rids = {}
-  for i = 6, #ARGV, 5 do rids[#rids + 1] = ARGV[i] end
+  -- A burst of positions, one "<id> <lat> <lon> <accuracy> <at>" argument each and at most one
+  -- per responder (the client keeps the newest): read every record in two calls, then write each
+  -- touched key once.
+  local rids, rows = {}, {}
+  for i = 6, #ARGV do
+    local row = {string.match(ARGV[i], '^(%%S+) (%%S+) (%%S+) (%%S+) (%%S+)$')}
+    rows[#rows + 1] = row
+    rids[#rids + 1] = row[1]
+  end
   local profs = redis.call('HMGET', PROF, unpack(rids))
   local olds = redis.call('HMGET', POS, unpack(rids))
   local removals, additions, expiry, writes = {}, {}, {}, {}
@@ -97,8 +106,7 @@ if OP == 'loc' then
     for _, v in ipairs({...}) do list[#list + 1] = v end
   end
   for j, rid in ipairs(rids) do
-    local i = 5 * j + 1
-    local lat, lon, acc, at = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+    local lat, lon, acc, at = rows[j][2], rows[j][3], rows[j][4], rows[j][5]
     local prof = parse_profile(profs[j])
     if not prof then
       unknown[#unknown + 1] = rid
@@ -123,7 +131,7 @@ if OP == 'loc' then
             if polar then
               push(additions, key, rid)
             else
-              push(additions, key, tonumber(lon) >= 180 and '-180' or lon, lat, rid)
+              push(additions, key, tonumber(lon) >= EAST_EDGE and '-180' or lon, lat, rid)
             end
           end
         end
@@ -175,7 +183,7 @@ else
   return redis.error_reply('unknown index op ' .. OP)
 end
 return unknown
-""" % {"maxlat": repr(MAX_GEO_LAT)}
+""" % {"maxlat": repr(MAX_GEO_LAT), "east": repr(EAST_EDGE)}
 
 # The read side: one call searches every key of a query in growing rings, reads the exact positions
 # it needs and returns only the nearest few (plus near-ties), so the client parses tens of rows
