@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.e2e.browser import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot, sign_in_admin
-from tests.support.clients import make_trust
+from tests.support.clients import CENTRE, make_trust
 
 pytestmark = pytest.mark.e2e  # a real browser against the real stack
 
@@ -54,9 +54,28 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
     assert [p["radius_m"] for p in policy["phases"]] == [300, 1000]
     assert policy["categories"] == ["09-E-*", "09-D-01"] and policy["accept_limit"] == 1
 
-    # What-if replay and zone files answer whether or not this deployment serves those endpoints.
+    # What-if replay: the draft (only "09-E-*" alerts) is compared with the saved policy over the
+    # incidents already recorded: two alerting under the current policy, one under the draft.
+    await trust.responder("r1", ["staff"])
+    for n, category in enumerate(["09-E-01", "09-D-01"]):
+        r = await trust.cad.post("/v1/incidents", json={"cad_ref": f"REPLAY-{n}", "lat": CENTRE[0], "lon": CENTRE[1],
+                                                        "category": category, "location_type": "public"})
+        assert r.status_code == 201, r.text
+    await page.get_by_label("Categories").fill("09-E-*")
     await page.get_by_role("button", name="Compare with the current policy").click()
-    await expect(page.locator("#replay-result")).to_have_text(re.compile(r"What-if over|not available"))
+    result = page.locator("#replay-result")
+    await expect(result.get_by_role("heading")).to_have_text(re.compile(r"What-if over 30(\.0+)? days"))
+    await expect(result).not_to_contain_text("not available")
+
+    def measure(name: str):
+        return result.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name, exact=True))
+
+    await expect(measure("incidents").get_by_role("cell")).to_have_text(["2", "2"])
+    await expect(measure("alerting").get_by_role("cell")).to_have_text(["2", "1"])
+    await expect(measure("responders").get_by_role("cell")).to_have_text(["1", "1"])
+    await expect(measure("median arrival s")).to_be_visible()  # shown even when neither side has a value
+    await expect(result).to_contain_text("no responder density history yet")
+    assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["version"] == 2  # nothing saved
     await expect(page.locator("#zone-list")).to_have_text("No zones: the trust-wide phases apply everywhere.")
 
     await screenshot(page, "admin-policy-desktop", viewport=DESKTOP)

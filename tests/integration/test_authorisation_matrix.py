@@ -8,7 +8,7 @@ import json
 import httpx
 import websockets
 from fastapi.routing import iter_route_contexts
-from starlette.routing import WebSocketRoute
+from starlette.routing import Mount, WebSocketRoute
 
 from alerting.app import create_app
 from alerting.settings import Settings
@@ -21,7 +21,9 @@ PROBLEM = "application/problem+json"
 def served_routes() -> set[tuple[str, str]]:
     routes: set[tuple[str, str]] = set()
     for rc in iter_route_contexts(create_app(Settings()).routes):
-        if isinstance(rc.original_route, WebSocketRoute) or getattr(rc, "methods", None) is None:
+        if isinstance(rc.original_route, Mount):  # static files: read with GET, a path below the mount
+            routes.add(("GET", rc.original_route.path_format))
+        elif isinstance(rc.original_route, WebSocketRoute) or getattr(rc, "methods", None) is None:
             routes.add((WS, rc.path))
         else:
             routes.update((method, rc.path) for method in rc.methods if method != "HEAD")
@@ -78,14 +80,17 @@ async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
                         mismatches.append(f"{kind:12} WS {template}: {got}, expected {row.expected(kind)}")
                     continue
                 n = next(counter)
-                values = dict(params)
+                values = dict(params) | row.values
                 if row.fresh_responder:
                     values["rid"] = f"victim{n}"
                     assert (await a.admin.post(f"/v1/trusts/{a.id}/responders", json={
                         "id": values["rid"], "name": "Victim", "groups": ["staff"]})).status_code == 201
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
+                if row.content:
+                    headers["Content-Type"] = row.content_type or "application/octet-stream"
                 r = await http.request(method, template.format(**values), headers=headers, params=row.query,
-                                       json=row.body(n) if row.body else None)
+                                       json=row.body(n) if row.body else None,
+                                       content=row.content(n) if row.content else None)
                 if r.status_code != row.expected(kind):
                     mismatches.append(f"{kind:12} {method} {template}: {r.status_code}, expected "
                                       f"{row.expected(kind)}: {r.text[:200]}")

@@ -30,6 +30,9 @@ class Row:
     body: Callable[[int], Any] | None = None  # given a counter unique per request
     query: dict[str, Any] = field(default_factory=dict)
     fresh_responder: bool = False  # the request destroys its target: give it one of its own
+    content: Callable[[int], bytes] | None = None  # a raw body instead of JSON, sent as `content_type`
+    content_type: str | None = None
+    values: dict[str, str] = field(default_factory=dict)  # path parameters beyond trust, rid, incident, alert
 
     def expected(self, kind: str) -> int:
         return self.ok.get(kind, denied(kind))
@@ -50,7 +53,14 @@ def responders(status: int) -> dict[str, int]:
 
 
 POSITION = {"lat": CENTRE[0], "lon": CENTRE[1], "accuracy_m": 10}
-PUSH = {"endpoint": "https://push.example.test/sub/1", "keys": {"p256dh": "BNc", "auth": "tBH"}}
+ZONES = {"type": "FeatureCollection", "features": [{
+    "type": "Feature", "properties": {"name": "matrix zone", "phases": TWO_PHASES["phases"]},
+    "geometry": {"type": "Polygon", "coordinates": [[[-1.60, 53.75], [-1.50, 53.75], [-1.50, 53.85], [-1.60, 53.85],
+                                                     [-1.60, 53.75]]]}}]}
+# A well-formed subscription (RFC 8291 sizes): a 65-byte P-256 point and a 16-byte secret, base64url.
+PUSH = {"endpoint": "https://push.example.test/sub/1",
+        "keys": {"p256dh": "B" + "NcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+                 "auth": "tBHItJI5svbpez7KI4CCXg"}}
 
 MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/openapi.json"): Row(everyone(200)),
@@ -60,6 +70,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): Row(everyone(200)),
     ("GET", "/readyz"): Row(everyone(200)),
     ("GET", "/metrics"): Row(everyone(200)),
+    # the pages and their static files: public, they hold no data until signed in
+    ("GET", "/admin"): Row(everyone(200)),
+    ("GET", "/responder"): Row(everyone(200)),
+    ("GET", "/responder/sw.js"): Row(everyone(200)),
+    ("GET", "/web/{path}"): Row(everyone(200), values={"path": "common.css"}),
+    # any credential, about itself
+    ("GET", "/v1/whoami"): Row({kind: 200 for kind in KINDS if kind != "none"}),
     # operator and trust admin
     ("POST", "/v1/trusts"): Row({"operator": 201}, body=lambda n: {"name": f"Matrix trust {n}", "area": AREA}),
     ("GET", "/v1/trusts/{trust}"): Row(admins(200)),
@@ -77,10 +94,22 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PUT", "/v1/trusts/{trust}/aeds"): Row(admins(200), body=lambda n: {"type": "FeatureCollection", "features": []}),
     ("GET", "/v1/trusts/{trust}/audit"): Row(admins(200)),
     ("GET", "/v1/trusts/{trust}/incidents/{incident_id}/export"): Row(admins(200)),
+    ("POST", "/v1/trusts/{trust}/keys/rotate"): Row(admins(200)),  # the old CAD key stays valid for the grace period
+    ("PUT", "/v1/trusts/{trust}/policy/zones"): Row(admins(200), body=lambda n: ZONES),
+    ("GET", "/v1/trusts/{trust}/policy/zones"): Row(admins(200)),
+    ("POST", "/v1/trusts/{trust}/policy/replay"): Row(admins(200), body=lambda n: {"policy": TWO_PHASES}),
+    ("POST", "/v1/trusts/{trust}/live/tickets"): Row(admins(201)),
+    # the stream takes a ticket, never a bearer token: without one every kind is refused alike
+    ("GET", "/v1/trusts/{trust}/live"): Row(everyone(401)),
+    ("GET", "/v1/trusts/{trust}/incidents"): Row(admins(200)),
+    ("GET", "/v1/trusts/{trust}/incidents/{incident_id}"): Row(admins(200)),
+    ("POST", "/v1/trusts/{trust}/responders/import"): Row(
+        admins(200), content=lambda n: f"id,name,groups\nimp{n},Imported {n},staff\n".encode(), content_type="text/csv"),
     # responders
     ("PUT", "/v1/me/location"): Row(responders(204), body=lambda n: POSITION),
     ("PUT", "/v1/me/availability"): Row(responders(204), body=lambda n: {"available": True}),
     ("GET", "/v1/me/alerts"): Row(responders(200)),
+    ("GET", "/v1/me/push-config"): Row(responders(200)),
     ("PUT", "/v1/me/push-subscription"): Row(responders(204), body=lambda n: PUSH),
     ("POST", "/v1/alerts/{alert_id}/accept"): Row({"responder_a": 200}),
     ("POST", "/v1/alerts/{alert_id}/decline"): Row({"responder_a": 200}),

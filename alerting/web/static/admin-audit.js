@@ -1,6 +1,13 @@
 // The audit page: the trust's change log and its incidents' timelines, newest first.
 import { h, $, when } from "/web/dom.js";
 
+// Responders are named in the audit by pseudonym; the server resolves it (`responder`) until erasure.
+function subject(entry) {
+  if (!entry.target) return "";
+  if (!entry.target.startsWith("responder ps_")) return entry.target;
+  return entry.responder ? `responder ${entry.responder}` : "an erased responder";
+}
+
 function describe(entry) {
   if (entry.action === "policy.update" && entry.after) {
     const phases = (p) => (p?.phases || []).map((x) => `${x.name} ${x.radius_m} m +${x.delay_s} s`).join(", ");
@@ -19,7 +26,7 @@ export class AuditView {
     const [entries, incidents] = await Promise.all([
       this.api("GET", `${this.base}/audit?limit=200`), this.api("GET", `${this.base}/incidents?limit=50`)]);
     $("#audit-rows").replaceChildren(...entries.map((e) => h("tr", { dataset: { action: e.action } },
-      h("td", {}, when(e.at)), h("td", {}, e.actor), h("td", {}, `${e.action}${e.target ? " · " + e.target : ""}`),
+      h("td", {}, when(e.at)), h("td", {}, e.actor), h("td", {}, `${e.action}${e.target ? " · " + subject(e) : ""}`),
       h("td", {}, describe(e), (e.before || e.after) ? h("details", {}, h("summary", {}, "Before and after"),
         h("pre", {}, JSON.stringify({ before: e.before, after: e.after }, null, 2))) : ""))));
     const box = $("#incident-timelines");

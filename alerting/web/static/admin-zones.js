@@ -64,7 +64,7 @@ export async function replayDraft(api, base, draft, showErrors) {
   try {
     const report = await api("POST", `${base}/policy/replay`, { policy: draft });
     const keys = [...new Set([...Object.keys(report.current || {}), ...Object.keys(report.draft || {})])]
-      .filter((k) => typeof (report.current?.[k] ?? report.draft?.[k]) !== "object");
+      .filter((k) => ![report.current?.[k], report.draft?.[k]].some((v) => v !== null && typeof v === "object"));
     box.replaceChildren(
       h("h4", {}, `What-if over ${report.period?.days ?? "?"} days`),
       h("div", { class: "table-wrap" }, h("table", {},
