@@ -60,16 +60,21 @@ class ApiNode:
             time.sleep(0.05)  # polling a subprocess's port: there is no event to wait on
         raise RuntimeError(f"API node {self.name} did not answer /healthz within {timeout} s; see {self.log}")
 
-    def kill(self) -> None:
+    def signal(self, sig: int) -> None:
         if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(self.proc.pid, sig)
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye to sockets, no lifespan shutdown, as a crash."""
+        self.signal(signal.SIGKILL)
+        if self.proc:
             self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+        self.signal(signal.SIGTERM)
+        if self.proc:
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
 

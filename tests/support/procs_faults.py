@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
-import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +20,8 @@ import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from alerting.settings import Settings
-from tests.support.stack import ROOT, env_for, free_port
+from tests.support.processes import ApiNode
+from tests.support.stack import free_port
 
 
 async def until(condition: Callable[[], Awaitable[bool]], *, timeout: float = 20, what: str = "condition") -> None:
@@ -40,28 +39,13 @@ async def until(condition: Callable[[], Awaitable[bool]], *, timeout: float = 20
 
 
 @dataclass
-class ApiProcess:
-    """`python -m alerting serve` as a child process on its own port."""
+class ApiProcess(ApiNode):
+    """An API node started from async tests: `await start()` returns once it answers `/healthz`."""
 
-    settings: Settings
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen | None = None
-    log: Path | None = None
+    name: str = field(default_factory=lambda: uuid.uuid4().hex[:8])  # its own log file
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/v1/responders/ws"
-
-    async def start(self) -> None:
-        self.log = ROOT / "var" / f"api-{self.port}.log"
-        self.log.parent.mkdir(exist_ok=True)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "alerting", "serve", "--port", str(self.port)], cwd=ROOT,
-            env=env_for(self.settings), stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    async def start(self) -> None:  # type: ignore[override]
+        super().start()
 
         async def healthy() -> bool:
             if self.proc.poll() is not None:
@@ -74,28 +58,6 @@ class ApiProcess:
         except BaseException:
             self.kill()
             raise
-
-    def signal(self, sig: int) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-
-    def kill(self) -> None:
-        """SIGKILL: no goodbye to sockets, no lifespan shutdown, as a crash."""
-        self.signal(signal.SIGKILL)
-        if self.proc:
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        self.signal(signal.SIGTERM)
-        if self.proc:
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def client(self, token: str | None = None) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
 
 
 @dataclass
