@@ -37,3 +37,9 @@ async def sqlite_stack(tmp_path_factory):
     await s.start()
     yield s
     await s.stop()
+
+
+@pytest.fixture(params=["stack", "sqlite_stack"])
+def any_stack(request):
+    """The same test on PostgreSQL and on the SQLite default."""
+    return request.getfixturevalue(request.param)

@@ -7,15 +7,8 @@ import uuid
 
 import pytest
 
-from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
+from tests.support.clients import CENTRE, make_trust, north_of, online
 
-
-async def online(stack, trust, rid: str, at: tuple[float, float], *, available: bool = True) -> ResponderSocket:
-    sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
-    await sock.send(type="location", lat=at[0], lon=at[1], accuracy_m=10)
-    await sock.send(type="availability", available=available)
-    await sock.roundtrip()
-    return sock
 
 
 def incident(cad_ref: str, at=CENTRE, **extra):

@@ -7,18 +7,11 @@ import json
 
 import pytest
 
-from tests.support.clients import ResponderSocket, make_trust, north_of
+from tests.support.clients import make_trust, north_of, online
 from tests.unit.dispatch_adapter.samples import raw
 
 EIDO, CAP = "application/eido+json", "application/cap+xml"
 
-
-async def online(stack, trust, rid: str, at: tuple[float, float]) -> ResponderSocket:
-    sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
-    await sock.send(type="location", lat=at[0], lon=at[1], accuracy_m=10)
-    await sock.send(type="availability", available=True)
-    await sock.roundtrip()
-    return sock
 
 
 def is_problem(r, status: int) -> dict:

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 
-from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
+from tests.support.clients import CENTRE, make_trust, north_of, online
 
 SIMULTANEOUS = 20
 
 
-@pytest.fixture(params=["stack", "sqlite_stack"])
-def any_stack(request):
-    return request.getfixturevalue(request.param)
-
-
-async def online(stack, trust, rid: str, at: tuple[float, float]) -> ResponderSocket:
-    sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
-    await sock.send(type="location", lat=at[0], lon=at[1], accuracy_m=10)
-    await sock.send(type="availability", available=True)
-    await sock.roundtrip()
-    return sock
 
 
 async def test_twenty_simultaneous_posts_of_one_cad_ref_make_one_incident(any_stack):

@@ -6,14 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.support.clients import CENTRE, TWO_PHASES, ResponderSocket, make_trust, north_of
+from tests.support.clients import CENTRE, TWO_PHASES, make_trust, north_of, online
 
-
-async def online(stack, trust, rid, at):
-    sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
-    await sock.send(type="location", lat=at[0], lon=at[1])
-    await sock.roundtrip()
-    return sock
 
 
 def incident(cad_ref, at=CENTRE, **extra):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
+from tests.support.clients import CENTRE, make_trust, north_of, online
 
 from geo.distance import haversine_m
 
@@ -21,13 +21,6 @@ def collection(*features):
 def incident(cad_ref, at=CENTRE, **extra):
     return {"cad_ref": cad_ref, "lat": at[0], "lon": at[1], "category": "09-E-01", "location_type": "public", **extra}
 
-
-async def online(stack, trust, rid, at, *, available=True):
-    sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
-    await sock.send(type="location", lat=at[0], lon=at[1], accuracy_m=8)
-    await sock.send(type="availability", available=available)
-    await sock.roundtrip()
-    return sock
 
 
 async def test_aed_import_is_validated_all_or_nothing_and_the_nearest_goes_in_the_alert(stack):

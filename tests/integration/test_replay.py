@@ -16,18 +16,12 @@ from alerting.services import density
 from alerting.services.context import build_services
 from alerting.store.models import DensityCount, DensitySlot
 from alerting.worker import make_celery
-from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
+from tests.support.clients import CENTRE, make_trust, north_of, online
 from tests.support.stack import ROOT, env_for
 
 DRAFT = {"phases": [{"name": "everyone", "groups": ["staff", "community"], "radius_m": 1500, "delay_s": 0}],
          "accept_limit": 2, "categories": ["09-E-*"]}
 
-
-async def online(stack, trust, rid, at):
-    sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
-    await sock.send(type="location", lat=at[0], lon=at[1], accuracy_m=10)
-    await sock.roundtrip()
-    return sock
 
 
 async def density_rows(stack, trust_id):

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
-from tests.support.clients import CENTRE, TWO_PHASES, ResponderSocket, make_trust, north_of
-
-
-@pytest.fixture(params=["stack", "sqlite_stack"])
-def any_stack(request):
-    return request.getfixturevalue(request.param)
+from tests.support.clients import CENTRE, ResponderSocket, TWO_PHASES, make_trust, north_of, online
 
 
-async def online(stack, trust, rid: str, at: tuple[float, float], *, available: bool = True) -> ResponderSocket:
-    sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
-    await sock.send(type="location", lat=at[0], lon=at[1], accuracy_m=10)
-    await sock.send(type="availability", available=available)
-    await sock.roundtrip()
-    return sock
 
 
 async def test_incident_from_cad_post_to_assignment(any_stack):

@@ -12,7 +12,7 @@ from alerting.store.models import Credential
 from dispatch_adapter.receiver import Attempt, WebhookReceiver
 from dispatch_adapter.signing import verify
 from dispatch_adapter.webhook_schema import WebhookEvent
-from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
+from tests.support.clients import CENTRE, make_trust, north_of, online
 
 ONE_PHASE = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
              "accept_limit": 1, "alert_ttl_s": 600, "categories": ["09-E-*"], "location_max_age_s": 900}
@@ -37,10 +37,6 @@ def failing_first(n: int, event: str):
     return respond
 
 
-@pytest.fixture(params=["stack", "sqlite_stack"])
-def any_stack(request):
-    return request.getfixturevalue(request.param)
-
 
 @pytest.fixture
 async def receiver_factory():
@@ -55,12 +51,6 @@ async def receiver_factory():
     for r in made:
         await r.stop()
 
-
-async def online(stack, trust, rid, at) -> ResponderSocket:
-    sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
-    await sock.send(type="location", lat=at[0], lon=at[1], accuracy_m=5)
-    await sock.roundtrip()
-    return sock
 
 
 async def test_flaky_receiver_gets_each_event_once_in_order_with_every_attempt_in_the_timeline(any_stack, receiver_factory):

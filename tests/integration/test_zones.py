@@ -11,7 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests.support.clients import CENTRE, M_PER_DEG_LAT, ResponderSocket, make_trust, north_of
+from tests.support.clients import CENTRE, M_PER_DEG_LAT, make_trust, north_of, online
 from tests.support.stack import ROOT, env_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "zones"
@@ -38,12 +38,6 @@ ZONED = {
     ],
 }
 
-
-async def online(stack, trust, rid, at):
-    sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
-    await sock.send(type="location", lat=at[0], lon=at[1])
-    await sock.roundtrip()
-    return sock
 
 
 def incident(cad_ref, at, location_type="public"):

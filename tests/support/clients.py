@@ -80,6 +80,16 @@ class ResponderSocket:
         await self._reader
 
 
+async def online(stack, trust: "Trust", rid: str, at: tuple[float, float], *, available: bool = True,
+                 accuracy_m: float = 10) -> ResponderSocket:
+    """A responder app that is connected, has reported where it is and whether it is available."""
+    sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
+    await sock.send(type="location", lat=at[0], lon=at[1], accuracy_m=accuracy_m)
+    await sock.send(type="availability", available=available)
+    await sock.roundtrip()
+    return sock
+
+
 @dataclass
 class Trust:
     id: str
