@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -91,6 +92,9 @@ class Worker:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.proc:
+            with contextlib.suppress(ProcessLookupError):  # a pool child that outlived its parent
+                os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 @dataclass
