@@ -93,22 +93,23 @@ async def responder_socket(ws: WebSocket) -> None:
     conn = Connection(ws, services.keys.responder_channel(trust_id, responder_id), responder_id,
                       queue_size=services.settings.ws_send_queue)
     await registry.add(conn)  # subscribe before reading pending, so nothing falls between the two
-    pump: asyncio.Task[None] | None = None
-    watchdog: asyncio.Task[Any] | None = None
+    reader: asyncio.Task[None] | None = None
     try:
         pending = await alerts.pending(services, trust_id=trust_id, responder_id=responder_id)
         await ws.send_json({"type": "ready", "responder_id": responder_id, "pending": pending})
-        pump = asyncio.create_task(conn.pump())
-        watchdog = asyncio.create_task(conn.overflowed.wait())
+        conn.start()
         reader = asyncio.create_task(_read(ws, services, conn, trust_id, responder_id))
-        done, _ = await asyncio.wait({pump, watchdog, reader}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (pump, watchdog, reader):
-            task.cancel()
-        outcomes = await asyncio.gather(pump, watchdog, reader, return_exceptions=True)
-        if watchdog in done:
-            CLOSED.labels("too_slow").inc()
-            log.info("closed a socket that was not keeping up", extra={"responder": responder_id})
-            await _close(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
+        await asyncio.wait({conn.ended, reader}, return_when=asyncio.FIRST_COMPLETED)
+        reader.cancel()
+        await conn.stop()
+        outcomes: list[Any] = await asyncio.gather(reader, return_exceptions=True)
+        if conn.ended.done():
+            if conn.ended.exception() is None:  # the result is TOO_SLOW
+                CLOSED.labels("too_slow").inc()
+                log.info("closed a socket that was not keeping up", extra={"responder": responder_id})
+                await _close(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
+            else:
+                outcomes.append(conn.ended.exception())
         for outcome in outcomes:
             if isinstance(outcome, Exception) and not isinstance(outcome, _GONE):
                 log.warning("socket ended with an error", exc_info=outcome, extra={"responder": responder_id})
@@ -118,9 +119,11 @@ async def responder_socket(ws: WebSocket) -> None:
         log.warning("socket setup failed: backend unavailable", exc_info=True, extra={"responder": responder_id})
         await _close(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
     finally:
-        for task in (pump, watchdog):
-            if task is not None:
-                task.cancel()
+        if reader is not None:
+            reader.cancel()
+        await conn.stop()
+        if not conn.ended.done():
+            conn.ended.cancel()
         await registry.remove(conn)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import Any
 
 from fastapi import WebSocket
@@ -21,28 +21,66 @@ from alerting.metrics import SOCKETS_OPEN
 log = logging.getLogger(__name__)
 CLOSED = Counter("alerting_ws_closed_total", "Responder sockets closed by the server", ["reason"])
 CLOSE_TOO_SLOW = 4008
+TOO_SLOW = "too_slow"
 CLOSE_RECONNECT = 4012  # the server is going away: reconnect, to this or another node
 
 
 class Connection:
+    """One socket's outgoing side. Idle sockets are the common case (thousands per process), so the
+    send queue and the task that drains it exist only while frames are waiting, and the end of the
+    sending side (too slow, or the send failed) is a plain future rather than a watching task."""
+
+    __slots__ = ("ws", "channel", "responder_id", "queue_size", "ended", "_frames", "_sender", "_started")
+
     def __init__(self, ws: WebSocket, channel: str, responder_id: str, *, queue_size: int):
         self.ws = ws
         self.channel = channel
         self.responder_id = responder_id
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
-        self.overflowed = asyncio.Event()
+        self.queue_size = queue_size
+        # Resolves with TOO_SLOW when the queue overflowed, or fails with the send's exception.
+        self.ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._frames: deque[str] | None = None  # created by the first frame, dropped when drained
+        self._sender: asyncio.Task[None] | None = None
+        self._started = False
 
     def offer(self, frame: dict[str, Any]) -> None:
-        try:
-            self.queue.put_nowait(json.dumps(frame))
-        except asyncio.QueueFull:
-            self.overflowed.set()
+        if self.ended.done():
+            return
+        frames = self._frames
+        if frames is None:
+            frames = self._frames = deque()
+        if len(frames) >= self.queue_size:
+            self.ended.set_result(TOO_SLOW)
+            return
+        frames.append(json.dumps(frame))
+        if self._started and self._sender is None:
+            self._sender = asyncio.create_task(self._send_queued())
 
-    async def pump(self) -> None:
-        """Sends queued frames in order until cancelled or the socket fails."""
-        while True:
-            text = await self.queue.get()
-            await self.ws.send_text(text)
+    def start(self) -> None:
+        """Frames offered so far (while `ready` was being sent) go out now, in order, and later ones as they come."""
+        self._started = True
+        if self._frames and self._sender is None and not self.ended.done():
+            self._sender = asyncio.create_task(self._send_queued())
+
+    async def stop(self) -> None:
+        """Stops sending and waits until no send is in progress."""
+        sender, self._sender = self._sender, None
+        self._started = False
+        if sender is not None:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+
+    async def _send_queued(self) -> None:
+        try:
+            while self._frames:
+                await self.ws.send_text(self._frames.popleft())
+            self._frames = None
+        except Exception as exc:  # noqa: BLE001 - handed to the socket's owner through `ended`
+            if not self.ended.done():
+                self.ended.set_exception(exc)
+        finally:
+            if self._sender is asyncio.current_task():
+                self._sender = None
 
 
 class Registry:
