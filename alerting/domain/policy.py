@@ -83,6 +83,17 @@ class _Collector:
         self.errors.append(FieldError(loc, msg))
 
 
+def _unique_name(raw: Any, loc: str, kind: str, seen: set[str], c: _Collector) -> str:
+    """A phase's or zone's name: not empty and not used twice in the same list."""
+    name = str(raw).strip()
+    if not name:
+        c.error(loc, "must not be empty")
+    elif name in seen:
+        c.error(loc, f"duplicate {kind} name {name!r}")
+    seen.add(name)
+    return name
+
+
 def _phases(raw: Sequence[Mapping[str, Any]], loc: str, groups: set[str], c: _Collector) -> tuple[Phase, ...]:
     if not raw:
         c.error(loc, "at least one phase is required")
@@ -91,12 +102,7 @@ def _phases(raw: Sequence[Mapping[str, Any]], loc: str, groups: set[str], c: _Co
     seen: set[str] = set()
     for i, p in enumerate(raw):
         here = f"{loc}[{i}]"
-        name = str(p["name"]).strip()
-        if not name:
-            c.error(f"{here}.name", "must not be empty")
-        elif name in seen:
-            c.error(f"{here}.name", f"duplicate phase name {name!r}")
-        seen.add(name)
+        name = _unique_name(p["name"], f"{here}.name", "phase", seen, c)
         phase_groups = tuple(dict.fromkeys(p["groups"]))
         if not phase_groups:
             c.error(f"{here}.groups", "at least one group is required")
@@ -164,12 +170,7 @@ def build_policy(raw: Mapping[str, Any], *, known_groups: set[str],
     zone_names: set[str] = set()
     for i, z in enumerate(raw.get("zones") or []):
         here = f"zones[{i}]"
-        name = str(z["name"]).strip()
-        if not name:
-            c.error(f"{here}.name", "must not be empty")
-        elif name in zone_names:
-            c.error(f"{here}.name", f"duplicate zone name {name!r}")
-        zone_names.add(name)
+        name = _unique_name(z["name"], f"{here}.name", "zone", zone_names, c)
         try:
             zone_area = ZoneArea.from_geojson(z["area"])
         except ZoneError as exc:
