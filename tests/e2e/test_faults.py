@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from tests.support.clients import CENTRE, TWO_PHASES, ResponderSocket, make_trust, north_of
+from tests.support.clients import CENTRE, ResponderSocket, TWO_PHASES, make_trust, north_of, online
 from tests.support.procs_faults import ApiProcess, RedisServer, TcpProxy, until
 from tests.support.stack import Stack, Worker, free_port, make_settings
 
@@ -57,9 +57,7 @@ async def test_api_killed_under_a_socket_the_responder_reconnects_elsewhere_and_
     try:
         trust = await make_trust(two)
         token = await trust.responder("r1", ["staff"])
-        sock = await ResponderSocket.connect(one.ws_url, token)
-        await sock.send(type="location", lat=north_of(CENTRE, 50)[0], lon=CENTRE[1])
-        await sock.roundtrip()
+        sock = await online(one, trust, "r1", north_of(CENTRE, 50))
 
         created = (await trust.cad.post("/v1/incidents", json={"cad_ref": "KILL-1", **INCIDENT})).json()
         alert = await sock.next("alert", incident_id=created["id"])  # posted on two, delivered by one
@@ -98,9 +96,7 @@ async def test_redis_restart_open_incident_continues_and_no_accept_is_forgotten(
         socks = {}
         for rid, metres in (("r1", 20), ("r2", 40), ("r3", 60)):
             await trust.responder(rid, ["staff"])
-            socks[rid] = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
-            await socks[rid].send(type="location", lat=north_of(CENTRE, metres)[0], lon=CENTRE[1])
-            await socks[rid].roundtrip()
+            socks[rid] = await online(stack, trust, rid, north_of(CENTRE, metres))
         created = (await trust.cad.post("/v1/incidents", json={"cad_ref": "REDIS-1", **INCIDENT})).json()
         assert created["alerted"] == 3
         alerts = {rid: await s.next("alert", incident_id=created["id"]) for rid, s in socks.items()}
@@ -148,10 +144,8 @@ async def test_database_unreachable_cad_gets_503_then_its_retry_succeeds_once(pg
     await stack.start()
     try:
         trust = await make_trust(stack)
-        token = await trust.responder("r1", ["staff"])
-        sock = await ResponderSocket.connect(stack.ws_url, token)
-        await sock.send(type="location", lat=north_of(CENTRE, 50)[0], lon=CENTRE[1])
-        await sock.roundtrip()
+        await trust.responder("r1", ["staff"])
+        sock = await online(stack, trust, "r1", north_of(CENTRE, 50))
 
         await proxy.cut()
         down = await trust.cad.post("/v1/incidents", json={"cad_ref": "PG-1", **INCIDENT})
