@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from alerting.live.keys import Keys
 
@@ -34,16 +35,15 @@ class AcceptReferee:
         self._ttl = ttl_s
         self._accept = redis.register_script(_ACCEPT)
 
-    async def open(self, trust: str, incident_id: str, limit: int) -> None:
+    def open_in(self, pipe: Pipeline, trust: str, incident_id: str, limit: int) -> None:
+        """Queued on the caller's pipeline ahead of the alert frames, so it is open before any accept."""
         key = self._keys.incident(trust, incident_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"open": "1", "limit": str(limit)})
-            pipe.expire(key, self._ttl)
-            await pipe.execute()
+        pipe.hset(key, mapping={"open": "1", "limit": str(limit)})
+        pipe.expire(key, self._ttl)
 
-    async def close(self, trust: str, incident_id: str) -> None:
+    def close_in(self, pipe: Pipeline, trust: str, incident_id: str) -> None:
         """No more accepts can win; the winners set is kept so a repeated accept still answers."""
-        await self._redis.hset(self._keys.incident(trust, incident_id), "open", "0")
+        pipe.hset(self._keys.incident(trust, incident_id), "open", "0")
 
     async def try_accept(self, trust: str, incident_id: str, responder_id: str) -> int:
         """1..limit: won that slot; 0: lost (full); -1: incident not open; -2: state unknown."""

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from alerting.live.keys import Keys
 
@@ -27,12 +28,16 @@ class Bus:
         self._redis = redis
         self.keys = keys
 
-    async def to_responder(self, trust: str, responder_id: str, frame: dict[str, Any]) -> int:
-        """Returns how many processes hold a socket for the responder (0: nobody will see it live)."""
-        return await self._redis.publish(self.keys.responder_channel(trust, responder_id), json.dumps(frame))
-
     async def to_trust(self, trust: str, event: dict[str, Any]) -> None:
         await self._redis.publish(self.keys.trust_channel(trust), json.dumps(event))
+
+    def to_responder_in(self, pipe: Pipeline, trust: str, responder_id: str, frame: dict[str, Any]) -> None:
+        """Queued on the caller's pipeline; its result is how many processes hold a socket for the
+        responder (0: nobody will see it live)."""
+        pipe.publish(self.keys.responder_channel(trust, responder_id), json.dumps(frame))
+
+    def to_trust_in(self, pipe: Pipeline, trust: str, event: dict[str, Any]) -> None:
+        pipe.publish(self.keys.trust_channel(trust), json.dumps(event))
 
 
 class Subscriber:

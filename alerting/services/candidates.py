@@ -33,12 +33,17 @@ async def enrich(session: AsyncSession, *, trust_id: str, incident_id: str, hits
     if not hits:
         return []
     ids = [h.responder_id for h in hits]
-    responders = {r.id: r for r in (await session.execute(
-        select(Responder).where(Responder.trust_id == trust_id, Responder.id.in_(ids)))).scalars()}
-    busy = set((await session.execute(
-        select(Alert.responder_id).join(Incident, Incident.id == Alert.incident_id).where(
-            Alert.trust_id == trust_id, Alert.responder_id.in_(ids), Alert.state.in_(ASSIGNED_STATES),
-            Incident.status.in_(OPEN_STATUSES), Incident.id != incident_id))).scalars())
+    # Busy (assigned to another open incident) comes with the responder row: one round trip, not two.
+    busy_elsewhere = select(Alert.id).join(Incident, Incident.id == Alert.incident_id).where(
+        Alert.trust_id == Responder.trust_id, Alert.responder_id == Responder.id, Alert.state.in_(ASSIGNED_STATES),
+        Incident.status.in_(OPEN_STATUSES), Incident.id != incident_id).exists()
+    responders: dict[str, Responder] = {}
+    busy: set[str] = set()
+    for r, is_busy in (await session.execute(select(Responder, busy_elsewhere.label("busy")).where(
+            Responder.trust_id == trust_id, Responder.id.in_(ids)))).tuples():
+        responders[r.id] = r
+        if is_busy:
+            busy.add(r.id)
     recent: dict[str, int] = {}
     if count_recent:
         recent = dict((await session.execute(

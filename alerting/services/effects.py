@@ -6,6 +6,7 @@ responder gets it in `ready.pending` on reconnect, or by push when unacknowledge
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -90,38 +91,62 @@ def _delivery(row: Incident, state: m.IncidentState, d: m.NotifyCad, seq: int, n
                            created_at=utc(now), next_attempt_at=utc(now))
 
 
-async def publish(services: Services, fx: Effects) -> None:
-    """After commit: frames on the bus, live accept state, timers, webhooks, the admin map.
+async def publish(services: Services, fx: Effects, *, open_limit: int | None = None) -> None:
+    """After commit: the live state and frames in one Redis round trip, then timers and webhooks.
 
-    The commit already happened, so a failure here must not turn into an error for the caller (who
-    would retry something that succeeded). Each step fails alone, loudly, and is recovered by design:
-    frames by `ready.pending` on reconnect and push, timers by the sweep, the referee from SQL.
+    `open_limit` opens the accept referee first (a new incident). The commit already happened, so a
+    failure here must not turn into an error for the caller (who would retry something that
+    succeeded). Each step fails alone, loudly, and is recovered by design: frames by `ready.pending`
+    on reconnect and push, timers by the sweep, the referee from SQL.
     """
-    no_socket = []
+    live = services.redis.pipeline(transaction=False)
+    if open_limit is not None:
+        services.referee.open_in(live, fx.trust_id, fx.incident_id, open_limit)
+    first_frame = len(live)
     for responder_id, frame in fx.frames:
-        listeners = await _step("frame", fx, services.bus.to_responder(fx.trust_id, responder_id, frame))
-        if frame.get("type") == "alert" and listeners == 0:
+        services.bus.to_responder_in(live, fx.trust_id, responder_id, frame)
+    if fx.close_live:
+        services.referee.close_in(live, fx.trust_id, fx.incident_id)
+    if fx.changed or fx.frames:
+        services.bus.to_trust_in(live, fx.trust_id, {"type": "incident", "incident_id": fx.incident_id})
+    results: list[Any] = [None] * len(live)
+    if len(live):
+        results = await _step("live state and frames", fx, live.execute(raise_on_error=False)) or results
+    for failed in (r for r in results if isinstance(r, Exception)):
+        log.error("post-commit redis command failed; recovered by reconnect, push or sweep", exc_info=failed,
+                  extra={"incident_id": fx.incident_id})
+    no_socket = []
+    for (responder_id, frame), listeners in zip(fx.frames, results[first_frame:]):
+        if frame.get("type") != "alert" or isinstance(listeners, Exception):
+            continue
+        if listeners == 0:
             no_socket.append(responder_id)  # nobody holds a socket here: push at once
-        if listeners is not None and frame.get("type") == "alert":
+        if listeners is not None:
             metrics.ALERTS_SENT.inc()
             if fx.started_at is not None:
                 metrics.ALERT_LATENCY.observe(max(0.0, services.clock() - fx.started_at))
+    jobs: list[tuple[str, Callable[[], None]]] = []
     if no_socket:
-        await _step("push", fx, _sync(services.schedule_push, fx.incident_id, services.clock(), no_socket))
+        jobs.append(("push", lambda: services.schedule_push(fx.incident_id, services.clock(), no_socket)))
     if fx.push_check_at is not None:
-        await _step("push check", fx, _sync(services.schedule_push, fx.incident_id, fx.push_check_at, []))
-    if fx.close_live:
-        await _step("referee close", fx, services.referee.close(fx.trust_id, fx.incident_id))
+        jobs.append(("push check", lambda: services.schedule_push(fx.incident_id, fx.push_check_at, [])))
     if fx.wake_at is not None:
-        await _step("timer", fx, _sync(services.schedule_wake, fx.incident_id, fx.wake_at))
+        jobs.append(("timer", lambda: services.schedule_wake(fx.incident_id, fx.wake_at)))
     if fx.webhooks:
-        await _step("webhook trigger", fx, _sync(services.deliver_webhooks, fx.incident_id))
-    if fx.changed or fx.frames:
-        await _step("trust event", fx, services.bus.to_trust(fx.trust_id, {"type": "incident", "incident_id": fx.incident_id}))
+        jobs.append(("webhook trigger", lambda: services.deliver_webhooks(fx.incident_id)))
+    if jobs:
+        # Sending a Celery task is blocking I/O: off the event loop, so frames for other
+        # incidents and sockets keep moving meanwhile.
+        await asyncio.to_thread(_run_jobs, fx, jobs)
 
 
-async def _sync(fn: Callable[..., Any], *args: Any) -> None:
-    fn(*args)
+def _run_jobs(fx: Effects, jobs: list[tuple[str, Callable[[], None]]]) -> None:
+    for name, job in jobs:
+        try:
+            job()
+        except Exception:  # logged with the incident; recovery is by design (see publish)
+            log.error("post-commit %s failed; recovered by reconnect, push or sweep", name, exc_info=True,
+                      extra={"incident_id": fx.incident_id})
 
 
 async def _step(name: str, fx: Effects, work: Awaitable[Any]) -> Any:

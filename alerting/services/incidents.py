@@ -59,14 +59,16 @@ async def _check_area(session: AsyncSession, trust_id: str, lat: float, lon: flo
                       extra={"errors": [{"loc": "lat,lon", "msg": "outside the trust's service area"}]})
 
 
-async def fire_due(session: AsyncSession, services: Services, loaded: Loaded, now: float) -> list[m.Decision]:
+async def fire_due(session: AsyncSession, services: Services, state: m.IncidentState, trust_id: str,
+                   now: float) -> list[m.Decision]:
     """Fire every phase whose delay has passed, in order. Firing twice is a no-op in the domain."""
-    state, trust_id = loaded.state, loaded.row.trust_id
     due = state.due_phases(now)
     if not due:
         return []
-    private_ok = dict((await session.execute(
-        select(Group.id, Group.private_locations).where(Group.trust_id == trust_id))).all())
+    private_ok: dict[str, bool] = {}
+    if state.location_type != "public":  # only private and unknown places depend on the groups' consent
+        private_ok = dict((await session.execute(
+            select(Group.id, Group.private_locations).where(Group.trust_id == trust_id))).all())
     out: list[m.Decision] = []
     for index in due:
         phase = state.phases[index]
@@ -90,27 +92,29 @@ async def _find(session: AsyncSession, trust_id: str, cad_ref: str) -> Incident 
 
 
 async def report(services: Services, *, trust_id: str, report: IncidentReport) -> tuple[dict[str, Any], bool]:
-    """Record and run phase 0. The same cad_ref again returns the first incident, unchanged."""
+    """Record and run phase 0 in one transaction. The same cad_ref again returns the first incident,
+    unchanged: the unique (trust, cad_ref) decides at commit, so a first post pays no lookup for it."""
     now = services.clock()
-    async with services.sessions() as session:
-        existing = await _find(session, trust_id, report.cad_ref)
-        if existing is not None:
-            return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
-        await _check_area(session, trust_id, report.lat, report.lon)
-    aed = await _nearest_aed(services, trust_id, report.lat, report.lon)
     try:
         async with services.sessions() as session, session.begin():
+            if not (await trust_area(session, trust_id)).contains(report.lat, report.lon):
+                existing = await _find(session, trust_id, report.cad_ref)
+                if existing is not None:
+                    return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
+                await _check_area(session, trust_id, report.lat, report.lon)
+            aed = await _nearest_aed(services, trust_id, report.lat, report.lon)
             version, policy = await policies.current_policy(session, trust_id)
             state = m.new_incident(
                 id=uuid.uuid4().hex, cad_ref=report.cad_ref, lat=report.lat, lon=report.lon, category=report.category,
                 location_type=report.location_type, created_at=now, policy=policy, policy_version=version, aed=aed)
             decisions = m.handle(state, m.Reported(now))
+            decisions += await fire_due(session, services, state, trust_id, now)
+            # The row is made once phase 0 has run, so it is written once, complete.
             row = new_row(state, trust_id=trust_id, address=report.address, notes=report.notes,
                           callback_url=report.callback_url, now=now)
             session.add(row)
-            await session.flush()  # the unique (trust, cad_ref) decides a race of identical posts here
+            await session.flush()  # before its alerts (their key refers to it); a repeated cad_ref fails here
             loaded = Loaded(state, row, {})
-            decisions += await fire_due(session, services, loaded, now)
             save(session, loaded, trust_id=trust_id, now=now)
             fx = await effects.record(session, row, state, decisions, now=now)
     except IntegrityError:
@@ -120,9 +124,7 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
                 raise
             return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
     with incident_context(state.id):
-        if state.status == m.ALERTING:
-            await services.referee.open(trust_id, state.id, state.accept_limit)
-        await effects.publish(services, fx)
+        await effects.publish(services, fx, open_limit=state.accept_limit if state.status == m.ALERTING else None)
         log.info("incident reported", extra={"trust_id": trust_id, "alerted": len(state.alerts)})
     return {"id": state.id, "cad_ref": state.cad_ref, "status": state.status, "phase": state.phase_name,
             "alerted": len(state.alerts)}, True
@@ -146,7 +148,7 @@ async def _transition(services: Services, incident_id: str, events: list[m.Event
         for event in events:
             decisions += m.handle(loaded.state, event)
         if fire:
-            decisions += await fire_due(session, services, loaded, now)
+            decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
         save(session, loaded, trust_id=loaded.row.trust_id, now=now)
         fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)
     await effects.publish(services, fx)
@@ -204,7 +206,7 @@ async def patch(services: Services, *, trust_id: str, incident_id: str, changes:
         if "notes" in changes and changes["notes"] != loaded.row.notes:
             loaded.row.notes = changes["notes"]
             decisions.append(m.Record("notes_updated", {}))
-        decisions += await fire_due(session, services, loaded, now)
+        decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
         save(session, loaded, trust_id=trust_id, now=now)
         fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)
     await effects.publish(services, fx)

@@ -44,10 +44,12 @@ async def current(session: AsyncSession, trust_id: str) -> tuple[int, dict[str, 
 
 
 async def current_policy(session: AsyncSession, trust_id: str) -> tuple[int | None, Policy]:
-    found = await current(session, trust_id)
-    if found is None:
+    """Only the version number is read: versions never change once written, so the parsed policy is cached."""
+    version = (await session.execute(
+        select(func.max(PolicyVersion.version)).where(PolicyVersion.trust_id == trust_id))).scalar_one_or_none()
+    if version is None:
         return None, Policy(phases=())
-    return found[0], await policy_version(session, trust_id, found[0])
+    return version, await policy_version(session, trust_id, version)
 
 
 async def put(session: AsyncSession, *, trust_id: str, body: dict[str, Any], actor: str, now: float) -> tuple[int, list[str]]:

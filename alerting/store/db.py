@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -25,8 +28,38 @@ def create_engine(url: str, *, pool_size: int = 10, pool_timeout_s: float = 60, 
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _serialise_sqlite_writes(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size * 2,
-                               pool_timeout=pool_timeout_s, **kwargs)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=pool_timeout_s,
+                                 **kwargs)
+    _ping_idle_connections(engine)
+    return engine
+
+
+PING_IF_IDLE_S = 1.0
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """Pre-ping, but only connections idle for a while. `pool_pre_ping` pings at every checkout, and
+    on asyncpg a ping is three round trips (BEGIN, ping, ROLLBACK): more than the query of a typical
+    request. A connection handed back under a second ago is taken as alive; if it died in that
+    second, its request fails once and SQLAlchemy's disconnect handling invalidates the whole pool,
+    so the retry gets fresh connections."""
+
+    @event.listens_for(engine.sync_engine.pool, "connect")
+    def _connected(_dbapi_connection, record):
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _returned(_dbapi_connection, record):
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _checkout(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("returned_at", 0.0) < PING_IF_IDLE_S:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:  # the pool drops this connection and checks out another
+            raise DisconnectionError(f"idle database connection failed its ping: {exc}") from exc
 
 
 def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
