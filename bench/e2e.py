@@ -1,10 +1,12 @@
 """End-to-end delivery benchmark: CAD POST to alert frame on a real socket, through real processes.
 
-One API process (`python -m alerting serve`) and a worker on loopback, PostgreSQL and Redis; N
-responders in SQL and the live index; K websocket clients held by a separate client process
-(this file with `--client`). Measured in one run:
+One or more API processes (`python -m alerting serve`, `--api-processes`) and a worker on
+loopback, PostgreSQL and Redis; N responders in SQL and the live index; K websocket clients held by
+a separate client process (this file with `--client`), spread over the API processes in turn, as
+is the CAD's posting (as a load balancer would), so with two or more most alerts cross processes
+through Redis. Measured in one run:
 
-- RSS per idle socket: the API process's RSS before and after the K sockets are connected.
+- RSS per idle socket: the API processes' RSS before and after the K sockets are connected.
 - Location ingest over the sockets, end to end (admitted and written to the index), against raw
   pipelined GEOADD of as many points from one client, measured in the same run.
 - POST-to-alert-frame latency at each CAD rate (open loop: posts are sent on schedule, not after
@@ -67,10 +69,11 @@ def rss_kib(pid: int) -> int:
 
 # ---------------------------------------------------------------- the client process
 
-async def client_main(ws_url: str, tokens_file: str, ack: bool) -> None:
+async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
     import websockets
 
     tokens: list[str] = json.loads(Path(tokens_file).read_text())
+    urls = ws_urls.split(",")
     alerts: list[tuple[str, int, float]] = []  # (incident id, socket index, receive time)
     pongs: dict[int, asyncio.Event] = {}
     errors = {"rate_limited": 0, "other": 0, "closed": 0, "connect_failed": 0}
@@ -97,7 +100,7 @@ async def client_main(ws_url: str, tokens_file: str, ack: bool) -> None:
         for _attempt in range(3):  # a busy server may answer 1013 "try again later"
             async with gate:
                 try:
-                    ws = await websockets.connect(f"{ws_url}?token={tokens[i]}", ping_interval=None,
+                    ws = await websockets.connect(f"{urls[i % len(urls)]}?token={tokens[i]}", ping_interval=None,
                                                   max_size=2**16, compression=None, open_timeout=60)
                     ready = json.loads(await asyncio.wait_for(ws.recv(), 60))
                 except (OSError, TimeoutError, websockets.WebSocketException):
@@ -227,7 +230,8 @@ async def raw_geoadd(redis_url: str, count: int) -> float:
     return count / seconds
 
 
-async def post_at_rate(cad_key: str, rate: float, seconds: float, points, with_socket, tag: str, in_flight: int):
+async def post_at_rate(cad_key: str, rate: float, seconds: float, points, with_socket, tag: str, in_flight: int,
+                       bases: list[str]):
     """Open loop: one POST due every 1/rate s whatever the answers do (at most `in_flight` at once, as a
     CAD's connection pool would). Latency counts from when a POST was due, so queueing is not hidden.
     Returns (incident id, due at) pairs and the failures."""
@@ -238,15 +242,16 @@ async def post_at_rate(cad_key: str, rate: float, seconds: float, points, with_s
     rng = random.Random(hash(tag) & 0xFFFF)
     limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
     gate = asyncio.Semaphore(in_flight)
-    async with httpx.AsyncClient(base_url=BASE, timeout=60, limits=limits,
-                                 headers={"Authorization": f"Bearer {cad_key}"}) as cad:
+    cads = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits, headers={"Authorization": f"Bearer {cad_key}"})
+            for base in bases]
+    try:
         async def one(j: int, due: float) -> None:
             lat, lon = points[rng.choice(with_socket)]
             body = {"cad_ref": f"{tag}-{j}", "lat": lat + 5 / M_PER_DEG_LAT, "lon": lon, "category": "09-E-01",
                     "location_type": "public"}
             try:
                 async with gate:
-                    r = await cad.post("/v1/incidents", json=body)
+                    r = await cads[j % len(cads)].post("/v1/incidents", json=body)
             except httpx.HTTPError as exc:
                 failures.append(f"{type(exc).__name__}")
                 return
@@ -263,6 +268,9 @@ async def post_at_rate(cad_key: str, rate: float, seconds: float, points, with_s
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(j, wall + j / rate)))
         await asyncio.gather(*tasks)
+    finally:
+        for cad in cads:
+            await cad.aclose()
     return sent, failures
 
 
@@ -299,16 +307,19 @@ async def main(args: argparse.Namespace) -> None:
            # the CAD key's rate limit (20/s, bursts of 100) would refuse most of the 100/s phase with 429
            # and the read-back after it: this measures delivery, so the limit is lifted out of the way
            "ALERTING_RATE_LIMIT_CAD_PER_S": "100000", "ALERTING_RATE_LIMIT_CAD_BURST": "100000"}
-    node, worker = ApiNode(settings, "bench", env), NodeWorker(settings, env)
-    node.start()
+    nodes = [ApiNode(settings, f"bench{n}", env) for n in range(args.api_processes)]
+    worker = NodeWorker(settings, env)
+    for node in nodes:
+        node.start()
     worker.start()
     client = None
     tokens_file = ROOT / "var" / f"bench-tokens-{os.getpid()}.json"
-    report: dict = {"sockets": args.sockets, "responders": args.responders}
+    report: dict = {"sockets": args.sockets, "responders": args.responders, "api_processes": args.api_processes}
     try:
         step("starting the API process and the worker")
-        await asyncio.to_thread(node.wait_ready)
-        BASE = node.base_url
+        for node in nodes:
+            await asyncio.to_thread(node.wait_ready)
+        BASE = nodes[0].base_url
         step("seeding responders")
         t = time.perf_counter()
         trust_id, cad_key, tokens, with_socket, radius, points = await seed(settings, args.responders, args.sockets)
@@ -317,14 +328,15 @@ async def main(args: argparse.Namespace) -> None:
         socket_index = {i: f"r{rid}" for i, rid in enumerate(with_socket)}
 
         import httpx
-        httpx.get(f"{BASE}/readyz")  # warm the process before measuring its idle size
-        rss_before = rss_kib(node.proc.pid)
+        for node in nodes:
+            httpx.get(f"{node.base_url}/readyz")  # warm the process before measuring its idle size
+        rss_before = sum(rss_kib(node.proc.pid) for node in nodes)
         step("connecting sockets")
         client = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--client", node.ws_url, str(tokens_file), "--ack" if args.ack else "--no-ack",
+            sys.executable, __file__, "--client", ",".join(node.ws_url for node in nodes), str(tokens_file), "--ack" if args.ack else "--no-ack",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**28)
         connected = json.loads(await asyncio.wait_for(client.stdout.readline(), 900))
-        rss_after = rss_kib(node.proc.pid)
+        rss_after = sum(rss_kib(node.proc.pid) for node in nodes)
         report.update(connect_s=round(connected["seconds"], 1), rss_before_mib=round(rss_before / 1024, 1),
                       rss_after_mib=round(rss_after / 1024, 1),
                       rss_per_idle_socket_kib=round((rss_after - rss_before) / len(tokens), 1))
@@ -347,13 +359,13 @@ async def main(args: argparse.Namespace) -> None:
         profiler = None
         if args.profile:
             profiler = await asyncio.create_subprocess_exec(
-                str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(node.proc.pid), "--format", "raw",
+                str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(nodes[0].proc.pid), "--format", "raw",
                 "--rate", "200", "--nonblocking", "-o", args.profile, stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL)
         for rate in args.rates:
             step(f"posting at {rate:g}/s")
             sent, failures = await post_at_rate(cad_key, rate, args.seconds, points, with_socket, f"R{rate:g}",
-                                                args.in_flight)
+                                                args.in_flight, [node.base_url for node in nodes])
             per_rate[rate] = sent
             all_sent += sent
             report["post_failures"] += failures[:5]
@@ -386,7 +398,8 @@ async def main(args: argparse.Namespace) -> None:
             await client.stdin.drain()
             await asyncio.wait_for(client.wait(), 60)
         tokens_file.unlink(missing_ok=True)
-        node.stop()
+        for node in nodes:
+            node.stop()
         worker.stop()
         from redis.asyncio import Redis
         async with Redis.from_url(settings.redis_url) as redis:
@@ -416,8 +429,11 @@ if __name__ == "__main__":
     parser.add_argument("--rates", type=float, nargs="+", default=[10, 100], help="CAD posts per second, in turn")
     parser.add_argument("--seconds", type=float, default=10, help="how long each rate runs")
     parser.add_argument("--ingest-per-socket", type=int, default=5)
+    parser.add_argument("--api-processes", type=int, default=1,
+                        help="API processes sharing sockets and CAD posts, as behind a load balancer")
     parser.add_argument("--in-flight", type=int, default=100, help="the CAD's concurrent POSTs at most")
-    parser.add_argument("--profile", metavar="FILE", help="py-spy the API process during the CAD phases (collapsed stacks)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="py-spy the (first) API process during the CAD phases (collapsed stacks)")
     parser.add_argument("--ack", action=argparse.BooleanOptionalAction, default=True,
                         help="clients acknowledge each alert, as the app does")
     a = parser.parse_args()
