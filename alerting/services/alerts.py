@@ -121,22 +121,24 @@ async def arrived(services: Services, **kw: str) -> Answer:
 async def acknowledge(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
     """Sets `delivered_at` once. Every alerted app sends one, so this neither loads nor locks the
     incident: one conditional UPDATE sets the column where still empty (the domain rule, `Delivered`,
-    is no more than that), and incident transactions never write it back empty."""
+    is no more than that), and incident transactions never write it back empty. Only when it
+    changed nothing is the alert read, to tell a repeated ack from a wrong one."""
     now = services.clock()
     async with services.sessions() as session, session.begin():
-        alert = await session.get(Alert, alert_id)
-        if alert is None or alert.trust_id != trust_id or alert.responder_id != responder_id:
-            raise NotFound("no such alert")
-        if alert.delivered_at is not None:
-            return Answer()
-        incident_id = alert.incident_id
-        done = await session.execute(update(Alert).where(Alert.id == alert_id, Alert.delivered_at.is_(None))
-                                     .values(delivered_at=utc(now)).execution_options(synchronize_session=False))
-        if done.rowcount:
-            session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event="alert.delivered",
-                                      data={"responder": responder_id}))
-    if done.rowcount:
-        await services.bus.to_trust(trust_id, {"type": "incident", "incident_id": incident_id})
+        incident_id = (await session.execute(
+            update(Alert).where(Alert.id == alert_id, Alert.trust_id == trust_id, Alert.responder_id == responder_id,
+                                Alert.delivered_at.is_(None))
+            .values(delivered_at=utc(now)).returning(Alert.incident_id)
+            .execution_options(synchronize_session=False))).scalar_one_or_none()
+        if incident_id is None:
+            mine = (await session.execute(select(Alert.id).where(
+                Alert.id == alert_id, Alert.trust_id == trust_id, Alert.responder_id == responder_id))).first()
+            if mine is None:
+                raise NotFound("no such alert")
+            return Answer()  # acknowledged before
+        session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event="alert.delivered",
+                                  data={"responder": responder_id}))
+    await services.bus.to_trust(trust_id, {"type": "incident", "incident_id": incident_id})
     return Answer()
 
 

@@ -40,7 +40,7 @@ async def enrich(session: AsyncSession, *, trust_id: str, incident_id: str, hits
     responders: dict[str, Responder] = {}
     busy: set[str] = set()
     for r, is_busy in (await session.execute(select(Responder, busy_elsewhere.label("busy")).where(
-            Responder.trust_id == trust_id, Responder.id.in_(ids)))).tuples():
+            Responder.trust_id == trust_id, Responder.id.in_(ids)))).all():
         responders[r.id] = r
         if is_busy:
             busy.add(r.id)
