@@ -23,6 +23,7 @@ from alerting.services.frames import error_frame
 log = logging.getLogger(__name__)
 router = APIRouter()
 
+PATH = "/v1/responders/ws"
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_AGAIN = 1013  # RFC 6455 "try again later": the database or Redis did not answer
@@ -62,7 +63,7 @@ async def _close(ws: WebSocket, code: int, reason: str) -> None:
         pass  # the peer is gone or not reading: it cannot hear the reason anyway
 
 
-@router.websocket("/v1/responders/ws")
+@router.websocket(PATH)
 async def responder_socket(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
     registry: Registry = ws.app.state.registry
