@@ -7,9 +7,10 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, WebSocket
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from starlette.types import Receive, Scope, Send
 
 from alerting.api import admin, console, exports, keys, me, ops, problems, replay
 from alerting.api import zones as zones_api
@@ -60,6 +61,25 @@ async def ensure_operator(services: Services) -> None:
     print(f"operator token (shown once, store it safely): {token}", file=sys.stderr, flush=True)
 
 
+class App(FastAPI):
+    """Sends the responder socket straight to its handler. A socket lives for hours, mostly idle,
+    thousands per process, and each of the ~20 middleware and routing layers it would pass through
+    keeps a suspended frame (some also closures or an exit stack) for the socket's whole life: about
+    a third of an idle socket's memory. None of them does anything for a websocket: the timing and
+    body-limit middlewares pass it on, FastAPI's telemetry needs an OpenTelemetry provider (none is
+    configured), and the exception handlers answer with HTTP problem responses, which an accepted
+    socket cannot carry (the handler closes with a code for the failures it expects; anything else
+    reaches uvicorn, which logs it). The route stays declared in the router, which lists what is
+    served."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == gateway.PATH:
+            scope["app"] = self
+            await gateway.responder_socket(WebSocket(scope, receive, send))
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -81,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await registry.subscriber.stop()
             await services.aclose()
 
-    app = FastAPI(title="Responder alerting", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app = App(title="Responder alerting", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for router in (admin.router, me.router, cad_router, ops.router, gateway.router):

@@ -14,7 +14,7 @@ from starlette.websockets import WebSocketDisconnected
 
 from alerting.api.deps import authenticate
 from alerting.realtime import protocol
-from alerting.realtime.registry import CLOSE_TOO_SLOW, CLOSED, Connection, Registry
+from alerting.realtime.registry import CLOSE_TOO_SLOW, CLOSED, TOO_SLOW, Connection, Registry
 from alerting.services import alerts, auth, presence
 from alerting.services.context import Services
 from alerting.services.errors import ServiceError
@@ -23,6 +23,7 @@ from alerting.services.frames import error_frame
 log = logging.getLogger(__name__)
 router = APIRouter()
 
+PATH = "/v1/responders/ws"
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_AGAIN = 1013  # RFC 6455 "try again later": the database or Redis did not answer
@@ -62,7 +63,7 @@ async def _close(ws: WebSocket, code: int, reason: str) -> None:
         pass  # the peer is gone or not reading: it cannot hear the reason anyway
 
 
-@router.websocket("/v1/responders/ws")
+@router.websocket(PATH)
 async def responder_socket(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
     registry: Registry = ws.app.state.registry
@@ -93,42 +94,44 @@ async def responder_socket(ws: WebSocket) -> None:
     conn = Connection(ws, services.keys.responder_channel(trust_id, responder_id), responder_id,
                       queue_size=services.settings.ws_send_queue)
     await registry.add(conn)  # subscribe before reading pending, so nothing falls between the two
-    reader: asyncio.Task[None] | None = None
     try:
         pending = await alerts.pending(services, trust_id=trust_id, responder_id=responder_id)
         await ws.send_json({"type": "ready", "responder_id": responder_id, "pending": pending})
-        conn.start()
-        reader = asyncio.create_task(_read(ws, services, conn, trust_id, responder_id))
-        await asyncio.wait({conn.ended, reader}, return_when=asyncio.FIRST_COMPLETED)
-        reader.cancel()
-        await conn.stop()
-        outcomes: list[Any] = await asyncio.gather(reader, return_exceptions=True)
-        if conn.ended.done():
-            if conn.ended.exception() is None:  # the result is TOO_SLOW
-                CLOSED.labels("too_slow").inc()
-                log.info("closed a socket that was not keeping up", extra={"responder": responder_id})
-                await _close(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
-            else:
-                outcomes.append(conn.ended.exception())
-        for outcome in outcomes:
-            if isinstance(outcome, Exception) and not isinstance(outcome, _GONE):
-                log.warning("socket ended with an error", exc_info=outcome, extra={"responder": responder_id})
+        await _serve(ws, services, conn, trust_id, responder_id)
     except _GONE:
         pass
     except _BACKEND_DOWN:
         log.warning("socket setup failed: backend unavailable", exc_info=True, extra={"responder": responder_id})
         await _close(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
     finally:
-        if reader is not None:
-            reader.cancel()
         await conn.stop()
-        if not conn.ended.done():
-            conn.ended.cancel()
         await registry.remove(conn)
 
 
+async def _serve(ws: WebSocket, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
+    """Reads in the handler's own task (an idle socket then costs no second task) until the peer
+    leaves, or the sending side ends: that cancels the read, and the socket is closed here."""
+    conn.start()
+    try:
+        await _read(ws, services, conn, trust_id, responder_id)
+    except asyncio.CancelledError:
+        if conn.ended is None or asyncio.current_task().uncancel():  # cancelled from outside too
+            raise
+    except _GONE:
+        pass
+    except Exception:
+        log.warning("socket ended with an error", exc_info=True, extra={"responder": responder_id})
+    await conn.stop()  # no longer interruptible: the close below is not cut short
+    if conn.ended == TOO_SLOW:
+        CLOSED.labels("too_slow").inc()
+        log.info("closed a socket that was not keeping up", extra={"responder": responder_id})
+        await _close(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
+    elif isinstance(conn.ended, Exception) and not isinstance(conn.ended, _GONE):
+        log.warning("socket ended with an error", exc_info=conn.ended, extra={"responder": responder_id})
+
+
 async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
-    while True:
+    while conn.ended is None:
         text = await ws.receive_text()
         if len(text.encode()) > services.settings.ws_max_message_bytes:
             await ws.close(code=CLOSE_MESSAGE_TOO_BIG, reason=f"messages are limited to {services.settings.ws_max_message_bytes} bytes")

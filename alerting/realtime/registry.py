@@ -27,48 +27,57 @@ CLOSE_RECONNECT = 4012  # the server is going away: reconnect, to this or anothe
 
 class Connection:
     """One socket's outgoing side. Idle sockets are the common case (thousands per process), so the
-    send queue and the task that drains it exist only while frames are waiting, and the end of the
-    sending side (too slow, or the send failed) is a plain future rather than a watching task."""
+    send queue and the task that drains it exist only while frames are waiting. The end of the
+    sending side (too slow, or the send failed) is recorded in `ended` and interrupts the socket's
+    reader by cancelling its task, so the reader needs neither a task of its own nor a future to
+    wait on beside the read."""
 
-    __slots__ = ("ws", "channel", "responder_id", "queue_size", "ended", "_frames", "_sender", "_started")
+    __slots__ = ("ws", "channel", "responder_id", "queue_size", "ended", "_frames", "_sender", "_reader")
 
     def __init__(self, ws: WebSocket, channel: str, responder_id: str, *, queue_size: int):
         self.ws = ws
         self.channel = channel
         self.responder_id = responder_id
         self.queue_size = queue_size
-        # Resolves with TOO_SLOW when the queue overflowed, or fails with the send's exception.
-        self.ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.ended: str | Exception | None = None  # TOO_SLOW, or the exception a send failed with
         self._frames: deque[str] | None = None  # created by the first frame, dropped when drained
         self._sender: asyncio.Task[None] | None = None
-        self._started = False
+        self._reader: asyncio.Task[Any] | None = None  # set between `start` and `stop`
 
     def offer(self, frame: dict[str, Any]) -> None:
-        if self.ended.done():
+        if self.ended is not None:
             return
         frames = self._frames
         if frames is None:
             frames = self._frames = deque()
         if len(frames) >= self.queue_size:
-            self.ended.set_result(TOO_SLOW)
+            self._end(TOO_SLOW)
             return
         frames.append(json.dumps(frame))
-        if self._started and self._sender is None:
+        if self._reader is not None and self._sender is None:
             self._sender = asyncio.create_task(self._send_queued())
 
     def start(self) -> None:
-        """Frames offered so far (while `ready` was being sent) go out now, in order, and later ones as they come."""
-        self._started = True
-        if self._frames and self._sender is None and not self.ended.done():
+        """Frames offered so far (while `ready` was being sent) go out now, in order, and later ones as
+        they come. Until `stop`, the calling task is the reader: the end of the sending side cancels
+        it, unless the reader ended it itself (then it sees `ended` when it next reads)."""
+        self._reader = asyncio.current_task()
+        if self._frames and self._sender is None and self.ended is None:
             self._sender = asyncio.create_task(self._send_queued())
 
     async def stop(self) -> None:
-        """Stops sending and waits until no send is in progress."""
+        """Stops sending and interrupting the reader, and waits until no send is in progress."""
+        self._reader = None
         sender, self._sender = self._sender, None
-        self._started = False
         if sender is not None:
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
+
+    def _end(self, why: str | Exception) -> None:
+        self.ended = why
+        reader = self._reader
+        if reader is not None and reader is not asyncio.current_task():
+            reader.cancel()
 
     async def _send_queued(self) -> None:
         try:
@@ -76,8 +85,8 @@ class Connection:
                 await self.ws.send_text(self._frames.popleft())
             self._frames = None
         except Exception as exc:  # noqa: BLE001 - handed to the socket's owner through `ended`
-            if not self.ended.done():
-                self.ended.set_exception(exc)
+            if self.ended is None:
+                self._end(exc)
         finally:
             if self._sender is asyncio.current_task():
                 self._sender = None
