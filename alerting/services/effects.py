@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,10 +111,13 @@ async def publish(services: Services, fx: Effects, *, open_limit: int | None = N
         services.bus.to_trust_in(live, fx.trust_id, {"type": "incident", "incident_id": fx.incident_id})
     results: list[Any] = [None] * len(live)
     if len(live):
-        results = await _step("live state and frames", fx, live.execute(raise_on_error=False)) or results
-    for failed in (r for r in results if isinstance(r, Exception)):
-        log.error("post-commit redis command failed; recovered by reconnect, push or sweep", exc_info=failed,
-                  extra={"incident_id": fx.incident_id})
+        try:
+            results = await live.execute(raise_on_error=False)
+        except Exception as exc:  # noqa: BLE001 - logged with the incident; recovered by design (above)
+            _failed("live state and frames", fx, exc)
+    for result in results:
+        if isinstance(result, Exception):
+            _failed("redis command", fx, result)
     no_socket = []
     for (responder_id, frame), listeners in zip(fx.frames, results[first_frame:]):
         if frame.get("type") != "alert" or isinstance(listeners, Exception):
@@ -144,16 +147,10 @@ def _run_jobs(fx: Effects, jobs: list[tuple[str, Callable[[], None]]]) -> None:
     for name, job in jobs:
         try:
             job()
-        except Exception:  # logged with the incident; recovery is by design (see publish)
-            log.error("post-commit %s failed; recovered by reconnect, push or sweep", name, exc_info=True,
-                      extra={"incident_id": fx.incident_id})
+        except Exception as exc:  # noqa: BLE001 - logged with the incident; recovered by design (see publish)
+            _failed(name, fx, exc)
 
 
-async def _step(name: str, fx: Effects, work: Awaitable[Any]) -> Any:
-    """The step's result, or None when it failed (logged with the incident)."""
-    try:
-        return await work
-    except Exception:  # logged with the incident; recovery is by design (see publish)
-        log.error("post-commit %s failed; recovered by reconnect, push or sweep", name, exc_info=True,
-                  extra={"incident_id": fx.incident_id})
-        return None
+def _failed(step: str, fx: Effects, exc: BaseException) -> None:
+    log.error("post-commit %s failed; recovered by reconnect, push or sweep", step, exc_info=exc,
+              extra={"incident_id": fx.incident_id})

@@ -93,7 +93,7 @@ async def _find(session: AsyncSession, trust_id: str, cad_ref: str) -> Incident 
 
 async def report(services: Services, *, trust_id: str, report: IncidentReport) -> tuple[dict[str, Any], bool]:
     """Record and run phase 0 in one transaction. The same cad_ref again returns the first incident,
-    unchanged: the unique (trust, cad_ref) decides at commit, so a first post pays no lookup for it."""
+    unchanged: the unique (trust, cad_ref) decides at the insert, so a first post pays no lookup for it."""
     now = services.clock()
     try:
         async with services.sessions() as session, session.begin():
