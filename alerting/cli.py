@@ -18,7 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     serve(create_app(settings), host=args.host, port=args.port, ws_ping_interval_s=settings.ws_ping_interval_s,
-          ws_max_size=64 * 1024)
+          ws_max_size=64 * 1024, gc_thresholds=settings.gc_thresholds)
     return 0
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 
 import uvicorn
@@ -17,6 +18,12 @@ class GracefulServer(uvicorn.Server):
         super().__init__(config)
         self.app = app
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        # What exists now (modules, mappers, schemas, pools) lives as long as the process: kept out
+        # of every later collection, so a full one walks only what came after.
+        gc.freeze()
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # Stop accepting first, so a reconnecting app lands on another node, not back here.
         for server in self.servers:
@@ -27,7 +34,10 @@ class GracefulServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def serve(app: FastAPI, *, host: str, port: int, ws_ping_interval_s: float, ws_max_size: int) -> None:
+def serve(app: FastAPI, *, host: str, port: int, ws_ping_interval_s: float, ws_max_size: int,
+          gc_thresholds: tuple[int, int, int] | None = None) -> None:
+    if gc_thresholds is not None:
+        gc.set_threshold(*gc_thresholds)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, ws_ping_interval=ws_ping_interval_s,
                             ws_ping_timeout=ws_ping_interval_s, ws_max_size=ws_max_size, ws_per_message_deflate=False,
                             timeout_graceful_shutdown=10, proxy_headers=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "alerting.db")
@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     ws_send_queue: int = Field(default=64, ge=1)
     ws_auth_timeout_s: float = Field(default=5.0, gt=0)
     ws_ping_interval_s: float = Field(default=20.0, gt=0)
+    # The API process's garbage collector (gc.set_threshold). CPython's default (700, 10, 10) made
+    # an API process holding 10,000 sockets run full collections of its whole heap, ~0.36 s each,
+    # 14 times in a one-minute benchmark; these collect young objects in a few ms and leave the
+    # long-lived socket state alone (BENCHMARKS.md, "Garbage collection").
+    gc_thresholds: tuple[PositiveInt, PositiveInt, PositiveInt] = (10_000, 50, 100)
 
     # --- Realtime delivery: location ingest and Web Push ---
     # Positions per responder per second (token bucket of `location_burst`); the excess is dropped

@@ -288,6 +288,21 @@ async def expected_pairs(cad_key: str, incidents: list[str], socket_ids: set[str
     return out
 
 
+async def py_spy(pid: int, out: str | None):
+    """Samples only while the process holds the GIL, so waiting on the network is not counted as work."""
+    if not out:
+        return None
+    return await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--format", "raw", "--rate", "500",
+        "--nonblocking", "--gil", "-o", out, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+
+async def stop(profiler) -> None:
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        await profiler.wait()
+
+
 async def command(proc, line: str, timeout: float = 600) -> dict:
     proc.stdin.write((line + "\n").encode())
     await proc.stdin.drain()
@@ -343,7 +358,9 @@ async def main(args: argparse.Namespace) -> None:
         print(json.dumps(report), flush=True)
 
         step("location ingest")
+        profiler = await py_spy(nodes[0].proc.pid, args.profile_ingest)
         ingest = await command(client, f"ingest {args.ingest_per_socket}")
+        await stop(profiler)
         admitted = ingest["sent"] - ingest["rate_limited"] - ingest["other"]
         raw = await raw_geoadd(settings.redis_url, max(ingest["sent"], 100_000))
         e2e_rate = admitted / ingest["seconds"]
@@ -356,12 +373,7 @@ async def main(args: argparse.Namespace) -> None:
         all_sent: list[tuple[str, float]] = []
         per_rate: dict[float, list[tuple[str, float]]] = {}
         report["post_failures"] = []
-        profiler = None
-        if args.profile:
-            profiler = await asyncio.create_subprocess_exec(
-                str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(nodes[0].proc.pid), "--format", "raw",
-                "--rate", "200", "--nonblocking", "-o", args.profile, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL)
+        profiler = await py_spy(nodes[0].proc.pid, args.profile)
         for rate in args.rates:
             step(f"posting at {rate:g}/s")
             sent, failures = await post_at_rate(cad_key, rate, args.seconds, points, with_socket, f"R{rate:g}",
@@ -371,9 +383,7 @@ async def main(args: argparse.Namespace) -> None:
             report["post_failures"] += failures[:5]
             report[f"rate_{rate:g}_post_failures"] = len(failures)
             print(json.dumps({"rate": rate, "created": len(sent), "failed": len(failures)}), flush=True)
-        if profiler is not None:
-            profiler.send_signal(2)
-            await profiler.wait()
+        await stop(profiler)
         step("collecting frames")
         expected = await expected_pairs(cad_key, [i for i, _ in all_sent], set(socket_index.values()))
         dump = await command(client, f"await {len(expected)} 60")
@@ -434,6 +444,7 @@ if __name__ == "__main__":
     parser.add_argument("--in-flight", type=int, default=100, help="the CAD's concurrent POSTs at most")
     parser.add_argument("--profile", metavar="FILE",
                         help="py-spy the (first) API process during the CAD phases (collapsed stacks)")
+    parser.add_argument("--profile-ingest", metavar="FILE", help="the same during the location ingest")
     parser.add_argument("--ack", action=argparse.BooleanOptionalAction, default=True,
                         help="clients acknowledge each alert, as the app does")
     a = parser.parse_args()
