@@ -60,6 +60,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -358,14 +364,21 @@ async def main(args: argparse.Namespace) -> None:
         print(json.dumps(report), flush=True)
 
         step("location ingest")
+        from redis.asyncio import Redis
+        async with Redis.from_url(settings.redis_url) as redis:
+            redis_pid = int((await redis.info("server"))["process_id"])
+        pids = {"api": [n.proc.pid for n in nodes], "client": [client.pid], "redis": [redis_pid]}
         profiler = await py_spy(nodes[0].proc.pid, args.profile_ingest)
+        cpu_before = {k: sum(cpu_s(p) for p in v) for k, v in pids.items()}
         ingest = await command(client, f"ingest {args.ingest_per_socket}")
+        cpu_used = {k: round(sum(cpu_s(p) for p in v) - cpu_before[k], 2) for k, v in pids.items()}
         await stop(profiler)
         admitted = ingest["sent"] - ingest["rate_limited"] - ingest["other"]
         raw = await raw_geoadd(settings.redis_url, max(ingest["sent"], 100_000))
         e2e_rate = admitted / ingest["seconds"]
         report["ingest"] = {"sent": ingest["sent"], "admitted": admitted, "per_s": round(e2e_rate),
-                            "raw_geoadd_per_s": round(raw), "ratio": round(e2e_rate / raw, 3)}
+                            "raw_geoadd_per_s": round(raw), "ratio": round(e2e_rate / raw, 3),
+                            "seconds": round(ingest["seconds"], 2), "cpu_s": cpu_used}
         print(json.dumps(report["ingest"]), flush=True)
         await asyncio.sleep(1)  # let the API's location batcher flush the last frames first
         await put_back(settings, trust_id, with_socket, points)
