@@ -52,14 +52,16 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
     def _returned(_dbapi_connection, record):
         record.info["returned_at"] = time.monotonic()
 
+    gone = (engine.dialect.loaded_dbapi.Error, OSError, TimeoutError)
+
     @event.listens_for(engine.sync_engine.pool, "checkout")
     def _checkout(dbapi_connection, record, _proxy):
         if time.monotonic() - record.info.get("returned_at", 0.0) < PING_IF_IDLE_S:
             return
         try:
             dbapi_connection.ping()
-        except Exception as exc:  # the pool drops this connection and checks out another
-            raise DisconnectionError(f"idle database connection failed its ping: {exc}") from exc
+        except gone as exc:  # the pool drops this connection and checks out another
+            raise DisconnectionError(f"idle database connection failed its ping: {type(exc).__name__}") from exc
 
 
 def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
