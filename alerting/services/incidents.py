@@ -95,6 +95,9 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
     """Record and run phase 0 in one transaction. The same cad_ref again returns the first incident,
     unchanged: the unique (trust, cad_ref) decides at the insert, so a first post pays no lookup for it."""
     now = services.clock()
+    # Before the transaction: when Redis has lost the trust's AEDs, reloading them takes a second
+    # pooled connection, which must not be waited for while holding one.
+    aed = await _nearest_aed(services, trust_id, report.lat, report.lon)
     try:
         async with services.sessions() as session, session.begin():
             if not (await trust_area(session, trust_id)).contains(report.lat, report.lon):
@@ -102,7 +105,6 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
                 if existing is not None:
                     return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
                 await _check_area(session, trust_id, report.lat, report.lon)
-            aed = await _nearest_aed(services, trust_id, report.lat, report.lon)
             version, policy = await policies.current_policy(session, trust_id)
             state = m.new_incident(
                 id=uuid.uuid4().hex, cad_ref=report.cad_ref, lat=report.lat, lon=report.lon, category=report.category,
