@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -193,7 +194,9 @@ async def patch(services: Services, *, trust_id: str, incident_id: str, changes:
                     pos = await services.index.position(trust_id, rid)
                     if pos is not None:
                         distances[rid] = haversine_m(pos[0], pos[1], lat, lon)
-            moved = m.Moved(lat, lon, now, distances, await _nearest_aed(services, trust_id, lat, lon))
+            moved = m.Moved(lat, lon, now, distances)
+    if moved is not None:  # outside the session: a reload of the AEDs takes a pooled connection of its own
+        moved = replace(moved, aed=await _nearest_aed(services, trust_id, lat, lon))
     async with services.sessions() as session, session.begin():
         loaded = await load(session, incident_id, lock=True)
         if loaded is None:

@@ -137,11 +137,17 @@ async def test_patch_moves_recategorises_and_annotates_together(stack):
     created = (await trust.cad.post("/v1/incidents", json=incident("P-1"))).json()
     first = await a.next("alert", incident_id=created["id"])
     moved_to = north_of(CENTRE, 60)
+    aed_at = north_of(CENTRE, 65)  # uploaded after the incident: the move finds it
+    r = await trust.admin.put(f"/v1/trusts/{trust.id}/aeds", json={"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [aed_at[1], aed_at[0]]},
+         "properties": {"id": "aed-gate", "name": "Gatehouse", "access": "24/7"}}]})
+    assert r.status_code == 200, r.text
     changes = {"lat": moved_to[0], "lon": moved_to[1], "category": "09-E-02", "notes": "Gate code 1234"}
     r = await trust.cad.patch(f"/v1/incidents/{created['id']}", json=changes)
     assert r.status_code == 200, r.text
     body = r.json()
     assert {k: body[k] for k in changes} == changes
+    assert body["aed"]["id"] == "aed-gate" and 4 <= body["aed"]["distance_m"] <= 6
     events = [t["event"] for t in body["timeline"]]
     assert {"moved", "recategorised", "notes_updated"} <= set(events)
     again = await a.next("alert", incident_id=created["id"])
