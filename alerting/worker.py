@@ -101,11 +101,11 @@ def push_trigger(celery: Celery) -> Callable[[str, float, list[str]], None]:
 def _register(app: Celery) -> _Runtime:
     runtime = _Runtime(app)
 
-    @app.task(name="alerting.wake", ignore_result=True)
+    @app.task(name="alerting.wake", shared=False, ignore_result=True)
     def wake(incident_id: str) -> None:
         runtime.run(lambda s: incidents.wake(s, incident_id))
 
-    @app.task(name="alerting.sweep", ignore_result=True)
+    @app.task(name="alerting.sweep", shared=False, ignore_result=True)
     def sweep() -> int:
         async def job(s: Services) -> int:
             ids = await incidents.overdue(s)
@@ -118,20 +118,20 @@ def _register(app: Celery) -> _Runtime:
             log.info("sweep woke overdue incidents", extra={"count": fired})
         return fired
 
-    @app.task(name="alerting.purge_positions", ignore_result=True)
+    @app.task(name="alerting.purge_positions", shared=False, ignore_result=True)
     def purge_positions() -> int:
         from alerting.services.retention import purge_positions as purge
 
         return runtime.run(purge)
 
-    @app.task(name="alerting.deliver_webhooks", ignore_result=True)
+    @app.task(name="alerting.deliver_webhooks", shared=False, ignore_result=True)
     def deliver_webhooks(incident_id: str) -> None:
         again = runtime.run(lambda s: webhooks.deliver(s, incident_id))
         if again is not None:
             app.send_task("alerting.deliver_webhooks", args=[incident_id],
                           countdown=min(max(0.0, again - time.time()), MAX_COUNTDOWN_S))
 
-    @app.task(name="alerting.webhook_sweep", ignore_result=True)
+    @app.task(name="alerting.webhook_sweep", shared=False, ignore_result=True)
     def webhook_sweep() -> int:
         """Re-queues due deliveries whose task was lost; a duplicate only finds nothing due."""
         ids = runtime.run(webhooks.due_incidents)
@@ -142,7 +142,7 @@ def _register(app: Celery) -> _Runtime:
     app.conf.beat_schedule = {**app.conf.beat_schedule, "webhook_sweep": {
         "task": "alerting.webhook_sweep", "schedule": app.conf.alerting_settings.sweep_interval_s}}
 
-    @app.task(name="alerting.push_unacknowledged", ignore_result=True)
+    @app.task(name="alerting.push_unacknowledged", shared=False, ignore_result=True)
     def push_unacknowledged(incident_id: str, no_socket: list[str]) -> int:
         from alerting.push import provider_from
         from alerting.services.push_fallback import push_unacknowledged as push
@@ -153,7 +153,7 @@ def _register(app: Celery) -> _Runtime:
 
         return runtime.run(job)
 
-    @app.task(name="alerting.record_density", ignore_result=True)
+    @app.task(name="alerting.record_density", shared=False, ignore_result=True)
     def record_density() -> int:
         return runtime.run(lambda s: density.record_all(s, now=s.clock()))
 
