@@ -20,9 +20,7 @@ async def test_alert_accept_and_live_map(stack, browsing):
     await trust.responder("ann", ["staff"])
     await trust.responder("bob", ["staff"])
     aed_at = north_of(CENTRE, 50)
-    r = await trust.admin.put(f"/v1/trusts/{trust.id}/aeds", json={"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [aed_at[1], aed_at[0]]},
-         "properties": {"id": "lib-1", "name": "City Library", "access": "24/7"}}]})
+    r = await trust.aed("lib-1", "City Library", aed_at)
     assert r.status_code == 200, r.text
 
     admin = await browsing.page()

@@ -138,9 +138,7 @@ async def test_patch_moves_recategorises_and_annotates_together(stack):
     first = await a.next("alert", incident_id=created["id"])
     moved_to = north_of(CENTRE, 60)
     aed_at = north_of(CENTRE, 65)  # uploaded after the incident: the move finds it
-    r = await trust.admin.put(f"/v1/trusts/{trust.id}/aeds", json={"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [aed_at[1], aed_at[0]]},
-         "properties": {"id": "aed-gate", "name": "Gatehouse", "access": "24/7"}}]})
+    r = await trust.aed("aed-gate", "Gatehouse", aed_at)
     assert r.status_code == 200, r.text
     changes = {"lat": moved_to[0], "lon": moved_to[1], "category": "09-E-02", "notes": "Gate code 1234"}
     r = await trust.cad.patch(f"/v1/incidents/{created['id']}", json=changes)

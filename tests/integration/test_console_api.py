@@ -221,9 +221,7 @@ async def test_snapshot_carries_policy_zones_and_defibrillators(stack):
     policy = {**TWO_PHASES, "zones": [{"name": "north", "area": north,
                                        "phases": [{"name": "all", "groups": ["staff"], "radius_m": 3000, "delay_s": 0}]}]}
     trust = await make_trust(stack, policy=policy)
-    await trust.admin.put(f"/v1/trusts/{trust.id}/aeds", json={"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [CENTRE[1], CENTRE[0]]},
-         "properties": {"id": "aed-1", "name": "Station", "access": "public"}}]})
+    assert (await trust.aed("aed-1", "Station", CENTRE, access="public")).status_code == 200
     ticket = (await trust.admin.post(f"/v1/trusts/{trust.id}/live/tickets")).json()["ticket"]
     async with stack.client() as viewer, viewer.stream("GET", f"/v1/trusts/{trust.id}/live", params={"ticket": ticket}) as live:
         snapshot = await EventStream(live).next("snapshot")

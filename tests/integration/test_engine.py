@@ -113,9 +113,7 @@ async def test_second_accepter_nearer_the_aed_fetches_it(stack):
     policy = {**TWO_PHASES, "accept_limit": 2}
     trust = await make_trust(stack, policy=policy)
     aed_at = north_of(CENTRE, 150)
-    r = await trust.admin.put(f"/v1/trusts/{trust.id}/aeds", json={"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [aed_at[1], aed_at[0]]},
-         "properties": {"id": "aed-1", "name": "Library", "access": "24/7"}}]})
+    r = await trust.aed("aed-1", "Library", aed_at)
     assert r.status_code == 200 and r.json() == {"imported": 1}
     await trust.responder("first", ["staff"])
     await trust.responder("second", ["staff"])

@@ -107,6 +107,12 @@ class Trust:
         self.tokens[rid] = t.json()["token"]
         return self.tokens[rid]
 
+    async def aed(self, aed_id: str, name: str, at: tuple[float, float], access: str = "24/7") -> httpx.Response:
+        """Replaces the trust's defibrillator list with this one AED (GeoJSON, as an admin uploads it)."""
+        return await self.admin.put(f"/v1/trusts/{self.id}/aeds", json={"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [at[1], at[0]]},
+             "properties": {"id": aed_id, "name": name, "access": access}}]})
+
     async def close(self) -> None:
         await self.admin.aclose()
         await self.cad.aclose()
