@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -53,11 +52,12 @@ async def _reload_aeds(services: Services, trust_id: str) -> None:
     await services.aeds.replace(trust_id, [Aed(r.id, r.name, r.access, r.lat, r.lon) for r in rows])
 
 
-async def _check_area(session: AsyncSession, trust_id: str, lat: float, lon: float) -> None:
-    area = await trust_area(session, trust_id)
-    if not area.contains(lat, lon):
-        raise Invalid(f"the point ({lat}, {lon}) is outside the trust's service area",
-                      extra={"errors": [{"loc": "lat,lon", "msg": "outside the trust's service area"}]})
+async def _outside_area(session: AsyncSession, trust_id: str, lat: float, lon: float) -> Invalid | None:
+    """The refusal for a point outside the trust's service area, or None when it is inside."""
+    if (await trust_area(session, trust_id)).contains(lat, lon):
+        return None
+    return Invalid(f"the point ({lat}, {lon}) is outside the trust's service area",
+                   extra={"errors": [{"loc": "lat,lon", "msg": "outside the trust's service area"}]})
 
 
 async def fire_due(session: AsyncSession, services: Services, state: m.IncidentState, trust_id: str,
@@ -101,11 +101,11 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
     aed = await _nearest_aed(services, trust_id, report.lat, report.lon)
     try:
         async with services.sessions() as session, session.begin():
-            if not (await trust_area(session, trust_id)).contains(report.lat, report.lon):
+            if refusal := await _outside_area(session, trust_id, report.lat, report.lon):
                 existing = await _find(session, trust_id, report.cad_ref)
                 if existing is not None:
                     return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
-                await _check_area(session, trust_id, report.lat, report.lon)
+                raise refusal
             version, policy = await policies.current_policy(session, trust_id)
             state = m.new_incident(
                 id=uuid.uuid4().hex, cad_ref=report.cad_ref, lat=report.lat, lon=report.lon, category=report.category,
@@ -179,7 +179,7 @@ def _refuse_if_ended(state: m.IncidentState) -> None:
 async def patch(services: Services, *, trust_id: str, incident_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Move, recategorise and annotate in one transaction: all of it applies, or none of it."""
     now = services.clock()
-    moved: m.Moved | None = None
+    distances: dict[str, float] | None = None  # set when the point moves
     async with services.sessions() as session:  # area and positions are read before the row is held
         loaded = await load(session, incident_id, lock=False)
         if loaded is None or loaded.row.trust_id != trust_id:
@@ -187,16 +187,17 @@ async def patch(services: Services, *, trust_id: str, incident_id: str, changes:
         _refuse_if_ended(loaded.state)
         lat, lon = changes.get("lat", loaded.state.lat), changes.get("lon", loaded.state.lon)
         if (lat, lon) != (loaded.state.lat, loaded.state.lon):
-            await _check_area(session, trust_id, lat, lon)
-            distances: dict[str, float] = {}
+            if refusal := await _outside_area(session, trust_id, lat, lon):
+                raise refusal
+            distances = {}
             for rid, alert in loaded.state.alerts.items():
                 if alert.state in (m.ALERTED, m.ACCEPTED):
                     pos = await services.index.position(trust_id, rid)
                     if pos is not None:
                         distances[rid] = haversine_m(pos[0], pos[1], lat, lon)
-            moved = m.Moved(lat, lon, now, distances)
-    if moved is not None:  # outside the session: a reload of the AEDs takes a pooled connection of its own
-        moved = replace(moved, aed=await _nearest_aed(services, trust_id, lat, lon))
+    moved: m.Moved | None = None
+    if distances is not None:  # outside the session: a reload of the AEDs takes a pooled connection of its own
+        moved = m.Moved(lat, lon, now, distances, await _nearest_aed(services, trust_id, lat, lon))
     async with services.sessions() as session, session.begin():
         loaded = await load(session, incident_id, lock=True)
         if loaded is None:
