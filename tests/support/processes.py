@@ -17,11 +17,11 @@ from pathlib import Path
 import httpx
 
 from alerting.settings import Settings
-from tests.support.stack import ROOT, Worker, env_for, free_port
+from tests.support.stack import ROOT, OnLoopback, Worker, env_for, free_port
 
 
 @dataclass
-class ApiNode:
+class ApiNode(OnLoopback):
     """One API process. `kill()` is a crash (SIGKILL); `stop()` is a graceful shutdown."""
 
     settings: Settings
@@ -30,14 +30,6 @@ class ApiNode:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     log: Path | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/v1/responders/ws"
 
     def start(self) -> None:
         self.log = ROOT / "var" / f"api-{self.settings.redis_prefix.strip(':')}-{self.name}.log"

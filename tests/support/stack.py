@@ -97,14 +97,10 @@ class Worker:
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-@dataclass
-class Stack:
-    settings: Settings
+class OnLoopback:
+    """Where an API listening on `self.port` answers HTTP and responder sockets."""
+
     port: int
-    worker: Worker
-    server: uvicorn.Server | None = None
-    task: asyncio.Task | None = None
-    redis: Redis = field(init=False)
 
     @property
     def base_url(self) -> str:
@@ -113,6 +109,16 @@ class Stack:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/v1/responders/ws"
+
+
+@dataclass
+class Stack(OnLoopback):
+    settings: Settings
+    port: int
+    worker: Worker
+    server: uvicorn.Server | None = None
+    task: asyncio.Task | None = None
+    redis: Redis = field(init=False)
 
     async def start(self) -> None:
         self.redis = Redis.from_url(self.settings.redis_url)
