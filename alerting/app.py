@@ -86,8 +86,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         celery = make_celery(settings)
-        services = build_services(settings, schedule_wake=scheduler(celery), deliver_webhooks=webhook_trigger(celery),
-                                  schedule_push=push_trigger(celery))
+        services = build_services(
+            settings,
+            schedule_wake=scheduler(celery),
+            deliver_webhooks=webhook_trigger(celery),
+            schedule_push=push_trigger(celery),
+        )
         services.extras["vapid"] = vapid.load_or_create(settings)  # generated into var/ on first start
         await ensure_operator(services)
         registry = Registry()

@@ -17,8 +17,14 @@ def _serve(args: argparse.Namespace) -> int:
     from alerting.serve import serve
 
     settings = get_settings()
-    serve(create_app(settings), host=args.host, port=args.port, ws_ping_interval_s=settings.ws_ping_interval_s,
-          ws_max_size=64 * 1024, gc_thresholds=settings.gc_thresholds)
+    serve(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        ws_ping_interval_s=settings.ws_ping_interval_s,
+        ws_max_size=64 * 1024,
+        gc_thresholds=settings.gc_thresholds,
+    )
     return 0
 
 
@@ -31,8 +37,15 @@ def _worker(args: argparse.Namespace) -> int:
     from alerting.worker import make_celery
 
     settings = get_settings()
-    argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(args.concurrency), "--without-gossip",
-            "--without-mingle"]
+    argv = [
+        "worker",
+        "--loglevel",
+        settings.log_level,
+        "--concurrency",
+        str(args.concurrency),
+        "--without-gossip",
+        "--without-mingle",
+    ]
     if not args.no_beat:
         argv += ["--beat", "--schedule", _schedule_file(settings.redis_prefix)]
     make_celery(settings).worker_main(argv)
@@ -43,7 +56,9 @@ def _beat(_: argparse.Namespace) -> int:
     from alerting.worker import make_celery
 
     settings = get_settings()
-    make_celery(settings).start(["beat", "--loglevel", settings.log_level, "--schedule", _schedule_file(settings.redis_prefix)])
+    make_celery(settings).start(
+        ["beat", "--loglevel", settings.log_level, "--schedule", _schedule_file(settings.redis_prefix)]
+    )
     return 0
 
 
@@ -109,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="create the demo trust once and print its credentials").set_defaults(fn=_demo)
     sub.add_parser("demo-curl", help="print a curl that posts a demo incident").set_defaults(fn=_demo_curl)
     audit_cmd = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_command", required=True)
-    audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(fn=_audit_verify)
+    audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(
+        fn=_audit_verify
+    )
     zones_cli.add_commands(sub)
     replay_cli.add_commands(sub)
     simulate = sub.add_parser("simulate", add_help=False, help="run the reference CAD simulator (see simulate --help)")

@@ -12,7 +12,10 @@ from alerting.services.context import build_services
 from alerting.settings import Settings
 
 CREDENTIALS = Path("var") / "demo-credentials.json"
-LEEDS = {"type": "Polygon", "coordinates": [[[-1.75, 53.70], [-1.30, 53.70], [-1.30, 53.92], [-1.75, 53.92], [-1.75, 53.70]]]}
+LEEDS = {
+    "type": "Polygon",
+    "coordinates": [[[-1.75, 53.70], [-1.30, 53.70], [-1.30, 53.92], [-1.75, 53.92], [-1.75, 53.70]]],
+}
 GROUPS = [
     {"id": "staff", "name": "Off-duty staff", "trusted": True},
     {"id": "volunteers", "name": "Community first responders", "trusted": True},
@@ -23,19 +26,31 @@ POLICY = {
         {"name": "trusted", "groups": ["staff", "volunteers"], "radius_m": 200, "delay_s": 0},
         {"name": "community", "groups": ["staff", "volunteers", "community"], "radius_m": 1000, "delay_s": 30},
     ],
-    "accept_limit": 2, "alert_ttl_s": 600, "categories": ["09-E-*", "09-D-01"], "location_max_age_s": 900,
+    "accept_limit": 2,
+    "alert_ttl_s": 600,
+    "categories": ["09-E-*", "09-D-01"],
+    "location_max_age_s": 900,
 }
 RESPONDERS = [
     {"id": "r-amy", "name": "Amy (paramedic, off duty)", "groups": ["staff"], "skills": ["ALS"]},
     {"id": "r-ben", "name": "Ben (CFR)", "groups": ["volunteers"], "skills": ["BLS", "AED"]},
     {"id": "r-cat", "name": "Cat (community)", "groups": ["community"], "skills": ["CPR"]},
 ]
-AEDS = {"type": "FeatureCollection", "features": [
-    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-1.5478, 53.7960]},
-     "properties": {"id": "aed-station", "name": "Leeds station concourse", "access": "24/7"}},
-    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-1.5437, 53.8008]},
-     "properties": {"id": "aed-briggate", "name": "Briggate", "access": "24/7 public cabinet"}},
-]}
+AEDS = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-1.5478, 53.7960]},
+            "properties": {"id": "aed-station", "name": "Leeds station concourse", "access": "24/7"},
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-1.5437, 53.8008]},
+            "properties": {"id": "aed-briggate", "name": "Briggate", "access": "24/7 public cabinet"},
+        },
+    ],
+}
 
 
 async def create_demo(settings: Settings) -> int:
@@ -55,13 +70,18 @@ async def create_demo(settings: Settings) -> int:
         tokens: dict[str, str] = {}
         for r in RESPONDERS:
             await trusts.create_responder(services, trust_id=trust["id"], body=r, actor="demo")
-            tokens[r["id"]] = await trusts.issue_responder_token(services, trust_id=trust["id"], responder_id=r["id"],
-                                                                 actor="demo")
+            tokens[r["id"]] = await trusts.issue_responder_token(
+                services, trust_id=trust["id"], responder_id=r["id"], actor="demo"
+            )
         await trusts.put_aeds(services, trust_id=trust["id"], collection=AEDS, actor="demo")
     finally:
         await services.aclose()
-    creds: dict[str, Any] = {"trust_id": trust["id"], "admin_key": trust["admin_key"], "cad_key": trust["cad_key"],
-                             "responder_tokens": tokens}
+    creds: dict[str, Any] = {
+        "trust_id": trust["id"],
+        "admin_key": trust["admin_key"],
+        "cad_key": trust["cad_key"],
+        "responder_tokens": tokens,
+    }
     CREDENTIALS.parent.mkdir(exist_ok=True)
     CREDENTIALS.write_text(json.dumps(creds, indent=2))
     os.chmod(CREDENTIALS, 0o600)
@@ -72,7 +92,17 @@ async def create_demo(settings: Settings) -> int:
 
 def demo_curl(base: str = "http://127.0.0.1:8000") -> str:
     creds = json.loads(CREDENTIALS.read_text())
-    body = json.dumps({"cad_ref": "DEMO-$(date +%s)", "lat": 53.7997, "lon": -1.5492, "category": "09-E-01",
-                       "location_type": "public", "address": "City Square, Leeds"})
-    return (f"curl -s -X POST {base}/v1/incidents -H 'Authorization: Bearer {creds['cad_key']}' "
-            f"-H 'Content-Type: application/json' -d \"{body.replace(chr(34), chr(92) + chr(34))}\"")
+    body = json.dumps(
+        {
+            "cad_ref": "DEMO-$(date +%s)",
+            "lat": 53.7997,
+            "lon": -1.5492,
+            "category": "09-E-01",
+            "location_type": "public",
+            "address": "City Square, Leeds",
+        }
+    )
+    return (
+        f"curl -s -X POST {base}/v1/incidents -H 'Authorization: Bearer {creds['cad_key']}' "
+        f"-H 'Content-Type: application/json' -d \"{body.replace(chr(34), chr(92) + chr(34))}\""
+    )

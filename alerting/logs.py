@@ -10,7 +10,12 @@ from datetime import UTC, datetime
 
 from alerting.logcontext import IncidentFilter
 
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName", "color_message"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 # A responder app may put its token in the socket URL; access logs must never carry it.
 _SECRET_IN_URL = re.compile(r"((?:token|ticket|key)=)[^&\s\"']+", re.IGNORECASE)
 
@@ -35,7 +40,9 @@ class JsonFormatter(logging.Formatter):
 
 def configure(level: str = "INFO", json_lines: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     handler.addFilter(IncidentFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

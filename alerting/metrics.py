@@ -12,11 +12,18 @@ SOCKETS_OPEN = Gauge("alerting_sockets_open", "Responder sockets open on this pr
 QUEUE_DEPTH = Gauge("alerting_queue_depth", "Tasks waiting in the Celery queue (sampled at scrape)")
 
 ALERT_LATENCY = Histogram(
-    "alerting_alert_latency_seconds", "From the incident's arrival to its alert being published",
-    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+    "alerting_alert_latency_seconds",
+    "From the incident's arrival to its alert being published",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 PHASE_LAG = Histogram(
-    "alerting_phase_lag_seconds", "How late a phase fired after it was due",
-    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300))
+    "alerting_phase_lag_seconds",
+    "How late a phase fired after it was due",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
 REQUEST_LATENCY = Histogram(
-    "alerting_http_request_seconds", "HTTP request latency by route template and status",
-    ["method", "route", "status"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+    "alerting_http_request_seconds",
+    "HTTP request latency by route template and status",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)

@@ -79,7 +79,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"replay of trust {report['trust']}: {report['period']['from']} to {report['period']['to']}")
         print(table(report["current"], report["draft"]))
     if args.plot:
-        arrival_plot(arrivals(result.current), arrivals(result.draft), Path(args.plot),
-                     title=f"First arrival, current vs draft ({report['period']['days']:g} days)")
+        arrival_plot(
+            arrivals(result.current),
+            arrivals(result.draft),
+            Path(args.plot),
+            title=f"First arrival, current vs draft ({report['period']['days']:g} days)",
+        )
         print(f"plot written to {args.plot}", file=sys.stderr)
     return 0

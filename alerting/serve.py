@@ -34,11 +34,27 @@ class GracefulServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def serve(app: FastAPI, *, host: str, port: int, ws_ping_interval_s: float, ws_max_size: int,
-          gc_thresholds: tuple[int, int, int] | None = None) -> None:
+def serve(
+    app: FastAPI,
+    *,
+    host: str,
+    port: int,
+    ws_ping_interval_s: float,
+    ws_max_size: int,
+    gc_thresholds: tuple[int, int, int] | None = None,
+) -> None:
     if gc_thresholds is not None:
         gc.set_threshold(*gc_thresholds)
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, ws_ping_interval=ws_ping_interval_s,
-                            ws_ping_timeout=ws_ping_interval_s, ws_max_size=ws_max_size, ws_per_message_deflate=False,
-                            timeout_graceful_shutdown=10, proxy_headers=True)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        ws_ping_interval=ws_ping_interval_s,
+        ws_ping_timeout=ws_ping_interval_s,
+        ws_max_size=ws_max_size,
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=10,
+        proxy_headers=True,
+    )
     GracefulServer(config, app).run()

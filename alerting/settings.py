@@ -12,7 +12,9 @@ DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "alerting.db")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ALERTING_", env_file=".env", extra="ignore", hide_input_in_errors=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ALERTING_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = DEFAULT_SQLITE
@@ -107,8 +109,10 @@ class Settings(BaseSettings):
             try:
                 Fernet(value.get_secret_value().encode())
             except ValueError as exc:
-                raise ValueError("secret_key must be a Fernet key (32 url-safe base64-encoded bytes); "
-                                 "generate one with cryptography.fernet.Fernet.generate_key()") from exc
+                raise ValueError(
+                    "secret_key must be a Fernet key (32 url-safe base64-encoded bytes); "
+                    "generate one with cryptography.fernet.Fernet.generate_key()"
+                ) from exc
         return value
 
     # --- Privacy retention and socket limits ---

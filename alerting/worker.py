@@ -32,18 +32,26 @@ def make_celery(settings: Settings) -> Celery:
     queue = f"{settings.redis_prefix}tasks"
     app.conf.update(
         task_default_queue=queue,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S, "global_keyprefix": settings.redis_prefix},
+        broker_transport_options={
+            "visibility_timeout": VISIBILITY_TIMEOUT_S,
+            "global_keyprefix": settings.redis_prefix,
+        },
         broker_connection_retry_on_startup=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         timezone="UTC",
-        beat_schedule={"sweep": {"task": "alerting.sweep", "schedule": settings.sweep_interval_s},
-                       "purge_positions": {"task": "alerting.purge_positions", "schedule": settings.retention_interval_s}},
+        beat_schedule={
+            "sweep": {"task": "alerting.sweep", "schedule": settings.sweep_interval_s},
+            "purge_positions": {"task": "alerting.purge_positions", "schedule": settings.retention_interval_s},
+        },
         worker_hijack_root_logger=False,
     )
-    app.conf.beat_schedule["record-density"] = {"task": "alerting.record_density", "schedule": settings.density_interval_s}
+    app.conf.beat_schedule["record-density"] = {
+        "task": "alerting.record_density",
+        "schedule": settings.density_interval_s,
+    }
     app.conf.alerting_settings = settings
     runtime = _register(app)
     worker_process_shutdown.connect(lambda **_: runtime.close(), weak=False)
@@ -61,9 +69,12 @@ class _Runtime:
     def run(self, job: Callable[[Services], Awaitable[Any]]) -> Any:
         if self.loop is None:
             self.loop = asyncio.new_event_loop()
-            self.services = build_services(self.celery.conf.alerting_settings, schedule_wake=scheduler(self.celery),
-                                           deliver_webhooks=webhook_trigger(self.celery),
-                                           schedule_push=push_trigger(self.celery))
+            self.services = build_services(
+                self.celery.conf.alerting_settings,
+                schedule_wake=scheduler(self.celery),
+                deliver_webhooks=webhook_trigger(self.celery),
+                schedule_push=push_trigger(self.celery),
+            )
         return self.loop.run_until_complete(job(self.services))
 
     def close(self) -> None:
@@ -128,8 +139,11 @@ def _register(app: Celery) -> _Runtime:
     def deliver_webhooks(incident_id: str) -> None:
         again = runtime.run(lambda s: webhooks.deliver(s, incident_id))
         if again is not None:
-            app.send_task("alerting.deliver_webhooks", args=[incident_id],
-                          countdown=min(max(0.0, again - time.time()), MAX_COUNTDOWN_S))
+            app.send_task(
+                "alerting.deliver_webhooks",
+                args=[incident_id],
+                countdown=min(max(0.0, again - time.time()), MAX_COUNTDOWN_S),
+            )
 
     @app.task(name="alerting.webhook_sweep", shared=False, ignore_result=True)
     def webhook_sweep() -> int:
@@ -139,8 +153,10 @@ def _register(app: Celery) -> _Runtime:
             app.send_task("alerting.deliver_webhooks", args=[incident_id])
         return len(ids)
 
-    app.conf.beat_schedule = {**app.conf.beat_schedule, "webhook_sweep": {
-        "task": "alerting.webhook_sweep", "schedule": app.conf.alerting_settings.sweep_interval_s}}
+    app.conf.beat_schedule = {
+        **app.conf.beat_schedule,
+        "webhook_sweep": {"task": "alerting.webhook_sweep", "schedule": app.conf.alerting_settings.sweep_interval_s},
+    }
 
     @app.task(name="alerting.push_unacknowledged", shared=False, ignore_result=True)
     def push_unacknowledged(incident_id: str, no_socket: list[str]) -> int:

@@ -45,8 +45,16 @@ def _import(args: argparse.Namespace) -> int:
         print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
     try:
-        result = asyncio.run(_run(import_zones, trust_id=args.trust, content=content, fmt=_format_of(path, args.format),
-                                  actor="cli", dry_run=args.dry_run))
+        result = asyncio.run(
+            _run(
+                import_zones,
+                trust_id=args.trust,
+                content=content,
+                fmt=_format_of(path, args.format),
+                actor="cli",
+                dry_run=args.dry_run,
+            )
+        )
     except ServiceError as exc:
         print(exc.detail, file=sys.stderr)
         for e in exc.extra.get("errors", []):

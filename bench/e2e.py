@@ -50,8 +50,11 @@ def grid(n: int) -> tuple[list[tuple[float, float]], float]:
     while math.floor(height / spacing) * math.floor(width / spacing) < n:
         spacing *= 0.99  # whole rows and columns only, so every point (and incident) is inside the area
     rows, cols = math.floor(height / spacing), math.floor(width / spacing)
-    points = [(LAT0 + (r + 0.5) * spacing / M_PER_DEG_LAT, LON0 + (c + 0.5) * spacing / M_PER_DEG_LON)
-              for r in range(rows) for c in range(cols)]
+    points = [
+        (LAT0 + (r + 0.5) * spacing / M_PER_DEG_LAT, LON0 + (c + 0.5) * spacing / M_PER_DEG_LON)
+        for r in range(rows)
+        for c in range(cols)
+    ]
     return points[:n], spacing
 
 
@@ -74,6 +77,7 @@ def rss_kib(pid: int) -> int:
 
 
 # ---------------------------------------------------------------- the client process
+
 
 async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
     import websockets
@@ -106,8 +110,13 @@ async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
         for _attempt in range(3):  # a busy server may answer 1013 "try again later"
             async with gate:
                 try:
-                    ws = await websockets.connect(f"{urls[i % len(urls)]}?token={tokens[i]}", ping_interval=None,
-                                                  max_size=2**16, compression=None, open_timeout=60)
+                    ws = await websockets.connect(
+                        f"{urls[i % len(urls)]}?token={tokens[i]}",
+                        ping_interval=None,
+                        max_size=2**16,
+                        compression=None,
+                        open_timeout=60,
+                    )
                     ready = json.loads(await asyncio.wait_for(ws.recv(), 60))
                 except (OSError, TimeoutError, websockets.WebSocketException):
                     errors["connect_failed"] += 1
@@ -140,9 +149,12 @@ async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
                     await sockets[i].send(json.dumps({"type": "location", "lat": lat, "lon": lon}))
                 await sockets[i].send('{"type":"ping"}')
                 await asyncio.wait_for(pongs[i].wait(), 300)
+
             await asyncio.gather(*(burst(i) for i in range(len(sockets))))
-            print(json.dumps({"sent": per_socket * len(sockets), "seconds": time.perf_counter() - t0, **errors}),
-                  flush=True)
+            print(
+                json.dumps({"sent": per_socket * len(sockets), "seconds": time.perf_counter() - t0, **errors}),
+                flush=True,
+            )
         elif cmd == "await":
             want, deadline = int(arg[0]), time.monotonic() + float(arg[1])
             while len(alerts) < want and time.monotonic() < deadline:
@@ -156,6 +168,7 @@ async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
 
 # ---------------------------------------------------------------- the orchestrator
 
+
 async def seed(settings, n: int, k: int) -> tuple[str, str, list[str], list[int], float, list[tuple[float, float]]]:
     """The trust over HTTP; N responders, their positions and K tokens straight into SQL and Redis."""
     import httpx
@@ -168,16 +181,24 @@ async def seed(settings, n: int, k: int) -> tuple[str, str, list[str], list[int]
 
     points, spacing = grid(n)
     radius = min(20_000.0, max(50.0, RADIUS_FACTOR * spacing))
-    async with httpx.AsyncClient(base_url=BASE, timeout=60,
-                                 headers={"Authorization": f"Bearer {settings.operator_token}"}) as op:
+    async with httpx.AsyncClient(
+        base_url=BASE, timeout=60, headers={"Authorization": f"Bearer {settings.operator_token}"}
+    ) as op:
         body = (await op.post("/v1/trusts", json={"name": "bench", "area": AREA})).json()
     trust_id, admin_key, cad_key = body["id"], body["admin_key"], body["cad_key"]
     async with httpx.AsyncClient(base_url=BASE, timeout=60, headers={"Authorization": f"Bearer {admin_key}"}) as adm:
         r = await adm.post(f"/v1/trusts/{trust_id}/groups", json={"id": "staff", "name": "Staff", "trusted": True})
         assert r.status_code == 201, r.text
-        r = await adm.put(f"/v1/trusts/{trust_id}/policy", json={
-            "phases": [{"name": "all", "groups": ["staff"], "radius_m": radius, "delay_s": 0}],
-            "accept_limit": 2, "alert_ttl_s": 900, "categories": ["*"], "location_max_age_s": 3600})
+        r = await adm.put(
+            f"/v1/trusts/{trust_id}/policy",
+            json={
+                "phases": [{"name": "all", "groups": ["staff"], "radius_m": radius, "delay_s": 0}],
+                "accept_limit": 2,
+                "alert_ttl_s": 900,
+                "categories": ["*"],
+                "location_max_age_s": 3600,
+            },
+        )
         assert r.status_code == 200, r.text
 
     services = build_services(settings)
@@ -189,16 +210,37 @@ async def seed(settings, n: int, k: int) -> tuple[str, str, list[str], list[int]
         for start in range(0, n, 5000):
             chunk = range(start, min(n, start + 5000))
             async with services.sessions() as session, session.begin():
-                session.add_all([Responder(trust_id=trust_id, id=f"r{i}", name=f"R {i}", groups=["staff"], skills=[],
-                                           status="active", created_at=utc(now), updated_at=utc(now)) for i in chunk])
+                session.add_all(
+                    [
+                        Responder(
+                            trust_id=trust_id,
+                            id=f"r{i}",
+                            name=f"R {i}",
+                            groups=["staff"],
+                            skills=[],
+                            status="active",
+                            created_at=utc(now),
+                            updated_at=utc(now),
+                        )
+                        for i in chunk
+                    ]
+                )
             await services.index.set_profiles(trust_id, [Profile(f"r{i}", ("staff",), True) for i in chunk], now=now)
             await services.index.upsert_many(trust_id, [LocationUpdate(f"r{i}", *points[i], 10.0, now) for i in chunk])
         async with services.sessions() as session, session.begin():
             for i in with_socket:
                 token = auth.mint(auth.RESPONDER)
                 tokens.append(token)
-                session.add(Credential(id=uuid.uuid4().hex, token_hash=auth.token_hash(token), kind=auth.RESPONDER,
-                                       trust_id=trust_id, responder_id=f"r{i}", created_at=utc(now)))
+                session.add(
+                    Credential(
+                        id=uuid.uuid4().hex,
+                        token_hash=auth.token_hash(token),
+                        kind=auth.RESPONDER,
+                        trust_id=trust_id,
+                        responder_id=f"r{i}",
+                        created_at=utc(now),
+                    )
+                )
     finally:
         await services.aclose()
     return trust_id, cad_key, tokens, with_socket, radius, points
@@ -213,7 +255,9 @@ async def put_back(settings, trust_id: str, with_socket: list[int], points) -> N
     services = build_services(settings)
     try:
         now = time.time()
-        await services.index.upsert_many(trust_id, [LocationUpdate(f"r{i}", *points[i], 10.0, now) for i in with_socket])
+        await services.index.upsert_many(
+            trust_id, [LocationUpdate(f"r{i}", *points[i], 10.0, now) for i in with_socket]
+        )
     finally:
         await services.aclose()
 
@@ -236,8 +280,9 @@ async def raw_geoadd(redis_url: str, count: int) -> float:
     return count / seconds
 
 
-async def post_at_rate(cad_key: str, rate: float, seconds: float, points, with_socket, tag: str, in_flight: int,
-                       bases: list[str]):
+async def post_at_rate(
+    cad_key: str, rate: float, seconds: float, points, with_socket, tag: str, in_flight: int, bases: list[str]
+):
     """Open loop: one POST due every 1/rate s whatever the answers do (at most `in_flight` at once, as a
     CAD's connection pool would). Latency counts from when a POST was due, so queueing is not hidden.
     Returns (incident id, due at) pairs and the failures."""
@@ -248,13 +293,21 @@ async def post_at_rate(cad_key: str, rate: float, seconds: float, points, with_s
     rng = random.Random(hash(tag) & 0xFFFF)
     limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
     gate = asyncio.Semaphore(in_flight)
-    cads = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits, headers={"Authorization": f"Bearer {cad_key}"})
-            for base in bases]
+    cads = [
+        httpx.AsyncClient(base_url=base, timeout=60, limits=limits, headers={"Authorization": f"Bearer {cad_key}"})
+        for base in bases
+    ]
     try:
+
         async def one(j: int, due: float) -> None:
             lat, lon = points[rng.choice(with_socket)]
-            body = {"cad_ref": f"{tag}-{j}", "lat": lat + 5 / M_PER_DEG_LAT, "lon": lon, "category": "09-E-01",
-                    "location_type": "public"}
+            body = {
+                "cad_ref": f"{tag}-{j}",
+                "lat": lat + 5 / M_PER_DEG_LAT,
+                "lon": lon,
+                "category": "09-E-01",
+                "location_type": "public",
+            }
             try:
                 async with gate:
                     r = await cads[j % len(cads)].post("/v1/incidents", json=body)
@@ -299,8 +352,21 @@ async def py_spy(pid: int, out: str | None):
     if not out:
         return None
     return await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--format", "raw", "--rate", "500",
-        "--nonblocking", "--gil", "-o", out, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        str(Path(sys.executable).with_name("py-spy")),
+        "record",
+        "--pid",
+        str(pid),
+        "--format",
+        "raw",
+        "--rate",
+        "500",
+        "--nonblocking",
+        "--gil",
+        "-o",
+        out,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def stop(profiler) -> None:
@@ -323,11 +389,17 @@ async def main(args: argparse.Namespace) -> None:
     url, dbname = await create_pg_database()
     await asyncio.to_thread(migrate, url)
     settings = make_settings(url)
-    env = {"ALERTING_LOCATION_RATE_PER_S": "1000", "ALERTING_LOCATION_BURST": "1000", "ALERTING_LOG_LEVEL": "WARNING",
-           "ALERTING_DB_POOL_SIZE": "5", "ALERTING_WS_SEND_QUEUE": "256",
-           # the CAD key's rate limit (20/s, bursts of 100) would refuse most of the 100/s phase with 429
-           # and the read-back after it: this measures delivery, so the limit is lifted out of the way
-           "ALERTING_RATE_LIMIT_CAD_PER_S": "100000", "ALERTING_RATE_LIMIT_CAD_BURST": "100000"}
+    env = {
+        "ALERTING_LOCATION_RATE_PER_S": "1000",
+        "ALERTING_LOCATION_BURST": "1000",
+        "ALERTING_LOG_LEVEL": "WARNING",
+        "ALERTING_DB_POOL_SIZE": "5",
+        "ALERTING_WS_SEND_QUEUE": "256",
+        # the CAD key's rate limit (20/s, bursts of 100) would refuse most of the 100/s phase with 429
+        # and the read-back after it: this measures delivery, so the limit is lifted out of the way
+        "ALERTING_RATE_LIMIT_CAD_PER_S": "100000",
+        "ALERTING_RATE_LIMIT_CAD_BURST": "100000",
+    }
     nodes = [ApiNode(settings, f"bench{n}", env) for n in range(args.api_processes)]
     worker = NodeWorker(settings, env)
     for node in nodes:
@@ -349,22 +421,35 @@ async def main(args: argparse.Namespace) -> None:
         socket_index = {i: f"r{rid}" for i, rid in enumerate(with_socket)}
 
         import httpx
+
         for node in nodes:
             httpx.get(f"{node.base_url}/readyz")  # warm the process before measuring its idle size
         rss_before = sum(rss_kib(node.proc.pid) for node in nodes)
         step("connecting sockets")
         client = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--client", ",".join(node.ws_url for node in nodes), str(tokens_file), "--ack" if args.ack else "--no-ack",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**28)
+            sys.executable,
+            __file__,
+            "--client",
+            ",".join(node.ws_url for node in nodes),
+            str(tokens_file),
+            "--ack" if args.ack else "--no-ack",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**28,
+        )
         connected = json.loads(await asyncio.wait_for(client.stdout.readline(), 900))
         rss_after = sum(rss_kib(node.proc.pid) for node in nodes)
-        report.update(connect_s=round(connected["seconds"], 1), rss_before_mib=round(rss_before / 1024, 1),
-                      rss_after_mib=round(rss_after / 1024, 1),
-                      rss_per_idle_socket_kib=round((rss_after - rss_before) / len(tokens), 1))
+        report.update(
+            connect_s=round(connected["seconds"], 1),
+            rss_before_mib=round(rss_before / 1024, 1),
+            rss_after_mib=round(rss_after / 1024, 1),
+            rss_per_idle_socket_kib=round((rss_after - rss_before) / len(tokens), 1),
+        )
         print(json.dumps(report), flush=True)
 
         step("location ingest")
         from redis.asyncio import Redis
+
         async with Redis.from_url(settings.redis_url) as redis:
             redis_pid = int((await redis.info("server"))["process_id"])
         pids = {"api": [n.proc.pid for n in nodes], "client": [client.pid], "redis": [redis_pid]}
@@ -376,9 +461,15 @@ async def main(args: argparse.Namespace) -> None:
         admitted = ingest["sent"] - ingest["rate_limited"] - ingest["other"]
         raw = await raw_geoadd(settings.redis_url, max(ingest["sent"], 100_000))
         e2e_rate = admitted / ingest["seconds"]
-        report["ingest"] = {"sent": ingest["sent"], "admitted": admitted, "per_s": round(e2e_rate),
-                            "raw_geoadd_per_s": round(raw), "ratio": round(e2e_rate / raw, 3),
-                            "seconds": round(ingest["seconds"], 2), "cpu_s": cpu_used}
+        report["ingest"] = {
+            "sent": ingest["sent"],
+            "admitted": admitted,
+            "per_s": round(e2e_rate),
+            "raw_geoadd_per_s": round(raw),
+            "ratio": round(e2e_rate / raw, 3),
+            "seconds": round(ingest["seconds"], 2),
+            "cpu_s": cpu_used,
+        }
         print(json.dumps(report["ingest"]), flush=True)
         await asyncio.sleep(1)  # let the API's location batcher flush the last frames first
         await put_back(settings, trust_id, with_socket, points)
@@ -389,8 +480,16 @@ async def main(args: argparse.Namespace) -> None:
         profiler = await py_spy(nodes[0].proc.pid, args.profile)
         for rate in args.rates:
             step(f"posting at {rate:g}/s")
-            sent, failures = await post_at_rate(cad_key, rate, args.seconds, points, with_socket, f"R{rate:g}",
-                                                args.in_flight, [node.base_url for node in nodes])
+            sent, failures = await post_at_rate(
+                cad_key,
+                rate,
+                args.seconds,
+                points,
+                with_socket,
+                f"R{rate:g}",
+                args.in_flight,
+                [node.base_url for node in nodes],
+            )
             per_rate[rate] = sent
             all_sent += sent
             report["post_failures"] += failures[:5]
@@ -410,11 +509,14 @@ async def main(args: argparse.Namespace) -> None:
             exp = {p for p in expected if p[0] in ids}
             lat_ms = [(received[p] - sent_at[p[0]]) * 1000 for p in exp if p in received]
             report[f"rate_{rate:g}_per_s"] = {
-                "incidents": len(sent), "alerts_expected": len(exp), "alerts_delivered": len(lat_ms),
+                "incidents": len(sent),
+                "alerts_expected": len(exp),
+                "alerts_delivered": len(lat_ms),
                 "duplicates": sum(1 for inc, i, _ in got if inc in ids) - len(lat_ms),
                 "p50_ms": round(statistics.median(lat_ms), 1) if lat_ms else None,
                 "p99_ms": round(percentile(lat_ms, 0.99), 1) if lat_ms else None,
-                "max_ms": round(max(lat_ms), 1) if lat_ms else None}
+                "max_ms": round(max(lat_ms), 1) if lat_ms else None,
+            }
     finally:
         if client is not None and client.returncode is None:
             client.stdin.write(b"quit\n")
@@ -425,10 +527,11 @@ async def main(args: argparse.Namespace) -> None:
             node.stop()
         worker.stop()
         from redis.asyncio import Redis
+
         async with Redis.from_url(settings.redis_url) as redis:
             keys = [k async for k in redis.scan_iter(match=f"{settings.redis_prefix}*", count=5000)]
             for i in range(0, len(keys), 1000):
-                await redis.delete(*keys[i:i + 1000])
+                await redis.delete(*keys[i : i + 1000])
         await drop_pg_database(dbname)
     print(json.dumps(report, indent=2), flush=True)
 
@@ -442,6 +545,8 @@ def _interrupt(*_: object) -> None:
 
 def step(what: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {what}", file=sys.stderr, flush=True)
+
+
 RADIUS_FACTOR = 1.2  # the phase radius in grid spacings: about 4.5 responders alerted per incident
 
 if __name__ == "__main__":
@@ -452,14 +557,23 @@ if __name__ == "__main__":
     parser.add_argument("--rates", type=float, nargs="+", default=[10, 100], help="CAD posts per second, in turn")
     parser.add_argument("--seconds", type=float, default=10, help="how long each rate runs")
     parser.add_argument("--ingest-per-socket", type=int, default=5)
-    parser.add_argument("--api-processes", type=int, default=1,
-                        help="API processes sharing sockets and CAD posts, as behind a load balancer")
+    parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=1,
+        help="API processes sharing sockets and CAD posts, as behind a load balancer",
+    )
     parser.add_argument("--in-flight", type=int, default=100, help="the CAD's concurrent POSTs at most")
-    parser.add_argument("--profile", metavar="FILE",
-                        help="py-spy the (first) API process during the CAD phases (collapsed stacks)")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="py-spy the (first) API process during the CAD phases (collapsed stacks)"
+    )
     parser.add_argument("--profile-ingest", metavar="FILE", help="the same during the location ingest")
-    parser.add_argument("--ack", action=argparse.BooleanOptionalAction, default=True,
-                        help="clients acknowledge each alert, as the app does")
+    parser.add_argument(
+        "--ack",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="clients acknowledge each alert, as the app does",
+    )
     a = parser.parse_args()
     signal.signal(signal.SIGTERM, _interrupt)  # asyncio.run then cancels main, whose finally stops the processes
     if a.client:

@@ -29,8 +29,8 @@ from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.distance import M_PER_DEG_LAT  # noqa: E402
-from geo.index import LocationUpdate, Profile, ResponderIndex  # noqa: E402
+from geo.distance import M_PER_DEG_LAT
+from geo.index import LocationUpdate, Profile, ResponderIndex
 
 CITY = (53.80, -1.55)
 GROUPS = ("staff", "volunteers", "community")
@@ -43,10 +43,16 @@ TRUST = "bench"
 def population(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """40% in a dense city (sigma 3 km), 35% in suburbs (sigma 12 km), 25% across 120 x 120 km."""
     kinds = rng.choice(3, size=n, p=(0.40, 0.35, 0.25))
-    north = np.where(kinds == 0, rng.normal(0, 3_000, n), np.where(kinds == 1, rng.normal(0, 12_000, n),
-                                                                   rng.uniform(-60_000, 60_000, n)))
-    east = np.where(kinds == 0, rng.normal(0, 3_000, n), np.where(kinds == 1, rng.normal(0, 12_000, n),
-                                                                  rng.uniform(-60_000, 60_000, n)))
+    north = np.where(
+        kinds == 0,
+        rng.normal(0, 3_000, n),
+        np.where(kinds == 1, rng.normal(0, 12_000, n), rng.uniform(-60_000, 60_000, n)),
+    )
+    east = np.where(
+        kinds == 0,
+        rng.normal(0, 3_000, n),
+        np.where(kinds == 1, rng.normal(0, 12_000, n), rng.uniform(-60_000, 60_000, n)),
+    )
     lat = CITY[0] + north / M_PER_DEG_LAT
     lon = CITY[1] + east / (M_PER_DEG_LAT * math.cos(math.radians(CITY[0])))
     return lat, lon
@@ -54,8 +60,11 @@ def population(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray
 
 def summary(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    return {"qps": len(samples) / sum(samples), "p50": statistics.median(ordered) * 1e3,
-            "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3}
+    return {
+        "qps": len(samples) / sum(samples),
+        "p50": statistics.median(ordered) * 1e3,
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3,
+    }
 
 
 async def timed(calls) -> tuple[list[float], list[int]]:
@@ -83,8 +92,9 @@ async def main(n: int, queries: int) -> None:
         ids = [f"r{i:07d}" for i in range(n)]
 
         t0 = time.perf_counter()
-        await index.set_profiles(TRUST, [Profile(ids[i], (GROUPS[group_of[i]],), True, bool(available[i])) for i in range(n)],
-                                 now=now)
+        await index.set_profiles(
+            TRUST, [Profile(ids[i], (GROUPS[group_of[i]],), True, bool(available[i])) for i in range(n)], now=now
+        )
         profiles_s = time.perf_counter() - t0
         updates = [LocationUpdate(ids[i], float(lat[i]), float(lon[i]), 10.0, now - float(ages[i])) for i in range(n)]
         t0 = time.perf_counter()
@@ -93,10 +103,15 @@ async def main(n: int, queries: int) -> None:
 
         t0 = time.perf_counter()
         for i in range(0, n, 10_000):
-            await redis.geoadd(raw_key, [v for j in range(i, min(n, i + 10_000)) for v in (float(lon[j]), float(lat[j]), ids[j])])
+            await redis.geoadd(
+                raw_key, [v for j in range(i, min(n, i + 10_000)) for v in (float(lon[j]), float(lat[j]), ids[j])]
+            )
         raw_load_s = time.perf_counter() - t0
-        print(f"bulk load: profiles {profiles_s:.2f} s, positions {load_s:.2f} s ({n / load_s:,.0f}/s); "
-              f"raw GEOADD of the same positions {raw_load_s:.2f} s", flush=True)
+        print(
+            f"bulk load: profiles {profiles_s:.2f} s, positions {load_s:.2f} s ({n / load_s:,.0f}/s); "
+            f"raw GEOADD of the same positions {raw_load_s:.2f} s",
+            flush=True,
+        )
 
         q_north, q_east = rng.uniform(-2_000, 2_000, queries), rng.uniform(-2_000, 2_000, queries)
         q_lat = CITY[0] + q_north / M_PER_DEG_LAT
@@ -106,31 +121,60 @@ async def main(n: int, queries: int) -> None:
         rows = []
         for radius in RADII:
             for _ in range(2):  # warm both paths once (script cache, connections)
-                await index.nearest(TRUST, *points[0], radius_m=radius, groups=GROUPS, limit=50, max_age_s=MAX_AGE_S, now=now)
-                await redis.geosearch(raw_key, longitude=points[0][1], latitude=points[0][0], radius=radius, unit="m",
-                                      sort="ASC", count=50)
-            raw, raw_sizes = await timed([
-                (lambda p=p: redis.geosearch(raw_key, longitude=p[1], latitude=p[0], radius=radius, unit="m",
-                                             sort="ASC", count=50)) for p in points])
-            ours, our_sizes = await timed([
-                (lambda p=p: index.nearest(TRUST, p[0], p[1], radius_m=radius, groups=GROUPS, limit=50,
-                                           max_age_s=MAX_AGE_S, now=now)) for p in points])
+                await index.nearest(
+                    TRUST, *points[0], radius_m=radius, groups=GROUPS, limit=50, max_age_s=MAX_AGE_S, now=now
+                )
+                await redis.geosearch(
+                    raw_key,
+                    longitude=points[0][1],
+                    latitude=points[0][0],
+                    radius=radius,
+                    unit="m",
+                    sort="ASC",
+                    count=50,
+                )
+            raw, raw_sizes = await timed(
+                [
+                    (
+                        lambda p=p: redis.geosearch(
+                            raw_key, longitude=p[1], latitude=p[0], radius=radius, unit="m", sort="ASC", count=50
+                        )
+                    )
+                    for p in points
+                ]
+            )
+            ours, our_sizes = await timed(
+                [
+                    (
+                        lambda p=p: index.nearest(
+                            TRUST, p[0], p[1], radius_m=radius, groups=GROUPS, limit=50, max_age_s=MAX_AGE_S, now=now
+                        )
+                    )
+                    for p in points
+                ]
+            )
             rows.append((radius, summary(ours), summary(raw), statistics.mean(our_sizes), statistics.mean(raw_sizes)))
             print(f"{radius:,.0f} m done", flush=True)
 
-        print(f"responders: {n:,}  queries per radius: {queries:,}  available: {int(available.sum()):,}  "
-              f"fresh and available: {int((available & (ages <= MAX_AGE_S)).sum()):,}")
+        print(
+            f"responders: {n:,}  queries per radius: {queries:,}  available: {int(available.sum()):,}  "
+            f"fresh and available: {int((available & (ages <= MAX_AGE_S)).sum()):,}"
+        )
         print()
-        print("| radius | ours q/s | ours p50 | ours p99 | raw q/s | raw p50 | raw p99 | ours/raw p50 | ours/raw p99 | mean hits ours / raw |")
+        print(
+            "| radius | ours q/s | ours p50 | ours p99 | raw q/s | raw p50 | raw p99 | ours/raw p50 | ours/raw p99 | mean hits ours / raw |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for radius, o, r, o_hits, r_hits in rows:
-            print(f"| {radius:,.0f} m | {o['qps']:,.0f} | {o['p50']:.3f} ms | {o['p99']:.3f} ms | {r['qps']:,.0f} | "
-                  f"{r['p50']:.3f} ms | {r['p99']:.3f} ms | {o['p50'] / r['p50']:.2f} | {o['p99'] / r['p99']:.2f} | "
-                  f"{o_hits:.1f} / {r_hits:.1f} |")
+            print(
+                f"| {radius:,.0f} m | {o['qps']:,.0f} | {o['p50']:.3f} ms | {o['p99']:.3f} ms | {r['qps']:,.0f} | "
+                f"{r['p50']:.3f} ms | {r['p99']:.3f} ms | {o['p50'] / r['p50']:.2f} | {o['p99'] / r['p99']:.2f} | "
+                f"{o_hits:.1f} / {r_hits:.1f} |"
+            )
     finally:
         keys = [k async for k in redis.scan_iter(match=f"{prefix}*", count=1000)]
         for i in range(0, len(keys), 500):
-            await redis.delete(*keys[i:i + 500])
+            await redis.delete(*keys[i : i + 500])
         await redis.aclose()
 
 

@@ -40,8 +40,9 @@ async def main(n: int, url: str) -> None:
         await limiter.take("key", "warm", rate=1e9, burst=10**9, now=time.time())
         ping = await timed("PING (raw baseline)", n, redis.ping)
         get = await timed("GET", n, lambda: redis.get(f"{prefix}plain"))
-        bucket = await timed("token bucket take()", n,
-                             lambda: limiter.take("key", "k", rate=1e9, burst=10**9, now=time.time()))
+        bucket = await timed(
+            "token bucket take()", n, lambda: limiter.take("key", "k", rate=1e9, burst=10**9, now=time.time())
+        )
         print(f"ratios: GET/PING {get / ping:.2f}x, take/PING {bucket / ping:.2f}x, take/GET {bucket / get:.2f}x")
     finally:
         keys = [k async for k in redis.scan_iter(match=f"{prefix}*")]

@@ -23,16 +23,32 @@ from geo.hexgrid import cell_area_m2, cell_of, disk
 
 LEEDS = (53.80, -1.55)
 RAW_REPEATS = 20
-CURRENT = {"phases": [{"name": "trusted", "groups": ["staff"], "radius_m": 200, "delay_s": 0},
-                      {"name": "community", "groups": ["staff", "community"], "radius_m": 1000, "delay_s": 30}],
-           "accept_limit": 2, "categories": ["09-E-*", "09-D-01"]}
-DRAFT = {"phases": [{"name": "trusted", "groups": ["staff"], "radius_m": 500, "delay_s": 0},
-                    {"name": "community", "groups": ["staff", "community"], "radius_m": 2000, "delay_s": 20,
-                     "max_alerts": 20}],
-         "accept_limit": 2, "categories": ["09-E-*", "09-D-01"],
-         "zones": [{"name": "rural west", "area": {"type": "Polygon", "coordinates": [
-             [[-1.70, 53.70], [-1.60, 53.70], [-1.60, 53.90], [-1.70, 53.90], [-1.70, 53.70]]]},
-             "phases": [{"name": "all", "groups": ["staff", "community"], "radius_m": 5000, "delay_s": 0}]}]}
+CURRENT = {
+    "phases": [
+        {"name": "trusted", "groups": ["staff"], "radius_m": 200, "delay_s": 0},
+        {"name": "community", "groups": ["staff", "community"], "radius_m": 1000, "delay_s": 30},
+    ],
+    "accept_limit": 2,
+    "categories": ["09-E-*", "09-D-01"],
+}
+DRAFT = {
+    "phases": [
+        {"name": "trusted", "groups": ["staff"], "radius_m": 500, "delay_s": 0},
+        {"name": "community", "groups": ["staff", "community"], "radius_m": 2000, "delay_s": 20, "max_alerts": 20},
+    ],
+    "accept_limit": 2,
+    "categories": ["09-E-*", "09-D-01"],
+    "zones": [
+        {
+            "name": "rural west",
+            "area": {
+                "type": "Polygon",
+                "coordinates": [[[-1.70, 53.70], [-1.60, 53.70], [-1.60, 53.90], [-1.70, 53.90], [-1.70, 53.70]]],
+            },
+            "phases": [{"name": "all", "groups": ["staff", "community"], "radius_m": 5000, "delay_s": 0}],
+        }
+    ],
+}
 
 
 def synthetic(n: int, seed: int) -> tuple[list[ReplayIncident], DensityHistory]:
@@ -47,10 +63,17 @@ def synthetic(n: int, seed: int) -> tuple[list[ReplayIncident], DensityHistory]:
                     counts.append((how, c, key, 4 * rng.expovariate(1 / per_km2) * busy * cell_area_m2(c) / 1e6))
     history = DensityHistory({h: 4 for h in range(168)}, counts)
     start = datetime(2026, 10, 1, tzinfo=UTC).timestamp()
-    incidents = [ReplayIncident(f"i{i}", 53.70 + 0.2 * rng.random(), -1.70 + 0.3 * rng.random(),
-                                rng.choice(["09-E-01", "09-D-01", "26-A-01"]),
-                                rng.choice(["public", "private", "unknown"]),
-                                start + rng.random() * 30 * 86_400) for i in range(n)]
+    incidents = [
+        ReplayIncident(
+            f"i{i}",
+            53.70 + 0.2 * rng.random(),
+            -1.70 + 0.3 * rng.random(),
+            rng.choice(["09-E-01", "09-D-01", "26-A-01"]),
+            rng.choice(["public", "private", "unknown"]),
+            start + rng.random() * 30 * 86_400,
+        )
+        for i in range(n)
+    ]
     return incidents, history
 
 
@@ -79,8 +102,10 @@ def main() -> None:
 
     print(f"incidents: {len(incidents)} x 2 policies")
     print(f"raw baseline (H3 cell + dict lookup): {raw:.3f} s wall, {raw_cpu:.3f} s CPU")
-    print(f"replay, current + draft:             {both:.3f} s wall, {both_cpu:.3f} s CPU "
-          f"({both_cpu / raw_cpu:.0f}x raw CPU; target < 5 s: {'met' if both < 5 else 'MISSED'})")
+    print(
+        f"replay, current + draft:             {both:.3f} s wall, {both_cpu:.3f} s CPU "
+        f"({both_cpu / raw_cpu:.0f}x raw CPU; target < 5 s: {'met' if both < 5 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

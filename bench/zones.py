@@ -109,9 +109,13 @@ def main() -> None:
     print(f"zones={args.zones} points={args.points} in-a-zone={hits / len(sample):.0%} mismatches={mismatches}")
     print(f"policy build (parse, validate, prepare, grid): {build_s * 1000:.0f} ms CPU")
     print(f"{'naive scan (unprepared, in order)':<40} {naive_us:9.2f} us/incident  1.00x")
-    print(f"{'Policy.zone_for (STRtree grid, prepared)':<40} {lookup_us:9.2f} us/incident  {naive_us / lookup_us:.0f}x faster"
-          f"  (p99 wall clock {p99:.1f} us)")
-    print(f"{'one prepared polygon (floor)':<40} {floor_us:9.2f} us/incident  zone_for = {lookup_us / floor_us:.1f}x the floor")
+    print(
+        f"{'Policy.zone_for (STRtree grid, prepared)':<40} {lookup_us:9.2f} us/incident  {naive_us / lookup_us:.0f}x faster"
+        f"  (p99 wall clock {p99:.1f} us)"
+    )
+    print(
+        f"{'one prepared polygon (floor)':<40} {floor_us:9.2f} us/incident  zone_for = {lookup_us / floor_us:.1f}x the floor"
+    )
     print(f"target < 50 us per incident: {'met' if lookup_us < 50 else 'NOT met'}")
     if mismatches:
         raise SystemExit("zone_for disagrees with the naive scan")

@@ -29,6 +29,7 @@ __all__ = ["Attempt", "WebhookReceiver"]
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """One POST as it arrived, whatever the receiver answered."""
+
     delivery_id: str | None
     event: str | None
     verified: bool
@@ -107,9 +108,11 @@ class WebhookReceiver:
             self._server.should_exit = True
             await asyncio.wait_for(self._task, 10)
 
-    async def wait_for(self, predicate: Callable[["WebhookReceiver"], bool], timeout: float) -> None:
+    async def wait_for(self, predicate: Callable[[WebhookReceiver], bool], timeout: float) -> None:
         """Until `predicate(self)` holds after some delivery, or TimeoutError."""
+
         async def until() -> None:
             async with self._changed:
                 await self._changed.wait_for(lambda: predicate(self))
+
         await asyncio.wait_for(until(), timeout)

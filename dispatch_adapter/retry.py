@@ -19,8 +19,9 @@ def backoff_s(attempts: int, *, base_s: float, cap_s: float, draw: float) -> flo
     return max(ceiling * draw, min(base_s, ceiling) / 10)
 
 
-def next_attempt_at(now: float, attempts: int, *, base_s: float, cap_s: float, draw: float,
-                    give_up_at: float) -> float | None:
+def next_attempt_at(
+    now: float, attempts: int, *, base_s: float, cap_s: float, draw: float, give_up_at: float
+) -> float | None:
     """When to retry, or None when the next try would fall after `give_up_at` (the alert TTL)."""
     at = now + backoff_s(attempts, base_s=base_s, cap_s=cap_s, draw=draw)
     return at if at <= give_up_at else None

@@ -57,40 +57,68 @@ _INTAKE_DOC = {
         "required": True,
         "content": {
             "application/json": {"schema": IncidentIn.model_json_schema()},
-            eido.MEDIA_TYPE: {"schema": {"type": "object", "description": (
-                "NENA STA-021 EIDO JSON: incidentComponent[0].incidentTrackingIdentifier is the cad_ref, "
-                "incidentTypeInternalCode (else incidentTypeCommonRegistryText) the category, and the "
-                "referenced locationComponent's PIDF-LO locationByValue (gml:Point or circle centre, civic "
-                "address, PLC place type) the position. See docs/cad-formats.md.")}},
-            cap.MEDIA_TYPE: {"schema": {"type": "string", "description": (
-                "OASIS CAP 1.2 alert, status Actual and msgType Alert: identifier is the cad_ref, "
-                "info/eventCode value (else info/event) the category, the first info/area/circle centre "
-                "the position. See docs/cad-formats.md.")}},
+            eido.MEDIA_TYPE: {
+                "schema": {
+                    "type": "object",
+                    "description": (
+                        "NENA STA-021 EIDO JSON: incidentComponent[0].incidentTrackingIdentifier is the cad_ref, "
+                        "incidentTypeInternalCode (else incidentTypeCommonRegistryText) the category, and the "
+                        "referenced locationComponent's PIDF-LO locationByValue (gml:Point or circle centre, civic "
+                        "address, PLC place type) the position. See docs/cad-formats.md."
+                    ),
+                }
+            },
+            cap.MEDIA_TYPE: {
+                "schema": {
+                    "type": "string",
+                    "description": (
+                        "OASIS CAP 1.2 alert, status Actual and msgType Alert: identifier is the cad_ref, "
+                        "info/eventCode value (else info/event) the category, the first info/area/circle centre "
+                        "the position. See docs/cad-formats.md."
+                    ),
+                }
+            },
         },
     }
 }
 
 
 @router.get("/nearby", summary="Whether anyone is near, without identities or positions")
-async def nearby(services: ServicesDep, cad: CadDep, lat: float = Query(ge=-90, le=90, allow_inf_nan=False),
-                 lon: float = Query(ge=-180, le=180, allow_inf_nan=False),
-                 radius_m: float = Query(1000, ge=10, le=20_000, allow_inf_nan=False)) -> dict[str, Any]:
+async def nearby(
+    services: ServicesDep,
+    cad: CadDep,
+    lat: float = Query(ge=-90, le=90, allow_inf_nan=False),
+    lon: float = Query(ge=-180, le=180, allow_inf_nan=False),
+    radius_m: float = Query(1000, ge=10, le=20_000, allow_inf_nan=False),
+) -> dict[str, Any]:
     """Counts, per group, the responders an incident here could alert: active, available, and with a
     position no older than the policy's `location_max_age_s`, within `radius_m` (great-circle)."""
     async with services.sessions() as session:
         _, policy = await policies.current_policy(session, cad.trust_id)
         groups = (await session.execute(select(Group.id).where(Group.trust_id == cad.trust_id))).scalars().all()
-    counts = await services.index.counts_near(cad.trust_id, lat, lon, radius_m=radius_m, groups=groups,
-                                              max_age_s=policy.location_max_age_s, now=services.clock())
+    counts = await services.index.counts_near(
+        cad.trust_id,
+        lat,
+        lon,
+        radius_m=radius_m,
+        groups=groups,
+        max_age_s=policy.location_max_age_s,
+        now=services.clock(),
+    )
     return {"available": sum(counts.values()) > 0, "by_group": counts}
 
 
-@router.post("/incidents", status_code=201, openapi_extra=_INTAKE_DOC,
-             summary="Report an incident (idempotent on cad_ref)",
-             responses={200: {"description": "The same cad_ref was already reported: the existing incident"},
-                        415: {"description": "A content type other than the three accepted"},
-                        422: {"description": "Invalid payload, or a point outside the service area; "
-                                              "`errors` names each bad field"}})
+@router.post(
+    "/incidents",
+    status_code=201,
+    openapi_extra=_INTAKE_DOC,
+    summary="Report an incident (idempotent on cad_ref)",
+    responses={
+        200: {"description": "The same cad_ref was already reported: the existing incident"},
+        415: {"description": "A content type other than the three accepted"},
+        422: {"description": "Invalid payload, or a point outside the service area; `errors` names each bad field"},
+    },
+)
 async def post_incident(request: Request, services: ServicesDep, cad: CadDep) -> JSONResponse:
     """Phase 0 runs inside this request. Retrying with the same `cad_ref` answers 200 with the first
     incident and sends no new alerts, however many retries race. A point outside the trust's service
@@ -109,8 +137,13 @@ async def post_incident(request: Request, services: ServicesDep, cad: CadDep) ->
 
 
 def _summary(view: dict[str, Any]) -> dict[str, Any]:
-    return {"id": view["id"], "cad_ref": view["cad_ref"], "status": view["status"], "phase": view["phase"],
-            "alerted": view["alerted"]}
+    return {
+        "id": view["id"],
+        "cad_ref": view["cad_ref"],
+        "status": view["status"],
+        "phase": view["phase"],
+        "alerted": view["alerted"],
+    }
 
 
 @router.get("/incidents/{incident_id}", summary="Status, responders and timeline")
@@ -128,16 +161,23 @@ async def patch_incident(incident_id: str, body: IncidentPatch, services: Servic
     return await incidents.patch(services, trust_id=cad.trust_id, incident_id=incident_id, changes=changes)
 
 
-@router.post("/incidents/{incident_id}/cancel", summary="Cancel: every responder still alerted or accepted is stood down")
-async def cancel_incident(incident_id: str, services: ServicesDep, cad: CadDep, body: CancelIn | None = None) -> dict[str, Any]:
+@router.post(
+    "/incidents/{incident_id}/cancel", summary="Cancel: every responder still alerted or accepted is stood down"
+)
+async def cancel_incident(
+    incident_id: str, services: ServicesDep, cad: CadDep, body: CancelIn | None = None
+) -> dict[str, Any]:
     """Safe to retry: cancelling an incident already cancelled or closed changes nothing and answers
     its current state."""
     reason = body.reason if body else "cancelled by CAD"
-    return await incidents.end(services, trust_id=cad.trust_id, incident_id=incident_id,
-                               event=m.Cancelled(reason, services.clock()))
+    return await incidents.end(
+        services, trust_id=cad.trust_id, incident_id=incident_id, event=m.Cancelled(reason, services.clock())
+    )
 
 
 @router.post("/incidents/{incident_id}/close", summary="Close: the job is over")
 async def close_incident(incident_id: str, services: ServicesDep, cad: CadDep) -> dict[str, Any]:
     """Responders still alerted or assigned are stood down with reason `closed`. Safe to retry."""
-    return await incidents.end(services, trust_id=cad.trust_id, incident_id=incident_id, event=m.Closed(services.clock()))
+    return await incidents.end(
+        services, trust_id=cad.trust_id, incident_id=incident_id, event=m.Closed(services.clock())
+    )

@@ -57,8 +57,7 @@ def _parse(header: str) -> tuple[int, list[str]]:
     return timestamp, candidates
 
 
-def verify(header: str | None, body: bytes, key: str, *, now: float,
-           tolerance_s: float = DEFAULT_TOLERANCE_S) -> int:
+def verify(header: str | None, body: bytes, key: str, *, now: float, tolerance_s: float = DEFAULT_TOLERANCE_S) -> int:
     """Check `header` against `body` and `key`; return the signed timestamp or raise SignatureError."""
     if not header:
         raise SignatureError(f"the {HEADER} header is missing")

@@ -11,8 +11,15 @@ from dispatch_adapter.signing import DELIVERY_HEADER, EVENT_HEADER, HEADER
 
 __all__ = ["EVENTS", "WebhookEvent", "install"]
 
-EVENTS = ("incident.alerting", "responder.accepted", "responder.declined", "responder.arrived",
-          "incident.filled", "incident.exhausted", "incident.stood_down")
+EVENTS = (
+    "incident.alerting",
+    "responder.accepted",
+    "responder.declined",
+    "responder.arrived",
+    "incident.filled",
+    "incident.exhausted",
+    "incident.stood_down",
+)
 
 
 class WebhookResponder(BaseModel):
@@ -36,10 +43,16 @@ def install(app: FastAPI) -> None:
     @app.webhooks.post("incident-event", summary="An event of an incident posted with a callback_url")
     def incident_event(
         body: WebhookEvent,
-        x_alerting_signature: str = Header(alias=HEADER, description=(
-            "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the CAD key>`; during a "
-            "key rotation's grace period one more `v1` made with the previous key")),
-        x_alerting_delivery: str = Header(alias=DELIVERY_HEADER, description="Unique per event, the same on every retry: dedupe on it"),
+        x_alerting_signature: str = Header(
+            alias=HEADER,
+            description=(
+                '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the CAD key>`; during a '
+                "key rotation's grace period one more `v1` made with the previous key"
+            ),
+        ),
+        x_alerting_delivery: str = Header(
+            alias=DELIVERY_HEADER, description="Unique per event, the same on every retry: dedupe on it"
+        ),
         x_alerting_event: str = Header(alias=EVENT_HEADER, description="The event name, as in the body"),
     ) -> None:
         """Sent to the incident's `callback_url`, one event at a time in the order they happened.

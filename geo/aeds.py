@@ -75,8 +75,11 @@ def _feature(f: Any) -> tuple[str | None, Aed | str]:
 
 def parse_aeds(collection: Any) -> list[Aed]:
     """Every feature valid and every id unique, or AedImportError listing each problem."""
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \
-            or not isinstance(collection.get("features"), list):
+    if (
+        not isinstance(collection, dict)
+        or collection.get("type") != "FeatureCollection"
+        or not isinstance(collection.get("features"), list)
+    ):
         raise AedImportError([{"index": -1, "id": None, "message": "body must be a GeoJSON FeatureCollection"}])
     aeds: list[Aed] = []
     errors: list[dict[str, Any]] = []
@@ -112,7 +115,7 @@ class AedIndex:
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.delete(tmp_geo, tmp_info)
             for i in range(0, len(aeds), 1000):
-                chunk = aeds[i:i + 1000]
+                chunk = aeds[i : i + 1000]
                 pipe.geoadd(tmp_geo, [v for a in chunk for v in (-180.0 if a.lon >= EAST_EDGE else a.lon, a.lat, a.id)])
                 pipe.hset(tmp_info, mapping={a.id: json.dumps(asdict(a)) for a in chunk})
             if aeds:
@@ -138,8 +141,16 @@ class AedIndex:
         offset = haversine_m(lat, lon, q_lat, q_lon)
         ring, count = min(max_m, FIRST_RING_M), 8
         while True:
-            rows = await self.r.geosearch(geo, longitude=q_lon, latitude=q_lat, radius=(ring + offset) * REDIS_SCALE + REDIS_SLACK_M,
-                                          unit="m", sort="ASC", count=count, withdist=True)
+            rows = await self.r.geosearch(
+                geo,
+                longitude=q_lon,
+                latitude=q_lat,
+                radius=(ring + offset) * REDIS_SCALE + REDIS_SLACK_M,
+                unit="m",
+                sort="ASC",
+                count=count,
+                withdist=True,
+            )
             horizon = ring
             if len(rows) >= count:
                 horizon = min(ring, math.nextafter((rows[-1][1] - REDIS_SLACK_M) / REDIS_SCALE - offset, -math.inf))

@@ -49,7 +49,7 @@ class ServiceArea:
         self.geojson = mapping(geom)
 
     @classmethod
-    def from_geojson(cls, raw: Any) -> "ServiceArea":
+    def from_geojson(cls, raw: Any) -> ServiceArea:
         return cls(parse_area(raw))
 
     def contains(self, lat: float, lon: float) -> bool:

@@ -33,8 +33,9 @@ def split_key(key: str) -> tuple[str, ...]:
     return tuple(key.split(",")) if key else ()
 
 
-def aggregate(seen: Iterable[tuple[float, float, Iterable[str]]],
-              resolution: int = RESOLUTION) -> Counter[tuple[str, str]]:
+def aggregate(
+    seen: Iterable[tuple[float, float, Iterable[str]]], resolution: int = RESOLUTION
+) -> Counter[tuple[str, str]]:
     """(lat, lon, groups) sightings -> counts per (cell, group key); the positions are dropped here."""
     return Counter((cell_of(lat, lon, resolution), group_key(groups)) for lat, lon, groups in seen)
 

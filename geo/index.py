@@ -89,8 +89,9 @@ class ResponderIndex:
     def base(self, trust: str) -> str:
         return f"{self.prefix}{{t:{trust}}}:ix:"
 
-    def _search_keys(self, trust: str, groups: Iterable[str], max_age_s: float, now: float,
-                     kind: str) -> list[tuple[str, str]]:
+    def _search_keys(
+        self, trust: str, groups: Iterable[str], max_age_s: float, now: float, kind: str
+    ) -> list[tuple[str, str]]:
         """(group, key) for every bucket that may hold a position no older than max_age_s."""
         base = self.base(trust)
         oldest = _bucket(now - max_age_s, self.bucket_s)
@@ -112,13 +113,23 @@ class ResponderIndex:
         for start in range(0, len(rows), window):
             async with self.r.pipeline(transaction=False) as pipe:
                 for i in range(start, min(len(rows), start + window), BATCH):
-                    await self._script(keys=keys, args=head + [v for row in rows[i:i + BATCH] for v in row], client=pipe)
+                    await self._script(
+                        keys=keys, args=head + [v for row in rows[i : i + BATCH] for v in row], client=pipe
+                    )
                 for part in await pipe.execute():
                     unknown += part
         return [u.decode() for u in unknown]
 
-    async def set_profile(self, trust: str, responder: str, *, groups: Sequence[str], active: bool,
-                          available: bool | None = None, now: float) -> None:
+    async def set_profile(
+        self,
+        trust: str,
+        responder: str,
+        *,
+        groups: Sequence[str],
+        active: bool,
+        available: bool | None = None,
+        now: float,
+    ) -> None:
         await self.set_profiles(trust, [Profile(responder, tuple(groups), active, available)], now=now)
 
     async def set_profiles(self, trust: str, profiles: Sequence[Profile], *, now: float) -> None:
@@ -127,12 +138,19 @@ class ResponderIndex:
         for p in profiles:
             if any("," in g or not g for g in p.groups):
                 raise ValueError(f"group ids may not be empty or contain ',': {p.groups!r}")
-            rows.append((p.responder_id, "1" if p.active else "0",
-                         "" if p.available is None else ("1" if p.available else "0"), ",".join(dict.fromkeys(p.groups))))
+            rows.append(
+                (
+                    p.responder_id,
+                    "1" if p.active else "0",
+                    "" if p.available is None else ("1" if p.available else "0"),
+                    ",".join(dict.fromkeys(p.groups)),
+                )
+            )
         await self._run(trust, "prof", rows, now)
 
-    async def upsert(self, trust: str, responder: str, lat: float, lon: float, accuracy_m: float | None,
-                     at: float) -> bool:
+    async def upsert(
+        self, trust: str, responder: str, lat: float, lon: float, accuracy_m: float | None, at: float
+    ) -> bool:
         """False when the responder has no profile here (never registered, or erased)."""
         return not await self.upsert_many(trust, [LocationUpdate(responder, lat, lon, accuracy_m, at)])
 
@@ -146,8 +164,13 @@ class ResponderIndex:
         if any(not u.responder_id or _WS.search(u.responder_id) for u in newest.values()):
             raise ValueError("responder ids may not be empty or contain whitespace")
         # One argument per update: encoding five per update cost more client time than Redis spent.
-        rows = [(f"{u.responder_id} {float(u.lat)!r} {float(u.lon)!r} "
-                 f"{'-' if u.accuracy_m is None else repr(float(u.accuracy_m))} {float(u.at)!r}",) for u in newest.values()]
+        rows = [
+            (
+                f"{u.responder_id} {float(u.lat)!r} {float(u.lon)!r} "
+                f"{'-' if u.accuracy_m is None else repr(float(u.accuracy_m))} {float(u.at)!r}",
+            )
+            for u in newest.values()
+        ]
         now = max((u.at for u in updates), default=0.0)
         return await self._run(trust, "loc", rows, now)
 
@@ -167,8 +190,19 @@ class ResponderIndex:
         p = _parse_pos(raw)
         return p.lat, p.lon, p.at
 
-    async def nearest(self, trust: str, lat: float, lon: float, *, radius_m: float, groups: Iterable[str], limit: int,
-                      exclude: Iterable[str] = (), max_age_s: float, now: float) -> list[Hit]:
+    async def nearest(
+        self,
+        trust: str,
+        lat: float,
+        lon: float,
+        *,
+        radius_m: float,
+        groups: Iterable[str],
+        limit: int,
+        exclude: Iterable[str] = (),
+        max_age_s: float,
+        now: float,
+    ) -> list[Hit]:
         """The `limit` nearest available, active responders of `groups` within `radius_m` whose
         position is no older than `max_age_s`, nearest first, ties by id."""
         groups = list(dict.fromkeys(groups))
@@ -177,8 +211,17 @@ class ResponderIndex:
         hits = await self._search(trust, lat, lon, radius_m, groups, limit, set(exclude), max_age_s, now, "nearest")
         return sorted(hits, key=lambda h: (h.distance_m, h.responder_id))[:limit]
 
-    async def counts_near(self, trust: str, lat: float, lon: float, *, radius_m: float, groups: Iterable[str],
-                          max_age_s: float, now: float) -> dict[str, int]:
+    async def counts_near(
+        self,
+        trust: str,
+        lat: float,
+        lon: float,
+        *,
+        radius_m: float,
+        groups: Iterable[str],
+        max_age_s: float,
+        now: float,
+    ) -> dict[str, int]:
         """How many available, active, fresh responders of each group are within the radius."""
         groups = list(dict.fromkeys(groups))
         counts: dict[str, int] = {}
@@ -188,8 +231,19 @@ class ResponderIndex:
                     counts[g] = counts.get(g, 0) + 1
         return dict(sorted(counts.items()))
 
-    async def _search(self, trust: str, lat: float, lon: float, radius_m: float, groups: list[str], limit: int,
-                      exclude: set[str], max_age_s: float, now: float, mode: str) -> list[Hit]:
+    async def _search(
+        self,
+        trust: str,
+        lat: float,
+        lon: float,
+        radius_m: float,
+        groups: list[str],
+        limit: int,
+        exclude: set[str],
+        max_age_s: float,
+        now: float,
+        mode: str,
+    ) -> list[Hit]:
         """One script call; the exact haversine filter and order are applied here, on its few rows."""
         # Redis GEO cannot search from beyond +-85.05 degrees: search from the nearest point it
         # can, with the radius widened by the offset (the triangle inequality keeps it a superset).
@@ -199,10 +253,26 @@ class ResponderIndex:
         geo = self._search_keys(trust, groups, max_age_s, now, "g")
         reach = (radius_m + REDIS_SLACK_M) / M_PER_DEG_LAT * 1.01
         polar = self._search_keys(trust, groups, max_age_s, now, "p") if abs(lat) + reach >= MAX_GEO_LAT else []
-        args = [repr(float(lat)), repr(float(lon)), repr(q_lat), repr(offset), repr(float(radius_m)), limit,
-                repr(float(now - max_age_s)), len(geo), len(polar), repr(min(float(radius_m), FIRST_RING_M)),
-                repr(RING_GROWTH), repr(REDIS_SCALE), repr(REDIS_SLACK_M), repr(TIE_MARGIN_M), mode, repr(q_lon),
-                *[g for g, _ in geo + polar], *sorted(exclude)]
+        args = [
+            repr(float(lat)),
+            repr(float(lon)),
+            repr(q_lat),
+            repr(offset),
+            repr(float(radius_m)),
+            limit,
+            repr(float(now - max_age_s)),
+            len(geo),
+            len(polar),
+            repr(min(float(radius_m), FIRST_RING_M)),
+            repr(RING_GROWTH),
+            repr(REDIS_SCALE),
+            repr(REDIS_SLACK_M),
+            repr(TIE_MARGIN_M),
+            mode,
+            repr(q_lon),
+            *[g for g, _ in geo + polar],
+            *sorted(exclude),
+        ]
         rows = await self._search_script(keys=[self.base(trust) + "pos", *[k for _, k in geo + polar]], args=args)
         out = []
         for i in range(0, len(rows), 4):

@@ -91,8 +91,10 @@ def _child_coords(boundary: Element) -> Element | None:
 
 def _geometry(placemark: Element) -> dict[str, Any]:
     polygons = list(_descendants(placemark, "Polygon"))
-    others = sorted({_local(e.tag) for e in placemark.iter() if _local(e.tag) in _NOT_POLYGONS}
-                    - ({"LinearRing"} if polygons else set()))
+    others = sorted(
+        {_local(e.tag) for e in placemark.iter() if _local(e.tag) in _NOT_POLYGONS}
+        - ({"LinearRing"} if polygons else set())
+    )
     if not polygons:
         found = f"it holds a {others[0]}" if others else "it has no geometry"
         raise ValueError(f"a zone must be a Polygon or MultiGeometry of Polygons; {found}")

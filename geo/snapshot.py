@@ -18,14 +18,24 @@ class Seen:
     groups: tuple[str, ...]
 
 
-async def snapshot(index: ResponderIndex, trust: str, *, centre: tuple[float, float], radius_m: float,
-                   groups: Sequence[str], limit: int, max_age_s: float, now: float) -> list[Seen]:
+async def snapshot(
+    index: ResponderIndex,
+    trust: str,
+    *,
+    centre: tuple[float, float],
+    radius_m: float,
+    groups: Sequence[str],
+    limit: int,
+    max_age_s: float,
+    now: float,
+) -> list[Seen]:
     """One `nearest` over a circle that holds the whole service area: the index already applies the
     availability, activity and freshness rules, so what comes back is who could have been alerted."""
     if limit <= 0 or not groups:
         return []
-    hits = await index.nearest(trust, centre[0], centre[1], radius_m=radius_m, groups=list(groups), limit=limit,
-                               max_age_s=max_age_s, now=now)
+    hits = await index.nearest(
+        trust, centre[0], centre[1], radius_m=radius_m, groups=list(groups), limit=limit, max_age_s=max_age_s, now=now
+    )
     return [Seen(h.responder_id, h.lat, h.lon, tuple(h.groups)) for h in hits]
 
 

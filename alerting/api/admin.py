@@ -48,8 +48,14 @@ async def create_responder(trust: str, body: ResponderIn, services: ServicesDep,
 
 
 @router.get("/{trust}/responders", summary="List or search responders")
-async def list_responders(trust: str, services: ServicesDep, who: AdminDep, q: str | None = Query(None, max_length=100),
-                          limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+async def list_responders(
+    trust: str,
+    services: ServicesDep,
+    who: AdminDep,
+    q: str | None = Query(None, max_length=100),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
     async with services.sessions() as session:
         await trusts.get_trust(session, trust)
     return await trusts.list_responders(services, trust_id=trust, q=q, limit=limit, offset=offset)
@@ -61,9 +67,12 @@ async def get_responder(trust: str, rid: str, services: ServicesDep, who: AdminD
 
 
 @router.patch("/{trust}/responders/{rid}", summary="Change groups, skills or status (active|suspended)")
-async def patch_responder(trust: str, rid: str, body: ResponderPatch, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
-    return await trusts.patch_responder(services, trust_id=trust, responder_id=rid,
-                                        changes=body.model_dump(exclude_unset=True), actor=who.actor)
+async def patch_responder(
+    trust: str, rid: str, body: ResponderPatch, services: ServicesDep, who: AdminDep
+) -> dict[str, Any]:
+    return await trusts.patch_responder(
+        services, trust_id=trust, responder_id=rid, changes=body.model_dump(exclude_unset=True), actor=who.actor
+    )
 
 
 @router.delete("/{trust}/responders/{rid}", status_code=204, summary="Erase a responder and their location history")
@@ -100,8 +109,12 @@ async def put_policy(trust: str, body: PolicyIn, services: ServicesDep, who: Adm
 
 
 @router.put("/{trust}/aeds", summary="Replace the trust's public defibrillators (GeoJSON FeatureCollection)")
-async def put_aeds(trust: str, services: ServicesDep, who: AdminDep,
-                   body: dict[str, Any] = Body(..., description="FeatureCollection of Points with id, name, access")) -> dict[str, Any]:
+async def put_aeds(
+    trust: str,
+    services: ServicesDep,
+    who: AdminDep,
+    body: dict[str, Any] = Body(..., description="FeatureCollection of Points with id, name, access"),
+) -> dict[str, Any]:
     """All or nothing: a file with any bad feature (not a Point, coordinates out of range, missing or
     duplicate id) answers 422 with `errors: [{index, id, message}]` and changes nothing. Each alert
     then carries the nearest AED within `ALERTING_AED_MAX_DISTANCE_M` (default 2,000 m) and its distance."""
@@ -109,8 +122,13 @@ async def put_aeds(trust: str, services: ServicesDep, who: AdminDep,
 
 
 @router.get("/{trust}/audit", summary="The trust's audit log, newest first")
-async def list_audit(trust: str, services: ServicesDep, who: AdminDep, limit: int = Query(100, ge=1, le=1000),
-                     before_id: int | None = Query(None, ge=1)) -> list[dict[str, Any]]:
+async def list_audit(
+    trust: str,
+    services: ServicesDep,
+    who: AdminDep,
+    limit: int = Query(100, ge=1, le=1000),
+    before_id: int | None = Query(None, ge=1),
+) -> list[dict[str, Any]]:
     async with services.sessions() as session:
         await trusts.get_trust(session, trust)
         query = select(AuditEntry).where(AuditEntry.trust_id == trust)

@@ -37,43 +37,74 @@ async def whoami(services: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
     return out
 
 
-@router.post("/trusts/{trust}/live/tickets", status_code=201, tags=["trusts"],
-             summary="A single-use ticket to open the live map stream (the admin key stays out of URLs)")
+@router.post(
+    "/trusts/{trust}/live/tickets",
+    status_code=201,
+    tags=["trusts"],
+    summary="A single-use ticket to open the live map stream (the admin key stays out of URLs)",
+)
 async def live_ticket(trust: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
     async with services.sessions() as session:
         await trusts.get_trust(session, trust)
     return await live_map.issue_ticket(services, trust_id=trust, actor=who.actor)
 
 
-@router.get("/trusts/{trust}/live", tags=["trusts"], response_class=StreamingResponse,
-            summary="Server-sent events of the trust's open incidents, rings and alerted responders",
-            responses={200: {"content": {"text/event-stream": {}}}})
-async def live_stream(trust: str, services: ServicesDep,
-                      ticket: str | None = Query(None, max_length=100, description="From POST .../live/tickets")
-                      ) -> StreamingResponse:
+@router.get(
+    "/trusts/{trust}/live",
+    tags=["trusts"],
+    response_class=StreamingResponse,
+    summary="Server-sent events of the trust's open incidents, rings and alerted responders",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def live_stream(
+    trust: str,
+    services: ServicesDep,
+    ticket: str | None = Query(None, max_length=100, description="From POST .../live/tickets"),
+) -> StreamingResponse:
     """Events: `snapshot` (area, AEDs, open incidents), `incident` (one incident's map view, also
     when it closes), `reconnect` (the stream's lifetime is over). Only responders alerted to, on
     their way to or at an open incident appear, never anyone else."""
     await live_map.redeem_ticket(services, trust_id=trust, ticket=ticket)
-    return StreamingResponse(live_map.stream(services, trust), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        live_map.stream(services, trust),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.get("/trusts/{trust}/incidents", tags=["trusts"], summary="The trust's incidents, newest first")
-async def list_incidents(trust: str, services: ServicesDep, who: AdminDep, limit: int = Query(50, ge=1, le=500),
-                         status: str | None = Query(None, max_length=16)) -> list[dict[str, Any]]:
+async def list_incidents(
+    trust: str,
+    services: ServicesDep,
+    who: AdminDep,
+    limit: int = Query(50, ge=1, le=500),
+    status: str | None = Query(None, max_length=16),
+) -> list[dict[str, Any]]:
     async with services.sessions() as session:
         await trusts.get_trust(session, trust)
         query = select(Incident).where(Incident.trust_id == trust)
         if status:
             query = query.where(Incident.status == status)
         rows = (await session.execute(query.order_by(Incident.created_at.desc(), Incident.id).limit(limit))).scalars()
-        return [{"id": r.id, "cad_ref": r.cad_ref, "status": r.status, "category": r.category, "address": r.address,
-                 "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)} for r in rows]
+        return [
+            {
+                "id": r.id,
+                "cad_ref": r.cad_ref,
+                "status": r.status,
+                "category": r.category,
+                "address": r.address,
+                "created_at": iso(r.created_at),
+                "updated_at": iso(r.updated_at),
+            }
+            for r in rows
+        ]
 
 
-@router.get("/trusts/{trust}/incidents/{incident_id}", tags=["trusts"],
-            summary="One incident with its responders and timeline (as the CAD sees it)")
+@router.get(
+    "/trusts/{trust}/incidents/{incident_id}",
+    tags=["trusts"],
+    summary="One incident with its responders and timeline (as the CAD sees it)",
+)
 async def get_incident(trust: str, incident_id: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
     async with services.sessions() as session:
         return await incidents.view(session, services, trust_id=trust, incident_id=incident_id)
@@ -97,15 +128,28 @@ async def _import_rows(services, trust: str, rows: list[Row], actor: str) -> Asy
             failed += 1
         else:
             created += 1
-        yield _line({"type": "row", "line": row.line, "id": row.responder_id, "ok": not errors, "errors": errors,
-                     "done": done, "total": total})
+        yield _line(
+            {
+                "type": "row",
+                "line": row.line,
+                "id": row.responder_id,
+                "ok": not errors,
+                "errors": errors,
+                "done": done,
+                "total": total,
+            }
+        )
     yield _line({"type": "done", "total": total, "created": created, "failed": failed})
 
 
-@router.post("/trusts/{trust}/responders/import", tags=["trusts"], response_class=StreamingResponse,
-             summary="Import responders from CSV (id,name,groups[,skills]; lists separated by ';')",
-             responses={200: {"content": {"application/x-ndjson": {}}}},
-             openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
+@router.post(
+    "/trusts/{trust}/responders/import",
+    tags=["trusts"],
+    response_class=StreamingResponse,
+    summary="Import responders from CSV (id,name,groups[,skills]; lists separated by ';')",
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+    openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 async def import_responders(trust: str, request: Request, services: ServicesDep, who: AdminDep) -> StreamingResponse:
     """Each good row is created on its own; each bad row is reported with its line number and why,
     and does not stop the others. The answer is newline-delimited JSON, one line per row as it is
@@ -120,5 +164,8 @@ async def import_responders(trust: str, request: Request, services: ServicesDep,
         rows = parse(decode(await request.body()), max_rows=services.settings.console_import_max_rows)
     except CsvFileError as exc:
         raise Invalid(str(exc), extra={"errors": [{"loc": "body", "msg": str(exc)}]}) from exc
-    return StreamingResponse(_import_rows(services, trust, rows, who.actor), media_type="application/x-ndjson",
-                             headers={"Cache-Control": "no-store"})
+    return StreamingResponse(
+        _import_rows(services, trust, rows, who.actor),
+        media_type="application/x-ndjson",
+        headers={"Cache-Control": "no-store"},
+    )

@@ -15,8 +15,13 @@ router = APIRouter(prefix="/v1/trusts", tags=["trusts"])
 
 class RotateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    grace_s: float | None = Field(default=None, ge=0, le=30 * 86_400, allow_inf_nan=False,
-                                  description="How long the previous key keeps working; default ALERTING_CAD_KEY_GRACE_S")
+    grace_s: float | None = Field(
+        default=None,
+        ge=0,
+        le=30 * 86_400,
+        allow_inf_nan=False,
+        description="How long the previous key keeps working; default ALERTING_CAD_KEY_GRACE_S",
+    )
 
 
 class RotateOut(BaseModel):
@@ -26,7 +31,9 @@ class RotateOut(BaseModel):
 
 
 @router.post("/{trust}/keys/rotate", response_model=RotateOut, summary="Issue a new CAD key (admin)")
-async def rotate_cad_key(trust: str, services: ServicesDep, who: AdminDep, body: RotateIn | None = None) -> dict[str, Any]:
+async def rotate_cad_key(
+    trust: str, services: ServicesDep, who: AdminDep, body: RotateIn | None = None
+) -> dict[str, Any]:
     """The new key is shown once and stored hashed. The previous key keeps authenticating, and
     webhooks carry a second `v1` signature made with it, until `previous_keys_expire_at`, so a CAD
     can switch over without a gap."""

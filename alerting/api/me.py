@@ -19,14 +19,22 @@ router = APIRouter(prefix="/v1", tags=["responders"])
 
 @router.put("/me/location", status_code=204, summary="Report the responder's position")
 async def put_location(body: LocationIn, services: ServicesDep, me: ResponderDep) -> Response:
-    await presence.update_location(services, trust_id=me.trust_id, responder_id=me.responder_id, lat=body.lat,
-                                   lon=body.lon, accuracy_m=body.accuracy_m)
+    await presence.update_location(
+        services,
+        trust_id=me.trust_id,
+        responder_id=me.responder_id,
+        lat=body.lat,
+        lon=body.lon,
+        accuracy_m=body.accuracy_m,
+    )
     return Response(status_code=204)
 
 
 @router.put("/me/availability", status_code=204, summary="Say whether the responder can take alerts")
 async def put_availability(body: AvailabilityIn, services: ServicesDep, me: ResponderDep) -> Response:
-    await presence.set_availability(services, trust_id=me.trust_id, responder_id=me.responder_id, available=body.available)
+    await presence.set_availability(
+        services, trust_id=me.trust_id, responder_id=me.responder_id, available=body.available
+    )
     return Response(status_code=204)
 
 
@@ -35,17 +43,29 @@ async def get_alerts(services: ServicesDep, me: ResponderDep) -> list[dict[str, 
     return await alerts.pending(services, trust_id=me.trust_id, responder_id=me.responder_id)
 
 
-@router.put("/me/push-subscription", status_code=204, summary="Register a Web Push subscription",
-            description="The browser's `PushSubscription` JSON. An alert not acknowledged within the trust's "
-                        "`ack_timeout_s`, or published while the responder had no socket, is also pushed here "
-                        "(RFC 8291 aes128gcm, VAPID-signed). A push service answering 404/410 removes it.")
+@router.put(
+    "/me/push-subscription",
+    status_code=204,
+    summary="Register a Web Push subscription",
+    description="The browser's `PushSubscription` JSON. An alert not acknowledged within the trust's "
+    "`ack_timeout_s`, or published while the responder had no socket, is also pushed here "
+    "(RFC 8291 aes128gcm, VAPID-signed). A push service answering 404/410 removes it.",
+)
 async def put_push(body: PushSubscriptionIn, services: ServicesDep, me: ResponderDep) -> Response:
     if body.endpoint.startswith("http://") and not services.settings.push_allow_http:
-        raise Invalid("the push endpoint must be https",
-                      extra={"errors": [{"loc": "endpoint", "msg": "must be an https URL"}]})
+        raise Invalid(
+            "the push endpoint must be https", extra={"errors": [{"loc": "endpoint", "msg": "must be an https URL"}]}
+        )
     async with services.sessions() as session, session.begin():
-        await session.merge(PushSubscription(trust_id=me.trust_id, responder_id=me.responder_id, endpoint=body.endpoint,
-                                             keys=body.keys.model_dump(), created_at=utc(services.clock())))
+        await session.merge(
+            PushSubscription(
+                trust_id=me.trust_id,
+                responder_id=me.responder_id,
+                endpoint=body.endpoint,
+                keys=body.keys.model_dump(),
+                created_at=utc(services.clock()),
+            )
+        )
     return Response(status_code=204)
 
 
@@ -59,9 +79,14 @@ def _action(name: str, fn, summary: str) -> None:
         answer = await fn(services, trust_id=me.trust_id, responder_id=me.responder_id, alert_id=alert_id)
         return {"frames": answer.frames}
 
-    router.add_api_route(f"/alerts/{{alert_id}}/{name}", endpoint, methods=["POST"], summary=summary,
-                         name=f"alert_{name}",
-                         description="Answers with the frames the socket would carry: `assigned`, `stand_down` or `error`.")
+    router.add_api_route(
+        f"/alerts/{{alert_id}}/{name}",
+        endpoint,
+        methods=["POST"],
+        summary=summary,
+        name=f"alert_{name}",
+        description="Answers with the frames the socket would carry: `assigned`, `stand_down` or `error`.",
+    )
 
 
 _action("accept", alerts.accept, "Accept an alert")

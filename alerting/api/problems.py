@@ -19,11 +19,17 @@ log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 
 
-def problem(status: int, detail: str, *, title: str | None = None, headers: dict[str, str] | None = None,
-            **extra: Any) -> JSONResponse:
+def problem(
+    status: int, detail: str, *, title: str | None = None, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     phrase = HTTPStatus(status).phrase
-    body = {"type": f"/problems/{phrase.lower().replace(' ', '-')}", "title": title or phrase, "status": status,
-            "detail": detail, **extra}
+    body = {
+        "type": f"/problems/{phrase.lower().replace(' ', '-')}",
+        "title": title or phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -57,7 +63,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _unstorable(_: Request, exc: DataError) -> JSONResponse:
         log.warning("database refused a value", extra={"error": type(exc.orig).__name__})
-        return problem(422, "a value in the request cannot be stored (for example a NUL character); nothing was changed")
+        return problem(
+            422, "a value in the request cannot be stored (for example a NUL character); nothing was changed"
+        )
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
@@ -65,8 +73,9 @@ def install(app: FastAPI) -> None:
         if _is_data_error(exc):
             return await _unstorable(_, exc)
         log.error("database unavailable", exc_info=exc)
-        return problem(503, "the database is not answering; nothing was changed, retry shortly",
-                       headers={"Retry-After": "2"})
+        return problem(
+            503, "the database is not answering; nothing was changed, retry shortly", headers={"Retry-After": "2"}
+        )
 
     # hardening: a backing service that refuses connections (database behind a cut link, Redis
     # restarting) is a retryable outage, not a server bug.
@@ -75,8 +84,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RedisError)
     async def _backend_down(_: Request, exc: Exception) -> JSONResponse:
         log.error("backing service unavailable", exc_info=exc)
-        return problem(503, "a backing service is not answering; nothing was changed, retry shortly",
-                       headers={"Retry-After": "2"})
+        return problem(
+            503, "a backing service is not answering; nothing was changed, retry shortly", headers={"Retry-After": "2"}
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

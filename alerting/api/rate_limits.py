@@ -33,5 +33,7 @@ async def enforce(services: Services, principal: Principal) -> None:
     decision = await _limiter(services).take("key", subject, rate=rate, burst=burst, now=services.clock())
     if not decision.allowed:
         retry = max(1, math.ceil(decision.retry_after_s))
-        raise TooMany(f"this key is limited to {rate:g} requests per second (bursts of {burst}); retry in {retry} s",
-                      headers={"Retry-After": str(retry)})
+        raise TooMany(
+            f"this key is limited to {rate:g} requests per second (bursts of {burst}); retry in {retry} s",
+            headers={"Retry-After": str(retry)},
+        )

@@ -32,6 +32,11 @@ async def replay_policy(trust: str, body: ReplayIn, services: ServicesDep, who: 
     incidents, the expected alerts and alerts per responder per month. Nothing is saved."""
     end = body.end or datetime.fromtimestamp(services.clock(), UTC)
     start = body.start or end - DEFAULT_PERIOD
-    result = await replay.compare(services, trust_id=trust, draft=body.policy.model_dump(exclude_none=True),
-                                  start=start.astimezone(UTC), end=end.astimezone(UTC))
+    result = await replay.compare(
+        services,
+        trust_id=trust,
+        draft=body.policy.model_dump(exclude_none=True),
+        start=start.astimezone(UTC),
+        end=end.astimezone(UTC),
+    )
     return result.report

@@ -77,8 +77,12 @@ def _row(line: int, record: dict[str | None, Any], seen: dict[str, int]) -> Row:
     rid = (record.get("id") or "").strip() or None
     if record.get(None):
         return Row(line, rid, errors=["more cells than header columns"])
-    body = {"id": rid or "", "name": (record.get("name") or "").strip(), "groups": _split(record.get("groups")),
-            "skills": _split(record.get("skills"))}
+    body = {
+        "id": rid or "",
+        "name": (record.get("name") or "").strip(),
+        "groups": _split(record.get("groups")),
+        "skills": _split(record.get("skills")),
+    }
     try:
         valid = ResponderIn.model_validate(body)
     except ValidationError as exc:

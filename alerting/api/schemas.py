@@ -30,7 +30,8 @@ class GroupIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     trusted: bool = False
     private_locations: bool | None = Field(
-        default=None, description="May be sent into private homes; defaults to `trusted`")
+        default=None, description="May be sent into private homes; defaults to `trusted`"
+    )
 
 
 class QuietHours(Strict):
@@ -93,10 +94,18 @@ class AvailabilityIn(Strict):
 
 class PushKeys(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    p256dh: str = Field(min_length=80, max_length=100, pattern=r"^[A-Za-z0-9_-]+={0,2}$",
-                        description="The client's P-256 public key, base64url (RFC 8291)")
-    auth: str = Field(min_length=16, max_length=32, pattern=r"^[A-Za-z0-9_-]+={0,2}$",
-                      description="The 16-byte authentication secret, base64url")
+    p256dh: str = Field(
+        min_length=80,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_-]+={0,2}$",
+        description="The client's P-256 public key, base64url (RFC 8291)",
+    )
+    auth: str = Field(
+        min_length=16,
+        max_length=32,
+        pattern=r"^[A-Za-z0-9_-]+={0,2}$",
+        description="The 16-byte authentication secret, base64url",
+    )
 
 
 class PushSubscriptionIn(BaseModel):

@@ -17,9 +17,13 @@ KML = "application/vnd.google-earth.kml+xml"
 KMZ = "application/vnd.google-earth.kmz"
 GEOJSON = "application/geo+json"
 FORMATS: dict[str, zones.Format] = {
-    KML: "kml", "application/xml": "kml", "text/xml": "kml",
-    KMZ: "kmz", "application/zip": "kmz",
-    GEOJSON: "geojson", "application/json": "geojson",
+    KML: "kml",
+    "application/xml": "kml",
+    "text/xml": "kml",
+    KMZ: "kmz",
+    "application/zip": "kmz",
+    GEOJSON: "geojson",
+    "application/json": "geojson",
 }
 
 
@@ -31,20 +35,37 @@ _UPLOAD_DOC = {
     "requestBody": {
         "required": True,
         "content": {
-            KML: {"schema": {"type": "string", "description": "KML 2.2: one Placemark per zone (Polygon or "
-                             "MultiGeometry of Polygons); ExtendedData `phases` (JSON list) and `accept_limit`"}},
+            KML: {
+                "schema": {
+                    "type": "string",
+                    "description": "KML 2.2: one Placemark per zone (Polygon or "
+                    "MultiGeometry of Polygons); ExtendedData `phases` (JSON list) and `accept_limit`",
+                }
+            },
             KMZ: {"schema": {"type": "string", "format": "binary", "description": "zipped KML (doc.kml)"}},
-            GEOJSON: {"schema": {"type": "object", "description": "FeatureCollection; properties `name`, "
-                                 "`phases`, `accept_limit`"}},
+            GEOJSON: {
+                "schema": {
+                    "type": "object",
+                    "description": "FeatureCollection; properties `name`, `phases`, `accept_limit`",
+                }
+            },
         },
     }
 }
 
 
-@router.put("/{trust}/policy/zones", openapi_extra=_UPLOAD_DOC,
-            summary="Replace the policy's zones from a KML, KMZ or GeoJSON file (a new policy version)")
-async def put_zones(trust: str, request: Request, services: ServicesDep, who: AdminDep,
-                    dry_run: bool = Query(False, description="Check the file and report, change nothing")) -> dict[str, Any]:
+@router.put(
+    "/{trust}/policy/zones",
+    openapi_extra=_UPLOAD_DOC,
+    summary="Replace the policy's zones from a KML, KMZ or GeoJSON file (a new policy version)",
+)
+async def put_zones(
+    trust: str,
+    request: Request,
+    services: ServicesDep,
+    who: AdminDep,
+    dry_run: bool = Query(False, description="Check the file and report, change nothing"),
+) -> dict[str, Any]:
     """Zones keep the file's order: the first zone holding an incident decides. A placemark without
     `phases` keeps the rules of the current zone of the same name, so redrawn boundaries can be
     uploaded alone. Any problem in any placemark refuses the whole file with 422, listing each one
@@ -53,17 +74,23 @@ async def put_zones(trust: str, request: Request, services: ServicesDep, who: Ad
     fmt = FORMATS.get(media)
     if fmt is None:
         raise UnsupportedMediaType(f"content type {media or 'none'!r} is not accepted; use {KML}, {KMZ} or {GEOJSON}")
-    return await zones.import_zones(services, trust_id=trust, content=await request.body(), fmt=fmt,
-                                    actor=who.actor, dry_run=dry_run)
+    return await zones.import_zones(
+        services, trust_id=trust, content=await request.body(), fmt=fmt, actor=who.actor, dry_run=dry_run
+    )
 
 
-@router.get("/{trust}/policy/zones", summary="The current policy's zones as GeoJSON or KML",
-            responses={200: {"content": {GEOJSON: {}, KML: {}}}})
-async def get_zones(trust: str, services: ServicesDep, who: AdminDep,
-                    format: Literal["geojson", "kml"] = Query("geojson")) -> Response:
+@router.get(
+    "/{trust}/policy/zones",
+    summary="The current policy's zones as GeoJSON or KML",
+    responses={200: {"content": {GEOJSON: {}, KML: {}}}},
+)
+async def get_zones(
+    trust: str, services: ServicesDep, who: AdminDep, format: Literal["geojson", "kml"] = Query("geojson")
+) -> Response:
     """In policy order, each with its `phases` (and `accept_limit`); the KML imports back unchanged."""
     version, body = await zones.export_zones(services, trust_id=trust, fmt=format)
     if format == "kml":
-        return Response(body, media_type=KML, headers={
-            "Content-Disposition": f'attachment; filename="zones-v{version}.kml"'})
+        return Response(
+            body, media_type=KML, headers={"Content-Disposition": f'attachment; filename="zones-v{version}.kml"'}
+        )
     return JSONResponse(body, media_type=GEOJSON)

@@ -23,7 +23,12 @@ OPEN_STATUSES = frozenset({ALERTING, FILLED})  # an assignment to these makes a 
 ENDED_STATUSES = frozenset({CANCELLED, CLOSED})
 
 ALERTED, ACCEPTED, DECLINED, ARRIVED, STOOD_DOWN, EXPIRED = (
-    "alerted", "accepted", "declined", "arrived", "stood_down", "expired",
+    "alerted",
+    "accepted",
+    "declined",
+    "arrived",
+    "stood_down",
+    "expired",
 )
 ASSIGNED_STATES = frozenset({ACCEPTED, ARRIVED})
 _ALERT_NAMESPACE = uuid.UUID("6f1c7a52-3a8e-4f0e-9d0b-6a2f3e8c1d11")
@@ -92,7 +97,9 @@ class IncidentState:
         """Indices of phases whose delay has passed and that have not fired, in firing order."""
         if self.status != ALERTING or self.started_at is None:
             return []
-        return [i for i in range(self.phases_fired, len(self.phases)) if self.started_at + self.phases[i].delay_s <= now]
+        return [
+            i for i in range(self.phases_fired, len(self.phases)) if self.started_at + self.phases[i].delay_s <= now
+        ]
 
     def next_phase(self) -> Phase | None:
         return self.phases[self.phases_fired] if self.phases_fired < len(self.phases) else None
@@ -187,7 +194,17 @@ class AlertExpired:
 
 
 Event = (
-    Reported | PhaseDue | Accepted | Declined | Arrived | Delivered | Moved | Recategorised | Cancelled | Closed | AlertExpired
+    Reported
+    | PhaseDue
+    | Accepted
+    | Declined
+    | Arrived
+    | Delivered
+    | Moved
+    | Recategorised
+    | Cancelled
+    | Closed
+    | AlertExpired
 )
 
 # ---- decisions ----------------------------------------------------------------------------
@@ -254,8 +271,16 @@ def new_incident(
     aed: AedInfo | None = None,
 ) -> IncidentState:
     return IncidentState(
-        id=id, cad_ref=cad_ref, lat=lat, lon=lon, category=category, location_type=location_type,
-        created_at=created_at, policy=policy, policy_version=policy_version, aed=aed,
+        id=id,
+        cad_ref=cad_ref,
+        lat=lat,
+        lon=lon,
+        category=category,
+        location_type=location_type,
+        created_at=created_at,
+        policy=policy,
+        policy_version=policy_version,
+        aed=aed,
     )
 
 
@@ -292,8 +317,17 @@ def _reported(s: IncidentState, e: Reported) -> list[Decision]:
     s.accept_limit = (zone.accept_limit if zone and zone.accept_limit else None) or s.policy.accept_limit
     s.zone = zone.name if zone else None
     out: list[Decision] = [
-        Record("reported", {"policy_version": s.policy_version, "zone": s.zone, "rules": rules_label(s.zone, s.policy_version),
-                            "category": s.category, "location_type": s.location_type, "accept_limit": s.accept_limit})
+        Record(
+            "reported",
+            {
+                "policy_version": s.policy_version,
+                "zone": s.zone,
+                "rules": rules_label(s.zone, s.policy_version),
+                "category": s.category,
+                "location_type": s.location_type,
+                "accept_limit": s.accept_limit,
+            },
+        )
     ]
     if not s.phases:
         out.append(Record("not_alerted", {"reason": "the trust has no alerting policy"}))
@@ -314,24 +348,41 @@ def _phase_due(s: IncidentState, e: PhaseDue) -> list[Decision]:
     for c in sorted(e.candidates, key=lambda c: (c.distance_m, c.responder_id)):
         if len(chosen) >= phase.cap or c.distance_m > phase.radius_m:
             continue
-        reason = skip_reason(c, allowed=allowed, already_alerted=s.alerts.keys(),
-                             max_alerts_per_hour=s.policy.max_alerts_per_hour)
+        reason = skip_reason(
+            c, allowed=allowed, already_alerted=s.alerts.keys(), max_alerts_per_hour=s.policy.max_alerts_per_hour
+        )
         if reason is None:
             chosen.append(c)
         elif reason in REPORTED_SKIPS:
-            out.append(Record("responder_skipped", {"responder": c.responder_id, "reason": reason, "phase": phase.name}))
+            out.append(
+                Record("responder_skipped", {"responder": c.responder_id, "reason": reason, "phase": phase.name})
+            )
     s.phases_fired += 1
     first_alerts = not s.alerts and bool(chosen)
     for c in chosen:
         alert = AlertRecord(
-            alert_id=alert_id_for(s.id, c.responder_id), responder_id=c.responder_id, phase=e.index,
-            distance_m=round(c.distance_m, 1), alerted_at=e.now, expires_at=e.now + s.policy.alert_ttl_s,
+            alert_id=alert_id_for(s.id, c.responder_id),
+            responder_id=c.responder_id,
+            phase=e.index,
+            distance_m=round(c.distance_m, 1),
+            alerted_at=e.now,
+            expires_at=e.now + s.policy.alert_ttl_s,
         )
         s.alerts[c.responder_id] = alert
         s.changed.add(c.responder_id)
         out.append(SendAlert(alert))
-    out.append(Record("phase_fired", {"phase": phase.name, "index": e.index, "radius_m": phase.radius_m,
-                                      "groups": sorted(allowed), "alerted": [c.responder_id for c in chosen]}))
+    out.append(
+        Record(
+            "phase_fired",
+            {
+                "phase": phase.name,
+                "index": e.index,
+                "radius_m": phase.radius_m,
+                "groups": sorted(allowed),
+                "alerted": [c.responder_id for c in chosen],
+            },
+        )
+    )
     if first_alerts:
         out.append(NotifyCad("incident.alerting"))
     out += _maybe_exhausted(s, e.now)
@@ -471,8 +522,10 @@ def _alert_expired(s: IncidentState, e: AlertExpired) -> list[Decision]:
             continue
         if alert.state == ALERTED and alert.expires_at <= e.now:
             _end(s, alert, EXPIRED, e.now)
-            out += [SendStandDown(alert.responder_id, alert.alert_id, "expired"),
-                    Record("alert.expired", {"responder": alert.responder_id})]
+            out += [
+                SendStandDown(alert.responder_id, alert.alert_id, "expired"),
+                Record("alert.expired", {"responder": alert.responder_id}),
+            ]
     return out + _maybe_exhausted(s, e.now)
 
 
@@ -495,7 +548,15 @@ def _end(s: IncidentState, alert: AlertRecord, state: str, now: float) -> None:
 
 
 _HANDLERS: dict[type, Any] = {
-    Reported: _reported, PhaseDue: _phase_due, Accepted: _accepted, Declined: _declined, Arrived: _arrived,
-    Delivered: _delivered, Moved: _moved, Recategorised: _recategorised, Cancelled: _cancelled,
-    Closed: _closed, AlertExpired: _alert_expired,
+    Reported: _reported,
+    PhaseDue: _phase_due,
+    Accepted: _accepted,
+    Declined: _declined,
+    Arrived: _arrived,
+    Delivered: _delivered,
+    Moved: _moved,
+    Recategorised: _recategorised,
+    Cancelled: _cancelled,
+    Closed: _closed,
+    AlertExpired: _alert_expired,
 }

@@ -129,15 +129,18 @@ def _phases(raw: Sequence[Mapping[str, Any]], loc: str, groups: set[str], c: _Co
     return tuple(ordered)
 
 
-def _check_inside(trust_area: shapely.Geometry, name: str, *, area_of: shapely.Geometry, loc: str, c: _Collector) -> None:
+def _check_inside(
+    trust_area: shapely.Geometry, name: str, *, area_of: shapely.Geometry, loc: str, c: _Collector
+) -> None:
     if not trust_area.intersects(area_of):
         c.error(loc, "lies entirely outside the trust's service area (GeoJSON order is lon, lat)")
     elif not trust_area.covers(area_of):
         c.warnings.append(f"zone {name!r} extends beyond the trust's service area; only the part inside it is used")
 
 
-def build_policy(raw: Mapping[str, Any], *, known_groups: set[str],
-                 area: shapely.Geometry | None = None) -> tuple[Policy, list[str]]:
+def build_policy(
+    raw: Mapping[str, Any], *, known_groups: set[str], area: shapely.Geometry | None = None
+) -> tuple[Policy, list[str]]:
     """Validate a type-checked policy document; returns the policy and any warnings.
 
     With the trust's service `area`, each zone must overlap it: a zone wholly outside can never
@@ -158,7 +161,10 @@ def build_policy(raw: Mapping[str, Any], *, known_groups: set[str],
     categories = tuple(str(x).strip() for x in (raw.get("categories") or ["*"]))
     for i, pattern in enumerate(categories):
         if not valid_pattern(pattern):
-            c.error(f"categories[{i}]", f"{pattern!r} is not a category code or pattern (letters, digits, spaces, '-', '.', '*')")
+            c.error(
+                f"categories[{i}]",
+                f"{pattern!r} is not a category code or pattern (letters, digits, spaces, '-', '.', '*')",
+            )
     per_hour = raw.get("max_alerts_per_hour")
     if per_hour is not None and int(per_hour) < 1:
         c.error("max_alerts_per_hour", "must be at least 1 (or absent to turn the limit off)")

@@ -52,7 +52,11 @@ def from_geojson(doc: Any) -> list[ZoneFeature]:
     """A FeatureCollection (or one Feature) of Polygons/MultiPolygons with `name` and rules in properties."""
     if isinstance(doc, Mapping) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
-    if not isinstance(doc, Mapping) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
+    if (
+        not isinstance(doc, Mapping)
+        or doc.get("type") != "FeatureCollection"
+        or not isinstance(doc.get("features"), list)
+    ):
         expected = "expected a GeoJSON FeatureCollection of Polygon or MultiPolygon features"
         raise ZoneImportError([ImportProblem("body", None, expected)])
     if not doc["features"]:
@@ -90,8 +94,10 @@ def _rules(feature: ZoneFeature, existing: Mapping[str, Mapping[str, Any]]) -> d
     if phases is None:
         kept = existing.get(feature.name or "")
         if kept is None:
-            raise ValueError("has no 'phases' (a JSON list in its data/properties) and no zone of this name exists "
-                             "to keep the rules of")
+            raise ValueError(
+                "has no 'phases' (a JSON list in its data/properties) and no zone of this name exists "
+                "to keep the rules of"
+            )
         rules["phases"] = kept["phases"]
         if kept.get("accept_limit") is not None:
             rules["accept_limit"] = kept["accept_limit"]

@@ -90,10 +90,12 @@ class _Grid:
         cols = [c % self.n for c in range(self.n * self.n)]
         rows = [c // self.n for c in range(self.n * self.n)]
         eps = 1e-9  # a point on a cell edge, rounded into the next cell, still finds its zones there
-        boxes = shapely.box([self.minx + c * self.w - eps for c in cols],
-                            [self.miny + r * self.h - eps for r in rows],
-                            [self.minx + (c + 1) * self.w + eps for c in cols],
-                            [self.miny + (r + 1) * self.h + eps for r in rows])
+        boxes = shapely.box(
+            [self.minx + c * self.w - eps for c in cols],
+            [self.miny + r * self.h - eps for r in rows],
+            [self.minx + (c + 1) * self.w + eps for c in cols],
+            [self.miny + (r + 1) * self.h + eps for r in rows],
+        )
         cell_idx, zone_idx = shapely.STRtree(geoms).query(boxes)
         cells: list[list[int]] = [[] for _ in range(self.n * self.n)]
         for c, z in zip(cell_idx.tolist(), zone_idx.tolist(), strict=True):

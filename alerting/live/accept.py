@@ -28,6 +28,7 @@ redis.call('ZADD', KEYS[2], n + 1, ARGV[1])
 return n + 1
 """
 
+
 class AcceptReferee:
     def __init__(self, redis: Redis, keys: Keys, *, ttl_s: int = 7 * 86_400):
         self._redis = redis

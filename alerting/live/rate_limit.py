@@ -57,6 +57,7 @@ class RateLimiter:
         self._script = redis.register_script(_TOKEN_BUCKET)
 
     async def take(self, scope: str, subject: str, *, rate: float, burst: int, now: float) -> Decision:
-        allowed, remaining, retry = await self._script(keys=[self._keys.rate(scope, subject)],
-                                                       args=[repr(rate), burst, repr(now)])
+        allowed, remaining, retry = await self._script(
+            keys=[self._keys.rate(scope, subject)], args=[repr(rate), burst, repr(now)]
+        )
         return Decision(bool(int(allowed)), float(remaining), float(retry))

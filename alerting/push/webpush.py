@@ -23,9 +23,15 @@ class WebPushProvider:
         data = json.dumps(message.payload, separators=(",", ":"))
         try:
             await webpush_async(
-                subscription_info=subscription, data=data, vapid_private_key=self._vapid,
-                vapid_claims={"sub": self._subject}, content_encoding="aes128gcm", ttl=message.ttl_s,
-                timeout=self._timeout_s, headers={"Urgency": message.urgency})
+                subscription_info=subscription,
+                data=data,
+                vapid_private_key=self._vapid,
+                vapid_claims={"sub": self._subject},
+                content_encoding="aes128gcm",
+                ttl=message.ttl_s,
+                timeout=self._timeout_s,
+                headers={"Urgency": message.urgency},
+            )
         except WebPushException as exc:
             status = exc.response.status if exc.response is not None and hasattr(exc.response, "status") else None
             if status in (404, 410):
@@ -33,4 +39,6 @@ class WebPushProvider:
             # The endpoint URL is a capability; only its host goes into the error.
             raise PushFailed(f"push to {urlsplit(subscription['endpoint']).netloc} failed: {status or exc}") from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise PushFailed(f"push to {urlsplit(subscription['endpoint']).netloc} failed: {type(exc).__name__}") from exc
+            raise PushFailed(
+                f"push to {urlsplit(subscription['endpoint']).netloc} failed: {type(exc).__name__}"
+            ) from exc

@@ -50,9 +50,9 @@ async def _first_token(ws: WebSocket, timeout: float) -> tuple[str | None, str]:
     except TimeoutError:
         return None, f"no token: send ?token= or an auth message within {timeout:g} s"
     except protocol.ProtocolError:
-        return None, "the first message must be {\"type\": \"auth\", \"token\": ...}"
+        return None, 'the first message must be {"type": "auth", "token": ...}'
     if not isinstance(msg, protocol.Auth):
-        return None, "the first message must be {\"type\": \"auth\", \"token\": ...}"
+        return None, 'the first message must be {"type": "auth", "token": ...}'
     return msg.token, ""
 
 
@@ -88,11 +88,18 @@ async def responder_socket(ws: WebSocket) -> None:
         await _close(ws, CLOSE_FORBIDDEN, "a responder token is required")
         return
     trust_id, responder_id = principal.trust_id, principal.responder_id
-    if registry.count(services.keys.responder_channel(trust_id, responder_id)) >= services.settings.ws_max_sockets_per_responder:
+    if (
+        registry.count(services.keys.responder_channel(trust_id, responder_id))
+        >= services.settings.ws_max_sockets_per_responder
+    ):
         await _close(ws, CLOSE_TOO_MANY_SOCKETS, "too many sockets for this responder; close one first")
         return
-    conn = Connection(ws, services.keys.responder_channel(trust_id, responder_id), responder_id,
-                      queue_size=services.settings.ws_send_queue)
+    conn = Connection(
+        ws,
+        services.keys.responder_channel(trust_id, responder_id),
+        responder_id,
+        queue_size=services.settings.ws_send_queue,
+    )
     await registry.add(conn)  # subscribe before reading pending, so nothing falls between the two
     try:
         pending = await alerts.pending(services, trust_id=trust_id, responder_id=responder_id)
@@ -134,7 +141,10 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
     while conn.ended is None:
         text = await ws.receive_text()
         if len(text.encode()) > services.settings.ws_max_message_bytes:
-            await ws.close(code=CLOSE_MESSAGE_TOO_BIG, reason=f"messages are limited to {services.settings.ws_max_message_bytes} bytes")
+            await ws.close(
+                code=CLOSE_MESSAGE_TOO_BIG,
+                reason=f"messages are limited to {services.settings.ws_max_message_bytes} bytes",
+            )
             return
         try:
             msg = protocol.parse(text)
@@ -147,8 +157,9 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
         except _BACKEND_DOWN:
             # A backing service blinked: the socket stays, the client is told to retry (actions are
             # idempotent: a repeated accept answers with the slot already won).
-            log.error("socket message failed: backing service unavailable", exc_info=True,
-                      extra={"responder": responder_id})
+            log.error(
+                "socket message failed: backing service unavailable", exc_info=True, extra={"responder": responder_id}
+            )
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
             conn.offer(error_frame("unavailable", "temporarily unavailable; send it again shortly", **extra))
 
@@ -157,8 +168,9 @@ async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str,
     if isinstance(msg, protocol.Ping):
         conn.offer({"type": "pong"})
     elif isinstance(msg, protocol.Location):
-        await presence.update_location(services, trust_id=trust_id, responder_id=responder_id, lat=msg.lat, lon=msg.lon,
-                                       accuracy_m=msg.accuracy_m)
+        await presence.update_location(
+            services, trust_id=trust_id, responder_id=responder_id, lat=msg.lat, lon=msg.lon, accuracy_m=msg.accuracy_m
+        )
     elif isinstance(msg, protocol.Availability):
         await presence.set_availability(services, trust_id=trust_id, responder_id=responder_id, available=msg.available)
     elif isinstance(msg, protocol.AlertAction):

@@ -55,7 +55,9 @@ def parse(text: str | bytes) -> Auth | Location | Availability | AlertAction | P
     except ValidationError as exc:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        code = "unknown_type" if first.get("type") in ("union_tag_invalid", "union_tag_not_found") else "invalid_message"
+        code = (
+            "unknown_type" if first.get("type") in ("union_tag_invalid", "union_tag_not_found") else "invalid_message"
+        )
         if first.get("type") == "json_invalid":
             code = "invalid_json"
         raise ProtocolError(code, f"{where}: {first.get('msg')}" if where else str(first.get("msg"))) from None

@@ -9,6 +9,19 @@ from alerting.replay.history import DensityHistory, hour_of_week
 from alerting.replay.summary import Summary, summarise, table
 
 __all__ = [
-    "PRIOR_ALPHA", "PRIOR_BETA", "DensityHistory", "Model", "Outcome", "PhaseEstimate", "Rate", "ReplayIncident",
-    "Summary", "hour_of_week", "learn", "replay", "replay_one", "summarise", "table",
+    "PRIOR_ALPHA",
+    "PRIOR_BETA",
+    "DensityHistory",
+    "Model",
+    "Outcome",
+    "PhaseEstimate",
+    "Rate",
+    "ReplayIncident",
+    "Summary",
+    "hour_of_week",
+    "learn",
+    "replay",
+    "replay_one",
+    "summarise",
+    "table",
 ]

@@ -60,8 +60,9 @@ _SUB = np.linspace(0.0, 1.0, _SPLITS + 1)
 _CHUNK = 1024  # incidents per vectorised pass: ~100 MB of temporaries at most
 
 
-def expected_first_arrivals(incidents: Sequence[Sequence[Wave]], *, walking_speed_mps: float,
-                            route_factor: float) -> list[float | None]:
+def expected_first_arrivals(
+    incidents: Sequence[Sequence[Wave]], *, walking_speed_mps: float, route_factor: float
+) -> list[float | None]:
     """Expected seconds to the first arrival of each incident, given that someone arrives; None when
     nobody can.
 
@@ -72,7 +73,7 @@ def expected_first_arrivals(incidents: Sequence[Sequence[Wave]], *, walking_spee
     speed = walking_speed_mps / route_factor  # straight-line metres covered per second
     out: list[float | None] = []
     for first in range(0, len(incidents), _CHUNK):
-        out.extend(_chunk(incidents[first:first + _CHUNK], speed))
+        out.extend(_chunk(incidents[first : first + _CHUNK], speed))
     return out
 
 
@@ -96,11 +97,11 @@ def _chunk(incidents: Sequence[Sequence[Wave]], speed: float) -> list[float | No
     weights = (half[..., None] * _WEIGHTS).reshape(n, -1)
     reached = np.zeros_like(t)
     for j in range(width):
-        d = np.maximum((t - delay[:, j:j + 1]) * speed, 0.0)
-        lo, hi = inner[:, j:j + 1] ** 2, outer[:, j:j + 1] ** 2
+        d = np.maximum((t - delay[:, j : j + 1]) * speed, 0.0)
+        lo, hi = inner[:, j : j + 1] ** 2, outer[:, j : j + 1] ** 2
         span = hi - lo
         ring = np.where(span > 0, (d * d - lo) / np.where(span > 0, span, 1.0), np.where(d * d >= hi, 1.0, 0.0))
-        reached += acceptors[:, j:j + 1] * np.clip(ring, 0.0, 1.0)
+        reached += acceptors[:, j : j + 1] * np.clip(ring, 0.0, 1.0)
     area = np.einsum("ij,ij->i", weights, np.exp(-reached) - never[:, None])
     return [float(area[i] / (1.0 - never[i])) if total[i] > 0 else None for i in range(n)]
 

@@ -116,7 +116,7 @@ class _Rules:
 
 
 def _pool(phase: Phase, density: Mapping[str, float], allowed: frozenset[str], rules: _Rules) -> _Pool:
-    area = math.pi * phase.radius_m ** 2
+    area = math.pi * phase.radius_m**2
     keep = {k: d for k, d in density.items() if rules.eligible(allowed, k)}
     return _Pool(phase.radius_m, {k: d * area for k, d in keep.items()}, keep)
 
@@ -134,8 +134,9 @@ def _already_alerted(pool: _Pool, earlier: Sequence[_Pool]) -> float:
     return min(taken, pool.size)
 
 
-def _estimate(incident: ReplayIncident, policy: Policy, history: DensityHistory,
-              rules: _Rules) -> tuple[Outcome, list[Wave]]:
+def _estimate(
+    incident: ReplayIncident, policy: Policy, history: DensityHistory, rules: _Rules
+) -> tuple[Outcome, list[Wave]]:
     """The outcome without its arrival time, and the acceptor waves that time is computed from."""
     if not policy.phases and not policy.zones or not category_matches(incident.category, policy.categories):
         return Outcome(incident.id, False, (), 0.0, None), []
@@ -161,7 +162,7 @@ def _estimate(incident: ReplayIncident, policy: Policy, history: DensityHistory,
         fires = poisson_below(acceptors_so_far, accept_limit)
         # Alerted responders sit in the ring this phase adds; a binding cap keeps only its nearest.
         inner = phase.radius_m * math.sqrt(taken / size) if size else 0.0
-        outer = math.sqrt(inner ** 2 + (phase.radius_m ** 2 - inner ** 2) * (alerted / fresh)) if fresh else inner
+        outer = math.sqrt(inner**2 + (phase.radius_m**2 - inner**2) * (alerted / fresh)) if fresh else inner
         pool.alerted = alerted
         pools.append(pool)
         estimates.append(PhaseEstimate(phase.name, fires * alerted, acceptors))
@@ -174,8 +175,9 @@ def _estimate(incident: ReplayIncident, policy: Policy, history: DensityHistory,
 def replay(incidents: Iterable[ReplayIncident], policy: Policy, history: DensityHistory, model: Model) -> list[Outcome]:
     rules = _Rules(model)
     estimated = [_estimate(i, policy, history, rules) for i in incidents]
-    times = expected_first_arrivals([waves for _, waves in estimated], walking_speed_mps=model.walking_speed_mps,
-                                    route_factor=model.route_factor)
+    times = expected_first_arrivals(
+        [waves for _, waves in estimated], walking_speed_mps=model.walking_speed_mps, route_factor=model.route_factor
+    )
     return [replace(outcome, arrival_s=t) if t is not None else outcome for (outcome, _), t in zip(estimated, times)]
 
 

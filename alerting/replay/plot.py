@@ -20,8 +20,14 @@ def arrival_plot(current: Sequence[float], draft: Sequence[float], path: Path, *
     bins = np.linspace(0, top * 1.05 + 1, 40)
     for label, data, style in (("current", current, "-"), ("draft", draft, "--")):
         if data:
-            ax.hist(np.asarray(data) / 60, bins=bins / 60, histtype="step", linestyle=style, linewidth=1.8,
-                    label=f"{label} (n={len(data)}, median {np.median(data) / 60:.1f} min)")
+            ax.hist(
+                np.asarray(data) / 60,
+                bins=bins / 60,
+                histtype="step",
+                linestyle=style,
+                linewidth=1.8,
+                label=f"{label} (n={len(data)}, median {np.median(data) / 60:.1f} min)",
+            )
         else:
             ax.plot([], [], linestyle=style, label=f"{label} (no incident with a responder)")
     ax.set_xlabel("expected time to first arrival (min)")

@@ -65,6 +65,7 @@ _ROWS = (
 
 def table(current: dict, draft: dict) -> str:
     """Plain text, current beside draft, from the same dicts the API returns."""
+
     def cell(fmt: str, value) -> str:
         return "-" if value is None else fmt.format(value)
 

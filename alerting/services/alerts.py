@@ -66,8 +66,13 @@ async def _restore_live(services: Services, trust_id: str, incident_id: str) -> 
         loaded = await load(session, incident_id, lock=False)
     s = loaded.state
     winners = [a.responder_id for a in sorted(s.assigned(), key=lambda a: a.accepted_at or 0)]
-    await services.referee.restore(trust_id, incident_id, open_=s.status in (m.ALERTING, m.EXHAUSTED) and
-                                   len(winners) < s.accept_limit, limit=s.accept_limit, winners=winners)
+    await services.referee.restore(
+        trust_id,
+        incident_id,
+        open_=s.status in (m.ALERTING, m.EXHAUSTED) and len(winners) < s.accept_limit,
+        limit=s.accept_limit,
+        winners=winners,
+    )
 
 
 async def accept(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
@@ -89,8 +94,14 @@ async def accept(services: Services, *, trust_id: str, responder_id: str, alert_
         if slot == NOT_OPEN and loaded.state.status in m.ENDED_STATUSES:
             reason = loaded.state.status
         async with services.sessions() as session, session.begin():
-            session.add(TimelineEntry(incident_id=alert.incident_id, at=utc(services.clock()), event="accept_refused",
-                                      data={"responder": responder_id, "reason": reason}))
+            session.add(
+                TimelineEntry(
+                    incident_id=alert.incident_id,
+                    at=utc(services.clock()),
+                    event="accept_refused",
+                    data={"responder": responder_id, "reason": reason},
+                )
+            )
         return Answer(direct=[stand_down_frame(alert_id, reason)])
     distance_to_aed = None
     aed = loaded.state.aed
@@ -103,8 +114,7 @@ async def accept(services: Services, *, trust_id: str, responder_id: str, alert_
     return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects], fx.frames_for(responder_id))
 
 
-async def _simple(services: Services, event_type: type, *, trust_id: str, responder_id: str,
-                  alert_id: str) -> Answer:
+async def _simple(services: Services, event_type: type, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
     alert = await _own_alert(services, trust_id, responder_id, alert_id)
     _, fx = await transition(services, alert.incident_id, [event_type(responder_id, services.clock())], fire=False)
     return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects], fx.frames_for(responder_id))
@@ -125,19 +135,36 @@ async def acknowledge(services: Services, *, trust_id: str, responder_id: str, a
     changed nothing is the alert read, to tell a repeated ack from a wrong one."""
     now = services.clock()
     async with services.sessions() as session, session.begin():
-        incident_id = (await session.execute(
-            update(Alert).where(Alert.id == alert_id, Alert.trust_id == trust_id, Alert.responder_id == responder_id,
-                                Alert.delivered_at.is_(None))
-            .values(delivered_at=utc(now)).returning(Alert.incident_id)
-            .execution_options(synchronize_session=False))).scalar_one_or_none()
+        incident_id = (
+            await session.execute(
+                update(Alert)
+                .where(
+                    Alert.id == alert_id,
+                    Alert.trust_id == trust_id,
+                    Alert.responder_id == responder_id,
+                    Alert.delivered_at.is_(None),
+                )
+                .values(delivered_at=utc(now))
+                .returning(Alert.incident_id)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalar_one_or_none()
         if incident_id is None:
-            mine = (await session.execute(select(Alert.id).where(
-                Alert.id == alert_id, Alert.trust_id == trust_id, Alert.responder_id == responder_id))).first()
+            mine = (
+                await session.execute(
+                    select(Alert.id).where(
+                        Alert.id == alert_id, Alert.trust_id == trust_id, Alert.responder_id == responder_id
+                    )
+                )
+            ).first()
             if mine is None:
                 raise NotFound("no such alert")
             return Answer()  # acknowledged before
-        session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event="alert.delivered",
-                                  data={"responder": responder_id}))
+        session.add(
+            TimelineEntry(
+                incident_id=incident_id, at=utc(now), event="alert.delivered", data={"responder": responder_id}
+            )
+        )
     await services.bus.to_trust(trust_id, {"type": "incident", "incident_id": incident_id})
     return Answer()
 
@@ -146,20 +173,42 @@ async def pending(services: Services, *, trust_id: str, responder_id: str) -> li
     """Alerts still open for this responder: re-sent on every (re)connect."""
     now = services.clock()
     async with services.sessions() as session:
-        rows = (await session.execute(
-            select(Alert, Incident).join(Incident, Incident.id == Alert.incident_id).where(
-                Alert.trust_id == trust_id, Alert.responder_id == responder_id,
-                Alert.state.in_((m.ALERTED, m.ACCEPTED, m.ARRIVED)), Incident.status.in_(m.OPEN_STATUSES))
-            .order_by(Alert.alerted_at))).all()
+        rows = (
+            await session.execute(
+                select(Alert, Incident)
+                .join(Incident, Incident.id == Alert.incident_id)
+                .where(
+                    Alert.trust_id == trust_id,
+                    Alert.responder_id == responder_id,
+                    Alert.state.in_((m.ALERTED, m.ACCEPTED, m.ARRIVED)),
+                    Incident.status.in_(m.OPEN_STATUSES),
+                )
+                .order_by(Alert.alerted_at)
+            )
+        ).all()
     frames = []
     for alert, incident in rows:
         if alert.state == m.ALERTED and alert.expires_at <= utc(now):
             continue
-        record = m.AlertRecord(alert_id=alert.id, responder_id=responder_id, phase=alert.phase,
-                               distance_m=alert.distance_m, alerted_at=alert.alerted_at.timestamp(),
-                               expires_at=alert.expires_at.timestamp(), state=alert.state, role=alert.role)
-        frame = alert_frame(incident_id=incident.id, category=incident.category, lat=incident.lat, lon=incident.lon,
-                            address=incident.address, alert=record, aed=m.AedInfo(**incident.aed) if incident.aed else None)
+        record = m.AlertRecord(
+            alert_id=alert.id,
+            responder_id=responder_id,
+            phase=alert.phase,
+            distance_m=alert.distance_m,
+            alerted_at=alert.alerted_at.timestamp(),
+            expires_at=alert.expires_at.timestamp(),
+            state=alert.state,
+            role=alert.role,
+        )
+        frame = alert_frame(
+            incident_id=incident.id,
+            category=incident.category,
+            lat=incident.lat,
+            lon=incident.lon,
+            address=incident.address,
+            alert=record,
+            aed=m.AedInfo(**incident.aed) if incident.aed else None,
+        )
         if alert.role:
             frame["role"] = alert.role
         frames.append(frame)

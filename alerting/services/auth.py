@@ -39,11 +39,26 @@ def mint(kind: str) -> str:
     return f"{_PREFIX[kind]}_{secrets.token_urlsafe(32)}"
 
 
-async def issue(session: AsyncSession, *, kind: str, now: float, trust_id: str | None = None,
-                responder_id: str | None = None, credential_id: str | None = None) -> str:
+async def issue(
+    session: AsyncSession,
+    *,
+    kind: str,
+    now: float,
+    trust_id: str | None = None,
+    responder_id: str | None = None,
+    credential_id: str | None = None,
+) -> str:
     token = mint(kind)
-    session.add(Credential(id=credential_id or uuid.uuid4().hex, token_hash=token_hash(token), kind=kind,
-                           trust_id=trust_id, responder_id=responder_id, created_at=utc(now)))
+    session.add(
+        Credential(
+            id=credential_id or uuid.uuid4().hex,
+            token_hash=token_hash(token),
+            kind=kind,
+            trust_id=trust_id,
+            responder_id=responder_id,
+            created_at=utc(now),
+        )
+    )
     await session.flush()
     return token
 
@@ -52,10 +67,13 @@ async def resolve(session: AsyncSession, token: str, *, now: float, operator_has
     digest = token_hash(token)
     if operator_hash is not None and secrets.compare_digest(digest, operator_hash):
         return Principal(OPERATOR)
-    row = (await session.execute(
-        select(Credential).where(Credential.token_hash == digest,
-                                 or_(Credential.expires_at.is_(None), Credential.expires_at > utc(now)))
-    )).scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(Credential).where(
+                Credential.token_hash == digest, or_(Credential.expires_at.is_(None), Credential.expires_at > utc(now))
+            )
+        )
+    ).scalar_one_or_none()
     if row is None:
         return None
     return Principal(row.kind, row.trust_id, row.responder_id, row.id)

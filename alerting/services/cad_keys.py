@@ -25,15 +25,26 @@ __all__ = ["issue", "rotate", "signing_keys"]
 
 async def issue(session: AsyncSession, box: SecretBox, *, trust_id: str, now: float) -> str:
     token = auth.mint(auth.CAD)
-    session.add(Credential(id=uuid.uuid4().hex, token_hash=auth.token_hash(token), kind=auth.CAD, trust_id=trust_id,
-                           created_at=utc(now), secret_enc=box.encrypt(token)))
+    session.add(
+        Credential(
+            id=uuid.uuid4().hex,
+            token_hash=auth.token_hash(token),
+            kind=auth.CAD,
+            trust_id=trust_id,
+            created_at=utc(now),
+            secret_enc=box.encrypt(token),
+        )
+    )
     await session.flush()
     return token
 
 
 def _live(trust_id: str, now: float):
-    return (Credential.trust_id == trust_id, Credential.kind == auth.CAD,
-            or_(Credential.expires_at.is_(None), Credential.expires_at > utc(now)))
+    return (
+        Credential.trust_id == trust_id,
+        Credential.kind == auth.CAD,
+        or_(Credential.expires_at.is_(None), Credential.expires_at > utc(now)),
+    )
 
 
 async def rotate(services: Services, *, trust_id: str, actor: str, grace_s: float | None = None) -> dict[str, Any]:
@@ -43,7 +54,9 @@ async def rotate(services: Services, *, trust_id: str, actor: str, grace_s: floa
     grace = services.settings.cad_key_grace_s if grace_s is None else grace_s
     until = utc(now + grace)
     async with services.sessions() as session, session.begin():
-        trust = (await session.execute(select(Trust).where(Trust.id == trust_id).with_for_update())).scalar_one_or_none()
+        trust = (
+            await session.execute(select(Trust).where(Trust.id == trust_id).with_for_update())
+        ).scalar_one_or_none()
         if trust is None:
             raise NotFound("no such trust")
         old = list((await session.execute(select(Credential).where(*_live(trust_id, now)))).scalars())
@@ -51,15 +64,23 @@ async def rotate(services: Services, *, trust_id: str, actor: str, grace_s: floa
             if cred.expires_at is None or cred.expires_at > until:
                 cred.expires_at = until
         token = await issue(session, secret_box(services), trust_id=trust_id, now=now)
-        await audit.append(session, at=utc(now), actor=actor, action="cad_key.rotate", trust_id=trust_id,
-                           target="cad key", after={"grace_s": grace, "previous_keys": len(old),
-                                                    "previous_keys_expire_at": iso(until) if old else None})
+        await audit.append(
+            session,
+            at=utc(now),
+            actor=actor,
+            action="cad_key.rotate",
+            trust_id=trust_id,
+            target="cad key",
+            after={"grace_s": grace, "previous_keys": len(old), "previous_keys_expire_at": iso(until) if old else None},
+        )
     return {"cad_key": token, "previous_keys_expire_at": iso(until) if old else None, "grace_s": grace}
 
 
 async def signing_keys(session: AsyncSession, box: SecretBox, *, trust_id: str, now: float) -> list[str]:
     """The trust's valid CAD keys, newest first: the first signs, the rest cover a grace period."""
     rows = await session.execute(
-        select(Credential.secret_enc).where(*_live(trust_id, now), Credential.secret_enc.is_not(None))
-        .order_by(Credential.created_at.desc(), Credential.id))
+        select(Credential.secret_enc)
+        .where(*_live(trust_id, now), Credential.secret_enc.is_not(None))
+        .order_by(Credential.created_at.desc(), Credential.id)
+    )
     return [box.decrypt(enc) for enc in rows.scalars()]

@@ -28,37 +28,62 @@ def in_quiet_hours(spec: dict[str, Any] | None, now: float) -> bool:
     return start <= local < end if start <= end else local >= start or local < end
 
 
-async def enrich(session: AsyncSession, *, trust_id: str, incident_id: str, hits: Sequence[Hit], now: float,
-                 count_recent: bool) -> list[Candidate]:
+async def enrich(
+    session: AsyncSession, *, trust_id: str, incident_id: str, hits: Sequence[Hit], now: float, count_recent: bool
+) -> list[Candidate]:
     if not hits:
         return []
     ids = [h.responder_id for h in hits]
     # Busy (assigned to another open incident) comes with the responder row: one round trip, not two.
-    busy_elsewhere = select(Alert.id).join(Incident, Incident.id == Alert.incident_id).where(
-        Alert.trust_id == Responder.trust_id, Alert.responder_id == Responder.id, Alert.state.in_(ASSIGNED_STATES),
-        Incident.status.in_(OPEN_STATUSES), Incident.id != incident_id).exists()
+    busy_elsewhere = (
+        select(Alert.id)
+        .join(Incident, Incident.id == Alert.incident_id)
+        .where(
+            Alert.trust_id == Responder.trust_id,
+            Alert.responder_id == Responder.id,
+            Alert.state.in_(ASSIGNED_STATES),
+            Incident.status.in_(OPEN_STATUSES),
+            Incident.id != incident_id,
+        )
+        .exists()
+    )
     responders: dict[str, Responder] = {}
     busy: set[str] = set()
-    for r, is_busy in (await session.execute(select(Responder, busy_elsewhere.label("busy")).where(
-            Responder.trust_id == trust_id, Responder.id.in_(ids)))).all():
+    for r, is_busy in (
+        await session.execute(
+            select(Responder, busy_elsewhere.label("busy")).where(Responder.trust_id == trust_id, Responder.id.in_(ids))
+        )
+    ).all():
         responders[r.id] = r
         if is_busy:
             busy.add(r.id)
     recent: dict[str, int] = {}
     if count_recent:
-        recent = dict((await session.execute(
-            select(Alert.responder_id, func.count()).where(
-                Alert.trust_id == trust_id, Alert.responder_id.in_(ids), Alert.alerted_at > utc(now - 3600))
-            .group_by(Alert.responder_id))).all())
+        recent = dict(
+            (
+                await session.execute(
+                    select(Alert.responder_id, func.count())
+                    .where(Alert.trust_id == trust_id, Alert.responder_id.in_(ids), Alert.alerted_at > utc(now - 3600))
+                    .group_by(Alert.responder_id)
+                )
+            ).all()
+        )
     out: list[Candidate] = []
     for h in hits:
         r = responders.get(h.responder_id)
         if r is None:
             continue  # erased since the index saw them
-        out.append(Candidate(
-            responder_id=h.responder_id, distance_m=h.distance_m, groups=tuple(r.groups),
-            active=r.status == "active", busy=h.responder_id in busy, alerts_last_hour=recent.get(h.responder_id, 0),
-            quiet=in_quiet_hours(r.quiet_hours, now)))
+        out.append(
+            Candidate(
+                responder_id=h.responder_id,
+                distance_m=h.distance_m,
+                groups=tuple(r.groups),
+                active=r.status == "active",
+                busy=h.responder_id in busy,
+                alerts_last_hour=recent.get(h.responder_id, 0),
+                quiet=in_quiet_hours(r.quiet_hours, now),
+            )
+        )
     return out
 
 

@@ -46,7 +46,9 @@ class Services:
 def build_services(settings: Settings, **overrides: Any) -> Services:
     from alerting.store.db import create_engine, session_factory
 
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, pool_timeout_s=settings.db_pool_timeout_s)
+    engine = create_engine(
+        settings.database_url, pool_size=settings.db_pool_size, pool_timeout_s=settings.db_pool_timeout_s
+    )
     redis = Redis.from_url(settings.redis_url)
     keys = Keys(settings.redis_prefix)
     return Services(
@@ -55,8 +57,12 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
         sessions=session_factory(engine),
         redis=redis,
         keys=keys,
-        index=ResponderIndex(redis, prefix=settings.redis_prefix, bucket_s=settings.location_bucket_s,
-                             retention_s=settings.location_retention_s),
+        index=ResponderIndex(
+            redis,
+            prefix=settings.redis_prefix,
+            bucket_s=settings.location_bucket_s,
+            retention_s=settings.location_retention_s,
+        ),
         aeds=AedIndex(redis, prefix=settings.redis_prefix),
         referee=AcceptReferee(redis, keys),
         bus=Bus(redis, keys),

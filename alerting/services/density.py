@@ -26,16 +26,24 @@ async def _add(session: AsyncSession, *, trust_id: str, how: int, counts: Mappin
     """One more snapshot in this hour of the week, and its counts, added in one statement each."""
     insert = _insert(session)
     slot = insert(DensitySlot).values(trust_id=trust_id, hour_of_week=how, snapshots=1)
-    await session.execute(slot.on_conflict_do_update(
-        index_elements=["trust_id", "hour_of_week"], set_={"snapshots": DensitySlot.snapshots + 1}))
+    await session.execute(
+        slot.on_conflict_do_update(
+            index_elements=["trust_id", "hour_of_week"], set_={"snapshots": DensitySlot.snapshots + 1}
+        )
+    )
     if not counts:
         return
-    rows = [{"trust_id": trust_id, "hour_of_week": how, "cell": cell, "groups": key, "observations": n}
-            for (cell, key), n in sorted(counts.items())]
+    rows = [
+        {"trust_id": trust_id, "hour_of_week": how, "cell": cell, "groups": key, "observations": n}
+        for (cell, key), n in sorted(counts.items())
+    ]
     stmt = insert(DensityCount).values(rows)
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=["trust_id", "hour_of_week", "cell", "groups"],
-        set_={"observations": DensityCount.observations + stmt.excluded.observations}))
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["trust_id", "hour_of_week", "cell", "groups"],
+            set_={"observations": DensityCount.observations + stmt.excluded.observations},
+        )
+    )
 
 
 async def record_trust(services: Services, *, trust_id: str, now: float) -> int:
@@ -45,12 +53,21 @@ async def record_trust(services: Services, *, trust_id: str, now: float) -> int:
         if trust is None:
             return 0
         groups = list((await session.execute(select(Group.id).where(Group.trust_id == trust_id))).scalars())
-        registered = (await session.execute(
-            select(func.count()).select_from(Responder).where(Responder.trust_id == trust_id))).scalar_one()
+        registered = (
+            await session.execute(select(func.count()).select_from(Responder).where(Responder.trust_id == trust_id))
+        ).scalar_one()
         _, policy = await policies.current_policy(session, trust_id)
     centre, radius = covering_circle(ServiceArea.from_geojson(trust.area))
-    seen = await snapshot(services.index, trust_id, centre=centre, radius_m=radius, groups=groups, limit=registered,
-                          max_age_s=policy.location_max_age_s, now=now)
+    seen = await snapshot(
+        services.index,
+        trust_id,
+        centre=centre,
+        radius_m=radius,
+        groups=groups,
+        limit=registered,
+        max_age_s=policy.location_max_age_s,
+        now=now,
+    )
     counts = aggregate((s.lat, s.lon, s.groups) for s in seen)
     async with services.sessions() as session, session.begin():
         await _add(session, trust_id=trust_id, how=hour_of_week(now), counts=counts)

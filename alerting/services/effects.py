@@ -44,8 +44,15 @@ class Effects:
         return [f for rid, f in self.frames if rid == responder_id]
 
 
-async def record(session: AsyncSession, row: Incident, state: m.IncidentState, decisions: list[m.Decision], *,
-                 now: float, actor: str | None = None) -> Effects:
+async def record(
+    session: AsyncSession,
+    row: Incident,
+    state: m.IncidentState,
+    decisions: list[m.Decision],
+    *,
+    now: float,
+    actor: str | None = None,
+) -> Effects:
     fx = Effects(trust_id=row.trust_id, incident_id=row.id)
     seq: int | None = None
     for d in decisions:
@@ -53,19 +60,41 @@ async def record(session: AsyncSession, row: Incident, state: m.IncidentState, d
             session.add(TimelineEntry(incident_id=row.id, at=utc(now), event=d.event, data=dict(d.data)))
             fx.changed = True
         elif isinstance(d, m.NotifyCad):
-            session.add(TimelineEntry(incident_id=row.id, at=utc(now), event=f"cad.{d.event}",
-                                      data={"responder": d.responder_id} if d.responder_id else {}))
+            session.add(
+                TimelineEntry(
+                    incident_id=row.id,
+                    at=utc(now),
+                    event=f"cad.{d.event}",
+                    data={"responder": d.responder_id} if d.responder_id else {},
+                )
+            )
             if row.callback_url:
                 if seq is None:
-                    seq = (await session.execute(select(func.coalesce(func.max(WebhookDelivery.seq), 0))
-                                                 .where(WebhookDelivery.incident_id == row.id))).scalar_one()
+                    seq = (
+                        await session.execute(
+                            select(func.coalesce(func.max(WebhookDelivery.seq), 0)).where(
+                                WebhookDelivery.incident_id == row.id
+                            )
+                        )
+                    ).scalar_one()
                 seq += 1
                 session.add(_delivery(row, state, d, seq, now))
                 fx.webhooks = True
         elif isinstance(d, m.SendAlert):
-            fx.frames.append((d.alert.responder_id, alert_frame(
-                incident_id=row.id, category=state.category, lat=state.lat, lon=state.lon, address=row.address,
-                alert=d.alert, aed=state.aed)))
+            fx.frames.append(
+                (
+                    d.alert.responder_id,
+                    alert_frame(
+                        incident_id=row.id,
+                        category=state.category,
+                        lat=state.lat,
+                        lon=state.lon,
+                        address=row.address,
+                        alert=d.alert,
+                        aed=state.aed,
+                    ),
+                )
+            )
             fx.push_check_at = now + state.policy.ack_timeout_s
         elif isinstance(d, m.SendAssigned):
             fx.frames.append((d.responder_id, assigned_frame(d.alert_id, d.role)))
@@ -84,11 +113,23 @@ def _delivery(row: Incident, state: m.IncidentState, d: m.NotifyCad, seq: int, n
     body: dict[str, Any] = {"event": d.event, "incident_id": row.id, "cad_ref": row.cad_ref, "at": iso(now)}
     if d.responder_id:
         alert = state.alerts[d.responder_id]
-        body["responder"] = {"id": d.responder_id, "state": alert.state, "role": alert.role,
-                             "distance_m": alert.distance_m}
-    return WebhookDelivery(id=delivery_id, incident_id=row.id, seq=seq, event=d.event,
-                           body=json.dumps(body, separators=(",", ":")), status="pending", attempts=0,
-                           created_at=utc(now), next_attempt_at=utc(now))
+        body["responder"] = {
+            "id": d.responder_id,
+            "state": alert.state,
+            "role": alert.role,
+            "distance_m": alert.distance_m,
+        }
+    return WebhookDelivery(
+        id=delivery_id,
+        incident_id=row.id,
+        seq=seq,
+        event=d.event,
+        body=json.dumps(body, separators=(",", ":")),
+        status="pending",
+        attempts=0,
+        created_at=utc(now),
+        next_attempt_at=utc(now),
+    )
 
 
 async def publish(services: Services, fx: Effects, *, open_limit: int | None = None) -> None:
@@ -152,5 +193,9 @@ def _run_jobs(fx: Effects, jobs: list[tuple[str, Callable[[], None]]]) -> None:
 
 
 def _failed(step: str, fx: Effects, exc: BaseException) -> None:
-    log.error("post-commit %s failed; recovered by reconnect, push or sweep", step, exc_info=exc,
-              extra={"incident_id": fx.incident_id})
+    log.error(
+        "post-commit %s failed; recovered by reconnect, push or sweep",
+        step,
+        exc_info=exc,
+        extra={"incident_id": fx.incident_id},
+    )

@@ -21,10 +21,19 @@ FORMAT = "alerting.incident-export/1"
 
 def audit_view(row: AuditEntry, names: dict[str, str]) -> dict[str, Any]:
     """An audit row for a reader; a responder pseudonym is resolved while its link still exists."""
-    view = {"id": row.id, "at": iso(row.at), "actor": row.actor, "action": row.action, "target": row.target,
-            "before": row.before, "after": row.after, "prev_hash": row.prev_hash, "hash": row.hash}
+    view = {
+        "id": row.id,
+        "at": iso(row.at),
+        "actor": row.actor,
+        "action": row.action,
+        "target": row.target,
+        "before": row.before,
+        "after": row.after,
+        "prev_hash": row.prev_hash,
+        "hash": row.hash,
+    }
     if row.target and row.target.startswith(subjects.PREFIX):
-        view["responder"] = names.get(row.target[len(subjects.PREFIX):])
+        view["responder"] = names.get(row.target[len(subjects.PREFIX) :])
     return view
 
 
@@ -36,14 +45,44 @@ async def export_incident(services: Services, *, trust_id: str, incident_id: str
     now = services.clock()
     async with services.sessions() as session, session.begin():
         record = await incidents.view(session, services, trust_id=trust_id, incident_id=incident_id)
-        await audit.append(session, at=utc(now), actor=actor, action="incident.export", trust_id=trust_id,
-                           target=incident_target(incident_id))
-        entries = list((await session.execute(
-            select(AuditEntry).where(AuditEntry.trust_id == trust_id, AuditEntry.target == incident_target(incident_id))
-            .order_by(AuditEntry.id))).scalars())
-        deliveries = (await session.execute(
-            select(WebhookDelivery).where(WebhookDelivery.incident_id == incident_id).order_by(WebhookDelivery.seq))).scalars()
-        webhooks = [{"seq": d.seq, "event": d.event, "status": d.status, "attempts": d.attempts,
-                     "created_at": iso(d.created_at), "delivered_at": iso(d.delivered_at)} for d in deliveries]
-    return {"format": FORMAT, "exported_at": iso(now), "incident": record, "timeline": record.pop("timeline"),
-            "webhooks": webhooks, "audit": [audit_view(e, {}) for e in entries]}
+        await audit.append(
+            session,
+            at=utc(now),
+            actor=actor,
+            action="incident.export",
+            trust_id=trust_id,
+            target=incident_target(incident_id),
+        )
+        entries = list(
+            (
+                await session.execute(
+                    select(AuditEntry)
+                    .where(AuditEntry.trust_id == trust_id, AuditEntry.target == incident_target(incident_id))
+                    .order_by(AuditEntry.id)
+                )
+            ).scalars()
+        )
+        deliveries = (
+            await session.execute(
+                select(WebhookDelivery).where(WebhookDelivery.incident_id == incident_id).order_by(WebhookDelivery.seq)
+            )
+        ).scalars()
+        webhooks = [
+            {
+                "seq": d.seq,
+                "event": d.event,
+                "status": d.status,
+                "attempts": d.attempts,
+                "created_at": iso(d.created_at),
+                "delivered_at": iso(d.delivered_at),
+            }
+            for d in deliveries
+        ]
+    return {
+        "format": FORMAT,
+        "exported_at": iso(now),
+        "incident": record,
+        "timeline": record.pop("timeline"),
+        "webhooks": webhooks,
+        "audit": [audit_view(e, {}) for e in entries],
+    }

@@ -11,15 +11,35 @@ from alerting.timefmt import iso
 def aed_view(aed: AedInfo | None) -> dict[str, Any] | None:
     if aed is None:
         return None
-    return {"id": aed.id, "name": aed.name, "access": aed.access, "lat": aed.lat, "lon": aed.lon,
-            "distance_m": round(aed.distance_m, 1)}
+    return {
+        "id": aed.id,
+        "name": aed.name,
+        "access": aed.access,
+        "lat": aed.lat,
+        "lon": aed.lon,
+        "distance_m": round(aed.distance_m, 1),
+    }
 
 
-def alert_frame(*, incident_id: str, category: str, lat: float, lon: float, address: str | None,
-                alert: AlertRecord, aed: AedInfo | None) -> dict[str, Any]:
+def alert_frame(
+    *,
+    incident_id: str,
+    category: str,
+    lat: float,
+    lon: float,
+    address: str | None,
+    alert: AlertRecord,
+    aed: AedInfo | None,
+) -> dict[str, Any]:
     frame: dict[str, Any] = {
-        "type": "alert", "alert_id": alert.alert_id, "incident_id": incident_id, "category": category,
-        "lat": lat, "lon": lon, "distance_m": alert.distance_m, "expires_at": iso(alert.expires_at),
+        "type": "alert",
+        "alert_id": alert.alert_id,
+        "incident_id": incident_id,
+        "category": category,
+        "lat": lat,
+        "lon": lon,
+        "distance_m": alert.distance_m,
+        "expires_at": iso(alert.expires_at),
         "state": alert.state,
     }
     if address:

@@ -25,10 +25,18 @@ class Loaded:
 
 def _record(a: Alert) -> AlertRecord:
     return AlertRecord(
-        alert_id=a.id, responder_id=a.responder_id, phase=a.phase, distance_m=a.distance_m,
-        alerted_at=to_ts(a.alerted_at), expires_at=to_ts(a.expires_at), state=a.state,
-        delivered_at=to_ts(a.delivered_at), accepted_at=to_ts(a.accepted_at), arrived_at=to_ts(a.arrived_at),
-        ended_at=to_ts(a.ended_at), role=a.role,
+        alert_id=a.id,
+        responder_id=a.responder_id,
+        phase=a.phase,
+        distance_m=a.distance_m,
+        alerted_at=to_ts(a.alerted_at),
+        expires_at=to_ts(a.expires_at),
+        state=a.state,
+        delivered_at=to_ts(a.delivered_at),
+        accepted_at=to_ts(a.accepted_at),
+        arrived_at=to_ts(a.arrived_at),
+        ended_at=to_ts(a.ended_at),
+        role=a.role,
     )
 
 
@@ -52,24 +60,51 @@ async def load(session: AsyncSession, incident_id: str, *, lock: bool, only: str
         policy = (await policies.current_policy(session, row.trust_id))[1]
     zone = next((z for z in policy.zones if z.name == row.zone), None)
     state = IncidentState(
-        id=row.id, cad_ref=row.cad_ref, lat=row.lat, lon=row.lon, category=row.category,
-        location_type=row.location_type, created_at=to_ts(row.created_at), policy=policy,
-        policy_version=row.policy_version, status=row.status, phases=zone.phases if zone else policy.phases,
-        accept_limit=row.accept_limit, zone=row.zone, started_at=to_ts(row.started_at),
-        phases_fired=row.phases_fired, alerts={rid: _record(a) for rid, a in alert_rows.items()},
+        id=row.id,
+        cad_ref=row.cad_ref,
+        lat=row.lat,
+        lon=row.lon,
+        category=row.category,
+        location_type=row.location_type,
+        created_at=to_ts(row.created_at),
+        policy=policy,
+        policy_version=row.policy_version,
+        status=row.status,
+        phases=zone.phases if zone else policy.phases,
+        accept_limit=row.accept_limit,
+        zone=row.zone,
+        started_at=to_ts(row.started_at),
+        phases_fired=row.phases_fired,
+        alerts={rid: _record(a) for rid, a in alert_rows.items()},
         aed=AedInfo(**row.aed) if row.aed else None,
     )
     return Loaded(state, row, alert_rows)
 
 
-def new_row(state: IncidentState, *, trust_id: str, address: str | None, notes: str | None,
-            callback_url: str | None, now: float) -> Incident:
+def new_row(
+    state: IncidentState, *, trust_id: str, address: str | None, notes: str | None, callback_url: str | None, now: float
+) -> Incident:
     return Incident(
-        id=state.id, trust_id=trust_id, cad_ref=state.cad_ref, lat=state.lat, lon=state.lon, category=state.category,
-        location_type=state.location_type, address=address, notes=notes, callback_url=callback_url,
-        status=state.status, policy_version=state.policy_version, zone=state.zone, accept_limit=state.accept_limit,
-        phases_fired=state.phases_fired, started_at=from_ts(state.started_at), aed=_aed(state),
-        wake_at=from_ts(state.wake_at()), created_at=from_ts(state.created_at), updated_at=from_ts(now),
+        id=state.id,
+        trust_id=trust_id,
+        cad_ref=state.cad_ref,
+        lat=state.lat,
+        lon=state.lon,
+        category=state.category,
+        location_type=state.location_type,
+        address=address,
+        notes=notes,
+        callback_url=callback_url,
+        status=state.status,
+        policy_version=state.policy_version,
+        zone=state.zone,
+        accept_limit=state.accept_limit,
+        phases_fired=state.phases_fired,
+        started_at=from_ts(state.started_at),
+        aed=_aed(state),
+        wake_at=from_ts(state.wake_at()),
+        created_at=from_ts(state.created_at),
+        updated_at=from_ts(now),
     )
 
 
@@ -81,7 +116,12 @@ def save(session: AsyncSession, loaded: Loaded, *, trust_id: str, now: float) ->
     s, row = loaded.state, loaded.row
     row.lat, row.lon, row.category, row.status = s.lat, s.lon, s.category, s.status
     row.zone, row.accept_limit, row.phases_fired = s.zone, s.accept_limit, s.phases_fired
-    row.started_at, row.aed, row.wake_at, row.updated_at = from_ts(s.started_at), _aed(s), from_ts(s.wake_at()), from_ts(now)
+    row.started_at, row.aed, row.wake_at, row.updated_at = (
+        from_ts(s.started_at),
+        _aed(s),
+        from_ts(s.wake_at()),
+        from_ts(now),
+    )
     for rid in sorted(s.changed):
         a = s.alerts[rid]
         alert_row = loaded.alert_rows.get(rid)

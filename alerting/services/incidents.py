@@ -56,20 +56,24 @@ async def _outside_area(session: AsyncSession, trust_id: str, lat: float, lon: f
     """The refusal for a point outside the trust's service area, or None when it is inside."""
     if (await trust_area(session, trust_id)).contains(lat, lon):
         return None
-    return Invalid(f"the point ({lat}, {lon}) is outside the trust's service area",
-                   extra={"errors": [{"loc": "lat,lon", "msg": "outside the trust's service area"}]})
+    return Invalid(
+        f"the point ({lat}, {lon}) is outside the trust's service area",
+        extra={"errors": [{"loc": "lat,lon", "msg": "outside the trust's service area"}]},
+    )
 
 
-async def fire_due(session: AsyncSession, services: Services, state: m.IncidentState, trust_id: str,
-                   now: float) -> list[m.Decision]:
+async def fire_due(
+    session: AsyncSession, services: Services, state: m.IncidentState, trust_id: str, now: float
+) -> list[m.Decision]:
     """Fire every phase whose delay has passed, in order. Firing twice is a no-op in the domain."""
     due = state.due_phases(now)
     if not due:
         return []
     private_ok: dict[str, bool] = {}
     if state.location_type != "public":  # only private and unknown places depend on the groups' consent
-        private_ok = dict((await session.execute(
-            select(Group.id, Group.private_locations).where(Group.trust_id == trust_id))).all())
+        private_ok = dict(
+            (await session.execute(select(Group.id, Group.private_locations).where(Group.trust_id == trust_id))).all()
+        )
     out: list[m.Decision] = []
     for index in due:
         phase = state.phases[index]
@@ -78,18 +82,32 @@ async def fire_due(session: AsyncSession, services: Services, state: m.IncidentS
         hits = []
         if groups:
             hits = await services.index.nearest(
-                trust_id, state.lat, state.lon, radius_m=phase.radius_m, groups=groups,
-                limit=fetch_limit(phase.cap), exclude=set(state.alerts), max_age_s=state.policy.location_max_age_s,
-                now=now)
-        candidates = await enrich(session, trust_id=trust_id, incident_id=state.id, hits=hits, now=now,
-                                  count_recent=state.policy.max_alerts_per_hour is not None)
+                trust_id,
+                state.lat,
+                state.lon,
+                radius_m=phase.radius_m,
+                groups=groups,
+                limit=fetch_limit(phase.cap),
+                exclude=set(state.alerts),
+                max_age_s=state.policy.location_max_age_s,
+                now=now,
+            )
+        candidates = await enrich(
+            session,
+            trust_id=trust_id,
+            incident_id=state.id,
+            hits=hits,
+            now=now,
+            count_recent=state.policy.max_alerts_per_hour is not None,
+        )
         out += m.handle(state, m.PhaseDue(index, now, candidates, private_ok))
     return out
 
 
 async def _find(session: AsyncSession, trust_id: str, cad_ref: str) -> Incident | None:
-    return (await session.execute(
-        select(Incident).where(Incident.trust_id == trust_id, Incident.cad_ref == cad_ref))).scalar_one_or_none()
+    return (
+        await session.execute(select(Incident).where(Incident.trust_id == trust_id, Incident.cad_ref == cad_ref))
+    ).scalar_one_or_none()
 
 
 async def report(services: Services, *, trust_id: str, report: IncidentReport) -> tuple[dict[str, Any], bool]:
@@ -108,13 +126,28 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
                 raise refusal
             version, policy = await policies.current_policy(session, trust_id)
             state = m.new_incident(
-                id=uuid.uuid4().hex, cad_ref=report.cad_ref, lat=report.lat, lon=report.lon, category=report.category,
-                location_type=report.location_type, created_at=now, policy=policy, policy_version=version, aed=aed)
+                id=uuid.uuid4().hex,
+                cad_ref=report.cad_ref,
+                lat=report.lat,
+                lon=report.lon,
+                category=report.category,
+                location_type=report.location_type,
+                created_at=now,
+                policy=policy,
+                policy_version=version,
+                aed=aed,
+            )
             decisions = m.handle(state, m.Reported(now))
             decisions += await fire_due(session, services, state, trust_id, now)
             # The row is made once phase 0 has run, so it is written once, complete.
-            row = new_row(state, trust_id=trust_id, address=report.address, notes=report.notes,
-                          callback_url=report.callback_url, now=now)
+            row = new_row(
+                state,
+                trust_id=trust_id,
+                address=report.address,
+                notes=report.notes,
+                callback_url=report.callback_url,
+                now=now,
+            )
             session.add(row)
             await session.flush()  # before its alerts (their key refers to it); a repeated cad_ref fails here
             loaded = Loaded(state, row, {})
@@ -129,19 +162,26 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
     with incident_context(state.id):
         await effects.publish(services, fx, open_limit=state.accept_limit if state.status == m.ALERTING else None)
         log.info("incident reported", extra={"trust_id": trust_id, "alerted": len(state.alerts)})
-    return {"id": state.id, "cad_ref": state.cad_ref, "status": state.status, "phase": state.phase_name,
-            "alerted": len(state.alerts)}, True
+    return {
+        "id": state.id,
+        "cad_ref": state.cad_ref,
+        "status": state.status,
+        "phase": state.phase_name,
+        "alerted": len(state.alerts),
+    }, True
 
 
-async def transition(services: Services, incident_id: str, events: list[m.Event], *, trust_id: str | None = None,
-                     fire: bool = True) -> tuple[Loaded, effects.Effects]:
+async def transition(
+    services: Services, incident_id: str, events: list[m.Event], *, trust_id: str | None = None, fire: bool = True
+) -> tuple[Loaded, effects.Effects]:
     """Hold the incident, feed it events (then any due phases), save, commit, publish."""
     with incident_context(incident_id):
         return await _transition(services, incident_id, events, trust_id=trust_id, fire=fire)
 
 
-async def _transition(services: Services, incident_id: str, events: list[m.Event], *, trust_id: str | None,
-                      fire: bool) -> tuple[Loaded, effects.Effects]:
+async def _transition(
+    services: Services, incident_id: str, events: list[m.Event], *, trust_id: str | None, fire: bool
+) -> tuple[Loaded, effects.Effects]:
     now = services.clock()
     async with services.sessions() as session, session.begin():
         loaded = await load(session, incident_id, lock=True)
@@ -166,8 +206,11 @@ async def wake(services: Services, incident_id: str) -> None:
 async def overdue(services: Services, *, limit: int = 500) -> list[str]:
     async with services.sessions() as session:
         rows = await session.execute(
-            select(Incident.id).where(Incident.status == m.ALERTING, Incident.wake_at <= utc(services.clock()))
-            .order_by(Incident.wake_at).limit(limit))
+            select(Incident.id)
+            .where(Incident.status == m.ALERTING, Incident.wake_at <= utc(services.clock()))
+            .order_by(Incident.wake_at)
+            .limit(limit)
+        )
         return list(rows.scalars())
 
 
@@ -233,21 +276,47 @@ async def view(session: AsyncSession, services: Services, *, trust_id: str, inci
     s, row = loaded.state, loaded.row
     speed, factor = services.settings.walking_speed_mps, services.settings.route_factor
     responders = [
-        {"id": a.responder_id, "state": a.state, "role": a.role, "phase": s.phases[a.phase].name if a.phase < len(s.phases) else None,
-         "distance_m": a.distance_m, "alerted_at": iso(a.alerted_at), "delivered_at": iso(a.delivered_at),
-         "accepted_at": iso(a.accepted_at), "arrived_at": iso(a.arrived_at),
-         "eta_s": eta_s(a.distance_m, walking_speed_mps=speed, route_factor=factor)
-         if a.state in (m.ALERTED, m.ACCEPTED) else None}
+        {
+            "id": a.responder_id,
+            "state": a.state,
+            "role": a.role,
+            "phase": s.phases[a.phase].name if a.phase < len(s.phases) else None,
+            "distance_m": a.distance_m,
+            "alerted_at": iso(a.alerted_at),
+            "delivered_at": iso(a.delivered_at),
+            "accepted_at": iso(a.accepted_at),
+            "arrived_at": iso(a.arrived_at),
+            "eta_s": eta_s(a.distance_m, walking_speed_mps=speed, route_factor=factor)
+            if a.state in (m.ALERTED, m.ACCEPTED)
+            else None,
+        }
         for a in sorted(s.alerts.values(), key=lambda a: (a.alerted_at, a.distance_m, a.responder_id))
     ]
     timeline = [
         {"at": iso(t.at), "event": t.event, **t.data}
-        for t in (await session.execute(
-            select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.id))).scalars()
+        for t in (
+            await session.execute(
+                select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.id)
+            )
+        ).scalars()
     ]
     return {
-        "id": s.id, "cad_ref": s.cad_ref, "status": s.status, "phase": s.phase_name, "alerted": len(s.alerts),
-        "category": s.category, "location_type": s.location_type, "lat": s.lat, "lon": s.lon, "address": row.address,
-        "notes": row.notes, "zone": s.zone, "policy_version": s.policy_version, "accept_limit": s.accept_limit,
-        "created_at": iso(s.created_at), "aed": aed_view(s.aed), "responders": responders, "timeline": timeline,
+        "id": s.id,
+        "cad_ref": s.cad_ref,
+        "status": s.status,
+        "phase": s.phase_name,
+        "alerted": len(s.alerts),
+        "category": s.category,
+        "location_type": s.location_type,
+        "lat": s.lat,
+        "lon": s.lon,
+        "address": row.address,
+        "notes": row.notes,
+        "zone": s.zone,
+        "policy_version": s.policy_version,
+        "accept_limit": s.accept_limit,
+        "created_at": iso(s.created_at),
+        "aed": aed_view(s.aed),
+        "responders": responders,
+        "timeline": timeline,
     }

@@ -60,16 +60,22 @@ async def _view(session: AsyncSession, services: Services, trust_id: str, incide
             pos = await services.index.position(trust_id, rid)
             if pos is not None:
                 positions[rid] = (pos[0], pos[1])
-        rows = await session.execute(select(Responder.id, Responder.name).where(
-            Responder.trust_id == trust_id, Responder.id.in_(shown)))
+        rows = await session.execute(
+            select(Responder.id, Responder.name).where(Responder.trust_id == trust_id, Responder.id.in_(shown))
+        )
         names = dict(rows.all())
     return incident_view(loaded.state, address=loaded.row.address, positions=positions, names=names)
 
 
 async def open_views(services: Services, trust_id: str) -> list[dict[str, Any]]:
     async with services.sessions() as session:
-        ids = (await session.execute(select(Incident.id).where(
-            Incident.trust_id == trust_id, Incident.status.in_(m.OPEN_STATUSES)).order_by(Incident.created_at))).scalars()
+        ids = (
+            await session.execute(
+                select(Incident.id)
+                .where(Incident.trust_id == trust_id, Incident.status.in_(m.OPEN_STATUSES))
+                .order_by(Incident.created_at)
+            )
+        ).scalars()
         views = [await _view(session, services, trust_id, i) for i in list(ids)]
     return [v for v in views if v is not None]
 
@@ -84,8 +90,12 @@ async def snapshot(services: Services, trust_id: str) -> dict[str, Any]:
         aed_list = [{"id": a.id, "name": a.name, "access": a.access, "lat": a.lat, "lon": a.lon} for a in aeds]
         policy = await policies.current(session, trust_id)
     zones = [{"name": z["name"], "area": z["area"]} for z in (policy[1].get("zones") or [] if policy else [])]
-    return {"trust": {"id": trust.id, "name": trust.name, "area": trust.area}, "zones": zones, "aeds": aed_list,
-            "incidents": await open_views(services, trust_id)}
+    return {
+        "trust": {"id": trust.id, "name": trust.name, "area": trust.area},
+        "zones": zones,
+        "aeds": aed_list,
+        "incidents": await open_views(services, trust_id),
+    }
 
 
 def sse(event: str, data: Any) -> str:

@@ -70,12 +70,13 @@ class LocationBatcher:
     async def _flush_all(self) -> None:
         await asyncio.sleep(0)  # let every update already on its way join the first batch
         while self._pending:
-            batch, self._pending = self._pending[:self._max_batch], self._pending[self._max_batch:]
+            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
             by_trust: dict[str, list[LocationUpdate]] = defaultdict(list)
             for trust_id, update, _ in batch:
                 by_trust[trust_id].append(update)
-            results = await asyncio.gather(*(self._index.upsert_many(t, ups) for t, ups in by_trust.items()),
-                                           return_exceptions=True)
+            results = await asyncio.gather(
+                *(self._index.upsert_many(t, ups) for t, ups in by_trust.items()), return_exceptions=True
+            )
             failed = {t: r for t, r in zip(by_trust, results) if isinstance(r, BaseException)}
             missing = {t: set(r) for t, r in zip(by_trust, results) if not isinstance(r, BaseException)}
             for trust_id, update, future in batch:

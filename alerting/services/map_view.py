@@ -21,8 +21,9 @@ def is_open(status: str) -> bool:
     return status in m.OPEN_STATUSES
 
 
-def incident_view(state: m.IncidentState, *, address: str | None, positions: Mapping[str, Position],
-                  names: Mapping[str, str]) -> dict[str, Any]:
+def incident_view(
+    state: m.IncidentState, *, address: str | None, positions: Mapping[str, Position], names: Mapping[str, str]
+) -> dict[str, Any]:
     """One map entry: the incident, one ring per phase radius, and its live responders."""
     open_ = is_open(state.status)
     responders = []
@@ -31,17 +32,34 @@ def incident_view(state: m.IncidentState, *, address: str | None, positions: Map
             if a.state not in SHOWN_STATES:
                 continue
             pos = positions.get(a.responder_id)
-            responders.append({
-                "id": a.responder_id, "name": names.get(a.responder_id, a.responder_id), "state": a.state,
-                "role": a.role, "distance_m": round(a.distance_m, 1),
-                "lat": pos[0] if pos else None, "lon": pos[1] if pos else None,
-            })
+            responders.append(
+                {
+                    "id": a.responder_id,
+                    "name": names.get(a.responder_id, a.responder_id),
+                    "state": a.state,
+                    "role": a.role,
+                    "distance_m": round(a.distance_m, 1),
+                    "lat": pos[0] if pos else None,
+                    "lon": pos[1] if pos else None,
+                }
+            )
     return {
-        "id": state.id, "cad_ref": state.cad_ref, "status": state.status, "open": open_, "phase": state.phase_name,
-        "category": state.category, "lat": state.lat, "lon": state.lon, "address": address, "zone": state.zone,
-        "created_at": iso(state.created_at), "accept_limit": state.accept_limit,
-        "rings": [{"phase": p.name, "radius_m": p.radius_m, "delay_s": p.delay_s, "fired": i < state.phases_fired}
-                  for i, p in enumerate(state.phases)],
+        "id": state.id,
+        "cad_ref": state.cad_ref,
+        "status": state.status,
+        "open": open_,
+        "phase": state.phase_name,
+        "category": state.category,
+        "lat": state.lat,
+        "lon": state.lon,
+        "address": address,
+        "zone": state.zone,
+        "created_at": iso(state.created_at),
+        "accept_limit": state.accept_limit,
+        "rings": [
+            {"phase": p.name, "radius_m": p.radius_m, "delay_s": p.delay_s, "fired": i < state.phases_fired}
+            for i, p in enumerate(state.phases)
+        ],
         "responders": responders,
         "aed": aed_view(state.aed) if open_ else None,
     }

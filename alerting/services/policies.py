@@ -37,7 +37,10 @@ async def policy_version(session: AsyncSession, trust_id: str, version: int) -> 
 async def current(session: AsyncSession, trust_id: str) -> tuple[int, dict[str, Any]] | None:
     row = (
         await session.execute(
-            select(PolicyVersion).where(PolicyVersion.trust_id == trust_id).order_by(PolicyVersion.version.desc()).limit(1)
+            select(PolicyVersion)
+            .where(PolicyVersion.trust_id == trust_id)
+            .order_by(PolicyVersion.version.desc())
+            .limit(1)
         )
     ).scalar_one_or_none()
     return (row.version, row.body) if row else None
@@ -45,24 +48,41 @@ async def current(session: AsyncSession, trust_id: str) -> tuple[int, dict[str, 
 
 async def current_policy(session: AsyncSession, trust_id: str) -> tuple[int | None, Policy]:
     """Only the version number is read: versions never change once written, so the parsed policy is cached."""
-    version = (await session.execute(
-        select(func.max(PolicyVersion.version)).where(PolicyVersion.trust_id == trust_id))).scalar_one_or_none()
+    version = (
+        await session.execute(select(func.max(PolicyVersion.version)).where(PolicyVersion.trust_id == trust_id))
+    ).scalar_one_or_none()
     if version is None:
         return None, Policy(phases=())
     return version, await policy_version(session, trust_id, version)
 
 
-async def put(session: AsyncSession, *, trust_id: str, body: dict[str, Any], actor: str, now: float) -> tuple[int, list[str]]:
+async def put(
+    session: AsyncSession, *, trust_id: str, body: dict[str, Any], actor: str, now: float
+) -> tuple[int, list[str]]:
     groups = set((await session.execute(select(Group.id).where(Group.trust_id == trust_id))).scalars())
     area = (await trust_area(session, trust_id)).geom
     try:
         _, warnings = build_policy(body, known_groups=groups, area=area)
     except PolicyError as exc:
-        raise Invalid("the policy is not valid", extra={"errors": [{"loc": e.loc, "msg": e.msg} for e in exc.errors]}) from exc
+        raise Invalid(
+            "the policy is not valid", extra={"errors": [{"loc": e.loc, "msg": e.msg} for e in exc.errors]}
+        ) from exc
     before = await current(session, trust_id)
-    version = ((await session.execute(
-        select(func.max(PolicyVersion.version)).where(PolicyVersion.trust_id == trust_id))).scalar() or 0) + 1
+    version = (
+        (
+            await session.execute(select(func.max(PolicyVersion.version)).where(PolicyVersion.trust_id == trust_id))
+        ).scalar()
+        or 0
+    ) + 1
     session.add(PolicyVersion(trust_id=trust_id, version=version, body=body, created_at=utc(now), created_by=actor))
-    await audit.append(session, at=utc(now), actor=actor, action="policy.update", trust_id=trust_id,
-                       target=f"policy v{version}", before=before[1] if before else None, after=body)
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="policy.update",
+        trust_id=trust_id,
+        target=f"policy v{version}",
+        before=before[1] if before else None,
+        after=body,
+    )
     return version, warnings

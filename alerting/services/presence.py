@@ -21,8 +21,10 @@ def _ingest(services: Services) -> tuple[RateGate, LocationBatcher]:
     found = services.extras.get("location_ingest")
     if found is None:
         s = services.settings
-        found = (RateGate(s.location_rate_per_s, s.location_burst),
-                 LocationBatcher(services.index, max_batch=s.location_batch_max))
+        found = (
+            RateGate(s.location_rate_per_s, s.location_burst),
+            LocationBatcher(services.index, max_batch=s.location_batch_max),
+        )
         services.extras["location_ingest"] = found
     return found
 
@@ -37,15 +39,18 @@ async def _reseed(services: Services, trust_id: str, responder_id: str) -> bool:
     return True
 
 
-async def update_location(services: Services, *, trust_id: str, responder_id: str, lat: float, lon: float,
-                          accuracy_m: float | None) -> None:
+async def update_location(
+    services: Services, *, trust_id: str, responder_id: str, lat: float, lon: float, accuracy_m: float | None
+) -> None:
     if not valid_point(lat, lon):
         raise Invalid("lat must be within -90..90 and lon within -180..180")
     gate, batcher = _ingest(services)
     if not gate.admit((trust_id, responder_id), time.monotonic()):
         wait = gate.retry_after()
-        raise LocationRateLimited(f"at most {services.settings.location_rate_per_s:g} location update(s) per second; "
-                                  "this one was dropped", headers={"Retry-After": str(max(1, round(wait)))})
+        raise LocationRateLimited(
+            f"at most {services.settings.location_rate_per_s:g} location update(s) per second; this one was dropped",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
     now = services.clock()
     if not await batcher.submit(trust_id, LocationUpdate(responder_id, lat, lon, accuracy_m, now)):
         if await _reseed(services, trust_id, responder_id):

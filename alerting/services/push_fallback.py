@@ -24,8 +24,9 @@ from alerting.timefmt import utc
 log = logging.getLogger(__name__)
 
 
-async def push_unacknowledged(services: Services, provider: PushProvider, incident_id: str, *,
-                              no_socket: Collection[str] = ()) -> int:
+async def push_unacknowledged(
+    services: Services, provider: PushProvider, incident_id: str, *, no_socket: Collection[str] = ()
+) -> int:
     """Pushes what is due now; returns how many pushes the push service accepted."""
     now = services.clock()
     async with services.sessions() as session:
@@ -36,9 +37,17 @@ async def push_unacknowledged(services: Services, provider: PushProvider, incide
         if not due:
             return 0
         trust_id, row, state = loaded.row.trust_id, loaded.row, loaded.state
-        subs = {s.responder_id: s for s in (await session.execute(select(PushSubscription).where(
-            PushSubscription.trust_id == trust_id,
-            PushSubscription.responder_id.in_([a.responder_id for a in due])))).scalars()}
+        subs = {
+            s.responder_id: s
+            for s in (
+                await session.execute(
+                    select(PushSubscription).where(
+                        PushSubscription.trust_id == trust_id,
+                        PushSubscription.responder_id.in_([a.responder_id for a in due]),
+                    )
+                )
+            ).scalars()
+        }
     outcomes: list[tuple[str, dict[str, str]]] = []
     gone: list[str] = []
     for alert in due:
@@ -48,8 +57,15 @@ async def push_unacknowledged(services: Services, provider: PushProvider, incide
         ttl = max(1, int(alert.expires_at - now))
         if not await services.redis.set(services.keys.pushed(trust_id, alert.alert_id), "1", nx=True, ex=ttl):
             continue  # another check pushed it already
-        frame = alert_frame(incident_id=incident_id, category=state.category, lat=state.lat, lon=state.lon,
-                            address=row.address, alert=alert, aed=AedInfo(**row.aed) if row.aed else None)
+        frame = alert_frame(
+            incident_id=incident_id,
+            category=state.category,
+            lat=state.lat,
+            lon=state.lon,
+            address=row.address,
+            alert=alert,
+            aed=AedInfo(**row.aed) if row.aed else None,
+        )
         try:
             await provider.send({"endpoint": sub.endpoint, "keys": sub.keys}, PushMessage(payload=frame, ttl_s=ttl))
             outcomes.append(("alert.pushed", {"responder": alert.responder_id}))
@@ -57,14 +73,18 @@ async def push_unacknowledged(services: Services, provider: PushProvider, incide
             gone.append(alert.responder_id)
             outcomes.append(("alert.push_failed", {"responder": alert.responder_id, "reason": "subscription gone"}))
         except PushFailed as exc:
-            log.warning("push failed", extra={"incident_id": incident_id, "responder": alert.responder_id,
-                                              "error": str(exc)})
+            log.warning(
+                "push failed", extra={"incident_id": incident_id, "responder": alert.responder_id, "error": str(exc)}
+            )
             outcomes.append(("alert.push_failed", {"responder": alert.responder_id, "reason": str(exc)}))
     if outcomes or gone:
         async with services.sessions() as session, session.begin():
             for event, data in outcomes:
                 session.add(TimelineEntry(incident_id=incident_id, at=utc(services.clock()), event=event, data=data))
             if gone:
-                await session.execute(delete(PushSubscription).where(
-                    PushSubscription.trust_id == trust_id, PushSubscription.responder_id.in_(gone)))
+                await session.execute(
+                    delete(PushSubscription).where(
+                        PushSubscription.trust_id == trust_id, PushSubscription.responder_id.in_(gone)
+                    )
+                )
     return sum(1 for event, _ in outcomes if event == "alert.pushed")

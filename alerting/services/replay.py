@@ -43,8 +43,9 @@ from geo.hexgrid import RESOLUTION
 
 REFUSED = ("declined", "expired")
 HISTOGRAM_BIN_S = 60
-NO_HISTORY = ("no responder density history yet: the worker records it every few minutes, so every "
-              "estimate is zero until it has")
+NO_HISTORY = (
+    "no responder density history yet: the worker records it every few minutes, so every estimate is zero until it has"
+)
 
 
 @dataclass(frozen=True)
@@ -64,66 +65,105 @@ def policy_groups(policy: Policy) -> set[str]:
 async def _acceptance(session: AsyncSession, trust_id: str, groups: list[str]) -> dict[str, Rate]:
     accepted = func.sum(case((Alert.accepted_at.is_not(None), 1), else_=0))
     refused = func.sum(case(((Alert.accepted_at.is_(None)) & Alert.state.in_(REFUSED), 1), else_=0))
-    tallies = (await session.execute(
-        select(Alert.responder_id, accepted, refused).where(Alert.trust_id == trust_id)
-        .group_by(Alert.responder_id))).all()
-    member_of = dict((await session.execute(
-        select(Responder.id, Responder.groups).where(Responder.trust_id == trust_id))).all())
+    tallies = (
+        await session.execute(
+            select(Alert.responder_id, accepted, refused).where(Alert.trust_id == trust_id).group_by(Alert.responder_id)
+        )
+    ).all()
+    member_of = dict(
+        (await session.execute(select(Responder.id, Responder.groups).where(Responder.trust_id == trust_id))).all()
+    )
     # An erased responder's answers go with them: their groups are no longer known.
     return learn(((member_of[rid], int(a or 0), int(r or 0)) for rid, a, r in tallies if rid in member_of), groups)
 
 
 async def _history(session: AsyncSession, trust_id: str) -> tuple[DensityHistory, int]:
-    slots = dict((await session.execute(
-        select(DensitySlot.hour_of_week, DensitySlot.snapshots).where(DensitySlot.trust_id == trust_id))).all())
-    counts = (await session.execute(
-        select(DensityCount.hour_of_week, DensityCount.cell, DensityCount.groups, DensityCount.observations)
-        .where(DensityCount.trust_id == trust_id))).all()
+    slots = dict(
+        (
+            await session.execute(
+                select(DensitySlot.hour_of_week, DensitySlot.snapshots).where(DensitySlot.trust_id == trust_id)
+            )
+        ).all()
+    )
+    counts = (
+        await session.execute(
+            select(DensityCount.hour_of_week, DensityCount.cell, DensityCount.groups, DensityCount.observations).where(
+                DensityCount.trust_id == trust_id
+            )
+        )
+    ).all()
     return DensityHistory(slots, [tuple(c) for c in counts]), sum(slots.values())
 
 
 def _histogram(current: list[float], draft: list[float]) -> dict[str, list[float | int]]:
     top = max(current + draft, default=0.0)
     bins = int(top // HISTOGRAM_BIN_S) + 1
+
     def count(values: list[float]) -> list[int]:
         out = [0] * bins
         for v in values:
             out[int(v // HISTOGRAM_BIN_S)] += 1
         return out
+
     return {"bin_s": HISTOGRAM_BIN_S, "current": count(current), "draft": count(draft)}
 
 
-async def compare(services: Services, *, trust_id: str, draft: dict[str, Any], start: datetime,
-                  end: datetime) -> Comparison:
+async def compare(
+    services: Services, *, trust_id: str, draft: dict[str, Any], start: datetime, end: datetime
+) -> Comparison:
     if end <= start:
-        raise Invalid("the period must end after it starts",
-                      extra={"errors": [{"loc": "to", "msg": "must be after from"}]})
+        raise Invalid(
+            "the period must end after it starts", extra={"errors": [{"loc": "to", "msg": "must be after from"}]}
+        )
     days = (end - start).total_seconds() / 86_400
     if days > services.settings.replay_max_days:
-        raise Invalid(f"the period may cover at most {services.settings.replay_max_days} days",
-                      extra={"errors": [{"loc": "from", "msg": "period too long"}]})
+        raise Invalid(
+            f"the period may cover at most {services.settings.replay_max_days} days",
+            extra={"errors": [{"loc": "from", "msg": "period too long"}]},
+        )
     async with services.sessions() as session:
         await get_trust(session, trust_id)
-        groups = dict((await session.execute(
-            select(Group.id, Group.private_locations).where(Group.trust_id == trust_id))).all())
+        groups = dict(
+            (await session.execute(select(Group.id, Group.private_locations).where(Group.trust_id == trust_id))).all()
+        )
         try:
             draft_policy, warnings = build_policy(draft, known_groups=set(groups))
         except PolicyError as exc:
-            raise Invalid("the draft policy is not valid",
-                          extra={"errors": [{"loc": f"policy.{e.loc}", "msg": e.msg} for e in exc.errors]}) from exc
+            raise Invalid(
+                "the draft policy is not valid",
+                extra={"errors": [{"loc": f"policy.{e.loc}", "msg": e.msg} for e in exc.errors]},
+            ) from exc
         version, current_policy = await policies.current_policy(session, trust_id)
-        rows = (await session.execute(
-            select(Incident.id, Incident.lat, Incident.lon, Incident.category, Incident.location_type,
-                   Incident.created_at)
-            .where(Incident.trust_id == trust_id, Incident.created_at >= start, Incident.created_at < end)
-            .order_by(Incident.created_at, Incident.id))).all()
+        rows = (
+            await session.execute(
+                select(
+                    Incident.id,
+                    Incident.lat,
+                    Incident.lon,
+                    Incident.category,
+                    Incident.location_type,
+                    Incident.created_at,
+                )
+                .where(Incident.trust_id == trust_id, Incident.created_at >= start, Incident.created_at < end)
+                .order_by(Incident.created_at, Incident.id)
+            )
+        ).all()
         history, snapshots = await _history(session, trust_id)
         rates = await _acceptance(session, trust_id, list(groups))
-        member_groups = list((await session.execute(
-            select(Responder.groups).where(Responder.trust_id == trust_id, Responder.status == "active"))).scalars())
+        member_groups = list(
+            (
+                await session.execute(
+                    select(Responder.groups).where(Responder.trust_id == trust_id, Responder.status == "active")
+                )
+            ).scalars()
+        )
     incidents = [ReplayIncident(i, lat, lon, cat, loc, at.timestamp()) for i, lat, lon, cat, loc, at in rows]
-    model = Model(acceptance={g: r.mean for g, r in rates.items()}, private_ok=groups,
-                  walking_speed_mps=services.settings.walking_speed_mps, route_factor=services.settings.route_factor)
+    model = Model(
+        acceptance={g: r.mean for g, r in rates.items()},
+        private_ok=groups,
+        walking_speed_mps=services.settings.walking_speed_mps,
+        route_factor=services.settings.route_factor,
+    )
 
     def run(policy: Policy) -> list[Outcome]:
         return replay(incidents, policy, history, model)
@@ -144,9 +184,12 @@ async def compare(services: Services, *, trust_id: str, draft: dict[str, Any], s
         "model": {
             "density": {"snapshots": snapshots, "h3_resolution": RESOLUTION},
             "acceptance_prior": {"alpha": PRIOR_ALPHA, "beta": PRIOR_BETA},
-            "acceptance": {g: {"rate": round(r.mean, 4), "accepted": r.accepted, "refused": r.refused}
-                           for g, r in sorted(rates.items())},
-            "walking_speed_mps": model.walking_speed_mps, "route_factor": model.route_factor,
+            "acceptance": {
+                g: {"rate": round(r.mean, 4), "accepted": r.accepted, "refused": r.refused}
+                for g, r in sorted(rates.items())
+            },
+            "walking_speed_mps": model.walking_speed_mps,
+            "route_factor": model.route_factor,
         },
         "warnings": warnings + ([NO_HISTORY] if snapshots == 0 else []),
     }

@@ -28,10 +28,16 @@ async def purge_positions(services: Services, *, retention_s: float | None = Non
     after: tuple[str, str] = ("", "")
     while True:
         async with services.sessions() as session:
-            rows = (await session.execute(
-                select(Responder.trust_id, Responder.id, Responder.groups, Responder.status)
-                .where((Responder.trust_id > after[0]) | ((Responder.trust_id == after[0]) & (Responder.id > after[1])))
-                .order_by(Responder.trust_id, Responder.id).limit(batch))).all()
+            rows = (
+                await session.execute(
+                    select(Responder.trust_id, Responder.id, Responder.groups, Responder.status)
+                    .where(
+                        (Responder.trust_id > after[0]) | ((Responder.trust_id == after[0]) & (Responder.id > after[1]))
+                    )
+                    .order_by(Responder.trust_id, Responder.id)
+                    .limit(batch)
+                )
+            ).all()
         if not rows:
             break
         for trust_id, responder_id, groups, status in rows:
@@ -40,7 +46,9 @@ async def purge_positions(services: Services, *, retention_s: float | None = Non
                 continue
             # The index has no "forget the position only": drop the entry and put the profile back.
             await services.index.remove(trust_id, responder_id)
-            await services.index.set_profile(trust_id, responder_id, groups=list(groups), active=status == "active", now=now)
+            await services.index.set_profile(
+                trust_id, responder_id, groups=list(groups), active=status == "active", now=now
+            )
             dropped += 1
         after = (rows[-1][0], rows[-1][1])
     if dropped:

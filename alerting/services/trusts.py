@@ -32,8 +32,15 @@ async def create_trust(services: Services, *, name: str, area: dict[str, Any], a
         await session.flush()
         admin_key = await auth.issue(session, kind=auth.ADMIN, trust_id=trust_id, now=now)
         cad_key = await cad_keys.issue(session, secret_box(services), trust_id=trust_id, now=now)
-        await audit.append(session, at=utc(now), actor=actor, action="trust.create", trust_id=trust_id,
-                           target=trust_id, after={"name": name})
+        await audit.append(
+            session,
+            at=utc(now),
+            actor=actor,
+            action="trust.create",
+            trust_id=trust_id,
+            target=trust_id,
+            after={"name": name},
+        )
     return {"id": trust_id, "name": name, "admin_key": admin_key, "cad_key": cad_key}
 
 
@@ -56,12 +63,25 @@ async def create_group(services: Services, *, trust_id: str, body: dict[str, Any
     try:
         async with services.sessions() as session, session.begin():
             await get_trust(session, trust_id)
-            group = Group(trust_id=trust_id, id=body["id"], name=body["name"], trusted=body["trusted"],
-                          private_locations=private, created_at=utc(now))
+            group = Group(
+                trust_id=trust_id,
+                id=body["id"],
+                name=body["name"],
+                trusted=body["trusted"],
+                private_locations=private,
+                created_at=utc(now),
+            )
             session.add(group)
             await session.flush()
-            await audit.append(session, at=utc(now), actor=actor, action="group.create", trust_id=trust_id,
-                               target=f"group {group.id}", after=group_view(group))
+            await audit.append(
+                session,
+                at=utc(now),
+                actor=actor,
+                action="group.create",
+                trust_id=trust_id,
+                target=f"group {group.id}",
+                after=group_view(group),
+            )
     except IntegrityError as exc:
         raise Conflict(f"group {body['id']!r} already exists") from exc
     return group_view(group)
@@ -74,15 +94,26 @@ async def list_groups(services: Services, *, trust_id: str) -> list[dict[str, An
 
 
 def responder_view(r: Responder) -> dict[str, Any]:
-    return {"id": r.id, "name": r.name, "groups": list(r.groups), "skills": list(r.skills), "status": r.status,
-            "quiet_hours": r.quiet_hours, "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)}
+    return {
+        "id": r.id,
+        "name": r.name,
+        "groups": list(r.groups),
+        "skills": list(r.skills),
+        "status": r.status,
+        "quiet_hours": r.quiet_hours,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
+    }
 
 
 async def _check_groups(session: AsyncSession, trust_id: str, groups: list[str]) -> None:
     known = set((await session.execute(select(Group.id).where(Group.trust_id == trust_id))).scalars())
     unknown = [g for g in groups if g not in known]
     if unknown:
-        raise Invalid(f"unknown groups: {', '.join(unknown)}", extra={"errors": [{"loc": "groups", "msg": f"unknown group {g!r}"} for g in unknown]})
+        raise Invalid(
+            f"unknown groups: {', '.join(unknown)}",
+            extra={"errors": [{"loc": "groups", "msg": f"unknown group {g!r}"} for g in unknown]},
+        )
 
 
 async def create_responder(services: Services, *, trust_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
@@ -91,13 +122,28 @@ async def create_responder(services: Services, *, trust_id: str, body: dict[str,
         async with services.sessions() as session, session.begin():
             await get_trust(session, trust_id)
             await _check_groups(session, trust_id, body["groups"])
-            r = Responder(trust_id=trust_id, id=body["id"], name=body["name"], groups=list(dict.fromkeys(body["groups"])),
-                          skills=list(body.get("skills") or []), status="active", quiet_hours=body.get("quiet_hours"),
-                          created_at=utc(now), updated_at=utc(now))
+            r = Responder(
+                trust_id=trust_id,
+                id=body["id"],
+                name=body["name"],
+                groups=list(dict.fromkeys(body["groups"])),
+                skills=list(body.get("skills") or []),
+                status="active",
+                quiet_hours=body.get("quiet_hours"),
+                created_at=utc(now),
+                updated_at=utc(now),
+            )
             session.add(r)
             await session.flush()
-            await audit.append(session, at=utc(now), actor=actor, action="responder.create", trust_id=trust_id,
-                               target=await subjects.target(session, trust_id, r.id), after={"groups": r.groups, "skills": r.skills})
+            await audit.append(
+                session,
+                at=utc(now),
+                actor=actor,
+                action="responder.create",
+                trust_id=trust_id,
+                target=await subjects.target(session, trust_id, r.id),
+                after={"groups": r.groups, "skills": r.skills},
+            )
     except IntegrityError as exc:
         raise Conflict(f"responder {body['id']!r} already exists") from exc
     await services.index.set_profile(trust_id, r.id, groups=r.groups, active=True, now=now)
@@ -116,7 +162,9 @@ async def get_responder(services: Services, *, trust_id: str, responder_id: str)
         return responder_view(await _responder(session, trust_id, responder_id))
 
 
-async def list_responders(services: Services, *, trust_id: str, q: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
+async def list_responders(
+    services: Services, *, trust_id: str, q: str | None, limit: int, offset: int
+) -> list[dict[str, Any]]:
     async with services.sessions() as session:
         query = select(Responder).where(Responder.trust_id == trust_id)
         if q:
@@ -131,8 +179,9 @@ def _auditable(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: ("(changed)" if k == "name" else v) for k, v in fields.items()}
 
 
-async def patch_responder(services: Services, *, trust_id: str, responder_id: str, changes: dict[str, Any],
-                          actor: str) -> dict[str, Any]:
+async def patch_responder(
+    services: Services, *, trust_id: str, responder_id: str, changes: dict[str, Any], actor: str
+) -> dict[str, Any]:
     now = services.clock()
     async with services.sessions() as session, session.begin():
         r = await _responder(session, trust_id, responder_id)
@@ -149,9 +198,16 @@ async def patch_responder(services: Services, *, trust_id: str, responder_id: st
         if "name" in changes:
             r.name = changes["name"]
         r.updated_at = utc(now)
-        await audit.append(session, at=utc(now), actor=actor, action="responder.update", trust_id=trust_id,
-                           target=await subjects.target(session, trust_id, r.id), before=before,
-                           after=_auditable({k: getattr(r, k) for k in changes}))
+        await audit.append(
+            session,
+            at=utc(now),
+            actor=actor,
+            action="responder.update",
+            trust_id=trust_id,
+            target=await subjects.target(session, trust_id, r.id),
+            before=before,
+            after=_auditable({k: getattr(r, k) for k in changes}),
+        )
     await services.index.set_profile(trust_id, r.id, groups=r.groups, active=r.status == "active", now=now)
     return responder_view(r)
 
@@ -161,12 +217,23 @@ async def delete_responder(services: Services, *, trust_id: str, responder_id: s
     now = services.clock()
     async with services.sessions() as session, session.begin():
         r = await _responder(session, trust_id, responder_id)
-        await session.execute(delete(Credential).where(Credential.trust_id == trust_id, Credential.responder_id == responder_id))
-        await session.execute(delete(PushSubscription).where(PushSubscription.trust_id == trust_id,
-                                                             PushSubscription.responder_id == responder_id))
+        await session.execute(
+            delete(Credential).where(Credential.trust_id == trust_id, Credential.responder_id == responder_id)
+        )
+        await session.execute(
+            delete(PushSubscription).where(
+                PushSubscription.trust_id == trust_id, PushSubscription.responder_id == responder_id
+            )
+        )
         await session.delete(r)
-        await audit.append(session, at=utc(now), actor=actor, action="responder.erase", trust_id=trust_id,
-                           target=await subjects.target(session, trust_id, responder_id))
+        await audit.append(
+            session,
+            at=utc(now),
+            actor=actor,
+            action="responder.erase",
+            trust_id=trust_id,
+            target=await subjects.target(session, trust_id, responder_id),
+        )
         await subjects.forget(session, trust_id, responder_id)
     await services.index.remove(trust_id, responder_id)
 
@@ -176,8 +243,14 @@ async def issue_responder_token(services: Services, *, trust_id: str, responder_
     async with services.sessions() as session, session.begin():
         await _responder(session, trust_id, responder_id)
         token = await auth.issue(session, kind=auth.RESPONDER, trust_id=trust_id, responder_id=responder_id, now=now)
-        await audit.append(session, at=utc(now), actor=actor, action="responder.token", trust_id=trust_id,
-                           target=await subjects.target(session, trust_id, responder_id))
+        await audit.append(
+            session,
+            at=utc(now),
+            actor=actor,
+            action="responder.token",
+            trust_id=trust_id,
+            target=await subjects.target(session, trust_id, responder_id),
+        )
     return token
 
 
@@ -190,8 +263,17 @@ async def put_aeds(services: Services, *, trust_id: str, collection: Any, actor:
     async with services.sessions() as session, session.begin():
         await get_trust(session, trust_id)
         await session.execute(delete(Aed).where(Aed.trust_id == trust_id))
-        session.add_all(Aed(trust_id=trust_id, id=a.id, name=a.name, access=a.access, lat=a.lat, lon=a.lon) for a in aeds)
-        await audit.append(session, at=utc(now), actor=actor, action="aeds.replace", trust_id=trust_id,
-                           target="aeds", after={"count": len(aeds)})
+        session.add_all(
+            Aed(trust_id=trust_id, id=a.id, name=a.name, access=a.access, lat=a.lat, lon=a.lon) for a in aeds
+        )
+        await audit.append(
+            session,
+            at=utc(now),
+            actor=actor,
+            action="aeds.replace",
+            trust_id=trust_id,
+            target="aeds",
+            after={"count": len(aeds)},
+        )
     await services.aeds.replace(trust_id, aeds)
     return {"imported": len(aeds)}

@@ -49,9 +49,14 @@ class _Job:
 async def _next_job(session: AsyncSession, services: Services, incident_id: str, now: float) -> _Job | None:
     """The head of the incident's queue if it is due; None if the queue is empty or the head waits
     for a retry (whoever recorded that failure scheduled it, and the sweep backs that up)."""
-    head = (await session.execute(
-        select(WebhookDelivery).where(WebhookDelivery.incident_id == incident_id, WebhookDelivery.status == PENDING)
-        .order_by(WebhookDelivery.seq).limit(1))).scalar_one_or_none()
+    head = (
+        await session.execute(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.incident_id == incident_id, WebhookDelivery.status == PENDING)
+            .order_by(WebhookDelivery.seq)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
     if head is None:
         return None
     if head.next_attempt_at is not None and to_ts(head.next_attempt_at) > now:
@@ -61,8 +66,15 @@ async def _next_job(session: AsyncSession, services: Services, incident_id: str,
         policy = await policies.policy_version(session, incident.trust_id, incident.policy_version)
     else:
         policy = (await policies.current_policy(session, incident.trust_id))[1]
-    job = _Job(head.id, head.seq, head.event, head.body.encode(), incident.callback_url or "", [],
-               to_ts(head.created_at) + policy.alert_ttl_s)
+    job = _Job(
+        head.id,
+        head.seq,
+        head.event,
+        head.body.encode(),
+        incident.callback_url or "",
+        [],
+        to_ts(head.created_at) + policy.alert_ttl_s,
+    )
     try:
         keys = await cad_keys.signing_keys(session, secret_box(services), trust_id=incident.trust_id, now=now)
     except SecretBoxError as exc:
@@ -80,8 +92,13 @@ async def _post(client: httpx.AsyncClient, job: _Job, now: float) -> tuple[bool,
         return False, {"error": job.key_problem}
     if not job.url:
         return False, {"error": "the incident has no callback_url"}
-    headers = {"Content-Type": "application/json", HEADER: sign(job.keys, int(now), job.body),
-               DELIVERY_HEADER: job.delivery_id, EVENT_HEADER: job.event, "User-Agent": USER_AGENT}
+    headers = {
+        "Content-Type": "application/json",
+        HEADER: sign(job.keys, int(now), job.body),
+        DELIVERY_HEADER: job.delivery_id,
+        EVENT_HEADER: job.event,
+        "User-Agent": USER_AGENT,
+    }
     try:
         response = await client.post(job.url, content=job.body, headers=headers)
     except httpx.HTTPError as exc:
@@ -89,36 +106,58 @@ async def _post(client: httpx.AsyncClient, job: _Job, now: float) -> tuple[bool,
     return 200 <= response.status_code < 300, {"status_code": response.status_code}
 
 
-async def _record(services: Services, incident_id: str, job: _Job, acknowledged: bool, outcome: dict[str, object],
-                  now: float) -> float | None:
+async def _record(
+    services: Services, incident_id: str, job: _Job, acknowledged: bool, outcome: dict[str, object], now: float
+) -> float | None:
     """Write the attempt and its consequence; return the retry time if one was scheduled."""
     retry_at: float | None = None
     async with services.sessions() as session, session.begin():
-        row = (await session.execute(select(WebhookDelivery).where(WebhookDelivery.id == job.delivery_id)
-                                     .with_for_update())).scalar_one()
+        row = (
+            await session.execute(
+                select(WebhookDelivery).where(WebhookDelivery.id == job.delivery_id).with_for_update()
+            )
+        ).scalar_one()
         row.attempts += 1
         if acknowledged:
             row.status, row.delivered_at, row.next_attempt_at, result = DELIVERED, utc(now), None, "delivered"
         else:
-            retry_at = next_attempt_at(now, row.attempts, base_s=services.settings.webhook_backoff_base_s,
-                                       cap_s=services.settings.webhook_backoff_cap_s, draw=random.random(),
-                                       give_up_at=job.give_up_at)
+            retry_at = next_attempt_at(
+                now,
+                row.attempts,
+                base_s=services.settings.webhook_backoff_base_s,
+                cap_s=services.settings.webhook_backoff_cap_s,
+                draw=random.random(),
+                give_up_at=job.give_up_at,
+            )
             if retry_at is None:
                 row.status, row.next_attempt_at, result = FAILED, None, "given_up"
             else:
                 row.next_attempt_at, result = from_ts(retry_at), "retry"
-        data: dict[str, object] = {"delivery_id": job.delivery_id, "webhook_event": job.event, "seq": job.seq,
-                                   "attempt": row.attempts, "outcome": result, **outcome}
+        data: dict[str, object] = {
+            "delivery_id": job.delivery_id,
+            "webhook_event": job.event,
+            "seq": job.seq,
+            "attempt": row.attempts,
+            "outcome": result,
+            **outcome,
+        }
         if retry_at is not None:
             data["next_attempt_at"] = iso(retry_at)
         session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event="webhook.attempt", data=data))
         if result == "given_up":
-            session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event="webhook.given_up",
-                                      data={"delivery_id": job.delivery_id, "webhook_event": job.event,
-                                            "attempts": row.attempts}))
+            session.add(
+                TimelineEntry(
+                    incident_id=incident_id,
+                    at=utc(now),
+                    event="webhook.given_up",
+                    data={"delivery_id": job.delivery_id, "webhook_event": job.event, "attempts": row.attempts},
+                )
+            )
     if result == "given_up":
-        log.warning("webhook given up", extra={"incident_id": incident_id, "delivery_id": job.delivery_id,
-                                                "attempts": row.attempts})
+        log.warning(
+            "webhook given up",
+            extra={"incident_id": incident_id, "delivery_id": job.delivery_id, "attempts": row.attempts},
+        )
     return retry_at
 
 
@@ -128,8 +167,11 @@ async def deliver(services: Services, incident_id: str) -> float | None:
     for this call to do. Running it twice at once or too early is harmless."""
     # The lock outlives one attempt (the HTTP timeout) by a margin and is renewed per attempt; a
     # worker killed mid-attempt delays that incident's webhooks by at most this timeout.
-    lock = services.redis.lock(f"{services.settings.redis_prefix}webhooks:lock:{incident_id}",
-                               timeout=services.settings.webhook_timeout_s + 10, blocking=False)
+    lock = services.redis.lock(
+        f"{services.settings.redis_prefix}webhooks:lock:{incident_id}",
+        timeout=services.settings.webhook_timeout_s + 10,
+        blocking=False,
+    )
     if not await lock.acquire():
         return services.clock() + 1.0  # another worker is delivering; look again shortly in case it just finished
     try:
@@ -153,7 +195,9 @@ async def due_incidents(services: Services, *, limit: int = 500) -> list[str]:
     """Incidents with a pending delivery already due: what the sweep re-queues after a lost task."""
     async with services.sessions() as session:
         rows = await session.execute(
-            select(WebhookDelivery.incident_id).where(WebhookDelivery.status == PENDING,
-                                                      WebhookDelivery.next_attempt_at <= utc(services.clock()))
-            .group_by(WebhookDelivery.incident_id).limit(limit))
+            select(WebhookDelivery.incident_id)
+            .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= utc(services.clock()))
+            .group_by(WebhookDelivery.incident_id)
+            .limit(limit)
+        )
         return list(rows.scalars())

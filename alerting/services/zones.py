@@ -56,8 +56,10 @@ def _refused(problems: list[ImportProblem]) -> Invalid:
     n = len(problems)
     listed = "; ".join(f"{p.loc}{f' {p.name!r}' if p.name else ''}: {p.msg}" for p in problems[:3])
     more = f" (and {n - 3} more)" if n > 3 else ""
-    return Invalid(f"{n} zone problem{'s' if n != 1 else ''}, nothing was imported: {listed}{more}",
-                   extra={"errors": [p.as_dict() for p in problems]})
+    return Invalid(
+        f"{n} zone problem{'s' if n != 1 else ''}, nothing was imported: {listed}{more}",
+        extra={"errors": [p.as_dict() for p in problems]},
+    )
 
 
 def _relocate(loc: str, msg: str, features: list[ZoneFeature]) -> ImportProblem:
@@ -66,7 +68,7 @@ def _relocate(loc: str, msg: str, features: list[ZoneFeature]) -> ImportProblem:
     if m is None or int(m.group(1)) >= len(features):
         return ImportProblem(loc, None, msg)
     f = features[int(m.group(1))]
-    return ImportProblem(f.loc + loc[m.end():], f.name, msg)
+    return ImportProblem(f.loc + loc[m.end() :], f.name, msg)
 
 
 def _pydantic_loc(parts: tuple[Any, ...]) -> str:
@@ -76,8 +78,9 @@ def _pydantic_loc(parts: tuple[Any, ...]) -> str:
     return out or "body"
 
 
-async def import_zones(services: Services, *, trust_id: str, content: bytes, fmt: Format, actor: str,
-                       dry_run: bool = False) -> dict[str, Any]:
+async def import_zones(
+    services: Services, *, trust_id: str, content: bytes, fmt: Format, actor: str, dry_run: bool = False
+) -> dict[str, Any]:
     features = read_features(content, fmt)
     try:
         return await _import(services, trust_id=trust_id, features=features, actor=actor, dry_run=dry_run)
@@ -85,13 +88,16 @@ async def import_zones(services: Services, *, trust_id: str, content: bytes, fmt
         raise Conflict("the policy changed while this file was being imported; nothing was imported, retry") from exc
 
 
-async def _import(services: Services, *, trust_id: str, features: list[ZoneFeature], actor: str,
-                  dry_run: bool) -> dict[str, Any]:
+async def _import(
+    services: Services, *, trust_id: str, features: list[ZoneFeature], actor: str, dry_run: bool
+) -> dict[str, Any]:
     async with services.sessions() as session, session.begin():
         await get_trust(session, trust_id)
         found = await policies.current(session, trust_id)
         if found is None:
-            raise Conflict("the trust has no policy yet: PUT /v1/trusts/{trust}/policy with the trust-wide phases first")
+            raise Conflict(
+                "the trust has no policy yet: PUT /v1/trusts/{trust}/policy with the trust-wide phases first"
+            )
         _, body = found
         try:
             zones = zone_import.to_zone_docs(features, body.get("zones") or [])
@@ -100,7 +106,9 @@ async def _import(services: Services, *, trust_id: str, features: list[ZoneFeatu
         try:
             doc = PolicyIn.model_validate({**body, "zones": zones}).model_dump(exclude_none=True)
         except ValidationError as exc:
-            raise _refused([_relocate(_pydantic_loc(tuple(e["loc"])), e["msg"], features) for e in exc.errors()]) from exc
+            raise _refused(
+                [_relocate(_pydantic_loc(tuple(e["loc"])), e["msg"], features) for e in exc.errors()]
+            ) from exc
         groups = set((await session.execute(select(Group.id).where(Group.trust_id == trust_id))).scalars())
         try:
             _, warnings = build_policy(doc, known_groups=groups, area=(await trust_area(session, trust_id)).geom)
@@ -108,12 +116,20 @@ async def _import(services: Services, *, trust_id: str, features: list[ZoneFeatu
             raise _refused([_relocate(e.loc, e.msg, features) for e in exc.errors]) from exc
         version = None
         if not dry_run:
-            version, warnings = await policies.put(session, trust_id=trust_id, body=doc, actor=actor, now=services.clock())
-    return {"version": version, "dry_run": dry_run, "warnings": warnings,
-            "zones": [{"order": i, "name": z["name"]} for i, z in enumerate(doc["zones"])]}
+            version, warnings = await policies.put(
+                session, trust_id=trust_id, body=doc, actor=actor, now=services.clock()
+            )
+    return {
+        "version": version,
+        "dry_run": dry_run,
+        "warnings": warnings,
+        "zones": [{"order": i, "name": z["name"]} for i, z in enumerate(doc["zones"])],
+    }
 
 
-async def export_zones(services: Services, *, trust_id: str, fmt: Literal["geojson", "kml"]) -> tuple[int, bytes | dict]:
+async def export_zones(
+    services: Services, *, trust_id: str, fmt: Literal["geojson", "kml"]
+) -> tuple[int, bytes | dict]:
     """The current policy's zones, in policy order, as a GeoJSON FeatureCollection or a KML document
     that imports back unchanged."""
     async with services.sessions() as session:
@@ -125,6 +141,7 @@ async def export_zones(services: Services, *, trust_id: str, fmt: Literal["geojs
     zones = body.get("zones") or []
     if fmt == "geojson":
         return version, {**zone_import.to_feature_collection(zones), "policy_version": version}
-    placemarks = [(z["name"], z["area"], {k: z[k] for k in ("phases", "accept_limit") if z.get(k) is not None})
-                  for z in zones]
+    placemarks = [
+        (z["name"], z["area"], {k: z[k] for k in ("phases", "accept_limit") if z.get(k) is not None}) for z in zones
+    ]
     return version, write_kml(f"{trust.name} zones, policy v{version}", placemarks)

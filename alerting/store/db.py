@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 _DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
@@ -28,8 +28,9 @@ def create_engine(url: str, *, pool_size: int = 10, pool_timeout_s: float = 60, 
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _serialise_sqlite_writes(engine)
         return engine
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=pool_timeout_s,
-                                 **kwargs)
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=pool_timeout_s, **kwargs
+    )
     _ping_idle_connections(engine)
     return engine
 

@@ -158,8 +158,10 @@ class AuditEntry(Base):
 
 class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (UniqueConstraint("incident_id", "seq", name="uq_webhook_incident_seq"),
-                      Index("ix_webhook_deliveries_due", "status", "next_attempt_at"))
+    __table_args__ = (
+        UniqueConstraint("incident_id", "seq", name="uq_webhook_incident_seq"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)

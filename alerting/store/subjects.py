@@ -20,8 +20,13 @@ PREFIX = "responder "
 
 async def pseudonym(session: AsyncSession, trust_id: str, responder_id: str) -> str:
     """The responder's pseudonym, created on first use."""
-    found = (await session.execute(select(AuditSubject.pseudonym).where(
-        AuditSubject.trust_id == trust_id, AuditSubject.responder_id == responder_id))).scalar()
+    found = (
+        await session.execute(
+            select(AuditSubject.pseudonym).where(
+                AuditSubject.trust_id == trust_id, AuditSubject.responder_id == responder_id
+            )
+        )
+    ).scalar()
     if found is not None:
         return found
     value = f"ps_{secrets.token_hex(12)}"
@@ -36,15 +41,19 @@ async def target(session: AsyncSession, trust_id: str, responder_id: str) -> str
 
 
 async def forget(session: AsyncSession, trust_id: str, responder_id: str) -> None:
-    await session.execute(delete(AuditSubject).where(AuditSubject.trust_id == trust_id,
-                                                     AuditSubject.responder_id == responder_id))
+    await session.execute(
+        delete(AuditSubject).where(AuditSubject.trust_id == trust_id, AuditSubject.responder_id == responder_id)
+    )
 
 
 async def resolve(session: AsyncSession, trust_id: str, targets: Iterable[str | None]) -> dict[str, str]:
     """Pseudonym -> responder id for the targets that still resolve (erased ones do not)."""
-    wanted = {t[len(PREFIX):] for t in targets if t and t.startswith(PREFIX + "ps_")}
+    wanted = {t[len(PREFIX) :] for t in targets if t and t.startswith(PREFIX + "ps_")}
     if not wanted:
         return {}
-    rows = await session.execute(select(AuditSubject.pseudonym, AuditSubject.responder_id).where(
-        AuditSubject.trust_id == trust_id, AuditSubject.pseudonym.in_(wanted)))
+    rows = await session.execute(
+        select(AuditSubject.pseudonym, AuditSubject.responder_id).where(
+            AuditSubject.trust_id == trust_id, AuditSubject.pseudonym.in_(wanted)
+        )
+    )
     return dict(rows.all())

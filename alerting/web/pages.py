@@ -30,9 +30,11 @@ def tile_origin(url_template: str) -> str | None:
 def content_security_policy(settings: Settings) -> str:
     tiles = tile_origin(settings.web_tile_url)
     img = " ".join(filter(None, ["'self'", "data:", tiles]))
-    return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            f"img-src {img}; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src {img}; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
 
 
 @lru_cache(maxsize=4)
@@ -50,9 +52,15 @@ def render(name: str, settings: Settings) -> str:
 
 def _page(request: Request, name: str) -> HTMLResponse:
     settings: Settings = request.app.state.services.settings
-    return HTMLResponse(render(name, settings), headers={
-        "Content-Security-Policy": content_security_policy(settings), "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"})
+    return HTMLResponse(
+        render(name, settings),
+        headers={
+            "Content-Security-Policy": content_security_policy(settings),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-cache",
+        },
+    )
 
 
 @router.get("/admin")
@@ -68,8 +76,11 @@ async def responder_page(request: Request) -> HTMLResponse:
 @router.get("/responder/sw.js")
 async def responder_service_worker() -> FileResponse:
     """Served beside the page so the worker may control it (scope /responder)."""
-    return FileResponse(STATIC / "responder-sw.js", media_type="text/javascript",
-                        headers={"Service-Worker-Allowed": "/responder", "Cache-Control": "no-cache"})
+    return FileResponse(
+        STATIC / "responder-sw.js",
+        media_type="text/javascript",
+        headers={"Service-Worker-Allowed": "/responder", "Cache-Control": "no-cache"},
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -38,8 +38,9 @@ def map_cap(body: bytes) -> IncidentReport:
         raise MappingError("status", f"{status!r}: only Actual alerts reach responders")
     msg_type = _required(alert, "msgType", "msgType")
     if msg_type != "Alert":
-        raise MappingError("msgType", f"{msg_type!r}: only Alert reports an incident; "
-                                      "change or end one with PATCH, cancel or close")
+        raise MappingError(
+            "msgType", f"{msg_type!r}: only Alert reports an incident; change or end one with PATCH, cancel or close"
+        )
     info = alert.find(_q("info"))
     if info is None:
         raise MappingError("info", "missing")
@@ -47,7 +48,10 @@ def map_cap(body: bytes) -> IncidentReport:
     area, circle = _circle(info)
     lat, lon = _centre(circle)
     fields = {
-        "cad_ref": identifier, "category": category, "lat": lat, "lon": lon,
+        "cad_ref": identifier,
+        "category": category,
+        "lat": lat,
+        "lon": lon,
         "location_type": location_type(_parameter(info, "location_type")),
         "address": clip(text_of(area.find(_q("areaDesc"))), ADDRESS_MAX, one_line=True),
         "notes": clip(text_of(info.find(_q("description"))) or text_of(info.find(_q("headline"))), NOTES_MAX),

@@ -38,12 +38,20 @@ def map_eido(body: bytes) -> IncidentReport:
         raise MappingError(f"{loc_path}.locationByValue", f"missing; send the PIDF-LO location by value{hint}")
     where = parse_pidf(by_value, f"{loc_path}.locationByValue")
     fields = {
-        "cad_ref": cad_ref, "category": category, "lat": where.lat, "lon": where.lon,
-        "location_type": location_type(where.place_type), "address": clip(where.address, ADDRESS_MAX, one_line=True),
+        "cad_ref": cad_ref,
+        "category": category,
+        "lat": where.lat,
+        "lon": where.lon,
+        "location_type": location_type(where.place_type),
+        "address": clip(where.address, ADDRESS_MAX, one_line=True),
         "notes": clip(_notes(doc), NOTES_MAX),
     }
-    origin = {"cad_ref": cad_ref_path, "category": category_path, "lat": f"{loc_path}.locationByValue gml:pos",
-              "lon": f"{loc_path}.locationByValue gml:pos"}
+    origin = {
+        "cad_ref": cad_ref_path,
+        "category": category_path,
+        "lat": f"{loc_path}.locationByValue gml:pos",
+        "lon": f"{loc_path}.locationByValue gml:pos",
+    }
     return build_report(fields, origin)
 
 
@@ -114,8 +122,10 @@ def _location_component(doc: dict[str, Any], incident: dict[str, Any], inc_path:
     for i, c in indexed:
         if c.get("locationByValue"):
             return c, f"locationComponent[{i}]"
-    raise MappingError("locationComponent[0].locationByValue", "missing; send the PIDF-LO location by value "
-                                                               "(locations by reference are not fetched)")
+    raise MappingError(
+        "locationComponent[0].locationByValue",
+        "missing; send the PIDF-LO location by value (locations by reference are not fetched)",
+    )
 
 
 def _notes(doc: dict[str, Any]) -> str | None:

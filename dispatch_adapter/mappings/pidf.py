@@ -45,8 +45,9 @@ def _point(root: Element, field: str) -> tuple[float, float]:
         if any(e.tag in AREA_SHAPES for e in root.iter()):
             raise MappingError(field, "a polygon or prism is not a point; send a gml:Point or a gs:Circle")
         if next(root.iter(f"{{{CIVIC}}}civicAddress"), None) is not None:
-            raise MappingError(field, "the civic address has no coordinates; send a gml:Point beside it "
-                                      "(addresses are not geocoded)")
+            raise MappingError(
+                field, "the civic address has no coordinates; send a gml:Point beside it (addresses are not geocoded)"
+            )
         raise MappingError(field, "no location: expected a gml:Point or a gs:Circle in location-info")
     pos = text_of(shapes[0].find(f"{{{GML}}}pos"))
     if pos is None:

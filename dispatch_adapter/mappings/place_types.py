@@ -9,11 +9,32 @@ from __future__ import annotations
 
 from alerting.domain.report import LocationType
 
-PUBLIC_PLACES = frozenset({
-    "airport", "arena", "bank", "bar", "bus-station", "cafe", "club", "convention-center", "hotel", "library",
-    "outdoors", "parking", "place-of-worship", "public", "public-transport", "restaurant", "shopping-area",
-    "stadium", "store", "street", "theater", "train-station",
-})
+PUBLIC_PLACES = frozenset(
+    {
+        "airport",
+        "arena",
+        "bank",
+        "bar",
+        "bus-station",
+        "cafe",
+        "club",
+        "convention-center",
+        "hotel",
+        "library",
+        "outdoors",
+        "parking",
+        "place-of-worship",
+        "public",
+        "public-transport",
+        "restaurant",
+        "shopping-area",
+        "stadium",
+        "store",
+        "street",
+        "theater",
+        "train-station",
+    }
+)
 PRIVATE_PLACES = frozenset({"residence", "private"})
 
 

@@ -53,26 +53,49 @@ def _area(args: argparse.Namespace) -> dict:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m dispatch_adapter.simulator", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--url", default=os.environ.get("ALERTING_SIM_URL", "http://127.0.0.1:8000"),
-                   help="the deployment's base URL (default %(default)s)")
-    p.add_argument("--cad-key", help="the trust's CAD key (default: $ALERTING_SIM_CAD_KEY or var/demo-credentials.json)")
+    p = argparse.ArgumentParser(
+        prog="python -m dispatch_adapter.simulator",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--url",
+        default=os.environ.get("ALERTING_SIM_URL", "http://127.0.0.1:8000"),
+        help="the deployment's base URL (default %(default)s)",
+    )
+    p.add_argument(
+        "--cad-key", help="the trust's CAD key (default: $ALERTING_SIM_CAD_KEY or var/demo-credentials.json)"
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--bbox", help="min_lat,min_lon,max_lat,max_lon to place incidents in")
     where.add_argument("--area", help="a GeoJSON Polygon file to place incidents in (default: the demo trust's area)")
     p.add_argument("--rate", type=float, default=1.0, help="incidents per second (default %(default)s)")
     p.add_argument("--duration", type=float, default=10.0, help="seconds of posting (default %(default)s)")
-    p.add_argument("--linger", type=float, default=60.0,
-                   help="seconds to wait after the last post for incidents to end (default %(default)s)")
-    p.add_argument("--close-after", type=float, default=5.0,
-                   help="close a filled incident after this many seconds; negative: never (default %(default)s)")
-    p.add_argument("--callback-host", default="127.0.0.1",
-                   help="address the deployment can reach this machine's webhook receiver on (default %(default)s)")
+    p.add_argument(
+        "--linger",
+        type=float,
+        default=60.0,
+        help="seconds to wait after the last post for incidents to end (default %(default)s)",
+    )
+    p.add_argument(
+        "--close-after",
+        type=float,
+        default=5.0,
+        help="close a filled incident after this many seconds; negative: never (default %(default)s)",
+    )
+    p.add_argument(
+        "--callback-host",
+        default="127.0.0.1",
+        help="address the deployment can reach this machine's webhook receiver on (default %(default)s)",
+    )
     p.add_argument("--public-share", type=float, default=0.6, help="share of incidents in public places")
     p.add_argument("--seed", type=int, help="random seed, for a repeatable run")
-    p.add_argument("--responders", type=int, default=0,
-                   help="simulate this many responders (registered as sim-NNN with the admin key) who answer alerts")
+    p.add_argument(
+        "--responders",
+        type=int,
+        default=0,
+        help="simulate this many responders (registered as sim-NNN with the admin key) who answer alerts",
+    )
     p.add_argument("--admin-key", help="the trust admin key, for --responders (default: the demo trust's)")
     p.add_argument("--trust", help="the trust id, for --responders (default: the demo trust's)")
     p.add_argument("--accept-share", type=float, default=0.7, help="share of alerts simulated responders accept")
@@ -88,14 +111,24 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("--rate and --duration must be positive and --linger not negative")
     if args.responders < 0 or not 0 <= args.accept_share <= 1 or args.think < 0:
         raise SystemExit("--responders and --think must not be negative, --accept-share is between 0 and 1")
-    cfg = SimulatorConfig(url=args.url, cad_key=_cad_key(args.cad_key), area=_area(args), rate=args.rate,
-                          duration_s=args.duration, linger_s=args.linger,
-                          close_after_s=None if args.close_after < 0 else args.close_after,
-                          callback_host=args.callback_host, public_share=args.public_share, seed=args.seed,
-                          progress=not args.no_progress, responders=args.responders,
-                          admin_key=args.admin_key or _demo("admin_key", args.responders),
-                          trust_id=args.trust or _demo("trust_id", args.responders),
-                          accept_share=args.accept_share, think_s=args.think)
+    cfg = SimulatorConfig(
+        url=args.url,
+        cad_key=_cad_key(args.cad_key),
+        area=_area(args),
+        rate=args.rate,
+        duration_s=args.duration,
+        linger_s=args.linger,
+        close_after_s=None if args.close_after < 0 else args.close_after,
+        callback_host=args.callback_host,
+        public_share=args.public_share,
+        seed=args.seed,
+        progress=not args.no_progress,
+        responders=args.responders,
+        admin_key=args.admin_key or _demo("admin_key", args.responders),
+        trust_id=args.trust or _demo("trust_id", args.responders),
+        accept_share=args.accept_share,
+        think_s=args.think,
+    )
     if cfg.responders and not (cfg.admin_key and cfg.trust_id):
         raise SystemExit("--responders needs --admin-key and --trust (or the demo credentials in var/)")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would bury the progress bar

@@ -40,11 +40,15 @@ async def register(base_url: str, admin_key: str, trust_id: str, count: int) -> 
         tokens: dict[str, str] = {}
         for i in range(count):
             rid = f"sim-{i:03d}"
-            created = await admin.post(f"/v1/trusts/{trust_id}/responders",
-                                       json={"id": rid, "name": f"Simulated responder {i}", "groups": [groups[i % len(groups)]]})
+            created = await admin.post(
+                f"/v1/trusts/{trust_id}/responders",
+                json={"id": rid, "name": f"Simulated responder {i}", "groups": [groups[i % len(groups)]]},
+            )
             if created.status_code == 409:  # made by an earlier run: reuse it, active and in its group again
-                created = await admin.patch(f"/v1/trusts/{trust_id}/responders/{rid}",
-                                            json={"status": "active", "groups": [groups[i % len(groups)]]})
+                created = await admin.patch(
+                    f"/v1/trusts/{trust_id}/responders/{rid}",
+                    json={"status": "active", "groups": [groups[i % len(groups)]]},
+                )
             created.raise_for_status()
             token = await admin.post(f"/v1/trusts/{trust_id}/responders/{rid}/tokens")
             token.raise_for_status()
@@ -77,7 +81,13 @@ class ResponderBot:
                 frame = json.loads(text)
                 if frame.get("type") == "pong":
                     self.ready.set()
-                alerts = frame.get("pending", []) if frame.get("type") == "ready" else [frame] if frame.get("type") == "alert" else []
+                alerts = (
+                    frame.get("pending", [])
+                    if frame.get("type") == "ready"
+                    else [frame]
+                    if frame.get("type") == "alert"
+                    else []
+                )
                 for alert in alerts:
                     await ws.send(json.dumps({"type": "ack", "alert_id": alert["alert_id"]}))
                     task = asyncio.create_task(self._answer(ws, alert))

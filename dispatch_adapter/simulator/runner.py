@@ -79,6 +79,7 @@ def _closer(client: httpx.AsyncClient, delay_s: float | None, closes: list[async
             closing.add(incident_id)
             closes.append(asyncio.get_running_loop().create_task(close(incident_id)))
         return 200
+
     return respond
 
 
@@ -88,8 +89,10 @@ async def _start_bots(cfg: SimulatorConfig, area, rng: random.Random) -> list[as
     if not (cfg.admin_key and cfg.trust_id):
         raise ValueError("simulated responders need the trust's admin key and id")
     tokens = await register(cfg.url, cfg.admin_key, cfg.trust_id, cfg.responders)
-    bots = [ResponderBot(socket_url(cfg.url), token, area, random.Random(rng.random()), cfg.accept_share, cfg.think_s)
-            for token in tokens.values()]
+    bots = [
+        ResponderBot(socket_url(cfg.url), token, area, random.Random(rng.random()), cfg.accept_share, cfg.think_s)
+        for token in tokens.values()
+    ]
     tasks = [asyncio.create_task(bot.run()) for bot in bots]
     for bot, task in zip(bots, tasks):
         ready = asyncio.create_task(bot.ready.wait())
@@ -131,8 +134,15 @@ async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
             posts: list[asyncio.Task] = []
 
             async def one(n: int) -> None:
-                body = incident_payload(n, run_id, area, rng, callback_url=callback, public_share=cfg.public_share,
-                                        categories=cfg.categories)
+                body = incident_payload(
+                    n,
+                    run_id,
+                    area,
+                    rng,
+                    callback_url=callback,
+                    public_share=cfg.public_share,
+                    categories=cfg.categories,
+                )
                 outcomes.append(await _post(client, body))
                 accepted = len({e["incident_id"] for e in receiver.events if e["event"] == "responder.accepted"})
                 bar.set_postfix(alerted=sum(o.alerted > 0 for o in outcomes), accepted=accepted, refresh=False)
@@ -150,6 +160,7 @@ async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
 
             def ended(rc: WebhookReceiver) -> bool:
                 return waiting <= {e["incident_id"] for e in rc.events if e["event"] in ENDED}
+
             try:
                 await receiver.wait_for(ended, timeout=cfg.linger_s)
             except TimeoutError:
@@ -162,5 +173,10 @@ async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
                     print(f"closing an incident failed: {type(result).__name__}: {result}", file=sys.stderr)
                 closed += result is True
             await _stop_bots(bots)
-    return summarise(outcomes, receiver.events, attempts=len(receiver.attempts),
-                     bad_signatures=sum(not a.verified for a in receiver.attempts), closed=closed)
+    return summarise(
+        outcomes,
+        receiver.events,
+        attempts=len(receiver.attempts),
+        bad_signatures=sum(not a.verified for a in receiver.attempts),
+        closed=closed,
+    )

@@ -27,8 +27,12 @@ def parse_bbox(text: str) -> dict[str, Any]:
         raise ValueError("a bbox is four numbers: min_lat,min_lon,max_lat,max_lon") from exc
     if not (-90 <= min_lat < max_lat <= 90 and -180 <= min_lon < max_lon <= 180):
         raise ValueError("a bbox needs min < max, latitudes within ±90 and longitudes within ±180")
-    return {"type": "Polygon", "coordinates": [[[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat],
-                                                [min_lon, max_lat], [min_lon, min_lat]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat], [min_lon, min_lat]]
+        ],
+    }
 
 
 def area_shape(geojson: dict[str, Any]) -> BaseGeometry:
@@ -48,14 +52,26 @@ def random_point(area: BaseGeometry, rng: random.Random, *, tries: int = 10_000)
     raise ValueError("could not place a point inside the area; is it a sliver?")
 
 
-def incident_payload(n: int, run_id: str, area: BaseGeometry, rng: random.Random, *, callback_url: str | None,
-                     public_share: float = 0.6, categories: tuple[tuple[str, int], ...] = CATEGORIES) -> dict[str, Any]:
+def incident_payload(
+    n: int,
+    run_id: str,
+    area: BaseGeometry,
+    rng: random.Random,
+    *,
+    callback_url: str | None,
+    public_share: float = 0.6,
+    categories: tuple[tuple[str, int], ...] = CATEGORIES,
+) -> dict[str, Any]:
     lat, lon = random_point(area, rng)
     codes, weights = zip(*categories)
     body: dict[str, Any] = {
-        "cad_ref": f"SIM-{run_id}-{n:05d}", "lat": lat, "lon": lon, "category": rng.choices(codes, weights)[0],
+        "cad_ref": f"SIM-{run_id}-{n:05d}",
+        "lat": lat,
+        "lon": lon,
+        "category": rng.choices(codes, weights)[0],
         "location_type": "public" if rng.random() < public_share else "private",
-        "address": f"{rng.randint(1, 200)} {rng.choice(STREETS)}", "notes": "simulated incident",
+        "address": f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
+        "notes": "simulated incident",
     }
     if callback_url:
         body["callback_url"] = callback_url
@@ -65,6 +81,7 @@ def incident_payload(n: int, run_id: str, area: BaseGeometry, rng: random.Random
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What the simulator saw for one post."""
+
     cad_ref: str
     posted_at: float
     status: int
@@ -105,8 +122,9 @@ def _ts(at: str) -> float:
     return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
 
 
-def summarise(outcomes: list[Outcome], events: list[dict[str, Any]], *, attempts: int, bad_signatures: int,
-              closed: int = 0) -> Summary:
+def summarise(
+    outcomes: list[Outcome], events: list[dict[str, Any]], *, attempts: int, bad_signatures: int, closed: int = 0
+) -> Summary:
     """Counts per incident, from the posts and the (deduplicated, verified) webhook events."""
     mine = {o.incident_id: o for o in outcomes if o.incident_id}
     first_accept: dict[str, float] = {}
@@ -123,9 +141,19 @@ def summarise(outcomes: list[Outcome], events: list[dict[str, Any]], *, attempts
     delays = [first_accept[i] - mine[i].posted_at for i in first_accept]
     failed = Counter(o.status for o in outcomes if o.status not in (200, 201))
     return Summary(
-        posted=len(outcomes), created=sum(o.status == 201 for o in outcomes), failed=dict(failed),
-        alerted=sum(1 for o in mine.values() if o.alerted > 0 or "incident.alerting" in by_incident.get(o.incident_id, ())),
-        accepted=len(first_accept), filled=sum("incident.filled" in s for s in by_incident.values()),
-        exhausted=sum("incident.exhausted" in s for s in by_incident.values()), closed=closed,
+        posted=len(outcomes),
+        created=sum(o.status == 201 for o in outcomes),
+        failed=dict(failed),
+        alerted=sum(
+            1 for o in mine.values() if o.alerted > 0 or "incident.alerting" in by_incident.get(o.incident_id, ())
+        ),
+        accepted=len(first_accept),
+        filled=sum("incident.filled" in s for s in by_incident.values()),
+        exhausted=sum("incident.exhausted" in s for s in by_incident.values()),
+        closed=closed,
         median_first_accept_s=statistics.median(delays) if delays else None,
-        webhooks=sum(kinds.values()), webhook_attempts=attempts, bad_signatures=bad_signatures, events=dict(kinds))
+        webhooks=sum(kinds.values()),
+        webhook_attempts=attempts,
+        bad_signatures=bad_signatures,
+        events=dict(kinds),
+    )

@@ -12,8 +12,15 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from tests.support.stack import ROOT
 
 CHROMIUM = os.environ.get("ALERTING_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTEFACTS = ROOT / "test-artifacts" / "e2e"
 VENDOR = ROOT / "alerting" / "web" / "static" / "vendor" / "leaflet" / "leaflet.js"
 DESKTOP = {"width": 1280, "height": 860}
@@ -65,7 +72,8 @@ async def assert_accessible(page: Page) -> None:
     violations = await page.evaluate(
         """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations
              .map(v => ({rule: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))""",
-        WCAG_AA)
+        WCAG_AA,
+    )
     assert violations == [], violations
 
 
@@ -88,8 +96,10 @@ async def sign_in_admin(page: Page, stack, key: str) -> None:
 
 async def until(check, timeout: float = 15.0, interval: float = 0.1):
     """Polls an async condition until it returns something truthy, failing after the timeout."""
+
     async def loop():
         while not (result := await check()):
             await asyncio.sleep(interval)
         return result
+
     return await asyncio.wait_for(loop(), timeout)

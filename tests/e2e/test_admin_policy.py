@@ -58,8 +58,16 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
     # incidents already recorded: two alerting under the current policy, one under the draft.
     await trust.responder("r1", ["staff"])
     for n, category in enumerate(["09-E-01", "09-D-01"]):
-        r = await trust.cad.post("/v1/incidents", json={"cad_ref": f"REPLAY-{n}", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                        "category": category, "location_type": "public"})
+        r = await trust.cad.post(
+            "/v1/incidents",
+            json={
+                "cad_ref": f"REPLAY-{n}",
+                "lat": CENTRE[0],
+                "lon": CENTRE[1],
+                "category": category,
+                "location_type": "public",
+            },
+        )
         assert r.status_code == 201, r.text
     await page.get_by_label("Categories").fill("09-E-*")
     await page.get_by_role("button", name="Compare with the current policy").click()
@@ -88,12 +96,18 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
     await trust.close()
 
 
-NORTH = {"type": "Polygon", "coordinates": [[[-1.70, 53.85], [-1.40, 53.85], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.85]]]}
+NORTH = {
+    "type": "Polygon",
+    "coordinates": [[[-1.70, 53.85], [-1.40, 53.85], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.85]]],
+}
 
 
 def zone_file(features: list[dict]) -> dict:
-    return {"name": "zones.geojson", "mimeType": "application/geo+json",
-            "buffer": json.dumps({"type": "FeatureCollection", "features": features}).encode()}
+    return {
+        "name": "zones.geojson",
+        "mimeType": "application/geo+json",
+        "buffer": json.dumps({"type": "FeatureCollection", "features": features}).encode(),
+    }
 
 
 async def test_admin_replaces_zones_from_a_file(stack, browsing):
@@ -104,16 +118,30 @@ async def test_admin_replaces_zones_from_a_file(stack, browsing):
     await expect(page.locator("#zone-list")).to_have_text("No zones: the trust-wide phases apply everywhere.")
     upload = page.get_by_label("Zone file")
 
-    await upload.set_input_files(files=[zone_file([{"type": "Feature", "properties": {"name": "dot"},
-                                                    "geometry": {"type": "Point", "coordinates": [-1.5, 53.8]}}])])
+    await upload.set_input_files(
+        files=[
+            zone_file(
+                [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "dot"},
+                        "geometry": {"type": "Point", "coordinates": [-1.5, 53.8]},
+                    }
+                ]
+            )
+        ]
+    )
     await page.get_by_role("button", name="Replace zones").click()
     await expect(page.locator("#zones-result")).to_contain_text("Nothing was imported")
     await expect(page.locator("#zones-result li")).to_contain_text("dot")
     assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["version"] == 1
 
     phases = [{"name": "all", "groups": ["staff", "community"], "radius_m": 3000, "delay_s": 0}]
-    await upload.set_input_files(files=[zone_file([{"type": "Feature", "geometry": NORTH,
-                                                    "properties": {"name": "rural north", "phases": phases}}])])
+    await upload.set_input_files(
+        files=[
+            zone_file([{"type": "Feature", "geometry": NORTH, "properties": {"name": "rural north", "phases": phases}}])
+        ]
+    )
     await page.get_by_role("button", name="Replace zones").click()
     await expect(page.locator("#zones-result")).to_contain_text("Zones replaced: policy version 2")
     await expect(page.locator("#zone-list")).to_have_text("rural north: all 3000 m +0 s")

@@ -14,11 +14,13 @@ from tests.support.clients import make_trust
 
 pytestmark = pytest.mark.e2e  # a real browser against the real stack
 
-CSV = (b"id,name,groups,skills\n"
-       b"bob,Bob Smith,staff,bls\n"
-       b"bad id,Bad Row,staff,\n"
-       b"cara,Cara Jones,staff;community,\n"
-       b"dan,Dan Brown,nosuchgroup,\n")
+CSV = (
+    b"id,name,groups,skills\n"
+    b"bob,Bob Smith,staff,bls\n"
+    b"bad id,Bad Row,staff,\n"
+    b"cara,Cara Jones,staff;community,\n"
+    b"dan,Dan Brown,nosuchgroup,\n"
+)
 
 
 async def test_csv_import_and_responder_actions(stack, browsing):
@@ -29,11 +31,14 @@ async def test_csv_import_and_responder_actions(stack, browsing):
     await page.get_by_role("link", name="Responders").click()
     await expect(page.locator("#responder-rows")).to_contain_text("No responders yet.")
 
-    await page.get_by_label("CSV file").set_input_files(files=[{"name": "volunteers.csv", "mimeType": "text/csv",
-                                                                "buffer": CSV}])
+    await page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "volunteers.csv", "mimeType": "text/csv", "buffer": CSV}]
+    )
     await page.get_by_role("button", name="Import", exact=True).click()
     progress = page.get_by_label("Import progress")
-    await expect(page.locator("#import-summary")).to_have_text("Import finished: 2 added, 2 not imported (see the report below).")
+    await expect(page.locator("#import-summary")).to_have_text(
+        "Import finished: 2 added, 2 not imported (see the report below)."
+    )
     await expect(progress).to_have_attribute("max", "4")
     assert await progress.evaluate("el => el.value") == 4
     report = page.locator("#import-report tr")
@@ -45,8 +50,10 @@ async def test_csv_import_and_responder_actions(stack, browsing):
     rows = page.locator("#responder-rows tr")
     await expect(rows).to_have_count(2)
     listed = (await trust.admin.get(f"/v1/trusts/{trust.id}/responders")).json()
-    assert [(r["id"], r["groups"], r["skills"]) for r in listed] == [("bob", ["staff"], ["bls"]),
-                                                                     ("cara", ["staff", "community"], [])]
+    assert [(r["id"], r["groups"], r["skills"]) for r in listed] == [
+        ("bob", ["staff"], ["bls"]),
+        ("cara", ["staff", "community"], []),
+    ]
     await screenshot(page, "admin-responders-phone", viewport=PHONE)
     await assert_fits_width(page)
     await assert_accessible(page)
@@ -81,7 +88,11 @@ async def test_csv_import_and_responder_actions(stack, browsing):
     await page.get_by_label("Search by id or name").fill("")
     await page.get_by_role("button", name="Search", exact=True).click()
     await expect(rows).to_have_count(3)
-    await page.locator('#responder-rows tr[data-responder-id="bob"]').get_by_role("button", name="Erase Bob Smith").click()
+    await (
+        page.locator('#responder-rows tr[data-responder-id="bob"]')
+        .get_by_role("button", name="Erase Bob Smith")
+        .click()
+    )
     await expect(page.locator("#responder-message")).to_have_text("Bob Smith was erased.")
     await expect(rows).to_have_count(2)
     assert (await trust.admin.get(f"/v1/trusts/{trust.id}/responders/bob")).status_code == 404

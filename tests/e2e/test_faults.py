@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from tests.support.clients import CENTRE, ResponderSocket, TWO_PHASES, make_trust, north_of, online
+from tests.support.clients import CENTRE, TWO_PHASES, ResponderSocket, make_trust, north_of, online
 from tests.support.procs_faults import ApiProcess, RedisServer, TcpProxy, until
 from tests.support.stack import Stack, Worker, free_port, make_settings
 
@@ -121,8 +121,11 @@ async def test_redis_restart_open_incident_continues_and_no_accept_is_forgotten(
 
         status = (await trust.cad.get(f"/v1/incidents/{created['id']}")).json()
         assert status["status"] == "filled"
-        assert {r["id"]: r["state"] for r in status["responders"]} == {"r1": "accepted", "r2": "accepted",
-                                                                       "r3": "stood_down"}
+        assert {r["id"]: r["state"] for r in status["responders"]} == {
+            "r1": "accepted",
+            "r2": "accepted",
+            "r3": "stood_down",
+        }
         for s in socks.values():
             await s.close()
         await trust.close()

@@ -22,10 +22,26 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
 def _fuzz(base_url: str, token: str | None, workdir: Path) -> subprocess.CompletedProcess:
-    args = [str(SCHEMATHESIS), "run", f"{base_url}/openapi.json", "--url", base_url,
-            "--checks", "not_a_server_error,response_schema_conformance", "--phases", "examples,fuzzing",
-            "--max-examples", str(EXAMPLES), "--seed", "8", "--request-timeout", "20",
-            "--suppress-health-check", "all", "--continue-on-failure"]
+    args = [
+        str(SCHEMATHESIS),
+        "run",
+        f"{base_url}/openapi.json",
+        "--url",
+        base_url,
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--phases",
+        "examples,fuzzing",
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        "8",
+        "--request-timeout",
+        "20",
+        "--suppress-health-check",
+        "all",
+        "--continue-on-failure",
+    ]
     if token:
         args += ["-H", f"Authorization: Bearer {token}"]
     # Run in a scratch directory: schemathesis keeps a cache of crashes where it runs.
@@ -38,13 +54,28 @@ async def test_every_credential_kind_fuzzes_clean(pg_url, tmp_path):
     await api.start()
     try:
         a, b = await make_trust(api), await make_trust(api)
-        tokens = {"none": None, "operator": settings.operator_token, "admin_a": a.admin_key, "cad_a": a.cad_key,
-                  "responder_a": await a.responder("r1", ["staff"]), "admin_b": b.admin_key, "cad_b": b.cad_key,
-                  "responder_b": await b.responder("r1", ["staff"])}
+        tokens = {
+            "none": None,
+            "operator": settings.operator_token,
+            "admin_a": a.admin_key,
+            "cad_a": a.cad_key,
+            "responder_a": await a.responder("r1", ["staff"]),
+            "admin_b": b.admin_key,
+            "cad_b": b.cad_key,
+            "responder_b": await b.responder("r1", ["staff"]),
+        }
         async with api.client(tokens["responder_a"]) as me:
             await me.put("/v1/me/location", json={"lat": CENTRE[0], "lon": CENTRE[1]})
-        await a.cad.post("/v1/incidents", json={"cad_ref": "FUZZ-1", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                "category": "09-E-01", "location_type": "public"})
+        await a.cad.post(
+            "/v1/incidents",
+            json={
+                "cad_ref": "FUZZ-1",
+                "lat": CENTRE[0],
+                "lon": CENTRE[1],
+                "category": "09-E-01",
+                "location_type": "public",
+            },
+        )
         failures = []
         for kind, token in tokens.items():
             run = await asyncio.to_thread(_fuzz, api.base_url, token, tmp_path)

@@ -26,9 +26,11 @@ async def test_sigterm_closes_sockets_with_reconnect_and_lets_requests_in_flight
 
         body = json.dumps({"cad_ref": "TERM-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}).encode()
         reader, writer = await asyncio.open_connection("127.0.0.1", api.port)
-        writer.write(b"POST /v1/incidents HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                     + f"Authorization: Bearer {trust.cad_key}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-                     + body[:10])
+        writer.write(
+            b"POST /v1/incidents HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {trust.cad_key}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body[:10]
+        )
         await writer.drain()
         await sock.roundtrip()  # the server has read the headers by now: the request is in flight
 

@@ -32,12 +32,16 @@ async def test_alert_accept_and_live_map(stack, browsing):
 
     async def responder_page(rid: str, metres: float):
         here = north_of(CENTRE, metres)
-        page = await browsing.page(viewport=PHONE, permissions=["geolocation"],
-                                   geolocation={"latitude": here[0], "longitude": here[1], "accuracy": 8})
+        page = await browsing.page(
+            viewport=PHONE,
+            permissions=["geolocation"],
+            geolocation={"latitude": here[0], "longitude": here[1], "accuracy": 8},
+        )
 
         def relay(ws):  # pass the socket through, keeping a handle to cut it as a network drop would
             ws.connect_to_server()
             sockets[rid].append(ws)
+
         await page.route_web_socket(re.compile(r".*/v1/responders/ws$"), relay)
         await page.goto(f"{stack.base_url}/responder")
         await page.get_by_label("Responder token").fill(trust.tokens[rid])
@@ -59,6 +63,7 @@ async def test_alert_accept_and_live_map(stack, browsing):
     async def staff_near(expected: int):
         r = await trust.cad.get("/v1/nearby", params={"lat": CENTRE[0], "lon": CENTRE[1], "radius_m": 200})
         return r.json()["by_group"].get("staff", 0) == expected
+
     await until(lambda: staff_near(2))
 
     # The availability switch takes bob out of the search and back.
@@ -69,8 +74,10 @@ async def test_alert_accept_and_live_map(stack, browsing):
     await switch.click()
     await until(lambda: staff_near(2))
 
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WEB-1", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                    "category": "09-E-01", "address": "1 Park Row"})
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={"cad_ref": "WEB-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01", "address": "1 Park Row"},
+    )
     assert r.status_code == 201 and r.json()["alerted"] == 2, r.text
     incident_id = r.json()["id"]
 
@@ -119,6 +126,7 @@ async def test_alert_accept_and_live_map(stack, browsing):
     async def cad_sees_arrival():
         view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
         return {x["id"]: x["state"] for x in view["responders"]}["ann"] == "arrived"
+
     await until(cad_sees_arrival)
 
     r = await trust.cad.post(f"/v1/incidents/{incident_id}/close")

@@ -22,17 +22,31 @@ async def online(url: str, token: str, at: tuple[float, float]) -> ResponderSock
 
 async def post_incident(node, trust, cad_ref: str) -> str:
     async with node.client(trust.cad_key) as cad:
-        r = await cad.post("/v1/incidents", json={"cad_ref": cad_ref, "lat": CENTRE[0], "lon": CENTRE[1],
-                                                "category": "09-E-01", "location_type": "public"})
+        r = await cad.post(
+            "/v1/incidents",
+            json={
+                "cad_ref": cad_ref,
+                "lat": CENTRE[0],
+                "lon": CENTRE[1],
+                "category": "09-E-01",
+                "location_type": "public",
+            },
+        )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
 
 async def test_alerts_cross_nodes_and_survive_a_node_crash(two_nodes):
     n0, n1 = two_nodes.nodes
-    trust = await make_trust(two_nodes, policy={
-        "phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
-        "accept_limit": 2, "alert_ttl_s": 600, "categories": ["09-*"]})
+    trust = await make_trust(
+        two_nodes,
+        policy={
+            "phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
+            "accept_limit": 2,
+            "alert_ttl_s": 600,
+            "categories": ["09-*"],
+        },
+    )
     for rid in ("on-n0", "on-n1", "on-both"):
         await trust.responder(rid, ["staff"])
     a = await online(n0.ws_url, trust.tokens["on-n0"], north_of(CENTRE, 50))

@@ -16,8 +16,12 @@ from tests.support.clients import CENTRE, make_trust, north_of
 from tests.support.processes import ApiNode
 
 pytestmark = pytest.mark.e2e
-POLICY = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
-          "accept_limit": 2, "alert_ttl_s": 600, "categories": ["09-*"]}
+POLICY = {
+    "phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
+    "accept_limit": 2,
+    "alert_ttl_s": 600,
+    "categories": ["09-*"],
+}
 
 
 async def open_sockets(node) -> float:
@@ -30,6 +34,7 @@ async def wait_for_sockets(node, expected: float, timeout: float = 10) -> None:
     async def poll() -> None:
         while await open_sockets(node) != expected:
             await asyncio.sleep(0.05)  # polling another process's gauge: no event crosses the process edge
+
     await asyncio.wait_for(poll(), timeout)
 
 
@@ -48,7 +53,9 @@ async def stalled(url: str, token: str) -> websockets.ClientConnection:
 async def unhurried_node(two_nodes):
     """A third node of the same deployment whose pings are too rare to drop anyone during a test, so
     only the send queue (8 frames) can close the slow client."""
-    node = ApiNode(two_nodes.settings, "unhurried", {"ALERTING_WS_PING_INTERVAL_S": "120", "ALERTING_WS_SEND_QUEUE": "8"})
+    node = ApiNode(
+        two_nodes.settings, "unhurried", {"ALERTING_WS_PING_INTERVAL_S": "120", "ALERTING_WS_SEND_QUEUE": "8"}
+    )
     node.start()
     await asyncio.to_thread(node.wait_ready)
     yield node
@@ -81,7 +88,8 @@ async def test_slow_consumer_is_closed_and_does_not_delay_others(two_nodes, unhu
         status = (await cad.get(f"/v1/incidents/{incident_id}")).json()
     assert [r["delivered_at"] is not None for r in status["responders"] if r["id"] == "fast"] == [True]
     assert {"event": "alert.delivered", "responder": "fast"}.items() <= next(
-        t for t in status["timeline"] if t["event"] == "alert.delivered").items()
+        t for t in status["timeline"] if t["event"] == "alert.delivered"
+    ).items()
 
     # The server dropped the slow socket rather than buffering for it without end.
     await wait_for_sockets(node, before + 1)

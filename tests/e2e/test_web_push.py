@@ -49,10 +49,14 @@ class PushService:
         private = ec.generate_private_key(ec.SECP256R1())
         auth = bytes(range(16))
         self.keys[who] = (private, auth)
-        public = private.public_key().public_bytes(serialization.Encoding.X962,
-                                                   serialization.PublicFormat.UncompressedPoint)
-        return {"endpoint": f"http://127.0.0.1:{self.port}/push/{who}", "expirationTime": None,
-                "keys": {"p256dh": b64url(public), "auth": b64url(auth)}}
+        public = private.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        return {
+            "endpoint": f"http://127.0.0.1:{self.port}/push/{who}",
+            "expirationTime": None,
+            "keys": {"p256dh": b64url(public), "auth": b64url(auth)},
+        }
 
     async def _receive(self, request: web.Request) -> web.Response:
         who = request.match_info["who"]
@@ -70,6 +74,7 @@ class PushService:
             async with self.arrived:
                 await self.arrived.wait_for(lambda: self.received.get(who))
                 return self.received[who][0]
+
         return await asyncio.wait_for(first(), timeout)
 
 
@@ -81,8 +86,13 @@ async def push_service():
     await service.runner.cleanup()
 
 
-POLICY = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
-          "accept_limit": 3, "alert_ttl_s": 600, "categories": ["09-*"], "ack_timeout_s": 3}
+POLICY = {
+    "phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
+    "accept_limit": 3,
+    "alert_ttl_s": 600,
+    "categories": ["09-*"],
+    "ack_timeout_s": 3,
+}
 
 
 async def test_push_reaches_responders_without_a_socket_or_an_ack(two_nodes, push_service):
@@ -101,9 +111,17 @@ async def test_push_reaches_responders_without_a_socket_or_an_ack(two_nodes, pus
     awake = await online(node.ws_url, trust.tokens["awake"], north_of(CENTRE, 80))
 
     async with node.client(trust.cad_key) as cad:
-        r = await cad.post("/v1/incidents", json={"cad_ref": "PUSH-1", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                  "category": "09-E-01", "location_type": "public",
-                                                  "address": "1 Park Row"})
+        r = await cad.post(
+            "/v1/incidents",
+            json={
+                "cad_ref": "PUSH-1",
+                "lat": CENTRE[0],
+                "lon": CENTRE[1],
+                "category": "09-E-01",
+                "location_type": "public",
+                "address": "1 Park Row",
+            },
+        )
         assert r.status_code == 201 and r.json()["alerted"] == 3, r.text
         incident_id = r.json()["id"]
         alert = await awake.next("alert", incident_id=incident_id)
@@ -131,6 +149,7 @@ async def test_push_reaches_responders_without_a_socket_or_an_ack(two_nodes, pus
                 if {"pocket", "sleepy"} <= pushed_to:
                     return await timeline()
                 await asyncio.sleep(0.1)  # polling another process's writes: no event crosses the edge
+
         entries = await asyncio.wait_for(both_recorded(), 15)
     # The acknowledged alert never went by push, and nobody got two.
     assert "awake" not in push_service.received
@@ -147,11 +166,15 @@ async def test_push_subscription_is_validated(two_nodes):
     async with two_nodes.client(trust.tokens["r"]) as me:
         r = await me.put("/v1/me/push-subscription", json={"endpoint": "https://push.example/x", "keys": {"auth": "x"}})
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
-        r = await me.put("/v1/me/push-subscription", json={"endpoint": "ftp://push.example/x",
-                                                           "keys": {"p256dh": "A" * 87, "auth": "B" * 22}})
+        r = await me.put(
+            "/v1/me/push-subscription",
+            json={"endpoint": "ftp://push.example/x", "keys": {"p256dh": "A" * 87, "auth": "B" * 22}},
+        )
         assert r.status_code == 422
     async with two_nodes.client() as anonymous:
-        r = await anonymous.put("/v1/me/push-subscription", json={"endpoint": "https://push.example/x",
-                                                                  "keys": {"p256dh": "A" * 87, "auth": "B" * 22}})
+        r = await anonymous.put(
+            "/v1/me/push-subscription",
+            json={"endpoint": "https://push.example/x", "keys": {"p256dh": "A" * 87, "auth": "B" * 22}},
+        )
         assert r.status_code == 401
     await trust.close()

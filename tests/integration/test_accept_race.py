@@ -13,8 +13,11 @@ LIMIT = 2
 
 
 async def test_a_thousand_simultaneous_accepts_assign_exactly_the_limit(stack):
-    policy = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 2000, "delay_s": 0, "max_alerts": N}],
-              "accept_limit": LIMIT, "alert_ttl_s": 600}
+    policy = {
+        "phases": [{"name": "all", "groups": ["staff"], "radius_m": 2000, "delay_s": 0, "max_alerts": N}],
+        "accept_limit": LIMIT,
+        "alert_ttl_s": 600,
+    }
     trust = await make_trust(stack, policy=policy)
     rids = [f"r{i:04d}" for i in range(N)]
     sem = asyncio.Semaphore(20)
@@ -29,8 +32,16 @@ async def test_a_thousand_simultaneous_accepts_assign_exactly_the_limit(stack):
             return sock
 
     socks = await asyncio.gather(*(register(i, rid) for i, rid in enumerate(rids)))
-    created = await trust.cad.post("/v1/incidents", json={"cad_ref": "RACE-1", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                          "category": "09-E-01", "location_type": "public"})
+    created = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "RACE-1",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "location_type": "public",
+        },
+    )
     assert created.status_code == 201 and created.json()["alerted"] == N
     alerts = await asyncio.gather(*(s.next("alert", timeout=30) for s in socks))
 
@@ -42,9 +53,13 @@ async def test_a_thousand_simultaneous_accepts_assign_exactly_the_limit(stack):
     async def accept_by_socket(sock: ResponderSocket, alert: dict) -> str:
         await go.wait()
         await sock.send(type="accept", alert_id=alert["alert_id"])
-        done, pending = await asyncio.wait({asyncio.create_task(sock.next("assigned", timeout=300, alert_id=alert["alert_id"])),
-                                      asyncio.create_task(sock.next("stand_down", timeout=300, alert_id=alert["alert_id"]))},
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, pending = await asyncio.wait(
+            {
+                asyncio.create_task(sock.next("assigned", timeout=300, alert_id=alert["alert_id"])),
+                asyncio.create_task(sock.next("stand_down", timeout=300, alert_id=alert["alert_id"])),
+            },
+            return_when=asyncio.FIRST_COMPLETED,
+        )
         for task in pending:
             task.cancel()
         frame = done.pop().result()

@@ -12,8 +12,11 @@ async def test_ack_sets_delivered_once_and_a_foreign_ack_changes_nothing(any_sta
     await trust.responder("bob", ["staff"])
     amy = await online(stack, trust, "amy", north_of(CENTRE, 50))
     bob = await online(stack, trust, "bob", north_of(CENTRE, 80))
-    created = (await trust.cad.post("/v1/incidents", json={
-        "cad_ref": "ACK-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"})).json()
+    created = (
+        await trust.cad.post(
+            "/v1/incidents", json={"cad_ref": "ACK-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}
+        )
+    ).json()
     amy_alert = await amy.next("alert", incident_id=created["id"])
     await bob.next("alert", incident_id=created["id"])
 

@@ -24,17 +24,30 @@ async def audited_db(tmp_path):
     engine = create_engine(url)
     async with session_factory(engine)() as session, session.begin():
         for i in range(5):
-            await audit.append(session, at=datetime(2026, 1, 1, 0, i, tzinfo=UTC), actor="admin:t1:k",
-                               action="policy.update", trust_id="t1", target="policy", before={"v": i},
-                               after={"v": i + 1})
+            await audit.append(
+                session,
+                at=datetime(2026, 1, 1, 0, i, tzinfo=UTC),
+                actor="admin:t1:k",
+                action="policy.update",
+                trust_id="t1",
+                target="policy",
+                before={"v": i},
+                after={"v": i + 1},
+            )
     yield url, engine
     await engine.dispose()
 
 
 def _verify(url: str) -> subprocess.CompletedProcess:
     env = env_for(make_settings(url))
-    return subprocess.run([sys.executable, "-m", "alerting", "audit", "verify"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "alerting", "audit", "verify"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 async def _sql(engine, statement: str) -> None:
@@ -68,9 +81,19 @@ async def test_an_incident_exports_with_its_timeline_webhooks_and_the_audit_of_t
     token = await trust.responder("r1", ["staff"])
     async with stack.client(token) as me:
         await me.put("/v1/me/location", json={"lat": north_of(CENTRE, 50)[0], "lon": CENTRE[1]})
-    created = (await trust.cad.post("/v1/incidents", json={
-        "cad_ref": "EXPORT-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01", "location_type": "public",
-        "callback_url": "http://127.0.0.1:9/hook"})).json()
+    created = (
+        await trust.cad.post(
+            "/v1/incidents",
+            json={
+                "cad_ref": "EXPORT-1",
+                "lat": CENTRE[0],
+                "lon": CENTRE[1],
+                "category": "09-E-01",
+                "location_type": "public",
+                "callback_url": "http://127.0.0.1:9/hook",
+            },
+        )
+    ).json()
     r = await trust.admin.get(f"/v1/trusts/{trust.id}/incidents/{created['id']}/export")
     assert r.status_code == 200, r.text
     doc = r.json()

@@ -39,14 +39,28 @@ def test_every_served_route_has_a_row_and_every_row_a_route():
 async def _world(stack):
     """Trusts A and B, each with a responder `r1` near the centre; an incident of A alerting A's r1."""
     a, b = await make_trust(stack), await make_trust(stack)
-    tokens = {"operator": stack.settings.operator_token, "admin_a": a.admin_key, "cad_a": a.cad_key,
-              "responder_a": await a.responder("r1", ["staff"]), "admin_b": b.admin_key, "cad_b": b.cad_key,
-              "responder_b": await b.responder("r1", ["staff"])}
+    tokens = {
+        "operator": stack.settings.operator_token,
+        "admin_a": a.admin_key,
+        "cad_a": a.cad_key,
+        "responder_a": await a.responder("r1", ["staff"]),
+        "admin_b": b.admin_key,
+        "cad_b": b.cad_key,
+        "responder_b": await b.responder("r1", ["staff"]),
+    }
     for kind in ("responder_a", "responder_b"):
         async with stack.client(tokens[kind]) as me:
             assert (await me.put("/v1/me/location", json={"lat": CENTRE[0], "lon": CENTRE[1]})).status_code == 204
-    r = await a.cad.post("/v1/incidents", json={"cad_ref": "AUTHZ-1", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                "category": "09-E-01", "location_type": "public"})
+    r = await a.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "AUTHZ-1",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "location_type": "public",
+        },
+    )
     assert r.status_code == 201 and r.json()["alerted"] == 1, r.text
     async with stack.client(tokens["responder_a"]) as me:
         alerts = (await me.get("/v1/me/alerts")).json()
@@ -83,17 +97,27 @@ async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
                 values = dict(params) | row.values
                 if row.fresh_responder:
                     values["rid"] = f"victim{n}"
-                    assert (await a.admin.post(f"/v1/trusts/{a.id}/responders", json={
-                        "id": values["rid"], "name": "Victim", "groups": ["staff"]})).status_code == 201
+                    assert (
+                        await a.admin.post(
+                            f"/v1/trusts/{a.id}/responders",
+                            json={"id": values["rid"], "name": "Victim", "groups": ["staff"]},
+                        )
+                    ).status_code == 201
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
                 if row.content:
                     headers["Content-Type"] = row.content_type or "application/octet-stream"
-                r = await http.request(method, template.format(**values), headers=headers, params=row.query,
-                                       json=row.body(n) if row.body else None,
-                                       content=row.content(n) if row.content else None)
+                r = await http.request(
+                    method,
+                    template.format(**values),
+                    headers=headers,
+                    params=row.query,
+                    json=row.body(n) if row.body else None,
+                    content=row.content(n) if row.content else None,
+                )
                 if r.status_code != row.expected(kind):
-                    mismatches.append(f"{kind:12} {method} {template}: {r.status_code}, expected "
-                                      f"{row.expected(kind)}: {r.text[:200]}")
+                    mismatches.append(
+                        f"{kind:12} {method} {template}: {r.status_code}, expected {row.expected(kind)}: {r.text[:200]}"
+                    )
                 elif r.status_code >= 400 and not r.headers["content-type"].startswith(PROBLEM):
                     mismatches.append(f"{kind:12} {method} {template}: {r.status_code} is not problem+json")
     assert mismatches == [], "\n".join(mismatches)
@@ -107,8 +131,10 @@ async def test_a_responder_cannot_act_on_another_responders_alert_of_the_same_tr
     for token in (mine, theirs):
         async with stack.client(token) as me:
             assert (await me.put("/v1/me/location", json={"lat": CENTRE[0], "lon": CENTRE[1]})).status_code == 204
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "OWN-1", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                    "category": "09-E-01", "location_type": "public"})
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={"cad_ref": "OWN-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01", "location_type": "public"},
+    )
     assert r.json()["alerted"] == 2
     async with stack.client(theirs) as them, stack.client(mine) as me:
         their_alert = (await them.get("/v1/me/alerts")).json()[0]["alert_id"]

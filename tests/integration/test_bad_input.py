@@ -24,10 +24,21 @@ async def trust(stack):
     await t.close()
 
 
-@pytest.mark.parametrize("change", [
-    {"lat": None}, {"lon": None}, {"lat": 91.0}, {"lat": -90.5}, {"lon": 180.5}, {"lon": -181},
-    {"lat": "north"}, {"cad_ref": ""}, {"category": None},
-], ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"lat": None},
+        {"lon": None},
+        {"lat": 91.0},
+        {"lat": -90.5},
+        {"lon": 180.5},
+        {"lon": -181},
+        {"lat": "north"},
+        {"cad_ref": ""},
+        {"category": None},
+    ],
+    ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()),
+)
 async def test_bad_incident_is_refused_and_stores_nothing(stack, trust, change):
     body = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
     assert_problem(await trust.cad.post("/v1/incidents", json=body), 422)
@@ -75,7 +86,9 @@ async def test_another_trusts_incident_is_a_404_and_unchanged(stack, trust):
 
 
 async def test_incident_outside_the_service_area_is_refused_saying_so(stack, trust):
-    body = assert_problem(await trust.cad.post("/v1/incidents", json={**GOOD, "cad_ref": "FAR-1", "lat": 51.5, "lon": -0.12}), 422)
+    body = assert_problem(
+        await trust.cad.post("/v1/incidents", json={**GOOD, "cad_ref": "FAR-1", "lat": 51.5, "lon": -0.12}), 422
+    )
     assert "area" in body["detail"].lower()
 
 

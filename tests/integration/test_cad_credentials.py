@@ -34,8 +34,14 @@ class Clock:
 
 @pytest.fixture(scope="module")
 async def limited(pg_url):
-    settings = make_settings(pg_url, rate_limits_enabled=True, rate_limit_cad_per_s=1.0, rate_limit_cad_burst=3,
-                             cad_key_grace_s=600, max_body_bytes=64 * 1024)
+    settings = make_settings(
+        pg_url,
+        rate_limits_enabled=True,
+        rate_limit_cad_per_s=1.0,
+        rate_limit_cad_burst=3,
+        cad_key_grace_s=600,
+        max_body_bytes=64 * 1024,
+    )
     s = Stack(settings, free_port(), NoWorker())
     await s.start()
     yield s
@@ -147,6 +153,7 @@ async def test_a_body_over_the_limit_is_refused_with_413_and_changes_nothing(lim
         for _ in range(100):
             yield b"y" * 1024
         yield b'"}'
+
     streamed = await trust.cad.post("/v1/incidents", content=chunks(), headers={"Content-Type": "application/json"})
     assert streamed.status_code == 413 and streamed.headers["content-type"] == "application/problem+json"
     assert (await trust.cad.post("/v1/incidents", json=incident("BIG-1"))).status_code == 201  # never stored before

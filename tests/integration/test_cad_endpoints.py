@@ -10,7 +10,6 @@ import pytest
 from tests.support.clients import CENTRE, make_trust, north_of, online
 
 
-
 def incident(cad_ref: str, at=CENTRE, **extra):
     return {"cad_ref": cad_ref, "lat": at[0], "lon": at[1], "category": "09-E-01", "location_type": "public", **extra}
 
@@ -32,11 +31,18 @@ async def trust(stack):
 
 async def test_nearby_counts_by_group_without_identities(stack):
     trust = await make_trust(stack)
-    for rid, groups in [("s1", ["staff"]), ("s2", ["staff", "community"]), ("c1", ["community"]), ("far", ["staff"]),
-                        ("off", ["staff"])]:
+    for rid, groups in [
+        ("s1", ["staff"]),
+        ("s2", ["staff", "community"]),
+        ("c1", ["community"]),
+        ("far", ["staff"]),
+        ("off", ["staff"]),
+    ]:
         await trust.responder(rid, groups)
-    socks = [await online(stack, trust, rid, north_of(CENTRE, metres))
-             for rid, metres in [("s1", 100), ("s2", 300), ("c1", 800), ("far", 3000)]]
+    socks = [
+        await online(stack, trust, rid, north_of(CENTRE, metres))
+        for rid, metres in [("s1", 100), ("s2", 300), ("c1", 800), ("far", 3000)]
+    ]
     socks.append(await online(stack, trust, "off", north_of(CENTRE, 50), available=False))
     r = await trust.cad.get("/v1/nearby", params={"lat": CENTRE[0], "lon": CENTRE[1]})
     assert r.status_code == 200 and r.json() == {"available": True, "by_group": {"staff": 2, "community": 2}}
@@ -62,29 +68,39 @@ LONG = "x" * 10_000
 BASE = '"cad_ref": "B-1", "lat": 53.8, "lon": -1.55, "category": "09-E-01"'
 
 
-@pytest.mark.parametrize("name, body, status, loc", [
-    ("missing lat", '{"cad_ref": "B-1", "lon": -1.55, "category": "09-E-01"}', 422, "lat"),
-    ("lat 91", '{"cad_ref": "B-1", "lat": 91, "lon": -1.55, "category": "09-E-01"}', 422, "lat"),
-    ("lon abc", '{"cad_ref": "B-1", "lat": 53.8, "lon": "abc", "category": "09-E-01"}', 422, "lon"),
-    ("NaN", '{"cad_ref": "B-1", "lat": NaN, "lon": -1.55, "category": "09-E-01"}', 422, None),
-    ("Infinity", '{"cad_ref": "B-1", "lat": 53.8, "lon": Infinity, "category": "09-E-01"}', 422, None),
-    ("empty cad_ref", '{"cad_ref": "", "lat": 53.8, "lon": -1.55, "category": "09-E-01"}', 422, "cad_ref"),
-    ("blank cad_ref", '{"cad_ref": "   ", "lat": 53.8, "lon": -1.55, "category": "09-E-01"}', 422, "cad_ref"),
-    ("10,000-character cad_ref", f'{{"cad_ref": "{LONG}", "lat": 53.8, "lon": -1.55, "category": "09-E-01"}}',
-     422, "cad_ref"),
-    ("bad location_type",
-     f'{{{BASE}, "location_type": "home"}}', 422, "location_type"),
-    ("unknown field",
-     f'{{{BASE}, "priority": 1}}', 422, "priority"),
-    ("callback not http",
-     f'{{{BASE}, "callback_url": "file:///x"}}', 422, "callback_url"),
-    ("not JSON", "cad_ref=B-1", 422, None),
-    ("outside the area", '{"cad_ref": "B-1", "lat": 51.5007, "lon": -0.1246, "category": "09-E-01"}', 422, "lat,lon"),
-])
+@pytest.mark.parametrize(
+    "name, body, status, loc",
+    [
+        ("missing lat", '{"cad_ref": "B-1", "lon": -1.55, "category": "09-E-01"}', 422, "lat"),
+        ("lat 91", '{"cad_ref": "B-1", "lat": 91, "lon": -1.55, "category": "09-E-01"}', 422, "lat"),
+        ("lon abc", '{"cad_ref": "B-1", "lat": 53.8, "lon": "abc", "category": "09-E-01"}', 422, "lon"),
+        ("NaN", '{"cad_ref": "B-1", "lat": NaN, "lon": -1.55, "category": "09-E-01"}', 422, None),
+        ("Infinity", '{"cad_ref": "B-1", "lat": 53.8, "lon": Infinity, "category": "09-E-01"}', 422, None),
+        ("empty cad_ref", '{"cad_ref": "", "lat": 53.8, "lon": -1.55, "category": "09-E-01"}', 422, "cad_ref"),
+        ("blank cad_ref", '{"cad_ref": "   ", "lat": 53.8, "lon": -1.55, "category": "09-E-01"}', 422, "cad_ref"),
+        (
+            "10,000-character cad_ref",
+            f'{{"cad_ref": "{LONG}", "lat": 53.8, "lon": -1.55, "category": "09-E-01"}}',
+            422,
+            "cad_ref",
+        ),
+        ("bad location_type", f'{{{BASE}, "location_type": "home"}}', 422, "location_type"),
+        ("unknown field", f'{{{BASE}, "priority": 1}}', 422, "priority"),
+        ("callback not http", f'{{{BASE}, "callback_url": "file:///x"}}', 422, "callback_url"),
+        ("not JSON", "cad_ref=B-1", 422, None),
+        (
+            "outside the area",
+            '{"cad_ref": "B-1", "lat": 51.5007, "lon": -0.1246, "category": "09-E-01"}',
+            422,
+            "lat,lon",
+        ),
+    ],
+)
 async def test_bad_input_is_refused_and_changes_nothing(trust, name, body, status, loc):
     ref = f"B-{uuid.uuid4().hex[:8]}"
-    r = await trust.cad.post("/v1/incidents", content=body.replace("B-1", ref),
-                             headers={"Content-Type": "application/json"})
+    r = await trust.cad.post(
+        "/v1/incidents", content=body.replace("B-1", ref), headers={"Content-Type": "application/json"}
+    )
     answer = problem(r, status)
     if loc is not None:
         assert loc in [e["loc"] for e in answer["errors"]], (name, answer)
@@ -94,8 +110,9 @@ async def test_bad_input_is_refused_and_changes_nothing(trust, name, body, statu
 
 
 async def test_body_over_the_limit_is_413(stack, trust):
-    r = await trust.cad.post("/v1/incidents", content=b"{" + b" " * 2_000_000 + b"}",
-                             headers={"Content-Type": "application/json"})
+    r = await trust.cad.post(
+        "/v1/incidents", content=b"{" + b" " * 2_000_000 + b"}", headers={"Content-Type": "application/json"}
+    )
     problem(r, 413)
 
 
@@ -151,8 +168,12 @@ async def test_patch_moves_recategorises_and_annotates_together(stack):
     again = await a.next("alert", incident_id=created["id"])
     assert again["alert_id"] == first["alert_id"] and 35 <= again["distance_m"] <= 45
 
-    for bad, loc in [({"lat": 91}, "lat"), ({"category": ""}, "category"), ({"status": "closed"}, "status"),
-                     ({"lon": "abc"}, "lon")]:
+    for bad, loc in [
+        ({"lat": 91}, "lat"),
+        ({"category": ""}, "category"),
+        ({"status": "closed"}, "status"),
+        ({"lon": "abc"}, "lon"),
+    ]:
         answer = problem(await trust.cad.patch(f"/v1/incidents/{created['id']}", json=bad), 422)
         assert loc in [e["loc"] for e in answer["errors"]]
     await a.close()
@@ -163,8 +184,10 @@ async def test_a_refused_patch_changes_nothing(stack, trust):
     created = (await trust.cad.post("/v1/incidents", json=incident("P-2", notes="first"))).json()
     path = f"/v1/incidents/{created['id']}"
     before = (await trust.cad.get(path)).json()
-    answer = problem(await trust.cad.patch(path, json={"lat": 51.5007, "lon": -0.1246, "category": "09-D-01",
-                                                       "notes": "second"}), 422)
+    answer = problem(
+        await trust.cad.patch(path, json={"lat": 51.5007, "lon": -0.1246, "category": "09-D-01", "notes": "second"}),
+        422,
+    )
     assert "outside the trust's service area" in answer["detail"]
     assert (await trust.cad.get(path)).json() == before
 

@@ -13,18 +13,26 @@ from tests.unit.dispatch_adapter.samples import raw
 EIDO, CAP = "application/eido+json", "application/cap+xml"
 
 
-
 def is_problem(r, status: int) -> dict:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     return r.json()
 
 
-@pytest.mark.parametrize("sample, media, point, cad_ref, location_type, address", [
-    ("eido_street_point.json", EIDO, (53.80012, -1.54987), "urn:emergency:uid:incidentid:7f3c1a90e2:cad.yas.nhs.uk",
-     "public", "Outside the Queens Hotel, City Square, Leeds, LS1 1PJ"),
-    ("cap_event_code.xml", CAP, (53.79835, -1.54262), "YAS-260314-0413", "public", "Briggate, Leeds LS1 6HD"),
-])
+@pytest.mark.parametrize(
+    "sample, media, point, cad_ref, location_type, address",
+    [
+        (
+            "eido_street_point.json",
+            EIDO,
+            (53.80012, -1.54987),
+            "urn:emergency:uid:incidentid:7f3c1a90e2:cad.yas.nhs.uk",
+            "public",
+            "Outside the Queens Hotel, City Square, Leeds, LS1 1PJ",
+        ),
+        ("cap_event_code.xml", CAP, (53.79835, -1.54262), "YAS-260314-0413", "public", "Briggate, Leeds LS1 6HD"),
+    ],
+)
 async def test_standard_document_alerts_like_native_json(stack, sample, media, point, cad_ref, location_type, address):
     trust = await make_trust(stack)
     await trust.responder("near", ["staff"])
@@ -65,8 +73,9 @@ async def test_broken_eido_is_refused_naming_the_field_and_nothing_is_stored(sta
     location["locationByValue"] = location["locationByValue"].replace("53.80012 -1.54987", "53.80012")
     r = await trust.cad.post("/v1/incidents", content=json.dumps(document), headers={"Content-Type": EIDO})
     problem = is_problem(r, 422)
-    assert problem["errors"] == [{"loc": "locationComponent[0].locationByValue gml:pos",
-                                  "msg": "expected 'lat lon', got '53.80012'"}]
+    assert problem["errors"] == [
+        {"loc": "locationComponent[0].locationByValue gml:pos", "msg": "expected 'lat lon', got '53.80012'"}
+    ]
     assert problem["detail"].startswith("locationComponent[0].locationByValue gml:pos: ")
     # The same tracking id now creates the incident: the refused post left nothing behind.
     assert (await trust.cad.post("/v1/incidents", content=good, headers={"Content-Type": EIDO})).status_code == 201
@@ -94,12 +103,14 @@ async def test_document_outside_the_trust_area_is_refused(stack):
     await trust.close()
 
 
-@pytest.mark.parametrize("media", ["text/plain", "application/xml", "application/x-www-form-urlencoded",
-                                   "application/eido+xml"])
+@pytest.mark.parametrize(
+    "media", ["text/plain", "application/xml", "application/x-www-form-urlencoded", "application/eido+xml"]
+)
 async def test_unknown_content_type_is_415_and_lists_the_accepted_ones(stack, media):
     trust = await make_trust(stack)
-    problem = is_problem(await trust.cad.post("/v1/incidents", content=raw("cap_event_code.xml"),
-                                              headers={"Content-Type": media}), 415)
+    problem = is_problem(
+        await trust.cad.post("/v1/incidents", content=raw("cap_event_code.xml"), headers={"Content-Type": media}), 415
+    )
     assert media in problem["detail"] and EIDO in problem["detail"] and CAP in problem["detail"]
     r = await trust.cad.post("/v1/incidents", content=raw("cap_event_code.xml"), headers={"Content-Type": CAP})
     assert r.status_code == 201  # the refused posts stored nothing under this identifier

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-
 from tests.support.clients import CENTRE, make_trust, north_of, online
 
 SIMULTANEOUS = 20
-
-
 
 
 async def test_twenty_simultaneous_posts_of_one_cad_ref_make_one_incident(any_stack):
@@ -17,8 +14,10 @@ async def test_twenty_simultaneous_posts_of_one_cad_ref_make_one_incident(any_st
     trust = await make_trust(stack)
     await trust.responder("a", ["staff"])
     await trust.responder("b", ["staff"])
-    socks = {"a": await online(stack, trust, "a", north_of(CENTRE, 40)),
-             "b": await online(stack, trust, "b", north_of(CENTRE, 80))}
+    socks = {
+        "a": await online(stack, trust, "a", north_of(CENTRE, 40)),
+        "b": await online(stack, trust, "b", north_of(CENTRE, 80)),
+    }
     body = {"cad_ref": "RACE-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01", "location_type": "public"}
 
     clients = [stack.client(trust.cad_key) for _ in range(SIMULTANEOUS)]  # one connection each: truly concurrent

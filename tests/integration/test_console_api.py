@@ -33,6 +33,7 @@ class EventStream:
                             return body
                     name, data = None, []
             raise AssertionError(f"stream ended before a {event!r} event")
+
         return await asyncio.wait_for(read(), timeout)
 
 
@@ -40,8 +41,11 @@ async def test_whoami_names_each_credential(stack):
     trust = await make_trust(stack)
     token = await trust.responder("ann", ["staff"])
     assert (await trust.admin.get("/v1/whoami")).json() == {
-        "kind": "admin", "trust_id": trust.id, "responder_id": None,
-        "trust_name": (await trust.admin.get(f"/v1/trusts/{trust.id}")).json()["name"]}
+        "kind": "admin",
+        "trust_id": trust.id,
+        "responder_id": None,
+        "trust_name": (await trust.admin.get(f"/v1/trusts/{trust.id}")).json()["name"],
+    }
     async with stack.client(token) as responder:
         me = (await responder.get("/v1/whoami")).json()
     assert (me["kind"], me["responder_id"], me["name"]) == ("responder", "ann", "Ann")
@@ -76,24 +80,32 @@ async def test_live_stream_shows_only_alerted_responders(stack):
     trust = await make_trust(stack)
     for rid in ("near", "far", "resting"):
         await trust.responder(rid, ["staff"])
-    socks = [await online(stack, trust, "near", north_of(CENTRE, 80)),
-             await online(stack, trust, "far", north_of(CENTRE, 5000)),
-             await online(stack, trust, "resting", north_of(CENTRE, 90), available=False)]
+    socks = [
+        await online(stack, trust, "near", north_of(CENTRE, 80)),
+        await online(stack, trust, "far", north_of(CENTRE, 5000)),
+        await online(stack, trust, "resting", north_of(CENTRE, 90), available=False),
+    ]
     ticket = (await trust.admin.post(f"/v1/trusts/{trust.id}/live/tickets")).json()["ticket"]
-    async with stack.client() as viewer, viewer.stream("GET", f"/v1/trusts/{trust.id}/live", params={"ticket": ticket}) as live:
+    async with (
+        stack.client() as viewer,
+        viewer.stream("GET", f"/v1/trusts/{trust.id}/live", params={"ticket": ticket}) as live,
+    ):
         assert live.status_code == 200 and live.headers["content-type"].startswith("text/event-stream")
         events = EventStream(live)
         snapshot = await events.next("snapshot")
         assert snapshot["trust"]["id"] == trust.id and snapshot["incidents"] == []
         assert snapshot["trust"]["area"]["type"] == "Polygon" and snapshot["zones"] == []
 
-        r = await trust.cad.post("/v1/incidents", json={"cad_ref": "LIVE-1", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                        "category": "09-E-01"})
+        r = await trust.cad.post(
+            "/v1/incidents", json={"cad_ref": "LIVE-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}
+        )
         incident_id = r.json()["id"]
         view = await events.next("incident", id=incident_id)
         assert view["open"] and view["status"] == "alerting" and view["cad_ref"] == "LIVE-1"
         assert [(x["phase"], x["radius_m"], x["fired"]) for x in view["rings"]] == [
-            ("trusted", 200, True), ("community", 1000, False)]
+            ("trusted", 200, True),
+            ("community", 1000, False),
+        ]
         assert [(x["id"], x["state"]) for x in view["responders"]] == [("near", "alerted")]
         near = view["responders"][0]
         assert abs(near["lat"] - north_of(CENTRE, 80)[0]) < 1e-9 and near["name"] == "Near"
@@ -115,8 +127,9 @@ async def test_admin_reads_incidents_newest_first(stack):
     trust, other = await make_trust(stack), await make_trust(stack)
     ids = []
     for ref in ("OLD-1", "NEW-2"):
-        r = await trust.cad.post("/v1/incidents", json={"cad_ref": ref, "lat": CENTRE[0], "lon": CENTRE[1],
-                                                        "category": "09-E-01"})
+        r = await trust.cad.post(
+            "/v1/incidents", json={"cad_ref": ref, "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}
+        )
         ids.append(r.json()["id"])
     listed = (await trust.admin.get(f"/v1/trusts/{trust.id}/incidents")).json()
     assert [i["cad_ref"] for i in listed] == ["NEW-2", "OLD-1"]
@@ -150,8 +163,12 @@ async def test_csv_import_reports_each_row(stack):
     assert all(e["target"].startswith("responder ps_") for e in created)
 
     # The same rows again: each is now a conflict, reported, and nothing changes.
-    again = [json.loads(x) for x in (await trust.admin.post(url, content="id,name,groups\namy,Amy,staff\n",
-                                                              headers={"Content-Type": "text/csv"})).text.splitlines()]
+    again = [
+        json.loads(x)
+        for x in (
+            await trust.admin.post(url, content="id,name,groups\namy,Amy,staff\n", headers={"Content-Type": "text/csv"})
+        ).text.splitlines()
+    ]
     assert again[1]["errors"] == ["responder 'amy' already exists"]
 
 
@@ -170,7 +187,9 @@ async def test_csv_import_refuses_unreadable_files_whole(stack):
         assert detail in r.json()["detail"], r.json()
     r = await trust.admin.post(url, content=b"id,name,groups\n\xff\xfe,x,staff\n", headers={"Content-Type": "text/csv"})
     assert r.status_code == 422 and "not UTF-8" in r.json()["detail"]
-    too_many = "id,name,groups\n" + "".join(f"r{i},R,staff\n" for i in range(stack.settings.console_import_max_rows + 1))
+    too_many = "id,name,groups\n" + "".join(
+        f"r{i},R,staff\n" for i in range(stack.settings.console_import_max_rows + 1)
+    )
     r = await trust.admin.post(url, content=too_many, headers={"Content-Type": "text/csv"})
     assert r.status_code == 422 and "more than" in r.json()["detail"]
     r = await other.admin.post(url, content="id,name,groups\namy,Amy,staff\n", headers={"Content-Type": "text/csv"})
@@ -189,8 +208,9 @@ async def test_stream_refreshes_open_incidents_then_asks_for_a_new_ticket(stack)
     trust = await make_trust(stack)
     await trust.responder("near", ["staff"])
     sock = await online(stack, trust, "near", north_of(CENTRE, 80))
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "REFRESH-1", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                    "category": "09-E-01"})
+    r = await trust.cad.post(
+        "/v1/incidents", json={"cad_ref": "REFRESH-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}
+    )
     incident_id = r.json()["id"]
     services = build_services(stack.settings.model_copy(update={"console_refresh_s": 0.3, "console_stream_max_s": 2.0}))
     try:
@@ -217,13 +237,27 @@ async def test_stream_refreshes_open_incidents_then_asks_for_a_new_ticket(stack)
 async def test_snapshot_carries_policy_zones_and_defibrillators(stack):
     from tests.support.clients import TWO_PHASES
 
-    north = {"type": "Polygon", "coordinates": [[[-1.70, 53.85], [-1.40, 53.85], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.85]]]}
-    policy = {**TWO_PHASES, "zones": [{"name": "north", "area": north,
-                                       "phases": [{"name": "all", "groups": ["staff"], "radius_m": 3000, "delay_s": 0}]}]}
+    north = {
+        "type": "Polygon",
+        "coordinates": [[[-1.70, 53.85], [-1.40, 53.85], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.85]]],
+    }
+    policy = {
+        **TWO_PHASES,
+        "zones": [
+            {
+                "name": "north",
+                "area": north,
+                "phases": [{"name": "all", "groups": ["staff"], "radius_m": 3000, "delay_s": 0}],
+            }
+        ],
+    }
     trust = await make_trust(stack, policy=policy)
     assert (await trust.aed("aed-1", "Station", CENTRE, access="public")).status_code == 200
     ticket = (await trust.admin.post(f"/v1/trusts/{trust.id}/live/tickets")).json()["ticket"]
-    async with stack.client() as viewer, viewer.stream("GET", f"/v1/trusts/{trust.id}/live", params={"ticket": ticket}) as live:
+    async with (
+        stack.client() as viewer,
+        viewer.stream("GET", f"/v1/trusts/{trust.id}/live", params={"ticket": ticket}) as live,
+    ):
         snapshot = await EventStream(live).next("snapshot")
     assert [(z["name"], z["area"]["type"]) for z in snapshot["zones"]] == [("north", "Polygon")]
     assert [(a["id"], a["lat"], a["lon"]) for a in snapshot["aeds"]] == [("aed-1", CENTRE[0], CENTRE[1])]

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from tests.support.clients import CENTRE, TWO_PHASES, make_trust, north_of, online
 
 
-
 def incident(cad_ref, at=CENTRE, **extra):
     return {"cad_ref": cad_ref, "lat": at[0], "lon": at[1], "category": "09-E-01", "location_type": "public", **extra}
 
@@ -18,8 +17,12 @@ async def test_policy_is_validated_versioned_and_audited(stack):
     trust = await make_trust(stack, policy=None)
     assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).status_code == 404
 
-    bad = {"phases": [{"name": "a", "groups": ["staff", "ghosts"], "radius_m": 5, "delay_s": 0},
-                      {"name": "a", "groups": ["staff"], "radius_m": 300, "delay_s": 10}]}
+    bad = {
+        "phases": [
+            {"name": "a", "groups": ["staff", "ghosts"], "radius_m": 5, "delay_s": 0},
+            {"name": "a", "groups": ["staff"], "radius_m": 300, "delay_s": 10},
+        ]
+    }
     r = await trust.admin.put(f"/v1/trusts/{trust.id}/policy", json=bad)
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     locs = {(e["loc"], e["msg"]) for e in r.json()["errors"]}
@@ -33,8 +36,13 @@ async def test_policy_is_validated_versioned_and_audited(stack):
 
     first = await trust.admin.put(f"/v1/trusts/{trust.id}/policy", json=TWO_PHASES)
     assert first.status_code == 200 and first.json()["version"] == 1 and first.json()["warnings"] == []
-    shrinking = {**TWO_PHASES, "phases": [{"name": "wide", "groups": ["staff"], "radius_m": 900, "delay_s": 0},
-                                          {"name": "narrow", "groups": ["community"], "radius_m": 100, "delay_s": 5}]}
+    shrinking = {
+        **TWO_PHASES,
+        "phases": [
+            {"name": "wide", "groups": ["staff"], "radius_m": 900, "delay_s": 0},
+            {"name": "narrow", "groups": ["community"], "radius_m": 100, "delay_s": 5},
+        ],
+    }
     second = await trust.admin.put(f"/v1/trusts/{trust.id}/policy", json=shrinking)
     assert second.json()["version"] == 2 and "smaller radius" in second.json()["warnings"][0]
     got = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
@@ -63,8 +71,11 @@ async def test_fatigue_limit_and_quiet_hours_skip_and_say_so(stack):
     await trust.responder("tired", ["staff"])
     await trust.responder("sleepy", ["staff"])
     now_local = datetime.now(UTC).astimezone(ZoneInfo("Europe/London"))
-    window = {"start": (now_local - timedelta(hours=1)).strftime("%H:%M"),
-              "end": (now_local + timedelta(hours=1)).strftime("%H:%M"), "tz": "Europe/London"}
+    window = {
+        "start": (now_local - timedelta(hours=1)).strftime("%H:%M"),
+        "end": (now_local + timedelta(hours=1)).strftime("%H:%M"),
+        "tz": "Europe/London",
+    }
     r = await trust.admin.patch(f"/v1/trusts/{trust.id}/responders/sleepy", json={"quiet_hours": window})
     assert r.status_code == 200, r.text
     tired = await online(stack, trust, "tired", north_of(CENTRE, 30))
@@ -86,8 +97,13 @@ async def test_fatigue_limit_and_quiet_hours_skip_and_say_so(stack):
 
 
 async def test_moved_incident_resends_alert_with_new_distance(stack):
-    policy = {**TWO_PHASES, "phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0},
-                                       {"name": "later", "groups": ["community"], "radius_m": 500, "delay_s": 3600}]}
+    policy = {
+        **TWO_PHASES,
+        "phases": [
+            {"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0},
+            {"name": "later", "groups": ["community"], "radius_m": 500, "delay_s": 3600},
+        ],
+    }
     trust = await make_trust(stack, policy=policy)
     await trust.responder("a", ["staff"])
     a = await online(stack, trust, "a", north_of(CENTRE, 300))
@@ -136,8 +152,11 @@ async def test_second_accepter_nearer_the_aed_fetches_it(stack):
 
 
 async def test_unanswered_alerts_expire_and_the_incident_is_exhausted(stack):
-    policy = {"phases": [{"name": "only", "groups": ["staff"], "radius_m": 300, "delay_s": 0}],
-              "accept_limit": 1, "alert_ttl_s": 10}
+    policy = {
+        "phases": [{"name": "only", "groups": ["staff"], "radius_m": 300, "delay_s": 0}],
+        "accept_limit": 1,
+        "alert_ttl_s": 10,
+    }
     trust = await make_trust(stack, policy=policy)
     await trust.responder("a", ["staff"])
     await trust.responder("b", ["staff"])

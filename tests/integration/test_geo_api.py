@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 
-from tests.support.clients import CENTRE, make_trust, north_of, online
-
 from geo.distance import haversine_m
+from tests.support.clients import CENTRE, make_trust, north_of, online
 
 
 def feature(fid, at, **props):
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [at[1], at[0]]},
-            "properties": {"id": fid, **props}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [at[1], at[0]]},
+        "properties": {"id": fid, **props},
+    }
 
 
 def collection(*features):
@@ -22,19 +24,27 @@ def incident(cad_ref, at=CENTRE, **extra):
     return {"cad_ref": cad_ref, "lat": at[0], "lon": at[1], "category": "09-E-01", "location_type": "public", **extra}
 
 
-
 async def test_aed_import_is_validated_all_or_nothing_and_the_nearest_goes_in_the_alert(stack):
     trust = await make_trust(stack)
     url = f"/v1/trusts/{trust.id}/aeds"
     near, far = north_of(CENTRE, 120), north_of(CENTRE, 400)
-    r = await trust.admin.put(url, json=collection(feature("far", far, name="Station"),
-                                                   feature("near", near, name="Library", access="24/7"),
-                                                   feature("too-far", north_of(CENTRE, -5000))))
+    r = await trust.admin.put(
+        url,
+        json=collection(
+            feature("far", far, name="Station"),
+            feature("near", near, name="Library", access="24/7"),
+            feature("too-far", north_of(CENTRE, -5000)),
+        ),
+    )
     assert r.status_code == 200 and r.json() == {"imported": 3}
 
     bad = collection(
         feature("ok", near),
-        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}, "properties": {"id": "line"}},
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+            "properties": {"id": "line"},
+        },
         feature("ok", far),
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-1.5, 95.0]}, "properties": {"id": "north"}},
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": ["x", 53.8]}, "properties": {"id": "nan"}},
@@ -64,7 +74,9 @@ async def test_aed_import_is_validated_all_or_nothing_and_the_nearest_goes_in_th
     assert status["aed"]["id"] == "near"
 
     # Redis losing the AEDs costs nothing: they come back from the database.
-    await stack.redis.delete(*[k async for k in stack.redis.scan_iter(match=f"{stack.settings.redis_prefix}{{t:{trust.id}}}:aed:*")])
+    await stack.redis.delete(
+        *[k async for k in stack.redis.scan_iter(match=f"{stack.settings.redis_prefix}{{t:{trust.id}}}:aed:*")]
+    )
     far_incident = (await trust.cad.post("/v1/incidents", json=incident("AED-2", at=north_of(CENTRE, 420)))).json()
     alert = await sock.next("alert", incident_id=far_incident["id"])
     assert alert["aed"]["id"] == "far" and alert["aed"]["distance_m"] <= 21
@@ -92,17 +104,24 @@ async def test_incident_outside_the_service_area_is_refused_and_nothing_is_recor
 async def test_nearby_counts_by_group_from_the_live_index_and_eta_in_status(stack):
     trust = await make_trust(stack)
     other = await make_trust(stack)
-    for rid, groups in [("s1", ["staff"]), ("s2", ["staff", "community"]), ("c1", ["community"]),
-                        ("away", ["staff"]), ("distant", ["community"])]:
+    for rid, groups in [
+        ("s1", ["staff"]),
+        ("s2", ["staff", "community"]),
+        ("c1", ["community"]),
+        ("away", ["staff"]),
+        ("distant", ["community"]),
+    ]:
         await trust.responder(rid, groups)
     await other.responder("stranger", ["staff"])
-    socks = [await online(stack, trust, "s1", north_of(CENTRE, 100)),
-             await online(stack, trust, "s2", north_of(CENTRE, 300)),
-             await online(stack, trust, "c1", north_of(CENTRE, 800)),
-             await online(stack, trust, "away", north_of(CENTRE, 50), available=False),
-             await online(stack, trust, "distant", north_of(CENTRE, 3000)),
-             # Another trust's responder standing in this trust's area is never counted or alerted here.
-             await online(stack, other, "stranger", north_of(CENTRE, 10))]
+    socks = [
+        await online(stack, trust, "s1", north_of(CENTRE, 100)),
+        await online(stack, trust, "s2", north_of(CENTRE, 300)),
+        await online(stack, trust, "c1", north_of(CENTRE, 800)),
+        await online(stack, trust, "away", north_of(CENTRE, 50), available=False),
+        await online(stack, trust, "distant", north_of(CENTRE, 3000)),
+        # Another trust's responder standing in this trust's area is never counted or alerted here.
+        await online(stack, other, "stranger", north_of(CENTRE, 10)),
+    ]
     r = await trust.cad.get("/v1/nearby", params={"lat": CENTRE[0], "lon": CENTRE[1], "radius_m": 1000})
     assert r.status_code == 200 and r.json() == {"available": True, "by_group": {"community": 2, "staff": 2}}
     r = await trust.cad.get("/v1/nearby", params={"lat": CENTRE[0], "lon": CENTRE[1], "radius_m": 200})

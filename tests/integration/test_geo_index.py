@@ -74,7 +74,7 @@ def reference(people, lat, lon, *, radius_m, groups, limit, exclude, max_age_s, 
 
 
 places = st.one_of(
-    st.tuples(st.floats(-80, 80), st.floats(-180, 180)),            # anywhere
+    st.tuples(st.floats(-80, 80), st.floats(-180, 180)),  # anywhere
     st.tuples(st.floats(84.0, 90.0) | st.floats(-90.0, -84.0), st.floats(-180, 180)),  # near a pole
     st.tuples(st.floats(-70, 70), st.floats(179.0, 180.0) | st.floats(-180.0, -179.0)),  # across the antimeridian
 )
@@ -100,20 +100,38 @@ def scenes(draw):
                 plat, plon = destination(*centre, draw(st.floats(0, 360)), metres)
             age = draw(st.sampled_from([0.0, max_age, max_age + 0.001]) | st.floats(0, 2 * max_age))
             fixes.append((plat, plon, now - age))
-        people.append(Person(f"r{i:02d}", tuple(draw(st.lists(st.sampled_from(GROUPS), min_size=1, max_size=3, unique=True))),
-                             draw(st.booleans()) or draw(st.booleans()), draw(st.booleans()) or draw(st.booleans()), fixes))
+        people.append(
+            Person(
+                f"r{i:02d}",
+                tuple(draw(st.lists(st.sampled_from(GROUPS), min_size=1, max_size=3, unique=True))),
+                draw(st.booleans()) or draw(st.booleans()),
+                draw(st.booleans()) or draw(st.booleans()),
+                fixes,
+            )
+        )
     groups = draw(st.lists(st.sampled_from(GROUPS), min_size=1, max_size=3, unique=True))
     exclude = set(draw(st.lists(st.sampled_from([p.id for p in people]), max_size=3))) if people else set()
-    return dict(centre=centre, radius=radius, max_age=max_age, now=now, people=people, groups=groups,
-                limit=draw(st.integers(1, 12)), exclude=exclude, bucket_s=draw(st.sampled_from([10, 60, 300])))
+    return dict(
+        centre=centre,
+        radius=radius,
+        max_age=max_age,
+        now=now,
+        people=people,
+        groups=groups,
+        limit=draw(st.integers(1, 12)),
+        exclude=exclude,
+        bucket_s=draw(st.sampled_from([10, 60, 300])),
+    )
 
 
 async def load(index: ResponderIndex, trust: str, people, now: float) -> None:
     # Registered available, moved (in the order the fixes arrive), then availability as it is now.
     await index.set_profiles(trust, [Profile(p.id, p.groups, p.active, True) for p in people], now=now)
     for step in range(2):
-        await index.upsert_many(trust, [LocationUpdate(p.id, *p.fixes[step][:2], 5.0, p.fixes[step][2])
-                                        for p in people if len(p.fixes) > step])
+        await index.upsert_many(
+            trust,
+            [LocationUpdate(p.id, *p.fixes[step][:2], 5.0, p.fixes[step][2]) for p in people if len(p.fixes) > step],
+        )
     for p in people:
         if not p.available:
             await index.set_available(trust, p.id, False, now=now)
@@ -127,17 +145,44 @@ def test_nearest_equals_brute_force(scene):
         try:
             await load(index, "T", scene["people"], scene["now"])
             lat, lon = scene["centre"]
-            got = await index.nearest("T", lat, lon, radius_m=scene["radius"], groups=scene["groups"],
-                                      limit=scene["limit"], exclude=scene["exclude"], max_age_s=scene["max_age"],
-                                      now=scene["now"])
-            want = reference(scene["people"], lat, lon, radius_m=scene["radius"], groups=scene["groups"],
-                             limit=scene["limit"], exclude=scene["exclude"], max_age_s=scene["max_age"], now=scene["now"])
+            got = await index.nearest(
+                "T",
+                lat,
+                lon,
+                radius_m=scene["radius"],
+                groups=scene["groups"],
+                limit=scene["limit"],
+                exclude=scene["exclude"],
+                max_age_s=scene["max_age"],
+                now=scene["now"],
+            )
+            want = reference(
+                scene["people"],
+                lat,
+                lon,
+                radius_m=scene["radius"],
+                groups=scene["groups"],
+                limit=scene["limit"],
+                exclude=scene["exclude"],
+                max_age_s=scene["max_age"],
+                now=scene["now"],
+            )
             assert [(h.distance_m, h.responder_id) for h in got] == want, (got, want)
 
-            counts = await index.counts_near("T", lat, lon, radius_m=scene["radius"], groups=GROUPS,
-                                             max_age_s=scene["max_age"], now=scene["now"])
-            everyone = reference(scene["people"], lat, lon, radius_m=scene["radius"], groups=GROUPS, limit=10**6,
-                                 exclude=set(), max_age_s=scene["max_age"], now=scene["now"])
+            counts = await index.counts_near(
+                "T", lat, lon, radius_m=scene["radius"], groups=GROUPS, max_age_s=scene["max_age"], now=scene["now"]
+            )
+            everyone = reference(
+                scene["people"],
+                lat,
+                lon,
+                radius_m=scene["radius"],
+                groups=GROUPS,
+                limit=10**6,
+                exclude=set(),
+                max_age_s=scene["max_age"],
+                now=scene["now"],
+            )
             by_id = {p.id: p for p in scene["people"]}
             want_counts: dict[str, int] = {}
             for _, rid in everyone:
@@ -146,6 +191,7 @@ def test_nearest_equals_brute_force(scene):
             assert counts == dict(sorted(want_counts.items())), (counts, want_counts)
         finally:
             await drop(redis, prefix)
+
     run(check())
 
 
@@ -159,7 +205,9 @@ def test_stale_position_is_not_found_and_its_bucket_expires_on_its_own():
             await index.upsert("T", "old", 51.5, -0.12, 5, t0)
             await index.upsert("T", "new", 51.5005, -0.12, 5, t0 + 500)
             later = t0 + 950  # "old" is now 950 s old, "new" 450 s
-            found = await index.nearest("T", 51.5, -0.12, radius_m=500, groups=["a"], limit=10, max_age_s=900, now=later)
+            found = await index.nearest(
+                "T", 51.5, -0.12, radius_m=500, groups=["a"], limit=10, max_age_s=900, now=later
+            )
             assert [h.responder_id for h in found] == ["new"]
             # The position's bucket key carries its own expiry: nothing has to sweep it.
             key = f"{index.base('T')}g:a:{math.floor(t0 / 60)}"
@@ -167,6 +215,7 @@ def test_stale_position_is_not_found_and_its_bucket_expires_on_its_own():
             assert await redis.expiretime(key) == (math.floor(t0 / 60) + 1) * 60 + index.retention_s
         finally:
             await drop(redis, prefix)
+
     run(check())
 
 
@@ -181,38 +230,66 @@ def test_unavailable_leaves_at_once_and_a_move_leaves_no_trace_behind():
             members = {k: await redis.zrange(k, 0, -1) for k in listed}
             assert {k: v for k, v in members.items() if v} == {
                 f"{index.base('T')}g:a:{math.floor((NOW0 + 120) / 60)}": [b"x"],
-                f"{index.base('T')}g:b:{math.floor((NOW0 + 120) / 60)}": [b"x"]}
+                f"{index.base('T')}g:b:{math.floor((NOW0 + 120) / 60)}": [b"x"],
+            }
             await index.set_available("T", "x", False, now=NOW0 + 121)
             assert [await redis.zcard(k) for k in listed] == [0] * len(listed)
-            assert await index.nearest("T", 51.6, -0.12, radius_m=100, groups=["a"], limit=5, max_age_s=900,
-                                       now=NOW0 + 121) == []
+            assert (
+                await index.nearest(
+                    "T", 51.6, -0.12, radius_m=100, groups=["a"], limit=5, max_age_s=900, now=NOW0 + 121
+                )
+                == []
+            )
             assert await index.position("T", "x") == (51.6, -0.12, NOW0 + 120)  # still known, just not listed
             await index.remove("T", "x")
             assert await index.position("T", "x") is None
             assert await index.upsert("T", "x", 51.6, -0.12, 5, NOW0 + 130) is False  # erased: not re-listed
         finally:
             await drop(redis, prefix)
+
     run(check())
 
 
 @pytest.mark.parametrize("limit", [1, 5, 50])
 def test_a_wide_circle_with_many_people_still_returns_the_nearest_in_order(limit):
     """Enough responders that COUNT cuts keys short and rings have to grow."""
+
     async def check():
         redis, index, prefix = await fresh_index(300)
         try:
             people = []
             for i in range(600):
                 lat, lon = destination(53.8, -1.55, (i * 137.5) % 360, 20 + (i * 7919) % 4000)
-                people.append(Person(f"p{i:03d}", (GROUPS[i % 3],), True, i % 5 != 0, [(lat, lon, NOW0 - (i % 7) * 200)]))
+                people.append(
+                    Person(f"p{i:03d}", (GROUPS[i % 3],), True, i % 5 != 0, [(lat, lon, NOW0 - (i % 7) * 200)])
+                )
             await load(index, "T", people, NOW0)
-            got = await index.nearest("T", 53.8, -1.55, radius_m=5000, groups=["a", "b"], limit=limit,
-                                      exclude={"p003", "p004"}, max_age_s=900, now=NOW0)
-            want = reference(people, 53.8, -1.55, radius_m=5000, groups=["a", "b"], limit=limit,
-                             exclude={"p003", "p004"}, max_age_s=900, now=NOW0)
+            got = await index.nearest(
+                "T",
+                53.8,
+                -1.55,
+                radius_m=5000,
+                groups=["a", "b"],
+                limit=limit,
+                exclude={"p003", "p004"},
+                max_age_s=900,
+                now=NOW0,
+            )
+            want = reference(
+                people,
+                53.8,
+                -1.55,
+                radius_m=5000,
+                groups=["a", "b"],
+                limit=limit,
+                exclude={"p003", "p004"},
+                max_age_s=900,
+                now=NOW0,
+            )
             assert [(h.distance_m, h.responder_id) for h in got] == want and len(want) == limit
         finally:
             await drop(redis, prefix)
+
     run(check())
 
 
@@ -227,15 +304,21 @@ def test_a_burst_larger_than_one_batch_keeps_the_newest_fix_of_each_responder():
                 near = destination(51.5, -0.12, i % 360, 10 + i)
                 far = destination(51.5, -0.12, i % 360, 50_000)
                 # The newer fix is sent first for even ids, last for odd ones: the newer always wins.
-                fixes = [(*near, NOW0 - 10), (*far, NOW0 - 20)] if i % 2 == 0 else [(*far, NOW0 - 20), (*near, NOW0 - 10)]
+                fixes = (
+                    [(*near, NOW0 - 10), (*far, NOW0 - 20)] if i % 2 == 0 else [(*far, NOW0 - 20), (*near, NOW0 - 10)]
+                )
                 p.fixes.extend(fixes)
                 burst += [LocationUpdate(p.id, lat, lon, None, at) for lat, lon, at in fixes]
             unknown = await index.upsert_many("T", burst + [LocationUpdate("nobody", 51.5, -0.12, None, NOW0)])
             assert unknown == ["nobody"]
-            got = await index.nearest("T", 51.5, -0.12, radius_m=2000, groups=["a"], limit=2000, max_age_s=900, now=NOW0)
-            want = reference(people, 51.5, -0.12, radius_m=2000, groups=["a"], limit=2000, exclude=set(),
-                             max_age_s=900, now=NOW0)
+            got = await index.nearest(
+                "T", 51.5, -0.12, radius_m=2000, groups=["a"], limit=2000, max_age_s=900, now=NOW0
+            )
+            want = reference(
+                people, 51.5, -0.12, radius_m=2000, groups=["a"], limit=2000, exclude=set(), max_age_s=900, now=NOW0
+            )
             assert [(h.distance_m, h.responder_id) for h in got] == want and len(want) == 1200
         finally:
             await drop(redis, prefix)
+
     run(check())

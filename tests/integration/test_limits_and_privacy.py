@@ -21,8 +21,13 @@ PROBLEM = "application/problem+json"
 
 async def test_a_body_over_the_limit_is_refused_with_413_and_changes_nothing(stack):
     trust = await make_trust(stack)
-    huge = {"cad_ref": "BIG-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01",
-            "notes": "x" * (stack.settings.max_body_bytes + 1)}
+    huge = {
+        "cad_ref": "BIG-1",
+        "lat": CENTRE[0],
+        "lon": CENTRE[1],
+        "category": "09-E-01",
+        "notes": "x" * (stack.settings.max_body_bytes + 1),
+    }
     r = await trust.cad.post("/v1/incidents", content=json.dumps(huge), headers={"content-type": "application/json"})
     assert r.status_code == 413 and r.headers["content-type"].startswith(PROBLEM)
     ok = await trust.cad.post("/v1/incidents", json={**huge, "notes": "fine"})
@@ -80,8 +85,9 @@ async def test_positions_older_than_the_retention_are_purged(stack):
         # Still registered: the next report counts again (sent through the service, as the API would,
         # so the API's one-per-second location limit does not refuse a report made a moment ago).
         services.clock = time.time
-        await presence.update_location(services, trust_id=trust.id, responder_id="old", lat=CENTRE[0], lon=CENTRE[1],
-                                       accuracy_m=None)
+        await presence.update_location(
+            services, trust_id=trust.id, responder_id="old", lat=CENTRE[0], lon=CENTRE[1], accuracy_m=None
+        )
         near = (await trust.cad.get("/v1/nearby", params={"lat": CENTRE[0], "lon": CENTRE[1]})).json()
         assert near["by_group"] == {"staff": 1, "community": 1}
     finally:
@@ -95,8 +101,12 @@ async def test_erasure_removes_positions_tokens_push_and_leaves_a_pseudonymous_i
     await trust.admin.patch(f"/v1/trusts/{trust.id}/responders/erase-me", json={"name": "Alice Example"})
     async with stack.client(token) as me:
         assert (await me.put("/v1/me/location", json={"lat": CENTRE[0], "lon": CENTRE[1]})).status_code == 204
-        assert (await me.put("/v1/me/push-subscription", json={
-            "endpoint": "https://push.example.test/alice", "keys": {"p256dh": "B" * 87, "auth": "A" * 22}})).status_code == 204
+        assert (
+            await me.put(
+                "/v1/me/push-subscription",
+                json={"endpoint": "https://push.example.test/alice", "keys": {"p256dh": "B" * 87, "auth": "A" * 22}},
+            )
+        ).status_code == 204
     before = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit")).json()
     assert {e["responder"] for e in before if "responder" in e} == {"erase-me"}  # resolvable while they exist
 
@@ -111,10 +121,16 @@ async def test_erasure_removes_positions_tokens_push_and_leaves_a_pseudonymous_i
     try:
         assert await services.index.position(trust.id, "erase-me") is None
         async with services.sessions() as session:
-            creds = await session.scalar(select(func.count()).select_from(Credential).where(
-                Credential.trust_id == trust.id, Credential.responder_id == "erase-me"))
-            pushes = await session.scalar(select(func.count()).select_from(PushSubscription).where(
-                PushSubscription.trust_id == trust.id, PushSubscription.responder_id == "erase-me"))
+            creds = await session.scalar(
+                select(func.count())
+                .select_from(Credential)
+                .where(Credential.trust_id == trust.id, Credential.responder_id == "erase-me")
+            )
+            pushes = await session.scalar(
+                select(func.count())
+                .select_from(PushSubscription)
+                .where(PushSubscription.trust_id == trust.id, PushSubscription.responder_id == "erase-me")
+            )
             assert (creds, pushes) == (0, 0)
             assert await audit.verify(session) == []  # erasure did not edit the chain
     finally:

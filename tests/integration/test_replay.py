@@ -19,19 +19,27 @@ from alerting.worker import make_celery
 from tests.support.clients import CENTRE, make_trust, north_of, online
 from tests.support.stack import ROOT, env_for
 
-DRAFT = {"phases": [{"name": "everyone", "groups": ["staff", "community"], "radius_m": 1500, "delay_s": 0}],
-         "accept_limit": 2, "categories": ["09-E-*"]}
-
+DRAFT = {
+    "phases": [{"name": "everyone", "groups": ["staff", "community"], "radius_m": 1500, "delay_s": 0}],
+    "accept_limit": 2,
+    "categories": ["09-E-*"],
+}
 
 
 async def density_rows(stack, trust_id):
     services = build_services(stack.settings)
     try:
         async with services.sessions() as session:
-            slots = (await session.execute(select(func.sum(DensitySlot.snapshots)).where(
-                DensitySlot.trust_id == trust_id))).scalar()
-            counts = (await session.execute(select(DensityCount.groups, func.sum(DensityCount.observations)).where(
-                DensityCount.trust_id == trust_id).group_by(DensityCount.groups))).all()
+            slots = (
+                await session.execute(select(func.sum(DensitySlot.snapshots)).where(DensitySlot.trust_id == trust_id))
+            ).scalar()
+            counts = (
+                await session.execute(
+                    select(DensityCount.groups, func.sum(DensityCount.observations))
+                    .where(DensityCount.trust_id == trust_id)
+                    .group_by(DensityCount.groups)
+                )
+            ).all()
         return slots or 0, dict(counts)
     finally:
         await services.aclose()
@@ -40,19 +48,29 @@ async def density_rows(stack, trust_id):
 async def wait_for_snapshot(stack, trust_id, timeout=120.0):
     """The worker's task has committed once the trust's slot row appears (generous: on a loaded
     machine the worker may still be starting when the first test runs)."""
+
     async def poll():
         while True:
             found = await density_rows(stack, trust_id)
             if found[0] >= 1:
                 return found
             await asyncio.sleep(0.2)
+
     return await asyncio.wait_for(poll(), timeout)
 
 
 async def cli(stack, *args):
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "alerting", "replay", *args, cwd=ROOT,
-                                                env=env_for(stack.settings), stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "alerting",
+        "replay",
+        *args,
+        cwd=ROOT,
+        env=env_for(stack.settings),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     return proc.returncode, out.decode(), err.decode()
 
@@ -63,8 +81,10 @@ async def test_density_task_counts_available_responders_without_keeping_position
         await trust.responder(f"s{i}", ["staff"])
     await trust.responder("both", ["staff", "community"])
     await trust.responder("resting", ["community"])
-    socks = [await online(stack, trust, rid, north_of(CENTRE, 100 + 200 * i))
-             for i, rid in enumerate(["s0", "s1", "s2", "both", "resting"])]
+    socks = [
+        await online(stack, trust, rid, north_of(CENTRE, 100 + 200 * i))
+        for i, rid in enumerate(["s0", "s1", "s2", "both", "resting"])
+    ]
     await socks[-1].send(type="availability", available=False)
     await socks[-1].roundtrip()
 
@@ -104,8 +124,13 @@ async def test_replay_api_compares_policies_and_the_cli_prints_the_same_numbers(
 
     # A recorded period: one accept and one decline by staff, and incidents of several kinds.
     def incident(ref, location_type="public", category="09-E-01"):
-        return {"cad_ref": ref, "lat": CENTRE[0], "lon": CENTRE[1], "category": category,
-                "location_type": location_type}
+        return {
+            "cad_ref": ref,
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": category,
+            "location_type": location_type,
+        }
 
     first = (await trust.cad.post("/v1/incidents", json=incident("R-1"))).json()
     alert = await socks["st0"].next("alert", incident_id=first["id"])

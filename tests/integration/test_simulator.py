@@ -10,8 +10,13 @@ import sys
 from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
 from tests.support.stack import ROOT
 
-POLICY = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 1000, "delay_s": 0}],
-          "accept_limit": 1, "alert_ttl_s": 600, "categories": ["09-*"], "location_max_age_s": 900}
+POLICY = {
+    "phases": [{"name": "all", "groups": ["staff"], "radius_m": 1000, "delay_s": 0}],
+    "accept_limit": 1,
+    "alert_ttl_s": 600,
+    "categories": ["09-*"],
+    "location_max_age_s": 900,
+}
 # About 100 m across, around the responders.
 BBOX = f"{CENTRE[0] - 0.0005},{CENTRE[1] - 0.0008},{CENTRE[0] + 0.0005},{CENTRE[1] + 0.0008}"
 
@@ -37,9 +42,31 @@ async def test_simulator_posts_receives_verified_webhooks_and_summarises(stack):
         bots.append(asyncio.create_task(accept_everything(sock)))
 
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "alerting", "simulate", "--url", stack.base_url, "--cad-key", trust.cad_key,
-        "--bbox", BBOX, "--rate", "2", "--duration", "2", "--linger", "60", "--close-after", "0", "--seed", "5",
-        "--json", cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "alerting",
+        "simulate",
+        "--url",
+        stack.base_url,
+        "--cad-key",
+        trust.cad_key,
+        "--bbox",
+        BBOX,
+        "--rate",
+        "2",
+        "--duration",
+        "2",
+        "--linger",
+        "60",
+        "--close-after",
+        "0",
+        "--seed",
+        "5",
+        "--json",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     for bot in bots:
         bot.cancel()
@@ -56,12 +83,14 @@ async def test_simulator_posts_receives_verified_webhooks_and_summarises(stack):
 
     # The simulator closed each filled job, as a dispatcher would: each assigned responder heard so.
     assert summary["closed"] == 4
+
     def closed_frames() -> int:
         return sum(f.get("type") == "stand_down" and f["reason"] == "closed" for sock in socks for f in sock.frames)
 
     async def all_heard() -> None:
         while closed_frames() < 4:  # frames travel the bus after the close answered
             await asyncio.sleep(0.05)
+
     await asyncio.wait_for(all_heard(), 10)
     await asyncio.gather(*(sock.roundtrip() for sock in socks))
     assert closed_frames() == 4
@@ -72,9 +101,26 @@ async def test_simulator_posts_receives_verified_webhooks_and_summarises(stack):
 
 async def test_simulator_refuses_a_bad_key_with_exit_status_1(stack):
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "dispatch_adapter.simulator", "--url", stack.base_url, "--cad-key", "cad_wrong",
-        "--bbox", BBOX, "--rate", "2", "--duration", "1", "--linger", "0", "--no-progress",
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "dispatch_adapter.simulator",
+        "--url",
+        stack.base_url,
+        "--cad-key",
+        "cad_wrong",
+        "--bbox",
+        BBOX,
+        "--rate",
+        "2",
+        "--duration",
+        "1",
+        "--linger",
+        "0",
+        "--no-progress",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 1
     assert "posted 2 incidents: 0 created, failed: 2x 401" in out.decode()
@@ -86,11 +132,41 @@ async def test_simulated_responders_answer_the_simulated_incidents(stack):
     both = {**POLICY, "phases": [{**POLICY["phases"][0], "groups": ["staff", "community"]}]}
     trust = await make_trust(stack, policy=both)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "dispatch_adapter.simulator", "--url", stack.base_url, "--cad-key", trust.cad_key,
-        "--bbox", BBOX, "--rate", "1", "--duration", "3", "--linger", "60", "--close-after", "0",
-        "--responders", "4", "--admin-key", trust.admin_key, "--trust", trust.id, "--accept-share", "1",
-        "--think", "0.5", "--seed", "11", "--json", "--no-progress",
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "dispatch_adapter.simulator",
+        "--url",
+        stack.base_url,
+        "--cad-key",
+        trust.cad_key,
+        "--bbox",
+        BBOX,
+        "--rate",
+        "1",
+        "--duration",
+        "3",
+        "--linger",
+        "60",
+        "--close-after",
+        "0",
+        "--responders",
+        "4",
+        "--admin-key",
+        trust.admin_key,
+        "--trust",
+        trust.id,
+        "--accept-share",
+        "1",
+        "--think",
+        "0.5",
+        "--seed",
+        "11",
+        "--json",
+        "--no-progress",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode == 0, err.decode()
     summary = json.loads(out.decode().strip().splitlines()[-1])

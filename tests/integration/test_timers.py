@@ -16,8 +16,18 @@ async def test_phase_due_while_worker_is_dead_fires_once_after_restart(stack):
     await sock.send(type="location", lat=at[0], lon=at[1])
     await sock.roundtrip()
 
-    created = (await trust.cad.post("/v1/incidents", json={"cad_ref": "T-1", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                           "category": "09-E-01", "location_type": "public"})).json()
+    created = (
+        await trust.cad.post(
+            "/v1/incidents",
+            json={
+                "cad_ref": "T-1",
+                "lat": CENTRE[0],
+                "lon": CENTRE[1],
+                "category": "09-E-01",
+                "location_type": "public",
+            },
+        )
+    ).json()
     posted = time.monotonic()
     stack.worker.kill()  # SIGKILL: the wake task it may hold is lost until the broker's visibility timeout
     try:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import time
 
-
-from tests.support.clients import CENTRE, ResponderSocket, TWO_PHASES, make_trust, north_of, online
-
-
+from tests.support.clients import CENTRE, TWO_PHASES, ResponderSocket, make_trust, north_of, online
 
 
 async def test_incident_from_cad_post_to_assignment(any_stack):
     stack = any_stack
     trust = await make_trust(stack)
-    for rid, groups in [("near-staff", ["staff"]), ("mid-community", ["community"]), ("far-staff", ["staff"]),
-                        ("away-staff", ["staff"]), ("suspended-staff", ["staff"]), ("other-staff", ["staff"])]:
+    for rid, groups in [
+        ("near-staff", ["staff"]),
+        ("mid-community", ["community"]),
+        ("far-staff", ["staff"]),
+        ("away-staff", ["staff"]),
+        ("suspended-staff", ["staff"]),
+        ("other-staff", ["staff"]),
+    ]:
         await trust.responder(rid, groups)
     socks = {
         "near-staff": await online(stack, trust, "near-staff", north_of(CENTRE, 100)),
@@ -29,8 +32,16 @@ async def test_incident_from_cad_post_to_assignment(any_stack):
     assert r.status_code == 200 and r.json()["status"] == "suspended"
 
     # other-staff is near but already assigned elsewhere: accept on another incident first.
-    busy = await trust.cad.post("/v1/incidents", json={"cad_ref": "BUSY-1", "lat": north_of(CENTRE, 150)[0],
-                                                       "lon": CENTRE[1], "category": "09-E-01", "location_type": "public"})
+    busy = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "BUSY-1",
+            "lat": north_of(CENTRE, 150)[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "location_type": "public",
+        },
+    )
     assert busy.status_code == 201, busy.text
     other_alert = await socks["other-staff"].next("alert", incident_id=busy.json()["id"])
     near_busy_alert = await socks["near-staff"].next("alert", incident_id=busy.json()["id"])
@@ -39,9 +50,17 @@ async def test_incident_from_cad_post_to_assignment(any_stack):
     await socks["near-staff"].next("stand_down", alert_id=near_busy_alert["alert_id"], reason="filled")
 
     started = time.monotonic()
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "CAD-001", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                    "category": "09-E-01", "location_type": "public",
-                                                    "address": "City Square"})
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "CAD-001",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "location_type": "public",
+            "address": "City Square",
+        },
+    )
     assert r.status_code == 201, r.text
     incident = r.json()
     assert incident["status"] == "alerting" and incident["phase"] == "trusted" and incident["alerted"] == 1
@@ -56,8 +75,9 @@ async def test_incident_from_cad_post_to_assignment(any_stack):
     assert 590 <= late["distance_m"] <= 610
 
     # The same cad_ref again: the same incident, and no new alert.
-    again = await trust.cad.post("/v1/incidents", json={"cad_ref": "CAD-001", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                        "category": "09-E-01"})
+    again = await trust.cad.post(
+        "/v1/incidents", json={"cad_ref": "CAD-001", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}
+    )
     assert again.status_code == 200 and again.json()["id"] == incident["id"]
 
     # The first accept wins (limit 1); everyone else still alerted is stood down; a late accept too.
@@ -98,7 +118,9 @@ async def test_cancel_stands_everyone_down(stack):
     await trust.responder("b", ["staff"])
     a = await online(stack, trust, "a", north_of(CENTRE, 20))
     b = await online(stack, trust, "b", north_of(CENTRE, 40))
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "C-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-D-01"})
+    r = await trust.cad.post(
+        "/v1/incidents", json={"cad_ref": "C-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-D-01"}
+    )
     assert r.json()["alerted"] == 2
     incident_id = r.json()["id"]
     alert_a = await a.next("alert")
@@ -122,7 +144,9 @@ async def test_category_not_in_policy_alerts_nobody(stack):
     trust = await make_trust(stack)
     await trust.responder("a", ["staff"])
     a = await online(stack, trust, "a", north_of(CENTRE, 20))
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "FALL-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "17-A-01"})
+    r = await trust.cad.post(
+        "/v1/incidents", json={"cad_ref": "FALL-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "17-A-01"}
+    )
     assert r.status_code == 201 and r.json()["alerted"] == 0
     await a.roundtrip()
     assert a.taken("alert") == []

@@ -14,16 +14,23 @@ from dispatch_adapter.signing import verify
 from dispatch_adapter.webhook_schema import WebhookEvent
 from tests.support.clients import CENTRE, make_trust, north_of, online
 
-ONE_PHASE = {"phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
-             "accept_limit": 1, "alert_ttl_s": 600, "categories": ["09-E-*"], "location_max_age_s": 900}
+ONE_PHASE = {
+    "phases": [{"name": "all", "groups": ["staff"], "radius_m": 500, "delay_s": 0}],
+    "accept_limit": 1,
+    "alert_ttl_s": 600,
+    "categories": ["09-E-*"],
+    "location_max_age_s": 900,
+}
 
 
 async def eventually(check, timeout: float = 20):
     """Wait until `check()` returns something truthy (a condition on state written elsewhere)."""
+
     async def loop():
         while not (result := await check()):
             await asyncio.sleep(0.05)
         return result
+
     return await asyncio.wait_for(loop(), timeout)
 
 
@@ -34,8 +41,8 @@ def failing_first(n: int, event: str):
     def respond(attempt: Attempt) -> int:
         seen[attempt.event] += 1
         return 500 if attempt.event == event and seen[event] <= n else 200
-    return respond
 
+    return respond
 
 
 @pytest.fixture
@@ -47,21 +54,31 @@ async def receiver_factory():
         await r.start()
         made.append(r)
         return r
+
     yield make
     for r in made:
         await r.stop()
 
 
-
-async def test_flaky_receiver_gets_each_event_once_in_order_with_every_attempt_in_the_timeline(any_stack, receiver_factory):
+async def test_flaky_receiver_gets_each_event_once_in_order_with_every_attempt_in_the_timeline(
+    any_stack, receiver_factory
+):
     stack = any_stack
     trust = await make_trust(stack, policy=ONE_PHASE)
     await trust.responder("amy", ["staff"])
     sock = await online(stack, trust, "amy", north_of(CENTRE, 100))
     receiver = await receiver_factory([trust.cad_key], failing_first(2, "incident.alerting"))
 
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WH-1", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                    "category": "09-E-01", "callback_url": receiver.url})
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "WH-1",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "callback_url": receiver.url,
+        },
+    )
     assert r.status_code == 201, r.text
     incident_id = r.json()["id"]
     alert = await sock.next("alert", incident_id=incident_id)
@@ -98,9 +115,13 @@ async def test_flaky_receiver_gets_each_event_once_in_order_with_every_attempt_i
 
     attempts = await eventually(timeline_done)
     tried = [(t["webhook_event"], t["attempt"], t["outcome"], t.get("status_code")) for t in attempts]
-    assert tried == [("incident.alerting", 1, "retry", 500), ("incident.alerting", 2, "retry", 500),
-                     ("incident.alerting", 3, "delivered", 200), ("responder.accepted", 1, "delivered", 200),
-                     ("incident.filled", 1, "delivered", 200)]
+    assert tried == [
+        ("incident.alerting", 1, "retry", 500),
+        ("incident.alerting", 2, "retry", 500),
+        ("incident.alerting", 3, "delivered", 200),
+        ("responder.accepted", 1, "delivered", 200),
+        ("incident.filled", 1, "delivered", 200),
+    ]
     assert all("next_attempt_at" in t for t in attempts if t["outcome"] == "retry")
     assert [t["seq"] for t in attempts] == [1, 1, 1, 2, 3]
     assert {t["delivery_id"] for t in attempts} == set(receiver.delivery_ids)
@@ -114,8 +135,16 @@ async def test_retries_back_off_and_stop_at_the_alert_ttl(stack, receiver_factor
     await trust.responder("ben", ["staff"])
     sock = await online(stack, trust, "ben", north_of(CENTRE, 50))
     receiver = await receiver_factory([trust.cad_key], lambda attempt: 503)
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WH-TTL", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                    "category": "09-E-01", "callback_url": receiver.url})
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "WH-TTL",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "callback_url": receiver.url,
+        },
+    )
     incident_id = r.json()["id"]
 
     async def given_up():
@@ -123,7 +152,9 @@ async def test_retries_back_off_and_stop_at_the_alert_ttl(stack, receiver_factor
         return view if any(t["event"] == "webhook.given_up" for t in view["timeline"]) else None
 
     view = await eventually(given_up, timeout=40)
-    attempts = [t for t in view["timeline"] if t["event"] == "webhook.attempt" and t["webhook_event"] == "incident.alerting"]
+    attempts = [
+        t for t in view["timeline"] if t["event"] == "webhook.attempt" and t["webhook_event"] == "incident.alerting"
+    ]
     await sock.close()
     assert attempts[-1]["outcome"] == "given_up"
     assert all(t["outcome"] == "retry" for t in attempts[:-1]) and len(attempts) >= 3
@@ -144,8 +175,16 @@ async def test_a_rotated_key_signs_alongside_the_old_one_during_the_grace_period
     new_key = rotated.json()["cad_key"]
     assert new_key != trust.cad_key
     old_only = await receiver_factory([trust.cad_key])
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WH-ROT", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                    "category": "09-E-01", "callback_url": old_only.url})
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "WH-ROT",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "callback_url": old_only.url,
+        },
+    )
     assert r.status_code == 201  # the old key still authenticates in its grace period
     await old_only.wait_for(lambda rc: len(rc.events) == 1, timeout=20)
     attempt = old_only.attempts[0]
@@ -161,8 +200,16 @@ async def test_a_retry_lost_with_a_crashed_worker_is_delivered_by_the_sweep(stac
     sock = await online(stack, trust, "cat", north_of(CENTRE, 80))
     crashed = asyncio.Event()
     receiver = await receiver_factory([trust.cad_key], lambda attempt: 200 if crashed.is_set() else 500)
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WH-CRASH", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                    "category": "09-E-01", "callback_url": receiver.url})
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "WH-CRASH",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "callback_url": receiver.url,
+        },
+    )
     incident_id = r.json()["id"]
 
     async def retry_scheduled():
@@ -192,27 +239,48 @@ async def test_the_webhook_is_documented_in_the_served_openapi(stack):
     assert headers == {"X-Alerting-Signature", "X-Alerting-Delivery", "X-Alerting-Event"}
     body = hook["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(doc["components"]["schemas"][body]["properties"]["event"]["enum"]) == {
-        "incident.alerting", "responder.accepted", "responder.declined", "responder.arrived",
-        "incident.filled", "incident.exhausted", "incident.stood_down"}
+        "incident.alerting",
+        "responder.accepted",
+        "responder.declined",
+        "responder.arrived",
+        "incident.filled",
+        "incident.exhausted",
+        "incident.stood_down",
+    }
     assert "/v1/trusts/{trust}/keys/rotate" in doc["paths"]
 
 
-@pytest.mark.parametrize("stored, reason", [
-    (None, "no CAD key that can sign; rotate the CAD key"),  # a trust from before signing copies were kept
-    ("gAAAAnot-a-fernet-token", "cannot be decrypted with ALERTING_SECRET_KEY"),  # processes with different keys
-])
+@pytest.mark.parametrize(
+    "stored, reason",
+    [
+        (None, "no CAD key that can sign; rotate the CAD key"),  # a trust from before signing copies were kept
+        ("gAAAAnot-a-fernet-token", "cannot be decrypted with ALERTING_SECRET_KEY"),  # processes with different keys
+    ],
+)
 async def test_an_unsignable_webhook_is_recorded_as_failing_and_recovers_after_a_rotation(
-        stack, receiver_factory, stored, reason):
+    stack, receiver_factory, stored, reason
+):
     trust = await make_trust(stack, policy=ONE_PHASE)
     await trust.responder("dan", ["staff"])
     sock = await online(stack, trust, "dan", north_of(CENTRE, 60))
     services = stack.server.config.app.state.services
     async with services.sessions() as session, session.begin():
-        await session.execute(update(Credential).where(Credential.trust_id == trust.id, Credential.kind == "cad")
-                              .values(secret_enc=stored))
+        await session.execute(
+            update(Credential)
+            .where(Credential.trust_id == trust.id, Credential.kind == "cad")
+            .values(secret_enc=stored)
+        )
     receiver = await receiver_factory([trust.cad_key])
-    r = await trust.cad.post("/v1/incidents", json={"cad_ref": "WH-NOKEY", "lat": CENTRE[0], "lon": CENTRE[1],
-                                                    "category": "09-E-01", "callback_url": receiver.url})
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "WH-NOKEY",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "callback_url": receiver.url,
+        },
+    )
     incident_id = r.json()["id"]
 
     async def attempts_so_far():

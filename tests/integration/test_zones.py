@@ -29,15 +29,22 @@ def box(lon0, lat0, lon1, lat1):
 
 ZONED = {
     "phases": [{"name": "trusted", "groups": ["staff"], "radius_m": 1000, "delay_s": 0}],
-    "accept_limit": 2, "categories": ["09-E-*"],
+    "accept_limit": 2,
+    "categories": ["09-E-*"],
     "zones": [
-        {"name": "city", "area": box(-1.60, 53.80, -1.50, BOUNDARY_LAT), "accept_limit": 1,
-         "phases": [{"name": "staff", "groups": ["staff"], "radius_m": 200, "delay_s": 0}]},
-        {"name": "rural north", "area": box(-1.70, BOUNDARY_LAT, -1.40, 53.90),
-         "phases": [{"name": "everyone", "groups": ["staff", "community"], "radius_m": 3000, "delay_s": 0}]},
+        {
+            "name": "city",
+            "area": box(-1.60, 53.80, -1.50, BOUNDARY_LAT),
+            "accept_limit": 1,
+            "phases": [{"name": "staff", "groups": ["staff"], "radius_m": 200, "delay_s": 0}],
+        },
+        {
+            "name": "rural north",
+            "area": box(-1.70, BOUNDARY_LAT, -1.40, 53.90),
+            "phases": [{"name": "everyone", "groups": ["staff", "community"], "radius_m": 3000, "delay_s": 0}],
+        },
     ],
 }
-
 
 
 def incident(cad_ref, at, location_type="public"):
@@ -48,8 +55,12 @@ async def test_the_same_responders_at_the_same_distance_are_alerted_as_each_zone
     trust = await make_trust(stack, policy=ZONED)
     on_edge = (BOUNDARY_LAT, -1.55)
     city_at, rural_at = (BOUNDARY_LAT - 100 / M_PER_DEG_LAT, -1.55), north_of(on_edge, 100)
-    where = {"staff-near": east_of(on_edge, 150), "community-near": east_of(on_edge, 120),
-             "staff-far": east_of(on_edge, 2000), "community-beyond": east_of(on_edge, 3500)}
+    where = {
+        "staff-near": east_of(on_edge, 150),
+        "community-near": east_of(on_edge, 120),
+        "staff-far": east_of(on_edge, 2000),
+        "community-beyond": east_of(on_edge, 3500),
+    }
     socks = {}
     for rid, at in where.items():
         await trust.responder(rid, ["staff" if rid.startswith("staff") else "community"])
@@ -81,9 +92,14 @@ async def test_the_same_responders_at_the_same_distance_are_alerted_as_each_zone
 
 
 async def test_a_public_only_responder_next_door_is_sent_to_a_public_place_but_never_into_a_home(stack):
-    policy = {"phases": [{"name": "trusted", "groups": ["staff"], "radius_m": 200, "delay_s": 0},
-                         {"name": "everyone", "groups": ["staff", "community"], "radius_m": 1000, "delay_s": 0}],
-              "accept_limit": 1, "categories": ["09-E-*"]}
+    policy = {
+        "phases": [
+            {"name": "trusted", "groups": ["staff"], "radius_m": 200, "delay_s": 0},
+            {"name": "everyone", "groups": ["staff", "community"], "radius_m": 1000, "delay_s": 0},
+        ],
+        "accept_limit": 1,
+        "categories": ["09-E-*"],
+    }
     trust = await make_trust(stack, policy=policy)
     groups = (await trust.admin.get(f"/v1/trusts/{trust.id}/groups")).json()
     assert {g["id"]: g["private_locations"] for g in groups} == {"community": False, "staff": True}
@@ -114,10 +130,17 @@ async def test_a_kml_with_one_broken_placemark_imports_nothing_and_a_good_one_be
     url = f"/v1/trusts/{trust.id}/policy/zones"
     before = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
 
-    r = await trust.admin.put(url, content=(FIXTURES / "leeds-zones-broken.kml").read_bytes(), headers={"Content-Type": KML})
+    r = await trust.admin.put(
+        url, content=(FIXTURES / "leeds-zones-broken.kml").read_bytes(), headers={"Content-Type": KML}
+    )
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
-    assert r.json()["errors"] == [{"loc": "placemark[2].area", "name": "Otley Road",
-                                   "msg": "the area is not a valid polygon: Self-intersection[-1.585 53.83]"}]
+    assert r.json()["errors"] == [
+        {
+            "loc": "placemark[2].area",
+            "name": "Otley Road",
+            "msg": "the area is not a valid polygon: Self-intersection[-1.585 53.83]",
+        }
+    ]
     assert "nothing was imported" in r.json()["detail"]
     assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json() == before
     assert (await trust.admin.get(url)).json()["features"] == []
@@ -126,8 +149,12 @@ async def test_a_kml_with_one_broken_placemark_imports_nothing_and_a_good_one_be
     kmz = io.BytesIO()
     with zipfile.ZipFile(kmz, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("doc.kml", good)
-    dry = await trust.admin.put(url, params={"dry_run": "true"}, content=kmz.getvalue(),
-                                headers={"Content-Type": "application/vnd.google-earth.kmz"})
+    dry = await trust.admin.put(
+        url,
+        params={"dry_run": "true"},
+        content=kmz.getvalue(),
+        headers={"Content-Type": "application/vnd.google-earth.kmz"},
+    )
     assert dry.status_code == 200 and dry.json()["version"] is None
     assert [z["name"] for z in dry.json()["zones"]] == ["City centre", "Rural north", "Reservoirs"]
     assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["version"] == before["version"]
@@ -147,15 +174,22 @@ async def test_a_kml_with_one_broken_placemark_imports_nothing_and_a_good_one_be
     assert as_kml.headers["content-type"].startswith(KML)
     again = await trust.admin.put(url, content=as_kml.content, headers={"Content-Type": KML})
     assert again.status_code == 200 and again.json()["version"] == before["version"] + 2
-    assert [f["properties"] for f in (await trust.admin.get(url)).json()["features"]] == [f["properties"] for f in features]
+    assert [f["properties"] for f in (await trust.admin.get(url)).json()["features"]] == [
+        f["properties"] for f in features
+    ]
 
     created = (await trust.cad.post("/v1/incidents", json=incident("K-1", (53.80, -1.545)))).json()
     view = (await trust.cad.get(f"/v1/incidents/{created['id']}")).json()
-    assert view["zone"] == "City centre" and view["timeline"][0]["rules"] == f"zone City centre, policy v{before['version'] + 2}"
+    assert (
+        view["zone"] == "City centre"
+        and view["timeline"][0]["rules"] == f"zone City centre, policy v{before['version'] + 2}"
+    )
 
     audit = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit")).json()
     assert [a["target"] for a in audit if a["action"] == "policy.update"][:2] == [
-        f"policy v{before['version'] + 2}", f"policy v{before['version'] + 1}"]
+        f"policy v{before['version'] + 2}",
+        f"policy v{before['version'] + 1}",
+    ]
     await trust.close()
 
 
@@ -174,21 +208,35 @@ async def test_zone_uploads_are_refused_cleanly(stack):
     assert r.status_code == 415
     r = await trust.admin.put(url, content=b"<kml><Document>", headers={"Content-Type": KML})
     assert r.status_code == 422 and "not well-formed" in r.json()["detail"]
-    swapped = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "swapped", "phases": ZONED["phases"]},
-         "geometry": box(53.80, -1.60, 53.85, -1.50)},
-        {"type": "Feature", "properties": {"name": "ghosts", "phases": [{"name": "x", "groups": ["ghosts"], "radius_m": 100}]},
-         "geometry": box(-1.60, 53.80, -1.50, 53.85)},
-        {"type": "Feature", "properties": {"name": "fine", "phases": [{"name": "x", "groups": ["staff"], "radius_m": "far"}]},
-         "geometry": box(-1.60, 53.80, -1.50, 53.85)},
-    ]}
+    swapped = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "swapped", "phases": ZONED["phases"]},
+                "geometry": box(53.80, -1.60, 53.85, -1.50),
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "ghosts", "phases": [{"name": "x", "groups": ["ghosts"], "radius_m": 100}]},
+                "geometry": box(-1.60, 53.80, -1.50, 53.85),
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "fine", "phases": [{"name": "x", "groups": ["staff"], "radius_m": "far"}]},
+                "geometry": box(-1.60, 53.80, -1.50, 53.85),
+            },
+        ],
+    }
     r = await trust.admin.put(url, json=swapped)
     assert r.status_code == 422
     assert [(e["loc"], e["name"]) for e in r.json()["errors"]] == [("features[2].phases[0].radius_m", "fine")]
     swapped["features"].pop()
     r = await trust.admin.put(url, json=swapped)
-    assert {(e["loc"], e["name"]) for e in r.json()["errors"]} == {("features[0].area", "swapped"),
-                                                                  ("features[1].phases[0].groups", "ghosts")}
+    assert {(e["loc"], e["name"]) for e in r.json()["errors"]} == {
+        ("features[0].area", "swapped"),
+        ("features[1].phases[0].groups", "ghosts"),
+    }
     assert [f["properties"]["name"] for f in (await trust.admin.get(url)).json()["features"]] == ["city", "rural north"]
 
     other = await make_trust(stack)
@@ -200,13 +248,21 @@ async def test_zone_uploads_are_refused_cleanly(stack):
 
 
 def cli(stack, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "alerting", "zones", *args], cwd=ROOT, env=env_for(stack.settings),
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "alerting", "zones", *args],
+        cwd=ROOT,
+        env=env_for(stack.settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 async def test_the_cli_imports_and_exports_like_the_api(stack, tmp_path):
     trust = await make_trust(stack)
-    broken = await asyncio.to_thread(cli, stack, "import", str(FIXTURES / "leeds-zones-broken.kml"), "--trust", trust.id)
+    broken = await asyncio.to_thread(
+        cli, stack, "import", str(FIXTURES / "leeds-zones-broken.kml"), "--trust", trust.id
+    )
     assert broken.returncode == 1 and "placemark[2].area 'Otley Road'" in broken.stderr
     assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["version"] == 1
 

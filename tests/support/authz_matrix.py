@@ -53,14 +53,27 @@ def responders(status: int) -> dict[str, int]:
 
 
 POSITION = {"lat": CENTRE[0], "lon": CENTRE[1], "accuracy_m": 10}
-ZONES = {"type": "FeatureCollection", "features": [{
-    "type": "Feature", "properties": {"name": "matrix zone", "phases": TWO_PHASES["phases"]},
-    "geometry": {"type": "Polygon", "coordinates": [[[-1.60, 53.75], [-1.50, 53.75], [-1.50, 53.85], [-1.60, 53.85],
-                                                     [-1.60, 53.75]]]}}]}
+ZONES = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"name": "matrix zone", "phases": TWO_PHASES["phases"]},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[-1.60, 53.75], [-1.50, 53.75], [-1.50, 53.85], [-1.60, 53.85], [-1.60, 53.75]]],
+            },
+        }
+    ],
+}
 # A well-formed subscription (RFC 8291 sizes): a 65-byte P-256 point and a 16-byte secret, base64url.
-PUSH = {"endpoint": "https://push.example.test/sub/1",
-        "keys": {"p256dh": "B" + "NcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
-                 "auth": "tBHItJI5svbpez7KI4CCXg"}}
+PUSH = {
+    "endpoint": "https://push.example.test/sub/1",
+    "keys": {
+        "p256dh": "B" + "NcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+        "auth": "tBHItJI5svbpez7KI4CCXg",
+    },
+}
 
 MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/openapi.json"): Row(everyone(200)),
@@ -83,7 +96,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/trusts/{trust}/groups"): Row(admins(201), body=lambda n: {"id": f"g{n}", "name": f"Group {n}"}),
     ("GET", "/v1/trusts/{trust}/groups"): Row(admins(200)),
     ("POST", "/v1/trusts/{trust}/responders"): Row(
-        admins(201), body=lambda n: {"id": f"new{n}", "name": "New", "groups": ["staff"]}),
+        admins(201), body=lambda n: {"id": f"new{n}", "name": "New", "groups": ["staff"]}
+    ),
     ("GET", "/v1/trusts/{trust}/responders"): Row(admins(200)),
     ("GET", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(200)),
     ("PATCH", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(200), body=lambda n: {"skills": ["cpr"]}),
@@ -104,7 +118,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/trusts/{trust}/incidents"): Row(admins(200)),
     ("GET", "/v1/trusts/{trust}/incidents/{incident_id}"): Row(admins(200)),
     ("POST", "/v1/trusts/{trust}/responders/import"): Row(
-        admins(200), content=lambda n: f"id,name,groups\nimp{n},Imported {n},staff\n".encode(), content_type="text/csv"),
+        admins(200), content=lambda n: f"id,name,groups\nimp{n},Imported {n},staff\n".encode(), content_type="text/csv"
+    ),
     # responders
     ("PUT", "/v1/me/location"): Row(responders(204), body=lambda n: POSITION),
     ("PUT", "/v1/me/availability"): Row(responders(204), body=lambda n: {"available": True}),
@@ -118,8 +133,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     (WS, "/v1/responders/ws"): Row({"responder_a": 200, "responder_b": 200}),
     # CAD
     ("GET", "/v1/nearby"): Row({"cad_a": 200, "cad_b": 200}, query={"lat": CENTRE[0], "lon": CENTRE[1]}),
-    ("POST", "/v1/incidents"): Row({"cad_a": 201, "cad_b": 201}, body=lambda n: {
-        "cad_ref": f"MATRIX-{n}", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}),
+    ("POST", "/v1/incidents"): Row(
+        {"cad_a": 201, "cad_b": 201},
+        body=lambda n: {"cad_ref": f"MATRIX-{n}", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"},
+    ),
     ("GET", "/v1/incidents/{incident_id}"): Row({"cad_a": 200}),
     ("PATCH", "/v1/incidents/{incident_id}"): Row({"cad_a": 200}, body=lambda n: {"notes": f"note {n}"}),
     ("POST", "/v1/incidents/{incident_id}/cancel"): Row({"cad_a": 200}, body=lambda n: {"reason": "matrix"}),

@@ -12,7 +12,10 @@ import httpx
 import websockets
 
 # A square around Leeds city centre (lat 53.70..53.90, lon -1.70..-1.40).
-AREA = {"type": "Polygon", "coordinates": [[[-1.70, 53.70], [-1.40, 53.70], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.70]]]}
+AREA = {
+    "type": "Polygon",
+    "coordinates": [[[-1.70, 53.70], [-1.40, 53.70], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.70]]],
+}
 CENTRE = (53.80, -1.55)
 M_PER_DEG_LAT = 111_195.0
 
@@ -32,7 +35,7 @@ class ResponderSocket:
         self.ready: dict[str, Any] | None = None
 
     @classmethod
-    async def connect(cls, url: str, token: str, *, via_message: bool = False, timeout: float = 10) -> "ResponderSocket":
+    async def connect(cls, url: str, token: str, *, via_message: bool = False, timeout: float = 10) -> ResponderSocket:
         ws = await websockets.connect(url if via_message else f"{url}?token={token}")
         if via_message:
             await ws.send(json.dumps({"type": "auth", "token": token}))
@@ -53,6 +56,7 @@ class ResponderSocket:
 
     async def next(self, type_: str, timeout: float = 10, **match: Any) -> dict[str, Any]:
         """The first frame of this type (and matching fields) not yet taken."""
+
         async def find() -> dict[str, Any]:
             async with self._new:
                 while True:
@@ -62,6 +66,7 @@ class ResponderSocket:
                     if self._reader.done():
                         raise AssertionError(f"socket closed before a {type_!r} frame; got {self.frames}")
                     await self._new.wait()
+
         return await asyncio.wait_for(find(), timeout)
 
     def taken(self, type_: str) -> list[dict[str, Any]]:
@@ -80,8 +85,9 @@ class ResponderSocket:
         await self._reader
 
 
-async def online(stack, trust: "Trust", rid: str, at: tuple[float, float], *, available: bool = True,
-                 accuracy_m: float = 10) -> ResponderSocket:
+async def online(
+    stack, trust: Trust, rid: str, at: tuple[float, float], *, available: bool = True, accuracy_m: float = 10
+) -> ResponderSocket:
     """A responder app that is connected, has reported where it is and whether it is available."""
     sock = await ResponderSocket.connect(stack.ws_url, trust.tokens[rid])
     await sock.send(type="location", lat=at[0], lon=at[1], accuracy_m=accuracy_m)
@@ -100,7 +106,9 @@ class Trust:
     tokens: dict[str, str] = field(default_factory=dict)
 
     async def responder(self, rid: str, groups: list[str]) -> str:
-        r = await self.admin.post(f"/v1/trusts/{self.id}/responders", json={"id": rid, "name": rid.title(), "groups": groups})
+        r = await self.admin.post(
+            f"/v1/trusts/{self.id}/responders", json={"id": rid, "name": rid.title(), "groups": groups}
+        )
         assert r.status_code == 201, r.text
         t = await self.admin.post(f"/v1/trusts/{self.id}/responders/{rid}/tokens")
         assert t.status_code == 201, t.text
@@ -109,9 +117,19 @@ class Trust:
 
     async def aed(self, aed_id: str, name: str, at: tuple[float, float], access: str = "24/7") -> httpx.Response:
         """Replaces the trust's defibrillator list with this one AED (GeoJSON, as an admin uploads it)."""
-        return await self.admin.put(f"/v1/trusts/{self.id}/aeds", json={"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [at[1], at[0]]},
-             "properties": {"id": aed_id, "name": name, "access": access}}]})
+        return await self.admin.put(
+            f"/v1/trusts/{self.id}/aeds",
+            json={
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [at[1], at[0]]},
+                        "properties": {"id": aed_id, "name": name, "access": access},
+                    }
+                ],
+            },
+        )
 
     async def close(self) -> None:
         await self.admin.aclose()
@@ -123,7 +141,10 @@ TWO_PHASES = {
         {"name": "trusted", "groups": ["staff"], "radius_m": 200, "delay_s": 0},
         {"name": "community", "groups": ["staff", "community"], "radius_m": 1000, "delay_s": 2},
     ],
-    "accept_limit": 1, "alert_ttl_s": 600, "categories": ["09-E-*", "09-D-01"], "location_max_age_s": 900,
+    "accept_limit": 1,
+    "alert_ttl_s": 600,
+    "categories": ["09-E-*", "09-D-01"],
+    "location_max_age_s": 900,
 }
 
 
@@ -132,8 +153,13 @@ async def make_trust(stack, *, policy: dict[str, Any] | None = TWO_PHASES, name:
         r = await op.post("/v1/trusts", json={"name": name or f"Trust {uuid.uuid4().hex[:6]}", "area": AREA})
         assert r.status_code == 201, r.text
     body = r.json()
-    trust = Trust(body["id"], stack.client(body["admin_key"]), stack.client(body["cad_key"]), body["admin_key"], body["cad_key"])
-    for g in ({"id": "staff", "name": "Staff", "trusted": True}, {"id": "community", "name": "Community", "trusted": False}):
+    trust = Trust(
+        body["id"], stack.client(body["admin_key"]), stack.client(body["cad_key"]), body["admin_key"], body["cad_key"]
+    )
+    for g in (
+        {"id": "staff", "name": "Staff", "trusted": True},
+        {"id": "community", "name": "Community", "trusted": False},
+    ):
         assert (await trust.admin.post(f"/v1/trusts/{trust.id}/groups", json=g)).status_code == 201
     if policy is not None:
         r = await trust.admin.put(f"/v1/trusts/{trust.id}/policy", json=policy)

@@ -37,7 +37,12 @@ class ApiNode(OnLoopback):
         env = {**env_for(self.settings), **self.extra_env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "alerting", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -86,9 +91,13 @@ class NodeWorker(Worker):
         self.log = ROOT / "var" / f"worker-{self.settings.redis_prefix.strip(':')}.log"
         self.log.parent.mkdir(exist_ok=True)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "alerting", "worker", "--concurrency", "2"], cwd=ROOT,
-            env={**env_for(self.settings), **self.extra_env}, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [sys.executable, "-m", "alerting", "worker", "--concurrency", "2"],
+            cwd=ROOT,
+            env={**env_for(self.settings), **self.extra_env},
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 @dataclass
@@ -100,7 +109,7 @@ class Deployment:
     worker: Worker
 
     @classmethod
-    def create(cls, settings: Settings, nodes: int = 2, extra_env: dict[str, str] | None = None) -> "Deployment":
+    def create(cls, settings: Settings, nodes: int = 2, extra_env: dict[str, str] | None = None) -> Deployment:
         env = dict(extra_env or {})
         return cls(settings, [ApiNode(settings, f"n{i}", env) for i in range(nodes)], NodeWorker(settings, env))
 

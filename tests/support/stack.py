@@ -56,12 +56,17 @@ async def drop_pg_database(name: str) -> None:
 
 def env_for(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALERTING_")}
-    env.update({
-        "ALERTING_REDIS_URL": settings.redis_url, "ALERTING_DATABASE_URL": settings.database_url,
-        "ALERTING_REDIS_PREFIX": settings.redis_prefix, "ALERTING_OPERATOR_TOKEN": settings.operator_token or "",
-        "ALERTING_SWEEP_INTERVAL_S": str(settings.sweep_interval_s), "ALERTING_LOG_LEVEL": "INFO",
-        "ALERTING_DB_POOL_SIZE": str(settings.db_pool_size),
-    })
+    env.update(
+        {
+            "ALERTING_REDIS_URL": settings.redis_url,
+            "ALERTING_DATABASE_URL": settings.database_url,
+            "ALERTING_REDIS_PREFIX": settings.redis_prefix,
+            "ALERTING_OPERATOR_TOKEN": settings.operator_token or "",
+            "ALERTING_SWEEP_INTERVAL_S": str(settings.sweep_interval_s),
+            "ALERTING_LOG_LEVEL": "INFO",
+            "ALERTING_DB_POOL_SIZE": str(settings.db_pool_size),
+        }
+    )
     env["ALERTING_DENSITY_INTERVAL_S"] = str(settings.density_interval_s)
     return env
 
@@ -76,8 +81,13 @@ class Worker:
         self.log = ROOT / "var" / f"worker-{self.settings.redis_prefix.strip(':').replace(':', '-')}.log"
         self.log.parent.mkdir(exist_ok=True)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "alerting", "worker", "--concurrency", "2"], cwd=ROOT, env=env_for(self.settings),
-            stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+            [sys.executable, "-m", "alerting", "worker", "--concurrency", "2"],
+            cwd=ROOT,
+            env=env_for(self.settings),
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def kill(self) -> None:
         """SIGKILL the whole process group: the pool children too, as a crash would."""
@@ -122,8 +132,15 @@ class Stack(OnLoopback):
 
     async def start(self) -> None:
         self.redis = Redis.from_url(self.settings.redis_url)
-        config = uvicorn.Config(create_app(self.settings), host="127.0.0.1", port=self.port, log_config=None,
-                                lifespan="on", ws_ping_interval=20, ws_per_message_deflate=False)
+        config = uvicorn.Config(
+            create_app(self.settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            lifespan="on",
+            ws_ping_interval=20,
+            ws_per_message_deflate=False,
+        )
         self.server = uvicorn.Server(config)
         self.task = asyncio.create_task(self.server.serve())
         for _ in range(500):
@@ -147,7 +164,7 @@ class Stack(OnLoopback):
     async def _cleanup_redis(self) -> None:
         keys = [k async for k in self.redis.scan_iter(match=f"{self.settings.redis_prefix}*", count=1000)]
         for i in range(0, len(keys), 500):
-            await self.redis.delete(*keys[i:i + 500])
+            await self.redis.delete(*keys[i : i + 500])
 
     def client(self, token: str | None = None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -157,13 +174,17 @@ class Stack(OnLoopback):
 def make_settings(database_url: str, **overrides) -> Settings:
     overrides.setdefault("density_interval_s", 86_400.0)  # replay tests take their density snapshots themselves
     return Settings(
-        database_url=database_url, redis_url=os.environ.get("ALERTING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        redis_prefix=f"test-{uuid.uuid4().hex[:10]}:", operator_token=f"op-test-{uuid.uuid4().hex}",
-        sweep_interval_s=1.0, log_json=True,
+        database_url=database_url,
+        redis_url=os.environ.get("ALERTING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        redis_prefix=f"test-{uuid.uuid4().hex[:10]}:",
+        operator_token=f"op-test-{uuid.uuid4().hex}",
+        sweep_interval_s=1.0,
+        log_json=True,
         # Shared test deployments drive thousands of requests through one admin key; the limits
         # themselves are tested on a deployment of their own.
         # Small pools: several processes per test deployment share one PostgreSQL's connection limit.
-        **{"rate_limits_enabled": False, "db_pool_size": 4, **overrides})
+        **{"rate_limits_enabled": False, "db_pool_size": 4, **overrides},
+    )
 
 
 def migrate(database_url: str) -> None:

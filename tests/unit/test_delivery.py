@@ -8,15 +8,33 @@ from alerting.domain.policy import Policy
 
 
 def state(*alerts: AlertRecord, status: str = "alerting") -> IncidentState:
-    return IncidentState(id="i", cad_ref="c", lat=53.8, lon=-1.5, category="09-E-01", location_type="public",
-                         created_at=100.0, policy=Policy(phases=(), ack_timeout_s=5), status=status,
-                         alerts={a.responder_id: a for a in alerts})
+    return IncidentState(
+        id="i",
+        cad_ref="c",
+        lat=53.8,
+        lon=-1.5,
+        category="09-E-01",
+        location_type="public",
+        created_at=100.0,
+        policy=Policy(phases=(), ack_timeout_s=5),
+        status=status,
+        alerts={a.responder_id: a for a in alerts},
+    )
 
 
-def alert(rid: str, *, at: float = 100.0, state_: str = ALERTED, delivered: float | None = None,
-          expires: float = 700.0) -> AlertRecord:
-    return AlertRecord(alert_id=f"a-{rid}", responder_id=rid, phase=0, distance_m=10.0, alerted_at=at,
-                       expires_at=expires, state=state_, delivered_at=delivered)
+def alert(
+    rid: str, *, at: float = 100.0, state_: str = ALERTED, delivered: float | None = None, expires: float = 700.0
+) -> AlertRecord:
+    return AlertRecord(
+        alert_id=f"a-{rid}",
+        responder_id=rid,
+        phase=0,
+        distance_m=10.0,
+        alerted_at=at,
+        expires_at=expires,
+        state=state_,
+        delivered_at=delivered,
+    )
 
 
 def ids(records: list[AlertRecord]) -> list[str]:

@@ -57,42 +57,72 @@ def test_service_area_contains_inside_and_boundary_not_outside():
     assert area.contains(53.8, -1.55)
     assert area.contains(53.7, -1.55)  # on the boundary
     assert not area.contains(51.5, -0.12)
-    multi = ServiceArea.from_geojson({"type": "MultiPolygon", "coordinates": [
-        SQUARE["coordinates"], [[[0, 51], [1, 51], [1, 52], [0, 52], [0, 51]]]]})
+    multi = ServiceArea.from_geojson(
+        {
+            "type": "MultiPolygon",
+            "coordinates": [SQUARE["coordinates"], [[[0, 51], [1, 51], [1, 52], [0, 52], [0, 51]]]],
+        }
+    )
     assert multi.contains(51.5, 0.5) and multi.contains(53.8, -1.55) and not multi.contains(52.5, -0.5)
 
 
-@pytest.mark.parametrize("raw, says", [
-    ({"type": "Point", "coordinates": [0, 0]}, "Polygon or MultiPolygon"),
-    ("not a dict", "Polygon or MultiPolygon"),
-    ({"type": "Polygon", "coordinates": "nonsense"}, "not valid GeoJSON"),
-    ({"type": "Polygon", "coordinates": []}, "empty"),
-    ({"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [200, 1], [0, 0]]]}, "-180..180"),
-    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}, "Self-intersection"),
-])
+@pytest.mark.parametrize(
+    "raw, says",
+    [
+        ({"type": "Point", "coordinates": [0, 0]}, "Polygon or MultiPolygon"),
+        ("not a dict", "Polygon or MultiPolygon"),
+        ({"type": "Polygon", "coordinates": "nonsense"}, "not valid GeoJSON"),
+        ({"type": "Polygon", "coordinates": []}, "empty"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [200, 1], [0, 0]]]}, "-180..180"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}, "Self-intersection"),
+    ],
+)
 def test_bad_areas_are_refused_saying_why(raw, says):
     with pytest.raises(AreaError, match=says):
         parse_area(raw)
 
 
 def point(fid, lon, lat, **props):
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": {"id": fid, **props}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"id": fid, **props},
+    }
 
 
 def test_aed_file_parses_ids_names_and_exact_coordinates():
-    aeds = parse_aeds({"type": "FeatureCollection", "features": [
-        point("a", -1.55, 53.8, name="Library", access="24/7"), point(17, -1.5, 53.81)]})
+    aeds = parse_aeds(
+        {
+            "type": "FeatureCollection",
+            "features": [point("a", -1.55, 53.8, name="Library", access="24/7"), point(17, -1.5, 53.81)],
+        }
+    )
     assert [(a.id, a.name, a.access, a.lat, a.lon) for a in aeds] == [
-        ("a", "Library", "24/7", 53.8, -1.55), ("17", None, None, 53.81, -1.5)]
+        ("a", "Library", "24/7", 53.8, -1.55),
+        ("17", None, None, 53.81, -1.5),
+    ]
     assert parse_aeds({"type": "FeatureCollection", "features": []}) == []
 
 
 def test_aed_file_reports_every_bad_feature_by_index():
     with pytest.raises(AedImportError) as caught:
-        parse_aeds({"type": "FeatureCollection", "features": [
-            point("a", -1.55, 53.8), point("a", -1.5, 53.8), point("b", math.inf, 53.8),
-            point("c", -1.5, 86.0), point("d", 181, 0), point("", 0, 0), point("e", 0, 0, name=5),
-            {"type": "Feature", "geometry": None, "properties": {"id": "f"}}, "junk", point(True, 0, 0)]})
+        parse_aeds(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    point("a", -1.55, 53.8),
+                    point("a", -1.5, 53.8),
+                    point("b", math.inf, 53.8),
+                    point("c", -1.5, 86.0),
+                    point("d", 181, 0),
+                    point("", 0, 0),
+                    point("e", 0, 0, name=5),
+                    {"type": "Feature", "geometry": None, "properties": {"id": "f"}},
+                    "junk",
+                    point(True, 0, 0),
+                ],
+            }
+        )
     errors = caught.value.errors
     assert [e["index"] for e in errors] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert errors[0] == {"index": 1, "id": "a", "message": "duplicate id (first at feature 0)"}

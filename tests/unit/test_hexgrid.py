@@ -12,8 +12,14 @@ from geo.snapshot import covering_circle
 
 
 def test_aggregate_keeps_counts_per_cell_and_group_set_only():
-    counts = aggregate([(53.8, -1.55, ["staff"]), (53.8, -1.55, ["staff"]), (53.8, -1.55, ["community", "staff"]),
-                        (53.9, -1.55, ["staff", "community", "staff"])])
+    counts = aggregate(
+        [
+            (53.8, -1.55, ["staff"]),
+            (53.8, -1.55, ["staff"]),
+            (53.8, -1.55, ["community", "staff"]),
+            (53.9, -1.55, ["staff", "community", "staff"]),
+        ]
+    )
     here, there = cell_of(53.8, -1.55), cell_of(53.9, -1.55)
     assert counts == {(here, "staff"): 2, (here, "community,staff"): 1, (there, "community,staff"): 1}
 
@@ -25,7 +31,7 @@ def test_group_keys_round_trip():
 def test_ring_count_matches_the_circle_area_best():
     for radius in (100, 300, 1000, 2500):
         k = rings_for_radius(radius, MEAN_CELL_AREA_M2)
-        circle = math.pi * radius ** 2
+        circle = math.pi * radius**2
         error = abs((3 * k * k + 3 * k + 1) * MEAN_CELL_AREA_M2 - circle)
         neighbours = [abs((3 * j * j + 3 * j + 1) * MEAN_CELL_AREA_M2 - circle) for j in (k - 1, k + 1) if j >= 0]
         assert all(error <= e for e in neighbours)
@@ -33,8 +39,12 @@ def test_ring_count_matches_the_circle_area_best():
 
 
 def test_covering_circle_holds_every_corner_of_the_area():
-    area = ServiceArea.from_geojson({"type": "Polygon", "coordinates": [
-        [[-1.70, 53.70], [-1.40, 53.70], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.70]]]})
+    area = ServiceArea.from_geojson(
+        {
+            "type": "Polygon",
+            "coordinates": [[[-1.70, 53.70], [-1.40, 53.70], [-1.40, 53.90], [-1.70, 53.90], [-1.70, 53.70]]],
+        }
+    )
     (lat, lon), radius = covering_circle(area)
     for corner in ((53.70, -1.70), (53.70, -1.40), (53.90, -1.40), (53.90, -1.70)):
         assert haversine_m(lat, lon, *corner) <= radius
@@ -42,5 +52,7 @@ def test_covering_circle_holds_every_corner_of_the_area():
 
 def test_replay_exports_exactly_its_public_names():
     assert sorted(alerting.replay.__all__) == sorted(
-        n for n in vars(alerting.replay) if not n.startswith("_") and n not in {
-            "acceptance", "arrival", "engine", "history", "summary", "plot"})
+        n
+        for n in vars(alerting.replay)
+        if not n.startswith("_") and n not in {"acceptance", "arrival", "engine", "history", "summary", "plot"}
+    )

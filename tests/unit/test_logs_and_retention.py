@@ -35,7 +35,11 @@ def test_every_line_inside_an_incident_names_it_and_lines_outside_do_not():
     logger.info("outside")
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [(line["msg"], line.get("incident_id")) for line in lines] == [
-        ("phase fired", "inc-1"), ("nested", "inc-2"), ("back", "inc-1"), ("outside", None)]
+        ("phase fired", "inc-1"),
+        ("nested", "inc-2"),
+        ("back", "inc-1"),
+        ("outside", None),
+    ]
     assert lines[2]["count"] == 3 and lines[1]["level"] == "warning"
 
 

@@ -12,10 +12,14 @@ from alerting.realtime import protocol
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=12)
+    max_leaves=12,
+)
 types = st.sampled_from(["auth", "location", "availability", "accept", "decline", "arrived", "ack", "ping", "nope", ""])
-messages = st.dictionaries(st.sampled_from(["type", "token", "lat", "lon", "accuracy_m", "available", "alert_id", "x"]),
-                           json_values, max_size=6)
+messages = st.dictionaries(
+    st.sampled_from(["type", "token", "lat", "lon", "accuracy_m", "available", "alert_id", "x"]),
+    json_values,
+    max_size=6,
+)
 
 
 def _parse_or_error(raw: str | bytes):

@@ -41,13 +41,16 @@ def test_quoted_cells_may_hold_commas_and_newlines():
     assert rows[1].line == 4
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "empty"),
-    ("name,groups\nAnn,staff\n", "lacks column(s) id"),
-    ("id,name\nann,Ann\n", "lacks column(s) groups"),
-    ("id,name,groups\n", "no rows"),
-    ("id,name,groups\n" + "r,R,staff\n" * 3, "more than 2 rows"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("name,groups\nAnn,staff\n", "lacks column(s) id"),
+        ("id,name\nann,Ann\n", "lacks column(s) groups"),
+        ("id,name,groups\n", "no rows"),
+        ("id,name,groups\n" + "r,R,staff\n" * 3, "more than 2 rows"),
+    ],
+)
 def test_unusable_files_are_refused_whole(text, message):
     with pytest.raises(CsvFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse(text, max_rows=2)

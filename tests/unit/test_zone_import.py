@@ -58,8 +58,14 @@ def test_every_problem_is_reported_against_its_feature():
     with pytest.raises(ZoneImportError) as caught:
         to_zone_docs(from_geojson(doc), [])
     got = [(p.loc, p.name) for p in caught.value.problems]
-    assert got == [("features[1]", "new"), ("features[2]", None), ("features[3]", "pin"), ("features[4]", "typo"),
-                   ("features[5]", "limit"), ("features[6]", None)]
+    assert got == [
+        ("features[1]", "new"),
+        ("features[2]", None),
+        ("features[3]", "pin"),
+        ("features[4]", "typo"),
+        ("features[5]", "limit"),
+        ("features[6]", None),
+    ]
     msgs = [p.msg for p in caught.value.problems]
     assert "no 'phases'" in msgs[0] and "no name" in msgs[1] and "Point" in msgs[2]
     assert "not valid JSON" in msgs[3] and "whole number" in msgs[4] and "not a GeoJSON Feature" in msgs[5]
@@ -72,7 +78,10 @@ def test_a_document_that_is_not_a_feature_collection_is_refused(doc):
 
 
 def test_exported_collection_imports_back_to_the_same_zones():
-    zones = [{"name": "a", "area": SQUARE, "phases": PHASES, "accept_limit": 2}, {"name": "b", "area": SQUARE, "phases": PHASES}]
+    zones = [
+        {"name": "a", "area": SQUARE, "phases": PHASES, "accept_limit": 2},
+        {"name": "b", "area": SQUARE, "phases": PHASES},
+    ]
     exported = to_feature_collection(zones)
     assert [f["properties"]["order"] for f in exported["features"]] == [0, 1]
     assert to_zone_docs(from_geojson(exported), []) == zones

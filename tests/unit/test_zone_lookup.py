@@ -63,10 +63,13 @@ def test_no_zones_means_trust_wide_phases():
 
 def test_multipolygon_with_a_hole_excludes_the_hole_and_falls_through_to_the_next_zone():
     park = square(-1.58, 53.73, -1.52, 53.77)
-    two_parts = {"type": "MultiPolygon", "coordinates": [
-        [square(-1.6, 53.7, -1.5, 53.8), park],
-        [square(-1.3, 53.7, -1.2, 53.8)],
-    ]}
+    two_parts = {
+        "type": "MultiPolygon",
+        "coordinates": [
+            [square(-1.6, 53.7, -1.5, 53.8), park],
+            [square(-1.3, 53.7, -1.2, 53.8)],
+        ],
+    }
     p = policy_with(("ring", two_parts), ("park", polygon(-1.58, 53.73, -1.52, 53.77)))
     assert zone_at(p, 53.71, -1.59) == "ring"  # in the first part, outside the hole
     assert zone_at(p, 53.75, -1.25) == "ring"  # in the second part
@@ -75,13 +78,16 @@ def test_multipolygon_with_a_hole_excludes_the_hole_and_falls_through_to_the_nex
     assert zone_at(p, 53.77, -1.55) == "ring"  # on the hole's edge: the ring's boundary
 
 
-@pytest.mark.parametrize("area, says", [
-    ({"type": "Point", "coordinates": [0, 0]}, "Polygon or MultiPolygon"),
-    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}, "Self-intersection"),
-    ({"type": "Polygon", "coordinates": [[[53.7, -1.6], [53.8, -1.6], [53.8, 100], [53.7, -1.6]]]}, "lon, lat"),
-    ({"type": "Polygon", "coordinates": [[[0, 0], [1]]]}, "coordinates"),
-    ({"type": "Polygon", "coordinates": []}, "empty"),
-])
+@pytest.mark.parametrize(
+    "area, says",
+    [
+        ({"type": "Point", "coordinates": [0, 0]}, "Polygon or MultiPolygon"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}, "Self-intersection"),
+        ({"type": "Polygon", "coordinates": [[[53.7, -1.6], [53.8, -1.6], [53.8, 100], [53.7, -1.6]]]}, "lon, lat"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1]]]}, "coordinates"),
+        ({"type": "Polygon", "coordinates": []}, "empty"),
+    ],
+)
 def test_unusable_areas_are_refused_with_the_reason(area, says):
     with pytest.raises(ZoneError, match=says):
         ZoneArea.from_geojson(area)
@@ -93,12 +99,15 @@ class Named:
 
 
 boxes = st.tuples(st.integers(0, 90), st.integers(0, 90), st.integers(1, 20), st.integers(1, 20)).map(
-    lambda t: polygon(t[0] / 10, t[1] / 10, (t[0] + t[2]) / 10, (t[1] + t[3]) / 10))
+    lambda t: polygon(t[0] / 10, t[1] / 10, (t[0] + t[2]) / 10, (t[1] + t[3]) / 10)
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(areas=st.lists(boxes, min_size=0, max_size=40),
-       points=st.lists(st.tuples(st.integers(0, 110), st.integers(0, 110)), min_size=1, max_size=20))
+@given(
+    areas=st.lists(boxes, min_size=0, max_size=40),
+    points=st.lists(st.tuples(st.integers(0, 110), st.integers(0, 110)), min_size=1, max_size=20),
+)
 def test_tree_and_scan_always_pick_the_same_zone(areas, points):
     zones = [Named(f"z{i}", ZoneArea.from_geojson(a)) for i, a in enumerate(areas)]
     tree, scan = ZoneLookup(zones, tree_threshold=1), ZoneLookup(zones, tree_threshold=10**9)

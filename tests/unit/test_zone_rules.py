@@ -10,19 +10,33 @@ from alerting.domain.eligibility import Candidate
 from alerting.domain.policy import PolicyError, build_policy
 
 TRUST = {"type": "Polygon", "coordinates": [[[-1.7, 53.7], [-1.4, 53.7], [-1.4, 53.9], [-1.7, 53.9], [-1.7, 53.7]]]}
-CITY = {"type": "Polygon", "coordinates": [[[-1.56, 53.79], [-1.53, 53.79], [-1.53, 53.81], [-1.56, 53.81], [-1.56, 53.79]]]}
+CITY = {
+    "type": "Polygon",
+    "coordinates": [[[-1.56, 53.79], [-1.53, 53.79], [-1.53, 53.81], [-1.56, 53.81], [-1.56, 53.79]]],
+}
 RURAL = {"type": "Polygon", "coordinates": [[[-1.7, 53.85], [-1.4, 53.85], [-1.4, 53.9], [-1.7, 53.9], [-1.7, 53.85]]]}
 GROUPS = {"staff", "community"}
 RAW = {
-    "phases": [{"name": "trusted", "groups": ["staff"], "radius_m": 500, "delay_s": 0},
-               {"name": "community", "groups": ["staff", "community"], "radius_m": 1000, "delay_s": 30}],
+    "phases": [
+        {"name": "trusted", "groups": ["staff"], "radius_m": 500, "delay_s": 0},
+        {"name": "community", "groups": ["staff", "community"], "radius_m": 1000, "delay_s": 30},
+    ],
     "accept_limit": 2,
     "zones": [
-        {"name": "city", "area": CITY, "phases": [{"name": "staff", "groups": ["staff"], "radius_m": 200, "delay_s": 0}],
-         "accept_limit": 1},
-        {"name": "rural north", "area": RURAL,
-         "phases": [{"name": "all", "groups": ["staff", "community"], "radius_m": 3000, "delay_s": 0},
-                    {"name": "later", "groups": ["community"], "radius_m": 5000, "delay_s": 60}]},
+        {
+            "name": "city",
+            "area": CITY,
+            "phases": [{"name": "staff", "groups": ["staff"], "radius_m": 200, "delay_s": 0}],
+            "accept_limit": 1,
+        },
+        {
+            "name": "rural north",
+            "area": RURAL,
+            "phases": [
+                {"name": "all", "groups": ["staff", "community"], "radius_m": 3000, "delay_s": 0},
+                {"name": "later", "groups": ["community"], "radius_m": 5000, "delay_s": 60},
+            ],
+        },
     ],
 }
 PRIVATE_OK = {"staff": True, "community": False}
@@ -30,8 +44,17 @@ PRIVATE_OK = {"staff": True, "community": False}
 
 def reported(lat, lon, location_type="public", raw=RAW):
     policy, _ = build_policy(raw, known_groups=GROUPS)
-    s = m.new_incident(id="i1", cad_ref="c1", lat=lat, lon=lon, category="09-E-01", location_type=location_type,
-                       created_at=0.0, policy=policy, policy_version=7)
+    s = m.new_incident(
+        id="i1",
+        cad_ref="c1",
+        lat=lat,
+        lon=lon,
+        category="09-E-01",
+        location_type=location_type,
+        created_at=0.0,
+        policy=policy,
+        policy_version=7,
+    )
     return s, m.handle(s, m.Reported(0.0))
 
 
@@ -64,7 +87,9 @@ CANDIDATES = [
 ]
 
 
-@pytest.mark.parametrize("where", [(53.80, -1.545), (53.87, -1.55), (53.75, -1.55)], ids=["city", "rural", "trust-wide"])
+@pytest.mark.parametrize(
+    "where", [(53.80, -1.545), (53.87, -1.55), (53.75, -1.55)], ids=["city", "rural", "trust-wide"]
+)
 @pytest.mark.parametrize("location_type", ["private", "unknown"])
 def test_a_public_only_group_is_never_sent_into_a_private_or_unknown_location(where, location_type):
     s, _ = reported(*where, location_type=location_type)
@@ -78,7 +103,11 @@ def test_a_public_only_group_is_alerted_to_a_public_place(where):
 
 
 def test_a_community_only_phase_at_a_private_address_alerts_no_one_and_says_which_groups_it_used():
-    raw = {**RAW, "zones": [], "phases": [{"name": "community", "groups": ["community"], "radius_m": 1000, "delay_s": 0}]}
+    raw = {
+        **RAW,
+        "zones": [],
+        "phases": [{"name": "community", "groups": ["community"], "radius_m": 1000, "delay_s": 0}],
+    }
     s, _ = reported(53.75, -1.55, location_type="private", raw=raw)
     out = m.handle(s, m.PhaseDue(0, 0.0, CANDIDATES, PRIVATE_OK))
     fired = next(d for d in out if isinstance(d, m.Record) and d.event == "phase_fired")
@@ -87,11 +116,20 @@ def test_a_community_only_phase_at_a_private_address_alerts_no_one_and_says_whic
 
 def test_zones_are_checked_against_the_trust_area():
     area = shape(TRUST)
-    far = {"type": "Polygon", "coordinates": [[[53.7, -1.6], [53.8, -1.6], [53.8, -1.5], [53.7, -1.6]]]}  # lat/lon swapped
+    far = {
+        "type": "Polygon",
+        "coordinates": [[[53.7, -1.6], [53.8, -1.6], [53.8, -1.5], [53.7, -1.6]]],
+    }  # lat/lon swapped
     spill = {"type": "Polygon", "coordinates": [[[-1.45, 53.8], [-1.3, 53.8], [-1.3, 53.85], [-1.45, 53.8]]]}
     phases = RAW["zones"][0]["phases"]
-    raw = {**RAW, "zones": [{"name": "far", "area": far, "phases": phases}, {"name": "spill", "area": spill, "phases": phases},
-                            {"name": "far", "area": CITY, "phases": phases}]}
+    raw = {
+        **RAW,
+        "zones": [
+            {"name": "far", "area": far, "phases": phases},
+            {"name": "spill", "area": spill, "phases": phases},
+            {"name": "far", "area": CITY, "phases": phases},
+        ],
+    }
     with pytest.raises(PolicyError) as caught:
         build_policy(raw, known_groups=GROUPS, area=area)
     errors = {(e.loc, e.msg) for e in caught.value.errors}

@@ -26,9 +26,14 @@ def refusal(body: bytes) -> MappingError:
 
 def test_event_code_circle_point_and_place_type():
     assert map_cap(raw(CODED)) == IncidentReport(
-        cad_ref="YAS-260314-0413", lat=53.79835, lon=-1.54262, category="09-E-01", location_type="public",
+        cad_ref="YAS-260314-0413",
+        lat=53.79835,
+        lon=-1.54262,
+        category="09-E-01",
+        location_type="public",
         address="Briggate, Leeds LS1 6HD",
-        notes="Female, 40s, collapsed outside the shopping arcade. CPR in progress.")
+        notes="Female, 40s, collapsed outside the shopping arcade. CPR in progress.",
+    )
 
 
 def test_event_without_code_and_circle_beside_a_polygon():
@@ -39,24 +44,36 @@ def test_event_without_code_and_circle_beside_a_polygon():
     assert report.address == "Hyde Park area"
 
 
-@pytest.mark.parametrize("value, expected", [("public", "public"), ("private", "private"), ("residence", "private"),
-                                             ("street", "public"), ("school", "unknown")])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("public", "public"),
+        ("private", "private"),
+        ("residence", "private"),
+        ("street", "public"),
+        ("school", "unknown"),
+    ],
+)
 def test_location_type_parameter(value, expected):
     assert map_cap(edited(CODED, "<value>shopping-area</value>", f"<value>{value}</value>")).location_type == expected
 
 
 def test_an_empty_event_code_falls_back_to_the_event():
-    body = edited(CODED, "<value>09-E-01</value>", "<value> </value>").replace(b"<event>Cardiac arrest</event>",
-                                                                               b"<event>09-E-02</event>")
+    body = edited(CODED, "<value>09-E-01</value>", "<value> </value>").replace(
+        b"<event>Cardiac arrest</event>", b"<event>09-E-02</event>"
+    )
     assert map_cap(body).category == "09-E-02"
 
 
-@pytest.mark.parametrize("old, field", [
-    ("<identifier>YAS-260314-0413</identifier>", "identifier"),
-    ("<status>Actual</status>", "status"),
-    ("<msgType>Alert</msgType>", "msgType"),
-    ("<circle>53.79835,-1.54262 0</circle>", "info.area.circle"),
-])
+@pytest.mark.parametrize(
+    "old, field",
+    [
+        ("<identifier>YAS-260314-0413</identifier>", "identifier"),
+        ("<status>Actual</status>", "status"),
+        ("<msgType>Alert</msgType>", "msgType"),
+        ("<circle>53.79835,-1.54262 0</circle>", "info.area.circle"),
+    ],
+)
 def test_missing_field_is_named(old, field):
     error = refusal(edited(CODED, old, ""))
     assert error.field == field and "missing" in error.problem
@@ -79,11 +96,17 @@ def test_polygon_only_area_says_a_polygon_is_not_a_point():
     assert error.field == "info.area.circle" and "polygon is not a point" in error.problem
 
 
-@pytest.mark.parametrize("circle, problem", [
-    ("53.79835 -1.54262", "expected 'lat,lon radius_km'"), ("north,west 0", "expected"),
-    ("53.79835,-1.54262 wide", "expected"), ("91,-1.5 0", "less than or equal to 90"),
-    ("53.8,-181 0", "greater than or equal to -180"), ("nan,-1.5 0", "finite"),
-])
+@pytest.mark.parametrize(
+    "circle, problem",
+    [
+        ("53.79835 -1.54262", "expected 'lat,lon radius_km'"),
+        ("north,west 0", "expected"),
+        ("53.79835,-1.54262 wide", "expected"),
+        ("91,-1.5 0", "less than or equal to 90"),
+        ("53.8,-181 0", "greater than or equal to -180"),
+        ("nan,-1.5 0", "finite"),
+    ],
+)
 def test_bad_circle(circle, problem):
     error = refusal(edited(CODED, "53.79835,-1.54262 0", circle))
     assert error.field == "info.area.circle" and problem in error.problem
@@ -112,14 +135,18 @@ def test_cap_1_1_namespace_is_refused():
 
 
 def test_not_xml_and_entity_expansion():
-    assert "not well-formed" in refusal(b"{\"cad_ref\": \"x\"}").problem
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE alert [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
-            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&b;</identifier></alert>')
+    assert "not well-formed" in refusal(b'{"cad_ref": "x"}').problem
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE alert [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+        b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&b;</identifier></alert>'
+    )
     error = refusal(bomb)
     assert error.field == "body" and "refused" in error.problem
 
 
 def test_external_entity_is_refused():
-    xxe = (b'<?xml version="1.0"?><!DOCTYPE alert [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-           b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&x;</identifier></alert>')
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE alert [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&x;</identifier></alert>'
+    )
     assert "refused" in refusal(xxe).problem

@@ -31,10 +31,14 @@ def refusal(body: bytes) -> MappingError:
 def test_point_with_civic_address_and_internal_code():
     report = map_eido(raw(STREET))
     assert report == IncidentReport(
-        cad_ref="urn:emergency:uid:incidentid:7f3c1a90e2:cad.yas.nhs.uk", lat=53.80012, lon=-1.54987,
-        category="09-E-01", location_type="public",
+        cad_ref="urn:emergency:uid:incidentid:7f3c1a90e2:cad.yas.nhs.uk",
+        lat=53.80012,
+        lon=-1.54987,
+        category="09-E-01",
+        location_type="public",
         address="Outside the Queens Hotel, City Square, Leeds, LS1 1PJ",
-        notes="Male, 60s, collapsed at the taxi rank. Bystander CPR in progress.")
+        notes="Male, 60s, collapsed at the taxi rank. Bystander CPR in progress.",
+    )
 
 
 def test_circle_centre_residence_and_registry_type_through_location_reference():
@@ -71,11 +75,14 @@ def test_long_notes_are_clipped_rather_than_refused():
     assert len(map_eido(dumps(d)).notes) == 2000
 
 
-@pytest.mark.parametrize("path, field", [
-    (("incidentComponent",), "incidentComponent"),
-    (("incidentComponent", 0, "incidentTrackingIdentifier"), "incidentComponent[0].incidentTrackingIdentifier"),
-    (("locationComponent",), "locationComponent"),
-])
+@pytest.mark.parametrize(
+    "path, field",
+    [
+        (("incidentComponent",), "incidentComponent"),
+        (("incidentComponent", 0, "incidentTrackingIdentifier"), "incidentComponent[0].incidentTrackingIdentifier"),
+        (("locationComponent",), "locationComponent"),
+    ],
+)
 def test_missing_field_is_named(path, field):
     d = doc(STREET)
     parent = d
@@ -144,8 +151,9 @@ def test_polygon_is_not_a_point():
     assert error.field == "locationComponent[1].locationByValue" and "polygon" in error.problem
 
 
-@pytest.mark.parametrize("pos, problem", [("53.8", "expected 'lat lon'"), ("north west", "expected 'lat lon'"),
-                                          ("NaN -1.5", "finite")])
+@pytest.mark.parametrize(
+    "pos, problem", [("53.8", "expected 'lat lon'"), ("north west", "expected 'lat lon'"), ("NaN -1.5", "finite")]
+)
 def test_bad_position(pos, problem):
     error = refusal(with_pidf(doc(STREET), "53.80012 -1.54987", pos))
     assert error.field == "locationComponent[0].locationByValue gml:pos" and problem in error.problem
@@ -164,15 +172,21 @@ def test_location_xml_that_is_not_well_formed():
 def test_entity_expansion_in_the_location_is_refused():
     d = doc(STREET)
     d["locationComponent"][0]["locationByValue"] = (
-        '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><p>&b;</p>')
+        '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><p>&b;</p>'
+    )
     error = refusal(dumps(d))
     assert error.field == "locationComponent[0].locationByValue" and "refused" in error.problem
 
 
-@pytest.mark.parametrize("body, problem", [
-    (b"{not json", "not valid JSON"), (b"[1, 2]", "JSON object"), (b'{"x": NaN}', "NaN is not a JSON number"),
-    (b"\xff\xfe\xfa", "not"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"x": NaN}', "NaN is not a JSON number"),
+        (b"\xff\xfe\xfa", "not"),
+    ],
+)
 def test_body_that_is_not_an_eido(body, problem):
     error = refusal(body)
     assert error.field == "body" and problem in error.problem

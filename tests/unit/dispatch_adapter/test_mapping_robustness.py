@@ -17,8 +17,12 @@ JSON = st.recursive(
     max_leaves=20,
 )
 EIDO_KEYS = ["incidentComponent", "locationComponent", "notesComponent"]
-INCIDENT_KEYS = ["incidentTrackingIdentifier", "incidentTypeInternalCode", "incidentTypeCommonRegistryText",
-                 "locationReference"]
+INCIDENT_KEYS = [
+    "incidentTrackingIdentifier",
+    "incidentTypeInternalCode",
+    "incidentTypeCommonRegistryText",
+    "locationReference",
+]
 LOCATION_KEYS = ["$id", "locationByValue", "locationByReferenceUrl"]
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -60,8 +64,16 @@ def test_any_incident_or_location_field_replaced(inc_key, inc_value, loc_key, lo
     answers(map_eido, json.dumps(document).encode())
 
 
-CAP_TEXTS = ["YAS-260314-0413", "Actual", "Alert", "09-E-01", "Cardiac arrest", "53.79835,-1.54262 0",
-             "shopping-area", "Briggate, Leeds LS1 6HD"]
+CAP_TEXTS = [
+    "YAS-260314-0413",
+    "Actual",
+    "Alert",
+    "09-E-01",
+    "Cardiac arrest",
+    "53.79835,-1.54262 0",
+    "shopping-area",
+    "Briggate, Leeds LS1 6HD",
+]
 
 
 @SETTINGS

@@ -7,10 +7,21 @@ import pytest
 from dispatch_adapter.mappings.place_types import PUBLIC_PLACES, location_type
 
 
-@pytest.mark.parametrize("place, expected", [
-    (None, "unknown"), ("", "unknown"), ("residence", "private"), (" Residence ", "private"), ("private", "private"),
-    ("street", "public"), ("PUBLIC", "public"), ("office", "unknown"), ("prison", "unknown"), ("hospital", "unknown"),
-])
+@pytest.mark.parametrize(
+    "place, expected",
+    [
+        (None, "unknown"),
+        ("", "unknown"),
+        ("residence", "private"),
+        (" Residence ", "private"),
+        ("private", "private"),
+        ("street", "public"),
+        ("PUBLIC", "public"),
+        ("office", "unknown"),
+        ("prison", "unknown"),
+        ("hospital", "unknown"),
+    ],
+)
 def test_location_type(place, expected):
     assert location_type(place) == expected
 

@@ -22,9 +22,14 @@ def test_absent_optional_fields_take_the_native_defaults():
     assert report.location_type == "unknown" and report.address is None
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"lat": 90.5}, "the position"), ({"cad_ref": ""}, "the identifier"), ({"category": "x" * 33}, "the code"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"lat": 90.5}, "the position"),
+        ({"cad_ref": ""}, "the identifier"),
+        ({"category": "x" * 33}, "the code"),
+    ],
+)
 def test_refusal_names_the_documents_field(change, field):
     origin = {"lat": "the position", "lon": "the position", "cad_ref": "the identifier", "category": "the code"}
     with pytest.raises(MappingError) as caught:

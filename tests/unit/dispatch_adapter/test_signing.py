@@ -51,15 +51,18 @@ def test_a_timestamp_outside_the_tolerance_fails(now):
         verify(sign([KEY], T, BODY), BODY, KEY, now=now)
 
 
-@pytest.mark.parametrize("header, message", [
-    (None, "header is missing"),
-    ("", "header is missing"),
-    ("v1=abc", "no timestamp"),
-    (f"t={T}", "no v1 signature"),
-    ("t=soon,v1=abc", "not a whole number"),
-    (f"t={T};v1=abc", "not a whole number"),
-    (f"t={T},garbage", "malformed signature element"),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (None, "header is missing"),
+        ("", "header is missing"),
+        ("v1=abc", "no timestamp"),
+        (f"t={T}", "no v1 signature"),
+        ("t=soon,v1=abc", "not a whole number"),
+        (f"t={T};v1=abc", "not a whole number"),
+        (f"t={T},garbage", "malformed signature element"),
+    ],
+)
 def test_malformed_headers_say_what_is_wrong(header, message):
     with pytest.raises(SignatureError, match=message):
         verify(header, BODY, KEY, now=T)

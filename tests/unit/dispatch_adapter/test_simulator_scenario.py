@@ -7,8 +7,14 @@ import random
 import pytest
 from shapely.geometry import Point
 
-from dispatch_adapter.simulator.scenario import (Outcome, area_shape, incident_payload, parse_bbox, random_point,
-                                                 summarise)
+from dispatch_adapter.simulator.scenario import (
+    Outcome,
+    area_shape,
+    incident_payload,
+    parse_bbox,
+    random_point,
+    summarise,
+)
 
 L_SHAPE = {"type": "Polygon", "coordinates": [[[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2], [0, 0]]]}
 
@@ -39,8 +45,13 @@ def test_payload_is_a_valid_native_incident_and_repeatable_with_a_seed():
 
 
 def test_summary_counts_incidents_and_takes_the_median_first_accept():
-    outcomes = [Outcome("A", 100.0, 201, "a", 2), Outcome("B", 100.0, 201, "b", 1), Outcome("C", 100.0, 201, "c", 0),
-                Outcome("D", 100.0, 429), Outcome("E", 100.0, 201, "e", 1)]
+    outcomes = [
+        Outcome("A", 100.0, 201, "a", 2),
+        Outcome("B", 100.0, 201, "b", 1),
+        Outcome("C", 100.0, 201, "c", 0),
+        Outcome("D", 100.0, 429),
+        Outcome("E", 100.0, 201, "e", 1),
+    ]
     events = [
         {"event": "incident.alerting", "incident_id": "a", "at": "1970-01-01T00:01:40.000Z"},
         {"event": "responder.accepted", "incident_id": "a", "at": "1970-01-01T00:01:50.000Z"},  # 10 s

@@ -14,7 +14,9 @@ TWO_PHASES = {
         {"name": "trusted", "groups": ["staff"], "radius_m": 200, "delay_s": 0},
         {"name": "everyone", "groups": ["staff", "community"], "radius_m": 1000, "delay_s": 30},
     ],
-    "accept_limit": 2, "alert_ttl_s": 600, "categories": ["09-E-*"],
+    "accept_limit": 2,
+    "alert_ttl_s": 600,
+    "categories": ["09-E-*"],
 }
 PRIVATE_OK = {"staff": True, "community": False}
 T0 = 1_000_000.0
@@ -22,8 +24,18 @@ T0 = 1_000_000.0
 
 def make(policy=TWO_PHASES, *, category="09-E-01", location_type="public", aed=None) -> m.IncidentState:
     built, _ = build_policy(policy, known_groups=GROUPS)
-    s = m.new_incident(id="inc-1", cad_ref="CAD-1", lat=53.8, lon=-1.55, category=category,
-                       location_type=location_type, created_at=T0, policy=built, policy_version=1, aed=aed)
+    s = m.new_incident(
+        id="inc-1",
+        cad_ref="CAD-1",
+        lat=53.8,
+        lon=-1.55,
+        category=category,
+        location_type=location_type,
+        created_at=T0,
+        policy=built,
+        policy_version=1,
+        aed=aed,
+    )
     m.handle(s, m.Reported(T0))
     return s
 
@@ -50,10 +62,19 @@ def accept(s, rid, now, slot):
 
 # ---- phases ---------------------------------------------------------------------------------
 
+
 def test_phase_zero_alerts_nearest_eligible_within_radius_only():
     s = make()
-    out = fire(s, 0, T0, cand("far", 250), cand("b", 100), cand("a", 100), cand("c", 50, "community"),
-               cand("off", 10, active=False))
+    out = fire(
+        s,
+        0,
+        T0,
+        cand("far", 250),
+        cand("b", 100),
+        cand("a", 100),
+        cand("c", 50, "community"),
+        cand("off", 10, active=False),
+    )
     assert alerted(out) == ["a", "b"]  # nearest first, ties by id; community not in phase 0
     assert of(out, m.NotifyCad) == [m.NotifyCad("incident.alerting")]
     assert s.phases_fired == 1 and s.status == m.ALERTING
@@ -75,7 +96,10 @@ def test_phase_due_twice_or_out_of_order_is_a_no_op():
 
 
 def test_max_alerts_caps_a_phase_nearest_first():
-    policy = {**TWO_PHASES, "phases": [{"name": "p", "groups": ["staff"], "radius_m": 500, "delay_s": 0, "max_alerts": 2}]}
+    policy = {
+        **TWO_PHASES,
+        "phases": [{"name": "p", "groups": ["staff"], "radius_m": 500, "delay_s": 0, "max_alerts": 2}],
+    }
     s = make(policy)
     assert alerted(fire(s, 0, T0, cand("c", 30), cand("a", 10), cand("b", 20))) == ["a", "b"]
 
@@ -97,8 +121,15 @@ def test_public_only_groups_are_never_sent_to_private_or_unknown_locations():
 def test_busy_quiet_and_fatigued_responders_are_skipped_with_a_reason():
     policy = {**TWO_PHASES, "max_alerts_per_hour": 3}
     s = make(policy)
-    out = fire(s, 0, T0, cand("busy", 10, busy=True), cand("quiet", 20, quiet=True),
-               cand("tired", 30, alerts_last_hour=3), cand("ok", 40, alerts_last_hour=2))
+    out = fire(
+        s,
+        0,
+        T0,
+        cand("busy", 10, busy=True),
+        cand("quiet", 20, quiet=True),
+        cand("tired", 30, alerts_last_hour=3),
+        cand("ok", 40, alerts_last_hour=2),
+    )
     assert alerted(out) == ["ok"]
     skipped = {d.data["responder"]: d.data["reason"] for d in of(out, m.Record) if d.event == "responder_skipped"}
     assert skipped == {"busy": "busy", "quiet": "quiet_hours", "tired": "fatigue_limit"}
@@ -109,6 +140,7 @@ def test_alert_ids_are_deterministic_per_incident_and_responder():
 
 
 # ---- accepts --------------------------------------------------------------------------------
+
 
 def test_accepts_fill_the_incident_and_stand_the_rest_down():
     s = make()
@@ -197,6 +229,7 @@ def test_second_accepter_further_from_the_aed_than_the_scene_goes_to_the_scene()
 
 
 # ---- time, moves, endings ------------------------------------------------------------------
+
 
 def test_all_phases_fired_and_ttl_passed_is_exhausted():
     s = make({**TWO_PHASES, "alert_ttl_s": 60})

@@ -22,43 +22,57 @@ def errors(raw) -> dict[str, str]:
 
 
 def test_phases_are_ordered_by_delay():
-    policy, warnings = build_policy({"phases": [phase("late", delay=60, radius=900), phase("now", delay=0)]},
-                                    known_groups=GROUPS)
+    policy, warnings = build_policy(
+        {"phases": [phase("late", delay=60, radius=900), phase("now", delay=0)]}, known_groups=GROUPS
+    )
     assert [p.name for p in policy.phases] == ["now", "late"] and warnings == []
 
 
-@pytest.mark.parametrize("raw, loc", [
-    ({"phases": []}, "phases"),
-    ({"phases": [phase("a"), phase("a", delay=5)]}, "phases[1].name"),
-    ({"phases": [phase(groups=["nobody"])]}, "phases[0].groups"),
-    ({"phases": [phase(radius=5)]}, "phases[0].radius_m"),
-    ({"phases": [phase(radius=20_001)]}, "phases[0].radius_m"),
-    ({"phases": [phase()], "accept_limit": 0}, "accept_limit"),
-    ({"phases": [phase()], "categories": ["09/E/01"]}, "categories[0]"),
-])
+@pytest.mark.parametrize(
+    "raw, loc",
+    [
+        ({"phases": []}, "phases"),
+        ({"phases": [phase("a"), phase("a", delay=5)]}, "phases[1].name"),
+        ({"phases": [phase(groups=["nobody"])]}, "phases[0].groups"),
+        ({"phases": [phase(radius=5)]}, "phases[0].radius_m"),
+        ({"phases": [phase(radius=20_001)]}, "phases[0].radius_m"),
+        ({"phases": [phase()], "accept_limit": 0}, "accept_limit"),
+        ({"phases": [phase()], "categories": ["09/E/01"]}, "categories[0]"),
+    ],
+)
 def test_invalid_policies_say_which_field(raw, loc):
     assert loc in errors(raw)
 
 
 def test_a_radius_shrinking_in_a_later_phase_is_allowed_with_a_warning():
-    _, warnings = build_policy({"phases": [phase("wide", radius=1000), phase("narrow", radius=200, delay=30)]},
-                               known_groups=GROUPS)
+    _, warnings = build_policy(
+        {"phases": [phase("wide", radius=1000), phase("narrow", radius=200, delay=30)]}, known_groups=GROUPS
+    )
     assert len(warnings) == 1 and "narrow" in warnings[0]
 
 
-@pytest.mark.parametrize("category, patterns, expected", [
-    ("09-E-01", ["09-E-*"], True),
-    ("09-E-01", ["09-D-01"], False),
-    ("09-D-01", ["09-E-*", "09-D-01"], True),
-    ("09-E-01", ["*"], True),
-    ("10-E-01", ["09-*"], False),
-])
+@pytest.mark.parametrize(
+    "category, patterns, expected",
+    [
+        ("09-E-01", ["09-E-*"], True),
+        ("09-E-01", ["09-D-01"], False),
+        ("09-D-01", ["09-E-*", "09-D-01"], True),
+        ("09-E-01", ["*"], True),
+        ("10-E-01", ["09-*"], False),
+    ],
+)
 def test_category_patterns(category, patterns, expected):
     assert category_matches(category, patterns) is expected
 
 
 def test_pattern_syntax():
-    assert valid_pattern("09-E-*") and valid_pattern("*") and not valid_pattern("09/E") and not valid_pattern(" 09") and not valid_pattern("")
+    assert (
+        valid_pattern("09-E-*")
+        and valid_pattern("*")
+        and not valid_pattern("09/E")
+        and not valid_pattern(" 09")
+        and not valid_pattern("")
+    )
 
 
 def test_unknown_locations_count_as_private():
@@ -68,14 +82,17 @@ def test_unknown_locations_count_as_private():
     assert allowed_groups(["staff", "community"], "unknown", ok) == ("staff",)
 
 
-@pytest.mark.parametrize("candidate, expected", [
-    (Candidate("a", 10, ("staff",)), None),
-    (Candidate("seen", 10, ("staff",)), "already_alerted"),
-    (Candidate("a", 10, ("staff",), active=False), "suspended"),
-    (Candidate("a", 10, ("community",)), "not_in_phase_groups"),
-    (Candidate("a", 10, ("staff",), busy=True), "busy"),
-    (Candidate("a", 10, ("staff",), quiet=True), "quiet_hours"),
-    (Candidate("a", 10, ("staff",), alerts_last_hour=4), "fatigue_limit"),
-])
+@pytest.mark.parametrize(
+    "candidate, expected",
+    [
+        (Candidate("a", 10, ("staff",)), None),
+        (Candidate("seen", 10, ("staff",)), "already_alerted"),
+        (Candidate("a", 10, ("staff",), active=False), "suspended"),
+        (Candidate("a", 10, ("community",)), "not_in_phase_groups"),
+        (Candidate("a", 10, ("staff",), busy=True), "busy"),
+        (Candidate("a", 10, ("staff",), quiet=True), "quiet_hours"),
+        (Candidate("a", 10, ("staff",), alerts_last_hour=4), "fatigue_limit"),
+    ],
+)
 def test_skip_reasons(candidate, expected):
     assert skip_reason(candidate, allowed={"staff"}, already_alerted={"seen"}, max_alerts_per_hour=4) == expected

@@ -3,9 +3,9 @@
 Revision ID: 0003_replay
 Revises: 0001
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_replay"
 down_revision = "0002_webhooks"

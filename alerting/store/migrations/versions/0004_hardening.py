@@ -3,9 +3,9 @@
 Revision ID: 0004_hardening
 Revises: 0003_replay
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_hardening"
 down_revision = "0003_replay"
@@ -14,15 +14,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('audit_subjects',
-    sa.Column('pseudonym', sa.String(length=32), nullable=False),
-    sa.Column('trust_id', sa.String(length=32), nullable=False),
-    sa.Column('responder_id', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['trust_id'], ['trusts.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('pseudonym'),
-    sa.UniqueConstraint('trust_id', 'responder_id', name='uq_audit_subject_responder')
+    op.create_table(
+        "audit_subjects",
+        sa.Column("pseudonym", sa.String(length=32), nullable=False),
+        sa.Column("trust_id", sa.String(length=32), nullable=False),
+        sa.Column("responder_id", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["trust_id"], ["trusts.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("pseudonym"),
+        sa.UniqueConstraint("trust_id", "responder_id", name="uq_audit_subject_responder"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('audit_subjects')
+    op.drop_table("audit_subjects")
