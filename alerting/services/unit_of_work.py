@@ -1,0 +1,61 @@
+"""One unit of work: a session in one transaction, and what to publish once it has committed.
+
+The edge (a route, a socket handler, a Celery task, a CLI command) opens it and passes it to
+keyword-only service functions; services add rows and queue effects, never commit. Leaving the
+block commits, then publishes the effects in the order they were queued; an exception rolls
+everything back and publishes nothing:
+
+    async with unit_of_work(services) as uow:
+        view = await incidents.report(uow, trust_id=trust_id, report=report)
+    return view  # committed and published
+
+Publishing happens after the commit so that nothing reaches a responder or a CAD that SQL does
+not hold: a crash in between loses no alert (reconnect, push and the sweep recover it). A failure
+while publishing is logged by `effects.publish` and never turns into an error for the caller, who
+would otherwise retry something that succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alerting.services import effects
+from alerting.services.context import Services
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class UnitOfWork:
+    services: Services
+    session: AsyncSession
+    _after: list[AfterCommit] = field(default_factory=list)
+
+    def publish(self, fx: effects.Effects, *, open_limit: int | None = None) -> None:
+        """Queue a transition's frames, timers and webhooks for after the commit."""
+        self._after.append(lambda: effects.publish(self.services, fx, open_limit=open_limit))
+
+    def after_commit(self, job: AfterCommit) -> None:
+        """Queue any other post-commit step (a bus message, closing a socket)."""
+        self._after.append(job)
+
+
+@asynccontextmanager
+async def unit_of_work(services: Services) -> AsyncIterator[UnitOfWork]:
+    async with services.sessions() as session:
+        async with session.begin():
+            uow = UnitOfWork(services, session)
+            yield uow
+    for job in uow._after:
+        await job()
+
+
+@asynccontextmanager
+async def reading(services: Services) -> AsyncIterator[AsyncSession]:
+    """A read-only session for the edge: no transaction to commit and nothing to publish."""
+    async with services.sessions() as session:
+        yield session
