@@ -492,9 +492,11 @@ def _recategorised(s: IncidentState, e: Recategorised) -> list[Decision]:
 
 
 def _stand_down_all(s: IncidentState, now: float, reason: str) -> list[Decision]:
+    """Everyone still involved hears it, those already on scene too: a phone must not keep saying
+    "on scene" after the CAD has cancelled or closed the call."""
     out: list[Decision] = []
     for alert in s.alerts.values():
-        if alert.state in (ALERTED, ACCEPTED):
+        if alert.state in (ALERTED, ACCEPTED, ARRIVED):
             _end(s, alert, STOOD_DOWN, now)
             out.append(SendStandDown(alert.responder_id, alert.alert_id, reason))
     return out

@@ -288,3 +288,17 @@ def test_delivery_is_recorded_once():
     fire(s, 0, T0, cand("a", 10))
     assert m.handle(s, m.Delivered("a", T0 + 1)) == [m.Record("alert.delivered", {"responder": "a"})]
     assert m.handle(s, m.Delivered("a", T0 + 2)) == [] and s.alerts["a"].delivered_at == T0 + 1
+
+
+@pytest.mark.parametrize(
+    ("end", "reason"), [(m.Cancelled("hoax", T0 + 90), "cancelled"), (m.Closed(T0 + 90), "closed")]
+)
+def test_ending_stands_down_responders_already_on_scene(end, reason):
+    s = make({**TWO_PHASES, "accept_limit": 2})
+    fire(s, 0, T0, cand("a", 10), cand("b", 20), cand("c", 30))
+    accept(s, "a", T0 + 1, 1)
+    accept(s, "b", T0 + 2, 2)
+    m.handle(s, m.Arrived("a", T0 + 60))
+    out = m.handle(s, end)
+    assert sorted((d.responder_id, d.reason) for d in of(out, m.SendStandDown)) == [("a", reason), ("b", reason)]
+    assert s.alerts["a"].state == m.STOOD_DOWN and s.alerts["a"].arrived_at == T0 + 60
