@@ -1,10 +1,32 @@
-"""Request bodies of the admin and responder API. Types and ranges here; rules in the domain."""
+"""Request bodies of the admin and responder API. Types and ranges here; rules in the domain.
+
+The policy document is the domain's own (`alerting.domain.policy_document`), re-exported here.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from alerting.domain.policy_document import PhaseIn, PolicyIn, ZoneIn
+
+__all__ = [
+    "AvailabilityIn",
+    "GroupIn",
+    "LocationIn",
+    "PhaseIn",
+    "PolicyIn",
+    "PushKeys",
+    "PushSubscriptionIn",
+    "QuietHours",
+    "ResponderIn",
+    "ResponderPatch",
+    "Strict",
+    "TrustCreated",
+    "TrustIn",
+    "ZoneIn",
+]
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -54,32 +76,6 @@ class ResponderPatch(Strict):
     skills: list[str] | None = Field(default=None, max_length=50)
     status: Literal["active", "suspended"] | None = None
     quiet_hours: QuietHours | None = None
-
-
-class PhaseIn(Strict):
-    name: str = Field(min_length=1, max_length=64)
-    groups: list[str] = Field(min_length=1, max_length=20)
-    radius_m: float = Field(description="10 to 20,000 m")
-    delay_s: float = 0
-    max_alerts: int | None = Field(default=None, description="Alert at most this many, nearest first")
-
-
-class ZoneIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    area: dict[str, Any]
-    phases: list[PhaseIn] = Field(max_length=20)
-    accept_limit: int | None = None
-
-
-class PolicyIn(Strict):
-    phases: list[PhaseIn] = Field(max_length=20)
-    accept_limit: int = 2
-    alert_ttl_s: float = 600
-    categories: list[str] = Field(default_factory=lambda: ["*"], max_length=200)
-    location_max_age_s: float = 900
-    zones: list[ZoneIn] = Field(default_factory=list, max_length=1000)
-    max_alerts_per_hour: int | None = Field(default=None, description="Fatigue limit per responder; absent = off")
-    ack_timeout_s: float = Field(default=5, description="Unacknowledged alerts also go out by push after this")
 
 
 class LocationIn(Strict):

@@ -1,7 +1,8 @@
 """A trust's alerting policy: phases of widening radius and groups, and the rules around them.
 
-The API parses JSON into these shapes; `build_policy` applies every semantic rule so the admin
-console and the CAD see one set of errors, each naming the field it is about.
+The JSON document, its types and defaults are `policy_document.PolicyIn`; `build_policy` applies
+every rule beyond a single field's type, so the admin console and the CAD see one set of errors,
+each naming the field it is about, and returns the `Policy` the incident machine runs on.
 """
 
 from __future__ import annotations
@@ -9,16 +10,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
-import shapely
+from shapely.geometry.base import BaseGeometry
 
 from alerting.domain.categories import valid_pattern
+from alerting.domain.policy_document import PhaseIn, PolicyIn
 from alerting.domain.zones import ZoneArea, ZoneError, ZoneLookup
 
 MIN_RADIUS_M = 10
 MAX_RADIUS_M = 20_000
 DEFAULT_PHASE_CAP = 100  # a phase without max_alerts still never alerts more than this
+_DEFAULTS = PolicyIn(phases=[])  # the document's defaults are the policy's: defined once, there
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +49,13 @@ class Zone:
 @dataclass(frozen=True, slots=True)
 class Policy:
     phases: tuple[Phase, ...]
-    accept_limit: int = 2
-    alert_ttl_s: float = 600
-    categories: tuple[str, ...] = ("*",)
-    location_max_age_s: float = 900
+    accept_limit: int = _DEFAULTS.accept_limit
+    alert_ttl_s: float = _DEFAULTS.alert_ttl_s
+    categories: tuple[str, ...] = tuple(_DEFAULTS.categories)
+    location_max_age_s: float = _DEFAULTS.location_max_age_s
     zones: tuple[Zone, ...] = ()
-    max_alerts_per_hour: int | None = None  # fatigue limit per responder; None = off
-    ack_timeout_s: float = 5
+    max_alerts_per_hour: int | None = _DEFAULTS.max_alerts_per_hour  # fatigue limit per responder; None = off
+    ack_timeout_s: float = _DEFAULTS.ack_timeout_s
     _lookup: ZoneLookup[Zone] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -83,9 +87,9 @@ class _Collector:
         self.errors.append(FieldError(loc, msg))
 
 
-def _unique_name(raw: Any, loc: str, kind: str, seen: set[str], c: _Collector) -> str:
+def _unique_name(raw: str, loc: str, kind: str, seen: set[str], c: _Collector) -> str:
     """A phase's or zone's name: not empty and not used twice in the same list."""
-    name = str(raw).strip()
+    name = raw.strip()
     if not name:
         c.error(loc, "must not be empty")
     elif name in seen:
@@ -94,7 +98,7 @@ def _unique_name(raw: Any, loc: str, kind: str, seen: set[str], c: _Collector) -
     return name
 
 
-def _phases(raw: Sequence[Mapping[str, Any]], loc: str, groups: set[str], c: _Collector) -> tuple[Phase, ...]:
+def _phases(raw: Sequence[PhaseIn], loc: str, groups: set[str], c: _Collector) -> tuple[Phase, ...]:
     if not raw:
         c.error(loc, "at least one phase is required")
         return ()
@@ -102,25 +106,24 @@ def _phases(raw: Sequence[Mapping[str, Any]], loc: str, groups: set[str], c: _Co
     seen: set[str] = set()
     for i, p in enumerate(raw):
         here = f"{loc}[{i}]"
-        name = _unique_name(p["name"], f"{here}.name", "phase", seen, c)
-        phase_groups = tuple(dict.fromkeys(p["groups"]))
+        name = _unique_name(p.name, f"{here}.name", "phase", seen, c)
+        phase_groups = tuple(dict.fromkeys(p.groups))
         if not phase_groups:
             c.error(f"{here}.groups", "at least one group is required")
         for g in phase_groups:
             if g not in groups:
                 c.error(f"{here}.groups", f"unknown group {g!r}")
-        radius = float(p["radius_m"])
+        radius = p.radius_m
         if not math.isfinite(radius) or not MIN_RADIUS_M <= radius <= MAX_RADIUS_M:
             c.error(f"{here}.radius_m", f"must be between {MIN_RADIUS_M} and {MAX_RADIUS_M} m")
-        delay = float(p.get("delay_s", 0))
+        delay = p.delay_s
         if not math.isfinite(delay) or delay < 0:
             c.error(f"{here}.delay_s", "must be zero or more")
-        max_alerts = p.get("max_alerts")
-        if max_alerts is not None and int(max_alerts) < 1:
+        if p.max_alerts is not None and p.max_alerts < 1:
             c.error(f"{here}.max_alerts", "must be at least 1")
-        phases.append(Phase(name, phase_groups, radius, delay, None if max_alerts is None else int(max_alerts)))
+        phases.append(Phase(name, phase_groups, radius, delay, p.max_alerts))
     ordered = sorted(phases, key=lambda ph: ph.delay_s)  # stable: equal delays keep their order
-    for earlier, later in zip(ordered, ordered[1:]):
+    for earlier, later in pairwise(ordered):
         if later.radius_m < earlier.radius_m:
             c.warnings.append(
                 f"{loc}: phase {later.name!r} has a smaller radius ({later.radius_m:g} m) than the earlier "
@@ -129,9 +132,7 @@ def _phases(raw: Sequence[Mapping[str, Any]], loc: str, groups: set[str], c: _Co
     return tuple(ordered)
 
 
-def _check_inside(
-    trust_area: shapely.Geometry, name: str, *, area_of: shapely.Geometry, loc: str, c: _Collector
-) -> None:
+def _check_inside(trust_area: BaseGeometry, name: str, *, area_of: BaseGeometry, loc: str, c: _Collector) -> None:
     if not trust_area.intersects(area_of):
         c.error(loc, "lies entirely outside the trust's service area (GeoJSON order is lon, lat)")
     elif not trust_area.covers(area_of):
@@ -139,67 +140,62 @@ def _check_inside(
 
 
 def build_policy(
-    raw: Mapping[str, Any], *, known_groups: set[str], area: shapely.Geometry | None = None
+    raw: PolicyIn | Mapping[str, Any], *, known_groups: set[str], area: BaseGeometry | None = None
 ) -> tuple[Policy, list[str]]:
-    """Validate a type-checked policy document; returns the policy and any warnings.
+    """Validate a policy document (a mapping is type-checked as one first); returns the policy and any warnings.
 
     With the trust's service `area`, each zone must overlap it: a zone wholly outside can never
     decide anything, which is almost always a drawing or lat/lon-order mistake.
     """
+    doc = raw if isinstance(raw, PolicyIn) else PolicyIn.model_validate(raw)
     c = _Collector()
-    phases = _phases(raw.get("phases") or [], "phases", known_groups, c)
+    phases = _phases(doc.phases, "phases", known_groups, c)
 
-    accept_limit = int(raw.get("accept_limit", 2))
-    if accept_limit < 1:
+    if doc.accept_limit < 1:
         c.error("accept_limit", "must be at least 1")
-    ttl = float(raw.get("alert_ttl_s", 600))
-    if not 10 <= ttl <= 86_400:
+    if not 10 <= doc.alert_ttl_s <= 86_400:
         c.error("alert_ttl_s", "must be between 10 and 86400 s")
-    max_age = float(raw.get("location_max_age_s", 900))
-    if not 10 <= max_age <= 86_400:
+    if not 10 <= doc.location_max_age_s <= 86_400:
         c.error("location_max_age_s", "must be between 10 and 86400 s")
-    categories = tuple(str(x).strip() for x in (raw.get("categories") or ["*"]))
+    categories = tuple(x.strip() for x in (doc.categories or _DEFAULTS.categories))
     for i, pattern in enumerate(categories):
         if not valid_pattern(pattern):
             c.error(
                 f"categories[{i}]",
                 f"{pattern!r} is not a category code or pattern (letters, digits, spaces, '-', '.', '*')",
             )
-    per_hour = raw.get("max_alerts_per_hour")
-    if per_hour is not None and int(per_hour) < 1:
+    if doc.max_alerts_per_hour is not None and doc.max_alerts_per_hour < 1:
         c.error("max_alerts_per_hour", "must be at least 1 (or absent to turn the limit off)")
-    ack_timeout = float(raw.get("ack_timeout_s", 5))
-    if not 1 <= ack_timeout <= 600:
+    if not 1 <= doc.ack_timeout_s <= 600:
         c.error("ack_timeout_s", "must be between 1 and 600 s")
 
     zones: list[Zone] = []
     zone_names: set[str] = set()
-    for i, z in enumerate(raw.get("zones") or []):
+    for i, z in enumerate(doc.zones):
         here = f"zones[{i}]"
-        name = _unique_name(z["name"], f"{here}.name", "zone", zone_names, c)
+        name = _unique_name(z.name, f"{here}.name", "zone", zone_names, c)
         try:
-            zone_area = ZoneArea.from_geojson(z["area"])
+            zone_area = ZoneArea.from_geojson(z.area)
         except ZoneError as exc:
             c.error(f"{here}.area", f"the area {exc}")
             continue
         if area is not None:
             _check_inside(area, name, area_of=zone_area.geom, loc=f"{here}.area", c=c)
-        zone_phases = _phases(z.get("phases") or [], f"{here}.phases", known_groups, c)
-        zone_limit = z.get("accept_limit")
-        if zone_limit is not None and int(zone_limit) < 1:
+        zone_phases = _phases(z.phases, f"{here}.phases", known_groups, c)
+        if z.accept_limit is not None and z.accept_limit < 1:
             c.error(f"{here}.accept_limit", "must be at least 1")
-        zones.append(Zone(name, zone_area, zone_phases, None if zone_limit is None else int(zone_limit)))
+        zones.append(Zone(name, zone_area, zone_phases, z.accept_limit))
 
     if c.errors:
         raise PolicyError(c.errors)
     policy = Policy(
         phases=phases,
-        accept_limit=accept_limit,
-        alert_ttl_s=ttl,
+        accept_limit=doc.accept_limit,
+        alert_ttl_s=doc.alert_ttl_s,
         categories=categories,
-        location_max_age_s=max_age,
+        location_max_age_s=doc.location_max_age_s,
         zones=tuple(zones),
-        max_alerts_per_hour=None if per_hour is None else int(per_hour),
-        ack_timeout_s=ack_timeout,
+        max_alerts_per_hour=doc.max_alerts_per_hour,
+        ack_timeout_s=doc.ack_timeout_s,
     )
     return policy, c.warnings

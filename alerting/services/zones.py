@@ -15,9 +15,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerting.api.schemas import PolicyIn
 from alerting.domain import zone_import
 from alerting.domain.policy import PolicyError, build_policy
+from alerting.domain.policy_document import PolicyIn
 from alerting.domain.zone_import import ImportProblem, ZoneFeature, ZoneImportError
 from alerting.services import policies
 from alerting.services.context import Services
@@ -104,16 +104,17 @@ async def _import(
         except ZoneImportError as exc:
             raise _refused(exc.problems) from exc
         try:
-            doc = PolicyIn.model_validate({**body, "zones": zones}).model_dump(exclude_none=True)
+            document = PolicyIn.model_validate({**body, "zones": zones})
         except ValidationError as exc:
             raise _refused(
                 [_relocate(_pydantic_loc(tuple(e["loc"])), e["msg"], features) for e in exc.errors()]
             ) from exc
         groups = set((await session.execute(select(Group.id).where(Group.trust_id == trust_id))).scalars())
         try:
-            _, warnings = build_policy(doc, known_groups=groups, area=(await trust_area(session, trust_id)).geom)
+            _, warnings = build_policy(document, known_groups=groups, area=(await trust_area(session, trust_id)).geom)
         except PolicyError as exc:
             raise _refused([_relocate(e.loc, e.msg, features) for e in exc.errors]) from exc
+        doc = document.to_json()
         version = None
         if not dry_run:
             version, warnings = await policies.put(
