@@ -113,11 +113,11 @@ def _data(placemark: Element) -> dict[str, str]:
         return out
     for d in _descendants(extended, "Data"):
         value = _child(d, "value")
-        if d.get("name"):
-            out[d.get("name")] = (value.text or "").strip() if value is not None else ""
+        if name := d.get("name"):
+            out[name] = (value.text or "").strip() if value is not None else ""
     for d in _descendants(extended, "SimpleData"):
-        if d.get("name"):
-            out[d.get("name")] = (d.text or "").strip()
+        if name := d.get("name"):
+            out[name] = (d.text or "").strip()
     return out
 
 
@@ -198,4 +198,5 @@ def write_kml(name: str, placemarks: Sequence[tuple[str, Mapping[str, Any], Mapp
             multi = SubElement(pm, "MultiGeometry")
             for rings in area["coordinates"]:
                 _add_polygon(multi, rings)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(kml, encoding="utf-8")
+    body: bytes = tostring(kml, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body

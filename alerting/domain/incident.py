@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from alerting.domain.categories import category_matches
 from alerting.domain.eligibility import REPORTED_SKIPS, Candidate, allowed_groups, skip_reason
@@ -285,8 +285,32 @@ def new_incident(
 
 
 def handle(state: IncidentState, event: Event) -> list[Decision]:
-    handler = _HANDLERS[type(event)]
-    return handler(state, event)
+    """Apply one event; an `Event` without a case here fails the type check (`assert_never`)."""
+    match event:
+        case Reported():
+            return _reported(state, event)
+        case PhaseDue():
+            return _phase_due(state, event)
+        case Accepted():
+            return _accepted(state, event)
+        case Declined():
+            return _declined(state, event)
+        case Arrived():
+            return _arrived(state, event)
+        case Delivered():
+            return _delivered(state, event)
+        case Moved():
+            return _moved(state, event)
+        case Recategorised():
+            return _recategorised(state, event)
+        case Cancelled():
+            return _cancelled(state, event)
+        case Closed():
+            return _closed(state, event)
+        case AlertExpired():
+            return _alert_expired(state, event)
+        case _:
+            assert_never(event)
 
 
 def accept_precheck(state: IncidentState, responder_id: str) -> list[Decision] | None:
@@ -547,18 +571,3 @@ def _maybe_exhausted(s: IncidentState, now: float) -> list[Decision]:
 def _end(s: IncidentState, alert: AlertRecord, state: str, now: float) -> None:
     alert.state, alert.ended_at = state, now
     s.changed.add(alert.responder_id)
-
-
-_HANDLERS: dict[type, Any] = {
-    Reported: _reported,
-    PhaseDue: _phase_due,
-    Accepted: _accepted,
-    Declined: _declined,
-    Arrived: _arrived,
-    Delivered: _delivered,
-    Moved: _moved,
-    Recategorised: _recategorised,
-    Cancelled: _cancelled,
-    Closed: _closed,
-    AlertExpired: _alert_expired,
-}

@@ -14,6 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import shapely
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 # Below this many zones a scan of prepared geometries beats building and querying a tree.
@@ -24,7 +25,7 @@ class ZoneError(ValueError):
     """A zone's area is not a usable polygon; the message says what is wrong with it."""
 
 
-def parse_zone_area(raw: Any) -> shapely.Geometry:
+def parse_zone_area(raw: Any) -> BaseGeometry:
     """A valid, non-empty WGS84 Polygon or MultiPolygon from GeoJSON, or ZoneError saying why not."""
     if not isinstance(raw, dict) or raw.get("type") not in ("Polygon", "MultiPolygon"):
         raise ZoneError("must be a GeoJSON Polygon or MultiPolygon")
@@ -47,7 +48,7 @@ class ZoneArea:
     """A prepared zone geometry; equality is by GeoJSON so policies compare by value."""
 
     geojson: dict[str, Any]
-    geom: shapely.Geometry
+    geom: BaseGeometry
 
     @classmethod
     def from_geojson(cls, raw: Any) -> ZoneArea:
@@ -82,7 +83,7 @@ class _Grid:
 
     __slots__ = ("minx", "miny", "maxx", "maxy", "n", "w", "h", "cells")
 
-    def __init__(self, geoms: Sequence[shapely.Geometry]):
+    def __init__(self, geoms: Sequence[BaseGeometry]):
         self.minx, self.miny, self.maxx, self.maxy = (float(v) for v in shapely.total_bounds(geoms))
         self.n = 2 * math.ceil(math.sqrt(len(geoms)))  # about four cells per zone
         self.w = (self.maxx - self.minx) / self.n or 1e-9
