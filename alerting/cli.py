@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 from pathlib import Path
 
@@ -34,6 +35,9 @@ def _schedule_file(prefix: str) -> str:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from celery.signals import worker_init
+
+    from alerting.lifetime import bind_children_to
     from alerting.worker import make_celery
 
     settings = get_settings()
@@ -48,8 +52,14 @@ def _worker(args: argparse.Namespace) -> int:
     ]
     if not args.no_beat:
         argv += ["--beat", "--schedule", _schedule_file(settings.redis_prefix)]
+    bind_children_to(os.getpid())
+    started: list = []
+    worker_init.connect(lambda sender, **_: started.append(sender), weak=False)
     make_celery(settings).worker_main(argv)
-    return 0
+    # Celery returns nothing whatever happened. After an unrecoverable error (the broker lost under
+    # it) the worker must exit non-zero, so that what runs it (scripts/run.sh, docker-compose) starts
+    # it again; the sweep then fires whatever fell due meanwhile.
+    return (started[0].exitcode or 0) if started else 1
 
 
 def _beat(_: argparse.Namespace) -> int:

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: everything up on this machine, the API and a worker in the foreground until Ctrl-C.
+# The worker runs under scripts/supervise.sh: when it exits with a failure (it lost Redis under
+# it), it is started again.
 . "$(dirname "$0")/lib.sh"
 bash scripts/bootstrap.sh
 bash scripts/ensure-redis.sh
@@ -12,7 +14,7 @@ pids=()
 cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap 'cleanup; exit 0' INT TERM
 trap cleanup EXIT
-"$PY" -m alerting worker --concurrency 2 > var/worker.log 2>&1 & pids+=($!)
+bash scripts/supervise.sh "$PY" -m alerting worker --concurrency 2 > var/worker.log 2>&1 & pids+=($!)
 "$PY" -m alerting serve --host 127.0.0.1 --port "$PORT" & pids+=($!)
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 cat <<MSG

@@ -32,11 +32,21 @@ CLOSE_TRY_AGAIN = 1013  # RFC 6455 "try again later": the database or Redis did 
 CLOSE_GRACE_S = 1.0
 CLOSE_TOO_MANY_SOCKETS = 4429
 CLOSE_MESSAGE_TOO_BIG = 1009
+BINARY_FRAME = "binary_frame"  # the error code answering a binary frame; the socket stays open
+BINARY_DETAIL = "binary frames are not read: send each message as JSON in a text frame"
 
 # The database or Redis overloaded or away: the message failed, the socket need not.
 _BACKEND_DOWN = (SQLAlchemyError, RedisError, ConnectionError, TimeoutError)
 _GONE = (WebSocketDisconnect, WebSocketDisconnected)  # the peer left: the normal end of a socket
 _ACTIONS = {"accept": alerts.accept, "decline": alerts.decline, "arrived": alerts.arrived, "ack": alerts.acknowledge}
+
+
+async def _receive_text(ws: WebSocket) -> str | None:
+    """The next message; None when it came in a binary frame (the protocol is JSON in text frames)."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    return message.get("text")
 
 
 async def _first_token(ws: WebSocket, timeout: float) -> tuple[str | None, str]:
@@ -45,7 +55,9 @@ async def _first_token(ws: WebSocket, timeout: float) -> tuple[str | None, str]:
     if token:
         return token, ""
     try:
-        text = await asyncio.wait_for(ws.receive_text(), timeout)
+        text = await asyncio.wait_for(_receive_text(ws), timeout)
+        if text is None:
+            raise protocol.ProtocolError(BINARY_FRAME, BINARY_DETAIL)
         msg = protocol.parse(text)
     except TimeoutError:
         return None, f"no token: send ?token= or an auth message within {timeout:g} s"
@@ -139,7 +151,10 @@ async def _serve(ws: WebSocket, services: Services, conn: Connection, trust_id: 
 
 async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
     while conn.ended is None:
-        text = await ws.receive_text()
+        text = await _receive_text(ws)
+        if text is None:
+            conn.offer(error_frame(BINARY_FRAME, BINARY_DETAIL))
+            continue
         if len(text.encode()) > services.settings.ws_max_message_bytes:
             await ws.close(
                 code=CLOSE_MESSAGE_TOO_BIG,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 
 class _Msg(BaseModel):
@@ -30,7 +30,16 @@ class Availability(_Msg):
 
 class AlertAction(_Msg):
     type: Literal["accept", "decline", "arrived", "ack"]
+    # Alert ids are printable; a control character (a NUL above all, which the database refuses to
+    # store or compare) is the client's mistake, answered as such rather than as a passing outage.
     alert_id: str = Field(min_length=1, max_length=64)
+
+    @field_validator("alert_id")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+            raise ValueError("an alert id has no control characters")
+        return value
 
 
 class Ping(_Msg):

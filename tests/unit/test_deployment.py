@@ -24,6 +24,12 @@ def test_the_topology_is_two_apis_a_worker_beat_redis_and_postgres():
     assert "--no-beat" in SERVICES["worker"]["command"], "beat runs once, in its own service"
 
 
+@pytest.mark.parametrize("role", ["api1", "api2", "worker", "beat", "redis", "postgres"])
+def test_long_running_roles_are_restarted_when_they_exit(role):
+    """A worker that loses Redis under it exits non-zero; what runs it must start it again."""
+    assert SERVICES[role].get("restart") in ("always", "unless-stopped", "on-failure")
+
+
 @pytest.mark.parametrize("role", APP_ROLES)
 def test_each_role_runs_a_real_cli_command(role):
     command = SERVICES[role]["command"]

@@ -6,7 +6,6 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
-from starlette.websockets import WebSocketDisconnect
 
 from alerting.realtime.gateway import _serve
 from alerting.realtime.registry import CLOSE_TOO_SLOW, TOO_SLOW, Connection
@@ -22,11 +21,12 @@ class FakeSocket:
         self.sent: list[str] = []
         self.closed: int | None = None
 
-    async def receive_text(self) -> str:
+    async def receive(self) -> dict:
+        """ASGI messages, as Starlette's WebSocket.receive returns them."""
         text = await self.incoming.get()
         if text is None:
-            raise WebSocketDisconnect(1000)
-        return text
+            return {"type": "websocket.disconnect", "code": 1000}
+        return {"type": "websocket.receive", "text": text}
 
     async def send_text(self, text: str) -> None:
         if self.fail is not None:
