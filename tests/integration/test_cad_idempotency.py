@@ -37,7 +37,9 @@ async def test_twenty_simultaneous_posts_of_one_cad_ref_make_one_incident(any_st
     status = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
     assert sorted(x["id"] for x in status["responders"]) == ["a", "b"]
     events = [t["event"] for t in status["timeline"]]
-    assert events.count("reported") == 1 and events.count("phase_fired") == 1
+    # The second phase fires 2 s in: a loaded machine may get there before this read, so count the first.
+    first_phase = [t for t in status["timeline"] if t["event"] == "phase_fired" and t["index"] == 0]
+    assert events.count("reported") == 1 and len(first_phase) == 1
 
     # Each responder got the alert once. A later incident's alert on the same channel is the
     # barrier: once it arrives, any duplicate of the first would have arrived before it.
