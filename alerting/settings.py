@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -135,6 +136,27 @@ class Settings(BaseSettings):
     # The live map re-sends open incidents this often, so responders' positions move on screen.
     console_refresh_s: float = Field(default=10, gt=0)
     console_import_max_rows: int = Field(default=5000, ge=1)
+
+    # --- Staff sign-in (alerting/services/staff_sessions.py, sso.py) ---
+    # `development` serves a laptop over plain http: session cookies without `Secure`, identity
+    # providers on http. Anything else is treated as production.
+    environment: Literal["development", "production"] = "development"
+    # Where people reach the console; invite links start with it. Unset: the address of the request.
+    public_url: str | None = None
+    # A session ends after this long without a request, and after `absolute` whatever happens.
+    session_idle_timeout_s: float = Field(default=1_800, gt=0)
+    session_absolute_timeout_s: float = Field(default=43_200, gt=0)
+    staff_invite_ttl_s: float = Field(default=259_200, gt=0)
+    # Failed sign-ins allowed per account and per client address within the window (a token
+    # bucket refilling over the window); beyond them the answer is 429 with Retry-After.
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_s: float = Field(default=900, gt=0)
+    # After a rotation the previous admin (API) key keeps working for this long.
+    admin_key_grace_s: float = Field(default=3_600.0, ge=0)
+    # A single sign-on attempt must come back from the identity provider within this time.
+    sso_state_ttl_s: int = Field(default=600, ge=30)
+    sso_http_timeout_s: float = Field(default=10.0, gt=0)
 
     @field_validator("redis_prefix")
     @classmethod

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from alerting.api.deps import AdminDep, PrincipalDep, ServicesDep
 from alerting.api.responder_csv import CsvFileError, Row, decode, parse
+from alerting.domain.roles import Role
 from alerting.services import auth, incidents, live_map, trusts
 from alerting.services.errors import Invalid, ServiceError
 from alerting.store.models import Incident, Responder, Trust
@@ -23,9 +24,11 @@ router = APIRouter(prefix="/v1", tags=["console"])
 CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/vnd.ms-excel")
 
 
-@router.get("/whoami", summary="Who this credential is: its kind, trust and responder")
+@router.get("/whoami", summary="Who this credential is: its kind, trust, responder or person")
 async def whoami(services: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
-    """Lets a page signed in with a key find its trust without asking the person to type it."""
+    """Lets a page signed in with a key find its trust without asking the person to type it. For a
+    staff session: the person (`staff_id`, `name`), their `roles` and the session's `csrf_token`;
+    an admin key or the operator token has every role."""
     out: dict[str, Any] = {"kind": who.kind, "trust_id": who.trust_id, "responder_id": who.responder_id}
     async with services.sessions() as session:
         if who.trust_id:
@@ -34,6 +37,10 @@ async def whoami(services: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
         if who.kind == auth.RESPONDER:
             responder = await session.get(Responder, (who.trust_id, who.responder_id))
             out["name"] = responder.name if responder else None
+    if who.kind == auth.STAFF:
+        out |= {"staff_id": who.staff_id, "name": who.name, "roles": list(who.roles), "csrf_token": who.csrf_token}
+    elif who.kind in (auth.ADMIN, auth.OPERATOR):
+        out["roles"] = [r.value for r in Role]  # full rights
     return out
 
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from alerting.api import rate_limits
-from alerting.services import auth
+from alerting.api import access, rate_limits
+from alerting.domain.roles import ROLE_LABELS, grants
+from alerting.services import auth, staff_sessions
 from alerting.services.auth import Principal
 from alerting.services.context import Services
-from alerting.services.errors import NotFound, Unauthorized
+from alerting.services.errors import Forbidden, NotFound, Unauthorized
+from alerting.services.unit_of_work import reading, unit_of_work
 
 _bearer = HTTPBearer(auto_error=False, description="A trust admin key, CAD key, responder token or operator token")
+_cookie = APIKeyCookie(
+    name=staff_sessions.COOKIE,
+    auto_error=False,
+    description="A staff session from POST /v1/auth/login or single sign-on; changes need X-CSRF-Token",
+)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_services(request: Request) -> Services:
@@ -35,10 +44,33 @@ async def authenticate(services: Services, token: str | None) -> Principal:
     return principal
 
 
+async def staff_session(services: Services, request: Request, cookie: str) -> Principal:
+    """The person signed in with this cookie; a change they ask for must carry the session's CSRF token."""
+    async with reading(services) as session:
+        found = await staff_sessions.find(session, token=cookie, settings=services.settings, now=services.clock())
+    if found is None:
+        raise Unauthorized("the session has ended; sign in again", headers={"WWW-Authenticate": "Bearer"})
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get("x-csrf-token", "")
+        if not secrets.compare_digest(sent.encode(), (found.principal.csrf_token or "").encode()):
+            raise Forbidden("this request needs the session's X-CSRF-Token header")
+    if found.stale:
+        async with unit_of_work(services) as uow:
+            await staff_sessions.touch(uow, session_id=found.session_id)
+    return found.principal
+
+
 async def current_principal(
-    services: ServicesDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    services: ServicesDep,
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Principal:
-    principal = await authenticate(services, creds.credentials if creds else None)
+    """A bearer token if one is sent, else the staff session cookie."""
+    if creds is None and cookie:
+        principal = await staff_session(services, request, cookie)
+    else:
+        principal = await authenticate(services, creds.credentials if creds else None)
     await rate_limits.enforce(services, principal)  # HTTP only: a socket must not read a 429 as a bad token
     return principal
 
@@ -61,10 +93,20 @@ CadDep = Annotated[Principal, Depends(_require(auth.CAD))]
 ResponderDep = Annotated[Principal, Depends(_require(auth.RESPONDER))]
 
 
-async def trust_admin(trust: str, principal: PrincipalDep) -> Principal:
-    """The trust's admin, or the operator; anyone else is told the trust does not exist."""
+StaffDep = Annotated[Principal, Depends(_require(auth.STAFF))]
+
+
+async def trust_admin(trust: str, request: Request, principal: PrincipalDep) -> Principal:
+    """The operator, the trust's admin key, or a person of the trust whose roles allow this route
+    (alerting/api/access.py); anyone else is told the trust does not exist."""
     if principal.kind == auth.OPERATOR or (principal.kind == auth.ADMIN and principal.trust_id == trust):
         return principal
+    if principal.kind == auth.STAFF and principal.trust_id == trust:
+        needed = access.required_role(request.method, request.scope["route"].path)
+        if grants(principal.roles, needed):
+            return principal
+        # One's own trust is no secret: say what is missing rather than pretend it is absent.
+        raise Forbidden(f"this needs the {ROLE_LABELS[needed]} role, which your account does not have")
     raise NotFound("no such trust")
 
 

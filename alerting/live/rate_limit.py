@@ -54,6 +54,7 @@ class Decision:
 class RateLimiter:
     def __init__(self, redis: Redis, keys: Keys):
         self._keys = keys
+        self._redis = redis
         self._script = redis.register_script(_TOKEN_BUCKET)
 
     async def take(self, scope: str, subject: str, *, rate: float, burst: int, now: float) -> Decision:
@@ -61,3 +62,11 @@ class RateLimiter:
             keys=[self._keys.rate(scope, subject)], args=[repr(rate), burst, repr(now)]
         )
         return Decision(bool(int(allowed)), float(remaining), float(retry))
+
+    async def peek(self, scope: str, subject: str, *, rate: float, burst: int, now: float) -> Decision:
+        """Whether a token is there, without taking it: for limits that count failures only."""
+        tokens, ts = await self._redis.hmget(self._keys.rate(scope, subject), ["tokens", "ts"])
+        if tokens is None or ts is None:
+            return Decision(True, float(burst), 0.0)
+        left = min(burst, float(tokens) + max(0.0, now - float(ts)) * rate)
+        return Decision(left >= 1, left, 0.0 if left >= 1 else (1 - left) / rate)

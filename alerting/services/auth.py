@@ -14,6 +14,7 @@ from alerting.store.models import Credential
 from alerting.timefmt import utc
 
 OPERATOR, ADMIN, CAD, RESPONDER = "operator", "admin", "cad", "responder"
+STAFF = "staff"  # a named person signed in to the console with a session cookie (services/staff_sessions.py)
 _PREFIX = {OPERATOR: "op", ADMIN: "adm", CAD: "cad", RESPONDER: "rsp"}
 
 
@@ -23,10 +24,17 @@ class Principal:
     trust_id: str | None = None
     responder_id: str | None = None
     credential_id: str | None = None
+    # staff sessions only: the person, their roles now, and the session's CSRF token
+    staff_id: str | None = None
+    name: str | None = None
+    roles: tuple[str, ...] = ()
+    csrf_token: str | None = None
 
     @property
     def actor(self) -> str:
         """How the audit log names the caller, never with the secret."""
+        if self.kind == STAFF:
+            return f"{STAFF}:{self.trust_id}:{self.staff_id}"
         who = self.responder_id or self.trust_id or ""
         return f"{self.kind}:{who}:{self.credential_id or 'env'}"[:80]
 

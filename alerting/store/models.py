@@ -214,3 +214,36 @@ class AuditSubject(Base):
     pseudonym: Mapped[str] = mapped_column(String(32), primary_key=True)
     trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"))
     responder_id: Mapped[str] = mapped_column(String(64))
+
+
+class StaffMember(Base):
+    """A named person who runs a trust from the console. Signs in with a password set through a
+    single-use invite, or through the trust's identity provider, matched by email."""
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("trust_id", "email", name="uq_staff_trust_email"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)  # lower case
+    name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[Any]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(Text)  # argon2id, PHC string
+    invite_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # SHA-256 of the open invite
+    invite_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_sign_in_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A signed-in browser. The cookie holds a random token; the row is keyed by its SHA-256."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    trust_id: Mapped[str] = mapped_column(String(32))
+    csrf_token: Mapped[str] = mapped_column(String(64))  # useless without the cookie; echoed to the page
+    method: Mapped[str] = mapped_column(String(16))  # password | sso
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]

@@ -12,8 +12,9 @@ from starlette.routing import Mount, WebSocketRoute
 
 from alerting.app import create_app
 from alerting.settings import Settings
-from tests.support.authz_matrix import KINDS, MATRIX, WS, WS_CLOSE_AS_STATUS
+from tests.support.authz_matrix import KINDS, LOGIN, MATRIX, STAFF_KINDS, WS, WS_CLOSE_AS_STATUS
 from tests.support.clients import CENTRE, make_trust
+from tests.support.staff import Person, invite, signed_in
 
 PROBLEM = "application/problem+json"
 
@@ -64,8 +65,22 @@ async def _world(stack):
     assert r.status_code == 201 and r.json()["alerted"] == 1, r.text
     async with stack.client(tokens["responder_a"]) as me:
         alerts = (await me.get("/v1/me/alerts")).json()
-    params = {"trust": a.id, "rid": "r1", "incident_id": r.json()["id"], "alert_id": alerts[0]["alert_id"]}
-    return a, b, tokens, params
+    people: dict[str, Person] = {}
+    for kind, roles in STAFF_KINDS.items():
+        people[kind] = await signed_in(stack, b if kind == "staff_b" else a, roles=list(roles), name=kind)
+    target = await invite(a, roles=["viewer"], name="Matrix target")
+    login = await invite(a, roles=["viewer"], name="Matrix login", email=LOGIN["email"])
+    async with httpx.AsyncClient(base_url=stack.base_url) as anon:
+        r2 = await anon.post(f"/v1/auth/invites/{login['invite_code']}", json={"password": LOGIN["password"]})
+        assert r2.status_code == 200, r2.text
+    params = {
+        "trust": a.id,
+        "rid": "r1",
+        "incident_id": r.json()["id"],
+        "alert_id": alerts[0]["alert_id"],
+        "staff_id": target["id"],
+    }
+    return a, b, tokens, params, people
 
 
 async def _ws_status(stack, token: str | None) -> int:
@@ -80,8 +95,13 @@ async def _ws_status(stack, token: str | None) -> int:
         return 200 if frame.get("type") == "ready" else 0
 
 
+async def _fresh_session(stack, trust, person: Person, roles) -> Person:
+    """Another session of a person like this one, for a request that ends its own session."""
+    return await signed_in(stack, trust, roles=list(roles), name=person.name)
+
+
 async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
-    a, b, tokens, params = await _world(stack)
+    a, b, tokens, params, people = await _world(stack)
     counter = itertools.count()
     mismatches: list[str] = []
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
@@ -103,10 +123,19 @@ async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
                             json={"id": values["rid"], "name": "Victim", "groups": ["staff"]},
                         )
                     ).status_code == 201
+                if row.fresh_staff:
+                    values["staff_id"] = (await invite(a, roles=["viewer"], name=f"Victim {n}"))["id"]
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
+                client = http
+                if kind in people:
+                    person = people[kind]
+                    if row.fresh_session:
+                        person = await _fresh_session(stack, b if kind == "staff_b" else a, person, STAFF_KINDS[kind])
+                    client, headers = person.http, {}
                 if row.content:
                     headers["Content-Type"] = row.content_type or "application/octet-stream"
-                r = await http.request(
+                jar = httpx.Cookies(client.cookies)  # a sign-in must not change who the next request is
+                r = await client.request(
                     method,
                     template.format(**values),
                     headers=headers,
@@ -114,6 +143,7 @@ async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
                     json=row.body(n) if row.body else None,
                     content=row.content(n) if row.content else None,
                 )
+                client.cookies = jar
                 if r.status_code != row.expected(kind):
                     mismatches.append(
                         f"{kind:12} {method} {template}: {r.status_code}, expected {row.expected(kind)}: {r.text[:200]}"
@@ -121,6 +151,8 @@ async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
                 elif r.status_code >= 400 and not r.headers["content-type"].startswith(PROBLEM):
                     mismatches.append(f"{kind:12} {method} {template}: {r.status_code} is not problem+json")
     assert mismatches == [], "\n".join(mismatches)
+    for person in people.values():
+        await person.close()
     await a.close()
     await b.close()
 

@@ -4,6 +4,11 @@ Each row lists only the kinds that succeed; every other kind gets `DENIED`: no c
 any wrong credential is 404 (not yours is answered as absent). A route missing here fails
 tests/integration/test_authorisation_matrix.py, so a new endpoint cannot ship without a row.
 
+Staff kinds are people signed in with a session cookie (and sending its CSRF token): one of trust
+A per role, and an administrator of trust B. A person of trust A whose roles do not allow a trust
+route gets 403 (their own trust is no secret); trust B's administrator gets 404 like any other
+credential of another trust.
+
 The requests target trust A's resources: trust A, its responder `r1`, an incident of trust A and
 r1's alert on it. Trust B has a responder with the same id, so an id match across trusts shows.
 """
@@ -14,9 +19,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from alerting.domain.roles import Role, grants
 from tests.support.clients import AREA, CENTRE, TWO_PHASES
 
-KINDS = ("none", "operator", "admin_a", "cad_a", "responder_a", "admin_b", "cad_b", "responder_b")
+# staff kind -> the roles that person holds (all of trust A but `staff_b`, trust B's administrator)
+STAFF_KINDS: dict[str, tuple[Role, ...]] = {
+    "viewer_a": (Role.VIEWER,),
+    "dispatcher_a": (Role.DISPATCHER,),
+    "policy_a": (Role.POLICY,),
+    "verifier_a": (Role.VERIFIER,),
+    "staff_admin_a": (Role.ADMIN,),
+    "staff_b": (Role.ADMIN,),
+}
+KINDS = ("none", "operator", "admin_a", "cad_a", "responder_a", "admin_b", "cad_b", "responder_b", *STAFF_KINDS)
 WS = "WS"  # the method name used for the websocket route
 
 
@@ -30,6 +45,8 @@ class Row:
     body: Callable[[int], Any] | None = None  # given a counter unique per request
     query: dict[str, Any] = field(default_factory=dict)
     fresh_responder: bool = False  # the request destroys its target: give it one of its own
+    fresh_staff: bool = False  # the same for a staff member (`staff_id`)
+    fresh_session: bool = False  # the request ends the caller's session: a staff kind signs in anew for it
     content: Callable[[int], bytes] | None = None  # a raw body instead of JSON, sent as `content_type`
     content_type: str | None = None
     values: dict[str, str] = field(default_factory=dict)  # path parameters beyond trust, rid, incident, alert
@@ -42,9 +59,23 @@ def everyone(status: int) -> dict[str, int]:
     return dict.fromkeys(KINDS, status)
 
 
-def admins(status: int) -> dict[str, int]:
-    """Trust A's admin, and the operator who runs the platform."""
-    return {"operator": status, "admin_a": status}
+def admins(status: int, role: Role = Role.ADMIN) -> dict[str, int]:
+    """Trust A's admin key and the operator who runs the platform; trust A's people whose roles
+    allow `role`, while its other people get 403."""
+    people = {
+        kind: status if grants(roles, role) else 403 for kind, roles in STAFF_KINDS.items() if kind.endswith("_a")
+    }
+    return {"operator": status, "admin_a": status, **people}
+
+
+def staff_of_a(status: int) -> dict[str, int]:
+    """Any signed-in person of trust A, about their own session."""
+    return {kind: status for kind in STAFF_KINDS if kind.endswith("_a")}
+
+
+def signed_in(status: int) -> dict[str, int]:
+    """Any signed-in person, of either trust."""
+    return dict.fromkeys(STAFF_KINDS, status)
 
 
 def responders(status: int) -> dict[str, int]:
@@ -75,6 +106,9 @@ PUSH = {
     },
 }
 
+# A person of trust A who signs in during the matrix, for the login row.
+LOGIN = {"email": "matrix.login@trust.nhs.test", "password": "matrix login password"}
+
 MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/openapi.json"): Row(everyone(200)),
     ("GET", "/docs"): Row(everyone(200)),
@@ -92,33 +126,59 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/whoami"): Row({kind: 200 for kind in KINDS if kind != "none"}),
     # operator and trust admin
     ("POST", "/v1/trusts"): Row({"operator": 201}, body=lambda n: {"name": f"Matrix trust {n}", "area": AREA}),
-    ("GET", "/v1/trusts/{trust}"): Row(admins(200)),
-    ("POST", "/v1/trusts/{trust}/groups"): Row(admins(201), body=lambda n: {"id": f"g{n}", "name": f"Group {n}"}),
-    ("GET", "/v1/trusts/{trust}/groups"): Row(admins(200)),
-    ("POST", "/v1/trusts/{trust}/responders"): Row(
-        admins(201), body=lambda n: {"id": f"new{n}", "name": "New", "groups": ["staff"]}
+    ("GET", "/v1/trusts/{trust}"): Row(admins(200, Role.VIEWER)),
+    ("POST", "/v1/trusts/{trust}/groups"): Row(
+        admins(201, Role.POLICY), body=lambda n: {"id": f"g{n}", "name": f"Group {n}"}
     ),
-    ("GET", "/v1/trusts/{trust}/responders"): Row(admins(200)),
-    ("GET", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(200)),
-    ("PATCH", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(200), body=lambda n: {"skills": ["cpr"]}),
-    ("DELETE", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(204), fresh_responder=True),
-    ("POST", "/v1/trusts/{trust}/responders/{rid}/tokens"): Row(admins(201)),
-    ("GET", "/v1/trusts/{trust}/policy"): Row(admins(200)),
-    ("PUT", "/v1/trusts/{trust}/policy"): Row(admins(200), body=lambda n: TWO_PHASES),
-    ("PUT", "/v1/trusts/{trust}/aeds"): Row(admins(200), body=lambda n: {"type": "FeatureCollection", "features": []}),
-    ("GET", "/v1/trusts/{trust}/audit"): Row(admins(200)),
-    ("GET", "/v1/trusts/{trust}/incidents/{incident_id}/export"): Row(admins(200)),
-    ("POST", "/v1/trusts/{trust}/keys/rotate"): Row(admins(200)),  # the old CAD key stays valid for the grace period
-    ("PUT", "/v1/trusts/{trust}/policy/zones"): Row(admins(200), body=lambda n: ZONES),
-    ("GET", "/v1/trusts/{trust}/policy/zones"): Row(admins(200)),
-    ("POST", "/v1/trusts/{trust}/policy/replay"): Row(admins(200), body=lambda n: {"policy": TWO_PHASES}),
-    ("POST", "/v1/trusts/{trust}/live/tickets"): Row(admins(201)),
+    ("GET", "/v1/trusts/{trust}/groups"): Row(admins(200, Role.VIEWER)),
+    ("POST", "/v1/trusts/{trust}/responders"): Row(
+        admins(201, Role.VERIFIER), body=lambda n: {"id": f"new{n}", "name": "New", "groups": ["staff"]}
+    ),
+    ("GET", "/v1/trusts/{trust}/responders"): Row(admins(200, Role.VERIFIER)),
+    ("GET", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(200, Role.VERIFIER)),
+    ("PATCH", "/v1/trusts/{trust}/responders/{rid}"): Row(
+        admins(200, Role.VERIFIER), body=lambda n: {"skills": ["cpr"]}
+    ),
+    ("DELETE", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(204, Role.VERIFIER), fresh_responder=True),
+    ("POST", "/v1/trusts/{trust}/responders/{rid}/tokens"): Row(admins(201, Role.VERIFIER)),
+    ("GET", "/v1/trusts/{trust}/policy"): Row(admins(200, Role.VIEWER)),
+    ("PUT", "/v1/trusts/{trust}/policy"): Row(admins(200, Role.POLICY), body=lambda n: TWO_PHASES),
+    ("PUT", "/v1/trusts/{trust}/aeds"): Row(
+        admins(200, Role.POLICY), body=lambda n: {"type": "FeatureCollection", "features": []}
+    ),
+    ("GET", "/v1/trusts/{trust}/audit"): Row(admins(200, Role.VIEWER)),
+    ("GET", "/v1/trusts/{trust}/incidents/{incident_id}/export"): Row(admins(200, Role.VIEWER)),
+    ("POST", "/v1/trusts/{trust}/keys/rotate"): Row(admins(200)),
+    ("POST", "/v1/trusts/{trust}/admin-key/rotate"): Row(admins(201)),  # the old key stays valid for the grace period
+    # staff: administrators only
+    ("POST", "/v1/trusts/{trust}/staff"): Row(
+        admins(201), body=lambda n: {"email": f"new{n}@trust.nhs.test", "name": f"New {n}", "roles": ["viewer"]}
+    ),
+    ("GET", "/v1/trusts/{trust}/staff"): Row(admins(200)),
+    ("GET", "/v1/trusts/{trust}/staff/{staff_id}"): Row(admins(200)),
+    ("PATCH", "/v1/trusts/{trust}/staff/{staff_id}"): Row(admins(200), body=lambda n: {"name": f"Target {n}"}),
+    ("DELETE", "/v1/trusts/{trust}/staff/{staff_id}"): Row(admins(204), fresh_staff=True),
+    ("POST", "/v1/trusts/{trust}/staff/{staff_id}/invite"): Row(admins(201)),
+    # signing in: no credential needed; an unknown invite code is 404 for everyone
+    ("POST", "/v1/auth/invites/{code}"): Row(
+        everyone(404), body=lambda n: {"password": "long enough password"}, values={"code": "no-such-code"}
+    ),
+    ("POST", "/v1/auth/login"): Row(everyone(200), body=lambda n: LOGIN),
+    ("POST", "/v1/auth/logout"): Row(
+        signed_in(204), fresh_session=True
+    ),  # the old CAD key stays valid for the grace period
+    ("PUT", "/v1/trusts/{trust}/policy/zones"): Row(admins(200, Role.POLICY), body=lambda n: ZONES),
+    ("GET", "/v1/trusts/{trust}/policy/zones"): Row(admins(200, Role.VIEWER)),
+    ("POST", "/v1/trusts/{trust}/policy/replay"): Row(admins(200, Role.POLICY), body=lambda n: {"policy": TWO_PHASES}),
+    ("POST", "/v1/trusts/{trust}/live/tickets"): Row(admins(201, Role.VIEWER)),
     # the stream takes a ticket, never a bearer token: without one every kind is refused alike
     ("GET", "/v1/trusts/{trust}/live"): Row(everyone(401)),
-    ("GET", "/v1/trusts/{trust}/incidents"): Row(admins(200)),
-    ("GET", "/v1/trusts/{trust}/incidents/{incident_id}"): Row(admins(200)),
+    ("GET", "/v1/trusts/{trust}/incidents"): Row(admins(200, Role.VIEWER)),
+    ("GET", "/v1/trusts/{trust}/incidents/{incident_id}"): Row(admins(200, Role.VIEWER)),
     ("POST", "/v1/trusts/{trust}/responders/import"): Row(
-        admins(200), content=lambda n: f"id,name,groups\nimp{n},Imported {n},staff\n".encode(), content_type="text/csv"
+        admins(200, Role.VERIFIER),
+        content=lambda n: f"id,name,groups\nimp{n},Imported {n},staff\n".encode(),
+        content_type="text/csv",
     ),
     # responders
     ("PUT", "/v1/me/location"): Row(responders(204), body=lambda n: POSITION),
@@ -130,7 +190,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/alerts/{alert_id}/decline"): Row({"responder_a": 200}),
     ("POST", "/v1/alerts/{alert_id}/arrived"): Row({"responder_a": 200}),
     ("POST", "/v1/alerts/{alert_id}/ack"): Row({"responder_a": 200}),
-    (WS, "/v1/responders/ws"): Row({"responder_a": 200, "responder_b": 200}),
+    # the socket takes a responder token, never a cookie: a person is a caller without a credential there
+    (WS, "/v1/responders/ws"): Row({"responder_a": 200, "responder_b": 200, **signed_in(401)}),
     # CAD
     ("GET", "/v1/nearby"): Row({"cad_a": 200, "cad_b": 200}, query={"lat": CENTRE[0], "lon": CENTRE[1]}),
     ("POST", "/v1/incidents"): Row(
