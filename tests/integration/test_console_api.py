@@ -45,6 +45,7 @@ async def test_whoami_names_each_credential(stack):
         "trust_id": trust.id,
         "responder_id": None,
         "trust_name": (await trust.admin.get(f"/v1/trusts/{trust.id}")).json()["name"],
+        "roles": ["viewer", "dispatcher", "policy", "verifier", "admin"],  # the admin key has every right
     }
     async with stack.client(token) as responder:
         me = (await responder.get("/v1/whoami")).json()
