@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from starlette.types import Receive, Scope, Send
 
-from alerting.api import admin, console, exports, keys, me, ops, problems, replay, sign_in, staff
+from alerting.api import admin, console, exports, keys, me, ops, problems, replay, sign_in, sso, staff
 from alerting.api import zones as zones_api
 from alerting.api.limits import BodyLimit
 from alerting.api.timing import RequestTiming
@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(staff.router)
     app.include_router(sign_in.router)
+    app.include_router(sso.router)
     app.add_middleware(RequestTiming)
     webhook_schema.install(app)
     app.include_router(console.router)

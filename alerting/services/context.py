@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from alerting.live.accept import AcceptReferee
 from alerting.live.bus import Bus
 from alerting.live.keys import Keys
+from alerting.services.oidc import Providers
 from alerting.settings import Settings
 from geo.aeds import AedIndex
 from geo.index import ResponderIndex
@@ -36,6 +37,7 @@ class Services:
     # (incident id, unix time, responders with no socket): push what is still unacknowledged then
     schedule_push: Callable[[str, float, list[str]], None] = lambda incident_id, at, no_socket: None
     clock: Callable[[], float] = time.time
+    oidc: Providers = field(default_factory=Providers)  # identity providers' discovery and keys, cached
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def aclose(self) -> None:
@@ -66,5 +68,6 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
         aeds=AedIndex(redis, prefix=settings.redis_prefix),
         referee=AcceptReferee(redis, keys),
         bus=Bus(redis, keys),
+        oidc=Providers(timeout_s=settings.sso_http_timeout_s),
         **overrides,
     )

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +38,7 @@ TOUCH_EVERY_S = 60.0  # last_seen_at is written at most this often: idle timeout
 class SignedIn:
     token: str  # for the cookie, never stored
     csrf_token: str
-    staff: dict
+    staff: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ async def login(uow: UnitOfWork, *, email: str, password: str, address: str) -> 
     email = email.strip().lower()
     throttle = login_throttle.LoginThrottle(uow.services)
     await throttle.check(email=email, address=address)
-    candidates = list(
+    candidates: list[StaffMember | None] = list(
         (
             await uow.session.execute(
                 select(StaffMember).where(

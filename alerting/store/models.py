@@ -247,3 +247,18 @@ class StaffSession(Base):
     method: Mapped[str] = mapped_column(String(16))  # password | sso
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+
+
+class TrustSso(Base):
+    """A trust's OpenID Connect identity provider. The client secret is kept Fernet-encrypted: the
+    platform must send it to the provider, so it cannot be hashed."""
+
+    __tablename__ = "trust_sso"
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))  # shown on the button: "Sign in with <name>"
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(500))
+    client_secret_enc: Mapped[str] = mapped_column(Text)
+    allowed_domains: Mapped[list[Any]]
+    create_viewers: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]

@@ -12,8 +12,9 @@ from starlette.routing import Mount, WebSocketRoute
 
 from alerting.app import create_app
 from alerting.settings import Settings
-from tests.support.authz_matrix import KINDS, LOGIN, MATRIX, STAFF_KINDS, WS, WS_CLOSE_AS_STATUS
+from tests.support.authz_matrix import KINDS, LOGIN, MATRIX, SSO, STAFF_KINDS, WS, WS_CLOSE_AS_STATUS
 from tests.support.clients import CENTRE, make_trust
+from tests.support.oidc_provider import OpenIDProvider
 from tests.support.staff import Person, invite, signed_in
 
 PROBLEM = "application/problem+json"
@@ -102,6 +103,10 @@ async def _fresh_session(stack, trust, person: Person, roles) -> Person:
 
 async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
     a, b, tokens, params, people = await _world(stack)
+    provider = OpenIDProvider().start()
+    client = provider.register_client(f"{stack.base_url}/v1/auth/sso/callback")
+    SSO["settings"] = {"issuer": provider.issuer, "client_id": client.client_id, "client_secret": client.client_secret}
+    assert (await a.admin.put(f"/v1/trusts/{a.id}/sso", json=SSO["settings"])).status_code == 200
     counter = itertools.count()
     mismatches: list[str] = []
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
@@ -153,6 +158,7 @@ async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
     assert mismatches == [], "\n".join(mismatches)
     for person in people.values():
         await person.close()
+    provider.stop()
     await a.close()
     await b.close()
 

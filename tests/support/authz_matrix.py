@@ -106,6 +106,8 @@ PUSH = {
     },
 }
 
+# Trust A's identity provider settings, filled in by the test once its provider runs.
+SSO: dict[str, Any] = {}
 # A person of trust A who signs in during the matrix, for the login row.
 LOGIN = {"email": "matrix.login@trust.nhs.test", "password": "matrix login password"}
 
@@ -148,7 +150,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/v1/trusts/{trust}/audit"): Row(admins(200, Role.VIEWER)),
     ("GET", "/v1/trusts/{trust}/incidents/{incident_id}/export"): Row(admins(200, Role.VIEWER)),
-    ("POST", "/v1/trusts/{trust}/keys/rotate"): Row(admins(200)),
+    ("POST", "/v1/trusts/{trust}/keys/rotate"): Row(admins(200)),  # the old CAD key stays valid for the grace period
     ("POST", "/v1/trusts/{trust}/admin-key/rotate"): Row(admins(201)),  # the old key stays valid for the grace period
     # staff: administrators only
     ("POST", "/v1/trusts/{trust}/staff"): Row(
@@ -164,9 +166,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         everyone(404), body=lambda n: {"password": "long enough password"}, values={"code": "no-such-code"}
     ),
     ("POST", "/v1/auth/login"): Row(everyone(200), body=lambda n: LOGIN),
-    ("POST", "/v1/auth/logout"): Row(
-        signed_in(204), fresh_session=True
-    ),  # the old CAD key stays valid for the grace period
+    ("POST", "/v1/auth/logout"): Row(signed_in(204), fresh_session=True),
+    # single sign-on: trust A's provider runs on loopback (tests/support/oidc_provider.py)
+    ("PUT", "/v1/trusts/{trust}/sso"): Row(admins(200), body=lambda n: SSO["settings"]),
+    ("GET", "/v1/trusts/{trust}/sso"): Row(admins(200)),
+    ("GET", "/v1/auth/sso/{trust}"): Row(everyone(200)),
+    ("GET", "/v1/auth/sso/{trust}/login"): Row(everyone(302)),
+    ("GET", "/v1/auth/sso/callback"): Row(everyone(400), query={"state": "none", "code": "none"}),
     ("PUT", "/v1/trusts/{trust}/policy/zones"): Row(admins(200, Role.POLICY), body=lambda n: ZONES),
     ("GET", "/v1/trusts/{trust}/policy/zones"): Row(admins(200, Role.VIEWER)),
     ("POST", "/v1/trusts/{trust}/policy/replay"): Row(admins(200, Role.POLICY), body=lambda n: {"policy": TWO_PHASES}),
