@@ -36,7 +36,10 @@ Real-time volunteer responder alerting for ambulance services.
 
 * **CAD systems** post incidents (`POST /v1/incidents`, native JSON, EIDO or CAP), read their
   status and receive signed webhooks.
-* **Responders** hold a websocket at `/v1/responders/ws` (or use the `/v1/me` HTTP API).
+* **Responders** hold a websocket at `/v1/responders/ws` (or use the `/v1/me` HTTP API). Its frames
+  and close codes are in `docs/protocol.md`; among them, 4410 closes the sockets of a responder the
+  trust suspended or erased (their open alerts are stood down first, reason `withdrawn`) and the
+  token is refused from then on.
 * **Trust administrators** manage groups, responders, the phased alerting policy and AEDs.
 
 Every error is `application/problem+json` (RFC 9457). Credentials are bearer tokens. A credential of

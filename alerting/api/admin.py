@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from alerting.api.deps import AdminDep, OperatorDep, ServicesDep
 from alerting.api.schemas import GroupIn, PolicyIn, ResponderIn, ResponderPatch, TrustCreated, TrustIn
-from alerting.services import policies, trusts
+from alerting.services import policies, trusts, withdrawal
 from alerting.services.errors import NotFound
 from alerting.services.exports import audit_view
+from alerting.services.unit_of_work import unit_of_work
 from alerting.store import subjects
 from alerting.store.models import AuditEntry
 from alerting.timefmt import iso
@@ -66,18 +67,35 @@ async def get_responder(trust: str, rid: str, services: ServicesDep, who: AdminD
     return await trusts.get_responder(services, trust_id=trust, responder_id=rid)
 
 
-@router.patch("/{trust}/responders/{rid}", summary="Change groups, skills or status (active|suspended)")
+@router.patch(
+    "/{trust}/responders/{rid}",
+    summary="Change groups, skills or status (active|suspended)",
+    description="Suspension takes effect at once: the responder's open alerts are stood down (reason "
+    "`withdrawn`), their sockets closed with code 4410, and their token refused until reinstated.",
+)
 async def patch_responder(
     trust: str, rid: str, body: ResponderPatch, services: ServicesDep, who: AdminDep
 ) -> dict[str, Any]:
-    return await trusts.patch_responder(
-        services, trust_id=trust, responder_id=rid, changes=body.model_dump(exclude_unset=True), actor=who.actor
-    )
+    changes = body.model_dump(exclude_unset=True)
+    changed = await trusts.patch_responder(services, trust_id=trust, responder_id=rid, changes=changes, actor=who.actor)
+    if (
+        "status" in changes and changed["status"] != "active"
+    ):  # suspension bites at once: open alerts stood down, sockets closed
+        async with unit_of_work(services) as uow:
+            await withdrawal.withdraw(uow, trust_id=trust, responder_id=rid)
+    return changed
 
 
-@router.delete("/{trust}/responders/{rid}", status_code=204, summary="Erase a responder and their location history")
+@router.delete(
+    "/{trust}/responders/{rid}",
+    status_code=204,
+    summary="Erase a responder and their location history",
+    description="Their open alerts are stood down (reason `withdrawn`) and their sockets closed with code 4410.",
+)
 async def delete_responder(trust: str, rid: str, services: ServicesDep, who: AdminDep) -> Response:
     await trusts.delete_responder(services, trust_id=trust, responder_id=rid, actor=who.actor)
+    async with unit_of_work(services) as uow:  # the token went with the responder; alerts and sockets go now
+        await withdrawal.withdraw(uow, trust_id=trust, responder_id=rid)
     return Response(status_code=204)
 
 

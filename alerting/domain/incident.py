@@ -193,6 +193,17 @@ class AlertExpired:
     responder_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """The trust suspended or erased the responder: their alert ends at once, accepted or not."""
+
+    responder_id: str
+    now: float
+
+
+WITHDRAWN = "withdrawn"  # the stand-down reason for a suspended or erased responder
+
+
 Event = (
     Reported
     | PhaseDue
@@ -205,6 +216,7 @@ Event = (
     | Cancelled
     | Closed
     | AlertExpired
+    | Withdrawn
 )
 
 # ---- decisions ----------------------------------------------------------------------------
@@ -309,6 +321,8 @@ def handle(state: IncidentState, event: Event) -> list[Decision]:
             return _closed(state, event)
         case AlertExpired():
             return _alert_expired(state, event)
+        case Withdrawn():
+            return _withdrawn(state, event)
         case _:
             assert_never(event)
 
@@ -320,6 +334,8 @@ def accept_precheck(state: IncidentState, responder_id: str) -> list[Decision] |
         return [Reject("not_alerted", "this responder was not alerted to this incident")]
     if alert.state in ASSIGNED_STATES:
         return [SendAssigned(responder_id, alert.alert_id, alert.role or "scene")]
+    if alert.state == STOOD_DOWN and state.status in (ALERTING, EXHAUSTED):
+        return [SendStandDown(responder_id, alert.alert_id, WITHDRAWN)]  # only a withdrawal does that
     if state.status in ENDED_STATUSES:
         return [SendStandDown(responder_id, alert.alert_id, state.status)]
     if state.status == FILLED:
@@ -552,6 +568,20 @@ def _alert_expired(s: IncidentState, e: AlertExpired) -> list[Decision]:
                 SendStandDown(alert.responder_id, alert.alert_id, "expired"),
                 Record("alert.expired", {"responder": alert.responder_id}),
             ]
+    return out + _maybe_exhausted(s, e.now)
+
+
+def _withdrawn(s: IncidentState, e: Withdrawn) -> list[Decision]:
+    """A filled incident stays filled: the dispatcher sees who was withdrawn and may alert by hand."""
+    alert = s.alerts.get(e.responder_id)
+    if alert is None or alert.state not in (ALERTED, *ASSIGNED_STATES):
+        return []
+    was = alert.state
+    _end(s, alert, STOOD_DOWN, e.now)
+    out: list[Decision] = [
+        SendStandDown(e.responder_id, alert.alert_id, WITHDRAWN),
+        Record("responder.withdrawn", {"responder": e.responder_id, "was": was}),
+    ]
     return out + _maybe_exhausted(s, e.now)
 
 

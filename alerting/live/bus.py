@@ -21,12 +21,19 @@ from alerting.live.keys import Keys
 
 log = logging.getLogger(__name__)
 Handler = Callable[[str, dict[str, Any]], Awaitable[None] | None]
+# A message on a responder's channel for the processes holding their sockets, never for the app:
+# send what is queued, then close (the responder was suspended or erased).
+END_SOCKETS = "_end_sockets"
 
 
 class Bus:
     def __init__(self, redis: Redis, keys: Keys):
         self._redis = redis
         self.keys = keys
+
+    async def end_responder_sockets(self, trust: str, responder_id: str) -> None:
+        """Published after the stand-down frames, so every socket sends those before it closes."""
+        await self._redis.publish(self.keys.responder_channel(trust, responder_id), json.dumps({"type": END_SOCKETS}))
 
     async def to_trust(self, trust: str, event: dict[str, Any]) -> None:
         await self._redis.publish(self.keys.trust_channel(trust), json.dumps(event))

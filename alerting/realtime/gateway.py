@@ -14,7 +14,15 @@ from starlette.websockets import WebSocketDisconnected
 
 from alerting.api.deps import authenticate
 from alerting.realtime import protocol
-from alerting.realtime.registry import CLOSE_TOO_SLOW, CLOSED, TOO_SLOW, Connection, Registry
+from alerting.realtime.registry import (
+    CLOSE_TOO_SLOW,
+    CLOSE_WITHDRAWN,
+    CLOSED,
+    TOO_SLOW,
+    WITHDRAWN,
+    Connection,
+    Registry,
+)
 from alerting.services import alerts, auth, presence
 from alerting.services.context import Services
 from alerting.services.errors import ServiceError
@@ -145,6 +153,10 @@ async def _serve(ws: WebSocket, services: Services, conn: Connection, trust_id: 
         CLOSED.labels("too_slow").inc()
         log.info("closed a socket that was not keeping up", extra={"responder": responder_id})
         await _close(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
+    elif conn.ended == WITHDRAWN:
+        CLOSED.labels("withdrawn").inc()
+        log.info("closed the socket of a suspended or erased responder", extra={"responder": responder_id})
+        await _close(ws, CLOSE_WITHDRAWN, "the responder was suspended or erased; this token no longer works")
     elif isinstance(conn.ended, Exception) and not isinstance(conn.ended, _GONE):
         log.warning("socket ended with an error", exc_info=conn.ended, extra={"responder": responder_id})
 

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import WebSocket
 from prometheus_client import Counter
 
-from alerting.live.bus import Subscriber
+from alerting.live.bus import END_SOCKETS, Subscriber
 from alerting.metrics import SOCKETS_OPEN
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ CLOSED = Counter("alerting_ws_closed_total", "Responder sockets closed by the se
 CLOSE_TOO_SLOW = 4008
 TOO_SLOW = "too_slow"
 CLOSE_RECONNECT = 4012  # the server is going away: reconnect, to this or another node
+CLOSE_WITHDRAWN = 4410  # the responder was suspended or erased: the token no longer works
+WITHDRAWN = "withdrawn"
 
 
 class Connection:
@@ -32,7 +34,7 @@ class Connection:
     reader by cancelling its task, so the reader needs neither a task of its own nor a future to
     wait on beside the read."""
 
-    __slots__ = ("ws", "channel", "responder_id", "queue_size", "ended", "_frames", "_sender", "_reader")
+    __slots__ = ("ws", "channel", "responder_id", "queue_size", "ended", "_frames", "_sender", "_reader", "_closing")
 
     def __init__(self, ws: WebSocket, channel: str, responder_id: str, *, queue_size: int):
         self.ws = ws
@@ -43,6 +45,18 @@ class Connection:
         self._frames: deque[str] | None = None  # created by the first frame, dropped when drained
         self._sender: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[Any] | None = None  # set between `start` and `stop`
+        self._closing: str | None = None  # end with this once the queue is sent
+
+    def end_after_sending(self, why: str) -> None:
+        """End the socket once what is queued has gone out (the stand-downs before the close)."""
+        if self.ended is not None:
+            return
+        if self._frames and self._reader is not None:
+            self._closing = why
+            if self._sender is None:
+                self._sender = asyncio.create_task(self._send_queued())
+        else:
+            self._end(why)
 
     def offer(self, frame: dict[str, Any]) -> None:
         if self.ended is not None:
@@ -84,6 +98,8 @@ class Connection:
             while self._frames:
                 await self.ws.send_text(self._frames.popleft())
             self._frames = None
+            if self._closing is not None and self.ended is None:
+                self._end(self._closing)
         except Exception as exc:  # noqa: BLE001 - handed to the socket's owner through `ended`
             if self.ended is None:
                 self._end(exc)
@@ -128,5 +144,9 @@ class Registry:
         return len(self._by_channel.get(channel, ()))
 
     def deliver(self, channel: str, frame: dict[str, Any]) -> None:
+        if frame.get("type") == END_SOCKETS:
+            for conn in list(self._by_channel.get(channel, ())):
+                conn.end_after_sending(WITHDRAWN)
+            return
         for conn in list(self._by_channel.get(channel, ())):
             conn.offer(frame)

@@ -7,14 +7,15 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerting.store.models import Credential
+from alerting.store.models import Credential, Responder
 from alerting.timefmt import utc
 
 OPERATOR, ADMIN, CAD, RESPONDER = "operator", "admin", "cad", "responder"
 STAFF = "staff"  # a named person signed in to the console with a session cookie (services/staff_sessions.py)
+ACTIVE = "active"  # the one responder status whose token is honoured
 _PREFIX = {OPERATOR: "op", ADMIN: "adm", CAD: "cad", RESPONDER: "rsp"}
 
 
@@ -75,13 +76,20 @@ async def resolve(session: AsyncSession, token: str, *, now: float, operator_has
     digest = token_hash(token)
     if operator_hash is not None and secrets.compare_digest(digest, operator_hash):
         return Principal(OPERATOR)
-    row = (
+    found = (
         await session.execute(
-            select(Credential).where(
+            select(Credential, Responder.status)
+            .outerjoin(
+                Responder, and_(Responder.trust_id == Credential.trust_id, Responder.id == Credential.responder_id)
+            )
+            .where(
                 Credential.token_hash == digest, or_(Credential.expires_at.is_(None), Credential.expires_at > utc(now))
             )
         )
-    ).scalar_one_or_none()
-    if row is None:
+    ).one_or_none()
+    if found is None:
         return None
+    row, responder_status = found
+    if row.kind == RESPONDER and responder_status != ACTIVE:
+        return None  # suspended (or erased): refused at once, like a revoked token
     return Principal(row.kind, row.trust_id, row.responder_id, row.id)

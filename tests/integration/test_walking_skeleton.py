@@ -30,6 +30,9 @@ async def test_incident_from_cad_post_to_assignment(any_stack):
     assert socks["near-staff"].ready["responder_id"] == "near-staff"
     r = await trust.admin.patch(f"/v1/trusts/{trust.id}/responders/suspended-staff", json={"status": "suspended"})
     assert r.status_code == 200 and r.json()["status"] == "suspended"
+    suspended = socks.pop("suspended-staff")
+    await suspended._reader
+    assert suspended.ws.close_code == 4410  # suspension closes the socket at once
 
     # other-staff is near but already assigned elsewhere: accept on another incident first.
     busy = await trust.cad.post(
@@ -96,9 +99,10 @@ async def test_incident_from_cad_post_to_assignment(any_stack):
     assert events[0] == "reported" and "phase_fired" in events and "incident.filled" in events
 
     # Nobody out of radius, unavailable, suspended, or busy got this incident.
-    for rid in ("far-staff", "away-staff", "suspended-staff", "other-staff"):
+    for rid in ("far-staff", "away-staff", "other-staff"):
         await socks[rid].roundtrip()
         assert not [f for f in socks[rid].taken("alert") if f["incident_id"] == incident["id"]], rid
+    assert not [f for f in suspended.taken("alert") if f["incident_id"] == incident["id"]]
 
     # Reconnecting brings the open alert back in ready.pending.
     await socks["mid-community"].close()

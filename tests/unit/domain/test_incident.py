@@ -302,3 +302,16 @@ def test_ending_stands_down_responders_already_on_scene(end, reason):
     out = m.handle(s, end)
     assert sorted((d.responder_id, d.reason) for d in of(out, m.SendStandDown)) == [("a", reason), ("b", reason)]
     assert s.alerts["a"].state == m.STOOD_DOWN and s.alerts["a"].arrived_at == T0 + 60
+
+
+def test_a_withdrawn_responder_is_stood_down_and_cannot_accept_again():
+    """Suspension or erasure: the alert ends at once; a later accept (a socket message already in
+    flight) is answered with a stand-down and takes no slot."""
+    s = make()
+    fire(s, 0, T0, cand("r1", 50), cand("r2", 80))
+    out = m.handle(s, m.Withdrawn("r1", T0 + 5))
+    assert m.SendStandDown("r1", s.alerts["r1"].alert_id, m.WITHDRAWN) in out
+    assert s.alerts["r1"].state == m.STOOD_DOWN
+    assert m.accept_precheck(s, "r1") == [m.SendStandDown("r1", s.alerts["r1"].alert_id, m.WITHDRAWN)]
+    assert m.handle(s, m.Withdrawn("r1", T0 + 6)) == []  # twice is harmless
+    assert of(accept(s, "r2", T0 + 7, 1), m.SendAssigned)  # the others carry on
