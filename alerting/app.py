@@ -12,7 +12,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from starlette.types import Receive, Scope, Send
 
-from alerting.api import admin, console, exports, keys, me, ops, problems, replay, sign_in, sso, staff
+from alerting.api import (
+    admin,
+    console,
+    exports,
+    joining,
+    keys,
+    me,
+    onboarding,
+    ops,
+    problems,
+    replay,
+    sign_in,
+    sso,
+    staff,
+)
 from alerting.api import zones as zones_api
 from alerting.api.limits import BodyLimit
 from alerting.api.timing import RequestTiming
@@ -110,7 +124,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = App(title="Responder alerting", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     problems.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    upload_limit = settings.credential_max_bytes + 64 * 1024  # the file and its multipart framing
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        larger=[(r"/v1/registrations/[^/]+/credentials", upload_limit), (r"/v1/me/credentials", upload_limit)],
+    )
     for router in (admin.router, me.router, cad_router, ops.router, gateway.router):
         app.include_router(router)
     app.include_router(zones_api.router)
@@ -120,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff.router)
     app.include_router(sign_in.router)
     app.include_router(sso.router)
+    app.include_router(onboarding.router)
+    app.include_router(joining.router)
     app.add_middleware(RequestTiming)
     webhook_schema.install(app)
     app.include_router(console.router)

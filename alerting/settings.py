@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     # or run a street network that is on average ~1.3x longer than the crow flies.
     walking_speed_mps: float = Field(default=1.6, gt=0)
     route_factor: float = Field(default=1.3, ge=1)
+    # A responder's profile says how they travel; these replace the walking speed in their ETA.
+    # 4.5 m/s is an urban cycling pace; 8.0 m/s (~29 km/h) a car in town, parking included.
+    bike_speed_mps: float = Field(default=4.5, gt=0)
+    car_speed_mps: float = Field(default=8.0, gt=0)
 
     # The live index files positions into time buckets of this width; expired buckets vanish on
     # their own, so stale positions leave the searched set without a sweep.
@@ -157,6 +161,21 @@ class Settings(BaseSettings):
     # A single sign-on attempt must come back from the identity provider within this time.
     sso_state_ttl_s: int = Field(default=600, ge=30)
     sso_http_timeout_s: float = Field(default=10.0, gt=0)
+
+    # --- Responder onboarding (alerting/services/invites.py, registrations.py, credentials.py) ---
+    # Responder invite links and QR codes start with `public_url` (above) too.
+    invite_ttl_s: int = Field(default=7 * 86_400, ge=60)
+    # Applications without a credential: per client address, a sustained rate and a burst.
+    registration_rate_per_hour: float = Field(default=10.0, gt=0)
+    registration_burst: int = Field(default=5, ge=1)
+    # Credential files (PDF, JPEG or PNG, checked by content): 5 MiB each, at most this many per
+    # application.
+    credential_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    registration_max_files: int = Field(default=10, ge=1)
+    # A verified credential this close to its expiry reminds its responder once (frame and push);
+    # the worker looks this often.
+    credential_reminder_days: int = Field(default=30, ge=1)
+    credential_reminder_interval_s: float = Field(default=3_600, gt=0)
 
     @field_validator("redis_prefix")
     @classmethod

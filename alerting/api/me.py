@@ -4,17 +4,76 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from alerting.api.deps import ResponderDep, ServicesDep
-from alerting.api.schemas import AvailabilityIn, LocationIn, PushSubscriptionIn
+from alerting.api.joining import CredentialForm
+from alerting.api.onboarding import UPLOAD_FORM
+from alerting.api.schemas import AvailabilityIn, LocationIn, ProfilePatch, PushSubscriptionIn
 from alerting.push import vapid
-from alerting.services import alerts, presence
+from alerting.services import alerts, credentials, presence, profile
 from alerting.services.errors import Invalid
+from alerting.services.unit_of_work import reading, unit_of_work
 from alerting.store.models import PushSubscription
 from alerting.timefmt import utc
 
 router = APIRouter(prefix="/v1", tags=["responders"])
+
+
+@router.get("/me", summary="The responder's profile and credentials")
+async def get_me(services: ServicesDep, me: ResponderDep) -> dict[str, Any]:
+    """`{id, trust_id, name, groups, status, travel_mode, carries_aed, language, credentials,
+    required_credentials, missing_credentials}`. `language` null means "follow the browser";
+    `missing_credentials` non-empty means the responder is not alerted until a renewal is verified."""
+    async with reading(services) as session:
+        return await profile.me(session, trust_id=me.trust_id, responder_id=me.responder_id, now=services.clock())
+
+
+@router.patch("/me", summary="Change the responder's travel mode, AED and language")
+async def patch_me(body: ProfilePatch, services: ServicesDep, me: ResponderDep) -> dict[str, Any]:
+    """`travel_mode` (`foot`, `bike`, `car`) sets the speed of the responder's ETA; `carries_aed`
+    means they bring their own defibrillator, so they are never the one sent to fetch one (and once
+    they are assigned, nobody else is); `language` is a BCP 47 tag (stored normalised, e.g. `cy-GB`)
+    or null to follow the browser."""
+    async with unit_of_work(services) as uow:
+        return await profile.update(
+            uow,
+            trust_id=me.trust_id,
+            responder_id=me.responder_id,
+            changes=body.model_dump(exclude_unset=True),
+            actor=me.actor,
+        )
+
+
+@router.post("/me/credentials", status_code=201, summary="Renew a credential", description=UPLOAD_FORM)
+async def post_my_credential(upload: CredentialForm, services: ServicesDep, me: ResponderDep) -> dict[str, Any]:
+    """The new credential is `pending` until a verifier checks it
+    (`POST /v1/trusts/{trust}/responders/{rid}/credentials/{id}/verify`); until then it does not count."""
+    async with unit_of_work(services) as uow:
+        return await credentials.renew(
+            uow,
+            trust_id=me.trust_id,
+            responder_id=me.responder_id,
+            kind=upload.kind,
+            expires_on=upload.expires_on,
+            data=upload.data,
+            actor=me.actor,
+        )
+
+
+@router.get("/me/history", summary="The responder's past alerts, newest first")
+async def get_history(
+    services: ServicesDep,
+    me: ResponderDep,
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
+    """`[{alert_id, incident_id, category, alerted_at, state, role, accepted_at, arrived_at, ended_at,
+    incident_status}]`, paged by `limit` and `offset`."""
+    async with reading(services) as session:
+        return await profile.history(
+            session, trust_id=me.trust_id, responder_id=me.responder_id, limit=limit, offset=offset
+        )
 
 
 @router.put("/me/location", status_code=204, summary="Report the responder's position")

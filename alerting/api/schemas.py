@@ -5,9 +5,11 @@ The policy document is the domain's own (`alerting.domain.policy_document`), re-
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import langcodes
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from alerting.domain.policy_document import PhaseIn, PolicyIn, ZoneIn
 
@@ -29,6 +31,16 @@ __all__ = [
 ]
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def _bcp47(tag: str) -> str:
+    if not langcodes.tag_is_valid(tag):
+        raise ValueError("must be a BCP 47 language tag such as 'en-GB' or 'cy'")
+    return langcodes.standardize_tag(tag)
+
+
+Language = Annotated[str, Field(min_length=2, max_length=35), AfterValidator(_bcp47)]
+TravelMode = Literal["foot", "bike", "car"]
 
 
 class Strict(BaseModel):
@@ -76,6 +88,19 @@ class ResponderPatch(Strict):
     skills: list[str] | None = Field(default=None, max_length=50)
     status: Literal["active", "suspended"] | None = None
     quiet_hours: QuietHours | None = None
+    travel_mode: TravelMode | None = Field(default=None, description="How they travel: sets the speed of their ETA")
+    carries_aed: bool | None = Field(
+        default=None, description="Carries their own defibrillator (never sent to fetch one)"
+    )
+    language: Language | None = Field(default=None, description="BCP 47 tag; the client's language")
+
+
+class ProfilePatch(Strict):
+    """What a responder may change about themselves (`PATCH /v1/me`)."""
+
+    travel_mode: TravelMode | None = None
+    carries_aed: bool | None = None
+    language: Language | None = None
 
 
 class LocationIn(Strict):
@@ -110,3 +135,47 @@ class PushSubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     endpoint: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")
     keys: PushKeys
+
+
+class InviteCreated(BaseModel):
+    invite_url: str = Field(description="Opens the responder client, which redeems the code in the link's fragment")
+    code: str = Field(description="Single use; shown once, stored hashed")
+    expires_at: str
+    qr_svg: str = Field(description="The invite URL as a QR code: an SVG `data:` URI for an <img src>")
+
+
+class RedeemIn(Strict):
+    code: str = Field(min_length=8, max_length=128)
+
+
+class RegistrationSettingsIn(Strict):
+    open: bool
+    groups: list[str] = Field(default_factory=list, max_length=20, description="Groups approved volunteers join")
+    required_credentials: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Credential kinds every responder of the trust must hold, verified and unexpired, to be alerted",
+    )
+
+
+class RegistrationIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()\-]{6,40}$")
+
+
+class ApproveIn(Strict):
+    groups: list[str] | None = Field(
+        default=None, min_length=1, max_length=20, description="Defaults to the registration settings' groups"
+    )
+    responder_id: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+    )
+
+
+class RefuseIn(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class VerifyIn(Strict):
+    expires_on: date | None = Field(default=None, description="The expiry printed on the certificate, if it differs")

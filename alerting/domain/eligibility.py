@@ -19,10 +19,11 @@ class Candidate:
     busy: bool = False  # assigned to another open incident
     alerts_last_hour: int = 0
     quiet: bool = False  # inside their own quiet hours at this moment
+    credentials_ok: bool = True  # holds a verified, unexpired credential of every kind the trust requires
 
 
 # Reasons worth a line in the incident timeline: the trust wants to know who was passed over and why.
-REPORTED_SKIPS = frozenset({"busy", "quiet_hours", "fatigue_limit"})
+REPORTED_SKIPS = frozenset({"credential_expired", "busy", "quiet_hours", "fatigue_limit"})
 
 
 def allowed_groups(
@@ -48,6 +49,8 @@ def skip_reason(
         return "suspended"
     if not any(g in allowed for g in candidate.groups):
         return "not_in_phase_groups"
+    if not candidate.credentials_ok:
+        return "credential_expired"  # expired, missing or not yet verified: renewing is the remedy
     if candidate.busy:
         return "busy"
     if candidate.quiet:

@@ -139,6 +139,8 @@ class Accepted:
     now: float
     slot: int  # from the atomic accept script: 1..limit won, 0 lost, -1 incident not open
     distance_to_aed_m: float | None = None  # from this responder to the incident's AED, if known
+    carries_aed: bool = False  # this responder brings their own defibrillator
+    aed_coming: bool = False  # someone already assigned brings one
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,11 +431,13 @@ def _phase_due(s: IncidentState, e: PhaseDue) -> list[Decision]:
     return out
 
 
-def _role_for(s: IncidentState, distance_to_aed_m: float | None) -> str:
+def _role_for(s: IncidentState, e: Accepted) -> str:
     """First assigned goes to the scene. A later one fetches the AED when the incident's nearest
-    AED is closer to them than it is to the scene, and nobody holds that role yet."""
+    AED is closer to them than it is to the scene, and nobody holds that role yet. Nobody fetches
+    one who brings their own, nor once an assigned responder brings one."""
     assigned = [a for a in s.assigned()]
-    if not assigned or s.aed is None or distance_to_aed_m is None:
+    distance_to_aed_m = e.distance_to_aed_m
+    if not assigned or s.aed is None or distance_to_aed_m is None or e.carries_aed or e.aed_coming:
         return "scene"
     if any(a.role == "aed" for a in assigned):
         return "scene"
@@ -453,7 +457,7 @@ def _accepted(s: IncidentState, e: Accepted) -> list[Decision]:
             out.append(Record("accept_refused", {"responder": e.responder_id, "reason": reason}))
         return out
     # A won slot is honoured even if the fill was recorded first: Redis, not SQL order, decides.
-    alert.role = _role_for(s, e.distance_to_aed_m)
+    alert.role = _role_for(s, e)
     alert.state, alert.accepted_at, alert.ended_at = ACCEPTED, e.now, None
     s.changed.add(e.responder_id)
     out = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from alerting import metrics
 from alerting.domain import incident as m
@@ -20,7 +20,7 @@ from alerting.services.errors import NotFound
 from alerting.services.frames import alert_frame, assigned_frame, error_frame, stand_down_frame
 from alerting.services.incident_store import load
 from alerting.services.incidents import transition
-from alerting.store.models import Alert, Incident, TimelineEntry
+from alerting.store.models import Alert, Incident, Responder, TimelineEntry
 from alerting.timefmt import utc
 from geo.distance import haversine_m
 
@@ -75,6 +75,30 @@ async def _restore_live(services: Services, trust_id: str, incident_id: str) -> 
     )
 
 
+async def _aeds_carried(services: Services, trust_id: str, incident_id: str, responder_id: str) -> tuple[bool, bool]:
+    """Whether this responder brings their own AED, and whether someone already assigned does: then
+    nobody needs to be sent to fetch the public one."""
+    mine = (
+        select(Responder.carries_aed)
+        .where(Responder.trust_id == trust_id, Responder.id == responder_id)
+        .scalar_subquery()
+    )
+    others = (
+        select(Alert.id)
+        .join(Responder, and_(Responder.trust_id == Alert.trust_id, Responder.id == Alert.responder_id))
+        .where(
+            Alert.incident_id == incident_id,
+            Alert.responder_id != responder_id,
+            Alert.state.in_(m.ASSIGNED_STATES),
+            Responder.carries_aed.is_(True),
+        )
+        .exists()
+    )
+    async with services.sessions() as session:
+        carries, coming = (await session.execute(select(mine, others))).one()
+    return bool(carries), bool(coming)
+
+
 async def accept(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
     async with services.sessions() as session:  # one connection for both reads: accepts come in floods
         alert = await session.get(Alert, alert_id)
@@ -104,12 +128,14 @@ async def accept(services: Services, *, trust_id: str, responder_id: str, alert_
             )
         return Answer(direct=[stand_down_frame(alert_id, reason)])
     distance_to_aed = None
+    carries = coming = False
     aed = loaded.state.aed
     if aed is not None:
         pos = await services.index.position(trust_id, responder_id)
         if pos is not None:
             distance_to_aed = haversine_m(pos[0], pos[1], aed.lat, aed.lon)
-    event = m.Accepted(responder_id, services.clock(), slot, distance_to_aed)
+        carries, coming = await _aeds_carried(services, trust_id, alert.incident_id, responder_id)
+    event = m.Accepted(responder_id, services.clock(), slot, distance_to_aed, carries_aed=carries, aed_coming=coming)
     _, fx = await transition(services, alert.incident_id, [event], fire=False)
     return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects], fx.frames_for(responder_id))
 

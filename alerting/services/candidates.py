@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.eligibility import Candidate
 from alerting.domain.incident import ASSIGNED_STATES, OPEN_STATUSES
-from alerting.store.models import Alert, Incident, Responder
+from alerting.services import credentials
+from alerting.store.models import Alert, Incident, RegistrationSettings, Responder
 from alerting.timefmt import utc
 from geo.index import Hit
 
@@ -47,16 +48,29 @@ async def enrich(
         )
         .exists()
     )
+    # The trust's required credential kinds ride along too: a trust that requires none pays nothing more.
+    required_kinds = (
+        select(RegistrationSettings.required_credentials)
+        .where(RegistrationSettings.trust_id == trust_id)
+        .scalar_subquery()
+    )
     responders: dict[str, Responder] = {}
     busy: set[str] = set()
-    for r, is_busy in (
+    required: list[str] = []
+    for r, is_busy, kinds in (
         await session.execute(
-            select(Responder, busy_elsewhere.label("busy")).where(Responder.trust_id == trust_id, Responder.id.in_(ids))
+            select(Responder, busy_elsewhere.label("busy"), required_kinds.label("required")).where(
+                Responder.trust_id == trust_id, Responder.id.in_(ids)
+            )
         )
     ).all():
         responders[r.id] = r
+        required = kinds or []
         if is_busy:
             busy.add(r.id)
+    lacking = await credentials.lacking(
+        session, trust_id=trust_id, responder_ids=list(responders), required=required, now=now
+    )
     recent: dict[str, int] = {}
     if count_recent:
         recent = dict(
@@ -82,6 +96,7 @@ async def enrich(
                 busy=h.responder_id in busy,
                 alerts_last_hour=recent.get(h.responder_id, 0),
                 quiet=in_quiet_hours(r.quiet_hours, now),
+                credentials_ok=h.responder_id not in lacking,
             )
         )
     return out

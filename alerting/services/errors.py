@@ -24,6 +24,20 @@ class Conflict(ServiceError):
     status, title = 409, "Conflict"
 
 
+class Gone(ServiceError):
+    """It existed and is spent or expired (an invite link): asking again will not help."""
+
+    status, title = 410, "Gone"
+
+
+class TooLarge(ServiceError):
+    status, title = 413, "Content too large"
+
+
+class UnsupportedMedia(ServiceError):
+    status, title = 415, "Unsupported media type"
+
+
 class Invalid(ServiceError):
     status, title = 422, "Unprocessable content"
 

@@ -19,7 +19,7 @@ from alerting.domain import incident as m
 from alerting.domain.eligibility import allowed_groups
 from alerting.domain.report import IncidentReport
 from alerting.logcontext import incident_context
-from alerting.services import effects, policies
+from alerting.services import effects, policies, travel
 from alerting.services.candidates import enrich, fetch_limit
 from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound
@@ -27,7 +27,7 @@ from alerting.services.frames import aed_view
 from alerting.services.incident_store import Loaded, load, new_row, save
 from alerting.services.trust_cache import trust_area
 from alerting.store.models import Aed as AedRow
-from alerting.store.models import Group, Incident, TimelineEntry
+from alerting.store.models import Group, Incident, Responder, TimelineEntry
 from alerting.timefmt import iso, utc
 from geo.aeds import Aed
 from geo.distance import eta_s, haversine_m
@@ -274,7 +274,18 @@ async def view(session: AsyncSession, services: Services, *, trust_id: str, inci
     if loaded is None or loaded.row.trust_id != trust_id:
         raise NotFound("no such incident")
     s, row = loaded.state, loaded.row
-    speed, factor = services.settings.walking_speed_mps, services.settings.route_factor
+    factor = services.settings.route_factor
+    modes: dict[str, str] = {}
+    if s.alerts:
+        modes = dict(
+            (
+                await session.execute(
+                    select(Responder.id, Responder.travel_mode).where(
+                        Responder.trust_id == trust_id, Responder.id.in_(list(s.alerts))
+                    )
+                )
+            ).all()
+        )
     responders = [
         {
             "id": a.responder_id,
@@ -286,7 +297,12 @@ async def view(session: AsyncSession, services: Services, *, trust_id: str, inci
             "delivered_at": iso(a.delivered_at),
             "accepted_at": iso(a.accepted_at),
             "arrived_at": iso(a.arrived_at),
-            "eta_s": eta_s(a.distance_m, walking_speed_mps=speed, route_factor=factor)
+            "travel_mode": modes.get(a.responder_id),
+            "eta_s": eta_s(
+                a.distance_m,
+                walking_speed_mps=travel.speed_mps(services.settings, modes.get(a.responder_id)),
+                route_factor=factor,
+            )
             if a.state in (m.ALERTED, m.ACCEPTED)
             else None,
         }

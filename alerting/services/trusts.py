@@ -101,6 +101,9 @@ def responder_view(r: Responder) -> dict[str, Any]:
         "skills": list(r.skills),
         "status": r.status,
         "quiet_hours": r.quiet_hours,
+        "travel_mode": r.travel_mode,
+        "carries_aed": r.carries_aed,
+        "language": r.language,
         "created_at": iso(r.created_at),
         "updated_at": iso(r.updated_at),
     }
@@ -174,6 +177,16 @@ async def list_responders(
         return [responder_view(r) for r in rows]
 
 
+PROFILE_FIELDS = frozenset({"travel_mode", "carries_aed", "language"})  # the responder may change these too
+
+
+def apply_profile(r: Responder, changes: dict[str, Any]) -> None:
+    """Travel mode and AED can only be set, not emptied; an empty language means "follow the browser"."""
+    for key in sorted(PROFILE_FIELDS & changes.keys()):
+        if changes[key] is not None or key == "language":
+            setattr(r, key, changes[key])
+
+
 def _auditable(fields: dict[str, Any]) -> dict[str, Any]:
     """The audit log is never edited, so it records that a name changed, never the name itself."""
     return {k: ("(changed)" if k == "name" else v) for k, v in fields.items()}
@@ -197,6 +210,7 @@ async def patch_responder(
             r.quiet_hours = changes["quiet_hours"]
         if "name" in changes:
             r.name = changes["name"]
+        apply_profile(r, changes)
         r.updated_at = utc(now)
         await audit.append(
             session,

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from alerting.store.types import UtcDateTime
@@ -60,6 +73,9 @@ class Responder(Base):
     quiet_hours: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    travel_mode: Mapped[str] = mapped_column(String(8), default="foot", server_default="foot")  # foot | bike | car
+    carries_aed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    language: Mapped[str | None] = mapped_column(String(35))  # BCP 47; None: the app follows the browser
 
 
 class PolicyVersion(Base):
@@ -262,3 +278,84 @@ class TrustSso(Base):
     allowed_domains: Mapped[list[Any]]
     create_viewers: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]
+
+
+class ResponderInvite(Base):
+    """A one-time sign-in link: the code is 192-bit random, kept as its SHA-256, spent by one redeem."""
+
+    __tablename__ = "responder_invites"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["trust_id", "responder_id"], ["responders.trust_id", "responders.id"], ondelete="CASCADE"
+        ),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    trust_id: Mapped[str] = mapped_column(String(32), index=True)
+    responder_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RegistrationSettings(Base):
+    """Whether a trust takes applications, into which groups, and which credentials it requires of
+    every responder (applicants and existing responders alike)."""
+
+    __tablename__ = "registration_settings"
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), primary_key=True)
+    open: Mapped[bool] = mapped_column(Boolean)
+    groups: Mapped[list[Any]]
+    required_credentials: Mapped[list[Any]]
+    updated_at: Mapped[datetime]
+
+
+class Registration(Base):
+    __tablename__ = "registrations"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | refused
+    upload_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    responder_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ResponderCredential(Base):
+    """A certificate (CPR, first aid, ...) with its expiry, and the uploaded file itself.
+
+    The file is kept in SQL, not on disk: every API process and worker of a deployment shares the
+    database but not a filesystem, the file commits or rolls back with its row (a refused upload
+    leaves nothing behind), erasure and backups cover it, and at <= 5 MB a row stays reasonable.
+    The bytes are deferred so that listing credentials never reads them."""
+
+    __tablename__ = "responder_credentials"
+    __table_args__ = (
+        Index("ix_responder_credentials_owner", "trust_id", "responder_id"),
+        # Erasing a responder erases their credentials; before approval responder_id is empty and
+        # the row belongs to its registration instead.
+        ForeignKeyConstraint(
+            ["trust_id", "responder_id"], ["responders.trust_id", "responders.id"], ondelete="CASCADE"
+        ),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"))
+    responder_id: Mapped[str | None] = mapped_column(String(64))
+    registration_id: Mapped[str | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    expires_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # pending | verified
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime]
+    verified_at: Mapped[datetime | None]
+    verified_by: Mapped[str | None] = mapped_column(String(80))
+    reminded_at: Mapped[datetime | None]

@@ -315,3 +315,14 @@ def test_a_withdrawn_responder_is_stood_down_and_cannot_accept_again():
     assert m.accept_precheck(s, "r1") == [m.SendStandDown("r1", s.alerts["r1"].alert_id, m.WITHDRAWN)]
     assert m.handle(s, m.Withdrawn("r1", T0 + 6)) == []  # twice is harmless
     assert of(accept(s, "r2", T0 + 7, 1), m.SendAssigned)  # the others carry on
+
+
+def test_nobody_fetches_the_aed_who_brings_one_or_when_an_assigned_responder_brings_one():
+    aed = m.AedInfo("aed-1", "Station", "24/7", 53.801, -1.55, distance_m=150.0)
+    s = make({**TWO_PHASES, "accept_limit": 3}, aed=aed)
+    fire(s, 0, T0, cand("a", 10), cand("b", 20), cand("c", 30))
+    m.handle(s, m.Accepted("a", T0 + 1, 1, distance_to_aed_m=30.0))
+    own = m.handle(s, m.Accepted("b", T0 + 2, 2, distance_to_aed_m=40.0, carries_aed=True))
+    assert of(own, m.SendAssigned)[0].role == "scene"
+    later = m.handle(s, m.Accepted("c", T0 + 3, 3, distance_to_aed_m=40.0, aed_coming=True))
+    assert of(later, m.SendAssigned)[0].role == "scene"

@@ -1,0 +1,70 @@
+"""Invites: a one-time link signs the responder client in; a spent or unknown code issues nothing."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
+
+PROBLEM = "application/problem+json"
+
+
+async def test_an_invite_signs_the_app_in_once(stack):
+    trust = await make_trust(stack)
+    assert (
+        await trust.admin.post(
+            f"/v1/trusts/{trust.id}/responders", json={"id": "newbie", "name": "New Bie", "groups": ["staff"]}
+        )
+    ).status_code == 201
+    r = await trust.admin.post(f"/v1/trusts/{trust.id}/responders/newbie/invites")
+    assert r.status_code == 201, r.text
+    invite = r.json()
+    url = urlsplit(invite["invite_url"])
+    assert url.path == "/responder" and url.fragment == f"invite={invite['code']}"
+    assert invite["expires_at"].endswith("Z") and invite["qr_svg"].startswith("data:image/svg+xml")
+
+    async with stack.client() as phone:
+        page = await phone.get(url.path)  # what the phone opens: the responder client
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+
+        r = await phone.post("/v1/invites/redeem", json={"code": invite["code"]})
+        assert r.status_code == 201, r.text
+        signed_in = r.json()
+        assert signed_in["responder_id"] == "newbie" and signed_in["token"].startswith("rsp_")
+
+        again = await phone.post("/v1/invites/redeem", json={"code": invite["code"]})
+        assert again.status_code == 410 and again.headers["content-type"].startswith(PROBLEM)
+        assert again.json()["code"] == "invite_used" and "token" not in again.json()
+
+        unknown = await phone.post("/v1/invites/redeem", json={"code": "x" * 32})
+        assert unknown.status_code == 404 and unknown.json()["code"] == "invite_unknown"
+
+    # The token works on the socket and over HTTP.
+    sock = await ResponderSocket.connect(stack.ws_url, signed_in["token"])
+    assert sock.ready["responder_id"] == "newbie"
+    await sock.send(type="location", lat=north_of(CENTRE, 20)[0], lon=CENTRE[1])
+    await sock.send(type="availability", available=True)
+    await sock.roundtrip()
+    r = await trust.cad.post(
+        "/v1/incidents", json={"cad_ref": "INV-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}
+    )
+    assert r.json()["alerted"] == 1
+    assert (await sock.next("alert"))["incident_id"] == r.json()["id"]
+    await sock.close()
+
+    # Redeeming once is audited once; the code never appears in the log.
+    audit = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit")).json()
+    assert [a["action"] for a in audit].count("responder.invite_redeemed") == 1
+    assert invite["code"] not in str(audit) and signed_in["token"] not in str(audit)
+    await trust.close()
+
+
+async def test_invites_are_the_trusts_own(stack):
+    trust, other = await make_trust(stack), await make_trust(stack)
+    await trust.responder("mine", ["staff"])
+    assert (await other.admin.post(f"/v1/trusts/{trust.id}/responders/mine/invites")).status_code == 404
+    assert (await trust.admin.post(f"/v1/trusts/{trust.id}/responders/nobody/invites")).status_code == 404
+    async with stack.client(trust.tokens["mine"]) as responder:
+        assert (await responder.post(f"/v1/trusts/{trust.id}/responders/mine/invites")).status_code == 404
+    await trust.close()
+    await other.close()

@@ -1,0 +1,82 @@
+"""The responder's profile (travel mode, AED, language) and their history of alerts."""
+
+from __future__ import annotations
+
+from tests.support.clients import CENTRE, make_trust, north_of, online
+
+
+async def test_profile_is_the_responders_own_and_sets_the_eta(stack):
+    trust = await make_trust(stack)
+    await trust.responder("cyclist", ["staff"])
+    await trust.responder("walker", ["staff"])
+    me = stack.client(trust.tokens["cyclist"])
+    got = (await me.get("/v1/me")).json()
+    assert got["id"] == "cyclist" and got["travel_mode"] == "foot" and got["carries_aed"] is False
+    assert got["language"] is None and got["credentials"] == [] and got["missing_credentials"] == []
+
+    r = await me.patch("/v1/me", json={"travel_mode": "bike", "language": "cy-gb"})
+    assert r.status_code == 200 and r.json()["travel_mode"] == "bike" and r.json()["language"] == "cy-GB"
+    for bad in ({"language": "not a tag"}, {"travel_mode": "horse"}, {"groups": ["staff"]}):
+        r = await me.patch("/v1/me", json=bad)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), bad
+    assert (await me.get("/v1/me")).json()["language"] == "cy-GB"  # refused changes changed nothing
+
+    r = await trust.admin.patch(f"/v1/trusts/{trust.id}/responders/walker", json={"carries_aed": True})
+    assert r.status_code == 200 and r.json()["carries_aed"] is True and r.json()["travel_mode"] == "foot"
+
+    a = await online(stack, trust, "cyclist", north_of(CENTRE, 150))
+    b = await online(stack, trust, "walker", north_of(CENTRE, 150))
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={"cad_ref": "ETA-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01", "location_type": "public"},
+    )
+    status = (await trust.cad.get(f"/v1/incidents/{r.json()['id']}")).json()
+    eta = {x["id"]: x["eta_s"] for x in status["responders"]}
+    s = stack.settings
+    assert eta["walker"] > eta["cyclist"]
+    assert abs(eta["walker"] / eta["cyclist"] - s.bike_speed_mps / s.walking_speed_mps) < 0.05
+    await a.close()
+    await b.close()
+    await me.aclose()
+    await trust.close()
+
+
+async def test_history_lists_past_alerts_newest_first_and_pages(stack):
+    trust = await make_trust(stack)
+    await trust.responder("vet", ["staff"])
+    sock = await online(stack, trust, "vet", north_of(CENTRE, 30))
+    ids = []
+    for ref in ("H-1", "H-2", "H-3"):
+        r = await trust.cad.post(
+            "/v1/incidents",
+            json={"cad_ref": ref, "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01", "location_type": "public"},
+        )
+        ids.append(r.json()["id"])
+        alert = await sock.next("alert", incident_id=ids[-1])
+        if ref == "H-1":
+            await sock.send(type="decline", alert_id=alert["alert_id"])
+            await sock.roundtrip()
+        elif ref == "H-2":
+            await sock.send(type="accept", alert_id=alert["alert_id"])
+            await sock.next("assigned")
+            assert (await trust.cad.post(f"/v1/incidents/{ids[-1]}/close")).status_code == 200
+            await sock.next("stand_down", reason="closed")
+        else:
+            await trust.cad.post(f"/v1/incidents/{ids[-1]}/cancel", json={"reason": "stood down by control"})
+    me = stack.client(trust.tokens["vet"])
+    history = (await me.get("/v1/me/history")).json()
+    assert [h["incident_id"] for h in history] == ids[::-1]
+    assert [h["state"] for h in history] == ["stood_down", "stood_down", "declined"]
+    assert [h["incident_status"] for h in history[:2]] == ["cancelled", "closed"]
+    assert history[2]["incident_status"] in ("alerting", "exhausted")  # its second phase may have fired since
+    assert history[1]["role"] == "scene" and history[1]["accepted_at"] and history[0]["category"] == "09-E-01"
+    page = (await me.get("/v1/me/history", params={"limit": 1, "offset": 1})).json()
+    assert [h["incident_id"] for h in page] == [ids[1]]
+    # Only the responder's own alerts: another responder's history is empty.
+    await trust.responder("newcomer", ["staff"])
+    async with stack.client(trust.tokens["newcomer"]) as other:
+        assert (await other.get("/v1/me/history")).json() == []
+    assert (await trust.admin.get("/v1/me/history")).status_code == 404
+    await me.aclose()
+    await sock.close()
+    await trust.close()
