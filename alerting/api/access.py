@@ -37,6 +37,17 @@ REQUIRED_ROLE: dict[tuple[str, str], Role] = {
     ("PATCH", f"{T}/responders/{{rid}}"): Role.VERIFIER,
     ("DELETE", f"{T}/responders/{{rid}}"): Role.VERIFIER,
     ("POST", f"{T}/responders/{{rid}}/tokens"): Role.VERIFIER,
+    ("POST", f"{T}/responders/{{rid}}/invites"): Role.VERIFIER,
+    ("GET", f"{T}/responders/{{rid}}/credentials"): Role.VERIFIER,
+    ("GET", f"{T}/responders/{{rid}}/credentials/{{credential_id}}/file"): Role.VERIFIER,
+    ("POST", f"{T}/responders/{{rid}}/credentials/{{credential_id}}/verify"): Role.VERIFIER,
+    # self-registration: its settings and the applications
+    ("GET", f"{T}/registration"): Role.VERIFIER,
+    ("PUT", f"{T}/registration"): Role.VERIFIER,
+    ("GET", f"{T}/registrations"): Role.VERIFIER,
+    ("GET", f"{T}/registrations/{{registration_id}}/credentials/{{credential_id}}/file"): Role.VERIFIER,
+    ("POST", f"{T}/registrations/{{registration_id}}/approve"): Role.VERIFIER,
+    ("POST", f"{T}/registrations/{{registration_id}}/refuse"): Role.VERIFIER,
     # staff, single sign-on and keys need `admin`: they are not listed
 }
 

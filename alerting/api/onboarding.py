@@ -1,6 +1,6 @@
 """Trust-side onboarding: responder invites, self-registration settings and applications, and the
-responders' credentials. Every route takes the trust admin dependency (`AdminDep`), the one a
-verifier role extends."""
+responders' credentials. Every route takes the trust admin dependency (`AdminDep`); a signed-in
+person needs the `verifier` role for them (alerting/api/access.py)."""
 
 from __future__ import annotations
 

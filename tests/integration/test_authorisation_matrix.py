@@ -12,7 +12,17 @@ from starlette.routing import Mount, WebSocketRoute
 
 from alerting.app import create_app
 from alerting.settings import Settings
-from tests.support.authz_matrix import KINDS, LOGIN, MATRIX, SSO, STAFF_KINDS, WS, WS_CLOSE_AS_STATUS
+from tests.support.authz_matrix import (
+    KINDS,
+    LOGIN,
+    MATRIX,
+    SSO,
+    STAFF_KINDS,
+    UPLOAD_TYPE,
+    WS,
+    WS_CLOSE_AS_STATUS,
+    credential_upload,
+)
 from tests.support.clients import CENTRE, make_trust
 from tests.support.oidc_provider import OpenIDProvider
 from tests.support.staff import Person, invite, signed_in
@@ -66,14 +76,21 @@ async def _world(stack):
     assert r.status_code == 201 and r.json()["alerted"] == 1, r.text
     async with stack.client(tokens["responder_a"]) as me:
         alerts = (await me.get("/v1/me/alerts")).json()
+        upload = await me.post(
+            "/v1/me/credentials", content=credential_upload(0), headers={"Content-Type": UPLOAD_TYPE}
+        )
+        assert upload.status_code == 201, upload.text
+    r2 = await a.admin.put(f"/v1/trusts/{a.id}/registration", json={"open": True, "groups": ["staff"]})
+    assert r2.status_code == 200, r2.text
+    registration_id, registration_credential_id = await _application(stack, a.id)
     people: dict[str, Person] = {}
     for kind, roles in STAFF_KINDS.items():
         people[kind] = await signed_in(stack, b if kind == "staff_b" else a, roles=list(roles), name=kind)
     target = await invite(a, roles=["viewer"], name="Matrix target")
     login = await invite(a, roles=["viewer"], name="Matrix login", email=LOGIN["email"])
     async with httpx.AsyncClient(base_url=stack.base_url) as anon:
-        r2 = await anon.post(f"/v1/auth/invites/{login['invite_code']}", json={"password": LOGIN["password"]})
-        assert r2.status_code == 200, r2.text
+        r3 = await anon.post(f"/v1/auth/invites/{login['invite_code']}", json={"password": LOGIN["password"]})
+        assert r3.status_code == 200, r3.text
     params = {
         "trust": a.id,
         "rid": "r1",
@@ -81,7 +98,25 @@ async def _world(stack):
         "alert_id": alerts[0]["alert_id"],
         "staff_id": target["id"],
     }
-    return a, b, tokens, params, people
+    world = {
+        "credential_id": upload.json()["id"],
+        "registration_id": registration_id,
+        "registration_credential_id": registration_credential_id,
+    }
+    return a, b, tokens, params, people, world
+
+
+async def _application(stack, trust_id: str) -> tuple[str, str]:
+    """A pending application with one uploaded credential: its id and the credential's."""
+    async with stack.client() as public:
+        reg = (await public.post(f"/v1/trusts/{trust_id}/registrations", json={"name": "Matrix applicant"})).json()
+        upload = await public.post(
+            f"/v1/registrations/{reg['id']}/credentials",
+            content=credential_upload(0),
+            headers={"Content-Type": UPLOAD_TYPE, "Authorization": f"Bearer {reg['upload_token']}"},
+        )
+        assert upload.status_code == 201, upload.text
+    return reg["id"], upload.json()["id"]
 
 
 async def _ws_status(stack, token: str | None) -> int:
@@ -102,7 +137,7 @@ async def _fresh_session(stack, trust, person: Person, roles) -> Person:
 
 
 async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
-    a, b, tokens, params, people = await _world(stack)
+    a, b, tokens, params, people, world = await _world(stack)
     provider = OpenIDProvider().start()
     client = provider.register_client(f"{stack.base_url}/v1/auth/sso/callback")
     SSO["settings"] = {"issuer": provider.issuer, "client_id": client.client_id, "client_secret": client.client_secret}
@@ -119,7 +154,9 @@ async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
                         mismatches.append(f"{kind:12} WS {template}: {got}, expected {row.expected(kind)}")
                     continue
                 n = next(counter)
-                values = dict(params) | row.values
+                values = dict(params) | row.values | {name: world[key] for name, key in row.world.items()}
+                if row.fresh_registration:
+                    values["registration_id"], _ = await _application(stack, a.id)
                 if row.fresh_responder:
                     values["rid"] = f"victim{n}"
                     assert (

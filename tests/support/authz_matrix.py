@@ -21,6 +21,7 @@ from typing import Any
 
 from alerting.domain.roles import Role, grants
 from tests.support.clients import AREA, CENTRE, TWO_PHASES
+from tests.support.documents import PDF
 
 # staff kind -> the roles that person holds (all of trust A but `staff_b`, trust B's administrator)
 STAFF_KINDS: dict[str, tuple[Role, ...]] = {
@@ -50,6 +51,8 @@ class Row:
     content: Callable[[int], bytes] | None = None  # a raw body instead of JSON, sent as `content_type`
     content_type: str | None = None
     values: dict[str, str] = field(default_factory=dict)  # path parameters beyond trust, rid, incident, alert
+    world: dict[str, str] = field(default_factory=dict)  # path parameter -> the name of a value the world made
+    fresh_registration: bool = False  # the request decides an application: give it a pending one of its own
 
     def expected(self, kind: str) -> int:
         return self.ok.get(kind, denied(kind))
@@ -110,6 +113,24 @@ PUSH = {
 SSO: dict[str, Any] = {}
 # A person of trust A who signs in during the matrix, for the login row.
 LOGIN = {"email": "matrix.login@trust.nhs.test", "password": "matrix login password"}
+
+BOUNDARY = "matrix-boundary"
+UPLOAD_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def credential_upload(n: int) -> bytes:
+    """A multipart credential upload: kind, expiry and a real PDF."""
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="kind"\r\n\r\ncpr\r\n'.encode(),
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="expires_on"\r\n\r\n2999-12-31\r\n'.encode(),
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="cpr{n}.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n".encode()
+        + PDF
+        + b"\r\n",
+        f"--{BOUNDARY}--\r\n".encode(),
+    ]
+    return b"".join(parts)
+
 
 MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/openapi.json"): Row(everyone(200)),
@@ -186,7 +207,47 @@ MATRIX: dict[tuple[str, str], Row] = {
         content=lambda n: f"id,name,groups\nimp{n},Imported {n},staff\n".encode(),
         content_type="text/csv",
     ),
+    # onboarding: invites, registration, credentials (trust admin; the verifier role extends it)
+    ("POST", "/v1/trusts/{trust}/responders/{rid}/invites"): Row(admins(201, Role.VERIFIER)),
+    ("GET", "/v1/trusts/{trust}/registration"): Row(admins(200, Role.VERIFIER)),
+    ("PUT", "/v1/trusts/{trust}/registration"): Row(
+        admins(200, Role.VERIFIER), body=lambda n: {"open": True, "groups": ["staff"]}
+    ),
+    ("GET", "/v1/trusts/{trust}/registrations"): Row(admins(200, Role.VERIFIER)),
+    ("GET", "/v1/trusts/{trust}/registrations/{registration_id}/credentials/{credential_id}/file"): Row(
+        admins(200, Role.VERIFIER),
+        world={"registration_id": "registration_id", "credential_id": "registration_credential_id"},
+    ),
+    ("POST", "/v1/trusts/{trust}/registrations/{registration_id}/approve"): Row(
+        admins(201, Role.VERIFIER), body=lambda n: {}, fresh_registration=True
+    ),
+    ("POST", "/v1/trusts/{trust}/registrations/{registration_id}/refuse"): Row(
+        admins(200, Role.VERIFIER), body=lambda n: {"reason": "matrix"}, fresh_registration=True
+    ),
+    ("GET", "/v1/trusts/{trust}/responders/{rid}/credentials"): Row(admins(200, Role.VERIFIER)),
+    ("GET", "/v1/trusts/{trust}/responders/{rid}/credentials/{credential_id}/file"): Row(
+        admins(200, Role.VERIFIER), world={"credential_id": "credential_id"}
+    ),
+    ("POST", "/v1/trusts/{trust}/responders/{rid}/credentials/{credential_id}/verify"): Row(
+        admins(200, Role.VERIFIER), world={"credential_id": "credential_id"}
+    ),
+    # no credential: applying is open to anyone while the trust takes applications (rate-limited)
+    ("POST", "/v1/trusts/{trust}/registrations"): Row(everyone(201), body=lambda n: {"name": f"Applicant {n}"}),
+    # an upload needs the application's own upload token: no bearer credential of any kind is it, and
+    # a staff session cookie is no bearer token at all (401)
+    ("POST", "/v1/registrations/{registration_id}/credentials"): Row(
+        dict.fromkeys(STAFF_KINDS, 401),
+        content=credential_upload,
+        content_type=UPLOAD_TYPE,
+        world={"registration_id": "registration_id"},
+    ),
+    # a code nobody was given: refused alike whoever asks
+    ("POST", "/v1/invites/redeem"): Row(everyone(404), body=lambda n: {"code": f"matrix-unknown-code-{n}"}),
     # responders
+    ("GET", "/v1/me"): Row(responders(200)),
+    ("PATCH", "/v1/me"): Row(responders(200), body=lambda n: {"travel_mode": "bike"}),
+    ("POST", "/v1/me/credentials"): Row(responders(201), content=credential_upload, content_type=UPLOAD_TYPE),
+    ("GET", "/v1/me/history"): Row(responders(200)),
     ("PUT", "/v1/me/location"): Row(responders(204), body=lambda n: POSITION),
     ("PUT", "/v1/me/availability"): Row(responders(204), body=lambda n: {"available": True}),
     ("GET", "/v1/me/alerts"): Row(responders(200)),

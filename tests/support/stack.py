@@ -183,7 +183,8 @@ def make_settings(database_url: str, **overrides) -> Settings:
         # Shared test deployments drive thousands of requests through one admin key; the limits
         # themselves are tested on a deployment of their own.
         # Small pools: several processes per test deployment share one PostgreSQL's connection limit.
-        **{"rate_limits_enabled": False, "db_pool_size": 4, **overrides},
+        # Applications are limited per trust and address; the authorisation matrix alone sends ~45.
+        **{"rate_limits_enabled": False, "db_pool_size": 4, "registration_burst": 100, **overrides},
     )
 
 
