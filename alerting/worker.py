@@ -169,6 +169,23 @@ def _register(app: Celery) -> _Runtime:
 
         return runtime.run(job)
 
+    @app.task(name="alerting.credential_reminders", shared=False, ignore_result=True)
+    def credential_reminders() -> int:
+        """Reminds responders of credentials about to expire: a `reminder` frame and a push."""
+        from alerting.push import provider_from
+        from alerting.services.reminders import send_due
+
+        async def job(s: Services) -> int:
+            provider = s.extras.get("push_provider") or s.extras.setdefault("push_provider", provider_from(s.settings))
+            return await send_due(s, provider)
+
+        return runtime.run(job)
+
+    app.conf.beat_schedule["credential_reminders"] = {
+        "task": "alerting.credential_reminders",
+        "schedule": app.conf.alerting_settings.credential_reminder_interval_s,
+    }
+
     @app.task(name="alerting.record_density", shared=False, ignore_result=True)
     def record_density() -> int:
         return runtime.run(lambda s: density.record_all(s, now=s.clock()))

@@ -43,6 +43,7 @@ def view(c: ResponderCredential, *, now: float) -> dict[str, Any]:
         "size": c.size,
         "uploaded_at": iso(c.uploaded_at),
         "verified_at": iso(c.verified_at),
+        "reminded_at": iso(c.reminded_at),
     }
 
 

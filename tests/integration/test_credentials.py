@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from alerting.worker import make_celery
 from tests.support.clients import CENTRE, make_trust, north_of, online
 from tests.support.documents import PNG, form
 
@@ -91,3 +92,28 @@ async def test_an_expired_credential_makes_a_responder_ineligible_until_renewed_
     await sock.close()
     await trust.close()
     await other.close()
+
+
+async def test_a_credential_near_expiry_reminds_its_responder_once(stack):
+    trust = await make_trust(stack)
+    await trust.responder("soon", ["staff"])
+    await trust.responder("later", ["staff"])
+    sock = await online(stack, trust, "soon", north_of(CENTRE, 30))
+    base = f"/v1/trusts/{trust.id}"
+    ids = {}
+    for rid, expires in (("soon", day(12)), ("later", day(200))):
+        async with stack.client(trust.tokens[rid]) as me:
+            r = await me.post("/v1/me/credentials", **form("cpr", expires, PNG, name="c.png", declared="image/png"))
+            ids[rid] = r.json()["id"]
+        assert (await trust.admin.post(f"{base}/responders/{rid}/credentials/{ids[rid]}/verify")).status_code == 200
+
+    make_celery(stack.settings).send_task("alerting.credential_reminders")  # what beat sends every interval
+    frame = await sock.next("reminder", timeout=20)
+    assert frame["reason"] == "credential_expiring" and frame["credential_id"] == ids["soon"]
+    assert frame["kind"] == "cpr" and frame["days_left"] == 12 and frame["expires_on"] == day(12)
+    assert "in 12 days" in frame["text"]
+    soon = (await trust.admin.get(f"{base}/responders/soon/credentials")).json()["credentials"][0]
+    later = (await trust.admin.get(f"{base}/responders/later/credentials")).json()["credentials"][0]
+    assert soon["reminded_at"] is not None and later["reminded_at"] is None
+    await sock.close()
+    await trust.close()
