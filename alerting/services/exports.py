@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from alerting.domain.audit_text import actor_of, changes
 from alerting.services import incidents
 from alerting.services.context import Services
 from alerting.store import audit, subjects
@@ -20,12 +21,15 @@ FORMAT = "alerting.incident-export/1"
 
 
 def audit_view(row: AuditEntry, names: dict[str, str]) -> dict[str, Any]:
-    """An audit row for a reader; a responder pseudonym is resolved while its link still exists."""
+    """An audit row for a reader: who acted as `{kind, id, name}` (`actor_ref` is the raw record),
+    what changed in words, and a responder pseudonym resolved while its link still exists."""
     view = {
         "id": row.id,
         "at": iso(row.at),
-        "actor": row.actor,
+        "actor": actor_of(row.actor, row.actor_name),
+        "actor_ref": row.actor,
         "action": row.action,
+        "changes": changes(row.before, row.after),
         "target": row.target,
         "before": row.before,
         "after": row.after,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerting.store.models import AuditEntry
+from alerting.store.models import AuditEntry, StaffMember
 from alerting.timefmt import iso
 
 GENESIS = "0" * 64
@@ -27,23 +27,36 @@ def entry_hash(
     target: str | None,
     before: Any,
     after: Any,
+    actor_name: str | None = None,
 ) -> str:
+    fields = {
+        "prev": prev_hash,
+        "at": iso(at),
+        "actor": actor,
+        "action": action,
+        "trust": trust_id,
+        "target": target,
+        "before": before,
+        "after": after,
+    }
+    if actor_name is not None:  # entries written before names were recorded hash as they always did
+        fields["actor_name"] = actor_name
     payload = json.dumps(
-        {
-            "prev": prev_hash,
-            "at": iso(at),
-            "actor": actor,
-            "action": action,
-            "trust": trust_id,
-            "target": target,
-            "before": before,
-            "after": after,
-        },
+        fields,
         sort_keys=True,
         separators=(",", ":"),
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+async def _person_name(session: AsyncSession, actor: str) -> str | None:
+    """A staff actor ("staff:<trust>:<id>") is recorded with the name the person has now."""
+    kind, _, rest = actor.partition(":")
+    if kind != "staff":
+        return None
+    member = await session.get(StaffMember, rest.partition(":")[2])
+    return member.name if member else None
 
 
 async def append(
@@ -57,6 +70,7 @@ async def append(
     before: Any = None,
     after: Any = None,
 ) -> AuditEntry:
+    actor_name = await _person_name(session, actor)
     if session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
     last = (await session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))).scalar()
@@ -64,6 +78,7 @@ async def append(
     row = AuditEntry(
         at=at,
         actor=actor,
+        actor_name=actor_name,
         action=action,
         trust_id=trust_id,
         target=target,
@@ -71,7 +86,15 @@ async def append(
         after=after,
         prev_hash=prev,
         hash=entry_hash(
-            prev, at=at, actor=actor, action=action, trust_id=trust_id, target=target, before=before, after=after
+            prev,
+            at=at,
+            actor=actor,
+            action=action,
+            trust_id=trust_id,
+            target=target,
+            before=before,
+            after=after,
+            actor_name=actor_name,
         ),
     )
     session.add(row)
@@ -96,6 +119,7 @@ async def verify(session: AsyncSession) -> list[str]:
             target=row.target,
             before=row.before,
             after=row.after,
+            actor_name=row.actor_name,
         )
         if expected != row.hash:
             problems.append(f"entry {row.id}: contents do not match its hash (edited)")

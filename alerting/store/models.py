@@ -164,6 +164,8 @@ class AuditEntry(Base):
     trust_id: Mapped[str | None] = mapped_column(String(32), index=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(80))
+    # The person's name when they acted (staff only); hashed with the row when present.
+    actor_name: Mapped[str | None] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None]

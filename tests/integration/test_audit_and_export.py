@@ -102,7 +102,7 @@ async def test_an_incident_exports_with_its_timeline_webhooks_and_the_audit_of_t
     assert [x["id"] for x in doc["incident"]["responders"]] == ["r1"]
     assert "phase_fired" in [t["event"] for t in doc["timeline"]]
     assert [w["event"] for w in doc["webhooks"]][:1] == ["incident.alerting"]
-    assert [(a["action"], a["actor"].split(":")[0]) for a in doc["audit"]] == [("incident.export", "admin")]
+    assert [(a["action"], a["actor"]["kind"]) for a in doc["audit"]] == [("incident.export", "admin_key")]
     assert trust.admin_key not in r.text and trust.cad_key not in r.text
     other = await make_trust(stack)
     assert (await other.admin.get(f"/v1/trusts/{trust.id}/incidents/{created['id']}/export")).status_code == 404

@@ -52,7 +52,7 @@ async def test_policy_is_validated_versioned_and_audited(stack):
     updates = [a for a in audit if a["action"] == "policy.update"]
     assert [u["target"] for u in updates] == ["policy v2", "policy v1"]  # newest first
     assert updates[0]["before"]["phases"][0]["name"] == "trusted" and updates[0]["after"]["phases"][0]["name"] == "wide"
-    assert updates[0]["actor"].startswith("admin:") and trust.admin_key not in str(audit)
+    assert updates[0]["actor"]["kind"] == "admin_key" and trust.admin_key not in str(audit)
 
     r = await trust.cad.post("/v1/incidents", json=incident("P-1"))
     status = (await trust.cad.get(f"/v1/incidents/{r.json()['id']}")).json()
