@@ -1,14 +1,14 @@
 """audit entries record the name of the person who acted
 
-Revision ID: 0007_audit_actor_name
-Revises: 0006_trust_sso
+Revision ID: 0008_audit_actor_name
+Revises: 0007_responder_journey
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_audit_actor_name"
-down_revision = "0006_trust_sso"
+revision = "0008_audit_actor_name"
+down_revision = "0007_responder_journey"
 branch_labels = None
 depends_on = None
 
