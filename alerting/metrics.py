@@ -8,6 +8,11 @@ from prometheus_client import Counter, Gauge, Histogram
 ALERTS_SENT = Counter("alerting_alerts_sent", "Alert frames published to responders")
 ACCEPTS = Counter("alerting_accepts", "Accepts refereed, by outcome", ["outcome"])
 WEBHOOK_ATTEMPTS = Counter("alerting_webhook_attempts", "Webhook delivery attempts, by result", ["result"])
+CANDIDATES_SKIPPED = Counter(
+    "alerting_candidates_skipped",
+    "Responders passed over because their stored record could not be evaluated, by reason",
+    ["reason"],
+)
 SOCKETS_OPEN = Gauge("alerting_sockets_open", "Responder sockets open on this process")
 QUEUE_DEPTH = Gauge("alerting_queue_depth", "Tasks waiting in the Celery queue (sampled at scrape)")
 

@@ -13,8 +13,8 @@ class IncidentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
 
     cad_ref: str = Field(min_length=1, max_length=128, description="The CAD's own reference; the idempotency key")
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(strict=True, ge=-90, le=90)
+    lon: float = Field(strict=True, ge=-180, le=180)
     category: str = Field(min_length=1, max_length=32, description="MPDS/AMPDS code, e.g. 09-E-01")
     location_type: Literal["public", "private", "unknown"] = "unknown"
     address: str | None = Field(default=None, max_length=500)
@@ -28,8 +28,8 @@ class IncidentIn(BaseModel):
 class IncidentPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
 
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, strict=True, ge=-90, le=90)
+    lon: float | None = Field(default=None, strict=True, ge=-180, le=180)
     category: str | None = Field(default=None, min_length=1, max_length=32)
     notes: str | None = Field(default=None, max_length=2000)
 

@@ -198,17 +198,20 @@ class ResponderIndex:
         *,
         radius_m: float,
         groups: Iterable[str],
-        limit: int,
+        limit: int | None,
         exclude: Iterable[str] = (),
         max_age_s: float,
         now: float,
     ) -> list[Hit]:
         """The `limit` nearest available, active responders of `groups` within `radius_m` whose
-        position is no older than `max_age_s`, nearest first, ties by id."""
+        position is no older than `max_age_s`, nearest first, ties by id; `limit=None` is all of them."""
         groups = list(dict.fromkeys(groups))
-        if limit <= 0 or not groups:
+        if (limit is not None and limit <= 0) or not groups:
             return []
-        hits = await self._search(trust, lat, lon, radius_m, groups, limit, set(exclude), max_age_s, now, "nearest")
+        if limit is None:  # everyone in the radius: one full search, ordered here
+            hits = await self._search(trust, lat, lon, radius_m, groups, 0, set(exclude), max_age_s, now, "count")
+        else:
+            hits = await self._search(trust, lat, lon, radius_m, groups, limit, set(exclude), max_age_s, now, "nearest")
         return sorted(hits, key=lambda h: (h.distance_m, h.responder_id))[:limit]
 
     async def counts_near(

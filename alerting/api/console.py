@@ -5,12 +5,14 @@ timelines, and CSV import of responders with per-row results streamed as they ha
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
+from sqlalchemy.exc import DataError
 
 from alerting.api.deps import AdminDep, PrincipalDep, ServicesDep
 from alerting.api.responder_csv import CsvFileError, Row, decode, parse
@@ -19,6 +21,8 @@ from alerting.services import auth, incidents, live_map, trusts
 from alerting.services.errors import Invalid, ServiceError
 from alerting.store.models import Incident, Responder, Trust
 from alerting.timefmt import iso
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["console"])
 CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/vnd.ms-excel")
@@ -131,6 +135,14 @@ async def _import_rows(services, trust: str, rows: list[Row], actor: str) -> Asy
                 await trusts.create_responder(services, trust_id=trust, body=row.body, actor=actor)
             except ServiceError as exc:
                 errors = [exc.detail]
+            except DataError:
+                # The answer is already streaming: one row the database refuses is that row's error,
+                # never the end of the import (rows after it still run, the summary still comes).
+                log.warning("import row refused by the database", extra={"trust_id": trust, "line": row.line})
+                errors = ["a value in this row cannot be stored (for example a NUL character)"]
+            except Exception:
+                log.exception("import row failed", extra={"trust_id": trust, "line": row.line})
+                errors = ["this row could not be imported because of an internal error; try it again"]
         if errors:
             failed += 1
         else:

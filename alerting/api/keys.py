@@ -17,6 +17,7 @@ class RotateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     grace_s: float | None = Field(
         default=None,
+        strict=True,
         ge=0,
         le=30 * 86_400,
         allow_inf_nan=False,

@@ -6,7 +6,9 @@ The policy document is the domain's own (`alerting.domain.policy_document`), re-
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 import langcodes
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -24,6 +26,7 @@ __all__ = [
     "QuietHours",
     "ResponderIn",
     "ResponderPatch",
+    "Number",
     "Strict",
     "TrustCreated",
     "TrustIn",
@@ -31,6 +34,29 @@ __all__ = [
 ]
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# Text a person reads and the database stores: no control characters (a NUL above all, which
+# PostgreSQL cannot store); a name may keep the line breaks and tabs a spreadsheet put in it.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+GroupId = Annotated[str, Id]
+Skill = Annotated[str, Field(min_length=1, max_length=100, pattern=PRINTABLE)]
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _iana_zone(name: str) -> str:
+    """Quiet hours are read in this zone at every incident: an unknown name is refused here."""
+    if name not in _zones():
+        raise ValueError(f"{name!r} is not an IANA time zone name (for example Europe/London)")
+    return name
+
+
+def Number(default: Any = ..., **kw: Any) -> Any:
+    """A number in a request: strict, so JSON `true` is not read as 1 (or `false` as 0)."""
+    return Field(default, strict=True, allow_inf_nan=False, **kw)
 
 
 def _bcp47(tag: str) -> str:
@@ -71,21 +97,23 @@ class GroupIn(Strict):
 class QuietHours(Strict):
     start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    tz: str = Field(default="Europe/London", max_length=64)
+    tz: Annotated[str, AfterValidator(_iana_zone)] = Field(
+        default="Europe/London", max_length=64, description="An IANA time zone name"
+    )
 
 
 class ResponderIn(Strict):
     id: str = Id
-    name: str = Field(min_length=1, max_length=200)
-    groups: list[str] = Field(min_length=1, max_length=20)
-    skills: list[str] = Field(default_factory=list, max_length=50)
+    name: str = Field(min_length=1, max_length=200, pattern=TEXT)
+    groups: list[GroupId] = Field(min_length=1, max_length=20)
+    skills: list[Skill] = Field(default_factory=list, max_length=50)
     quiet_hours: QuietHours | None = None
 
 
 class ResponderPatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    groups: list[str] | None = Field(default=None, min_length=1, max_length=20)
-    skills: list[str] | None = Field(default=None, max_length=50)
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=TEXT)
+    groups: list[GroupId] | None = Field(default=None, min_length=1, max_length=20)
+    skills: list[Skill] | None = Field(default=None, max_length=50)
     status: Literal["active", "suspended"] | None = None
     quiet_hours: QuietHours | None = None
     travel_mode: TravelMode | None = Field(default=None, description="How they travel: sets the speed of their ETA")
@@ -104,9 +132,9 @@ class ProfilePatch(Strict):
 
 
 class LocationIn(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+    lat: float = Number(ge=-90, le=90)
+    lon: float = Number(ge=-180, le=180)
+    accuracy_m: float | None = Number(None, ge=0, le=100_000)
 
 
 class AvailabilityIn(Strict):

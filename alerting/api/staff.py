@@ -34,6 +34,8 @@ class StaffPatch(Strict):
 class RotateIn(Strict):
     grace_s: float | None = Field(
         default=None,
+        strict=True,
+        allow_inf_nan=False,
         ge=0,
         le=30 * 86_400,
         description="How long the previous key keeps working; default ALERTING_ADMIN_KEY_GRACE_S",

@@ -20,10 +20,11 @@ class Candidate:
     alerts_last_hour: int = 0
     quiet: bool = False  # inside their own quiet hours at this moment
     credentials_ok: bool = True  # holds a verified, unexpired credential of every kind the trust requires
+    unreadable: bool = False  # their stored record could not be evaluated (e.g. an unknown time zone)
 
 
 # Reasons worth a line in the incident timeline: the trust wants to know who was passed over and why.
-REPORTED_SKIPS = frozenset({"credential_expired", "busy", "quiet_hours", "fatigue_limit"})
+REPORTED_SKIPS = frozenset({"credential_expired", "busy", "quiet_hours", "fatigue_limit", "unreadable_record"})
 
 
 def allowed_groups(
@@ -45,6 +46,8 @@ def skip_reason(
     """None when the candidate may be alerted, else the first rule that excludes them."""
     if candidate.responder_id in already_alerted:
         return "already_alerted"
+    if candidate.unreadable:
+        return "unreadable_record"
     if not candidate.active:
         return "suspended"
     if not any(g in allowed for g in candidate.groups):

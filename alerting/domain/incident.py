@@ -388,7 +388,7 @@ def _phase_due(s: IncidentState, e: PhaseDue) -> list[Decision]:
     out: list[Decision] = []
     chosen: list[Candidate] = []
     for c in sorted(e.candidates, key=lambda c: (c.distance_m, c.responder_id)):
-        if len(chosen) >= phase.cap or c.distance_m > phase.radius_m:
+        if c.distance_m > phase.radius_m or (phase.max_alerts is not None and len(chosen) >= phase.max_alerts):
             continue
         reason = skip_reason(
             c, allowed=allowed, already_alerted=s.alerts.keys(), max_alerts_per_hour=s.policy.max_alerts_per_hour

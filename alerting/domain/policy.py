@@ -16,12 +16,21 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from alerting.domain.categories import valid_pattern
-from alerting.domain.policy_document import PhaseIn, PolicyIn
+from alerting.domain.policy_document import (
+    MAX_ACCEPT_LIMIT,
+    MAX_ACK_TIMEOUT_S,
+    MAX_ALERTS_PER_HOUR,
+    MAX_DELAY_S,
+    MAX_PHASE_ALERTS,
+    MAX_RADIUS_M,
+    MAX_TTL_S,
+    MIN_RADIUS_M,
+    MIN_TTL_S,
+    PhaseIn,
+    PolicyIn,
+)
 from alerting.domain.zones import ZoneArea, ZoneError, ZoneLookup
 
-MIN_RADIUS_M = 10
-MAX_RADIUS_M = 20_000
-DEFAULT_PHASE_CAP = 100  # a phase without max_alerts still never alerts more than this
 _DEFAULTS = PolicyIn(phases=[])  # the document's defaults are the policy's: defined once, there
 
 
@@ -31,11 +40,7 @@ class Phase:
     groups: tuple[str, ...]
     radius_m: float
     delay_s: float
-    max_alerts: int | None = None
-
-    @property
-    def cap(self) -> int:
-        return self.max_alerts if self.max_alerts is not None else DEFAULT_PHASE_CAP
+    max_alerts: int | None = None  # None: everyone eligible within the radius is alerted
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +122,12 @@ def _phases(raw: Sequence[PhaseIn], loc: str, groups: set[str], c: _Collector) -
         if not math.isfinite(radius) or not MIN_RADIUS_M <= radius <= MAX_RADIUS_M:
             c.error(f"{here}.radius_m", f"must be between {MIN_RADIUS_M} and {MAX_RADIUS_M} m")
         delay = p.delay_s
-        if not math.isfinite(delay) or delay < 0:
-            c.error(f"{here}.delay_s", "must be zero or more")
-        if p.max_alerts is not None and p.max_alerts < 1:
-            c.error(f"{here}.max_alerts", "must be at least 1")
+        if not math.isfinite(delay) or not 0 <= delay <= MAX_DELAY_S:
+            c.error(f"{here}.delay_s", f"must be between 0 and {MAX_DELAY_S} s (24 hours)")
+        if p.max_alerts is not None and not 1 <= p.max_alerts <= MAX_PHASE_ALERTS:
+            c.error(
+                f"{here}.max_alerts", f"must be between 1 and {MAX_PHASE_ALERTS} (or absent to alert everyone eligible)"
+            )
         phases.append(Phase(name, phase_groups, radius, delay, p.max_alerts))
     ordered = sorted(phases, key=lambda ph: ph.delay_s)  # stable: equal delays keep their order
     for earlier, later in pairwise(ordered):
@@ -151,12 +158,12 @@ def build_policy(
     c = _Collector()
     phases = _phases(doc.phases, "phases", known_groups, c)
 
-    if doc.accept_limit < 1:
-        c.error("accept_limit", "must be at least 1")
-    if not 10 <= doc.alert_ttl_s <= 86_400:
-        c.error("alert_ttl_s", "must be between 10 and 86400 s")
-    if not 10 <= doc.location_max_age_s <= 86_400:
-        c.error("location_max_age_s", "must be between 10 and 86400 s")
+    if not 1 <= doc.accept_limit <= MAX_ACCEPT_LIMIT:
+        c.error("accept_limit", f"must be between 1 and {MAX_ACCEPT_LIMIT}")
+    if not MIN_TTL_S <= doc.alert_ttl_s <= MAX_TTL_S:
+        c.error("alert_ttl_s", f"must be between {MIN_TTL_S} and {MAX_TTL_S} s")
+    if not MIN_TTL_S <= doc.location_max_age_s <= MAX_TTL_S:
+        c.error("location_max_age_s", f"must be between {MIN_TTL_S} and {MAX_TTL_S} s")
     categories = tuple(x.strip() for x in (doc.categories or _DEFAULTS.categories))
     for i, pattern in enumerate(categories):
         if not valid_pattern(pattern):
@@ -164,10 +171,10 @@ def build_policy(
                 f"categories[{i}]",
                 f"{pattern!r} is not a category code or pattern (letters, digits, spaces, '-', '.', '*')",
             )
-    if doc.max_alerts_per_hour is not None and doc.max_alerts_per_hour < 1:
-        c.error("max_alerts_per_hour", "must be at least 1 (or absent to turn the limit off)")
-    if not 1 <= doc.ack_timeout_s <= 600:
-        c.error("ack_timeout_s", "must be between 1 and 600 s")
+    if doc.max_alerts_per_hour is not None and not 1 <= doc.max_alerts_per_hour <= MAX_ALERTS_PER_HOUR:
+        c.error("max_alerts_per_hour", f"must be between 1 and {MAX_ALERTS_PER_HOUR} (or absent to turn the limit off)")
+    if not 1 <= doc.ack_timeout_s <= MAX_ACK_TIMEOUT_S:
+        c.error("ack_timeout_s", f"must be between 1 and {MAX_ACK_TIMEOUT_S} s")
 
     zones: list[Zone] = []
     zone_names: set[str] = set()
@@ -182,8 +189,8 @@ def build_policy(
         if area is not None:
             _check_inside(area, name, area_of=zone_area.geom, loc=f"{here}.area", c=c)
         zone_phases = _phases(z.phases, f"{here}.phases", known_groups, c)
-        if z.accept_limit is not None and z.accept_limit < 1:
-            c.error(f"{here}.accept_limit", "must be at least 1")
+        if z.accept_limit is not None and not 1 <= z.accept_limit <= MAX_ACCEPT_LIMIT:
+            c.error(f"{here}.accept_limit", f"must be between 1 and {MAX_ACCEPT_LIMIT}")
         zones.append(Zone(name, zone_area, zone_phases, z.accept_limit))
 
     if c.errors:

@@ -18,37 +18,80 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["PhaseIn", "PolicyIn", "ZoneIn"]
+__all__ = [
+    "MAX_ACCEPT_LIMIT",
+    "MAX_ACK_TIMEOUT_S",
+    "MAX_ALERTS_PER_HOUR",
+    "MAX_DELAY_S",
+    "MAX_PHASE_ALERTS",
+    "MAX_RADIUS_M",
+    "MAX_TTL_S",
+    "MIN_RADIUS_M",
+    "MIN_TTL_S",
+    "PhaseIn",
+    "PolicyIn",
+    "ZoneIn",
+]
+
+# Bounds a trust would find generous, chosen so nothing derived from them (a phase's due time, an
+# alert's expiry) can leave the range of a date: a phase due more than a day after the call is
+# never what was meant. docs/alerting-rules.md lists them.
+MIN_RADIUS_M = 10
+MAX_RADIUS_M = 20_000
+MAX_DELAY_S = 86_400
+MIN_TTL_S = 10
+MAX_TTL_S = 86_400
+MAX_ACK_TIMEOUT_S = 600
+MAX_ACCEPT_LIMIT = 1_000
+MAX_PHASE_ALERTS = 10_000
+MAX_ALERTS_PER_HOUR = 1_000
 
 
 class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+def _number(default: Any = ..., *, lo: float, hi: float, description: str | None = None) -> Any:
+    """A number field: strict, so JSON `true` is not read as 1, and its range shown in the schema.
+
+    The range itself is checked by `policy.build_policy`, which words the refusal for a person
+    ("must be between 10 and 20000 m") and reports every field at once."""
+    return Field(default, strict=True, description=description, json_schema_extra={"minimum": lo, "maximum": hi})
+
+
 class PhaseIn(_Document):
     name: str = Field(min_length=1, max_length=64)
     groups: list[str] = Field(min_length=1, max_length=20)
-    radius_m: float = Field(description="10 to 20,000 m")
-    delay_s: float = 0
-    max_alerts: int | None = Field(default=None, description="Alert at most this many, nearest first")
+    radius_m: float = _number(lo=MIN_RADIUS_M, hi=MAX_RADIUS_M, description="10 to 20,000 m")
+    delay_s: float = _number(0, lo=0, hi=MAX_DELAY_S, description="When the phase fires: 0 to 86,400 s after the call")
+    max_alerts: int | None = _number(
+        None,
+        lo=1,
+        hi=MAX_PHASE_ALERTS,
+        description="Alert at most this many, nearest first; absent = every eligible responder in the radius",
+    )
 
 
 class ZoneIn(_Document):
     name: str = Field(min_length=1, max_length=200)
     area: dict[str, Any]
     phases: list[PhaseIn] = Field(max_length=20)
-    accept_limit: int | None = None
+    accept_limit: int | None = _number(None, lo=1, hi=MAX_ACCEPT_LIMIT)
 
 
 class PolicyIn(_Document):
     phases: list[PhaseIn] = Field(max_length=20)
-    accept_limit: int = 2
-    alert_ttl_s: float = 600
+    accept_limit: int = _number(2, lo=1, hi=MAX_ACCEPT_LIMIT)
+    alert_ttl_s: float = _number(600, lo=MIN_TTL_S, hi=MAX_TTL_S)
     categories: list[str] = Field(default_factory=lambda: ["*"], max_length=200)
-    location_max_age_s: float = 900
+    location_max_age_s: float = _number(900, lo=MIN_TTL_S, hi=MAX_TTL_S)
     zones: list[ZoneIn] = Field(default_factory=list, max_length=1000)
-    max_alerts_per_hour: int | None = Field(default=None, description="Fatigue limit per responder; absent = off")
-    ack_timeout_s: float = Field(default=5, description="Unacknowledged alerts also go out by push after this")
+    max_alerts_per_hour: int | None = _number(
+        None, lo=1, hi=MAX_ALERTS_PER_HOUR, description="Fatigue limit per responder; absent = off"
+    )
+    ack_timeout_s: float = _number(
+        5, lo=1, hi=MAX_ACK_TIMEOUT_S, description="Unacknowledged alerts also go out by push after this"
+    )
 
     def to_json(self) -> dict[str, Any]:
         """The shape stored and answered: fields left out stay out (`None` means absent)."""

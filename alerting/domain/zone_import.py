@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from alerting.domain import json_text
 from geo.kml import Placemark
 
 
@@ -88,7 +89,7 @@ def _rules(feature: ZoneFeature, existing: Mapping[str, Mapping[str, Any]]) -> d
     phases = props.get("phases")
     if isinstance(phases, str):
         try:
-            phases = json.loads(phases)
+            phases = json_text.loads(phases)
         except json.JSONDecodeError as exc:
             raise ValueError(f"'phases' is not valid JSON: {exc.msg} at character {exc.pos}") from None
     if phases is None:

@@ -18,9 +18,9 @@ class Auth(_Msg):
 
 class Location(_Msg):
     type: Literal["location"]
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+    lat: float = Field(strict=True, ge=-90, le=90)
+    lon: float = Field(strict=True, ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, strict=True, ge=0, le=100_000)
 
 
 class Availability(_Msg):

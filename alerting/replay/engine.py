@@ -156,7 +156,7 @@ def _estimate(
         size = pool.size
         taken = _already_alerted(pool, pools)
         fresh = max(0.0, size - taken)
-        alerted = expected_capped(fresh, phase.cap)
+        alerted = fresh if phase.max_alerts is None else expected_capped(fresh, phase.max_alerts)
         rate = sum(n * rules.rate(k) for k, n in pool.by_key.items()) / size if size else 0.0
         acceptors = alerted * rate
         fires = poisson_below(acceptors_so_far, accept_limit)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerting import metrics
 from alerting.domain.eligibility import Candidate
 from alerting.domain.incident import ASSIGNED_STATES, OPEN_STATUSES
 from alerting.services import credentials
@@ -17,6 +19,7 @@ from alerting.store.models import Alert, Incident, RegistrationSettings, Respond
 from alerting.timefmt import utc
 from geo.index import Hit
 
+log = logging.getLogger(__name__)
 OVERFETCH = 2  # ask the index for more than the phase's cap: some nearest may be busy or tired
 
 
@@ -87,6 +90,18 @@ async def enrich(
         r = responders.get(h.responder_id)
         if r is None:
             continue  # erased since the index saw them
+        # One record that cannot be evaluated (saved before its fields were checked, or edited in
+        # the database) passes that responder over with a reason; it never stops the others' alerts.
+        try:
+            quiet = in_quiet_hours(r.quiet_hours, now)
+        except (ZoneInfoNotFoundError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            metrics.CANDIDATES_SKIPPED.labels(reason="quiet_hours").inc()
+            log.warning(
+                "responder record cannot be evaluated; passed over",
+                extra={"trust_id": trust_id, "responder_id": r.id, "field": "quiet_hours", "error": repr(exc)},
+            )
+            out.append(Candidate(responder_id=h.responder_id, distance_m=h.distance_m, groups=(), unreadable=True))
+            continue
         out.append(
             Candidate(
                 responder_id=h.responder_id,
@@ -95,12 +110,13 @@ async def enrich(
                 active=r.status == "active",
                 busy=h.responder_id in busy,
                 alerts_last_hour=recent.get(h.responder_id, 0),
-                quiet=in_quiet_hours(r.quiet_hours, now),
+                quiet=quiet,
                 credentials_ok=h.responder_id not in lacking,
             )
         )
     return out
 
 
-def fetch_limit(cap: int) -> int:
-    return cap * OVERFETCH + 10
+def fetch_limit(cap: int | None) -> int | None:
+    """None (no cap) asks the index for everyone in the radius."""
+    return None if cap is None else cap * OVERFETCH + 10

@@ -87,7 +87,7 @@ async def fire_due(
                 state.lon,
                 radius_m=phase.radius_m,
                 groups=groups,
-                limit=fetch_limit(phase.cap),
+                limit=fetch_limit(phase.max_alerts),
                 exclude=set(state.alerts),
                 max_age_s=state.policy.location_max_age_s,
                 now=now,

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerting.domain import zone_import
+from alerting.domain import json_text, zone_import
 from alerting.domain.policy import PolicyError, build_policy
 from alerting.domain.policy_document import PolicyIn
 from alerting.domain.zone_import import ImportProblem, ZoneFeature, ZoneImportError
@@ -40,7 +40,7 @@ def read_features(content: bytes, fmt: Format) -> list[ZoneFeature]:
     try:
         if fmt == "geojson":
             try:
-                doc = json.loads(content)
+                doc = json_text.loads(content)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise Invalid(f"the GeoJSON is not valid JSON: {exc}", extra=_body_error(exc)) from exc
             return zone_import.from_geojson(doc)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from alerting.domain import json_text
 from alerting.domain.report import IncidentReport
 from dispatch_adapter.mappings.errors import MappingError
 from dispatch_adapter.mappings.pidf import parse_pidf
@@ -60,7 +61,7 @@ def _load(body: bytes) -> dict[str, Any]:
         raise MappingError("body", f"{name} is not a JSON number")
 
     try:
-        doc = json.loads(body, parse_constant=refuse_constant)
+        doc = json_text.loads(body, parse_constant=refuse_constant)
     except UnicodeDecodeError as exc:
         raise MappingError("body", "not UTF-8 text") from exc
     except json.JSONDecodeError as exc:
