@@ -142,7 +142,7 @@ async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
             rng = random.Random(1)
             t0 = time.perf_counter()
 
-            async def burst(i: int) -> None:
+            async def burst(i: int, per_socket: int, rng: random.Random) -> None:
                 pongs[i] = asyncio.Event()
                 for _ in range(per_socket):
                     lat, lon = LAT0 + rng.random() * (LAT1 - LAT0), LON0 + rng.random() * (LON1 - LON0)
@@ -150,7 +150,7 @@ async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
                 await sockets[i].send('{"type":"ping"}')
                 await asyncio.wait_for(pongs[i].wait(), 300)
 
-            await asyncio.gather(*(burst(i) for i in range(len(sockets))))
+            await asyncio.gather(*(burst(i, per_socket, rng) for i in range(len(sockets))))
             print(
                 json.dumps({"sent": per_socket * len(sockets), "seconds": time.perf_counter() - t0, **errors}),
                 flush=True,

@@ -116,7 +116,7 @@ async def main(n: int, queries: int) -> None:
         q_north, q_east = rng.uniform(-2_000, 2_000, queries), rng.uniform(-2_000, 2_000, queries)
         q_lat = CITY[0] + q_north / M_PER_DEG_LAT
         q_lon = CITY[1] + q_east / (M_PER_DEG_LAT * math.cos(math.radians(CITY[0])))
-        points = list(zip(q_lat.tolist(), q_lon.tolist()))
+        points = list(zip(q_lat.tolist(), q_lon.tolist(), strict=True))
 
         rows = []
         for radius in RADII:
@@ -136,7 +136,7 @@ async def main(n: int, queries: int) -> None:
             raw, raw_sizes = await timed(
                 [
                     (
-                        lambda p=p: redis.geosearch(
+                        lambda p=p, radius=radius: redis.geosearch(
                             raw_key, longitude=p[1], latitude=p[0], radius=radius, unit="m", sort="ASC", count=50
                         )
                     )
@@ -146,7 +146,7 @@ async def main(n: int, queries: int) -> None:
             ours, our_sizes = await timed(
                 [
                     (
-                        lambda p=p: index.nearest(
+                        lambda p=p, radius=radius: index.nearest(
                             TRUST, p[0], p[1], radius_m=radius, groups=GROUPS, limit=50, max_age_s=MAX_AGE_S, now=now
                         )
                     )

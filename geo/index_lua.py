@@ -19,19 +19,17 @@ MAX_GEO_LAT = 85.05112878  # Redis GEO (Web Mercator) refuses latitudes beyond t
 # meridian (at most ~0.1 m away, inside the slack the searches allow for geohash rounding).
 EAST_EDGE = 180 - 1e-6
 
-SCRIPT = """
+_WRITE = """
 local PROF, POS = KEYS[1], KEYS[2]
 local BASE = ARGV[1]
 local BUCKET = tonumber(ARGV[2])
 local KEEP = tonumber(ARGV[3])
 local NOW = tonumber(ARGV[4])
 local OP = ARGV[5]
-local MAXLAT = %(maxlat)s
-local EAST_EDGE = %(east)s
 
 local function parse_profile(v)
   if not v then return nil end
-  local a, av, gs = string.match(v, '^(%%d)|(%%d)|(.*)$')
+  local a, av, gs = string.match(v, '^(%d)|(%d)|(.*)$')
   local groups = {}
   for g in string.gmatch(gs, '[^,]+') do groups[#groups + 1] = g end
   return {active = a == '1', available = av == '1', groups = groups}
@@ -43,7 +41,7 @@ end
 
 local function parse_position(v)
   if not v then return nil end
-  local lat, lon, at = string.match(v, '^(%%S+) (%%S+) (%%S+)')
+  local lat, lon, at = string.match(v, '^(%S+) (%S+) (%S+)')
   return {lat = lat, lon = lon, at = tonumber(at), polar = math.abs(tonumber(lat)) > MAXLAT}
 end
 
@@ -93,7 +91,7 @@ if OP == 'loc' then
   -- touched key once.
   local rids, rows = {}, {}
   for i = 6, #ARGV do
-    local row = {string.match(ARGV[i], '^(%%S+) (%%S+) (%%S+) (%%S+) (%%S+)$')}
+    local row = {string.match(ARGV[i], '^(%S+) (%S+) (%S+) (%S+) (%S+)$')}
     rows[#rows + 1] = row
     rids[#rids + 1] = row[1]
   end
@@ -183,7 +181,10 @@ else
   return redis.error_reply('unknown index op ' .. OP)
 end
 return unknown
-""" % {"maxlat": repr(MAX_GEO_LAT), "east": repr(EAST_EDGE)}
+"""
+
+# The constants go in as the script's first lines, so the rest stays plain Lua, patterns and all.
+SCRIPT = f"local MAXLAT = {MAX_GEO_LAT!r}\nlocal EAST_EDGE = {EAST_EDGE!r}\n{_WRITE}"
 
 # The read side: one call searches every key of a query in growing rings, reads the exact positions
 # it needs and returns only the nearest few (plus near-ties), so the client parses tens of rows

@@ -128,7 +128,7 @@ async def put_aeds(
     trust: str,
     services: ServicesDep,
     who: AdminDep,
-    body: dict[str, Any] = Body(..., description="FeatureCollection of Points with id, name, access"),
+    body: Annotated[dict[str, Any], Body(description="FeatureCollection of Points with id, name, access")],
 ) -> dict[str, Any]:
     """All or nothing: a file with any bad feature (not a Point, coordinates out of range, missing or
     duplicate id) answers 422 with `errors: [{index, id, message}]` and changes nothing. Each alert

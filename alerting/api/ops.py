@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import RedisError
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from alerting.api.deps import ServicesDep
 from alerting.api.problems import problem
@@ -26,13 +28,13 @@ async def readyz(services: ServicesDep):
     try:
         await services.redis.ping()
         checks["redis"] = "ok"
-    except Exception as exc:  # reported, not raised: readiness is the answer
+    except (RedisError, OSError) as exc:  # reported, not raised: readiness is the answer
         checks["redis"] = f"error: {type(exc).__name__}"
     try:
         async with services.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except Exception as exc:
+    except (SQLAlchemyError, OSError) as exc:  # OSError: a driver that cannot connect raises it unwrapped
         checks["database"] = f"error: {type(exc).__name__}"
     if all(v == "ok" for v in checks.values()):
         return {"status": "ok", **checks}

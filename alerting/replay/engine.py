@@ -178,7 +178,10 @@ def replay(incidents: Iterable[ReplayIncident], policy: Policy, history: Density
     times = expected_first_arrivals(
         [waves for _, waves in estimated], walking_speed_mps=model.walking_speed_mps, route_factor=model.route_factor
     )
-    return [replace(outcome, arrival_s=t) if t is not None else outcome for (outcome, _), t in zip(estimated, times)]
+    return [
+        replace(outcome, arrival_s=t) if t is not None else outcome
+        for (outcome, _), t in zip(estimated, times, strict=True)
+    ]
 
 
 def replay_one(incident: ReplayIncident, policy: Policy, history: DensityHistory, model: Model) -> Outcome:

@@ -69,6 +69,6 @@ class DensityHistory:
             rows, matrix = self._grids.get(how, self._empty) if how >= 0 else self._pooled
             zero = len(rows)
             sums = matrix[[rows.get(c, zero) for c in cells]].sum(axis=0)
-            found = {k: float(v) / area for k, v in zip(self._keys, sums) if v > 0}
+            found = {k: float(v) / area for k, v in zip(self._keys, sums, strict=True) if v > 0}
             self._cache[key] = found
         return found

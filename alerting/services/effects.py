@@ -160,7 +160,8 @@ async def publish(services: Services, fx: Effects, *, open_limit: int | None = N
         if isinstance(result, Exception):
             _failed("redis command", fx, result)
     no_socket = []
-    for (responder_id, frame), listeners in zip(fx.frames, results[first_frame:]):
+    frame_results = results[first_frame : first_frame + len(fx.frames)]  # the referee's and trust's commands follow
+    for (responder_id, frame), listeners in zip(fx.frames, frame_results, strict=True):
         if frame.get("type") != "alert" or isinstance(listeners, Exception):
             continue
         if listeners == 0:

@@ -77,8 +77,8 @@ class LocationBatcher:
             results = await asyncio.gather(
                 *(self._index.upsert_many(t, ups) for t, ups in by_trust.items()), return_exceptions=True
             )
-            failed = {t: r for t, r in zip(by_trust, results) if isinstance(r, BaseException)}
-            missing = {t: set(r) for t, r in zip(by_trust, results) if not isinstance(r, BaseException)}
+            failed = {t: r for t, r in zip(by_trust, results, strict=True) if isinstance(r, BaseException)}
+            missing = {t: set(r) for t, r in zip(by_trust, results, strict=True) if not isinstance(r, BaseException)}
             for trust_id, update, future in batch:
                 if future.done():
                     continue  # the caller went away (socket closed); nothing to tell

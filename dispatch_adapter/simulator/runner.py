@@ -94,7 +94,7 @@ async def _start_bots(cfg: SimulatorConfig, area, rng: random.Random) -> list[as
         for token in tokens.values()
     ]
     tasks = [asyncio.create_task(bot.run()) for bot in bots]
-    for bot, task in zip(bots, tasks):
+    for bot, task in zip(bots, tasks, strict=True):
         ready = asyncio.create_task(bot.ready.wait())
         await asyncio.wait({ready, task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
         ready.cancel()

@@ -63,7 +63,7 @@ def incident_payload(
     categories: tuple[tuple[str, int], ...] = CATEGORIES,
 ) -> dict[str, Any]:
     lat, lon = random_point(area, rng)
-    codes, weights = zip(*categories)
+    codes, weights = zip(*categories, strict=True)
     body: dict[str, Any] = {
         "cad_ref": f"SIM-{run_id}-{n:05d}",
         "lat": lat,

@@ -75,7 +75,7 @@ async def test_a_thousand_simultaneous_accepts_assign_exactly_the_limit(stack):
         return next(f["reason"] for f in r.json()["frames"] if f["type"] == "stand_down")
 
     tasks = []
-    for i, (sock, alert) in enumerate(zip(socks, alerts)):
+    for i, (sock, alert) in enumerate(zip(socks, alerts, strict=True)):
         if i % 2 == 0:
             tasks.append(asyncio.create_task(accept_by_socket(sock, alert)))
         else:
