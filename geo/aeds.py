@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 
@@ -141,7 +141,7 @@ class AedIndex:
         offset = haversine_m(lat, lon, q_lat, q_lon)
         ring, count = min(max_m, FIRST_RING_M), 8
         while True:
-            rows = await self.r.geosearch(
+            found = await self.r.geosearch(
                 geo,
                 longitude=q_lon,
                 latitude=q_lat,
@@ -151,6 +151,7 @@ class AedIndex:
                 count=count,
                 withdist=True,
             )
+            rows = cast(list[tuple[bytes, float]], found)  # WITHDIST: each row is [member, distance]
             horizon = ring
             if len(rows) >= count:
                 horizon = min(ring, math.nextafter((rows[-1][1] - REDIS_SLACK_M) / REDIS_SCALE - offset, -math.inf))

@@ -14,14 +14,15 @@ from functools import lru_cache
 import h3
 
 RESOLUTION = 8
-MEAN_CELL_AREA_M2 = h3.average_hexagon_area(RESOLUTION, "m^2")
+MEAN_CELL_AREA_M2: float = h3.average_hexagon_area(RESOLUTION, "m^2")
 # The largest disk a density estimate averages over (k rings = 3k(k+1)+1 cells, ~220 km² at k=10);
 # wider radii reuse it, since density that far out says little about the incident's surroundings.
 MAX_RINGS = 10
 
 
 def cell_of(lat: float, lon: float, resolution: int = RESOLUTION) -> str:
-    return h3.latlng_to_cell(lat, lon, resolution)
+    cell: str = h3.latlng_to_cell(lat, lon, resolution)  # h3 has no annotations: the types are stated here
+    return cell
 
 
 def group_key(groups: Iterable[str]) -> str:
@@ -54,4 +55,5 @@ def disk(cell: str, rings: int) -> tuple[str, ...]:
 
 @lru_cache(maxsize=262_144)
 def cell_area_m2(cell: str) -> float:
-    return h3.cell_area(cell, "m^2")
+    area: float = h3.cell_area(cell, "m^2")
+    return area

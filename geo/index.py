@@ -103,9 +103,9 @@ class ResponderIndex:
     async def _run(self, trust: str, op: str, rows: Sequence[Sequence[str]], now: float) -> list[str]:
         keys = [self.base(trust) + "prof", self.base(trust) + "pos"]
         head = [self.base(trust), str(self.bucket_s), str(self.retention_s), repr(float(now)), op]
-        unknown: list[str] = []
         if not rows:
-            return unknown
+            return []
+        unknown: list[bytes] = []
         if len(rows) <= BATCH:
             unknown += await self._script(keys=keys, args=head + [v for row in rows for v in row])
             return [u.decode() for u in unknown]
@@ -256,7 +256,7 @@ class ResponderIndex:
         geo = self._search_keys(trust, groups, max_age_s, now, "g")
         reach = (radius_m + REDIS_SLACK_M) / M_PER_DEG_LAT * 1.01
         polar = self._search_keys(trust, groups, max_age_s, now, "p") if abs(lat) + reach >= MAX_GEO_LAT else []
-        args = [
+        args: list[str | int] = [
             repr(float(lat)),
             repr(float(lon)),
             repr(q_lat),
