@@ -31,7 +31,7 @@ POLICY = {
     "categories": ["09-E-*", "09-D-01"],
     "location_max_age_s": 900,
 }
-RESPONDERS = [
+RESPONDERS: list[dict[str, Any]] = [
     {"id": "r-amy", "name": "Amy (paramedic, off duty)", "groups": ["staff"], "skills": ["ALS"]},
     {"id": "r-ben", "name": "Ben (CFR)", "groups": ["volunteers"], "skills": ["BLS", "AED"]},
     {"id": "r-cat", "name": "Cat (community)", "groups": ["community"], "skills": ["CPR"]},

@@ -67,7 +67,7 @@ class _Runtime:
         self.services: Services | None = None
 
     def run(self, job: Callable[[Services], Awaitable[Any]]) -> Any:
-        if self.loop is None:
+        if self.loop is None or self.services is None:
             self.loop = asyncio.new_event_loop()
             self.services = build_services(
                 self.celery.conf.alerting_settings,

@@ -48,7 +48,7 @@ class WebhookReceiver:
     tolerance_s: float = 300
     attempts: list[Attempt] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)  # acknowledged, deduped, in arrival order
-    delivery_ids: list[str] = field(default_factory=list)
+    delivery_ids: list[str | None] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _server: uvicorn.Server | None = None
     _task: asyncio.Task | None = None

@@ -94,10 +94,10 @@ async def nearby(
     """Counts, per group, the responders an incident here could alert: active, available, and with a
     position no older than the policy's `location_max_age_s`, within `radius_m` (great-circle)."""
     async with services.sessions() as session:
-        _, policy = await policies.current_policy(session, cad.trust_id)
-        groups = (await session.execute(select(Group.id).where(Group.trust_id == cad.trust_id))).scalars().all()
+        _, policy = await policies.current_policy(session, cad.trust)
+        groups = (await session.execute(select(Group.id).where(Group.trust_id == cad.trust))).scalars().all()
     counts = await services.index.counts_near(
-        cad.trust_id,
+        cad.trust,
         lat,
         lon,
         radius_m=radius_m,
@@ -132,7 +132,7 @@ async def post_incident(request: Request, services: ServicesDep, cad: CadDep) ->
     if parser is None:
         raise UnsupportedMediaType(f"content type {media!r} is not accepted; use one of {', '.join(sorted(PARSERS))}")
     report = parser(await request.body())
-    body, created = await incidents.report(services, trust_id=cad.trust_id, report=report)
+    body, created = await incidents.report(services, trust_id=cad.trust, report=report)
     return JSONResponse(body if created else _summary(body), status_code=201 if created else 200)
 
 
@@ -149,7 +149,7 @@ def _summary(view: dict[str, Any]) -> dict[str, Any]:
 @router.get("/incidents/{incident_id}", summary="Status, responders and timeline")
 async def get_incident(incident_id: str, services: ServicesDep, cad: CadDep) -> dict[str, Any]:
     async with services.sessions() as session:
-        return await incidents.view(session, services, trust_id=cad.trust_id, incident_id=incident_id)
+        return await incidents.view(session, services, trust_id=cad.trust, incident_id=incident_id)
 
 
 @router.patch("/incidents/{incident_id}", summary="Move, recategorise or annotate an incident")
@@ -158,7 +158,7 @@ async def patch_incident(incident_id: str, body: IncidentPatch, services: Servic
     alerted or assigned; earlier phases are not re-run. The changes apply together or not at all:
     a point outside the trust's area is 422, and a cancelled or closed incident is 409."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    return await incidents.patch(services, trust_id=cad.trust_id, incident_id=incident_id, changes=changes)
+    return await incidents.patch(services, trust_id=cad.trust, incident_id=incident_id, changes=changes)
 
 
 @router.post(
@@ -171,13 +171,11 @@ async def cancel_incident(
     its current state."""
     reason = body.reason if body else "cancelled by CAD"
     return await incidents.end(
-        services, trust_id=cad.trust_id, incident_id=incident_id, event=m.Cancelled(reason, services.clock())
+        services, trust_id=cad.trust, incident_id=incident_id, event=m.Cancelled(reason, services.clock())
     )
 
 
 @router.post("/incidents/{incident_id}/close", summary="Close: the job is over")
 async def close_incident(incident_id: str, services: ServicesDep, cad: CadDep) -> dict[str, Any]:
     """Responders still alerted or assigned are stood down with reason `closed`. Safe to retry."""
-    return await incidents.end(
-        services, trust_id=cad.trust_id, incident_id=incident_id, event=m.Closed(services.clock())
-    )
+    return await incidents.end(services, trust_id=cad.trust, incident_id=incident_id, event=m.Closed(services.clock()))

@@ -130,7 +130,7 @@ async def _import_rows(services, trust: str, rows: list[Row], actor: str) -> Asy
     yield _line({"type": "start", "total": total})
     for done, row in enumerate(rows, start=1):
         errors = list(row.errors)
-        if row.ok:
+        if row.ok and row.body is not None:
             try:
                 await trusts.create_responder(services, trust_id=trust, body=row.body, actor=actor)
             except ServiceError as exc:

@@ -80,8 +80,8 @@ async def get_history(
 async def put_location(body: LocationIn, services: ServicesDep, me: ResponderDep) -> Response:
     await presence.update_location(
         services,
-        trust_id=me.trust_id,
-        responder_id=me.responder_id,
+        trust_id=me.trust,
+        responder_id=me.responder,
         lat=body.lat,
         lon=body.lon,
         accuracy_m=body.accuracy_m,
@@ -91,15 +91,13 @@ async def put_location(body: LocationIn, services: ServicesDep, me: ResponderDep
 
 @router.put("/me/availability", status_code=204, summary="Say whether the responder can take alerts")
 async def put_availability(body: AvailabilityIn, services: ServicesDep, me: ResponderDep) -> Response:
-    await presence.set_availability(
-        services, trust_id=me.trust_id, responder_id=me.responder_id, available=body.available
-    )
+    await presence.set_availability(services, trust_id=me.trust, responder_id=me.responder, available=body.available)
     return Response(status_code=204)
 
 
 @router.get("/me/alerts", summary="Alerts still open for this responder (the same frames as `ready.pending`)")
 async def get_alerts(services: ServicesDep, me: ResponderDep) -> list[dict[str, Any]]:
-    return await alerts.pending(services, trust_id=me.trust_id, responder_id=me.responder_id)
+    return await alerts.pending(services, trust_id=me.trust, responder_id=me.responder)
 
 
 @router.put(
@@ -118,8 +116,8 @@ async def put_push(body: PushSubscriptionIn, services: ServicesDep, me: Responde
     async with services.sessions() as session, session.begin():
         await session.merge(
             PushSubscription(
-                trust_id=me.trust_id,
-                responder_id=me.responder_id,
+                trust_id=me.trust,
+                responder_id=me.responder,
                 endpoint=body.endpoint,
                 keys=body.keys.model_dump(),
                 created_at=utc(services.clock()),
@@ -135,7 +133,7 @@ async def get_push_config(services: ServicesDep, me: ResponderDep) -> dict[str, 
 
 def _action(name: str, fn, summary: str) -> None:
     async def endpoint(alert_id: str, services: ServicesDep, me: ResponderDep) -> dict[str, Any]:
-        answer = await fn(services, trust_id=me.trust_id, responder_id=me.responder_id, alert_id=alert_id)
+        answer = await fn(services, trust_id=me.trust, responder_id=me.responder, alert_id=alert_id)
         return {"frames": answer.frames}
 
     router.add_api_route(

@@ -61,7 +61,7 @@ def install(app: FastAPI) -> None:
     # hardening: the database refused a value (a NUL in a string, a number out of range): the
     # caller's input, so 422, not an outage.
     @app.exception_handler(DataError)
-    async def _unstorable(_: Request, exc: DataError) -> JSONResponse:
+    async def _unstorable(_: Request, exc: DBAPIError) -> JSONResponse:  # DataError, or a class 22 SQLSTATE
         log.warning("database refused a value", extra={"error": type(exc.orig).__name__})
         return problem(
             422, "a value in the request cannot be stored (for example a NUL character); nothing was changed"
@@ -69,7 +69,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
-    async def _database(_: Request, exc: Exception) -> JSONResponse:
+    async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
         if _is_data_error(exc):
             return await _unstorable(_, exc)
         log.error("database unavailable", exc_info=exc)

@@ -88,7 +88,7 @@ def _row(line: int, record: dict[str | None, Any], seen: dict[str, int]) -> Row:
     except ValidationError as exc:
         errors = [f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()]
         return Row(line, rid, errors=errors)
-    if rid in seen:
-        return Row(line, rid, errors=[f"id: {rid!r} already appears on line {seen[rid]}"])
-    seen[rid] = line
+    if valid.id in seen:  # validated, so the id is there
+        return Row(line, rid, errors=[f"id: {valid.id!r} already appears on line {seen[valid.id]}"])
+    seen[valid.id] = line
     return Row(line, rid, body=valid.model_dump(exclude_none=True))

@@ -107,7 +107,7 @@ async def responder_socket(ws: WebSocket) -> None:
     if principal.kind != auth.RESPONDER:
         await _close(ws, CLOSE_FORBIDDEN, "a responder token is required")
         return
-    trust_id, responder_id = principal.trust_id, principal.responder_id
+    trust_id, responder_id = principal.trust, principal.responder
     if (
         registry.count(services.keys.responder_channel(trust_id, responder_id))
         >= services.settings.ws_max_sockets_per_responder
@@ -142,7 +142,8 @@ async def _serve(ws: WebSocket, services: Services, conn: Connection, trust_id: 
     try:
         await _read(ws, services, conn, trust_id, responder_id)
     except asyncio.CancelledError:
-        if conn.ended is None or asyncio.current_task().uncancel():  # cancelled from outside too
+        me = asyncio.current_task()
+        if conn.ended is None or me is None or me.uncancel():  # cancelled from outside too
             raise
     except _GONE:
         pass

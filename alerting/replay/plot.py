@@ -22,7 +22,7 @@ def arrival_plot(current: Sequence[float], draft: Sequence[float], path: Path, *
         if data:
             ax.hist(
                 np.asarray(data) / 60,
-                bins=bins / 60,
+                bins=(bins / 60).tolist(),
                 histtype="step",
                 linestyle=style,
                 linewidth=1.8,

@@ -64,6 +64,8 @@ async def _restore_live(services: Services, trust_id: str, incident_id: str) -> 
     """Redis lost the referee's state: rebuild it from SQL, which records every won accept."""
     async with services.sessions() as session:
         loaded = await load(session, incident_id, lock=False)
+    if loaded is None:
+        raise NotFound("no such alert")  # erased by retention since the alert was read
     s = loaded.state
     winners = [a.responder_id for a in sorted(s.assigned(), key=lambda a: a.accepted_at or 0)]
     await services.referee.restore(
@@ -105,6 +107,8 @@ async def accept(services: Services, *, trust_id: str, responder_id: str, alert_
         if alert is None or alert.trust_id != trust_id or alert.responder_id != responder_id:
             raise NotFound("no such alert")
         loaded = await load(session, alert.incident_id, lock=False, only=responder_id)
+    if loaded is None:
+        raise NotFound("no such alert")  # erased by retention since the alert was read
     early = m.accept_precheck(loaded.state, responder_id)
     if early is not None:
         return Answer(direct=_answer(early, responder_id))

@@ -39,6 +39,20 @@ class Principal:
         who = self.responder_id or self.trust_id or ""
         return f"{self.kind}:{who}:{self.credential_id or 'env'}"[:80]
 
+    # Every kind but the operator belongs to a trust, and a responder token names its responder; the
+    # edge has checked the kind before it asks, so a missing one is a wiring bug, not a caller's error.
+    @property
+    def trust(self) -> str:
+        if self.trust_id is None:
+            raise LookupError(f"a {self.kind} credential belongs to no trust")
+        return self.trust_id
+
+    @property
+    def responder(self) -> str:
+        if self.responder_id is None:
+            raise LookupError(f"a {self.kind} credential names no responder")
+        return self.responder_id
+
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -83,4 +83,4 @@ async def signing_keys(session: AsyncSession, box: SecretBox, *, trust_id: str, 
         .where(*_live(trust_id, now), Credential.secret_enc.is_not(None))
         .order_by(Credential.created_at.desc(), Credential.id)
     )
-    return [box.decrypt(enc) for enc in rows.scalars()]
+    return [box.decrypt(enc) for enc in rows.scalars() if enc is not None]  # none is: the query asks so

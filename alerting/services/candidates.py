@@ -60,17 +60,17 @@ async def enrich(
     responders: dict[str, Responder] = {}
     busy: set[str] = set()
     required: list[str] = []
-    for r, is_busy, kinds in (
+    for row, is_busy, kinds in (
         await session.execute(
             select(Responder, busy_elsewhere.label("busy"), required_kinds.label("required")).where(
                 Responder.trust_id == trust_id, Responder.id.in_(ids)
             )
         )
     ).all():
-        responders[r.id] = r
+        responders[row.id] = row
         required = kinds or []
         if is_busy:
-            busy.add(r.id)
+            busy.add(row.id)
     lacking = await credentials.lacking(
         session, trust_id=trust_id, responder_ids=list(responders), required=required, now=now
     )

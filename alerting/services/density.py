@@ -19,7 +19,7 @@ from geo.snapshot import covering_circle, snapshot
 
 
 def _insert(session: AsyncSession):
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def _add(session: AsyncSession, *, trust_id: str, how: int, counts: Mapping[tuple[str, str], int]) -> None:

@@ -173,10 +173,10 @@ async def publish(services: Services, fx: Effects, *, open_limit: int | None = N
     jobs: list[tuple[str, Callable[[], None]]] = []
     if no_socket:
         jobs.append(("push", lambda: services.schedule_push(fx.incident_id, services.clock(), no_socket)))
-    if fx.push_check_at is not None:
-        jobs.append(("push check", lambda: services.schedule_push(fx.incident_id, fx.push_check_at, [])))
-    if fx.wake_at is not None:
-        jobs.append(("timer", lambda: services.schedule_wake(fx.incident_id, fx.wake_at)))
+    if (push_check_at := fx.push_check_at) is not None:
+        jobs.append(("push check", lambda: services.schedule_push(fx.incident_id, push_check_at, [])))
+    if (wake_at := fx.wake_at) is not None:
+        jobs.append(("timer", lambda: services.schedule_wake(fx.incident_id, wake_at)))
     if fx.webhooks:
         jobs.append(("webhook trigger", lambda: services.deliver_webhooks(fx.incident_id)))
     if jobs:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.incident import AedInfo, AlertRecord, IncidentState
+from alerting.domain.report import LocationType
 from alerting.services import policies
 from alerting.store.models import Alert, Incident
 from alerting.store.types import from_ts, to_ts
@@ -65,7 +66,7 @@ async def load(session: AsyncSession, incident_id: str, *, lock: bool, only: str
         lat=row.lat,
         lon=row.lon,
         category=row.category,
-        location_type=row.location_type,
+        location_type=cast(LocationType, row.location_type),  # the column holds only what intake validated
         created_at=to_ts(row.created_at),
         policy=policy,
         policy_version=row.policy_version,

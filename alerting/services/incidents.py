@@ -77,7 +77,8 @@ async def fire_due(
     out: list[m.Decision] = []
     for index in due:
         phase = state.phases[index]
-        metrics.PHASE_LAG.observe(max(0.0, now - (state.started_at + phase.delay_s)))
+        if state.started_at is not None:  # always, once a phase is due
+            metrics.PHASE_LAG.observe(max(0.0, now - (state.started_at + phase.delay_s)))
         groups = allowed_groups(phase.groups, state.location_type, private_ok)
         hits = []
         if groups:

@@ -70,7 +70,7 @@ async def _acceptance(session: AsyncSession, trust_id: str, groups: list[str]) -
             select(Alert.responder_id, accepted, refused).where(Alert.trust_id == trust_id).group_by(Alert.responder_id)
         )
     ).all()
-    member_of = dict(
+    member_of: dict[str, list[str]] = dict(
         (await session.execute(select(Responder.id, Responder.groups).where(Responder.trust_id == trust_id))).all()
     )
     # An erased responder's answers go with them: their groups are no longer known.
@@ -92,10 +92,10 @@ async def _history(session: AsyncSession, trust_id: str) -> tuple[DensityHistory
             )
         )
     ).all()
-    return DensityHistory(slots, [tuple(c) for c in counts]), sum(slots.values())
+    return DensityHistory(slots, [(how, cell, groups, n) for how, cell, groups, n in counts]), sum(slots.values())
 
 
-def _histogram(current: list[float], draft: list[float]) -> dict[str, list[float | int]]:
+def _histogram(current: list[float], draft: list[float]) -> dict[str, int | list[int]]:
     top = max(current + draft, default=0.0)
     bins = int(top // HISTOGRAM_BIN_S) + 1
 

@@ -61,7 +61,7 @@ async def _next_job(session: AsyncSession, services: Services, incident_id: str,
         return None
     if head.next_attempt_at is not None and to_ts(head.next_attempt_at) > now:
         return None
-    incident = await session.get(Incident, incident_id)
+    incident = await session.get_one(Incident, incident_id)  # a delivery's incident exists (foreign key)
     if incident.policy_version is not None:
         policy = await policies.policy_version(session, incident.trust_id, incident.policy_version)
     else:

@@ -71,7 +71,7 @@ async def append(
     after: Any = None,
 ) -> AuditEntry:
     actor_name = await _person_name(session, actor)
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
     last = (await session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))).scalar()
     prev = last or GENESIS

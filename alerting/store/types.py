@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -27,9 +28,18 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Overloaded so that a column that is never empty converts to a value that is never None.
+@overload
+def from_ts(ts: float) -> datetime: ...
+@overload
+def from_ts(ts: float | None) -> datetime | None: ...
 def from_ts(ts: float | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
 
 
+@overload
+def to_ts(dt: datetime) -> float: ...
+@overload
+def to_ts(dt: datetime | None) -> float | None: ...
 def to_ts(dt: datetime | None) -> float | None:
     return None if dt is None else dt.timestamp()

@@ -142,11 +142,9 @@ def summarise(
     failed = Counter(o.status for o in outcomes if o.status not in (200, 201))
     return Summary(
         posted=len(outcomes),
-        created=sum(o.status == 201 for o in outcomes),
+        created=sum(1 for o in outcomes if o.status == 201),
         failed=dict(failed),
-        alerted=sum(
-            1 for o in mine.values() if o.alerted > 0 or "incident.alerting" in by_incident.get(o.incident_id, ())
-        ),
+        alerted=sum(1 for i, o in mine.items() if o.alerted > 0 or "incident.alerting" in by_incident.get(i, ())),
         accepted=len(first_accept),
         filled=sum("incident.filled" in s for s in by_incident.values()),
         exhausted=sum("incident.exhausted" in s for s in by_incident.values()),
