@@ -1,11 +1,14 @@
 # The two commands that matter: `make run` and `make test`.
-.PHONY: run test test-e2e web bench migrate clean
+.PHONY: run test check test-e2e web bench migrate clean
 
 run:
 	@bash scripts/run.sh
 
 test:
 	@bash scripts/test.sh
+
+check:
+	@bash scripts/bootstrap.sh && bash scripts/check
 
 test-e2e:
 	@bash scripts/test.sh tests/e2e
@@ -20,4 +23,4 @@ migrate:
 	@bash scripts/bootstrap.sh && .venv/bin/python -m alerting migrate
 
 clean:
-	rm -rf .venv var .pytest_cache .hypothesis
+	rm -rf .venv var .pytest_cache .hypothesis .mypy_cache .ruff_cache
