@@ -26,7 +26,7 @@ async def get_me(services: ServicesDep, me: ResponderDep) -> dict[str, Any]:
     required_credentials, missing_credentials}`. `language` null means "follow the browser";
     `missing_credentials` non-empty means the responder is not alerted until a renewal is verified."""
     async with reading(services) as session:
-        return await profile.me(session, trust_id=me.trust_id, responder_id=me.responder_id, now=services.clock())
+        return await profile.me(session, trust_id=me.trust, responder_id=me.responder, now=services.clock())
 
 
 @router.patch("/me", summary="Change the responder's travel mode, AED and language")
@@ -38,8 +38,8 @@ async def patch_me(body: ProfilePatch, services: ServicesDep, me: ResponderDep) 
     async with unit_of_work(services) as uow:
         return await profile.update(
             uow,
-            trust_id=me.trust_id,
-            responder_id=me.responder_id,
+            trust_id=me.trust,
+            responder_id=me.responder,
             changes=body.model_dump(exclude_unset=True),
             actor=me.actor,
         )
@@ -52,8 +52,8 @@ async def post_my_credential(upload: CredentialForm, services: ServicesDep, me: 
     async with unit_of_work(services) as uow:
         return await credentials.renew(
             uow,
-            trust_id=me.trust_id,
-            responder_id=me.responder_id,
+            trust_id=me.trust,
+            responder_id=me.responder,
             kind=upload.kind,
             expires_on=upload.expires_on,
             data=upload.data,
@@ -71,9 +71,7 @@ async def get_history(
     """`[{alert_id, incident_id, category, alerted_at, state, role, accepted_at, arrived_at, ended_at,
     incident_status}]`, paged by `limit` and `offset`."""
     async with reading(services) as session:
-        return await profile.history(
-            session, trust_id=me.trust_id, responder_id=me.responder_id, limit=limit, offset=offset
-        )
+        return await profile.history(session, trust_id=me.trust, responder_id=me.responder, limit=limit, offset=offset)
 
 
 @router.put("/me/location", status_code=204, summary="Report the responder's position")

@@ -115,7 +115,8 @@ async def lacking(
             )
         )
     ).all():
-        held[rid].append((kind, expires_on))
+        if rid is not None:  # always: the query asks for listed responders
+            held[rid].append((kind, expires_on))
     day = today(now)
     out = {rid: rules.lacking(required, creds, day) for rid, creds in held.items()}
     return {rid: kinds for rid, kinds in out.items() if kinds}

@@ -217,7 +217,8 @@ async def list_(
                 .order_by(ResponderCredential.uploaded_at)
             )
         ).scalars():
-            creds[c.registration_id].append(c)
+            if c.registration_id is not None:  # always: the query asks for these registrations
+                creds[c.registration_id].append(c)
     return [_view(r, creds[r.id], now=now) for r in regs]
 
 

@@ -76,6 +76,8 @@ async def claim_due(uow: UnitOfWork, *, now: float, days_before: int, limit: int
     )
     out = []
     for c in rows:
+        if c.responder_id is None:
+            continue  # never: the query selects responders' credentials only
         c.reminded_at = utc(now)
         out.append((c.trust_id, c.responder_id, reminder_frame(c, on=on)))
     return out
