@@ -270,7 +270,11 @@ async def test_the_cli_imports_and_exports_like_the_api(stack, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "policy v2: 3 zone(s): City centre, Rural north, Reservoirs"
     audit = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit")).json()
-    assert audit[0]["action"] == "policy.update" and audit[0]["actor"] == {"kind": "system", "id": "cli", "name": "system (cli)"}
+    assert audit[0]["action"] == "policy.update" and audit[0]["actor"] == {
+        "kind": "system",
+        "id": "cli",
+        "name": "system (cli)",
+    }
 
     out = tmp_path / "zones.geojson"
     exported = await asyncio.to_thread(cli, stack, "export", "--trust", trust.id, "--output", str(out))
