@@ -14,6 +14,8 @@ keep their API names.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -96,3 +98,29 @@ class PolicyIn(_Document):
     def to_json(self) -> dict[str, Any]:
         """The shape stored and answered: fields left out stay out (`None` means absent)."""
         return self.model_dump(exclude_none=True)
+
+
+def within_bounds(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored policy brought inside today's bounds: numbers clamped to each field's range, and a
+    boolean saved where a number belongs read as the number it was taken for then.
+
+    Versions saved before a bound existed (a phase delayed by 1e12 s) must not make every later
+    incident of the trust fail; the clamped version alerts as nearly as possible what was asked."""
+    return _clamped(stored, PolicyIn)
+
+
+def _clamped(doc: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    nested: dict[str, type[BaseModel]] = {"phases": PhaseIn, "zones": ZoneIn}
+    out = dict(doc)
+    for name, info in model.model_fields.items():
+        value = out.get(name)
+        if name in nested and isinstance(value, list):
+            out[name] = [_clamped(v, nested[name]) if isinstance(v, Mapping) else v for v in value]
+            continue
+        bounds = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if "minimum" not in bounds or not isinstance(value, int | float):
+            continue
+        lo, hi = float(bounds["minimum"]), float(bounds["maximum"])  # type: ignore[arg-type]
+        number = lo if math.isnan(value) else min(max(float(value), lo), hi)
+        out[name] = int(number) if info.annotation in (int, int | None) else number
+    return out

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.policy import Policy, PolicyError, build_policy
+from alerting.domain.policy_document import within_bounds
 from alerting.services.errors import Invalid
 from alerting.services.trust_cache import trust_area
 from alerting.store import audit
 from alerting.store.models import Group, PolicyVersion
 from alerting.timefmt import utc
+
+log = logging.getLogger(__name__)
 
 _cache: dict[tuple[str, int], Policy] = {}
 
@@ -20,7 +25,12 @@ _cache: dict[tuple[str, int], Policy] = {}
 def _parse_stored(body: dict[str, Any]) -> Policy:
     groups = {g for p in body.get("phases", []) for g in p["groups"]}
     groups |= {g for z in body.get("zones") or [] for p in z.get("phases", []) for g in p["groups"]}
-    policy, _ = build_policy(body, known_groups=groups)
+    try:
+        policy, _ = build_policy(body, known_groups=groups)
+    except (PolicyError, ValidationError) as exc:
+        # Saved before today's bounds: one old version must not stop every incident of the trust.
+        log.warning("a stored policy is outside today's bounds; using it clamped to them", exc_info=exc)
+        policy, _ = build_policy(within_bounds(body), known_groups=groups)
     return policy
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import update
 
 from alerting import metrics
 from alerting.services.context import build_services
-from alerting.store.models import Responder
+from alerting.store.models import PolicyVersion, Responder
+from alerting.timefmt import utc
 from geo.index import LocationUpdate, Profile
 from tests.support.clients import CENTRE, TWO_PHASES, make_trust, north_of, online
 
@@ -90,6 +91,40 @@ async def test_a_stored_record_that_cannot_be_evaluated_is_passed_over_and_the_r
     assert counter._value.get() == before + 1
     for s in socks:
         await s.close()
+
+
+async def test_a_policy_saved_before_the_bounds_still_alerts(stack, trust):
+    await trust.responder("near", ["staff"])
+    version = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["version"]
+    legacy = {
+        "phases": [
+            {"name": "trusted", "groups": ["staff"], "radius_m": 200, "delay_s": 0},
+            {"name": "later", "groups": ["staff"], "radius_m": 1000, "delay_s": 1e12},
+        ],
+        "accept_limit": True,
+    }
+    services = build_services(stack.settings)
+    try:
+        async with services.sessions() as session, session.begin():
+            session.add(
+                PolicyVersion(
+                    trust_id=trust.id,
+                    version=version + 1,
+                    body=legacy,
+                    created_at=utc(services.clock()),
+                    created_by="legacy",
+                )
+            )
+    finally:
+        await services.aclose()
+    sock = await online(stack, trust, "near", north_of(CENTRE, 50))
+    r = await trust.cad.post("/v1/incidents", json=incident("LEGACY-POLICY-1"))
+    assert r.status_code == 201, r.text
+    assert r.json()["alerted"] == 1
+    await sock.next("alert", incident_id=r.json()["id"])
+    status = (await trust.cad.get(f"/v1/incidents/{r.json()['id']}")).json()
+    assert status["policy_version"] == version + 1 and status["accept_limit"] == 1
+    await sock.close()
 
 
 @pytest.mark.parametrize(
