@@ -70,6 +70,9 @@ async def test_csv_import_and_responder_actions(stack, browsing):
     await expect(page.locator("#token-value")).to_have_text(re.compile(r"^rsp_\S{20,}$"))
     token = await page.locator("#token-value").text_content()
     async with httpx.AsyncClient(base_url=stack.base_url, headers={"Authorization": f"Bearer {token}"}) as c:
+        assert (await c.get("/v1/whoami")).status_code == 401  # suspended: the token is refused
+        reinstated = await trust.admin.patch(f"/v1/trusts/{trust.id}/responders/cara", json={"status": "active"})
+        assert reinstated.status_code == 200
         me = (await c.get("/v1/whoami")).json()
     assert me["kind"] == "responder" and me["responder_id"] == "cara"
 
