@@ -13,6 +13,7 @@ from sqlalchemy import select
 from alerting.api.deps import CadDep, ServicesDep
 from alerting.domain import incident as m
 from alerting.domain.report import IncidentReport
+from alerting.domain.vocabulary import ErrorCode
 from alerting.services import incidents, policies
 from alerting.services.errors import Invalid, ServiceError
 from alerting.store.models import Group
@@ -24,6 +25,7 @@ router = APIRouter(prefix="/v1", tags=["dispatch"])
 
 class UnsupportedMediaType(ServiceError):
     status, title = 415, "Unsupported media type"
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
 def _native(body: bytes) -> IncidentReport:

@@ -7,19 +7,12 @@ from typing import Literal
 from fastapi import FastAPI, Header
 from pydantic import BaseModel, ConfigDict, Field
 
+from alerting.domain.vocabulary import CadEvent
 from dispatch_adapter.signing import DELIVERY_HEADER, EVENT_HEADER, HEADER
 
 __all__ = ["EVENTS", "WebhookEvent", "install"]
 
-EVENTS = (
-    "incident.alerting",
-    "responder.accepted",
-    "responder.declined",
-    "responder.arrived",
-    "incident.filled",
-    "incident.exhausted",
-    "incident.stood_down",
-)
+EVENTS = tuple(e.value for e in CadEvent)  # the names are the domain's; the schema lists them inline
 
 
 class WebhookResponder(BaseModel):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from alerting.api.deps import AdminDep, ServicesDep
+from alerting.domain.vocabulary import ErrorCode
 from alerting.services import zones
 from alerting.services.errors import ServiceError
 
@@ -29,6 +30,7 @@ FORMATS: dict[str, zones.Format] = {
 
 class UnsupportedMediaType(ServiceError):
     status, title = 415, "Unsupported media type"
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
 _UPLOAD_DOC = {

@@ -17,19 +17,13 @@ from alerting.domain.categories import category_matches
 from alerting.domain.eligibility import REPORTED_SKIPS, Candidate, allowed_groups, skip_reason
 from alerting.domain.policy import Phase, Policy
 from alerting.domain.report import LocationType
+from alerting.domain.vocabulary import AlertState, CadEvent, ErrorCode, IncidentStatus, Role, TimelineEvent
 
-ALERTING, FILLED, EXHAUSTED, CANCELLED, CLOSED = "alerting", "filled", "exhausted", "cancelled", "closed"
+# Short names for the members, as the machine and its callers read them.
+ALERTING, FILLED, EXHAUSTED, CANCELLED, CLOSED = IncidentStatus
 OPEN_STATUSES = frozenset({ALERTING, FILLED})  # an assignment to these makes a responder busy
 ENDED_STATUSES = frozenset({CANCELLED, CLOSED})
-
-ALERTED, ACCEPTED, DECLINED, ARRIVED, STOOD_DOWN, EXPIRED = (
-    "alerted",
-    "accepted",
-    "declined",
-    "arrived",
-    "stood_down",
-    "expired",
-)
+ALERTED, ACCEPTED, DECLINED, ARRIVED, STOOD_DOWN, EXPIRED = AlertState
 ASSIGNED_STATES = frozenset({ACCEPTED, ARRIVED})
 _ALERT_NAMESPACE = uuid.UUID("6f1c7a52-3a8e-4f0e-9d0b-6a2f3e8c1d11")
 
@@ -57,12 +51,12 @@ class AlertRecord:
     distance_m: float
     alerted_at: float
     expires_at: float
-    state: str = ALERTED
+    state: AlertState = ALERTED
     delivered_at: float | None = None
     accepted_at: float | None = None
     arrived_at: float | None = None
     ended_at: float | None = None
-    role: str | None = None
+    role: Role | None = None
 
 
 @dataclass(slots=True)
@@ -76,7 +70,7 @@ class IncidentState:
     created_at: float
     policy: Policy
     policy_version: int | None = None
-    status: str = ALERTING
+    status: IncidentStatus = ALERTING
     phases: tuple[Phase, ...] = ()
     accept_limit: int = 1
     zone: str | None = None
@@ -137,7 +131,7 @@ class PhaseDue:
 class Accepted:
     responder_id: str
     now: float
-    slot: int  # from the atomic accept script: 1..limit won, 0 lost, -1 incident not open
+    slot: int  # from the atomic accept script: 1..limit won; 0 lost, below 0 not open (see `accept_lost`)
     distance_to_aed_m: float | None = None  # from this responder to the incident's AED, if known
     carries_aed: bool = False  # this responder brings their own defibrillator
     aed_coming: bool = False  # someone already assigned brings one
@@ -234,7 +228,7 @@ class SendAlert:
 class SendAssigned:
     responder_id: str
     alert_id: str
-    role: str
+    role: Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +240,7 @@ class SendStandDown:
 
 @dataclass(frozen=True, slots=True)
 class NotifyCad:
-    event: str
+    event: CadEvent
     responder_id: str | None = None
 
 
@@ -254,7 +248,7 @@ class NotifyCad:
 class Record:
     """A timeline entry."""
 
-    event: str
+    event: TimelineEvent
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -262,7 +256,7 @@ class Record:
 class Reject:
     """The action is refused and nothing changed; `code` is machine-readable."""
 
-    code: str
+    code: ErrorCode
     detail: str
 
 
@@ -333,9 +327,9 @@ def accept_precheck(state: IncidentState, responder_id: str) -> list[Decision] |
     """The answer to an accept that cannot win, so it never takes a slot; None: ask the script."""
     alert = state.alerts.get(responder_id)
     if alert is None:
-        return [Reject("not_alerted", "this responder was not alerted to this incident")]
+        return [Reject(ErrorCode.NOT_ALERTED, "this responder was not alerted to this incident")]
     if alert.state in ASSIGNED_STATES:
-        return [SendAssigned(responder_id, alert.alert_id, alert.role or "scene")]
+        return [SendAssigned(responder_id, alert.alert_id, alert.role or Role.SCENE)]
     if alert.state == STOOD_DOWN and state.status in (ALERTING, EXHAUSTED):
         return [SendStandDown(responder_id, alert.alert_id, WITHDRAWN)]  # only a withdrawal does that
     if state.status in ENDED_STATUSES:
@@ -345,6 +339,32 @@ def accept_precheck(state: IncidentState, responder_id: str) -> list[Decision] |
     if alert.state == EXPIRED or state.status == EXHAUSTED:
         return [SendStandDown(responder_id, alert.alert_id, "expired")]
     return None
+
+
+def accept_lost(state: IncidentState, responder_id: str, *, not_open: bool) -> list[Decision]:
+    """The answer to an accept the referee refused, after `accept_precheck` let it through: the
+    limit was reached ("filled"), or the incident is no longer open (`not_open`: its end when the
+    state shows one, else "filled").
+
+    Decided on the accept fast path's state (the incident row and this responder's alert only), and
+    it changes nothing but the timeline: the accept that filled the incident stands the others down
+    in its own transaction, and ending the alert here as well would race it.
+    """
+    alert = state.alerts[responder_id]
+    reason = state.status if not_open and state.status in ENDED_STATUSES else FILLED
+    return [
+        SendStandDown(responder_id, alert.alert_id, reason),
+        Record(TimelineEvent.ACCEPT_REFUSED, {"responder": responder_id, "reason": reason}),
+    ]
+
+
+def acknowledged(responder_id: str, *, first: bool) -> list[Decision]:
+    """An ack: the first sets `delivered_at` and is recorded, a repeat changes nothing.
+
+    Every alerted app acks, so the service decides `first` with one conditional write (set where
+    still empty) instead of loading the incident; `Delivered` is the same rule on a loaded state.
+    """
+    return [Record(TimelineEvent.ALERT_DELIVERED, {"responder": responder_id})] if first else []
 
 
 def rules_label(zone: str | None, policy_version: int | None) -> str:
@@ -360,7 +380,7 @@ def _reported(s: IncidentState, e: Reported) -> list[Decision]:
     s.zone = zone.name if zone else None
     out: list[Decision] = [
         Record(
-            "reported",
+            TimelineEvent.REPORTED,
             {
                 "policy_version": s.policy_version,
                 "zone": s.zone,
@@ -372,11 +392,13 @@ def _reported(s: IncidentState, e: Reported) -> list[Decision]:
         )
     ]
     if not s.phases:
-        out.append(Record("not_alerted", {"reason": "the trust has no alerting policy"}))
+        out.append(Record(TimelineEvent.NOT_ALERTED, {"reason": "the trust has no alerting policy"}))
     elif category_matches(s.category, s.policy.categories):
         s.started_at = e.now
     else:
-        out.append(Record("not_alerted", {"reason": f"category {s.category!r} is not alerted by the policy"}))
+        out.append(
+            Record(TimelineEvent.NOT_ALERTED, {"reason": f"category {s.category!r} is not alerted by the policy"})
+        )
     return out
 
 
@@ -397,7 +419,10 @@ def _phase_due(s: IncidentState, e: PhaseDue) -> list[Decision]:
             chosen.append(c)
         elif reason in REPORTED_SKIPS:
             out.append(
-                Record("responder_skipped", {"responder": c.responder_id, "reason": reason, "phase": phase.name})
+                Record(
+                    TimelineEvent.RESPONDER_SKIPPED,
+                    {"responder": c.responder_id, "reason": reason, "phase": phase.name},
+                )
             )
     s.phases_fired += 1
     first_alerts = not s.alerts and bool(chosen)
@@ -415,7 +440,7 @@ def _phase_due(s: IncidentState, e: PhaseDue) -> list[Decision]:
         out.append(SendAlert(alert))
     out.append(
         Record(
-            "phase_fired",
+            TimelineEvent.PHASE_FIRED,
             {
                 "phase": phase.name,
                 "index": e.index,
@@ -426,22 +451,22 @@ def _phase_due(s: IncidentState, e: PhaseDue) -> list[Decision]:
         )
     )
     if first_alerts:
-        out.append(NotifyCad("incident.alerting"))
+        out.append(NotifyCad(CadEvent.INCIDENT_ALERTING))
     out += _maybe_exhausted(s, e.now)
     return out
 
 
-def _role_for(s: IncidentState, e: Accepted) -> str:
+def _role_for(s: IncidentState, e: Accepted) -> Role:
     """First assigned goes to the scene. A later one fetches the AED when the incident's nearest
     AED is closer to them than it is to the scene, and nobody holds that role yet. Nobody fetches
     one who brings their own, nor once an assigned responder brings one."""
     assigned = [a for a in s.assigned()]
     distance_to_aed_m = e.distance_to_aed_m
     if not assigned or s.aed is None or distance_to_aed_m is None or e.carries_aed or e.aed_coming:
-        return "scene"
-    if any(a.role == "aed" for a in assigned):
-        return "scene"
-    return "aed" if distance_to_aed_m < s.aed.distance_m else "scene"
+        return Role.SCENE
+    if any(a.role == Role.AED for a in assigned):
+        return Role.SCENE
+    return Role.AED if distance_to_aed_m < s.aed.distance_m else Role.SCENE
 
 
 def _accepted(s: IncidentState, e: Accepted) -> list[Decision]:
@@ -449,12 +474,14 @@ def _accepted(s: IncidentState, e: Accepted) -> list[Decision]:
     alert = s.alerts.get(e.responder_id)
     if alert is None or (early and alert.state in ASSIGNED_STATES):
         return early or []
-    if e.slot <= 0 or s.status in ENDED_STATUSES:
-        reason = s.status if s.status in ENDED_STATUSES else "filled"
+    if e.slot <= 0:
+        return accept_lost(s, e.responder_id, not_open=e.slot < 0)
+    if s.status in ENDED_STATUSES:  # the slot was won, but the incident ended in SQL first
+        reason = s.status
         out: list[Decision] = [SendStandDown(e.responder_id, alert.alert_id, reason)]
         if alert.state in (ALERTED, DECLINED):
             _end(s, alert, STOOD_DOWN, e.now)
-            out.append(Record("accept_refused", {"responder": e.responder_id, "reason": reason}))
+            out.append(Record(TimelineEvent.ACCEPT_REFUSED, {"responder": e.responder_id, "reason": reason}))
         return out
     # A won slot is honoured even if the fill was recorded first: Redis, not SQL order, decides.
     alert.role = _role_for(s, e)
@@ -462,8 +489,8 @@ def _accepted(s: IncidentState, e: Accepted) -> list[Decision]:
     s.changed.add(e.responder_id)
     out = [
         SendAssigned(e.responder_id, alert.alert_id, alert.role),
-        NotifyCad("responder.accepted", e.responder_id),
-        Record("responder.accepted", {"responder": e.responder_id, "role": alert.role, "slot": e.slot}),
+        NotifyCad(CadEvent.RESPONDER_ACCEPTED, e.responder_id),
+        Record(TimelineEvent.RESPONDER_ACCEPTED, {"responder": e.responder_id, "role": alert.role, "slot": e.slot}),
     ]
     if s.status in (ALERTING, EXHAUSTED) and len(s.assigned()) >= s.accept_limit:
         s.status = FILLED
@@ -471,22 +498,25 @@ def _accepted(s: IncidentState, e: Accepted) -> list[Decision]:
             if other.state == ALERTED:
                 _end(s, other, STOOD_DOWN, e.now)
                 out.append(SendStandDown(other.responder_id, other.alert_id, "filled"))
-        out += [NotifyCad("incident.filled"), Record("incident.filled", {"accepted": len(s.assigned())})]
+        out += [
+            NotifyCad(CadEvent.INCIDENT_FILLED),
+            Record(TimelineEvent.INCIDENT_FILLED, {"accepted": len(s.assigned())}),
+        ]
     return out
 
 
 def _declined(s: IncidentState, e: Declined) -> list[Decision]:
     alert = s.alerts.get(e.responder_id)
     if alert is None:
-        return [Reject("not_alerted", "this responder was not alerted to this incident")]
+        return [Reject(ErrorCode.NOT_ALERTED, "this responder was not alerted to this incident")]
     if alert.state in ASSIGNED_STATES:
-        return [Reject("already_accepted", "an accepted assignment cannot be declined; ask the dispatcher")]
+        return [Reject(ErrorCode.ALREADY_ACCEPTED, "an accepted assignment cannot be declined; ask the dispatcher")]
     if alert.state != ALERTED:
         return []  # declining an alert already over changes nothing
     _end(s, alert, DECLINED, e.now)
     out: list[Decision] = [
-        NotifyCad("responder.declined", e.responder_id),
-        Record("responder.declined", {"responder": e.responder_id}),
+        NotifyCad(CadEvent.RESPONDER_DECLINED, e.responder_id),
+        Record(TimelineEvent.RESPONDER_DECLINED, {"responder": e.responder_id}),
     ]
     return out + _maybe_exhausted(s, e.now)
 
@@ -494,30 +524,33 @@ def _declined(s: IncidentState, e: Declined) -> list[Decision]:
 def _arrived(s: IncidentState, e: Arrived) -> list[Decision]:
     alert = s.alerts.get(e.responder_id)
     if alert is None or alert.state not in ASSIGNED_STATES:
-        return [Reject("not_accepted", "only a responder who accepted can arrive")]
+        return [Reject(ErrorCode.NOT_ACCEPTED, "only a responder who accepted can arrive")]
     if alert.state == ARRIVED:
         return []
     alert.state, alert.arrived_at = ARRIVED, e.now
     s.changed.add(e.responder_id)
-    return [NotifyCad("responder.arrived", e.responder_id), Record("responder.arrived", {"responder": e.responder_id})]
+    return [
+        NotifyCad(CadEvent.RESPONDER_ARRIVED, e.responder_id),
+        Record(TimelineEvent.RESPONDER_ARRIVED, {"responder": e.responder_id}),
+    ]
 
 
 def _delivered(s: IncidentState, e: Delivered) -> list[Decision]:
     alert = s.alerts.get(e.responder_id)
     if alert is None:
-        return [Reject("not_alerted", "this responder was not alerted to this incident")]
-    if alert.delivered_at is not None:
-        return []
-    alert.delivered_at = e.now
-    s.changed.add(e.responder_id)
-    return [Record("alert.delivered", {"responder": e.responder_id})]
+        return [Reject(ErrorCode.NOT_ALERTED, "this responder was not alerted to this incident")]
+    first = alert.delivered_at is None
+    if first:
+        alert.delivered_at = e.now
+        s.changed.add(e.responder_id)
+    return acknowledged(e.responder_id, first=first)
 
 
 def _moved(s: IncidentState, e: Moved) -> list[Decision]:
     if s.status in ENDED_STATUSES:
-        return [Reject("incident_ended", f"the incident is {s.status}")]
+        return [Reject(ErrorCode.INCIDENT_ENDED, f"the incident is {s.status}")]
     s.lat, s.lon, s.aed = e.lat, e.lon, e.aed
-    out: list[Decision] = [Record("moved", {"lat": e.lat, "lon": e.lon})]
+    out: list[Decision] = [Record(TimelineEvent.MOVED, {"lat": e.lat, "lon": e.lon})]
     for alert in s.alerts.values():
         if alert.state in (ALERTED, ACCEPTED) and alert.responder_id in e.distances:
             alert.distance_m = round(e.distances[alert.responder_id], 1)
@@ -528,10 +561,10 @@ def _moved(s: IncidentState, e: Moved) -> list[Decision]:
 
 def _recategorised(s: IncidentState, e: Recategorised) -> list[Decision]:
     s.category = e.category
-    out: list[Decision] = [Record("recategorised", {"category": e.category})]
+    out: list[Decision] = [Record(TimelineEvent.RECATEGORISED, {"category": e.category})]
     if s.status == ALERTING and s.started_at is None and s.phases and category_matches(e.category, s.policy.categories):
         s.started_at = e.now
-        out.append(Record("alerting_started", {"category": e.category}))
+        out.append(Record(TimelineEvent.ALERTING_STARTED, {"category": e.category}))
     return out
 
 
@@ -551,14 +584,17 @@ def _cancelled(s: IncidentState, e: Cancelled) -> list[Decision]:
         return []
     s.status = CANCELLED
     out = _stand_down_all(s, e.now, "cancelled")
-    return out + [NotifyCad("incident.stood_down"), Record("incident.cancelled", {"reason": e.reason})]
+    return out + [
+        NotifyCad(CadEvent.INCIDENT_STOOD_DOWN),
+        Record(TimelineEvent.INCIDENT_CANCELLED, {"reason": e.reason}),
+    ]
 
 
 def _closed(s: IncidentState, e: Closed) -> list[Decision]:
     if s.status in ENDED_STATUSES:
         return []
     s.status = CLOSED
-    return _stand_down_all(s, e.now, "closed") + [Record("incident.closed", {})]
+    return _stand_down_all(s, e.now, "closed") + [Record(TimelineEvent.INCIDENT_CLOSED, {})]
 
 
 def _alert_expired(s: IncidentState, e: AlertExpired) -> list[Decision]:
@@ -570,7 +606,7 @@ def _alert_expired(s: IncidentState, e: AlertExpired) -> list[Decision]:
             _end(s, alert, EXPIRED, e.now)
             out += [
                 SendStandDown(alert.responder_id, alert.alert_id, "expired"),
-                Record("alert.expired", {"responder": alert.responder_id}),
+                Record(TimelineEvent.ALERT_EXPIRED, {"responder": alert.responder_id}),
             ]
     return out + _maybe_exhausted(s, e.now)
 
@@ -584,7 +620,7 @@ def _withdrawn(s: IncidentState, e: Withdrawn) -> list[Decision]:
     _end(s, alert, STOOD_DOWN, e.now)
     out: list[Decision] = [
         SendStandDown(e.responder_id, alert.alert_id, WITHDRAWN),
-        Record("responder.withdrawn", {"responder": e.responder_id, "was": was}),
+        Record(TimelineEvent.RESPONDER_WITHDRAWN, {"responder": e.responder_id, "was": was}),
     ]
     return out + _maybe_exhausted(s, e.now)
 
@@ -599,9 +635,12 @@ def _maybe_exhausted(s: IncidentState, now: float) -> list[Decision]:
     if not done:
         return []
     s.status = EXHAUSTED
-    return [NotifyCad("incident.exhausted"), Record("incident.exhausted", {"alerted": len(s.alerts)})]
+    return [
+        NotifyCad(CadEvent.INCIDENT_EXHAUSTED),
+        Record(TimelineEvent.INCIDENT_EXHAUSTED, {"alerted": len(s.alerts)}),
+    ]
 
 
-def _end(s: IncidentState, alert: AlertRecord, state: str, now: float) -> None:
+def _end(s: IncidentState, alert: AlertRecord, state: AlertState, now: float) -> None:
     alert.state, alert.ended_at = state, now
     s.changed.add(alert.responder_id)

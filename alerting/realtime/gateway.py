@@ -13,7 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocketDisconnected
 
 from alerting.api.deps import authenticate
+from alerting.domain.vocabulary import ErrorCode
 from alerting.realtime import protocol
+from alerting.realtime.close_codes import CloseCode
 from alerting.realtime.registry import (
     CLOSE_TOO_SLOW,
     CLOSE_WITHDRAWN,
@@ -32,15 +34,15 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 PATH = "/v1/responders/ws"
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_TRY_AGAIN = 1013  # RFC 6455 "try again later": the database or Redis did not answer
+CLOSE_UNAUTHORIZED = CloseCode.UNAUTHORIZED
+CLOSE_FORBIDDEN = CloseCode.FORBIDDEN
+CLOSE_TRY_AGAIN = CloseCode.TRY_AGAIN
 # A close frame to a client that stopped reading waits behind everything already buffered for it;
 # the server gives up on the goodbye after this long (the transport is dropped by the keepalive).
 CLOSE_GRACE_S = 1.0
-CLOSE_TOO_MANY_SOCKETS = 4429
-CLOSE_MESSAGE_TOO_BIG = 1009
-BINARY_FRAME = "binary_frame"  # the error code answering a binary frame; the socket stays open
+CLOSE_TOO_MANY_SOCKETS = CloseCode.TOO_MANY_SOCKETS
+CLOSE_MESSAGE_TOO_BIG = CloseCode.MESSAGE_TOO_BIG
+BINARY_FRAME = ErrorCode.BINARY_FRAME  # answers a binary frame; the socket stays open
 BINARY_DETAIL = "binary frames are not read: send each message as JSON in a text frame"
 
 # The database or Redis overloaded or away: the message failed, the socket need not.
@@ -181,7 +183,7 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
             conn.offer(error_frame(exc.code, exc.detail))
         except ServiceError as exc:
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
-            conn.offer(error_frame(getattr(exc, "code", type(exc).__name__.lower()), exc.detail, **extra))
+            conn.offer(error_frame(exc.code, exc.detail, **extra))
         except _BACKEND_DOWN:
             # A backing service blinked: the socket stays, the client is told to retry (actions are
             # idempotent: a repeated accept answers with the slot already won).
@@ -189,7 +191,7 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
                 "socket message failed: backing service unavailable", exc_info=True, extra={"responder": responder_id}
             )
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
-            conn.offer(error_frame("unavailable", "temporarily unavailable; send it again shortly", **extra))
+            conn.offer(error_frame(ErrorCode.UNAVAILABLE, "temporarily unavailable; send it again shortly", **extra))
 
 
 async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
@@ -206,7 +208,7 @@ async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str,
         for frame in answer.direct:
             conn.offer(frame)
     elif isinstance(msg, protocol.Auth):
-        conn.offer(error_frame("already_authenticated", "this socket is already signed in"))
+        conn.offer(error_frame(ErrorCode.ALREADY_AUTHENTICATED, "this socket is already signed in"))
 
 
 async def close_all(registry: Registry, code: int, reason: str) -> None:

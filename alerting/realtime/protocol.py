@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from alerting.domain.vocabulary import ErrorCode
+
 
 class _Msg(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
@@ -51,7 +53,7 @@ _adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
 
 class ProtocolError(ValueError):
-    def __init__(self, code: str, detail: str):
+    def __init__(self, code: ErrorCode, detail: str):
         super().__init__(detail)
         self.code = code
         self.detail = detail
@@ -65,8 +67,10 @@ def parse(text: str | bytes) -> Auth | Location | Availability | AlertAction | P
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
         where = ".".join(str(p) for p in first.get("loc", ()))
         code = (
-            "unknown_type" if first.get("type") in ("union_tag_invalid", "union_tag_not_found") else "invalid_message"
+            ErrorCode.UNKNOWN_TYPE
+            if first.get("type") in ("union_tag_invalid", "union_tag_not_found")
+            else ErrorCode.INVALID_MESSAGE
         )
         if first.get("type") == "json_invalid":
-            code = "invalid_json"
+            code = ErrorCode.INVALID_JSON
         raise ProtocolError(code, f"{where}: {first.get('msg')}" if where else str(first.get("msg"))) from None

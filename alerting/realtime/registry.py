@@ -17,13 +17,14 @@ from prometheus_client import Counter
 
 from alerting.live.bus import END_SOCKETS, Subscriber
 from alerting.metrics import SOCKETS_OPEN
+from alerting.realtime.close_codes import CloseCode
 
 log = logging.getLogger(__name__)
 CLOSED = Counter("alerting_ws_closed_total", "Responder sockets closed by the server", ["reason"])
-CLOSE_TOO_SLOW = 4008
+CLOSE_TOO_SLOW = CloseCode.TOO_SLOW
 TOO_SLOW = "too_slow"
-CLOSE_RECONNECT = 4012  # the server is going away: reconnect, to this or another node
-CLOSE_WITHDRAWN = 4410  # the responder was suspended or erased: the token no longer works
+CLOSE_RECONNECT = CloseCode.RECONNECT
+CLOSE_WITHDRAWN = CloseCode.WITHDRAWN
 WITHDRAWN = "withdrawn"
 
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import metrics
 from alerting.domain import incident as m
+from alerting.domain.vocabulary import AlertState, Role
 from alerting.live.accept import NOT_OPEN, UNKNOWN
 from alerting.services.context import Services
 from alerting.services.errors import NotFound
@@ -50,6 +52,13 @@ def _answer(decisions: list[m.Decision], responder_id: str) -> list[Frame]:
         elif isinstance(d, m.SendStandDown) and d.responder_id == responder_id:
             frames.append(stand_down_frame(d.alert_id, d.reason))
     return frames
+
+
+def _record(session: AsyncSession, incident_id: str, decisions: list[m.Decision], *, now: float) -> None:
+    """The timeline entries of decisions made on a fast path, without the incident's transition."""
+    for d in decisions:
+        if isinstance(d, m.Record):
+            session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event=d.event, data=dict(d.data)))
 
 
 async def _own_alert(services: Services, trust_id: str, responder_id: str, alert_id: str) -> Alert:
@@ -118,19 +127,10 @@ async def accept(services: Services, *, trust_id: str, responder_id: str, alert_
         slot = await services.referee.try_accept(trust_id, alert.incident_id, responder_id)
     metrics.ACCEPTS.labels(outcome="won" if slot > 0 else "refused").inc()
     if slot <= 0:
-        reason = "filled"
-        if slot == NOT_OPEN and loaded.state.status in m.ENDED_STATUSES:
-            reason = loaded.state.status
+        refused = m.accept_lost(loaded.state, responder_id, not_open=slot == NOT_OPEN)
         async with services.sessions() as session, session.begin():
-            session.add(
-                TimelineEntry(
-                    incident_id=alert.incident_id,
-                    at=utc(services.clock()),
-                    event="accept_refused",
-                    data={"responder": responder_id, "reason": reason},
-                )
-            )
-        return Answer(direct=[stand_down_frame(alert_id, reason)])
+            _record(session, alert.incident_id, refused, now=services.clock())
+        return Answer(direct=_answer(refused, responder_id))
     distance_to_aed = None
     carries = coming = False
     aed = loaded.state.aed
@@ -160,9 +160,9 @@ async def arrived(services: Services, **kw: str) -> Answer:
 
 async def acknowledge(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
     """Sets `delivered_at` once. Every alerted app sends one, so this neither loads nor locks the
-    incident: one conditional UPDATE sets the column where still empty (the domain rule, `Delivered`,
-    is no more than that), and incident transactions never write it back empty. Only when it
-    changed nothing is the alert read, to tell a repeated ack from a wrong one."""
+    incident: one conditional UPDATE sets the column where still empty, which tells the domain's
+    `acknowledged` whether this ack is the first, and incident transactions never write it back
+    empty. Only when it changed nothing is the alert read, to tell a repeated ack from a wrong one."""
     now = services.clock()
     async with services.sessions() as session, session.begin():
         incident_id = (
@@ -189,12 +189,8 @@ async def acknowledge(services: Services, *, trust_id: str, responder_id: str, a
             ).first()
             if mine is None:
                 raise NotFound("no such alert")
-            return Answer()  # acknowledged before
-        session.add(
-            TimelineEntry(
-                incident_id=incident_id, at=utc(now), event="alert.delivered", data={"responder": responder_id}
-            )
-        )
+            return Answer()  # a repeat: m.acknowledged(first=False) decides nothing
+        _record(session, incident_id, m.acknowledged(responder_id, first=True), now=now)
     await services.bus.to_trust(trust_id, {"type": "incident", "incident_id": incident_id})
     return Answer()
 
@@ -227,8 +223,8 @@ async def pending(services: Services, *, trust_id: str, responder_id: str) -> li
             distance_m=alert.distance_m,
             alerted_at=alert.alerted_at.timestamp(),
             expires_at=alert.expires_at.timestamp(),
-            state=alert.state,
-            role=alert.role,
+            state=AlertState(alert.state),
+            role=Role(alert.role) if alert.role else None,
         )
         frame = alert_frame(
             incident_id=incident.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alerting.domain.incident import AedInfo, AlertRecord
+from alerting.domain.vocabulary import ErrorCode
 from alerting.timefmt import iso
 
 
@@ -57,5 +58,5 @@ def stand_down_frame(alert_id: str, reason: str) -> dict[str, Any]:
     return {"type": "stand_down", "alert_id": alert_id, "reason": reason}
 
 
-def error_frame(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+def error_frame(code: ErrorCode, detail: str, **extra: Any) -> dict[str, Any]:
     return {"type": "error", "code": code, "detail": detail, **extra}

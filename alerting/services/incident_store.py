@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.incident import AedInfo, AlertRecord, IncidentState
 from alerting.domain.report import LocationType
+from alerting.domain.vocabulary import AlertState, IncidentStatus, Role
 from alerting.services import policies
 from alerting.store.models import Alert, Incident
 from alerting.store.types import from_ts, to_ts
@@ -32,12 +33,12 @@ def _record(a: Alert) -> AlertRecord:
         distance_m=a.distance_m,
         alerted_at=to_ts(a.alerted_at),
         expires_at=to_ts(a.expires_at),
-        state=a.state,
+        state=AlertState(a.state),
         delivered_at=to_ts(a.delivered_at),
         accepted_at=to_ts(a.accepted_at),
         arrived_at=to_ts(a.arrived_at),
         ended_at=to_ts(a.ended_at),
-        role=a.role,
+        role=Role(a.role) if a.role else None,
     )
 
 
@@ -70,7 +71,7 @@ async def load(session: AsyncSession, incident_id: str, *, lock: bool, only: str
         created_at=to_ts(row.created_at),
         policy=policy,
         policy_version=row.policy_version,
-        status=row.status,
+        status=IncidentStatus(row.status),
         phases=zone.phases if zone else policy.phases,
         accept_limit=row.accept_limit,
         zone=row.zone,

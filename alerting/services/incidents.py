@@ -18,6 +18,7 @@ from alerting import metrics
 from alerting.domain import incident as m
 from alerting.domain.eligibility import allowed_groups
 from alerting.domain.report import IncidentReport
+from alerting.domain.vocabulary import TimelineEvent
 from alerting.logcontext import incident_context
 from alerting.services import effects, policies, travel
 from alerting.services.candidates import enrich, fetch_limit
@@ -255,7 +256,7 @@ async def patch(services: Services, *, trust_id: str, incident_id: str, changes:
             raise Conflict(rejects[0].detail)  # leaving the block rolls everything back
         if "notes" in changes and changes["notes"] != loaded.row.notes:
             loaded.row.notes = changes["notes"]
-            decisions.append(m.Record("notes_updated", {}))
+            decisions.append(m.Record(TimelineEvent.NOTES_UPDATED, {}))
         decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
         save(session, loaded, trust_id=trust_id, now=now)
         fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from alerting.domain.vocabulary import ErrorCode
 from alerting.services.context import Services
 from alerting.services.errors import Invalid, TooMany
 from alerting.services.location_ingest import LocationBatcher, RateGate
@@ -13,7 +14,7 @@ from geo.index import LocationUpdate
 
 
 class LocationRateLimited(TooMany):
-    code = "rate_limited"
+    code = ErrorCode.RATE_LIMITED
 
 
 def _ingest(services: Services) -> tuple[RateGate, LocationBatcher]:

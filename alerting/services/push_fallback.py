@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from alerting.domain.delivery import due_for_push
 from alerting.domain.incident import AedInfo
+from alerting.domain.vocabulary import TimelineEvent
 from alerting.push.base import PushFailed, PushMessage, PushProvider, SubscriptionGone
 from alerting.services.context import Services
 from alerting.services.frames import alert_frame
@@ -68,15 +69,17 @@ async def push_unacknowledged(
         )
         try:
             await provider.send({"endpoint": sub.endpoint, "keys": sub.keys}, PushMessage(payload=frame, ttl_s=ttl))
-            outcomes.append(("alert.pushed", {"responder": alert.responder_id}))
+            outcomes.append((TimelineEvent.ALERT_PUSHED, {"responder": alert.responder_id}))
         except SubscriptionGone:
             gone.append(alert.responder_id)
-            outcomes.append(("alert.push_failed", {"responder": alert.responder_id, "reason": "subscription gone"}))
+            outcomes.append(
+                (TimelineEvent.ALERT_PUSH_FAILED, {"responder": alert.responder_id, "reason": "subscription gone"})
+            )
         except PushFailed as exc:
             log.warning(
                 "push failed", extra={"incident_id": incident_id, "responder": alert.responder_id, "error": str(exc)}
             )
-            outcomes.append(("alert.push_failed", {"responder": alert.responder_id, "reason": str(exc)}))
+            outcomes.append((TimelineEvent.ALERT_PUSH_FAILED, {"responder": alert.responder_id, "reason": str(exc)}))
     if outcomes or gone:
         async with services.sessions() as session, session.begin():
             for event, data in outcomes:
@@ -87,4 +90,4 @@ async def push_unacknowledged(
                         PushSubscription.trust_id == trust_id, PushSubscription.responder_id.in_(gone)
                     )
                 )
-    return sum(1 for event, _ in outcomes if event == "alert.pushed")
+    return sum(1 for event, _ in outcomes if event == TimelineEvent.ALERT_PUSHED)

@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerting.domain.vocabulary import TimelineEvent
 from alerting.services import cad_keys, policies
 from alerting.services.context import Services
 from alerting.services.secret_box import SecretBoxError, secret_box
@@ -143,13 +144,13 @@ async def _record(
         }
         if retry_at is not None:
             data["next_attempt_at"] = iso(retry_at)
-        session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event="webhook.attempt", data=data))
+        session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event=TimelineEvent.WEBHOOK_ATTEMPT, data=data))
         if result == "given_up":
             session.add(
                 TimelineEntry(
                     incident_id=incident_id,
                     at=utc(now),
-                    event="webhook.given_up",
+                    event=TimelineEvent.WEBHOOK_GIVEN_UP,
                     data={"delivery_id": job.delivery_id, "webhook_event": job.event, "attempts": row.attempts},
                 )
             )

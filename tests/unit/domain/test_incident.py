@@ -326,3 +326,68 @@ def test_nobody_fetches_the_aed_who_brings_one_or_when_an_assigned_responder_bri
     assert of(own, m.SendAssigned)[0].role == "scene"
     later = m.handle(s, m.Accepted("c", T0 + 3, 3, distance_to_aed_m=40.0, aed_coming=True))
     assert of(later, m.SendAssigned)[0].role == "scene"
+
+
+# ---- decisions the fast paths take without a full load ---------------------------------------
+
+
+def test_an_accept_lost_to_a_full_incident_is_answered_and_recorded_and_changes_no_alert():
+    s = make()
+    fire(s, 0, T0, cand("a", 10), cand("b", 20))
+    out = m.accept_lost(s, "b", not_open=False)
+    assert out == [
+        m.SendStandDown("b", s.alerts["b"].alert_id, "filled"),
+        m.Record("accept_refused", {"responder": "b", "reason": "filled"}),
+    ]
+    assert s.alerts["b"].state == m.ALERTED  # the accept that filled it stands it down, not the loser
+    assert accept(s, "b", T0 + 5, 0) == out  # the machine answers a lost slot the same way
+
+
+@pytest.mark.parametrize("end", [m.Cancelled("hoax", T0 + 3), m.Closed(T0 + 3)])
+def test_an_accept_refused_because_the_incident_ended_names_the_end(end):
+    s = make()
+    fire(s, 0, T0, cand("a", 10))
+    m.handle(s, end)
+    reason = s.status
+    assert [d.reason for d in of(m.accept_lost(s, "a", not_open=True), m.SendStandDown)] == [reason]
+    # "not open" while the incident is still alerting in SQL (Redis closed first): it was filled
+    t = make()
+    fire(t, 0, T0, cand("a", 10))
+    assert [d.reason for d in of(m.accept_lost(t, "a", not_open=True), m.SendStandDown)] == ["filled"]
+
+
+def test_a_won_slot_on_an_incident_that_ended_meanwhile_is_stood_down():
+    s = make()
+    fire(s, 0, T0, cand("a", 10))
+    m.handle(s, m.Cancelled("hoax", T0 + 3))
+    s.status = m.CANCELLED
+    s.alerts["a"].state = m.ALERTED  # as the fast path saw it before the cancel landed
+    out = accept(s, "a", T0 + 4, 1)
+    assert [d.reason for d in of(out, m.SendStandDown)] == ["cancelled"] and s.alerts["a"].state == m.STOOD_DOWN
+
+
+def test_only_the_first_ack_is_recorded():
+    assert m.acknowledged("a", first=True) == [m.Record("alert.delivered", {"responder": "a"})]
+    assert m.acknowledged("a", first=False) == []
+
+
+def test_every_event_has_a_handler():
+    s = make()
+    fire(s, 0, T0, cand("a", 10))
+    events = [
+        m.Reported(T0),
+        m.PhaseDue(1, T0 + 30, (), PRIVATE_OK),
+        m.Accepted("a", T0 + 31, 1),
+        m.Declined("a", T0 + 32),
+        m.Arrived("a", T0 + 33),
+        m.Delivered("a", T0 + 34),
+        m.Moved(53.8, -1.55, T0 + 35, {"a": 5.0}),
+        m.Recategorised("09-E-02", T0 + 36),
+        m.AlertExpired(T0 + 37),
+        m.Closed(T0 + 38),
+        m.Withdrawn("a", T0 + 39),
+        m.Cancelled("late", T0 + 40),
+    ]
+    assert {type(e) for e in events} == set(m.Event.__args__)
+    for e in events:
+        assert isinstance(m.handle(s, e), list)

@@ -1,0 +1,103 @@
+"""The words the platform says on the wire and in its records, each defined once.
+
+`StrEnum` members are strings: they compare equal to, serialise as and store as their value, so
+rows, frames, webhooks and timelines carry exactly the text they always did.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["AlertState", "CadEvent", "ErrorCode", "IncidentStatus", "Role", "TimelineEvent"]
+
+
+class IncidentStatus(StrEnum):
+    ALERTING = "alerting"
+    FILLED = "filled"
+    EXHAUSTED = "exhausted"  # every phase fired and no one accepted before the alerts expired
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+class AlertState(StrEnum):
+    ALERTED = "alerted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ARRIVED = "arrived"
+    STOOD_DOWN = "stood_down"
+    EXPIRED = "expired"
+
+
+class Role(StrEnum):
+    """What an assigned responder is sent to do."""
+
+    SCENE = "scene"
+    AED = "aed"  # fetch the incident's nearest defibrillator first
+
+
+class CadEvent(StrEnum):
+    """The webhook events a CAD receives (the `event` of each delivery)."""
+
+    INCIDENT_ALERTING = "incident.alerting"
+    RESPONDER_ACCEPTED = "responder.accepted"
+    RESPONDER_DECLINED = "responder.declined"
+    RESPONDER_ARRIVED = "responder.arrived"
+    INCIDENT_FILLED = "incident.filled"
+    INCIDENT_EXHAUSTED = "incident.exhausted"
+    INCIDENT_STOOD_DOWN = "incident.stood_down"
+
+
+class TimelineEvent(StrEnum):
+    """The `event` of an incident's timeline entries. A webhook event is recorded as `cad.<event>`."""
+
+    REPORTED = "reported"
+    NOT_ALERTED = "not_alerted"
+    ALERTING_STARTED = "alerting_started"
+    PHASE_FIRED = "phase_fired"
+    RESPONDER_SKIPPED = "responder_skipped"
+    RESPONDER_ACCEPTED = "responder.accepted"
+    ACCEPT_REFUSED = "accept_refused"
+    RESPONDER_DECLINED = "responder.declined"
+    RESPONDER_ARRIVED = "responder.arrived"
+    RESPONDER_WITHDRAWN = "responder.withdrawn"
+    ALERT_DELIVERED = "alert.delivered"
+    ALERT_EXPIRED = "alert.expired"
+    ALERT_PUSHED = "alert.pushed"
+    ALERT_PUSH_FAILED = "alert.push_failed"
+    INCIDENT_FILLED = "incident.filled"
+    INCIDENT_EXHAUSTED = "incident.exhausted"
+    INCIDENT_CANCELLED = "incident.cancelled"
+    INCIDENT_CLOSED = "incident.closed"
+    MOVED = "moved"
+    RECATEGORISED = "recategorised"
+    NOTES_UPDATED = "notes_updated"
+    WEBHOOK_ATTEMPT = "webhook.attempt"
+    WEBHOOK_GIVEN_UP = "webhook.given_up"
+
+
+class ErrorCode(StrEnum):
+    """The machine-readable `code` of an error frame on the responder socket. Clients rely on these
+    exact strings; a new error gets a new member, an existing one is never renamed."""
+
+    # refusals of the incident machine
+    NOT_ALERTED = "not_alerted"
+    ALREADY_ACCEPTED = "already_accepted"
+    NOT_ACCEPTED = "not_accepted"
+    INCIDENT_ENDED = "incident_ended"
+    # messages the socket cannot read
+    INVALID_JSON = "invalid_json"
+    INVALID_MESSAGE = "invalid_message"
+    UNKNOWN_TYPE = "unknown_type"
+    ALREADY_AUTHENTICATED = "already_authenticated"
+    BINARY_FRAME = "binary_frame"  # the protocol is JSON in text frames
+    # service errors (alerting.services.errors), named as they first went on the wire
+    BAD_REQUEST = "serviceerror"
+    NOT_FOUND = "notfound"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    TOO_MANY = "toomany"
+    RATE_LIMITED = "rate_limited"
+    UNSUPPORTED_MEDIA_TYPE = "unsupportedmediatype"
+    UNAVAILABLE = "unavailable"  # also: a backing service did not answer; send it again
