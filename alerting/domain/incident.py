@@ -17,7 +17,7 @@ from alerting.domain.categories import category_matches
 from alerting.domain.eligibility import REPORTED_SKIPS, Candidate, allowed_groups, skip_reason
 from alerting.domain.policy import Phase, Policy
 from alerting.domain.report import LocationType
-from alerting.domain.vocabulary import AlertState, CadEvent, ErrorCode, IncidentStatus, Role, TimelineEvent
+from alerting.domain.vocabulary import AlertState, AssignmentRole, CadEvent, ErrorCode, IncidentStatus, TimelineEvent
 
 # Short names for the members, as the machine and its callers read them.
 ALERTING, FILLED, EXHAUSTED, CANCELLED, CLOSED = IncidentStatus
@@ -56,7 +56,7 @@ class AlertRecord:
     accepted_at: float | None = None
     arrived_at: float | None = None
     ended_at: float | None = None
-    role: Role | None = None
+    role: AssignmentRole | None = None
 
 
 @dataclass(slots=True)
@@ -228,7 +228,7 @@ class SendAlert:
 class SendAssigned:
     responder_id: str
     alert_id: str
-    role: Role
+    role: AssignmentRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +329,7 @@ def accept_precheck(state: IncidentState, responder_id: str) -> list[Decision] |
     if alert is None:
         return [Reject(ErrorCode.NOT_ALERTED, "this responder was not alerted to this incident")]
     if alert.state in ASSIGNED_STATES:
-        return [SendAssigned(responder_id, alert.alert_id, alert.role or Role.SCENE)]
+        return [SendAssigned(responder_id, alert.alert_id, alert.role or AssignmentRole.SCENE)]
     if alert.state == STOOD_DOWN and state.status in (ALERTING, EXHAUSTED):
         return [SendStandDown(responder_id, alert.alert_id, WITHDRAWN)]  # only a withdrawal does that
     if state.status in ENDED_STATUSES:
@@ -456,17 +456,17 @@ def _phase_due(s: IncidentState, e: PhaseDue) -> list[Decision]:
     return out
 
 
-def _role_for(s: IncidentState, e: Accepted) -> Role:
+def _role_for(s: IncidentState, e: Accepted) -> AssignmentRole:
     """First assigned goes to the scene. A later one fetches the AED when the incident's nearest
     AED is closer to them than it is to the scene, and nobody holds that role yet. Nobody fetches
     one who brings their own, nor once an assigned responder brings one."""
     assigned = [a for a in s.assigned()]
     distance_to_aed_m = e.distance_to_aed_m
     if not assigned or s.aed is None or distance_to_aed_m is None or e.carries_aed or e.aed_coming:
-        return Role.SCENE
-    if any(a.role == Role.AED for a in assigned):
-        return Role.SCENE
-    return Role.AED if distance_to_aed_m < s.aed.distance_m else Role.SCENE
+        return AssignmentRole.SCENE
+    if any(a.role == AssignmentRole.AED for a in assigned):
+        return AssignmentRole.SCENE
+    return AssignmentRole.AED if distance_to_aed_m < s.aed.distance_m else AssignmentRole.SCENE
 
 
 def _accepted(s: IncidentState, e: Accepted) -> list[Decision]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["AlertState", "CadEvent", "ErrorCode", "IncidentStatus", "Role", "TimelineEvent"]
+__all__ = ["AlertState", "AssignmentRole", "CadEvent", "ErrorCode", "IncidentStatus", "TimelineEvent"]
 
 
 class IncidentStatus(StrEnum):
@@ -28,8 +28,8 @@ class AlertState(StrEnum):
     EXPIRED = "expired"
 
 
-class Role(StrEnum):
-    """What an assigned responder is sent to do."""
+class AssignmentRole(StrEnum):
+    """What an assigned responder is sent to do (not a staff member's `roles.Role`)."""
 
     SCENE = "scene"
     AED = "aed"  # fetch the incident's nearest defibrillator first
@@ -100,4 +100,5 @@ class ErrorCode(StrEnum):
     TOO_MANY = "toomany"
     RATE_LIMITED = "rate_limited"
     UNSUPPORTED_MEDIA_TYPE = "unsupportedmediatype"
+    INVITE_GONE = "invitegone"
     UNAVAILABLE = "unavailable"  # also: a backing service did not answer; send it again

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import metrics
 from alerting.domain import incident as m
-from alerting.domain.vocabulary import AlertState, Role
+from alerting.domain.vocabulary import AlertState, AssignmentRole
 from alerting.live.accept import NOT_OPEN, UNKNOWN
 from alerting.services.context import Services
 from alerting.services.errors import NotFound
@@ -224,7 +224,7 @@ async def pending(services: Services, *, trust_id: str, responder_id: str) -> li
             alerted_at=alert.alerted_at.timestamp(),
             expires_at=alert.expires_at.timestamp(),
             state=AlertState(alert.state),
-            role=Role(alert.role) if alert.role else None,
+            role=AssignmentRole(alert.role) if alert.role else None,
         )
         frame = alert_frame(
             incident_id=incident.id,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.incident import AedInfo, AlertRecord, IncidentState
 from alerting.domain.report import LocationType
-from alerting.domain.vocabulary import AlertState, IncidentStatus, Role
+from alerting.domain.vocabulary import AlertState, AssignmentRole, IncidentStatus
 from alerting.services import policies
 from alerting.store.models import Alert, Incident
 from alerting.store.types import from_ts, to_ts
@@ -38,7 +38,7 @@ def _record(a: Alert) -> AlertRecord:
         accepted_at=to_ts(a.accepted_at),
         arrived_at=to_ts(a.arrived_at),
         ended_at=to_ts(a.ended_at),
-        role=Role(a.role) if a.role else None,
+        role=AssignmentRole(a.role) if a.role else None,
     )
 
 

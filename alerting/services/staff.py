@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.roles import Role
+from alerting.domain.vocabulary import ErrorCode
 from alerting.services import passwords
 from alerting.services.errors import Conflict, Invalid, NotFound, ServiceError
 from alerting.services.trusts import get_trust
@@ -39,6 +40,7 @@ __all__ = [
 
 class InviteGone(ServiceError):
     status, title = 410, "Gone"
+    code = ErrorCode.INVITE_GONE
 
 
 def _digest(code: str) -> str:

@@ -8,6 +8,7 @@ from alerting.domain.vocabulary import CadEvent, ErrorCode
 from alerting.realtime.close_codes import CloseCode
 from alerting.services import errors
 from alerting.services.presence import LocationRateLimited
+from alerting.services.staff import InviteGone
 from dispatch_adapter.webhook_schema import EVENTS
 
 
@@ -56,3 +57,7 @@ def test_close_codes_are_the_numbers_clients_know():
         "FORBIDDEN": 4403,
         "TOO_MANY_SOCKETS": 4429,
     }
+
+
+def test_an_expired_invite_keeps_its_code():
+    assert InviteGone("x").code == "invitegone"
