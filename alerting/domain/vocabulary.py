@@ -101,4 +101,5 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     UNSUPPORTED_MEDIA_TYPE = "unsupportedmediatype"
     INVITE_GONE = "invitegone"
+    BAD_ATTEMPT = "badattempt"  # a single sign-on attempt that cannot go on
     UNAVAILABLE = "unavailable"  # also: a backing service did not answer; send it again

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.roles import Role
+from alerting.domain.vocabulary import ErrorCode
 from alerting.services import oidc, staff_sessions
 from alerting.services.context import Services
 from alerting.services.errors import Forbidden, Invalid, NotFound, ServiceError, Unauthorized, Unavailable
@@ -40,6 +41,7 @@ BROWSER_COOKIE = "alerting_sso"
 
 class BadAttempt(ServiceError):
     status, title = 400, "Bad request"
+    code = ErrorCode.BAD_ATTEMPT
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from alerting.domain.vocabulary import CadEvent, ErrorCode
 from alerting.realtime.close_codes import CloseCode
 from alerting.services import errors
 from alerting.services.presence import LocationRateLimited
+from alerting.services.sso import BadAttempt
 from alerting.services.staff import InviteGone
 from dispatch_adapter.webhook_schema import EVENTS
 
@@ -59,5 +60,5 @@ def test_close_codes_are_the_numbers_clients_know():
     }
 
 
-def test_an_expired_invite_keeps_its_code():
-    assert InviteGone("x").code == "invitegone"
+def test_errors_of_staff_sign_in_keep_their_codes():
+    assert InviteGone("x").code == "invitegone" and BadAttempt("x").code == "badattempt"
