@@ -83,6 +83,14 @@ async def responder_service_worker() -> FileResponse:
     )
 
 
+@router.get("/responder/manifest.webmanifest")
+async def responder_manifest() -> FileResponse:
+    """The web app manifest that makes the responder page installable (start URL and scope /responder)."""
+    return FileResponse(
+        STATIC / "responder.webmanifest", media_type="application/manifest+json", headers={"Cache-Control": "no-cache"}
+    )
+
+
 def install(app: FastAPI) -> None:
     app.include_router(router)
     app.mount("/web", StaticFiles(directory=STATIC), name="web")

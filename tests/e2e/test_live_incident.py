@@ -10,7 +10,10 @@ import pytest
 from playwright.async_api import expect
 
 from tests.e2e.browser import DESKTOP, PHONE, assert_accessible, assert_fits_width, screenshot, sign_in_admin, until
+from tests.e2e.responder_phone import invite_url
 from tests.support.clients import CENTRE, make_trust, north_of
+
+REACHABLE = "On duty — you can be alerted"
 
 pytestmark = pytest.mark.e2e  # a real browser against the real stack
 
@@ -43,12 +46,10 @@ async def test_alert_accept_and_live_map(stack, browsing):
             sockets[rid].append(ws)
 
         await page.route_web_socket(re.compile(r".*/v1/responders/ws$"), relay)
-        await page.goto(f"{stack.base_url}/responder")
-        await page.get_by_label("Responder token").fill(trust.tokens[rid])
-        await page.get_by_role("button", name="Sign in").click()
-        await expect(page.locator("#connection")).to_contain_text("Connected")
+        await page.goto(await invite_url(trust, rid))  # the invite link signs the page in
+        await expect(page.locator("#duty-state")).to_have_text(REACHABLE)
         await expect(page.locator("#location-status")).to_contain_text("Location shared")
-        await expect(page.get_by_role("switch", name="Available for alerts")).to_be_checked()
+        await expect(page.get_by_role("switch", name="On duty")).to_be_checked()
         return page
 
     phone = await responder_page("ann", 100)
@@ -57,7 +58,7 @@ async def test_alert_accept_and_live_map(stack, browsing):
     # The connection drops: the page reconnects by itself.
     await sockets["ann"][0].close(code=4012, reason="server restarting; reconnect")
     await until(lambda: asyncio.sleep(0, len(sockets["ann"]) == 2))
-    await expect(phone.locator("#connection")).to_contain_text("Connected")
+    await expect(phone.locator("#duty-state")).to_have_text(REACHABLE)
     other = await responder_page("bob", 150)
 
     async def staff_near(expected: int):
@@ -67,7 +68,7 @@ async def test_alert_accept_and_live_map(stack, browsing):
     await until(lambda: staff_near(2))
 
     # The availability switch takes bob out of the search and back.
-    switch = other.get_by_role("switch", name="Available for alerts")
+    switch = other.get_by_role("switch", name="On duty")
     await switch.press("Space")
     await expect(switch).not_to_be_checked()
     await until(lambda: staff_near(1))
@@ -76,17 +77,27 @@ async def test_alert_accept_and_live_map(stack, browsing):
 
     r = await trust.cad.post(
         "/v1/incidents",
-        json={"cad_ref": "WEB-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01", "address": "1 Park Row"},
+        # A public place: its address is shown before acceptance (a home's waits for the accept).
+        json={
+            "cad_ref": "WEB-1",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "location_type": "public",
+            "address": "1 Park Row",
+        },
     )
     assert r.status_code == 201 and r.json()["alerted"] == 2, r.text
     incident_id = r.json()["id"]
 
     card = phone.locator("article.alert-card")
     await expect(card).to_have_count(1)
-    await expect(card.get_by_role("heading")).to_have_text("Cardiac arrest alert")
+    await expect(card.locator(".kicker")).to_have_text("Emergency alert")
+    await expect(card.get_by_role("heading")).to_have_text("Cardiac arrest — not breathing")
     await expect(card).to_contain_text("100 m away")
     await expect(card).to_contain_text("1 Park Row")
-    await expect(card).to_contain_text("Nearest defibrillator: City Library (24/7), 50 m from the patient")
+    await expect(card).to_contain_text("Nearest defibrillator: City Library, 50 m from the patient")
+    await expect(card).to_contain_text("Access: 24/7")
 
     entry = admin.locator(f'#incident-list li[data-incident-id="{incident_id}"]')
     await expect(entry).to_contain_text("WEB-1")
@@ -98,9 +109,9 @@ async def test_alert_accept_and_live_map(stack, browsing):
     await expect(other_card).to_contain_text("150 m away")
 
     await card.get_by_role("button", name="Accept").click()
-    await expect(card.get_by_role("heading")).to_have_text("You are assigned: go now")
+    await expect(card.locator(".kicker")).to_have_text("You are assigned: go now")
     await expect(card.get_by_role("button", name="I've arrived")).to_be_focused()
-    await expect(other_card.get_by_role("heading")).to_have_text("Stood down")
+    await expect(other_card.locator(".kicker")).to_have_text("Stood down")
     await expect(other_card).to_contain_text("Enough responders have accepted")
     await expect(other_card.get_by_role("button", name="Accept")).to_have_count(0)
     status = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
@@ -120,7 +131,7 @@ async def test_alert_accept_and_live_map(stack, browsing):
     await phone.set_viewport_size(PHONE)
 
     await card.get_by_role("button", name="I've arrived").click()
-    await expect(card.get_by_role("heading")).to_have_text("On scene")
+    await expect(card.locator(".kicker")).to_have_text("On scene")
     await expect(admin.locator(f"path.responder.inc-{incident_id}.state-arrived")).to_have_count(1)
 
     async def cad_sees_arrival():

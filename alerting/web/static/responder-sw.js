@@ -1,22 +1,124 @@
-// Shows an alert pushed while the page is closed, and opens the responder page when it is tapped.
+// The responder's service worker: an offline shell (the page opens without a network and says it is
+// offline), and alerts pushed while the page is closed, shown with Accept and Decline actions that
+// answer over HTTP with the token the page left in Cache Storage.
+const SHELL = "responder-shell-v1";
+const AUTH_CACHE = "responder-auth";
+const TOKEN_URL = "/responder/token";
+const SHELL_FILES = [
+  "/responder",
+  "/responder/manifest.webmanifest",
+  "/web/common.css", "/web/responder.css",
+  "/web/api.js", "/web/dom.js", "/web/leaflet-map.js",
+  "/web/responder.js", "/web/responder-duty.js", "/web/responder-card.js", "/web/responder-alarm.js",
+  "/web/responder-place.js", "/web/responder-i18n.js", "/web/responder-push.js",
+  "/web/vendor/leaflet/leaflet.js", "/web/vendor/leaflet/leaflet.css",
+  "/web/icons/responder-192.png",
+];
+// The worker cannot import the page's catalogue module: its few words in both languages.
+const WORDS = {
+  en: { title: "Emergency alert", accept: "Accept", decline: "Decline", away: "away", accepted: "Accepted: open the app for directions", declined: "Declined", failed: "Could not answer: open the app" },
+  cy: { title: "Rhybudd brys", accept: "Derbyn", decline: "Gwrthod", away: "i ffwrdd", accepted: "Wedi derbyn: agorwch yr ap am gyfarwyddiadau", declined: "Wedi gwrthod", failed: "Methu ateb: agorwch yr ap" },
+};
+const words = () => WORDS[(self.navigator.language || "en").toLowerCase().split("-")[0]] || WORDS.en;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(SHELL);
+    await Promise.all(SHELL_FILES.map((url) => cache.add(url).catch(() => {})));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) if (name.startsWith("responder-shell-") && name !== SHELL) await caches.delete(name);
+    await self.clients.claim();
+  })());
+});
+
+// Network first, so a deploy shows at once; the cached copy only when the network fails.
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
+  const isPage = event.request.mode === "navigate" && url.pathname === "/responder";
+  if (!isPage && !SHELL_FILES.includes(url.pathname)) return;
+  event.respondWith((async () => {
+    const cache = await caches.open(SHELL);
+    try {
+      const response = await fetch(event.request);
+      if (response.ok) await cache.put(isPage ? "/responder" : url.pathname, response.clone());
+      return response;
+    } catch (err) {
+      const cached = await cache.match(isPage ? "/responder" : url.pathname);
+      if (cached) return cached;
+      throw err;
+    }
+  })());
+});
+
+/** Shows one pushed alert frame as a notification with Accept and Decline. */
+async function showAlert(data) {
+  const w = words();
+  if (data.type && data.type !== "alert") {
+    return self.registration.showNotification(data.title || w.title, { body: data.text || data.body || "", tag: data.alert_id || data.type, data: { url: "/responder" } });
+  }
+  const distance = typeof data.distance_m === "number" ? `${Math.round(data.distance_m)} m ${w.away}` : "";
+  const body = [data.category_label || data.category, data.address || data.area_hint, distance].filter(Boolean).join(" · ");
+  return self.registration.showNotification(w.title, {
+    body,
+    tag: data.alert_id || "alert",
+    renotify: true,
+    requireInteraction: true,
+    vibrate: [600, 200, 600, 200, 600],
+    icon: "/web/icons/responder-192.png",
+    actions: [{ action: "accept", title: w.accept }, { action: "decline", title: w.decline }],
+    data: { url: "/responder", alert_id: data.alert_id },
+  });
+}
+
+async function token() {
+  const stored = await (await caches.open(AUTH_CACHE)).match(TOKEN_URL);
+  return stored ? stored.text() : null;
+}
+
+async function openPage() {
+  const open = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const page = open.find((c) => new URL(c.url).pathname === "/responder");
+  if (page) return page.focus();
+  return self.clients.openWindow("/responder");
+}
+
+/** Accept or decline over HTTP, then open the page (after an accept) or confirm the decline. */
+async function answer(action, data) {
+  const w = words();
+  const alertId = data?.alert_id;
+  if (!alertId || (action !== "accept" && action !== "decline")) return openPage();
+  const bearer = await token();
+  let ok = false;
+  if (bearer) {
+    try {
+      const response = await fetch(`/v1/alerts/${encodeURIComponent(alertId)}/${action}`, { method: "POST", headers: { Authorization: `Bearer ${bearer}` } });
+      ok = response.ok;
+    } catch { ok = false; }
+  }
+  if (!ok) {
+    await self.registration.showNotification(w.title, { body: w.failed, tag: alertId, data: { url: "/responder" } });
+    return openPage();
+  }
+  if (action === "accept") return openPage();
+  return self.registration.showNotification(w.declined, { tag: alertId, data: { url: "/responder" } });
+}
+
+// Named on the worker so a test can run exactly what the events run.
+self.responderHandlers = { showAlert, answer };
+
 self.addEventListener("push", (event) => {
   let data = {};
   try { data = event.data ? event.data.json() : {}; } catch { data = { body: event.data?.text() }; }
-  const title = data.title || "Cardiac arrest alert";
-  const body = data.body || [data.category, data.address, data.distance_m ? `${Math.round(data.distance_m)} m away` : ""]
-    .filter(Boolean).join(" · ");
-  event.waitUntil(self.registration.showNotification(title, {
-    body, tag: data.alert_id || "alert", renotify: true, requireInteraction: true, vibrate: [500, 200, 500, 200, 500],
-    data: { url: "/responder" },
-  }));
+  event.waitUntil(showAlert(data));
 });
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  event.waitUntil((async () => {
-    const open = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-    const page = open.find((c) => new URL(c.url).pathname === "/responder");
-    if (page) return page.focus();
-    return self.clients.openWindow("/responder");
-  })());
+  event.waitUntil(answer(event.action, event.notification.data));
 });

@@ -1,286 +1,213 @@
-// The reference responder client: one websocket (signed in by its first message, so the token is
-// never in a URL), browser geolocation, an availability switch, and alert cards with Accept,
-// Decline and "I've arrived". It reconnects by itself; open alerts come back in `ready.pending`.
+// The responder client: joins from an invite link (the code in the URL fragment is redeemed for a
+// token kept on this phone: nothing is typed), then the duty screen, past alerts and the profile.
 import { client, ApiError } from "/web/api.js";
-import { h, $, metres } from "/web/dom.js";
-import { makeMap } from "/web/leaflet-map.js";
+import { h, $ } from "/web/dom.js";
+import { unlockAudio } from "/web/responder-alarm.js";
+import { Duty } from "/web/responder-duty.js";
+import { LANGUAGES, chooseLanguage, chosenLanguage, language, pickLanguage, setLanguage, t, categoryText } from "/web/responder-i18n.js";
+import { dateTime } from "/web/responder-place.js";
+import { forgetToken, registerPush, rememberToken } from "/web/responder-push.js";
 
 const KEY = "alerting.responder-token";
-const AVAILABLE = "alerting.available";
-const TITLES = { alerted: "Cardiac arrest alert", assigned: "You are assigned: go now", arrived: "On scene", ended: "Stood down" };
-const REASONS = { filled: "Enough responders have accepted: you are not needed. Thank you.",
-  cancelled: "The ambulance service cancelled this call.", expired: "This alert has expired.",
-  closed: "The job is over.", declined: "You declined this alert.", gone: "This alert is no longer open." };
+const PROFILE = "alerting.responder-profile";
+let duty = null;
+let api = null;
+let profile = {};
 
-class Responder {
-  constructor(token, me) {
-    this.token = token;
-    this.me = me;
-    this.ws = null;
-    this.retry = 1000;
-    this.alerts = new Map();   // alert id -> { frame, state, role, reason, card }
-    this.position = null;
-    this.sentAt = 0;
-    this.stopped = false;
-  }
+setLanguage(pickLanguage());
+document.addEventListener("pointerdown", unlockAudio, { capture: true });
+document.addEventListener("keydown", unlockAudio, { capture: true });
 
-  start() {
-    $("#responder-name").textContent = this.me.name || this.me.responder_id;
-    const available = localStorage.getItem(AVAILABLE) !== "false";
-    $("#available").checked = available;
-    $("#available").addEventListener("change", () => {
-      localStorage.setItem(AVAILABLE, String($("#available").checked));
-      this.send({ type: "availability", available: $("#available").checked });
-    });
-    this.watchLocation();
-    this.connect();
-    registerPush(client(this.token));
-  }
-
-  stop() {
-    this.stopped = true;
-    this.ws?.close(1000, "signed out");
-  }
-
-  status(text, kind = "") {
-    const el = $("#connection");
-    el.textContent = text;
-    el.className = `banner ${kind}`;
-  }
-
-  connect() {
-    if (this.stopped) return;
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(`${scheme}//${location.host}/v1/responders/ws`);
-    this.ws = ws;
-    ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: this.token }));
-    ws.onmessage = (event) => this.onFrame(JSON.parse(event.data));
-    ws.onclose = (event) => {
-      clearInterval(this.pinger);
-      if (this.stopped) return;
-      if (event.code === 4401 || event.code === 4403) {
-        this.status("Your token is no longer valid. Sign out and sign in with a new one.", "error");
-        return;
-      }
-      this.status("Connection lost. Reconnecting…", "error");
-      setTimeout(() => this.connect(), this.retry);
-      this.retry = Math.min(this.retry * 2, 30000);
-    };
-  }
-
-  send(message) {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
-  }
-
-  onFrame(frame) {
-    switch (frame.type) {
-      case "ready": {
-        this.retry = 1000;
-        this.status("Connected: you will be alerted here.", "ok");
-        this.pinger = setInterval(() => this.send({ type: "ping" }), 25000);
-        this.send({ type: "availability", available: $("#available").checked });
-        if (this.position) this.sendLocation(true);
-        const open = new Set(frame.pending.map((p) => p.alert_id));
-        for (const [id, a] of this.alerts) if (a.state !== "ended" && !open.has(id)) this.update(id, { state: "ended", reason: "gone" });
-        for (const p of frame.pending) this.addAlert(p, false);
-        break;
-      }
-      case "alert": this.addAlert(frame, true); break;
-      case "assigned": this.update(frame.alert_id, { state: "assigned", role: frame.role }); break;
-      case "stand_down": this.update(frame.alert_id, { state: "ended", reason: frame.reason }); break;
-      case "error":
-        if (frame.alert_id && this.alerts.has(frame.alert_id)) this.update(frame.alert_id, { error: frame.detail });
-        else if (frame.code === "rate_limited") { /* a location sent too soon after another: the next one goes */ }
-        else this.status(`Problem: ${frame.detail}`, "error");
-        break;
-      default: break;
-    }
-  }
-
-  addAlert(frame, fresh) {
-    const known = this.alerts.get(frame.alert_id);
-    const state = frame.state === "accepted" ? "assigned" : frame.state === "arrived" ? "arrived" : "alerted";
-    if (known) { this.update(frame.alert_id, { frame: { ...known.frame, ...frame }, state, role: frame.role ?? known.role }); return; }
-    const entry = { frame, state, role: frame.role || null, reason: null, error: null, card: null };
-    this.alerts.set(frame.alert_id, entry);
-    this.render(entry);
-    this.send({ type: "ack", alert_id: frame.alert_id });
-    if (fresh && state === "alerted") ring();
-  }
-
-  update(id, changes) {
-    const entry = this.alerts.get(id);
-    if (!entry) return;
-    Object.assign(entry, { error: null }, changes);
-    if (changes.error) entry.busy = false;
-    this.render(entry);
-  }
-
-  act(entry, type) {
-    entry.busy = true;
-    this.render(entry);
-    this.send({ type, alert_id: entry.frame.alert_id });
-    if (type === "decline") this.update(entry.frame.alert_id, { state: "ended", reason: "declined" });
-    if (type === "arrived") this.update(entry.frame.alert_id, { state: "arrived" });
-  }
-
-  render(entry) {
-    const f = entry.frame;
-    if (!entry.card) {
-      entry.info = h("div");
-      entry.mapBox = h("div", { class: "mini-map", role: "region", "aria-label": "Map of the patient, you and the nearest defibrillator" });
-      entry.actions = h("div", { class: "actions" });
-      entry.outcome = h("p", { class: "outcome", role: "status" });
-      entry.card = h("article", { class: "alert-card", dataset: { alertId: f.alert_id }, "aria-labelledby": `title-${f.alert_id}` },
-        entry.info, entry.outcome, entry.actions, entry.mapBox);
-      $("#alerts").prepend(entry.card);
-      entry.map = makeMap(entry.mapBox);
-    }
-    const { state } = entry;
-    if (state !== "alerted") entry.busy = false;
-    entry.card.className = `alert-card ${state === "assigned" || state === "arrived" ? "assigned" : state === "ended" ? "ended" : ""}`;
-    entry.card.dataset.state = state;
-    const aed = f.aed ? h("p", {}, h("strong", {}, "Nearest defibrillator: "),
-      `${f.aed.name || f.aed.id}${f.aed.access ? ` (${f.aed.access})` : ""}, ${metres(f.aed.distance_m)} from the patient`) : "";
-    entry.info.replaceChildren(
-      h("h3", { id: `title-${f.alert_id}` }, TITLES[state]),
-      h("p", { class: "distance" }, `${metres(f.distance_m)} away`),
-      h("p", {}, h("strong", {}, f.address || "Address not given"), ` · ${f.category}`),
-      aed,
-      state === "alerted" ? h("p", {}, `Answer by ${new Date(f.expires_at).toLocaleTimeString()}`) : "");
-    entry.outcome.textContent = entry.error ? `Problem: ${entry.error}`
-      : state === "ended" ? REASONS[entry.reason] || `Stood down (${entry.reason}).`
-      : state === "assigned" ? `Assigned${entry.role ? ` (${entry.role === "aed" ? "bring the defibrillator" : "go to the patient"})` : ""}.`
-      : state === "arrived" ? "Arrival reported. Thank you." : "";
-    const buttons = [];
-    if (state === "alerted") {
-      buttons.push(h("button", { type: "button", class: "accept", disabled: entry.busy, onclick: () => this.act(entry, "accept") }, "Accept"),
-        h("button", { type: "button", class: "danger", disabled: entry.busy, onclick: () => this.act(entry, "decline") }, "Decline"));
-    } else if (state === "assigned") {
-      buttons.push(h("button", { type: "button", class: "arrived", onclick: () => this.act(entry, "arrived") }, "I've arrived"));
-    }
-    const hadFocus = entry.actions.contains(document.activeElement);
-    entry.actions.replaceChildren(...buttons);
-    if (hadFocus || (state === "assigned" && buttons.length)) buttons[0]?.focus();
-    this.drawMap(entry);
-    $("#no-alerts").hidden = [...this.alerts.values()].some((a) => a.state !== "ended");
-  }
-
-  drawMap(entry) {
-    const L = window.L;
-    if (!entry.map || !L) return;
-    entry.layer?.remove();
-    const f = entry.frame;
-    const points = [[f.lat, f.lon]];
-    entry.layer = L.layerGroup().addTo(entry.map);
-    L.circleMarker([f.lat, f.lon], { radius: 10, color: "#000", weight: 2, fillColor: "#d4351c", fillOpacity: 1 }).bindTooltip("Patient").addTo(entry.layer);
-    if (f.aed) {
-      L.circleMarker([f.aed.lat, f.aed.lon], { radius: 7, color: "#000", weight: 2, fillColor: "#1d70b8", fillOpacity: 1 }).bindTooltip("Defibrillator").addTo(entry.layer);
-      points.push([f.aed.lat, f.aed.lon]);
-    }
-    if (this.position) {
-      L.circleMarker([this.position.lat, this.position.lon], { radius: 7, color: "#000", weight: 2, fillColor: "#ffdd00", fillOpacity: 1 }).bindTooltip("You").addTo(entry.layer);
-      points.push([this.position.lat, this.position.lon]);
-    }
-    entry.map.fitBounds(L.latLngBounds(points).pad(0.3), { maxZoom: 17 });
-  }
-
-  watchLocation() {
-    if (!navigator.geolocation) { $("#location-status").textContent = "This browser cannot share your location."; return; }
-    navigator.geolocation.watchPosition((pos) => {
-      this.position = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy_m: pos.coords.accuracy };
-      $("#location-status").textContent = `Location shared (accurate to ${Math.round(pos.coords.accuracy)} m).`;
-      this.sendLocation(false);
-    }, (err) => {
-      $("#location-status").textContent = `Location not shared: ${err.message}. You will not be alerted until it is.`;
-    }, { enableHighAccuracy: true, maximumAge: 15000 });
-  }
-
-  sendLocation(force) {
-    const now = Date.now();
-    if (!this.position || (!force && now - this.sentAt < 5000)) return;
-    this.sentAt = now;
-    this.send({ type: "location", ...this.position });
-  }
+function showScreen(signedIn) {
+  $("#join").hidden = signedIn;
+  $("#signed-in").hidden = !signedIn;
+  $("#tabs").hidden = !signedIn;
 }
 
-let audio = null;
-function ring() {
-  try { navigator.vibrate?.([600, 200, 600, 200, 600]); } catch { /* not a phone */ }
-  try {
-    audio ??= new AudioContext();
-    for (let i = 0; i < 6; i += 1) {
-      const osc = audio.createOscillator();
-      const gain = audio.createGain();
-      osc.frequency.value = i % 2 ? 660 : 880;
-      gain.gain.value = 0.6;
-      osc.connect(gain).connect(audio.destination);
-      osc.start(audio.currentTime + i * 0.35);
-      osc.stop(audio.currentTime + i * 0.35 + 0.3);
-    }
-  } catch { /* sound is a bonus: the card and vibration still show */ }
-}
-
-function urlBase64ToUint8Array(base64) {
-  const padded = (base64 + "=".repeat((4 - (base64.length % 4)) % 4)).replace(/-/g, "+").replace(/_/g, "/");
-  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-}
-
-async function registerPush(api) {
-  const say = (text) => { $("#push-status").textContent = text; };
-  if (!("serviceWorker" in navigator) || !("PushManager" in window)) { say("This browser cannot receive alerts while the page is closed."); return; }
-  try {
-    const registration = await navigator.serviceWorker.register("/responder/sw.js", { scope: "/responder" });
-    let key;
-    try { key = (await api("GET", "/v1/me/push-config")).application_server_key; } catch (err) {
-      if (err instanceof ApiError && err.status === 404) { say("Alerts while the page is closed are not set up on this server."); return; }
-      throw err;
-    }
-    if (Notification.permission === "default") await Notification.requestPermission();
-    if (Notification.permission !== "granted") { say("Allow notifications to be alerted while this page is closed."); return; }
-    const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: urlBase64ToUint8Array(key) });
-    await api("PUT", "/v1/me/push-subscription", subscription.toJSON());
-    say("You will also be alerted while this page is closed.");
-  } catch (err) {
-    say(`Alerts while the page is closed are unavailable: ${err.message}`);
+function showTab(name) {
+  for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
+    const on = tab.dataset.tab === name;
+    if (on) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
+    $(`#${tab.dataset.tab}`).hidden = !on;
   }
+  if (name === "history") loadHistory();
 }
 
-let current = null;
+for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
+  tab.addEventListener("click", (event) => { event.preventDefault(); showTab(tab.dataset.tab); });
+}
 
+/** Offline (the shell came from the service worker), the last known profile stands in until the socket is back. */
 async function signIn(token) {
-  const me = await client(token)("GET", "/v1/whoami");
-  if (me.kind !== "responder") throw new ApiError(401, { detail: "This is not a responder token." });
+  const call = client(token);
+  let who;
+  try {
+    who = await call("GET", "/v1/whoami");
+    if (who.kind !== "responder") throw new ApiError(401, { detail: "not a responder" });
+    profile = await call("GET", "/v1/me");
+    localStorage.setItem(PROFILE, JSON.stringify({ who, profile }));
+  } catch (err) {
+    const known = JSON.parse(localStorage.getItem(PROFILE) || "null");
+    if (err instanceof ApiError || !known) throw err;
+    ({ who, profile } = known);
+  }
   localStorage.setItem(KEY, token);
-  $("#sign-in").hidden = true;
-  $("#duty").hidden = false;
-  $("#who").hidden = false;
-  current = new Responder(token, me);
-  current.start();
+  await rememberToken(token);
+  api = call;
+  if (profile.language && !chosenLanguage() && LANGUAGES[profile.language.split("-")[0]]) setLanguage(profile.language.split("-")[0]);
+  showScreen(true);
+  showTab("duty");
+  fillProfile();
+  duty = new Duty(token, who, profile);
+  duty.start();
+  registerPush(call);
 }
 
-$("#sign-in-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const input = $("#token");
-  const error = $("#token-error");
-  error.textContent = "";
-  input.removeAttribute("aria-invalid");
+/** The code of an invite link (`…/responder#invite=CODE`), or a bare code as pasted. */
+function inviteCode(text) {
+  const value = String(text || "").trim();
+  const match = value.match(/[#&?]invite=([A-Za-z0-9_-]+)/);
+  if (match) return match[1];
+  return /^[A-Za-z0-9_-]{8,128}$/.test(value) ? value : "";
+}
+
+async function redeem(code) {
+  const status = $("#join-status");
+  status.textContent = t("join.working");
   try {
-    if (!input.value.trim()) throw new Error("Enter your responder token.");
-    await signIn(input.value.trim());
-    input.value = "";
+    const response = await fetch("/v1/invites/redeem", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code }) });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new ApiError(response.status, answer);
+    history.replaceState(null, "", location.pathname);
+    await signIn(answer.token);
+    $("#welcome").textContent = t("join.welcome", { name: profile.name || answer.responder_id });
+    status.textContent = "";
   } catch (err) {
-    error.textContent = err instanceof ApiError && err.status === 401 ? "That token was not accepted." : err.message;
+    history.replaceState(null, "", location.pathname);
+    const key = err.problem?.code === "invite_used" ? "join.used" : err.problem?.code === "invite_expired" ? "join.expired"
+      : err.status === 410 ? "join.used" : err.status === 404 || err.status === 422 ? "join.unknown" : null;
+    status.textContent = key ? t(key) : t("join.failed", { detail: err.message });
+    if (!localStorage.getItem(KEY)) showScreen(false);
+    else status.textContent = "";
+  }
+}
+
+$("#join-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("#invite-input");
+  const code = inviteCode(input.value);
+  if (!code) {
+    $("#join-status").textContent = t("join.empty");
     input.setAttribute("aria-invalid", "true");
     input.focus();
+    return;
   }
+  input.removeAttribute("aria-invalid");
+  redeem(code);
 });
 
+// ----- profile -----
+function fillProfile() {
+  $("#profile-name").textContent = t("profile.name", { name: profile.name || profile.id || "" });
+  for (const radio of document.querySelectorAll('input[name="travel"]')) radio.checked = radio.value === (profile.travel_mode || "foot");
+  $("#carries-aed").checked = !!profile.carries_aed;
+  $("#language").value = chosenLanguage();
+  $("#credentials-missing").hidden = !(profile.missing_credentials || []).length;
+}
+
+$("#profile-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const say = $("#profile-status");
+  const travel = document.querySelector('input[name="travel"]:checked')?.value || "foot";
+  const lang = $("#language").value;
+  chooseLanguage(lang);
+  try {
+    const saved = await api("PATCH", "/v1/me", { travel_mode: travel, carries_aed: $("#carries-aed").checked, language: lang || null });
+    Object.assign(profile, saved);
+    say.textContent = t("profile.saved");
+  } catch (err) {
+    say.textContent = t("profile.failed", { detail: err.message });
+  }
+  fillProfile();
+  duty?.rerenderAll();
+});
+
+// ----- history -----
+function outcome(item) {
+  // Stood down after arriving is still "you got there": what the responder did comes first.
+  const did = item.arrived_at ? "arrived" : item.accepted_at && item.state === "stood_down" ? "accepted" : item.state;
+  const mine = t(`outcome.${did}`);
+  const ended = item.incident_status ? t(`incident.${item.incident_status}`) : "";
+  return ended && !ended.startsWith("incident.") ? `${mine} · ${ended}` : mine;
+}
+
+async function loadHistory() {
+  const list = $("#history-list");
+  const say = $("#history-status");
+  say.textContent = t("history.loading");
+  try {
+    const items = await api("GET", "/v1/me/history?limit=50");
+    list.replaceChildren(...items.map((item) => h("li", { dataset: { alertId: item.alert_id, state: item.state } },
+      h("strong", {}, categoryText(item.category)),
+      h("span", { class: "when" }, dateTime(item.alerted_at, language())),
+      h("span", { class: "outcome" }, outcome(item)))));
+    say.textContent = items.length ? "" : t("history.empty");
+  } catch (err) {
+    say.textContent = t("history.failed", { detail: err.message });
+  }
+}
+
+$("#history-refresh").addEventListener("click", loadHistory);
+
+// ----- sign out -----
 $("#sign-out").addEventListener("click", () => {
-  current?.stop();
+  $("#sign-out-confirm").hidden = false;
+  $("#sign-out").hidden = true;
+  $("#sign-out-no").focus();
+});
+$("#sign-out-no").addEventListener("click", () => {
+  $("#sign-out-confirm").hidden = true;
+  $("#sign-out").hidden = false;
+  $("#sign-out").focus();
+});
+$("#sign-out-yes").addEventListener("click", async () => {
+  duty?.stop();
+  duty = null;
   localStorage.removeItem(KEY);
-  location.reload();
+  localStorage.removeItem(PROFILE);
+  await forgetToken();
+  location.replace(location.pathname);
 });
 
+// ----- installing -----
+let installPrompt = null;
+window.addEventListener("beforeinstallprompt", (event) => {
+  event.preventDefault();
+  installPrompt = event;
+  $("#install").hidden = false;
+});
+$("#install").addEventListener("click", async () => {
+  $("#install").hidden = true;
+  await installPrompt?.prompt();
+  installPrompt = null;
+});
+
+// ----- language choices -----
+$("#language").replaceChildren(h("option", { value: "", "data-i18n": "profile.language.auto" }, t("profile.language.auto")),
+  ...Object.entries(LANGUAGES).map(([code, name]) => h("option", { value: code, lang: code }, name)));
+
+// ----- start -----
+const fromLink = inviteCode(location.hash);
 const saved = localStorage.getItem(KEY);
-if (saved) signIn(saved).catch(() => localStorage.removeItem(KEY));
+if (fromLink) {
+  showScreen(false);
+  redeem(fromLink);
+} else if (saved) {
+  signIn(saved).catch((err) => {
+    if (err instanceof ApiError && err.status === 401) { localStorage.removeItem(KEY); localStorage.removeItem(PROFILE); forgetToken(); }
+    showScreen(false);
+    $("#join-status").textContent = err instanceof ApiError && err.status === 401 ? t("duty.state.revoked") : t("join.failed", { detail: err.message });
+  });
+} else {
+  showScreen(false);
+}
