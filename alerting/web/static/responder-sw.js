@@ -84,7 +84,8 @@ async function token() {
 async function openPage() {
   const open = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
   const page = open.find((c) => new URL(c.url).pathname === "/responder");
-  if (page) return page.focus();
+  // Focusing is allowed only while handling a click; an answer that came some other way still stands.
+  if (page) return page.focus().catch(() => page);
   return self.clients.openWindow("/responder");
 }
 
