@@ -61,6 +61,8 @@ class Policy:
     zones: tuple[Zone, ...] = ()
     max_alerts_per_hour: int | None = _DEFAULTS.max_alerts_per_hour  # fatigue limit per responder; None = off
     ack_timeout_s: float = _DEFAULTS.ack_timeout_s
+    reveal_address: str | None = _DEFAULTS.reveal_address  # None: after acceptance for private places only
+    category_labels: tuple[tuple[str, str], ...] = ()  # (code or pattern, text), in the document's order
     _lookup: ZoneLookup[Zone] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -176,6 +178,13 @@ def build_policy(
     if not 1 <= doc.ack_timeout_s <= MAX_ACK_TIMEOUT_S:
         c.error("ack_timeout_s", f"must be between 1 and {MAX_ACK_TIMEOUT_S} s")
 
+    labels = tuple((k.strip(), v.strip()) for k, v in (doc.category_labels or {}).items())
+    for pattern, text in labels:
+        if not valid_pattern(pattern):
+            c.error(f"category_labels.{pattern}", "is not a category code or pattern")
+        if not 1 <= len(text) <= 200:
+            c.error(f"category_labels.{pattern}", "the text must be 1 to 200 characters")
+
     zones: list[Zone] = []
     zone_names: set[str] = set()
     for i, z in enumerate(doc.zones):
@@ -204,5 +213,7 @@ def build_policy(
         zones=tuple(zones),
         max_alerts_per_hour=doc.max_alerts_per_hour,
         ack_timeout_s=doc.ack_timeout_s,
+        reveal_address=doc.reveal_address,
+        category_labels=labels,
     )
     return policy, c.warnings

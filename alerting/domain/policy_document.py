@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -93,6 +93,18 @@ class PolicyIn(_Document):
     )
     ack_timeout_s: float = _number(
         5, lo=1, hi=MAX_ACK_TIMEOUT_S, description="Unacknowledged alerts also go out by push after this"
+    )
+    reveal_address: Literal["always", "after_accept"] | None = Field(
+        default=None,
+        description="When the alert carries the full address: `always`, or `after_accept` (an approximate "
+        "`area_hint` before, the address in the `assigned` frame). Absent: `after_accept` for private places "
+        "(location_type private or unknown), `always` for public ones",
+    )
+    category_labels: dict[str, str] | None = Field(
+        default=None,
+        max_length=500,
+        description="Words for categories, `{code or pattern: text}` (`*` a wildcard): the alert's `category_label`. "
+        "An exact code wins over a pattern; among patterns the first listed that matches",
     )
 
     def to_json(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from alerting import metrics
 from alerting.domain import incident as m
 from alerting.domain.vocabulary import AlertState, AssignmentRole
 from alerting.live.accept import NOT_OPEN, UNKNOWN
+from alerting.services import policies
 from alerting.services.context import Services
 from alerting.services.errors import NotFound
 from alerting.services.frames import alert_frame, assigned_frame, error_frame, stand_down_frame
@@ -42,13 +43,13 @@ class Answer:
         return self.published + self.direct
 
 
-def _answer(decisions: list[m.Decision], responder_id: str) -> list[Frame]:
+def _answer(decisions: list[m.Decision], responder_id: str, address: str | None) -> list[Frame]:
     frames: list[Frame] = []
     for d in decisions:
         if isinstance(d, m.Reject):
             frames.append(error_frame(d.code, d.detail))
         elif isinstance(d, m.SendAssigned) and d.responder_id == responder_id:
-            frames.append(assigned_frame(d.alert_id, d.role))
+            frames.append(assigned_frame(d.alert_id, d.role, address))
         elif isinstance(d, m.SendStandDown) and d.responder_id == responder_id:
             frames.append(stand_down_frame(d.alert_id, d.reason))
     return frames
@@ -120,7 +121,7 @@ async def accept(services: Services, *, trust_id: str, responder_id: str, alert_
         raise NotFound("no such alert")  # erased by retention since the alert was read
     early = m.accept_precheck(loaded.state, responder_id)
     if early is not None:
-        return Answer(direct=_answer(early, responder_id))
+        return Answer(direct=_answer(early, responder_id, loaded.row.address))
     slot = await services.referee.try_accept(trust_id, alert.incident_id, responder_id)
     if slot == UNKNOWN:
         await _restore_live(services, trust_id, alert.incident_id)
@@ -130,7 +131,7 @@ async def accept(services: Services, *, trust_id: str, responder_id: str, alert_
         refused = m.accept_lost(loaded.state, responder_id, not_open=slot == NOT_OPEN)
         async with services.sessions() as session, session.begin():
             _record(session, alert.incident_id, refused, now=services.clock())
-        return Answer(direct=_answer(refused, responder_id))
+        return Answer(direct=_answer(refused, responder_id, loaded.row.address))
     distance_to_aed = None
     carries = coming = False
     aed = loaded.state.aed
@@ -212,6 +213,13 @@ async def pending(services: Services, *, trust_id: str, responder_id: str) -> li
                 .order_by(Alert.alerted_at)
             )
         ).all()
+        # Each incident runs under the policy version it arrived with (cached: versions never change).
+        policy_of = {
+            incident.id: await policies.policy_version(session, trust_id, incident.policy_version)
+            if incident.policy_version is not None
+            else (await policies.current_policy(session, trust_id))[1]
+            for _, incident in rows
+        }
     frames = []
     for alert, incident in rows:
         if alert.state == m.ALERTED and alert.expires_at <= utc(now):
@@ -234,6 +242,8 @@ async def pending(services: Services, *, trust_id: str, responder_id: str) -> li
             address=incident.address,
             alert=record,
             aed=m.AedInfo(**incident.aed) if incident.aed else None,
+            location_type=incident.location_type,
+            policy=policy_of[incident.id],
         )
         if alert.role:
             frame["role"] = alert.role

@@ -92,12 +92,14 @@ async def record(
                         address=row.address,
                         alert=d.alert,
                         aed=state.aed,
+                        location_type=state.location_type,
+                        policy=state.policy,
                     ),
                 )
             )
             fx.push_check_at = now + state.policy.ack_timeout_s
         elif isinstance(d, m.SendAssigned):
-            fx.frames.append((d.responder_id, assigned_frame(d.alert_id, d.role)))
+            fx.frames.append((d.responder_id, assigned_frame(d.alert_id, d.role, row.address)))
         elif isinstance(d, m.SendStandDown):
             fx.frames.append((d.responder_id, stand_down_frame(d.alert_id, d.reason)))
         elif isinstance(d, m.Reject):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from alerting.domain.disclosure import address_withheld, area_hint, category_label, private_place
 from alerting.domain.incident import AedInfo, AlertRecord
+from alerting.domain.policy import Policy
 from alerting.domain.vocabulary import ErrorCode
 from alerting.timefmt import iso
 
@@ -31,7 +33,10 @@ def alert_frame(
     address: str | None,
     alert: AlertRecord,
     aed: AedInfo | None,
+    location_type: str,
+    policy: Policy,
 ) -> dict[str, Any]:
+    """Before acceptance a withheld address becomes `area_hint` (alerting/domain/disclosure.py)."""
     frame: dict[str, Any] = {
         "type": "alert",
         "alert_id": alert.alert_id,
@@ -42,16 +47,29 @@ def alert_frame(
         "distance_m": alert.distance_m,
         "expires_at": iso(alert.expires_at),
         "state": alert.state,
+        "private_place": private_place(location_type),
     }
+    label = category_label(category, policy.category_labels)
+    if label:
+        frame["category_label"] = label
     if address:
-        frame["address"] = address
+        if address_withheld(policy.reveal_address, location_type, alert.state):
+            hint = area_hint(address)
+            if hint:
+                frame["area_hint"] = hint
+        else:
+            frame["address"] = address
     if aed is not None:
         frame["aed"] = aed_view(aed)
     return frame
 
 
-def assigned_frame(alert_id: str, role: str) -> dict[str, Any]:
-    return {"type": "assigned", "alert_id": alert_id, "role": role}
+def assigned_frame(alert_id: str, role: str, address: str | None = None) -> dict[str, Any]:
+    """Carries the address: an accepted responder is told where to go whatever the alert withheld."""
+    frame: dict[str, Any] = {"type": "assigned", "alert_id": alert_id, "role": role}
+    if address:
+        frame["address"] = address
+    return frame
 
 
 def stand_down_frame(alert_id: str, reason: str) -> dict[str, Any]:

@@ -66,6 +66,8 @@ async def push_unacknowledged(
             address=row.address,
             alert=alert,
             aed=AedInfo(**row.aed) if row.aed else None,
+            location_type=state.location_type,
+            policy=state.policy,
         )
         try:
             await provider.send({"endpoint": sub.endpoint, "keys": sub.keys}, PushMessage(payload=frame, ttl_s=ttl))
