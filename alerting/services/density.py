@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.replay.history import hour_of_week
-from alerting.services import policies
+from alerting.services import credentials, policies
 from alerting.services.context import Services
 from alerting.store.models import DensityCount, DensitySlot, Group, Responder, Trust
 from geo.areas import ServiceArea
@@ -68,6 +68,16 @@ async def record_trust(services: Services, *, trust_id: str, now: float) -> int:
         max_age_s=policy.location_max_age_s,
         now=now,
     )
+    async with services.sessions() as session:
+        # Who could not have been alerted (a required credential expired or missing) is not density.
+        lacking = await credentials.lacking(
+            session,
+            trust_id=trust_id,
+            responder_ids=[s.responder_id for s in seen],
+            required=await credentials.required_kinds(session, trust_id),
+            now=now,
+        )
+    seen = [s for s in seen if s.responder_id not in lacking]
     counts = aggregate((s.lat, s.lon, s.groups) for s in seen)
     async with services.sessions() as session, session.begin():
         await _add(session, trust_id=trust_id, how=hour_of_week(now), counts=counts)

@@ -26,7 +26,7 @@ from alerting.replay import (
     summarise,
 )
 from alerting.replay.summary import arrivals
-from alerting.services import policies
+from alerting.services import credentials, policies
 from alerting.services.context import Services
 from alerting.services.errors import Invalid
 from alerting.services.trusts import get_trust
@@ -150,12 +150,23 @@ async def compare(
         ).all()
         history, snapshots = await _history(session, trust_id)
         rates = await _acceptance(session, trust_id, list(groups))
-        member_groups = list(
+        members: dict[str, list[str]] = dict(
             (
                 await session.execute(
-                    select(Responder.groups).where(Responder.trust_id == trust_id, Responder.status == "active")
+                    select(Responder.id, Responder.groups).where(
+                        Responder.trust_id == trust_id, Responder.status == "active"
+                    )
                 )
-            ).scalars()
+            ).all()
+        )
+        # Responders lacking a required credential are skipped by every phase (`credential_expired`):
+        # the replay leaves them out too, and says how many.
+        lacking = await credentials.lacking(
+            session,
+            trust_id=trust_id,
+            responder_ids=list(members),
+            required=await credentials.required_kinds(session, trust_id),
+            now=services.clock(),
         )
     incidents = [ReplayIncident(i, lat, lon, cat, loc, at.timestamp()) for i, lat, lon, cat, loc, at in rows]
     model = Model(
@@ -172,8 +183,10 @@ async def compare(
 
     def side(policy: Policy, outcomes: list[Outcome]) -> dict[str, Any]:
         wanted = policy_groups(policy)
-        responders = sum(1 for gs in member_groups if wanted.intersection(gs))
-        return summarise(outcomes, responders=responders, period_days=days).as_dict()
+        in_groups = [rid for rid, gs in members.items() if wanted.intersection(gs)]
+        skipped = sum(1 for rid in in_groups if rid in lacking)
+        summary = summarise(outcomes, responders=len(in_groups) - skipped, period_days=days).as_dict()
+        return {**summary, "skipped": {"credential_expired": skipped}}
 
     report = {
         "trust": trust_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from alerting.worker import make_celery
-from tests.support.clients import CENTRE, make_trust, north_of, online
+from tests.support.clients import CENTRE, TWO_PHASES, make_trust, north_of, online
 from tests.support.documents import PNG, form
 
 
@@ -116,4 +116,23 @@ async def test_a_credential_near_expiry_reminds_its_responder_once(stack):
     later = (await trust.admin.get(f"{base}/responders/later/credentials")).json()["credentials"][0]
     assert soon["reminded_at"] is not None and later["reminded_at"] is None
     await sock.close()
+    await trust.close()
+
+
+async def test_the_replay_leaves_out_responders_lacking_a_credential_and_says_how_many(stack):
+    trust = await make_trust(stack)
+    base = f"/v1/trusts/{trust.id}"
+    for rid in ("certified", "lapsed"):
+        await trust.responder(rid, ["staff"])
+    async with stack.client(trust.tokens["certified"]) as me:
+        r = await me.post("/v1/me/credentials", **form("cpr", day(100), PNG, name="c.png", declared="image/png"))
+    assert (
+        await trust.admin.post(f"{base}/responders/certified/credentials/{r.json()['id']}/verify")
+    ).status_code == 200
+    await trust.admin.put(f"{base}/registration", json={"open": False, "required_credentials": ["cpr"]})
+    r = await trust.admin.post(f"{base}/policy/replay", json={"policy": TWO_PHASES})
+    assert r.status_code == 200, r.text
+    current, draft = r.json()["current"], r.json()["draft"]
+    assert current["responders"] == draft["responders"] == 1
+    assert current["skipped"] == draft["skipped"] == {"credential_expired": 1}
     await trust.close()
