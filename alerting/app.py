@@ -34,6 +34,7 @@ from alerting.live.bus import Subscriber
 from alerting.push import vapid
 from alerting.realtime import gateway
 from alerting.realtime.registry import CLOSE_RECONNECT, Registry
+from alerting.realtime.republish import Republisher
 from alerting.services import auth
 from alerting.services.context import Services, build_services
 from alerting.settings import Settings, get_settings
@@ -114,10 +115,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry = Registry()
         registry.subscriber = Subscriber(services.redis, registry.deliver)
         await registry.subscriber.start()
+        republisher = Republisher(services, registry)  # writes positions back if Redis loses them
+        await republisher.start()
         app.state.services, app.state.registry = services, registry
         try:
             yield
         finally:
+            await republisher.stop()
             await gateway.close_all(registry, CLOSE_RECONNECT, "server restarting; reconnect")
             await registry.subscriber.stop()
             await services.aclose()

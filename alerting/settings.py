@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     db_pool_timeout_s: float = Field(default=60.0, gt=0)
 
     sweep_interval_s: float = Field(default=5.0, gt=0)
+    # Each API process checks this often whether Redis lost the live index, and writes its sockets'
+    # positions back; phases wait for that, at most `index_rebuild_max_wait_s` (live/index_generation.py).
+    index_heartbeat_s: float = Field(default=1.0, gt=0, le=60)
+    index_rebuild_max_wait_s: float = Field(default=15.0, gt=0, le=300)
     webhook_timeout_s: float = Field(default=5.0, gt=0)
     max_body_bytes: int = Field(default=1_048_576, gt=0)
 

@@ -79,6 +79,9 @@ class IncidentState:
     alerts: dict[str, AlertRecord] = field(default_factory=dict)
     aed: AedInfo | None = None
     changed: set[str] = field(default_factory=set)  # responder ids whose alert changed: what to persist
+    # The next phase may not fire before this (the live index is being rebuilt); not persisted: it
+    # only moves this transition's wake-up, and the next one asks again.
+    phases_held_until: float | None = None
 
     @property
     def phase_name(self) -> str | None:
@@ -107,8 +110,12 @@ class IncidentState:
         times = [a.expires_at for a in self.alerts.values() if a.state == ALERTED]
         nxt = self.next_phase()
         if nxt is not None:
-            times.append(self.started_at + nxt.delay_s)
+            times.append(max(self.started_at + nxt.delay_s, self.phases_held_until or 0.0))
         return min(times) if times else None
+
+    def hold_phases(self, until: float) -> None:
+        """Due phases wait (the responders' positions are being written back): try again at `until`."""
+        self.phases_held_until = until
 
 
 # ---- events -------------------------------------------------------------------------------

@@ -121,6 +121,7 @@ async def responder_socket(ws: WebSocket) -> None:
         services.keys.responder_channel(trust_id, responder_id),
         responder_id,
         queue_size=services.settings.ws_send_queue,
+        trust_id=trust_id,
     )
     await registry.add(conn)  # subscribe before reading pending, so nothing falls between the two
     try:
@@ -201,8 +202,10 @@ async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str,
         await presence.update_location(
             services, trust_id=trust_id, responder_id=responder_id, lat=msg.lat, lon=msg.lon, accuracy_m=msg.accuracy_m
         )
+        conn.position = (msg.lat, msg.lon, msg.accuracy_m, services.clock())
     elif isinstance(msg, protocol.Availability):
         await presence.set_availability(services, trust_id=trust_id, responder_id=responder_id, available=msg.available)
+        conn.available = msg.available
     elif isinstance(msg, protocol.AlertAction):
         answer = await _ACTIONS[msg.type](services, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id)
         for frame in answer.direct:

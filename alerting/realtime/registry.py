@@ -35,13 +35,31 @@ class Connection:
     reader by cancelling its task, so the reader needs neither a task of its own nor a future to
     wait on beside the read."""
 
-    __slots__ = ("ws", "channel", "responder_id", "queue_size", "ended", "_frames", "_sender", "_reader", "_closing")
+    __slots__ = (
+        "ws",
+        "channel",
+        "responder_id",
+        "trust_id",
+        "queue_size",
+        "ended",
+        "position",
+        "available",
+        "_frames",
+        "_sender",
+        "_reader",
+        "_closing",
+    )
 
-    def __init__(self, ws: WebSocket, channel: str, responder_id: str, *, queue_size: int):
+    def __init__(self, ws: WebSocket, channel: str, responder_id: str, *, queue_size: int, trust_id: str = ""):
         self.ws = ws
         self.channel = channel
         self.responder_id = responder_id
+        self.trust_id = trust_id
         self.queue_size = queue_size
+        # The last position (lat, lon, accuracy_m, at) and availability this socket reported: what
+        # this process writes back when Redis has lost the live index (realtime/republish.py).
+        self.position: tuple[float, float, float | None, float] | None = None
+        self.available: bool | None = None
         self.ended: str | Exception | None = None  # TOO_SLOW, or the exception a send failed with
         self._frames: deque[str] | None = None  # created by the first frame, dropped when drained
         self._sender: asyncio.Task[None] | None = None

@@ -8,15 +8,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from alerting.live.accept import AcceptReferee
 from alerting.live.bus import Bus
+from alerting.live.index_generation import IndexGeneration
 from alerting.live.keys import Keys
 from alerting.services.oidc import Providers
 from alerting.settings import Settings
 from geo.aeds import AedIndex
 from geo.index import ResponderIndex
+
+# A pooled connection that Redis closed (it restarted) fails its next command; that command is sent
+# again on a fresh connection rather than answered 503. Connections made by a URL retry nothing
+# unless told to.
+REDIS_RETRY: dict[str, Any] = {
+    "retry": Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.5), retries=3),
+    "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+}
 
 Scheduler = Callable[[str, float], None]  # (incident id, unix time to wake at)
 
@@ -32,6 +45,7 @@ class Services:
     aeds: AedIndex
     referee: AcceptReferee
     bus: Bus
+    generation: IndexGeneration  # whether the live index is whole or being rebuilt after a loss
     schedule_wake: Scheduler = lambda incident_id, at: None
     deliver_webhooks: Callable[[str], None] = lambda incident_id: None
     # (incident id, unix time, responders with no socket): push what is still unacknowledged then
@@ -51,7 +65,7 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
     engine = create_engine(
         settings.database_url, pool_size=settings.db_pool_size, pool_timeout_s=settings.db_pool_timeout_s
     )
-    redis = Redis.from_url(settings.redis_url)
+    redis = Redis.from_url(settings.redis_url, **REDIS_RETRY)
     keys = Keys(settings.redis_prefix)
     return Services(
         settings=settings,
@@ -68,6 +82,12 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
         aeds=AedIndex(redis, prefix=settings.redis_prefix),
         referee=AcceptReferee(redis, keys),
         bus=Bus(redis, keys),
+        generation=IndexGeneration(
+            redis,
+            settings.redis_prefix,
+            heartbeat_s=settings.index_heartbeat_s,
+            max_wait_s=settings.index_rebuild_max_wait_s,
+        ),
         oidc=Providers(timeout_s=settings.sso_http_timeout_s),
         **overrides,
     )

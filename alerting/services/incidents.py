@@ -70,6 +70,12 @@ async def fire_due(
     due = state.due_phases(now)
     if not due:
         return []
+    if not await services.generation.ready(now):
+        # Redis lost the positions and the API processes are writing them back: firing now would
+        # find nobody. The sweep (and the timer) come back shortly; the wait is bounded.
+        state.hold_phases(now + services.generation.heartbeat_s)
+        log.warning("phase held: the live index is being rebuilt", extra={"incident_id": state.id})
+        return []
     private_ok: dict[str, bool] = {}
     if state.location_type != "public":  # only private and unknown places depend on the groups' consent
         private_ok = dict(

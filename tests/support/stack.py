@@ -76,12 +76,14 @@ class Worker:
     settings: Settings
     proc: subprocess.Popen | None = None
     log: Path | None = None
+    supervised: bool = False  # under scripts/supervise.sh, as `make run` runs it: restarted when it fails
 
     def start(self) -> None:
         self.log = ROOT / "var" / f"worker-{self.settings.redis_prefix.strip(':').replace(':', '-')}.log"
         self.log.parent.mkdir(exist_ok=True)
+        supervisor = ["bash", str(ROOT / "scripts" / "supervise.sh")] if self.supervised else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "alerting", "worker", "--concurrency", "2"],
+            [*supervisor, sys.executable, "-m", "alerting", "worker", "--concurrency", "2"],
             cwd=ROOT,
             env=env_for(self.settings),
             stdout=self.log.open("wb"),
