@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, PositiveInt, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "alerting.db")
 
@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     index_heartbeat_s: float = Field(default=1.0, gt=0, le=60)
     index_rebuild_max_wait_s: float = Field(default=15.0, gt=0, le=300)
     webhook_timeout_s: float = Field(default=5.0, gt=0)
+    # Hosts a callback_url may name although they resolve to loopback, link-local, private or
+    # multicast addresses (refused otherwise, against server-side request forgery): exact host
+    # names or IP networks, comma-separated, e.g. `cad.internal,10.20.0.0/16`.
+    callback_allowed_hosts: Annotated[list[str], NoDecode] = []
     max_body_bytes: int = Field(default=1_048_576, gt=0)
 
     ws_send_queue: int = Field(default=64, ge=1)
@@ -108,6 +112,13 @@ class Settings(BaseSettings):
     rate_limit_cad_burst: int = Field(default=100, ge=1)
     rate_limit_per_s: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=200, ge=1)
+
+    @field_validator("callback_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("secret_key")
     @classmethod

@@ -14,7 +14,7 @@ from alerting.api.deps import CadDep, ServicesDep
 from alerting.domain import incident as m
 from alerting.domain.report import IncidentReport
 from alerting.domain.vocabulary import ErrorCode
-from alerting.services import incidents, policies
+from alerting.services import callback_guard, incidents, policies
 from alerting.services.errors import Invalid, ServiceError
 from alerting.store.models import Group
 from dispatch_adapter.mappings import MappingError, cap, eido
@@ -128,12 +128,19 @@ async def post_incident(request: Request, services: ServicesDep, cad: CadDep) ->
 
     The body is native JSON, EIDO JSON (`application/eido+json`) or CAP 1.2 (`application/cap+xml`),
     chosen by `Content-Type`; any other type is 415. A standard document that cannot be mapped is
-    422 with `errors[0].loc` naming the field of that document (see docs/cad-formats.md)."""
+    422 with `errors[0].loc` naming the field of that document (see docs/cad-formats.md).
+
+    A `callback_url` whose host resolves to a loopback, link-local, private or multicast address is
+    422 unless the deployment's `ALERTING_CALLBACK_ALLOWED_HOSTS` names it; outside development it
+    must be `https`. The same check runs again before every delivery."""
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     parser = PARSERS.get(media)
     if parser is None:
         raise UnsupportedMediaType(f"content type {media!r} is not accepted; use one of {', '.join(sorted(PARSERS))}")
     report = parser(await request.body())
+    if report.callback_url is not None:
+        if reason := await callback_guard.refusal(report.callback_url, services.settings):
+            raise Invalid(reason, extra={"errors": [{"loc": "callback_url", "msg": reason}]})
     body, created = await incidents.report(services, trust_id=cad.trust, report=report)
     return JSONResponse(body if created else _summary(body), status_code=201 if created else 200)
 

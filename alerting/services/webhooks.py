@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.vocabulary import TimelineEvent
-from alerting.services import cad_keys, policies
+from alerting.services import cad_keys, callback_guard, policies
 from alerting.services.context import Services
 from alerting.services.secret_box import SecretBoxError, secret_box
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
@@ -86,13 +86,17 @@ async def _next_job(session: AsyncSession, services: Services, incident_id: str,
     return replace(job, keys=keys)
 
 
-async def _post(client: httpx.AsyncClient, job: _Job, now: float) -> tuple[bool, dict[str, object]]:
+async def _post(client: httpx.AsyncClient, services: Services, job: _Job, now: float) -> tuple[bool, dict[str, object]]:
     """One attempt. Returns (acknowledged, what to record). Redirects are not followed: a CAD
-    must give the final URL, and a redirect must not carry a signed event somewhere else."""
+    must give the final URL, and a redirect must not carry a signed event somewhere else. The URL
+    is checked again here, not only at intake: its host may resolve somewhere else by now."""
     if not job.keys:
         return False, {"error": job.key_problem}
     if not job.url:
         return False, {"error": "the incident has no callback_url"}
+    if reason := await callback_guard.refusal(job.url, services.settings):
+        log.warning("webhook destination refused", extra={"delivery_id": job.delivery_id, "reason": reason})
+        return False, {"error": reason}
     headers = {
         "Content-Type": "application/json",
         HEADER: sign(job.keys, int(now), job.body),
@@ -184,7 +188,7 @@ async def deliver(services: Services, incident_id: str) -> float | None:
                     job = await _next_job(session, services, incident_id, now)
                 if job is None:
                     return None
-                acknowledged, outcome = await _post(client, job, now)
+                acknowledged, outcome = await _post(client, services, job, now)
                 retry_at = await _record(services, incident_id, job, acknowledged, outcome, services.clock())
                 if retry_at is not None:
                     return retry_at

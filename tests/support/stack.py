@@ -65,6 +65,7 @@ def env_for(settings: Settings) -> dict[str, str]:
             "ALERTING_SWEEP_INTERVAL_S": str(settings.sweep_interval_s),
             "ALERTING_LOG_LEVEL": "INFO",
             "ALERTING_DB_POOL_SIZE": str(settings.db_pool_size),
+            "ALERTING_CALLBACK_ALLOWED_HOSTS": ",".join(settings.callback_allowed_hosts),
         }
     )
     env["ALERTING_DENSITY_INTERVAL_S"] = str(settings.density_interval_s)
@@ -186,7 +187,14 @@ def make_settings(database_url: str, **overrides) -> Settings:
         # themselves are tested on a deployment of their own.
         # Small pools: several processes per test deployment share one PostgreSQL's connection limit.
         # Applications are limited per trust and address; the authorisation matrix alone sends ~45.
-        **{"rate_limits_enabled": False, "db_pool_size": 4, "registration_burst": 100, **overrides},
+        # Webhook receivers listen on 127.0.0.1, which only the allow-list lets a callback_url name.
+        **{
+            "callback_allowed_hosts": ["127.0.0.1"],
+            "rate_limits_enabled": False,
+            "db_pool_size": 4,
+            "registration_burst": 100,
+            **overrides,
+        },
     )
 
 
