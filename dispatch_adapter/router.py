@@ -63,10 +63,12 @@ _INTAKE_DOC = {
                 "schema": {
                     "type": "object",
                     "description": (
-                        "NENA STA-021 EIDO JSON: incidentComponent[0].incidentTrackingIdentifier is the cad_ref, "
-                        "incidentTypeInternalCode (else incidentTypeCommonRegistryText) the category, and the "
-                        "referenced locationComponent's PIDF-LO locationByValue (gml:Point or circle centre, civic "
-                        "address, PLC place type) the position. See docs/cad-formats.md."
+                        "NENA STA-021 EIDO JSON: incidentComponent[0].incidentTrackingIdentifier (else the "
+                        "top-level incidentTrackingIdentifier, else the EIDO's $id) is the cad_ref, "
+                        "incidentTypeInternalCode (else incidentTypeCommonRegistryText, else `unknown`) the "
+                        "category, and the referenced locationComponent's (or locationInformationComponent's) "
+                        "PIDF-LO locationByValue (gml:Point, gml:coordinates or circle centre, civic address, PLC "
+                        "place type) the position. See docs/cad-formats.md."
                     ),
                 }
             },

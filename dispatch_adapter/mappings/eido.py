@@ -1,10 +1,15 @@
 """NENA STA-021 EIDO JSON (`application/eido+json`) onto an incident report.
 
-- `incidentComponent[0].incidentTrackingIdentifier` is the `cad_ref`.
+Read as NENA publishes its samples (tests/fixtures/cad/nena), the 2020 form and the 2021 one:
+- The `cad_ref` is `incidentComponent[0].incidentTrackingIdentifier`, else the top-level
+  `incidentTrackingIdentifier` (2020), else the top-level `$id` (a call transfer, which carries a
+  `callComponent` and no `incidentComponent`).
 - `category` is the CAD's own code, `incidentTypeInternalCode` (MPDS/AMPDS in the UK), else the
-  registry's `incidentTypeCommonRegistryText`; a trust's policy `categories` match either.
-- The location is the `locationComponent` the incident's `locationReference` points at (else the
-  first one carrying a location by value); its `locationByValue` is a PIDF-LO document.
+  registry's `incidentTypeCommonRegistryText`; a trust's policy `categories` match either. An EIDO
+  without an incident type (a call transfer) is category `unknown`, which a policy may list.
+- The location is the `locationComponent` (or 2020's `locationInformationComponent`) that the
+  incident's, else the call's, `locationReference` points at (else the first one carrying a
+  location by value); its `locationByValue` is a PIDF-LO document.
 - `location_type` comes from the civic address's place type (`PLC`), `notes` from the first
   `notesComponent`'s `notesActionComments`.
 """
@@ -22,15 +27,21 @@ from dispatch_adapter.mappings.place_types import location_type
 from dispatch_adapter.mappings.report import ADDRESS_MAX, NOTES_MAX, build_report, clip
 
 MEDIA_TYPE = "application/eido+json"
+UNKNOWN_CATEGORY = "unknown"
+LOCATION_KEYS = ("locationComponent", "locationInformationComponent")
 
 
 def map_eido(body: bytes) -> IncidentReport:
     doc = _load(body)
-    incident, inc_path = _first_object(doc, "incidentComponent")
-    cad_ref_path = f"{inc_path}.incidentTrackingIdentifier"
-    cad_ref = _string(incident, "incidentTrackingIdentifier", inc_path)
+    incident, inc_path = _incident(doc)
+    cad_ref, cad_ref_path = _identity(doc, incident, inc_path)
     category, category_path = _category(incident, inc_path)
-    location, loc_path = _location_component(doc, incident, inc_path)
+    referrer, ref_path = incident, inc_path
+    if not _ref_ids(incident.get("locationReference")) and isinstance(doc.get("callComponent"), list):
+        call = doc["callComponent"][0] if doc["callComponent"] else None
+        if isinstance(call, dict):
+            referrer, ref_path = call, "callComponent[0]"
+    location, loc_path = _location_component(doc, referrer, ref_path)
     by_value = location.get("locationByValue")
     if by_value is not None and not isinstance(by_value, str):
         raise MappingError(f"{loc_path}.locationByValue", "must be a string holding a PIDF-LO document")
@@ -71,24 +82,35 @@ def _load(body: bytes) -> dict[str, Any]:
     return doc
 
 
-def _first_object(doc: dict[str, Any], key: str) -> tuple[dict[str, Any], str]:
+def _incident(doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The first incident component, or an empty one when the EIDO has none (a call transfer)."""
+    key = "incidentComponent"
     value = doc.get(key)
     if isinstance(value, dict):  # a single component sent without its array
         return value, key
-    if not isinstance(value, list) or not value:
-        raise MappingError(key, "missing; an EIDO reporting an incident has at least one")
+    if value is None or value == []:
+        return {}, f"{key}[0]"
+    if not isinstance(value, list):
+        raise MappingError(key, "must be an array of incident components")
     if not isinstance(value[0], dict):
         raise MappingError(f"{key}[0]", "must be an object")
     return value[0], f"{key}[0]"
 
 
-def _string(obj: dict[str, Any], key: str, path: str) -> str:
-    value = obj.get(key)
-    if value is None:
-        raise MappingError(f"{path}.{key}", "missing")
-    if not isinstance(value, str):
-        raise MappingError(f"{path}.{key}", "must be a string")
-    return value
+def _identity(doc: dict[str, Any], incident: dict[str, Any], inc_path: str) -> tuple[str, str]:
+    for obj, key, path in (
+        (incident, "incidentTrackingIdentifier", f"{inc_path}.incidentTrackingIdentifier"),
+        (doc, "incidentTrackingIdentifier", "incidentTrackingIdentifier"),
+        (doc, "$id", "$id"),
+    ):
+        if key in obj:
+            value = obj[key]
+            if not isinstance(value, str):
+                raise MappingError(path, "must be a string")
+            return value, path
+    raise MappingError(
+        f"{inc_path}.incidentTrackingIdentifier", "missing; give it, or the incident id as the EIDO's $id"
+    )
 
 
 def _category(incident: dict[str, Any], path: str) -> tuple[str, str]:
@@ -100,7 +122,7 @@ def _category(incident: dict[str, Any], path: str) -> tuple[str, str]:
         common = common[0] if common else None
     if isinstance(common, str) and common.strip():
         return common, f"{path}.incidentTypeCommonRegistryText"
-    raise MappingError(f"{path}.incidentTypeCommonRegistryText", "missing; give it or incidentTypeInternalCode")
+    return UNKNOWN_CATEGORY, f"{path}.incidentTypeCommonRegistryText"
 
 
 def _ref_ids(reference: Any) -> list[str]:
@@ -109,22 +131,23 @@ def _ref_ids(reference: Any) -> list[str]:
 
 
 def _location_component(doc: dict[str, Any], incident: dict[str, Any], inc_path: str) -> tuple[dict[str, Any], str]:
-    components = doc.get("locationComponent")
+    key = next((k for k in LOCATION_KEYS if k in doc), LOCATION_KEYS[0])
+    components = doc.get(key)
     if not isinstance(components, list) or not components:
-        raise MappingError("locationComponent", "missing; the incident needs a location")
+        raise MappingError(key, "missing; the incident needs a location")
     indexed = [(i, c) for i, c in enumerate(components) if isinstance(c, dict)]
     wanted = _ref_ids(incident.get("locationReference"))
     if wanted:
         referenced = [(i, c) for i, c in indexed if c.get("$id") in wanted or c.get("componentIdentifier") in wanted]
         if not referenced:
-            raise MappingError(f"{inc_path}.locationReference", f"no locationComponent has $id {wanted[0]!r}")
+            raise MappingError(f"{inc_path}.locationReference", f"no {key} has $id {wanted[0]!r}")
         i, c = next(((i, c) for i, c in referenced if c.get("locationByValue")), referenced[0])
-        return c, f"locationComponent[{i}]"
+        return c, f"{key}[{i}]"
     for i, c in indexed:
         if c.get("locationByValue"):
-            return c, f"locationComponent[{i}]"
+            return c, f"{key}[{i}]"
     raise MappingError(
-        "locationComponent[0].locationByValue",
+        f"{key}[0].locationByValue",
         "missing; send the PIDF-LO location by value (locations by reference are not fetched)",
     )
 

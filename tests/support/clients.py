@@ -148,9 +148,11 @@ TWO_PHASES = {
 }
 
 
-async def make_trust(stack, *, policy: dict[str, Any] | None = TWO_PHASES, name: str | None = None) -> Trust:
+async def make_trust(
+    stack, *, policy: dict[str, Any] | None = TWO_PHASES, name: str | None = None, area: dict[str, Any] | None = None
+) -> Trust:
     async with stack.client(stack.settings.operator_token) as op:
-        r = await op.post("/v1/trusts", json={"name": name or f"Trust {uuid.uuid4().hex[:6]}", "area": AREA})
+        r = await op.post("/v1/trusts", json={"name": name or f"Trust {uuid.uuid4().hex[:6]}", "area": area or AREA})
         assert r.status_code == 201, r.text
     body = r.json()
     trust = Trust(

@@ -78,8 +78,6 @@ def test_long_notes_are_clipped_rather_than_refused():
 @pytest.mark.parametrize(
     "path, field",
     [
-        (("incidentComponent",), "incidentComponent"),
-        (("incidentComponent", 0, "incidentTrackingIdentifier"), "incidentComponent[0].incidentTrackingIdentifier"),
         (("locationComponent",), "locationComponent"),
     ],
 )
@@ -93,11 +91,24 @@ def test_missing_field_is_named(path, field):
     assert error.field == field and "missing" in error.problem
 
 
-def test_missing_both_type_codes_names_the_required_one():
+def test_without_an_incident_type_the_category_is_unknown():
     d = doc(STREET)
     del d["incidentComponent"][0]["incidentTypeInternalCode"]
     del d["incidentComponent"][0]["incidentTypeCommonRegistryText"]
-    assert refusal(dumps(d)).field == "incidentComponent[0].incidentTypeCommonRegistryText"
+    assert map_eido(dumps(d)).category == "unknown"
+
+
+def test_without_a_tracking_identifier_the_eido_id_is_the_incident():
+    d = doc(STREET)
+    d["$id"] = "urn:emergency:uid:incidentid:top:cad.yas.nhs.uk"
+    del d["incidentComponent"][0]["incidentTrackingIdentifier"]
+    assert map_eido(dumps(d)).cad_ref == "urn:emergency:uid:incidentid:top:cad.yas.nhs.uk"
+    del d["incidentComponent"]
+    report = map_eido(dumps(d))
+    assert (report.cad_ref, report.category) == ("urn:emergency:uid:incidentid:top:cad.yas.nhs.uk", "unknown")
+    del d["$id"]
+    error = refusal(dumps(d))
+    assert error.field == "incidentComponent[0].incidentTrackingIdentifier" and "missing" in error.problem
 
 
 def test_empty_tracking_id_is_refused_by_the_native_rules_under_the_eido_name():
@@ -164,9 +175,15 @@ def test_latitude_out_of_range_names_the_position():
     assert error.field == "locationComponent[0].locationByValue gml:pos" and "less than or equal to 90" in error.problem
 
 
-def test_location_xml_that_is_not_well_formed():
-    error = refusal(with_pidf(doc(STREET), "</presence>", "</presents>"))
-    assert error.field == "locationComponent[0].locationByValue" and "not well-formed" in error.problem
+def test_location_xml_that_is_not_well_formed_is_read_only_for_its_one_point():
+    report = map_eido(with_pidf(doc(STREET), "</presence>", "</presents>"))
+    assert (report.lat, report.lon, report.address, report.location_type) == (53.80012, -1.54987, None, "unknown")
+    for broken in (
+        with_pidf(doc(STREET), "</gml:pos>", "</gml:pos"),  # the point itself is broken
+        with_pidf(doc(STREET), "</gml:pos>", "</gml:pos><gml:pos>53.9 -1.6</gml:pos></x>"),  # two points
+    ):
+        error = refusal(broken)
+        assert error.field == "locationComponent[0].locationByValue" and "not well-formed" in error.problem
 
 
 def test_entity_expansion_in_the_location_is_refused():
