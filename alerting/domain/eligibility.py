@@ -21,10 +21,13 @@ class Candidate:
     quiet: bool = False  # inside their own quiet hours at this moment
     credentials_ok: bool = True  # holds a verified, unexpired credential of every kind the trust requires
     unreadable: bool = False  # their stored record could not be evaluated (e.g. an unknown time zone)
+    eta_s: float | None = None  # expected travel time to the scene, from their travel mode
 
 
 # Reasons worth a line in the incident timeline: the trust wants to know who was passed over and why.
-REPORTED_SKIPS = frozenset({"credential_expired", "busy", "quiet_hours", "fatigue_limit", "unreadable_record"})
+REPORTED_SKIPS = frozenset(
+    {"credential_expired", "busy", "quiet_hours", "fatigue_limit", "unreadable_record", "slower_than_ambulance"}
+)
 
 
 def allowed_groups(

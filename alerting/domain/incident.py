@@ -2,272 +2,123 @@
 
 Like a sans-I/O protocol object: the caller loads an `IncidentState`, calls `handle(state, event)`,
 persists the state and carries out the returned decisions (send frames, tell the CAD, write the
-timeline). Time arrives inside each event. Every rule about phases, categories, eligibility,
-assignment and statuses is decided here and nowhere else.
+timeline). Time arrives inside each event. Every rule about phases, categories, flags, the
+ambulance, eligibility, replacement, assignment and statuses is decided here and nowhere else.
+The state lives in `incident_state`, the events and decisions in `incident_events`; both are
+re-exported here, so callers read `incident.PhaseDue`, `incident.ALERTING`.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, assert_never
 
-from alerting.domain.categories import category_matches
-from alerting.domain.eligibility import REPORTED_SKIPS, Candidate, allowed_groups, skip_reason
-from alerting.domain.policy import Phase, Policy
-from alerting.domain.report import LocationType
-from alerting.domain.vocabulary import AlertState, AssignmentRole, CadEvent, ErrorCode, IncidentStatus, TimelineEvent
-
-# Short names for the members, as the machine and its callers read them.
-ALERTING, FILLED, EXHAUSTED, CANCELLED, CLOSED = IncidentStatus
-OPEN_STATUSES = frozenset({ALERTING, FILLED})  # an assignment to these makes a responder busy
-ENDED_STATUSES = frozenset({CANCELLED, CLOSED})
-ALERTED, ACCEPTED, DECLINED, ARRIVED, STOOD_DOWN, EXPIRED = AlertState
-ASSIGNED_STATES = frozenset({ACCEPTED, ARRIVED})
-_ALERT_NAMESPACE = uuid.UUID("6f1c7a52-3a8e-4f0e-9d0b-6a2f3e8c1d11")
-
-
-def alert_id_for(incident_id: str, responder_id: str) -> str:
-    """Deterministic, so firing a phase twice cannot mint a second alert for the same person."""
-    return uuid.uuid5(_ALERT_NAMESPACE, f"{incident_id}\x00{responder_id}").hex
-
-
-@dataclass(slots=True)
-class AedInfo:
-    id: str
-    name: str | None
-    access: str | None
-    lat: float
-    lon: float
-    distance_m: float  # from the incident
-
-
-@dataclass(slots=True)
-class AlertRecord:
-    alert_id: str
-    responder_id: str
-    phase: int
-    distance_m: float
-    alerted_at: float
-    expires_at: float
-    state: AlertState = ALERTED
-    delivered_at: float | None = None
-    accepted_at: float | None = None
-    arrived_at: float | None = None
-    ended_at: float | None = None
-    role: AssignmentRole | None = None
-
-
-@dataclass(slots=True)
-class IncidentState:
-    id: str
-    cad_ref: str
-    lat: float
-    lon: float
-    category: str
-    location_type: LocationType
-    created_at: float
-    policy: Policy
-    policy_version: int | None = None
-    status: IncidentStatus = ALERTING
-    phases: tuple[Phase, ...] = ()
-    accept_limit: int = 1
-    zone: str | None = None
-    started_at: float | None = None  # when alerting began; None while the category is not alerted
-    phases_fired: int = 0
-    alerts: dict[str, AlertRecord] = field(default_factory=dict)
-    aed: AedInfo | None = None
-    changed: set[str] = field(default_factory=set)  # responder ids whose alert changed: what to persist
-    # The next phase may not fire before this (the live index is being rebuilt); not persisted: it
-    # only moves this transition's wake-up, and the next one asks again.
-    phases_held_until: float | None = None
-
-    @property
-    def phase_name(self) -> str | None:
-        return self.phases[self.phases_fired - 1].name if self.phases_fired else None
-
-    def assigned(self) -> list[AlertRecord]:
-        return [a for a in self.alerts.values() if a.state in ASSIGNED_STATES]
-
-    def due_phases(self, now: float) -> list[int]:
-        """Indices of phases whose delay has passed and that have not fired, in firing order."""
-        if self.status != ALERTING or self.started_at is None:
-            return []
-        return [
-            i for i in range(self.phases_fired, len(self.phases)) if self.started_at + self.phases[i].delay_s <= now
-        ]
-
-    def next_phase(self) -> Phase | None:
-        return self.phases[self.phases_fired] if self.phases_fired < len(self.phases) else None
-
-    def wake_at(self) -> float | None:
-        """When something may next happen without outside input: a phase, an expiry, exhaustion."""
-        if self.status != ALERTING:
-            return None
-        if self.started_at is None:
-            return self.created_at + self.policy.alert_ttl_s
-        times = [a.expires_at for a in self.alerts.values() if a.state == ALERTED]
-        nxt = self.next_phase()
-        if nxt is not None:
-            times.append(max(self.started_at + nxt.delay_s, self.phases_held_until or 0.0))
-        return min(times) if times else None
-
-    def hold_phases(self, until: float) -> None:
-        """Due phases wait (the responders' positions are being written back): try again at `until`."""
-        self.phases_held_until = until
-
-
-# ---- events -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Reported:
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class PhaseDue:
-    index: int
-    now: float
-    candidates: Sequence[Candidate]
-    private_ok: Mapping[str, bool]  # group id -> may be sent into private locations
-
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    responder_id: str
-    now: float
-    slot: int  # from the atomic accept script: 1..limit won; 0 lost, below 0 not open (see `accept_lost`)
-    distance_to_aed_m: float | None = None  # from this responder to the incident's AED, if known
-    carries_aed: bool = False  # this responder brings their own defibrillator
-    aed_coming: bool = False  # someone already assigned brings one
-
-
-@dataclass(frozen=True, slots=True)
-class Declined:
-    responder_id: str
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class Arrived:
-    responder_id: str
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class Delivered:
-    responder_id: str
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class Moved:
-    lat: float
-    lon: float
-    now: float
-    distances: Mapping[str, float]  # responder id -> new distance, for those still alerted or assigned
-    aed: AedInfo | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Recategorised:
-    category: str
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class Cancelled:
-    reason: str
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class Closed:
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class AlertExpired:
-    """Expire alerts whose TTL has passed: one responder's, or (responder_id None) every due one."""
-
-    now: float
-    responder_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Withdrawn:
-    """The trust suspended or erased the responder: their alert ends at once, accepted or not."""
-
-    responder_id: str
-    now: float
-
-
-WITHDRAWN = "withdrawn"  # the stand-down reason for a suspended or erased responder
-
-
-Event = (
-    Reported
-    | PhaseDue
-    | Accepted
-    | Declined
-    | Arrived
-    | Delivered
-    | Moved
-    | Recategorised
-    | Cancelled
-    | Closed
-    | AlertExpired
-    | Withdrawn
+from alerting.domain.eligibility import allowed_groups
+from alerting.domain.incident_events import (
+    EXCLUDED,
+    WITHDRAWN,
+    Accepted,
+    AlertExpired,
+    AmbulanceEtaChanged,
+    Arrived,
+    Cancelled,
+    Closed,
+    Decision,
+    Declined,
+    Delivered,
+    Event,
+    FlagsChanged,
+    Moved,
+    NotifyCad,
+    PhaseDue,
+    Recategorised,
+    Record,
+    Reject,
+    ReplacementDue,
+    Reported,
+    SendAlert,
+    SendAssigned,
+    SendStandDown,
+    Withdrawn,
 )
+from alerting.domain.incident_selection import alert_for, choose, why_not_alerted
+from alerting.domain.incident_state import (
+    ACCEPTED,
+    ALERTED,
+    ALERTING,
+    ARRIVED,
+    ASSIGNED_STATES,
+    CANCELLED,
+    CLOSED,
+    DECLINED,
+    ENDED_STATUSES,
+    EXHAUSTED,
+    EXPIRED,
+    FILLED,
+    NOT_ALERTED,
+    OPEN_STATUSES,
+    STOOD_DOWN,
+    AedInfo,
+    AlertRecord,
+    IncidentState,
+    alert_id_for,
+)
+from alerting.domain.policy import Policy
+from alerting.domain.report import LocationType
+from alerting.domain.vocabulary import AlertState, AssignmentRole, CadEvent, ErrorCode, NotAlertedReason, TimelineEvent
 
-# ---- decisions ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SendAlert:
-    alert: AlertRecord
-    resend: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SendAssigned:
-    responder_id: str
-    alert_id: str
-    role: AssignmentRole
-
-
-@dataclass(frozen=True, slots=True)
-class SendStandDown:
-    responder_id: str
-    alert_id: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class NotifyCad:
-    event: CadEvent
-    responder_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """A timeline entry."""
-
-    event: TimelineEvent
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Reject:
-    """The action is refused and nothing changed; `code` is machine-readable."""
-
-    code: ErrorCode
-    detail: str
-
-
-Decision = SendAlert | SendAssigned | SendStandDown | NotifyCad | Record | Reject
+__all__ = [  # the state, events and decisions, named through this module
+    "ACCEPTED",
+    "ALERTED",
+    "ALERTING",
+    "ARRIVED",
+    "ASSIGNED_STATES",
+    "Accepted",
+    "AedInfo",
+    "AlertExpired",
+    "AlertRecord",
+    "AmbulanceEtaChanged",
+    "Arrived",
+    "CANCELLED",
+    "CLOSED",
+    "Cancelled",
+    "Closed",
+    "DECLINED",
+    "Decision",
+    "Declined",
+    "Delivered",
+    "ENDED_STATUSES",
+    "EXCLUDED",
+    "EXHAUSTED",
+    "EXPIRED",
+    "Event",
+    "FILLED",
+    "FlagsChanged",
+    "IncidentState",
+    "Moved",
+    "NOT_ALERTED",
+    "NotifyCad",
+    "OPEN_STATUSES",
+    "PhaseDue",
+    "Recategorised",
+    "Record",
+    "Reject",
+    "ReplacementDue",
+    "Reported",
+    "STOOD_DOWN",
+    "SendAlert",
+    "SendAssigned",
+    "SendStandDown",
+    "WITHDRAWN",
+    "Withdrawn",
+    "accept_lost",
+    "accept_precheck",
+    "acknowledged",
+    "alert_id_for",
+    "handle",
+    "new_incident",
+    "rules_label",
+]
 
 # ---- the machine --------------------------------------------------------------------------
 
@@ -284,6 +135,8 @@ def new_incident(
     policy: Policy,
     policy_version: int | None,
     aed: AedInfo | None = None,
+    flags: Sequence[str] = (),
+    ambulance_eta_s: float | None = None,
 ) -> IncidentState:
     return IncidentState(
         id=id,
@@ -296,6 +149,8 @@ def new_incident(
         policy=policy,
         policy_version=policy_version,
         aed=aed,
+        flags=tuple(dict.fromkeys(flags)),
+        ambulance_due_at=None if ambulance_eta_s is None else created_at + ambulance_eta_s,
     )
 
 
@@ -318,6 +173,12 @@ def handle(state: IncidentState, event: Event) -> list[Decision]:
             return _moved(state, event)
         case Recategorised():
             return _recategorised(state, event)
+        case FlagsChanged():
+            return _flags_changed(state, event)
+        case AmbulanceEtaChanged():
+            return _ambulance_eta_changed(state, event)
+        case ReplacementDue():
+            return _replacement_due(state, event)
         case Cancelled():
             return _cancelled(state, event)
         case Closed():
@@ -395,18 +256,32 @@ def _reported(s: IncidentState, e: Reported) -> list[Decision]:
                 "category": s.category,
                 "location_type": s.location_type,
                 "accept_limit": s.accept_limit,
+                "flags": list(s.flags),
+                "ambulance_eta_s": s.ambulance_eta_s(e.now),
             },
         )
     ]
-    if not s.phases:
-        out.append(Record(TimelineEvent.NOT_ALERTED, {"reason": "the trust has no alerting policy"}))
-    elif category_matches(s.category, s.policy.categories):
+    why = why_not_alerted(s)
+    if why is None:
         s.started_at = e.now
-    else:
-        out.append(
-            Record(TimelineEvent.NOT_ALERTED, {"reason": f"category {s.category!r} is not alerted by the policy"})
-        )
-    return out
+        return out
+    return out + _not_alerted(s, *why)
+
+
+def _not_alerted(s: IncidentState, code: NotAlertedReason, reason: str) -> list[Decision]:
+    s.status, s.reason, s.reason_code = NOT_ALERTED, reason, code
+    return [
+        Record(TimelineEvent.NOT_ALERTED, {"reason": reason, "code": code}),
+        NotifyCad(CadEvent.INCIDENT_NOT_ALERTED),
+    ]
+
+
+def _start_alerting(s: IncidentState, now: float, cause: dict[str, Any]) -> list[Decision]:
+    """A not-alerted incident the policy now alerts for (recategorised, a flag lifted) starts its phases."""
+    s.status, s.reason, s.reason_code = ALERTING, None, None
+    if s.started_at is None:
+        s.started_at = now
+    return [Record(TimelineEvent.ALERTING_STARTED, cause)]
 
 
 def _phase_due(s: IncidentState, e: PhaseDue) -> list[Decision]:
@@ -414,37 +289,11 @@ def _phase_due(s: IncidentState, e: PhaseDue) -> list[Decision]:
         return []  # already fired, out of order, not yet due, or incident no longer alerting
     phase = s.phases[e.index]
     allowed = set(allowed_groups(phase.groups, s.location_type, e.private_ok))
-    out: list[Decision] = []
-    chosen: list[Candidate] = []
-    for c in sorted(e.candidates, key=lambda c: (c.distance_m, c.responder_id)):
-        if c.distance_m > phase.radius_m or (phase.max_alerts is not None and len(chosen) >= phase.max_alerts):
-            continue
-        reason = skip_reason(
-            c, allowed=allowed, already_alerted=s.alerts.keys(), max_alerts_per_hour=s.policy.max_alerts_per_hour
-        )
-        if reason is None:
-            chosen.append(c)
-        elif reason in REPORTED_SKIPS:
-            out.append(
-                Record(
-                    TimelineEvent.RESPONDER_SKIPPED,
-                    {"responder": c.responder_id, "reason": reason, "phase": phase.name},
-                )
-            )
+    chosen, out = choose(s, phase, e.candidates, allowed, e.now, limit=phase.max_alerts)
     s.phases_fired += 1
     first_alerts = not s.alerts and bool(chosen)
     for c in chosen:
-        alert = AlertRecord(
-            alert_id=alert_id_for(s.id, c.responder_id),
-            responder_id=c.responder_id,
-            phase=e.index,
-            distance_m=round(c.distance_m, 1),
-            alerted_at=e.now,
-            expires_at=e.now + s.policy.alert_ttl_s,
-        )
-        s.alerts[c.responder_id] = alert
-        s.changed.add(c.responder_id)
-        out.append(SendAlert(alert))
+        out.append(SendAlert(alert_for(s, c, e.index, e.now)))
     out.append(
         Record(
             TimelineEvent.PHASE_FIRED,
@@ -569,10 +418,66 @@ def _moved(s: IncidentState, e: Moved) -> list[Decision]:
 def _recategorised(s: IncidentState, e: Recategorised) -> list[Decision]:
     s.category = e.category
     out: list[Decision] = [Record(TimelineEvent.RECATEGORISED, {"category": e.category})]
-    if s.status == ALERTING and s.started_at is None and s.phases and category_matches(e.category, s.policy.categories):
-        s.started_at = e.now
+    if s.status == NOT_ALERTED and why_not_alerted(s) is None:
+        out += _start_alerting(s, e.now, {"category": e.category})
+    elif s.status == NOT_ALERTED and (why := why_not_alerted(s)) is not None:
+        s.reason, s.reason_code = why[1], why[0]
+    elif s.status == ALERTING and s.started_at is None and why_not_alerted(s) is None:
+        s.started_at = e.now  # an incident stored before `not_alerted` existed
         out.append(Record(TimelineEvent.ALERTING_STARTED, {"category": e.category}))
     return out
+
+
+def _flags_changed(s: IncidentState, e: FlagsChanged) -> list[Decision]:
+    """A flag the policy excludes stops the alerting and stands down everyone sent; lifting it
+    (when nothing else keeps the incident from alerting) starts or resumes the phases."""
+    flags = tuple(dict.fromkeys(e.flags))
+    if flags == s.flags:
+        return []
+    s.flags = flags
+    out: list[Decision] = [Record(TimelineEvent.FLAGS_CHANGED, {"flags": list(flags)})]
+    why = why_not_alerted(s)
+    if s.status in (ALERTING, FILLED, EXHAUSTED) and why is not None and why[0] == NotAlertedReason.EXCLUDED_FLAG:
+        return out + _stand_down_all(s, e.now, EXCLUDED) + _not_alerted(s, *why)
+    if s.status == NOT_ALERTED and why is None:
+        return out + _start_alerting(s, e.now, {"flags": list(flags)})
+    if s.status == NOT_ALERTED and why is not None:
+        s.reason, s.reason_code = why[1], why[0]
+    return out
+
+
+def _ambulance_eta_changed(s: IncidentState, e: AmbulanceEtaChanged) -> list[Decision]:
+    """Later phases and replacements compare against the crew's new ETA; alerts already sent stand."""
+    s.ambulance_due_at = e.now + e.eta_s
+    return [Record(TimelineEvent.AMBULANCE_ETA, {"ambulance_eta_s": e.eta_s})]
+
+
+def _replacement_due(s: IncidentState, e: ReplacementDue) -> list[Decision]:
+    """Each decline or silence (oldest first) passes to the next nearest eligible responder within
+    the current phase's radius; one with no one left to pass to is recorded and not sought again."""
+    waiting = s.to_replace(e.now)
+    if not waiting:
+        return []
+    index = s.phases_fired - 1
+    phase = s.phases[index]
+    allowed = set(allowed_groups(phase.groups, s.location_type, e.private_ok))
+    chosen, out = choose(s, phase, e.candidates, allowed, e.now, limit=len(waiting))
+    for old, c in zip(waiting, chosen + [None] * (len(waiting) - len(chosen)), strict=True):
+        old.replaced = True
+        s.changed.add(old.responder_id)
+        why = "no_answer" if old.state == ALERTED else old.state
+        if c is None:
+            out.append(Record(TimelineEvent.NO_REPLACEMENT, {"replaces": old.responder_id, "reason": why}))
+            continue
+        new = alert_for(s, c, index, e.now)
+        out += [
+            SendAlert(new),
+            Record(
+                TimelineEvent.REPLACEMENT_ALERTED,
+                {"responder": c.responder_id, "replaces": old.responder_id, "reason": why, "phase": phase.name},
+            ),
+        ]
+    return out + _maybe_exhausted(s, e.now)
 
 
 def _stand_down_all(s: IncidentState, now: float, reason: str) -> list[Decision]:
@@ -638,7 +543,11 @@ def _maybe_exhausted(s: IncidentState, now: float) -> list[Decision]:
     if s.started_at is None:
         done = now >= s.created_at + s.policy.alert_ttl_s
     else:
-        done = s.phases_fired == len(s.phases) and not any(a.state == ALERTED for a in s.alerts.values())
+        done = (
+            s.phases_fired == len(s.phases)
+            and not any(a.state == ALERTED for a in s.alerts.values())
+            and not s.to_replace(now)
+        )
     if not done:
         return []
     s.status = EXHAUSTED

@@ -20,10 +20,12 @@ from alerting.domain.policy_document import (
     MAX_ACCEPT_LIMIT,
     MAX_ACK_TIMEOUT_S,
     MAX_ALERTS_PER_HOUR,
+    MAX_AMBULANCE_MARGIN_S,
     MAX_DELAY_S,
     MAX_PHASE_ALERTS,
     MAX_RADIUS_M,
     MAX_TTL_S,
+    MIN_ANSWER_S,
     MIN_RADIUS_M,
     MIN_TTL_S,
     PhaseIn,
@@ -63,6 +65,11 @@ class Policy:
     ack_timeout_s: float = _DEFAULTS.ack_timeout_s
     reveal_address: str | None = _DEFAULTS.reveal_address  # None: after acceptance for private places only
     category_labels: tuple[tuple[str, str], ...] = ()  # (code or pattern, text), in the document's order
+    exclude_flags: frozenset[str] = frozenset()
+    replace_declined: bool = _DEFAULTS.replace_declined
+    answer_s: float = _DEFAULTS.answer_s
+    only_if_faster_than_ambulance: bool = _DEFAULTS.only_if_faster_than_ambulance
+    ambulance_margin_s: float = _DEFAULTS.ambulance_margin_s
     _lookup: ZoneLookup[Zone] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -177,6 +184,10 @@ def build_policy(
         c.error("max_alerts_per_hour", f"must be between 1 and {MAX_ALERTS_PER_HOUR} (or absent to turn the limit off)")
     if not 1 <= doc.ack_timeout_s <= MAX_ACK_TIMEOUT_S:
         c.error("ack_timeout_s", f"must be between 1 and {MAX_ACK_TIMEOUT_S} s")
+    if not MIN_ANSWER_S <= doc.answer_s <= MAX_TTL_S:
+        c.error("answer_s", f"must be between {MIN_ANSWER_S} and {MAX_TTL_S} s")
+    if not 0 <= doc.ambulance_margin_s <= MAX_AMBULANCE_MARGIN_S:
+        c.error("ambulance_margin_s", f"must be between 0 and {MAX_AMBULANCE_MARGIN_S} s")
 
     labels = tuple((k.strip(), v.strip()) for k, v in (doc.category_labels or {}).items())
     for pattern, text in labels:
@@ -215,5 +226,10 @@ def build_policy(
         ack_timeout_s=doc.ack_timeout_s,
         reveal_address=doc.reveal_address,
         category_labels=labels,
+        exclude_flags=frozenset(doc.exclude_flags),
+        replace_declined=doc.replace_declined,
+        answer_s=doc.answer_s,
+        only_if_faster_than_ambulance=doc.only_if_faster_than_ambulance,
+        ambulance_margin_s=doc.ambulance_margin_s,
     )
     return policy, c.warnings

@@ -20,14 +20,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from alerting.domain.vocabulary import IncidentFlag
+
 __all__ = [
     "MAX_ACCEPT_LIMIT",
     "MAX_ACK_TIMEOUT_S",
     "MAX_ALERTS_PER_HOUR",
+    "MAX_AMBULANCE_MARGIN_S",
     "MAX_DELAY_S",
     "MAX_PHASE_ALERTS",
     "MAX_RADIUS_M",
     "MAX_TTL_S",
+    "MIN_ANSWER_S",
     "MIN_RADIUS_M",
     "MIN_TTL_S",
     "PhaseIn",
@@ -47,6 +51,8 @@ MAX_ACK_TIMEOUT_S = 600
 MAX_ACCEPT_LIMIT = 1_000
 MAX_PHASE_ALERTS = 10_000
 MAX_ALERTS_PER_HOUR = 1_000
+MIN_ANSWER_S = 5
+MAX_AMBULANCE_MARGIN_S = 3_600
 
 
 class _Document(BaseModel):
@@ -105,6 +111,31 @@ class PolicyIn(_Document):
         max_length=500,
         description="Words for categories, `{code or pattern: text}` (`*` a wildcard): the alert's `category_label`. "
         "An exact code wins over a pattern; among patterns the first listed that matches",
+    )
+
+    exclude_flags: list[IncidentFlag] = Field(
+        default_factory=list,
+        max_length=len(IncidentFlag),
+        description="Incidents the CAD flags with any of these alert no one: status not_alerted, with the reason",
+    )
+    replace_declined: bool = Field(
+        default=False,
+        strict=True,
+        description="A decline, or no answer within answer_s, alerts the next nearest eligible responder in the phase",
+    )
+    answer_s: float = _number(
+        60.0,
+        lo=MIN_ANSWER_S,
+        hi=MAX_TTL_S,
+        description="With replace_declined: seconds before a silent alert is replaced",
+    )
+    only_if_faster_than_ambulance: bool = Field(
+        default=False,
+        strict=True,
+        description="When the CAD gives ambulance_eta_s, alert only responders expected that much sooner than the crew",
+    )
+    ambulance_margin_s: float = _number(
+        0.0, lo=0, hi=MAX_AMBULANCE_MARGIN_S, description="How much sooner than the crew a responder must be expected"
     )
 
     def to_json(self) -> dict[str, Any]:

@@ -8,15 +8,44 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["AlertState", "AssignmentRole", "CadEvent", "ErrorCode", "IncidentStatus", "TimelineEvent"]
+__all__ = [
+    "AlertState",
+    "AssignmentRole",
+    "CadEvent",
+    "ErrorCode",
+    "IncidentFlag",
+    "IncidentStatus",
+    "NotAlertedReason",
+    "TimelineEvent",
+]
 
 
 class IncidentStatus(StrEnum):
     ALERTING = "alerting"
     FILLED = "filled"
     EXHAUSTED = "exhausted"  # every phase fired and no one accepted before the alerts expired
+    NOT_ALERTED = "not_alerted"  # the policy alerts no one for it (category not listed, excluded flag); see `reason`
     CANCELLED = "cancelled"
     CLOSED = "closed"
+
+
+class NotAlertedReason(StrEnum):
+    """Why an incident alerts no one: the machine-readable `reason_code` beside the words of `reason`."""
+
+    NO_POLICY = "no_policy"
+    CATEGORY_NOT_LISTED = "category_not_listed"
+    EXCLUDED_FLAG = "excluded_flag"
+
+
+class IncidentFlag(StrEnum):
+    """What the CAD knows about the scene that may keep volunteers away (policy `exclude_flags`)."""
+
+    CARE_HOME = "care_home"
+    EXPECTED_DEATH = "expected_death"
+    UNSAFE_SCENE = "unsafe_scene"
+    CHILD = "child"
+    TRAUMA = "trauma"
+    POLICE_REQUIRED = "police_required"
 
 
 class AlertState(StrEnum):
@@ -45,6 +74,7 @@ class CadEvent(StrEnum):
     INCIDENT_FILLED = "incident.filled"
     INCIDENT_EXHAUSTED = "incident.exhausted"
     INCIDENT_STOOD_DOWN = "incident.stood_down"
+    INCIDENT_NOT_ALERTED = "incident.not_alerted"
 
 
 class TimelineEvent(StrEnum):
@@ -70,6 +100,10 @@ class TimelineEvent(StrEnum):
     INCIDENT_CLOSED = "incident.closed"
     MOVED = "moved"
     RECATEGORISED = "recategorised"
+    FLAGS_CHANGED = "flags_changed"
+    AMBULANCE_ETA = "ambulance_eta"
+    REPLACEMENT_ALERTED = "replacement_alerted"
+    NO_REPLACEMENT = "no_replacement"
     NOTES_UPDATED = "notes_updated"
     WEBHOOK_ATTEMPT = "webhook.attempt"
     WEBHOOK_GIVEN_UP = "webhook.given_up"

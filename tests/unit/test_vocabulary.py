@@ -43,6 +43,7 @@ def test_the_webhook_schema_lists_the_domains_cad_events():
             "incident.filled",
             "incident.exhausted",
             "incident.stood_down",
+            "incident.not_alerted",
         )
     )
 

@@ -40,6 +40,11 @@ def test_the_stored_shape_keeps_defaults_and_leaves_absent_fields_out():
         "location_max_age_s": 900.0,
         "zones": [],
         "ack_timeout_s": 5.0,
+        "exclude_flags": [],
+        "replace_declined": False,
+        "answer_s": 60.0,
+        "only_if_faster_than_ambulance": False,
+        "ambulance_margin_s": 0.0,
     }
 
 

@@ -1,0 +1,192 @@
+"""What the incident machine hears (events) and what it answers (decisions): plain values.
+
+Every event carries its own time; no decision performs I/O. `incident.handle` maps one to the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerting.domain.eligibility import Candidate
+from alerting.domain.incident_state import AedInfo, AlertRecord
+from alerting.domain.vocabulary import AssignmentRole, CadEvent, ErrorCode, TimelineEvent
+
+# ---- events -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseDue:
+    index: int
+    now: float
+    candidates: Sequence[Candidate]
+    private_ok: Mapping[str, bool]  # group id -> may be sent into private locations
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    responder_id: str
+    now: float
+    slot: int  # from the atomic accept script: 1..limit won; 0 lost, below 0 not open (see `accept_lost`)
+    distance_to_aed_m: float | None = None  # from this responder to the incident's AED, if known
+    carries_aed: bool = False  # this responder brings their own defibrillator
+    aed_coming: bool = False  # someone already assigned brings one
+
+
+@dataclass(frozen=True, slots=True)
+class Declined:
+    responder_id: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Arrived:
+    responder_id: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    responder_id: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    lat: float
+    lon: float
+    now: float
+    distances: Mapping[str, float]  # responder id -> new distance, for those still alerted or assigned
+    aed: AedInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recategorised:
+    category: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class FlagsChanged:
+    """The CAD's flags for the scene, as a whole: an excluded one stops the alerting."""
+
+    flags: tuple[str, ...]
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class AmbulanceEtaChanged:
+    eta_s: float
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReplacementDue:
+    """Candidates within the current phase's radius, for the declines and silences in `to_replace`."""
+
+    now: float
+    candidates: Sequence[Candidate]
+    private_ok: Mapping[str, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    reason: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class AlertExpired:
+    """Expire alerts whose TTL has passed: one responder's, or (responder_id None) every due one."""
+
+    now: float
+    responder_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """The trust suspended or erased the responder: their alert ends at once, accepted or not."""
+
+    responder_id: str
+    now: float
+
+
+WITHDRAWN = "withdrawn"  # the stand-down reason for a suspended or erased responder
+EXCLUDED = "excluded"  # the stand-down reason when the CAD flags the scene as one the policy keeps volunteers from
+
+
+Event = (
+    Reported
+    | PhaseDue
+    | Accepted
+    | Declined
+    | Arrived
+    | Delivered
+    | Moved
+    | Recategorised
+    | FlagsChanged
+    | AmbulanceEtaChanged
+    | ReplacementDue
+    | Cancelled
+    | Closed
+    | AlertExpired
+    | Withdrawn
+)
+
+# ---- decisions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendAlert:
+    alert: AlertRecord
+    resend: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SendAssigned:
+    responder_id: str
+    alert_id: str
+    role: AssignmentRole
+
+
+@dataclass(frozen=True, slots=True)
+class SendStandDown:
+    responder_id: str
+    alert_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyCad:
+    event: CadEvent
+    responder_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A timeline entry."""
+
+    event: TimelineEvent
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """The action is refused and nothing changed; `code` is machine-readable."""
+
+    code: ErrorCode
+    detail: str
+
+
+Decision = SendAlert | SendAssigned | SendStandDown | NotifyCad | Record | Reject
