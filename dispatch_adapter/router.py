@@ -148,13 +148,10 @@ async def post_incident(request: Request, services: ServicesDep, cad: CadDep) ->
 
 
 def _summary(view: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": view["id"],
-        "cad_ref": view["cad_ref"],
-        "status": view["status"],
-        "phase": view["phase"],
-        "alerted": view["alerted"],
-    }
+    summary = {k: view[k] for k in ("id", "cad_ref", "status", "phase", "alerted")}
+    if view.get("reason") is not None:
+        summary |= {"reason": view["reason"], "reason_code": view["reason_code"]}
+    return summary
 
 
 @router.get("/incidents/{incident_id}", summary="Status, responders and timeline")

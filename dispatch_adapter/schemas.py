@@ -7,6 +7,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerting.domain.report import IncidentReport
+from alerting.domain.vocabulary import IncidentFlag
+
+_FLAGS = Field(
+    default=None,
+    max_length=len(IncidentFlag),
+    description="What the CAD knows about the scene; a flag the policy lists in exclude_flags alerts no one",
+)
+_AMBULANCE = Field(
+    default=None,
+    strict=True,
+    ge=0,
+    le=86_400,
+    description="Seconds until the ambulance crew is expected on scene, as the CAD estimates it now",
+)
 
 
 class IncidentIn(BaseModel):
@@ -20,9 +34,12 @@ class IncidentIn(BaseModel):
     address: str | None = Field(default=None, max_length=500)
     notes: str | None = Field(default=None, max_length=2000)
     callback_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
+    flags: list[IncidentFlag] | None = _FLAGS
+    ambulance_eta_s: float | None = _AMBULANCE
 
     def report(self) -> IncidentReport:
-        return IncidentReport(**self.model_dump())
+        fields = self.model_dump()
+        return IncidentReport(**{**fields, "flags": tuple(fields["flags"] or ())})
 
 
 class IncidentPatch(BaseModel):
@@ -32,6 +49,12 @@ class IncidentPatch(BaseModel):
     lon: float | None = Field(default=None, strict=True, ge=-180, le=180)
     category: str | None = Field(default=None, min_length=1, max_length=32)
     notes: str | None = Field(default=None, max_length=2000)
+    flags: list[IncidentFlag] | None = Field(
+        default=None,
+        max_length=len(IncidentFlag),
+        description="The whole set of flags now (an empty list clears them); an excluded one stands everyone down",
+    )
+    ambulance_eta_s: float | None = _AMBULANCE
 
 
 class CancelIn(BaseModel):

@@ -18,3 +18,5 @@ class IncidentReport:
     address: str | None = None
     notes: str | None = None
     callback_url: str | None = None
+    flags: tuple[str, ...] = ()  # `vocabulary.IncidentFlag` values
+    ambulance_eta_s: float | None = None  # seconds until the crew is expected, when the CAD knows

@@ -233,6 +233,7 @@ async def pending(services: Services, *, trust_id: str, responder_id: str) -> li
             expires_at=alert.expires_at.timestamp(),
             state=AlertState(alert.state),
             role=AssignmentRole(alert.role) if alert.role else None,
+            ahead_of_ambulance_s=alert.ahead_of_ambulance_s,
         )
         frame = alert_frame(
             incident_id=incident.id,

@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerting import metrics
 from alerting.domain.eligibility import Candidate
 from alerting.domain.incident import ASSIGNED_STATES, OPEN_STATUSES
-from alerting.services import credentials
+from alerting.services import credentials, travel
+from alerting.settings import Settings
 from alerting.store.models import Alert, Incident, RegistrationSettings, Responder
 from alerting.timefmt import utc
+from geo.distance import eta_s
 from geo.index import Hit
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,16 @@ def in_quiet_hours(spec: dict[str, Any] | None, now: float) -> bool:
 
 
 async def enrich(
-    session: AsyncSession, *, trust_id: str, incident_id: str, hits: Sequence[Hit], now: float, count_recent: bool
+    session: AsyncSession,
+    *,
+    trust_id: str,
+    incident_id: str,
+    hits: Sequence[Hit],
+    now: float,
+    count_recent: bool,
+    settings: Settings | None = None,
 ) -> list[Candidate]:
+    """With `settings`, each candidate carries an ETA from their travel mode (the ambulance rule)."""
     if not hits:
         return []
     ids = [h.responder_id for h in hits]
@@ -112,6 +122,13 @@ async def enrich(
                 alerts_last_hour=recent.get(h.responder_id, 0),
                 quiet=quiet,
                 credentials_ok=h.responder_id not in lacking,
+                eta_s=None
+                if settings is None
+                else eta_s(
+                    h.distance_m,
+                    walking_speed_mps=travel.speed_mps(settings, r.travel_mode),
+                    route_factor=settings.route_factor,
+                ),
             )
         )
     return out

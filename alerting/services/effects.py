@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import metrics
 from alerting.domain import incident as m
+from alerting.domain.vocabulary import CadEvent, TimelineEvent
 from alerting.services.context import Services
 from alerting.services.frames import alert_frame, assigned_frame, stand_down_frame
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
@@ -39,6 +40,7 @@ class Effects:
     changed: bool = False
     push_check_at: float | None = None  # when to push alerts still unacknowledged
     started_at: float | None = None  # when alerting began: the origin of the alert latency
+    open_limit: int | None = None  # alerting started here (a not-alerted incident now alerts): open the referee
 
     def frames_for(self, responder_id: str) -> list[dict[str, Any]]:
         return [f for rid, f in self.frames if rid == responder_id]
@@ -105,6 +107,9 @@ async def record(
         elif isinstance(d, m.Reject):
             fx.rejects.append(d)
     fx.close_live = state.status != m.ALERTING
+    started = any(isinstance(d, m.Record) and d.event == TimelineEvent.ALERTING_STARTED for d in decisions)
+    if started and state.status == m.ALERTING:
+        fx.open_limit = state.accept_limit
     fx.wake_at = state.wake_at()
     fx.started_at = state.started_at
     return fx
@@ -113,6 +118,8 @@ async def record(
 def _delivery(row: Incident, state: m.IncidentState, d: m.NotifyCad, seq: int, now: float) -> WebhookDelivery:
     delivery_id = uuid.uuid4().hex
     body: dict[str, Any] = {"event": d.event, "incident_id": row.id, "cad_ref": row.cad_ref, "at": iso(now)}
+    if d.event == CadEvent.INCIDENT_NOT_ALERTED:
+        body |= {"reason": state.reason, "reason_code": state.reason_code}
     if d.responder_id:
         alert = state.alerts[d.responder_id]
         body["responder"] = {
@@ -143,6 +150,7 @@ async def publish(services: Services, fx: Effects, *, open_limit: int | None = N
     on reconnect and push, timers by the sweep, the referee from SQL.
     """
     live = services.redis.pipeline(transaction=False)
+    open_limit = open_limit if open_limit is not None else fx.open_limit
     if open_limit is not None:
         services.referee.open_in(live, fx.trust_id, fx.incident_id, open_limit)
     first_frame = len(live)

@@ -61,6 +61,8 @@ def alert_frame(
             frame["address"] = address
     if aed is not None:
         frame["aed"] = aed_view(aed)
+    if alert.ahead_of_ambulance_s is not None:
+        frame["ahead_of_ambulance_s"] = alert.ahead_of_ambulance_s
     return frame
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.incident import AedInfo, AlertRecord, IncidentState
 from alerting.domain.report import LocationType
-from alerting.domain.vocabulary import AlertState, AssignmentRole, IncidentStatus
+from alerting.domain.vocabulary import AlertState, AssignmentRole, IncidentStatus, NotAlertedReason
 from alerting.services import policies
 from alerting.store.models import Alert, Incident
 from alerting.store.types import from_ts, to_ts
@@ -39,6 +39,8 @@ def _record(a: Alert) -> AlertRecord:
         arrived_at=to_ts(a.arrived_at),
         ended_at=to_ts(a.ended_at),
         role=AssignmentRole(a.role) if a.role else None,
+        ahead_of_ambulance_s=a.ahead_of_ambulance_s,
+        replaced=bool(a.replaced),
     )
 
 
@@ -79,6 +81,10 @@ async def load(session: AsyncSession, incident_id: str, *, lock: bool, only: str
         phases_fired=row.phases_fired,
         alerts={rid: _record(a) for rid, a in alert_rows.items()},
         aed=AedInfo(**row.aed) if row.aed else None,
+        flags=tuple(row.flags or ()),
+        ambulance_due_at=to_ts(row.ambulance_due_at),
+        reason=row.reason,
+        reason_code=NotAlertedReason(row.reason_code) if row.reason_code else None,
     )
     return Loaded(state, row, alert_rows)
 
@@ -107,6 +113,10 @@ def new_row(
         wake_at=from_ts(state.wake_at()),
         created_at=from_ts(state.created_at),
         updated_at=from_ts(now),
+        flags=list(state.flags),
+        ambulance_due_at=from_ts(state.ambulance_due_at),
+        reason=state.reason,
+        reason_code=state.reason_code,
     )
 
 
@@ -124,6 +134,8 @@ def save(session: AsyncSession, loaded: Loaded, *, trust_id: str, now: float) ->
         from_ts(s.wake_at()),
         from_ts(now),
     )
+    row.flags, row.ambulance_due_at = list(s.flags), from_ts(s.ambulance_due_at)
+    row.reason, row.reason_code = s.reason, s.reason_code
     for rid in sorted(s.changed):
         a = s.alerts[rid]
         alert_row = loaded.alert_rows.get(rid)
@@ -137,4 +149,5 @@ def save(session: AsyncSession, loaded: Loaded, *, trust_id: str, now: float) ->
             alert_row.delivered_at = from_ts(a.delivered_at)
         alert_row.accepted_at = from_ts(a.accepted_at)
         alert_row.arrived_at, alert_row.ended_at = from_ts(a.arrived_at), from_ts(a.ended_at)
+        alert_row.ahead_of_ambulance_s, alert_row.replaced = a.ahead_of_ambulance_s, a.replaced
     s.changed.clear()

@@ -14,21 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerting import metrics
 from alerting.domain import incident as m
-from alerting.domain.eligibility import allowed_groups
 from alerting.domain.report import IncidentReport
 from alerting.domain.vocabulary import TimelineEvent
 from alerting.logcontext import incident_context
 from alerting.services import effects, policies, travel
-from alerting.services.candidates import enrich, fetch_limit
 from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound
 from alerting.services.frames import aed_view
 from alerting.services.incident_store import Loaded, load, new_row, save
+from alerting.services.phase_firing import fire_due
 from alerting.services.trust_cache import trust_area
 from alerting.store.models import Aed as AedRow
-from alerting.store.models import Group, Incident, Responder, TimelineEntry
+from alerting.store.models import Incident, Responder, TimelineEntry
 from alerting.timefmt import iso, utc
 from geo.aeds import Aed
 from geo.distance import eta_s, haversine_m
@@ -63,55 +61,6 @@ async def _outside_area(session: AsyncSession, trust_id: str, lat: float, lon: f
     )
 
 
-async def fire_due(
-    session: AsyncSession, services: Services, state: m.IncidentState, trust_id: str, now: float
-) -> list[m.Decision]:
-    """Fire every phase whose delay has passed, in order. Firing twice is a no-op in the domain."""
-    due = state.due_phases(now)
-    if not due:
-        return []
-    if not await services.generation.ready(now):
-        # Redis lost the positions and the API processes are writing them back: firing now would
-        # find nobody. The sweep (and the timer) come back shortly; the wait is bounded.
-        state.hold_phases(now + services.generation.heartbeat_s)
-        log.warning("phase held: the live index is being rebuilt", extra={"incident_id": state.id})
-        return []
-    private_ok: dict[str, bool] = {}
-    if state.location_type != "public":  # only private and unknown places depend on the groups' consent
-        private_ok = dict(
-            (await session.execute(select(Group.id, Group.private_locations).where(Group.trust_id == trust_id))).all()
-        )
-    out: list[m.Decision] = []
-    for index in due:
-        phase = state.phases[index]
-        if state.started_at is not None:  # always, once a phase is due
-            metrics.PHASE_LAG.observe(max(0.0, now - (state.started_at + phase.delay_s)))
-        groups = allowed_groups(phase.groups, state.location_type, private_ok)
-        hits = []
-        if groups:
-            hits = await services.index.nearest(
-                trust_id,
-                state.lat,
-                state.lon,
-                radius_m=phase.radius_m,
-                groups=groups,
-                limit=fetch_limit(phase.max_alerts),
-                exclude=set(state.alerts),
-                max_age_s=state.policy.location_max_age_s,
-                now=now,
-            )
-        candidates = await enrich(
-            session,
-            trust_id=trust_id,
-            incident_id=state.id,
-            hits=hits,
-            now=now,
-            count_recent=state.policy.max_alerts_per_hour is not None,
-        )
-        out += m.handle(state, m.PhaseDue(index, now, candidates, private_ok))
-    return out
-
-
 async def _find(session: AsyncSession, trust_id: str, cad_ref: str) -> Incident | None:
     return (
         await session.execute(select(Incident).where(Incident.trust_id == trust_id, Incident.cad_ref == cad_ref))
@@ -144,6 +93,8 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
                 policy=policy,
                 policy_version=version,
                 aed=aed,
+                flags=report.flags,
+                ambulance_eta_s=report.ambulance_eta_s,
             )
             decisions = m.handle(state, m.Reported(now))
             decisions += await fire_due(session, services, state, trust_id, now)
@@ -170,13 +121,16 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
     with incident_context(state.id):
         await effects.publish(services, fx, open_limit=state.accept_limit if state.status == m.ALERTING else None)
         log.info("incident reported", extra={"trust_id": trust_id, "alerted": len(state.alerts)})
-    return {
+    answer: dict[str, Any] = {
         "id": state.id,
         "cad_ref": state.cad_ref,
         "status": state.status,
         "phase": state.phase_name,
         "alerted": len(state.alerts),
-    }, True
+    }
+    if state.reason is not None:
+        answer |= {"reason": state.reason, "reason_code": state.reason_code}
+    return answer, True
 
 
 async def transition(
@@ -198,8 +152,7 @@ async def _transition(
         decisions: list[m.Decision] = []
         for event in events:
             decisions += m.handle(loaded.state, event)
-        if fire:
-            decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
+        decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now, phases=fire)
         save(session, loaded, trust_id=loaded.row.trust_id, now=now)
         fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)
     await effects.publish(services, fx)
@@ -257,6 +210,10 @@ async def patch(services: Services, *, trust_id: str, incident_id: str, changes:
         decisions: list[m.Decision] = m.handle(loaded.state, moved) if moved else []
         if "category" in changes and changes["category"] != loaded.state.category:
             decisions += m.handle(loaded.state, m.Recategorised(changes["category"], now))
+        if "flags" in changes:
+            decisions += m.handle(loaded.state, m.FlagsChanged(tuple(changes["flags"]), now))
+        if "ambulance_eta_s" in changes:
+            decisions += m.handle(loaded.state, m.AmbulanceEtaChanged(changes["ambulance_eta_s"], now))
         rejects = [d for d in decisions if isinstance(d, m.Reject)]
         if rejects:
             raise Conflict(rejects[0].detail)  # leaving the block rolls everything back
@@ -339,6 +296,10 @@ async def view(session: AsyncSession, services: Services, *, trust_id: str, inci
         "zone": s.zone,
         "policy_version": s.policy_version,
         "accept_limit": s.accept_limit,
+        "reason": s.reason,
+        "reason_code": s.reason_code,
+        "flags": list(s.flags),
+        "ambulance_eta_s": s.ambulance_eta_s(services.clock()),
         "created_at": iso(s.created_at),
         "aed": aed_view(s.aed),
         "responders": responders,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -123,6 +124,10 @@ class Incident(Base):
     wake_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    flags: Mapped[list[Any] | None]  # the CAD's flags for the scene (vocabulary.IncidentFlag)
+    ambulance_due_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(500))  # why the policy alerts no one: words
+    reason_code: Mapped[str | None] = mapped_column(String(32))
 
 
 class Alert(Base):
@@ -145,6 +150,8 @@ class Alert(Base):
     accepted_at: Mapped[datetime | None]
     arrived_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    ahead_of_ambulance_s: Mapped[float | None] = mapped_column(Float)
+    replaced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class TimelineEntry(Base):

@@ -8,6 +8,9 @@
   circle of radius 0). `areaDesc` becomes the address, `description` (else `headline`) the notes.
 - `location_type` comes from an `info/parameter` named `location_type`: public, private, unknown,
   or an RFC 4589 place type such as `residence` or `street`.
+- `flags` come from an `info/parameter` named `flags` (words separated by commas or spaces, `-` read
+  as `_`: `unsafe-scene, child`), `ambulance_eta_s` from one named `ambulance_eta_s` (seconds). CAP
+  has no fields of its own for either; parameters are its extension point.
 """
 
 from __future__ import annotations
@@ -55,8 +58,17 @@ def map_cap(body: bytes) -> IncidentReport:
         "location_type": location_type(_parameter(info, "location_type")),
         "address": clip(text_of(area.find(_q("areaDesc"))), ADDRESS_MAX, one_line=True),
         "notes": clip(text_of(info.find(_q("description"))) or text_of(info.find(_q("headline"))), NOTES_MAX),
+        "flags": _flags(_parameter(info, "flags")),
+        "ambulance_eta_s": _seconds(_parameter(info, "ambulance_eta_s")),
     }
-    origin = {"cad_ref": "identifier", "category": category_path, "lat": "info.area.circle", "lon": "info.area.circle"}
+    origin = {
+        "cad_ref": "identifier",
+        "category": category_path,
+        "lat": "info.area.circle",
+        "lon": "info.area.circle",
+        "flags": "info.parameter[flags]",
+        "ambulance_eta_s": "info.parameter[ambulance_eta_s]",
+    }
     return build_report(fields, origin)
 
 
@@ -100,6 +112,22 @@ def _centre(circle: str) -> tuple[float, float]:
     except ValueError as exc:
         raise MappingError("info.area.circle", f"expected 'lat,lon radius_km', got {circle[:60]!r}") from exc
     return lat, lon
+
+
+def _flags(text: str | None) -> list[str] | None:
+    """Unknown words are refused (by the native validation): a misspelt `unsafe scene` must not alert."""
+    if not text:
+        return None
+    return [w.strip().lower().replace("-", "_") for w in text.replace(",", " ").split()]
+
+
+def _seconds(text: str | None) -> float | str | None:
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text  # refused by the native validation, naming the parameter
 
 
 def _parameter(info: Element, name: str) -> str | None:

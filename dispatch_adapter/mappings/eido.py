@@ -12,6 +12,8 @@ Read as NENA publishes its samples (tests/fixtures/cad/nena), the 2020 form and 
   location by value); its `locationByValue` is a PIDF-LO document.
 - `location_type` comes from the civic address's place type (`PLC`), `notes` from the first
   `notesComponent`'s `notesActionComments`.
+- EIDO has no fields for `flags` or `ambulance_eta_s`: a CAD posting EIDO sends them with
+  `PATCH /v1/incidents/{id}` (see docs/cad-formats.md).
 """
 
 from __future__ import annotations

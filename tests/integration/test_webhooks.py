@@ -246,6 +246,7 @@ async def test_the_webhook_is_documented_in_the_served_openapi(stack):
         "incident.filled",
         "incident.exhausted",
         "incident.stood_down",
+        "incident.not_alerted",
     }
     assert "/v1/trusts/{trust}/keys/rotate" in doc["paths"]
 

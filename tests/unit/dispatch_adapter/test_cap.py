@@ -150,3 +150,24 @@ def test_external_entity_is_refused():
         b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&x;</identifier></alert>'
     )
     assert "refused" in refusal(xxe).problem
+
+
+def with_parameters(**params: str) -> bytes:
+    extra = "".join(
+        f"<parameter><valueName>{name}</valueName><value>{value}</value></parameter>" for name, value in params.items()
+    )
+    return edited(CODED, "<parameter>", extra + "<parameter>")
+
+
+def test_flags_and_ambulance_eta_come_from_parameters():
+    report = map_cap(with_parameters(flags="unsafe-scene, child  trauma", ambulance_eta_s="420"))
+    assert report.flags == ("unsafe_scene", "child", "trauma") and report.ambulance_eta_s == 420.0
+    assert map_cap(raw(CODED)).flags == () and map_cap(raw(CODED)).ambulance_eta_s is None
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [({"flags": "haunted"}, "info.parameter[flags]"), ({"ambulance_eta_s": "soon"}, "info.parameter[ambulance_eta_s]")],
+)
+def test_an_unknown_flag_or_a_bad_eta_is_refused_naming_the_parameter(params, field):
+    assert refusal(with_parameters(**params)).field == field
