@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from dispatch_adapter.simulator.runner import SimulatorConfig, run
-from dispatch_adapter.simulator.scenario import parse_bbox
+from dispatch_adapter.simulator.scenario import parse_ambulance_eta, parse_bbox, parse_flags
 
 DEMO_CREDENTIALS = Path("var") / "demo-credentials.json"
 
@@ -89,6 +89,14 @@ def parser() -> argparse.ArgumentParser:
         help="address the deployment can reach this machine's webhook receiver on (default %(default)s)",
     )
     p.add_argument("--public-share", type=float, default=0.6, help="share of incidents in public places")
+    p.add_argument(
+        "--ambulance-eta",
+        help="seconds until the crew arrives, N or LOW,HIGH: sent as ambulance_eta_s (the faster-than-ambulance rule)",
+    )
+    p.add_argument(
+        "--flags",
+        help="flags and the share of incidents carrying each, e.g. unsafe_scene=0.1,child=0.2 (exclude_flags rule)",
+    )
     p.add_argument("--seed", type=int, help="random seed, for a repeatable run")
     p.add_argument(
         "--responders",
@@ -111,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("--rate and --duration must be positive and --linger not negative")
     if args.responders < 0 or not 0 <= args.accept_share <= 1 or args.think < 0:
         raise SystemExit("--responders and --think must not be negative, --accept-share is between 0 and 1")
+    try:
+        ambulance_eta = parse_ambulance_eta(args.ambulance_eta) if args.ambulance_eta else None
+        flags = parse_flags(args.flags) if args.flags else ()
+    except ValueError as exc:
+        raise SystemExit(f"--ambulance-eta / --flags: {exc}") from exc
     cfg = SimulatorConfig(
         url=args.url,
         cad_key=_cad_key(args.cad_key),
@@ -121,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         close_after_s=None if args.close_after < 0 else args.close_after,
         callback_host=args.callback_host,
         public_share=args.public_share,
+        ambulance_eta=ambulance_eta,
+        flags=flags,
         seed=args.seed,
         progress=not args.no_progress,
         responders=args.responders,

@@ -33,6 +33,8 @@ class SimulatorConfig:
     close_after_s: float | None = 5.0  # close a filled incident this long after it filled; None: never
     callback_host: str = "127.0.0.1"
     public_share: float = 0.6
+    ambulance_eta: tuple[float, float] | None = None
+    flags: tuple[tuple[str, float], ...] = ()
     categories: tuple[tuple[str, int], ...] = CATEGORIES
     seed: int | None = None
     progress: bool = True
@@ -141,6 +143,8 @@ async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
                     rng,
                     callback_url=callback,
                     public_share=cfg.public_share,
+                    ambulance_eta=cfg.ambulance_eta,
+                    flags=cfg.flags,
                     categories=cfg.categories,
                 )
                 outcomes.append(await _post(client, body))

@@ -12,6 +12,8 @@ from typing import Any
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
+from alerting.domain.vocabulary import IncidentFlag
+
 __all__ = ["Outcome", "Summary", "incident_payload", "parse_bbox", "random_point", "summarise"]
 
 # Cardiac and respiratory arrest codes (AMPDS card 9) with rough relative frequencies.
@@ -61,7 +63,12 @@ def incident_payload(
     callback_url: str | None,
     public_share: float = 0.6,
     categories: tuple[tuple[str, int], ...] = CATEGORIES,
+    ambulance_eta: tuple[float, float] | None = None,
+    flags: tuple[tuple[str, float], ...] = (),
 ) -> dict[str, Any]:
+    """`ambulance_eta` (low, high seconds) gives each incident a crew ETA drawn from it; each of
+    `flags` (flag, share) is set on that share of incidents. Both draw after the rest, so a seed
+    alone still repeats the incidents it did before."""
     lat, lon = random_point(area, rng)
     codes, weights = zip(*categories, strict=True)
     body: dict[str, Any] = {
@@ -75,7 +82,37 @@ def incident_payload(
     }
     if callback_url:
         body["callback_url"] = callback_url
+    if ambulance_eta is not None:
+        body["ambulance_eta_s"] = round(rng.uniform(*ambulance_eta))
+    chosen = [flag for flag, share in flags if rng.random() < share]
+    if chosen:
+        body["flags"] = chosen
     return body
+
+
+def parse_ambulance_eta(text: str) -> tuple[float, float]:
+    """`300` or `120,600`: seconds until the crew arrives, fixed or drawn from the range."""
+    parts = [float(p) for p in text.split(",")]
+    if len(parts) not in (1, 2) or any(p < 0 or p > 86_400 for p in parts):
+        raise ValueError("give seconds (0 to 86400) as N or LOW,HIGH")
+    low, high = parts[0], parts[-1]
+    if low > high:
+        raise ValueError("LOW must not be above HIGH")
+    return low, high
+
+
+def parse_flags(text: str) -> tuple[tuple[str, float], ...]:
+    """`unsafe_scene=0.1,child=0.2` (a flag alone means every incident)."""
+    out = []
+    for item in filter(None, (i.strip() for i in text.split(","))):
+        flag, _, share = item.partition("=")
+        if flag not in {f.value for f in IncidentFlag}:
+            raise ValueError(f"unknown flag {flag!r}; one of {', '.join(f.value for f in IncidentFlag)}")
+        value = float(share) if share else 1.0
+        if not 0 <= value <= 1:
+            raise ValueError(f"the share of {flag!r} must be between 0 and 1")
+        out.append((flag, value))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

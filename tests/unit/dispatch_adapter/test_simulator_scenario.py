@@ -11,7 +11,9 @@ from dispatch_adapter.simulator.scenario import (
     Outcome,
     area_shape,
     incident_payload,
+    parse_ambulance_eta,
     parse_bbox,
+    parse_flags,
     random_point,
     summarise,
 )
@@ -73,3 +75,26 @@ def test_summary_counts_incidents_and_takes_the_median_first_accept():
 def test_summary_without_accepts_says_so():
     s = summarise([Outcome("A", 1.0, 201, "a", 0)], [], attempts=0, bad_signatures=0)
     assert s.median_first_accept_s is None and "median time to first accept: n/a" in s.lines()
+
+
+def test_the_crew_eta_and_flags_ride_along_when_asked_and_leave_the_rest_unchanged():
+    area = area_shape(L_SHAPE)
+    plain = incident_payload(3, "run1", area, random.Random(1), callback_url=None)
+    ruled = incident_payload(
+        3,
+        "run1",
+        area,
+        random.Random(1),
+        callback_url=None,
+        ambulance_eta=(120, 600),
+        flags=(("unsafe_scene", 1.0), ("child", 0.0)),
+    )
+    assert {k: v for k, v in ruled.items() if k not in ("ambulance_eta_s", "flags")} == plain
+    assert 120 <= ruled["ambulance_eta_s"] <= 600 and ruled["flags"] == ["unsafe_scene"]
+    assert parse_ambulance_eta("300") == (300, 300) and parse_ambulance_eta("120,600") == (120, 600)
+    assert parse_flags("unsafe_scene=0.1,child") == (("unsafe_scene", 0.1), ("child", 1.0))
+    for bad in ("haunted=0.5", "child=2"):
+        with pytest.raises(ValueError):
+            parse_flags(bad)
+    with pytest.raises(ValueError):
+        parse_ambulance_eta("600,120")
