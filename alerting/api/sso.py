@@ -3,6 +3,7 @@ in through it (authorization code flow with PKCE, `state` and `nonce`)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,11 +15,23 @@ from alerting.api.schemas import Strict
 from alerting.api.sign_in import set_session_cookie
 from alerting.services import sso
 from alerting.services.context import Services
-from alerting.services.errors import Unauthorized
+from alerting.services.errors import ServiceError, Unauthorized
 from alerting.services.unit_of_work import reading, unit_of_work
 
 router = APIRouter(tags=["sign-in"])
+log = logging.getLogger(__name__)
 CALLBACK = "/v1/auth/sso/callback"
+
+
+class ProviderSaidNo(Unauthorized):
+    """The provider came back without a code: the person cancelled, or it refused them."""
+
+
+def refusal_reason(exc: ServiceError) -> str:
+    """A fixed word for the console to explain (never the detail: nobody can put text on the page)."""
+    if isinstance(exc, ProviderSaidNo):
+        return "provider"
+    return {400: "attempt", 401: "token", 403: "account", 503: "unavailable"}.get(exc.status, "failed")
 
 
 class SsoIn(Strict):
@@ -74,12 +87,19 @@ async def sso_callback(
     """A `state` works once and only in the browser that started; the ID token must be signed by a
     key of the provider's JWKS and carry its `iss`, this trust's client id as `aud`, an unexpired
     `exp` and the attempt's `nonce`; the person must be an active member of the trust with that
-    (verified) email. Every refusal is problem+json and signs no one in."""
-    record = await sso.take_attempt(services, state=state, browser=request.cookies.get(sso.BROWSER_COOKIE))
-    if error or not code:
-        raise Unauthorized(f"the identity provider did not sign the person in ({error or 'no code'})")
-    async with unit_of_work(services) as uow:
-        signed, next_path = await sso.complete(uow, record=record, code=code)
+    (verified) email. Every refusal signs no one in: problem+json, or for a browser (`Accept:
+    text/html`) a redirect to `/admin?sso_error=<reason>`, where the console explains it in words."""
+    try:
+        record = await sso.take_attempt(services, state=state, browser=request.cookies.get(sso.BROWSER_COOKIE))
+        if error or not code:
+            raise ProviderSaidNo(f"the identity provider did not sign the person in ({error or 'no code'})")
+        async with unit_of_work(services) as uow:
+            signed, next_path = await sso.complete(uow, record=record, code=code)
+    except ServiceError as exc:
+        if "text/html" not in request.headers.get("accept", ""):
+            raise
+        log.info("single sign-on refused a browser", extra={"status": exc.status, "detail": exc.detail})
+        return RedirectResponse(f"/admin?sso_error={refusal_reason(exc)}", status_code=302)
     response = RedirectResponse(next_path, status_code=302)
     set_session_cookie(response, services, signed.token)
     response.delete_cookie(sso.BROWSER_COOKIE, path="/v1/auth/sso")

@@ -241,19 +241,20 @@ async def view(session: AsyncSession, services: Services, *, trust_id: str, inci
     s, row = loaded.state, loaded.row
     factor = services.settings.route_factor
     modes: dict[str, str] = {}
+    names: dict[str, str] = {}  # an erased responder has no name any more
     if s.alerts:
-        modes = dict(
-            (
-                await session.execute(
-                    select(Responder.id, Responder.travel_mode).where(
-                        Responder.trust_id == trust_id, Responder.id.in_(list(s.alerts))
-                    )
+        for rid, mode, name in (
+            await session.execute(
+                select(Responder.id, Responder.travel_mode, Responder.name).where(
+                    Responder.trust_id == trust_id, Responder.id.in_(list(s.alerts))
                 )
-            ).all()
-        )
+            )
+        ).all():
+            modes[rid], names[rid] = mode, name
     responders = [
         {
             "id": a.responder_id,
+            "name": names.get(a.responder_id),
             "state": a.state,
             "role": a.role,
             "phase": s.phases[a.phase].name if a.phase < len(s.phases) else None,

@@ -88,9 +88,20 @@ async def assert_fits_width(page: Page) -> None:
 
 
 async def sign_in_admin(page: Page, stack, key: str) -> None:
+    """Signs the console in with the trust's API key (the automation credential, with every right)."""
     await page.goto(f"{stack.base_url}/admin")
-    await page.get_by_label("Trust admin key").fill(key)
-    await page.get_by_label("Trust admin key").press("Enter")
+    await page.get_by_text("API key (for automation)").click()
+    await page.get_by_label("API key", exact=True).fill(key)
+    await page.get_by_label("API key", exact=True).press("Enter")
+    await expect(page.get_by_role("navigation", name="Console sections")).to_be_visible()
+
+
+async def sign_in_staff(page: Page, stack, email: str, password: str, *, trust_id: str | None = None) -> None:
+    """Signs a person in with their email address and password."""
+    await page.goto(f"{stack.base_url}/admin" + (f"?trust={trust_id}" if trust_id else ""))
+    await page.get_by_label("Email address").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in", exact=True).click()
     await expect(page.get_by_role("navigation", name="Console sections")).to_be_visible()
 
 

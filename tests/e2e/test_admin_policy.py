@@ -19,14 +19,17 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
     trust = await make_trust(stack)
     page = await browsing.page()
     await page.goto(f"{stack.base_url}/admin")
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.locator("#admin-key-error")).to_have_text("Enter the trust admin key.")
-    await page.get_by_label("Trust admin key").fill("adm_not-a-real-key")
-    await page.get_by_label("Trust admin key").press("Enter")
+    await page.get_by_text("API key (for automation)").click()
+    key = page.get_by_label("API key", exact=True)
+    await page.get_by_role("button", name="Use the API key").click()
+    await expect(page.locator("#admin-key-error")).to_have_text("Enter the API key.")
+    await key.fill("adm_not-a-real-key")
+    await key.press("Enter")
     await expect(page.locator("#admin-key-error")).to_have_text("That key was not accepted.")
 
-    await page.get_by_label("Trust admin key").fill(trust.admin_key)
-    await page.get_by_label("Trust admin key").press("Enter")
+    await key.fill(trust.admin_key)
+    await key.press("Enter")
+    await expect(page.locator("#who-name")).to_have_text("the trust's API key")
     await page.get_by_role("link", name="Policy").click()
     first = page.get_by_role("group", name="Phase 1", exact=True)
     radius = first.get_by_label("Radius (m)")
@@ -92,7 +95,8 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
 
     await page.get_by_role("link", name="Audit").click()
     change = page.locator('#audit-rows tr[data-action="policy.update"]').first
-    await expect(change).to_contain_text("trusted 200 m +0 s, community 1000 m +2 s → trusted 300 m +0 s")
+    await expect(change).to_contain_text("Changed the policy")
+    await expect(change).to_contain_text("phase 'trusted' radius 200 → 300 m")
     await trust.close()
 
 

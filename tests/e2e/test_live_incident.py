@@ -150,7 +150,11 @@ async def test_alert_accept_and_live_map(stack, browsing):
     timeline = admin.locator(f'#incident-timelines details[data-incident-id="{incident_id}"]')
     await timeline.locator("summary").click()
     events = timeline.locator("li")
-    await expect(events.first).to_contain_text("incident.closed")  # newest first
-    await expect(events.last).to_contain_text("reported")
-    await expect(timeline).to_contain_text("responder: ann")
+    await expect(events.first).to_contain_text("Closed; stood down: everyone still involved")  # newest first
+    await expect(events.last).to_contain_text("Reported: category 09-E-01")
+    await expect(timeline).to_contain_text("alerted 2 responders within")
+    await expect(timeline).to_contain_text("Ann accepted")
+    await expect(timeline).to_contain_text("Ann arrived on scene")
+    await expect(timeline).not_to_contain_text("phase_fired")
+    await screenshot(admin, "console-incident-timeline", viewport={"width": 1366, "height": 768})
     await trust.close()

@@ -2,13 +2,15 @@
 // a URL). Each `incident` event replaces that incident's layer; a closed incident is removed.
 import { h, $, metres } from "/web/dom.js";
 import { makeMap } from "/web/leaflet-map.js";
+import { STATE, STATUS, words } from "/web/words.js";
 
 const COLOURS = { incident: "#d4351c", alerted: "#ffdd00", accepted: "#00703c", arrived: "#00703c", aed: "#1d70b8" };
 
 export class LiveMap {
-  constructor(api, base) {
+  constructor(api, base, rights) {
     this.api = api;
     this.base = base;
+    this.rights = rights;  // rights.can("dispatcher"): may act on incidents
     this.map = null;
     this.layers = new Map();   // incident id -> Leaflet layer group
     this.incidents = new Map(); // incident id -> view
@@ -121,7 +123,7 @@ export class LiveMap {
       for (const r of view.responders) {
         if (r.lat === null || r.lon === null) continue;
         L.circleMarker([r.lat, r.lon], { radius: 7, color: "#000", weight: 2, fillColor: COLOURS[r.state] || "#fff", fillOpacity: 1,
-          className: `responder ${tag} state-${r.state}` }).bindTooltip(`${r.name}: ${r.state}`).addTo(group);
+          className: `responder ${tag} state-${r.state}` }).bindTooltip(`${r.name}: ${words(STATE, r.state)}`).addTo(group);
       }
       group.addTo(this.map);
       this.layers.set(view.id, group);
@@ -139,13 +141,13 @@ export class LiveMap {
     const views = [...this.incidents.values()];
     $("#no-incidents").hidden = views.length > 0;
     list.replaceChildren(...views.map((v) => h("li", { dataset: { incidentId: v.id, cadRef: v.cad_ref } },
-      h("strong", {}, v.cad_ref), ` · ${v.category} · `, h("span", { class: "status" }, v.status),
+      h("strong", {}, v.cad_ref), ` · ${v.category} · `, h("span", { class: "status" }, words(STATUS, v.status)),
       v.phase ? ` · phase ${v.phase}` : "", v.address ? ` · ${v.address}` : "",
       ` · rings: ${v.rings.map((r) => metres(r.radius_m)).join(", ")}`,
       this.map ? h("button", { type: "button", class: "secondary", onclick: () => this.map.setView([v.lat, v.lon], 15) },
         "Show on map", h("span", { class: "visually-hidden" }, ` ${v.cad_ref}`)) : "",
       h("ul", {}, v.responders.length ? v.responders.map((r) => h("li", { dataset: { responderId: r.id, state: r.state } },
-        `${r.name} — `, h("span", { class: `state-${r.state}` }, r.state), r.role ? ` (${r.role})` : "", ` · ${metres(r.distance_m)}`))
+        `${r.name} — `, h("span", { class: `state-${r.state}` }, words(STATE, r.state)), r.role === "aed" ? " (fetching the defibrillator)" : "", ` · ${metres(r.distance_m)}`))
         : h("li", {}, "No responder alerted yet.")))));
   }
 }

@@ -1,7 +1,8 @@
 // The policy editor: phases as rows, limits and categories. The server validates; its errors are
-// shown next to the fields they name, and nothing is saved until they are fixed.
+// shown next to the fields they name, and nothing is saved until they are fixed. Without the policy
+// role the same section shows the policy read-only.
 import { ApiError, normaliseLoc } from "/web/api.js";
-import { h, $ } from "/web/dom.js";
+import { h, $, metres } from "/web/dom.js";
 import { renderZones, replayDraft, wireZones } from "/web/admin-zones.js";
 
 const DEFAULT_PHASE = { name: "", groups: [], radius_m: 500, delay_s: 0 };
@@ -12,11 +13,14 @@ function numberOrNull(value) {
 }
 
 export class PolicyEditor {
-  constructor(api, base) {
+  constructor(api, base, rights) {
     this.api = api;
     this.base = base;
+    this.editable = rights ? rights.can("policy") : true;
     this.policy = null;
     this.groups = [];
+    $("#policy-form").hidden = !this.editable;
+    $("#policy-summary").hidden = this.editable;
     $("#policy-form").addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
     $("#replay-policy").addEventListener("click", () => {
       this.clearErrors();
@@ -37,6 +41,10 @@ export class PolicyEditor {
       this.policy = await this.api("GET", `${this.base}/policy`);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) throw err;
+      if (!this.editable) {
+        $("#policy-summary-phases").replaceChildren(h("tr", {}, h("td", { colspan: 4 }, "This trust has no alerting policy yet.")));
+        return;
+      }
       this.policy = { phases: [{ ...DEFAULT_PHASE, name: "first" }], accept_limit: 2, alert_ttl_s: 600, categories: ["*"],
         location_max_age_s: 900 };
     }
@@ -45,12 +53,23 @@ export class PolicyEditor {
 
   fill(policy) {
     $("#policy-version").textContent = policy.version ? String(policy.version) : "none";
+    if (!this.editable) { this.summarise(policy); renderZones(policy); return; }
     this.renderPhases(policy.phases);
     $("#accept_limit").value = policy.accept_limit ?? "";
     $("#alert_ttl_s").value = policy.alert_ttl_s ?? "";
     $("#location_max_age_s").value = policy.location_max_age_s ?? "";
     $("#categories").value = (policy.categories || []).join(", ");
     renderZones(policy);
+  }
+
+  summarise(policy) {
+    const group = (id) => this.groups.find((g) => g.id === id)?.name || id;
+    $("#policy-summary-phases").replaceChildren(...(policy.phases || []).map((p) => h("tr", {},
+      h("th", { scope: "row" }, p.name), h("td", {}, metres(p.radius_m)), h("td", {}, `${p.delay_s} s`),
+      h("td", {}, (p.groups || []).map(group).join(", ")))));
+    const facts = [["Accept limit", policy.accept_limit], ["Alert lifetime", `${policy.alert_ttl_s} s`],
+      ["Oldest usable location", `${policy.location_max_age_s} s`], ["Categories alerted", (policy.categories || []).join(", ")]];
+    $("#policy-summary-limits").replaceChildren(...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "")]));
   }
 
   renderPhases(phases) {
@@ -86,10 +105,13 @@ export class PolicyEditor {
   readPhases() {
     return [...document.querySelectorAll("#phases fieldset.phase")].map((row, i) => {
       const value = (f) => $(`#phase-${i}-${f}`, row).value;
-      const phase = { ...(phaseOf.get(row) || {}), name: value("name").trim(), radius_m: numberOrNull(value("radius_m")),
-        delay_s: numberOrNull(value("delay_s")),
-        groups: [...row.querySelectorAll(`#phase-${i}-groups input:checked`)].map((c) => c.value) };
-      return phase;
+      const drawn = phaseOf.get(row) || {};
+      const checked = [...row.querySelectorAll(`#phase-${i}-groups input:checked`)].map((c) => c.value);
+      // Groups keep the order they were saved in, so an untouched phase reads as unchanged in the audit.
+      const kept = (drawn.groups || []).filter((g) => checked.includes(g));
+      const groups = [...kept, ...checked.filter((g) => !kept.includes(g))];
+      return { ...drawn, name: value("name").trim(), radius_m: numberOrNull(value("radius_m")),
+        delay_s: numberOrNull(value("delay_s")), groups };
     });
   }
 

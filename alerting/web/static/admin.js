@@ -1,36 +1,81 @@
-// The trust console: sign in with the admin key, then four sections chosen by the URL hash.
+// The trust console. People sign in as themselves (email and password, or the trust's single
+// sign-on); the trust's API key still works for automation. What the person's roles allow decides
+// which sections and controls they see (the API refuses the rest anyway). Sections are chosen by
+// the URL hash.
+//
+// Which trust the sign-in page offers single sign-on for: `/admin?trust=<id>` (the link a trust
+// gives its control room), remembered in this browser after that and after every sign-in.
 import { client, ApiError } from "/web/api.js";
 import { $ } from "/web/dom.js";
+import { ROLE, words } from "/web/words.js";
 import { LiveMap } from "/web/admin-map.js";
 import { PolicyEditor } from "/web/admin-policy.js";
 import { ResponderManager } from "/web/admin-responders.js";
 import { AuditView } from "/web/admin-audit.js";
 
 const KEY = "alerting.admin-key";  // sessionStorage: gone when the tab closes
+const TRUST = "alerting.trust";    // localStorage: the trust this browser signs in to
 const SECTIONS = { map: "map-section", policy: "policy-section", responders: "responders-section", audit: "audit-section" };
+const SSO_REFUSED = {
+  attempt: "That sign-in attempt had expired or was started in another browser. Please sign in again.",
+  token: "Your organisation's sign-in could not be confirmed. Please try again; if it keeps happening, tell your system administrator.",
+  account: "Your organisation signed you in, but this console has no active account for you. Ask your trust's console administrator to add you with the email address your organisation knows you by.",
+  unavailable: "Your organisation's sign-in service is not answering. Try again in a few minutes, or sign in with your email address and password.",
+  provider: "Sign-in was cancelled or refused at your organisation's sign-in page. Please try again.",
+  failed: "Single sign-on did not work. Please try again.",
+};
 let session = null;
 
-async function signIn(key) {
-  const api = client(key);
-  const me = await api("GET", "/v1/whoami");
-  if (me.kind !== "admin") throw new ApiError(401, { detail: "This is not a trust admin key." });
+// What a credential may do: `admin` holds every role.
+export function rightsOf(roles) {
+  const held = new Set(roles || []);
+  return { roles: [...held], can: (role) => held.has("admin") || held.has(role) };
+}
+
+function blank() { return client({}); }
+
+function signedOut() {
+  location.replace("/admin?session=ended");
+}
+
+async function start(api, me) {
+  if (!me.trust_id || !["admin", "staff"].includes(me.kind)) {
+    throw new ApiError(403, { detail: "This is not a trust's API key or a staff account." });
+  }
+  const rights = rightsOf(me.roles);
   const base = `/v1/trusts/${encodeURIComponent(me.trust_id)}`;
-  session = { api, base, trust: me.trust_id, views: {} };
-  session.views.map = new LiveMap(api, base);
-  session.views.policy = new PolicyEditor(api, base);
-  session.views.responders = new ResponderManager(api, base);
-  session.views.audit = new AuditView(api, base);
+  session = { api, base, me, rights, views: {} };
+  session.views.map = new LiveMap(api, base, rights);
+  session.views.policy = new PolicyEditor(api, base, rights);
+  if (rights.can("verifier")) session.views.responders = new ResponderManager(api, base, rights);
+  session.views.audit = new AuditView(api, base, rights);
+  for (const el of document.querySelectorAll("[data-needs]")) el.hidden = !rights.can(el.dataset.needs);
+  $("#who-name").textContent = me.kind === "staff" ? me.name : "the trust's API key";
+  $("#who-roles").textContent = me.kind === "staff" ? `(${me.roles.map((r) => words(ROLE, r)).join(", ")})` : "";
   $("#trust-name").textContent = me.trust_name || me.trust_id;
   $("#who").hidden = false;
   $("#tabs").hidden = false;
   $("#sign-in").hidden = true;
-  sessionStorage.setItem(KEY, key);
+  localStorage.setItem(TRUST, me.trust_id);
   show();
+}
+
+async function signInWithKey(key) {
+  const api = client(key, { onSignedOut: signedOut });
+  const me = await client(key)("GET", "/v1/whoami");
+  await start(api, me);
+  sessionStorage.setItem(KEY, key);
+}
+
+async function resumeSession() {
+  const me = await blank()("GET", "/v1/whoami");
+  await start(client({ csrf: me.csrf_token }, { onSignedOut: signedOut }), me);
 }
 
 function show() {
   if (!session) return;
-  const name = SECTIONS[location.hash.slice(1)] ? location.hash.slice(1) : "map";
+  const wanted = location.hash.slice(1);
+  const name = SECTIONS[wanted] && session.views[wanted] ? wanted : "map";
   for (const [key, id] of Object.entries(SECTIONS)) {
     const active = key === name;
     $("#" + id).hidden = !active;
@@ -45,38 +90,105 @@ function show() {
   }
 }
 
-function signOut() {
-  sessionStorage.removeItem(KEY);
+async function signOut() {
   session?.views.map.stop();
+  if (sessionStorage.getItem(KEY)) sessionStorage.removeItem(KEY);
+  else await session?.api("POST", "/v1/auth/logout").catch(() => { /* ended already */ });
   session = null;
-  location.hash = "";
-  location.reload();
+  location.replace("/admin");
 }
 
+function fieldError(input, box, text) {
+  box.textContent = text;
+  if (text) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+}
+
+async function logIn() {
+  const email = $("#email");
+  const password = $("#password");
+  fieldError(email, $("#email-error"), "");
+  fieldError(password, $("#password-error"), "");
+  $("#sign-in-error").textContent = "";
+  if (!email.value.trim()) { fieldError(email, $("#email-error"), "Enter your email address."); email.focus(); return; }
+  if (!password.value) { fieldError(password, $("#password-error"), "Enter your password."); password.focus(); return; }
+  const button = $("#login-button");
+  button.disabled = true;
+  try {
+    await blank()("POST", "/v1/auth/login", { email: email.value.trim(), password: password.value });
+    password.value = "";
+    await resumeSession();
+  } catch (err) {
+    let text = err.message;
+    if (err instanceof ApiError && err.status === 401) text = "That email address and password do not match an account. Check them and try again.";
+    else if (err instanceof ApiError && err.status === 429) text = `Too many attempts to sign in. ${err.message}`;
+    $("#sign-in-error").textContent = text;
+    password.focus();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function offerSingleSignOn() {
+  const asked = new URLSearchParams(location.search).get("trust");
+  if (asked) localStorage.setItem(TRUST, asked);
+  const trust = asked || localStorage.getItem(TRUST);
+  if (!trust) return;
+  let info;
+  try {
+    info = await blank()("GET", `/v1/auth/sso/${encodeURIComponent(trust)}`);
+  } catch {
+    return;  // no single sign-on for this trust: email and password only
+  }
+  const button = $("#sso-button");
+  button.textContent = `Sign in with ${info.name || "your organisation's account"}`;
+  button.href = `/v1/auth/sso/${encodeURIComponent(trust)}/login?next=${encodeURIComponent("/admin")}`;
+  $("#sso-box").hidden = false;
+  if (info.trust_name) {
+    $("#sign-in-trust").textContent = info.trust_name;
+    $("#sign-in-trust").hidden = false;
+  }
+}
+
+function explainArrival() {
+  const params = new URLSearchParams(location.search);
+  const refused = params.get("sso_error");
+  let text = "";
+  if (refused !== null) text = SSO_REFUSED[refused] || SSO_REFUSED.failed;
+  else if (params.get("session") === "ended") text = "Your session has ended. Please sign in again.";
+  if (!text) return;
+  $("#sign-in-error").textContent = text;
+  params.delete("sso_error");
+  params.delete("session");
+  const query = params.toString();
+  history.replaceState(null, "", `/admin${query ? "?" + query : ""}${location.hash}`);
+}
+
+$("#login-form").addEventListener("submit", (event) => { event.preventDefault(); logIn(); });
 $("#sign-in-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const input = $("#admin-key");
   const error = $("#admin-key-error");
-  error.textContent = "";
-  input.removeAttribute("aria-invalid");
+  fieldError(input, error, "");
   const key = input.value.trim();
-  if (!key) {
-    error.textContent = "Enter the trust admin key.";
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
-    return;
-  }
+  if (!key) { fieldError(input, error, "Enter the API key."); input.focus(); return; }
   try {
-    await signIn(key);
+    await signInWithKey(key);
     input.value = "";
   } catch (err) {
-    error.textContent = err instanceof ApiError && err.status === 401 ? "That key was not accepted." : err.message;
-    input.setAttribute("aria-invalid", "true");
+    fieldError(input, error, err instanceof ApiError && err.status === 401 ? "That key was not accepted." : err.message);
     input.focus();
   }
 });
 $("#sign-out").addEventListener("click", signOut);
 window.addEventListener("hashchange", show);
 
+explainArrival();
 const saved = sessionStorage.getItem(KEY);
-if (saved) signIn(saved).catch(() => sessionStorage.removeItem(KEY));
+if (saved) {
+  signInWithKey(saved).catch(() => { sessionStorage.removeItem(KEY); offerSingleSignOn(); });
+} else {
+  resumeSession().catch((err) => {
+    if (!(err instanceof ApiError && err.status === 401)) $("#sign-in-error").textContent = err.message;
+    offerSingleSignOn();
+  });
+}
