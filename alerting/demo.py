@@ -9,6 +9,7 @@ from typing import Any
 
 from alerting.services import policies, trusts
 from alerting.services.context import build_services
+from alerting.services.unit_of_work import unit_of_work
 from alerting.settings import Settings
 
 CREDENTIALS = Path("var") / "demo-credentials.json"
@@ -62,18 +63,19 @@ async def create_demo(settings: Settings) -> int:
     services = build_services(settings)
     try:
         await ensure_operator(services)
-        trust = await trusts.create_trust(services, name="Demo Ambulance Service", area=LEEDS, actor="demo")
-        for group in GROUPS:
-            await trusts.create_group(services, trust_id=trust["id"], body=group, actor="demo")
-        async with services.sessions() as session, session.begin():
-            await policies.put(session, trust_id=trust["id"], body=POLICY, actor="demo", now=services.clock())
-        tokens: dict[str, str] = {}
-        for r in RESPONDERS:
-            await trusts.create_responder(services, trust_id=trust["id"], body=r, actor="demo")
-            tokens[r["id"]] = await trusts.issue_responder_token(
-                services, trust_id=trust["id"], responder_id=r["id"], actor="demo"
-            )
-        await trusts.put_aeds(services, trust_id=trust["id"], collection=AEDS, actor="demo")
+        async with unit_of_work(services) as uow:  # all of the demo or none of it
+            trust = await trusts.create_trust(uow, name="Demo Ambulance Service", area=LEEDS, actor="demo")
+            trust_id = trust["id"]
+            for group in GROUPS:
+                await trusts.create_group(uow, trust_id=trust_id, body=group, actor="demo")
+            await policies.replace(uow, trust_id=trust_id, body=POLICY, actor="demo")
+            tokens: dict[str, str] = {}
+            for r in RESPONDERS:
+                await trusts.create_responder(uow, trust_id=trust_id, body=r, actor="demo")
+                tokens[r["id"]] = await trusts.issue_responder_token(
+                    uow, trust_id=trust_id, responder_id=r["id"], actor="demo"
+                )
+            await trusts.put_aeds(uow, trust_id=trust_id, collection=AEDS, actor="demo")
     finally:
         await services.aclose()
     creds: dict[str, Any] = {

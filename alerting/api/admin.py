@@ -10,7 +10,6 @@ from pydantic import AwareDatetime
 from alerting.api.deps import AdminDep, OperatorDep, ServicesDep
 from alerting.api.schemas import GroupIn, PolicyIn, ResponderIn, ResponderPatch, TrustCreated, TrustIn
 from alerting.services import audit_log, policies, trusts, withdrawal
-from alerting.services.errors import NotFound
 from alerting.services.unit_of_work import reading, unit_of_work
 from alerting.timefmt import iso
 
@@ -20,29 +19,33 @@ router = APIRouter(prefix="/v1/trusts", tags=["trusts"])
 @router.post("", status_code=201, response_model=TrustCreated, summary="Create a trust (operator)")
 async def create_trust(body: TrustIn, services: ServicesDep, who: OperatorDep) -> dict[str, Any]:
     """Returns the trust's admin key and CAD key. They are shown once and stored hashed."""
-    return await trusts.create_trust(services, name=body.name, area=body.area, actor=who.actor)
+    async with unit_of_work(services) as uow:
+        return await trusts.create_trust(uow, name=body.name, area=body.area, actor=who.actor)
 
 
 @router.get("/{trust}", summary="A trust's name and service area")
 async def get_trust(trust: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
-    async with services.sessions() as session:
+    async with reading(services) as session:
         t = await trusts.get_trust(session, trust)
         return {"id": t.id, "name": t.name, "area": t.area, "created_at": iso(t.created_at)}
 
 
 @router.post("/{trust}/groups", status_code=201, summary="Create a responder group")
 async def create_group(trust: str, body: GroupIn, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
-    return await trusts.create_group(services, trust_id=trust, body=body.model_dump(), actor=who.actor)
+    async with unit_of_work(services) as uow:
+        return await trusts.create_group(uow, trust_id=trust, body=body.model_dump(), actor=who.actor)
 
 
 @router.get("/{trust}/groups", summary="The trust's groups")
 async def list_groups(trust: str, services: ServicesDep, who: AdminDep) -> list[dict[str, Any]]:
-    return await trusts.list_groups(services, trust_id=trust)
+    async with reading(services) as session:
+        return await trusts.list_groups(session, trust_id=trust)
 
 
 @router.post("/{trust}/responders", status_code=201, summary="Register a responder")
 async def create_responder(trust: str, body: ResponderIn, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
-    return await trusts.create_responder(services, trust_id=trust, body=body.model_dump(), actor=who.actor)
+    async with unit_of_work(services) as uow:
+        return await trusts.create_responder(uow, trust_id=trust, body=body.model_dump(), actor=who.actor)
 
 
 @router.get("/{trust}/responders", summary="List or search responders")
@@ -54,14 +57,14 @@ async def list_responders(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> list[dict[str, Any]]:
-    async with services.sessions() as session:
-        await trusts.get_trust(session, trust)
-    return await trusts.list_responders(services, trust_id=trust, q=q, limit=limit, offset=offset)
+    async with reading(services) as session:
+        return await trusts.list_responders(session, trust_id=trust, q=q, limit=limit, offset=offset)
 
 
 @router.get("/{trust}/responders/{rid}", summary="One responder")
 async def get_responder(trust: str, rid: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
-    return await trusts.get_responder(services, trust_id=trust, responder_id=rid)
+    async with reading(services) as session:
+        return await trusts.get_responder(session, trust_id=trust, responder_id=rid)
 
 
 @router.patch(
@@ -74,7 +77,8 @@ async def patch_responder(
     trust: str, rid: str, body: ResponderPatch, services: ServicesDep, who: AdminDep
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
-    changed = await trusts.patch_responder(services, trust_id=trust, responder_id=rid, changes=changes, actor=who.actor)
+    async with unit_of_work(services) as uow:
+        changed = await trusts.patch_responder(uow, trust_id=trust, responder_id=rid, changes=changes, actor=who.actor)
     if (
         "status" in changes and changed["status"] != "active"
     ):  # suspension bites at once: open alerts stood down, sockets closed
@@ -90,7 +94,8 @@ async def patch_responder(
     description="Their open alerts are stood down (reason `withdrawn`) and their sockets closed with code 4410.",
 )
 async def delete_responder(trust: str, rid: str, services: ServicesDep, who: AdminDep) -> Response:
-    await trusts.delete_responder(services, trust_id=trust, responder_id=rid, actor=who.actor)
+    async with unit_of_work(services) as uow:
+        await trusts.delete_responder(uow, trust_id=trust, responder_id=rid, actor=who.actor)
     async with unit_of_work(services) as uow:  # the token went with the responder; alerts and sockets go now
         await withdrawal.withdraw(uow, trust_id=trust, responder_id=rid)
     return Response(status_code=204)
@@ -98,18 +103,15 @@ async def delete_responder(trust: str, rid: str, services: ServicesDep, who: Adm
 
 @router.post("/{trust}/responders/{rid}/tokens", status_code=201, summary="Issue a responder token (shown once)")
 async def issue_token(trust: str, rid: str, services: ServicesDep, who: AdminDep) -> dict[str, str]:
-    return {"token": await trusts.issue_responder_token(services, trust_id=trust, responder_id=rid, actor=who.actor)}
+    async with unit_of_work(services) as uow:
+        token = await trusts.issue_responder_token(uow, trust_id=trust, responder_id=rid, actor=who.actor)
+    return {"token": token}
 
 
 @router.get("/{trust}/policy", summary="The current policy and its version")
 async def get_policy(trust: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
-    async with services.sessions() as session:
-        await trusts.get_trust(session, trust)
-        found = await policies.current(session, trust)
-    if found is None:
-        raise NotFound("this trust has no policy yet")
-    version, body = found
-    return {**body, "version": version}
+    async with reading(services) as session:
+        return await policies.current_view(session, trust_id=trust)
 
 
 @router.put("/{trust}/policy", summary="Replace the policy (validated, versioned, audited)")
@@ -117,9 +119,8 @@ async def put_policy(trust: str, body: PolicyIn, services: ServicesDep, who: Adm
     """Takes effect for incidents that arrive after it. The response carries the new version and any
     warnings (for example a later phase with a smaller radius than an earlier one)."""
     doc = body.model_dump(exclude_none=True)
-    async with services.sessions() as session, session.begin():
-        await trusts.get_trust(session, trust)
-        version, warnings = await policies.put(session, trust_id=trust, body=doc, actor=who.actor, now=services.clock())
+    async with unit_of_work(services) as uow:
+        version, warnings = await policies.replace(uow, trust_id=trust, body=doc, actor=who.actor)
     return {**doc, "version": version, "warnings": warnings}
 
 
@@ -133,7 +134,8 @@ async def put_aeds(
     """All or nothing: a file with any bad feature (not a Point, coordinates out of range, missing or
     duplicate id) answers 422 with `errors: [{index, id, message}]` and changes nothing. Each alert
     then carries the nearest AED within `ALERTING_AED_MAX_DISTANCE_M` (default 2,000 m) and its distance."""
-    return await trusts.put_aeds(services, trust_id=trust, collection=body, actor=who.actor)
+    async with unit_of_work(services) as uow:
+        return await trusts.put_aeds(uow, trust_id=trust, collection=body, actor=who.actor)
 
 
 @router.get(

@@ -19,7 +19,8 @@ from alerting.api.responder_csv import CsvFileError, Row, decode, parse
 from alerting.domain.roles import Role
 from alerting.services import auth, incidents, live_map, trusts
 from alerting.services.errors import Invalid, ServiceError
-from alerting.store.models import Incident, Responder, Trust
+from alerting.services.unit_of_work import reading, unit_of_work
+from alerting.store.models import Incident
 from alerting.timefmt import iso
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,11 @@ async def whoami(services: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
     staff session: the person (`staff_id`, `name`), their `roles` and the session's `csrf_token`;
     an admin key or the operator token has every role."""
     out: dict[str, Any] = {"kind": who.kind, "trust_id": who.trust_id, "responder_id": who.responder_id}
-    async with services.sessions() as session:
+    async with reading(services) as session:
         if who.trust_id:
-            trust = await session.get(Trust, who.trust_id)
-            out["trust_name"] = trust.name if trust else None
-        if who.kind == auth.RESPONDER:
-            responder = await session.get(Responder, (who.trust_id, who.responder_id))
-            out["name"] = responder.name if responder else None
+            out["trust_name"] = await trusts.trust_name(session, trust_id=who.trust_id)
+        if who.kind == auth.RESPONDER and who.trust_id and who.responder_id:
+            out["name"] = await trusts.responder_name(session, trust_id=who.trust_id, responder_id=who.responder_id)
     if who.kind == auth.STAFF:
         out |= {"staff_id": who.staff_id, "name": who.name, "roles": list(who.roles), "csrf_token": who.csrf_token}
     elif who.kind in (auth.ADMIN, auth.OPERATOR):
@@ -55,7 +54,7 @@ async def whoami(services: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
     summary="A single-use ticket to open the live map stream (the admin key stays out of URLs)",
 )
 async def live_ticket(trust: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
-    async with services.sessions() as session:
+    async with reading(services) as session:
         await trusts.get_trust(session, trust)
     return await live_map.issue_ticket(services, trust_id=trust, actor=who.actor)
 
@@ -132,7 +131,8 @@ async def _import_rows(services, trust: str, rows: list[Row], actor: str) -> Asy
         errors = list(row.errors)
         if row.ok and row.body is not None:
             try:
-                await trusts.create_responder(services, trust_id=trust, body=row.body, actor=actor)
+                async with unit_of_work(services) as uow:  # each row on its own
+                    await trusts.create_responder(uow, trust_id=trust, body=row.body, actor=actor)
             except ServiceError as exc:
                 errors = [exc.detail]
             except DataError:
@@ -177,7 +177,7 @@ async def import_responders(trust: str, request: Request, services: ServicesDep,
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in CSV_TYPES:
         raise Invalid("send the file as text/csv", extra={"errors": [{"loc": "body", "msg": "expected text/csv"}]})
-    async with services.sessions() as session:
+    async with reading(services) as session:
         await trusts.get_trust(session, trust)
     try:
         rows = parse(decode(await request.body()), max_rows=services.settings.console_import_max_rows)

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.policy import Policy, PolicyError, build_policy
 from alerting.domain.policy_document import within_bounds
-from alerting.services.errors import Invalid
+from alerting.services.errors import Invalid, NotFound
 from alerting.services.trust_cache import trust_area
+from alerting.services.trusts import get_trust
+from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit
 from alerting.store.models import Group, PolicyVersion
 from alerting.timefmt import utc
@@ -56,6 +58,16 @@ async def current(session: AsyncSession, trust_id: str) -> tuple[int, dict[str, 
     return (row.version, row.body) if row else None
 
 
+async def current_view(session: AsyncSession, *, trust_id: str) -> dict[str, Any]:
+    """The trust's newest policy with its `version`; 404 for no such trust or no policy yet."""
+    await get_trust(session, trust_id)
+    found = await current(session, trust_id)
+    if found is None:
+        raise NotFound("this trust has no policy yet")
+    version, body = found
+    return {**body, "version": version}
+
+
 async def current_policy(session: AsyncSession, trust_id: str) -> tuple[int | None, Policy]:
     """Only the version number is read: versions never change once written, so the parsed policy is cached."""
     version = (
@@ -96,3 +108,9 @@ async def put(
         after=body,
     )
     return version, warnings
+
+
+async def replace(uow: UnitOfWork, *, trust_id: str, body: dict[str, Any], actor: str) -> tuple[int, list[str]]:
+    """A new version for a trust that exists (404 otherwise); the version and any warnings."""
+    await get_trust(uow.session, trust_id)
+    return await put(uow.session, trust_id=trust_id, body=body, actor=actor, now=uow.services.clock())

@@ -1,4 +1,7 @@
-"""Trusts, their groups, responders, credentials and defibrillators. Every change is audited."""
+"""Trusts, their groups, responders, credentials and defibrillators. Every change is audited.
+
+Changes run in the caller's unit of work; the live index and the AED index follow the rows once
+they have committed (`uow.after_commit`), so Redis never holds a responder that SQL does not."""
 
 from __future__ import annotations
 
@@ -10,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.services import auth, cad_keys
-from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound
 from alerting.services.secret_box import secret_box
+from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
 from alerting.store.models import Aed, Credential, Group, PushSubscription, Responder, Trust
 from alerting.timefmt import iso, utc
@@ -20,27 +23,26 @@ from geo.aeds import AedImportError, parse_aeds
 from geo.areas import AreaError, ServiceArea
 
 
-async def create_trust(services: Services, *, name: str, area: dict[str, Any], actor: str) -> dict[str, Any]:
+async def create_trust(uow: UnitOfWork, *, name: str, area: dict[str, Any], actor: str) -> dict[str, Any]:
     try:
         geojson = ServiceArea.from_geojson(area).geojson
     except AreaError as exc:
         raise Invalid(f"area: {exc}", extra={"errors": [{"loc": "area", "msg": str(exc)}]}) from exc
-    now = services.clock()
+    session, now = uow.session, uow.services.clock()
     trust_id = uuid.uuid4().hex[:16]
-    async with services.sessions() as session, session.begin():
-        session.add(Trust(id=trust_id, name=name, area=geojson, settings={}, created_at=utc(now)))
-        await session.flush()
-        admin_key = await auth.issue(session, kind=auth.ADMIN, trust_id=trust_id, now=now)
-        cad_key = await cad_keys.issue(session, secret_box(services), trust_id=trust_id, now=now)
-        await audit.append(
-            session,
-            at=utc(now),
-            actor=actor,
-            action="trust.create",
-            trust_id=trust_id,
-            target=trust_id,
-            after={"name": name},
-        )
+    session.add(Trust(id=trust_id, name=name, area=geojson, settings={}, created_at=utc(now)))
+    await session.flush()
+    admin_key = await auth.issue(session, kind=auth.ADMIN, trust_id=trust_id, now=now)
+    cad_key = await cad_keys.issue(session, secret_box(uow.services), trust_id=trust_id, now=now)
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="trust.create",
+        trust_id=trust_id,
+        target=trust_id,
+        after={"name": name},
+    )
     return {"id": trust_id, "name": name, "admin_key": admin_key, "cad_key": cad_key}
 
 
@@ -51,46 +53,54 @@ async def get_trust(session: AsyncSession, trust_id: str) -> Trust:
     return trust
 
 
+async def trust_name(session: AsyncSession, *, trust_id: str) -> str | None:
+    trust = await session.get(Trust, trust_id)
+    return trust.name if trust else None
+
+
+async def responder_name(session: AsyncSession, *, trust_id: str, responder_id: str) -> str | None:
+    responder = await session.get(Responder, (trust_id, responder_id))
+    return responder.name if responder else None
+
+
 def group_view(g: Group) -> dict[str, Any]:
     return {"id": g.id, "name": g.name, "trusted": g.trusted, "private_locations": g.private_locations}
 
 
-async def create_group(services: Services, *, trust_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
-    now = services.clock()
+async def create_group(uow: UnitOfWork, *, trust_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
+    session, now = uow.session, uow.services.clock()
     private = body.get("private_locations")
     if private is None:
         private = bool(body["trusted"])  # trusted groups go into homes; community ones only to public places
+    await get_trust(session, trust_id)
+    group = Group(
+        trust_id=trust_id,
+        id=body["id"],
+        name=body["name"],
+        trusted=body["trusted"],
+        private_locations=private,
+        created_at=utc(now),
+    )
+    session.add(group)
     try:
-        async with services.sessions() as session, session.begin():
-            await get_trust(session, trust_id)
-            group = Group(
-                trust_id=trust_id,
-                id=body["id"],
-                name=body["name"],
-                trusted=body["trusted"],
-                private_locations=private,
-                created_at=utc(now),
-            )
-            session.add(group)
-            await session.flush()
-            await audit.append(
-                session,
-                at=utc(now),
-                actor=actor,
-                action="group.create",
-                trust_id=trust_id,
-                target=f"group {group.id}",
-                after=group_view(group),
-            )
+        await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"group {body['id']!r} already exists") from exc
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="group.create",
+        trust_id=trust_id,
+        target=f"group {group.id}",
+        after=group_view(group),
+    )
     return group_view(group)
 
 
-async def list_groups(services: Services, *, trust_id: str) -> list[dict[str, Any]]:
-    async with services.sessions() as session:
-        rows = (await session.execute(select(Group).where(Group.trust_id == trust_id).order_by(Group.id))).scalars()
-        return [group_view(g) for g in rows]
+async def list_groups(session: AsyncSession, *, trust_id: str) -> list[dict[str, Any]]:
+    rows = (await session.execute(select(Group).where(Group.trust_id == trust_id).order_by(Group.id))).scalars()
+    return [group_view(g) for g in rows]
 
 
 def responder_view(r: Responder) -> dict[str, Any]:
@@ -119,37 +129,42 @@ async def _check_groups(session: AsyncSession, trust_id: str, groups: list[str])
         )
 
 
-async def create_responder(services: Services, *, trust_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
-    now = services.clock()
+def _index_profile(uow: UnitOfWork, r: Responder, *, now: float) -> None:
+    index, trust_id, responder_id = uow.services.index, r.trust_id, r.id
+    groups, active = list(r.groups), r.status == "active"
+    uow.after_commit(lambda: index.set_profile(trust_id, responder_id, groups=groups, active=active, now=now))
+
+
+async def create_responder(uow: UnitOfWork, *, trust_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
+    session, now = uow.session, uow.services.clock()
+    await get_trust(session, trust_id)
+    await _check_groups(session, trust_id, body["groups"])
+    r = Responder(
+        trust_id=trust_id,
+        id=body["id"],
+        name=body["name"],
+        groups=list(dict.fromkeys(body["groups"])),
+        skills=list(body.get("skills") or []),
+        status="active",
+        quiet_hours=body.get("quiet_hours"),
+        created_at=utc(now),
+        updated_at=utc(now),
+    )
+    session.add(r)
     try:
-        async with services.sessions() as session, session.begin():
-            await get_trust(session, trust_id)
-            await _check_groups(session, trust_id, body["groups"])
-            r = Responder(
-                trust_id=trust_id,
-                id=body["id"],
-                name=body["name"],
-                groups=list(dict.fromkeys(body["groups"])),
-                skills=list(body.get("skills") or []),
-                status="active",
-                quiet_hours=body.get("quiet_hours"),
-                created_at=utc(now),
-                updated_at=utc(now),
-            )
-            session.add(r)
-            await session.flush()
-            await audit.append(
-                session,
-                at=utc(now),
-                actor=actor,
-                action="responder.create",
-                trust_id=trust_id,
-                target=await subjects.target(session, trust_id, r.id),
-                after={"groups": r.groups, "skills": r.skills},
-            )
+        await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"responder {body['id']!r} already exists") from exc
-    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=True, now=now)
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="responder.create",
+        trust_id=trust_id,
+        target=await subjects.target(session, trust_id, r.id),
+        after={"groups": r.groups, "skills": r.skills},
+    )
+    _index_profile(uow, r, now=now)
     return responder_view(r)
 
 
@@ -160,21 +175,21 @@ async def _responder(session: AsyncSession, trust_id: str, responder_id: str) ->
     return r
 
 
-async def get_responder(services: Services, *, trust_id: str, responder_id: str) -> dict[str, Any]:
-    async with services.sessions() as session:
-        return responder_view(await _responder(session, trust_id, responder_id))
+async def get_responder(session: AsyncSession, *, trust_id: str, responder_id: str) -> dict[str, Any]:
+    return responder_view(await _responder(session, trust_id, responder_id))
 
 
 async def list_responders(
-    services: Services, *, trust_id: str, q: str | None, limit: int, offset: int
+    session: AsyncSession, *, trust_id: str, q: str | None, limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    async with services.sessions() as session:
-        query = select(Responder).where(Responder.trust_id == trust_id)
-        if q:
-            like = f"%{q.lower()}%"
-            query = query.where(or_(func.lower(Responder.id).like(like), func.lower(Responder.name).like(like)))
-        rows = (await session.execute(query.order_by(Responder.id).limit(limit).offset(offset))).scalars()
-        return [responder_view(r) for r in rows]
+    """404 for a trust that does not exist, rather than an empty list."""
+    await get_trust(session, trust_id)
+    query = select(Responder).where(Responder.trust_id == trust_id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Responder.id).like(like), func.lower(Responder.name).like(like)))
+    rows = (await session.execute(query.order_by(Responder.id).limit(limit).offset(offset))).scalars()
+    return [responder_view(r) for r in rows]
 
 
 PROFILE_FIELDS = frozenset({"travel_mode", "carries_aed", "language"})  # the responder may change these too
@@ -193,101 +208,97 @@ def _auditable(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 async def patch_responder(
-    services: Services, *, trust_id: str, responder_id: str, changes: dict[str, Any], actor: str
+    uow: UnitOfWork, *, trust_id: str, responder_id: str, changes: dict[str, Any], actor: str
 ) -> dict[str, Any]:
-    now = services.clock()
-    async with services.sessions() as session, session.begin():
-        r = await _responder(session, trust_id, responder_id)
-        before = _auditable({k: getattr(r, k) for k in changes})
-        if "groups" in changes:
-            await _check_groups(session, trust_id, changes["groups"])
-            r.groups = list(dict.fromkeys(changes["groups"]))
-        if "skills" in changes:
-            r.skills = list(changes["skills"])
-        if "status" in changes:
-            r.status = changes["status"]
-        if "quiet_hours" in changes:
-            r.quiet_hours = changes["quiet_hours"]
-        if "name" in changes:
-            r.name = changes["name"]
-        apply_profile(r, changes)
-        r.updated_at = utc(now)
-        await audit.append(
-            session,
-            at=utc(now),
-            actor=actor,
-            action="responder.update",
-            trust_id=trust_id,
-            target=await subjects.target(session, trust_id, r.id),
-            before=before,
-            after=_auditable({k: getattr(r, k) for k in changes}),
-        )
-    await services.index.set_profile(trust_id, r.id, groups=r.groups, active=r.status == "active", now=now)
+    session, now = uow.session, uow.services.clock()
+    r = await _responder(session, trust_id, responder_id)
+    before = _auditable({k: getattr(r, k) for k in changes})
+    if "groups" in changes:
+        await _check_groups(session, trust_id, changes["groups"])
+        r.groups = list(dict.fromkeys(changes["groups"]))
+    if "skills" in changes:
+        r.skills = list(changes["skills"])
+    if "status" in changes:
+        r.status = changes["status"]
+    if "quiet_hours" in changes:
+        r.quiet_hours = changes["quiet_hours"]
+    if "name" in changes:
+        r.name = changes["name"]
+    apply_profile(r, changes)
+    r.updated_at = utc(now)
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="responder.update",
+        trust_id=trust_id,
+        target=await subjects.target(session, trust_id, r.id),
+        before=before,
+        after=_auditable({k: getattr(r, k) for k in changes}),
+    )
+    _index_profile(uow, r, now=now)
     return responder_view(r)
 
 
-async def delete_responder(services: Services, *, trust_id: str, responder_id: str, actor: str) -> None:
+async def delete_responder(uow: UnitOfWork, *, trust_id: str, responder_id: str, actor: str) -> None:
     """Erasure: the person, their tokens, push subscription and positions go; the audit keeps a pseudonym."""
-    now = services.clock()
-    async with services.sessions() as session, session.begin():
-        r = await _responder(session, trust_id, responder_id)
-        await session.execute(
-            delete(Credential).where(Credential.trust_id == trust_id, Credential.responder_id == responder_id)
+    session, now = uow.session, uow.services.clock()
+    r = await _responder(session, trust_id, responder_id)
+    await session.execute(
+        delete(Credential).where(Credential.trust_id == trust_id, Credential.responder_id == responder_id)
+    )
+    await session.execute(
+        delete(PushSubscription).where(
+            PushSubscription.trust_id == trust_id, PushSubscription.responder_id == responder_id
         )
-        await session.execute(
-            delete(PushSubscription).where(
-                PushSubscription.trust_id == trust_id, PushSubscription.responder_id == responder_id
-            )
-        )
-        await session.delete(r)
-        await audit.append(
-            session,
-            at=utc(now),
-            actor=actor,
-            action="responder.erase",
-            trust_id=trust_id,
-            target=await subjects.target(session, trust_id, responder_id),
-        )
-        await subjects.forget(session, trust_id, responder_id)
-    await services.index.remove(trust_id, responder_id)
+    )
+    await session.delete(r)
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="responder.erase",
+        trust_id=trust_id,
+        target=await subjects.target(session, trust_id, responder_id),
+    )
+    await subjects.forget(session, trust_id, responder_id)
+    index = uow.services.index
+    uow.after_commit(lambda: index.remove(trust_id, responder_id))
 
 
-async def issue_responder_token(services: Services, *, trust_id: str, responder_id: str, actor: str) -> str:
-    now = services.clock()
-    async with services.sessions() as session, session.begin():
-        await _responder(session, trust_id, responder_id)
-        token = await auth.issue(session, kind=auth.RESPONDER, trust_id=trust_id, responder_id=responder_id, now=now)
-        await audit.append(
-            session,
-            at=utc(now),
-            actor=actor,
-            action="responder.token",
-            trust_id=trust_id,
-            target=await subjects.target(session, trust_id, responder_id),
-        )
+async def issue_responder_token(uow: UnitOfWork, *, trust_id: str, responder_id: str, actor: str) -> str:
+    session, now = uow.session, uow.services.clock()
+    await _responder(session, trust_id, responder_id)
+    token = await auth.issue(session, kind=auth.RESPONDER, trust_id=trust_id, responder_id=responder_id, now=now)
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="responder.token",
+        trust_id=trust_id,
+        target=await subjects.target(session, trust_id, responder_id),
+    )
     return token
 
 
-async def put_aeds(services: Services, *, trust_id: str, collection: Any, actor: str) -> dict[str, Any]:
+async def put_aeds(uow: UnitOfWork, *, trust_id: str, collection: Any, actor: str) -> dict[str, Any]:
     try:
         aeds = parse_aeds(collection)
     except AedImportError as exc:
         raise Invalid("the AED file has invalid features; nothing was imported", extra={"errors": exc.errors}) from exc
-    now = services.clock()
-    async with services.sessions() as session, session.begin():
-        await get_trust(session, trust_id)
-        await session.execute(delete(Aed).where(Aed.trust_id == trust_id))
-        session.add_all(
-            Aed(trust_id=trust_id, id=a.id, name=a.name, access=a.access, lat=a.lat, lon=a.lon) for a in aeds
-        )
-        await audit.append(
-            session,
-            at=utc(now),
-            actor=actor,
-            action="aeds.replace",
-            trust_id=trust_id,
-            target="aeds",
-            after={"count": len(aeds)},
-        )
-    await services.aeds.replace(trust_id, aeds)
+    session, now = uow.session, uow.services.clock()
+    await get_trust(session, trust_id)
+    await session.execute(delete(Aed).where(Aed.trust_id == trust_id))
+    session.add_all(Aed(trust_id=trust_id, id=a.id, name=a.name, access=a.access, lat=a.lat, lon=a.lon) for a in aeds)
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="aeds.replace",
+        trust_id=trust_id,
+        target="aeds",
+        after={"count": len(aeds)},
+    )
+    index = uow.services.aeds
+    uow.after_commit(lambda: index.replace(trust_id, aeds))
     return {"imported": len(aeds)}
