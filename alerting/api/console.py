@@ -165,22 +165,24 @@ async def _import_rows(services, trust: str, rows: list[Row], actor: str) -> Asy
     "/trusts/{trust}/responders/import",
     tags=["trusts"],
     response_class=StreamingResponse,
-    summary="Import responders from CSV (id,name,groups[,skills]; lists separated by ';')",
+    summary="Import responders from CSV (id,name,groups[,skills]; lists separated by ';'; groups by id or name)",
     responses={200: {"content": {"application/x-ndjson": {}}}},
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def import_responders(trust: str, request: Request, services: ServicesDep, who: AdminDep) -> StreamingResponse:
     """Each good row is created on its own; each bad row is reported with its line number and why,
     and does not stop the others. The answer is newline-delimited JSON, one line per row as it is
-    done (`start`, `row`..., `done`), so a page can show progress. A file that cannot be read as a
-    table (wrong header, not UTF-8, too many rows) is refused with 422 and nothing is imported."""
+    done (`start`, `row`..., `done`), so a page can show progress. A group may be given by its id or
+    by its name (any case); a name shared by two groups is that row's error. A file that cannot be
+    read as a table (wrong header, not UTF-8, too many rows) is refused with 422 and nothing is imported."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in CSV_TYPES:
         raise Invalid("send the file as text/csv", extra={"errors": [{"loc": "body", "msg": "expected text/csv"}]})
     async with reading(services) as session:
         await trusts.get_trust(session, trust)
+    names = {g["id"]: g["name"] for g in await trusts.list_groups(services, trust_id=trust)}
     try:
-        rows = parse(decode(await request.body()), max_rows=services.settings.console_import_max_rows)
+        rows = parse(decode(await request.body()), max_rows=services.settings.console_import_max_rows, groups=names)
     except CsvFileError as exc:
         raise Invalid(str(exc), extra={"errors": [{"loc": "body", "msg": str(exc)}]}) from exc
     return StreamingResponse(

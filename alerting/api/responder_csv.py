@@ -1,14 +1,16 @@
 """Responder CSV files: parsed and checked row by row, pure, so every rule is unit-tested.
 
-Columns: `id`, `name`, `groups` (separated by `;`), optional `skills` (separated by `;`). A bad
-row is reported with its line number and does not stop the others; a file that cannot be read as
-such a table at all is refused whole.
+Columns: `id`, `name`, `groups` (separated by `;`), optional `skills` (separated by `;`). A group
+is named by its id or by its name as the console shows it (`Community responders`, any case): a
+spreadsheet kept by people holds names. A bad row is reported with its line number and does not
+stop the others; a file that cannot be read as such a table at all is refused whole.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,8 +49,9 @@ def decode(data: bytes) -> str:
         raise CsvFileError(f"the file is not UTF-8 text (byte {exc.start})") from None
 
 
-def parse(text: str, *, max_rows: int) -> list[Row]:
-    """Every data row, valid or not, in file order. Raises CsvFileError for a wrong header or size."""
+def parse(text: str, *, max_rows: int, groups: Mapping[str, str] | None = None) -> list[Row]:
+    """Every data row, valid or not, in file order. Raises CsvFileError for a wrong header or size.
+    `groups` (the trust's ids to names) lets rows name groups by name (`group_ids`)."""
     reader = csv.DictReader(io.StringIO(text, newline=""), skipinitialspace=True)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not header:
@@ -65,7 +68,7 @@ def parse(text: str, *, max_rows: int) -> list[Row]:
                 raise CsvFileError(f"the file has more than {max_rows} rows; split it")
             if not any((v or "").strip() for k, v in record.items() if k is not None):
                 continue  # a blank line
-            rows.append(_row(reader.line_num, record, seen))
+            rows.append(_row(reader.line_num, record, seen, groups or {}))
     except csv.Error as exc:
         raise CsvFileError(f"line {reader.line_num}: {exc}") from None
     if not rows:
@@ -73,14 +76,17 @@ def parse(text: str, *, max_rows: int) -> list[Row]:
     return rows
 
 
-def _row(line: int, record: dict[str | None, Any], seen: dict[str, int]) -> Row:
+def _row(line: int, record: dict[str | None, Any], seen: dict[str, int], groups: Mapping[str, str]) -> Row:
     rid = (record.get("id") or "").strip() or None
     if record.get(None):
         return Row(line, rid, errors=["more cells than header columns"])
+    ids, named_badly = group_ids(_split(record.get("groups")), groups)
+    if named_badly:
+        return Row(line, rid, errors=named_badly)
     body = {
         "id": rid or "",
         "name": (record.get("name") or "").strip(),
-        "groups": _split(record.get("groups")),
+        "groups": ids,
         "skills": _split(record.get("skills")),
     }
     try:
@@ -92,3 +98,22 @@ def _row(line: int, record: dict[str | None, Any], seen: dict[str, int]) -> Row:
         return Row(line, rid, errors=[f"id: {valid.id!r} already appears on line {seen[valid.id]}"])
     seen[valid.id] = line
     return Row(line, rid, body=valid.model_dump(exclude_none=True))
+
+
+def group_ids(given: list[str], groups: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """Groups given by id or by name (`groups` maps the trust's ids to names) as ids, and errors.
+
+    An id wins over a name; a name is matched ignoring case and surrounding spaces; a name two
+    groups share is an error (which one was meant cannot be guessed); anything else stays as
+    written, for validation or the responder's creation to refuse."""
+    by_name: dict[str, list[str]] = {}
+    for gid, name in groups.items():
+        by_name.setdefault(name.strip().casefold(), []).append(gid)
+    ids: list[str] = []
+    errors: list[str] = []
+    for g in given:
+        found = [g] if g in groups else by_name.get(g.casefold(), [g])
+        if len(found) > 1:
+            errors.append(f"groups: {g!r} is the name of several groups ({', '.join(sorted(found))}); use the id")
+        ids += found[:1]
+    return list(dict.fromkeys(ids)), errors

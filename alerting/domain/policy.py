@@ -112,12 +112,15 @@ def _unique_name(raw: str, loc: str, kind: str, seen: set[str], c: _Collector) -
     return name
 
 
-def _phases(raw: Sequence[PhaseIn], loc: str, groups: set[str], c: _Collector) -> tuple[Phase, ...]:
+def _phases(
+    raw: Sequence[PhaseIn], loc: str, groups: set[str], c: _Collector, *, refuse_duplicates: bool = True
+) -> tuple[Phase, ...]:
     if not raw:
         c.error(loc, "at least one phase is required")
         return ()
     phases: list[Phase] = []
     seen: set[str] = set()
+    same: dict[tuple[frozenset[str], float, float], tuple[int, str]] = {}  # what a phase alerts -> the first such
     for i, p in enumerate(raw):
         here = f"{loc}[{i}]"
         name = _unique_name(p.name, f"{here}.name", "phase", seen, c)
@@ -136,6 +139,13 @@ def _phases(raw: Sequence[PhaseIn], loc: str, groups: set[str], c: _Collector) -
         if p.max_alerts is not None and not 1 <= p.max_alerts <= MAX_PHASE_ALERTS:
             c.error(
                 f"{here}.max_alerts", f"must be between 1 and {MAX_PHASE_ALERTS} (or absent to alert everyone eligible)"
+            )
+        twin = same.setdefault((frozenset(phase_groups), radius, delay), (i, name))
+        if twin[0] != i and refuse_duplicates:
+            c.error(
+                here,
+                f"phase {name!r} has the same groups, radius and delay as phase {twin[1]!r} ({loc}[{twin[0]}]): "
+                "it would alert nobody new; change one of them or remove it",
             )
         phases.append(Phase(name, phase_groups, radius, delay, p.max_alerts))
     ordered = sorted(phases, key=lambda ph: ph.delay_s)  # stable: equal delays keep their order
@@ -156,16 +166,23 @@ def _check_inside(trust_area: BaseGeometry, name: str, *, area_of: BaseGeometry,
 
 
 def build_policy(
-    raw: PolicyIn | Mapping[str, Any], *, known_groups: set[str], area: BaseGeometry | None = None
+    raw: PolicyIn | Mapping[str, Any],
+    *,
+    known_groups: set[str],
+    area: BaseGeometry | None = None,
+    refuse_duplicates: bool = True,
 ) -> tuple[Policy, list[str]]:
     """Validate a policy document (a mapping is type-checked as one first); returns the policy and any warnings.
+
+    Two phases with the same groups, radius and delay are refused (the second alerts nobody new);
+    `refuse_duplicates=False` reads a version stored before that rule without refusing it.
 
     With the trust's service `area`, each zone must overlap it: a zone wholly outside can never
     decide anything, which is almost always a drawing or lat/lon-order mistake.
     """
     doc = raw if isinstance(raw, PolicyIn) else PolicyIn.model_validate(raw)
     c = _Collector()
-    phases = _phases(doc.phases, "phases", known_groups, c)
+    phases = _phases(doc.phases, "phases", known_groups, c, refuse_duplicates=refuse_duplicates)
 
     if not 1 <= doc.accept_limit <= MAX_ACCEPT_LIMIT:
         c.error("accept_limit", f"must be between 1 and {MAX_ACCEPT_LIMIT}")
@@ -208,7 +225,7 @@ def build_policy(
             continue
         if area is not None:
             _check_inside(area, name, area_of=zone_area.geom, loc=f"{here}.area", c=c)
-        zone_phases = _phases(z.phases, f"{here}.phases", known_groups, c)
+        zone_phases = _phases(z.phases, f"{here}.phases", known_groups, c, refuse_duplicates=refuse_duplicates)
         if z.accept_limit is not None and not 1 <= z.accept_limit <= MAX_ACCEPT_LIMIT:
             c.error(f"{here}.accept_limit", f"must be between 1 and {MAX_ACCEPT_LIMIT}")
         zones.append(Zone(name, zone_area, zone_phases, z.accept_limit))

@@ -28,11 +28,11 @@ def _parse_stored(body: dict[str, Any]) -> Policy:
     groups = {g for p in body.get("phases", []) for g in p["groups"]}
     groups |= {g for z in body.get("zones") or [] for p in z.get("phases", []) for g in p["groups"]}
     try:
-        policy, _ = build_policy(body, known_groups=groups)
+        policy, _ = build_policy(body, known_groups=groups, refuse_duplicates=False)
     except (PolicyError, ValidationError) as exc:
         # Saved before today's bounds: one old version must not stop every incident of the trust.
         log.warning("a stored policy is outside today's bounds; using it clamped to them", exc_info=exc)
-        policy, _ = build_policy(within_bounds(body), known_groups=groups)
+        policy, _ = build_policy(within_bounds(body), known_groups=groups, refuse_duplicates=False)
     return policy
 
 

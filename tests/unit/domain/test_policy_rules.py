@@ -96,3 +96,24 @@ def test_unknown_locations_count_as_private():
 )
 def test_skip_reasons(candidate, expected):
     assert skip_reason(candidate, allowed={"staff"}, already_alerted={"seen"}, max_alerts_per_hour=4) == expected
+
+
+def test_a_phase_with_the_same_groups_radius_and_delay_as_another_is_refused_by_field():
+    raw = {"phases": [phase("first"), phase("again", groups=("staff",), radius=200.0), phase("zone-ok", delay=30)]}
+    found = errors(raw)
+    assert list(found) == ["phases[1]"]
+    assert "'again'" in found["phases[1]"] and "'first' (phases[0])" in found["phases[1]"]
+    # The order of the groups does not make it different; another radius, delay or group set does.
+    assert "phases[1]" in errors(
+        {"phases": [phase("a", groups=("staff", "community")), phase("b", groups=("community", "staff"))]}
+    )
+    for other in (phase("b", radius=300), phase("b", delay=10), phase("b", groups=("community",))):
+        build_policy({"phases": [phase("a"), other]}, known_groups=GROUPS)
+    zone = {"name": "z", "area": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}
+    zoned = {"phases": [phase()], "zones": [zone | {"phases": [phase("x"), phase("y")]}]}
+    assert "zones[0].phases[1]" in errors(zoned)
+
+
+def test_a_stored_version_with_twin_phases_is_still_read():
+    policy, _ = build_policy({"phases": [phase("a"), phase("b")]}, known_groups=GROUPS, refuse_duplicates=False)
+    assert [p.name for p in policy.phases] == ["a", "b"]
