@@ -180,7 +180,7 @@ async def import_responders(trust: str, request: Request, services: ServicesDep,
         raise Invalid("send the file as text/csv", extra={"errors": [{"loc": "body", "msg": "expected text/csv"}]})
     async with reading(services) as session:
         await trusts.get_trust(session, trust)
-    names = {g["id"]: g["name"] for g in await trusts.list_groups(services, trust_id=trust)}
+        names = {g["id"]: g["name"] for g in await trusts.list_groups(session, trust_id=trust)}
     try:
         rows = parse(decode(await request.body()), max_rows=services.settings.console_import_max_rows, groups=names)
     except CsvFileError as exc:
