@@ -31,7 +31,6 @@ from alerting.api import zones as zones_api
 from alerting.api.limits import BodyLimit
 from alerting.api.timing import RequestTiming
 from alerting.live.bus import Subscriber
-from alerting.push import vapid
 from alerting.realtime import gateway
 from alerting.realtime.registry import CLOSE_RECONNECT, Registry
 from alerting.realtime.republish import Republisher
@@ -40,7 +39,6 @@ from alerting.services.context import Services, build_services
 from alerting.settings import Settings, get_settings
 from alerting.store.models import Credential
 from alerting.web import pages
-from alerting.worker import make_celery, push_trigger, scheduler, webhook_trigger
 from dispatch_adapter import webhook_schema
 from dispatch_adapter.router import router as cad_router
 
@@ -64,8 +62,7 @@ one trust never sees another trust's data: that answers 404.
 
 async def ensure_operator(services: Services) -> None:
     """The operator token comes from settings, or is minted once on first start and printed once."""
-    if services.settings.operator_token:
-        services.extras["operator_hash"] = auth.token_hash(services.settings.operator_token)
+    if services.operator_hash is not None:
         return
     async with services.sessions() as session:
         exists = (await session.execute(select(Credential.id).where(Credential.kind == auth.OPERATOR).limit(1))).first()
@@ -103,14 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        celery = make_celery(settings)
-        services = build_services(
-            settings,
-            schedule_wake=scheduler(celery),
-            deliver_webhooks=webhook_trigger(celery),
-            schedule_push=push_trigger(celery),
-        )
-        services.extras["vapid"] = vapid.load_or_create(settings)  # generated into var/ on first start
+        services = build_services(settings)
         await ensure_operator(services)
         registry = Registry()
         registry.subscriber = Subscriber(services.redis, registry.deliver)

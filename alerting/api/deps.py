@@ -36,9 +36,7 @@ async def authenticate(services: Services, token: str | None) -> Principal:
     if not token:
         raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     async with services.sessions() as session:
-        principal = await auth.resolve(
-            session, token, now=services.clock(), operator_hash=services.extras.get("operator_hash")
-        )
+        principal = await auth.resolve(session, token, now=services.clock(), operator_hash=services.operator_hash)
     if principal is None:
         raise Unauthorized("the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
     return principal

@@ -126,7 +126,7 @@ async def put_push(body: PushSubscriptionIn, services: ServicesDep, me: Responde
 
 @router.get("/me/push-config", summary="The server's VAPID public key, for pushManager.subscribe")
 async def get_push_config(services: ServicesDep, me: ResponderDep) -> dict[str, str]:
-    return {"application_server_key": vapid.application_server_key(services.extras["vapid"])}
+    return {"application_server_key": vapid.application_server_key(services.vapid)}
 
 
 def _action(name: str, fn, summary: str) -> None:

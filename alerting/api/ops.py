@@ -12,7 +12,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from alerting.api.deps import ServicesDep
 from alerting.api.problems import problem
 from alerting.metrics import QUEUE_DEPTH
-from alerting.worker import queue_key
 
 router = APIRouter(tags=["operations"])
 
@@ -44,5 +43,5 @@ async def readyz(services: ServicesDep):
 @router.get("/metrics", summary="Prometheus text exposition", response_class=PlainTextResponse)
 async def metrics(services: ServicesDep) -> Response:
     """Alerts sent, accepts, webhook attempts, sockets open, queue depth and latency histograms."""
-    QUEUE_DEPTH.set(await services.redis.llen(queue_key(services.settings)))
+    QUEUE_DEPTH.set(await services.redis.llen(services.keys.task_list()))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import math
 
-from alerting.live.rate_limit import RateLimiter
 from alerting.services import auth
 from alerting.services.auth import Principal
 from alerting.services.context import Services
 from alerting.services.errors import TooMany
 
 __all__ = ["enforce"]
-
-
-def _limiter(services: Services) -> RateLimiter:
-    limiter = services.extras.get("rate_limiter")
-    if limiter is None:
-        limiter = services.extras["rate_limiter"] = RateLimiter(services.redis, services.keys)
-    return limiter
 
 
 async def enforce(services: Services, principal: Principal) -> None:
@@ -30,7 +22,7 @@ async def enforce(services: Services, principal: Principal) -> None:
     else:
         rate, burst = settings.rate_limit_per_s, settings.rate_limit_burst
     subject = principal.credential_id or principal.kind
-    decision = await _limiter(services).take("key", subject, rate=rate, burst=burst, now=services.clock())
+    decision = await services.rate_limiter.take("key", subject, rate=rate, burst=burst, now=services.clock())
     if not decision.allowed:
         retry = max(1, math.ceil(decision.retry_after_s))
         raise TooMany(

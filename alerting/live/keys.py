@@ -27,8 +27,13 @@ class Keys:
     def rate(self, scope: str, subject: str) -> str:
         return f"{self.prefix}rate:{scope}:{subject}"
 
-    def celery_queue(self) -> str:
-        return f"{self.prefix}celery"
+    def task_queue(self) -> str:
+        """The Celery queue's name (alerting/services/task_queue.py)."""
+        return f"{self.prefix}tasks"
+
+    def task_list(self) -> str:
+        """The Redis list holding waiting tasks: kombu puts its global key prefix (ours) before the queue name."""
+        return f"{self.prefix}{self.task_queue()}"
 
     def pushed(self, trust: str, alert_id: str) -> str:
         """Set once an alert has gone by push, so two push checks never push it twice."""

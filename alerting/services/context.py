@@ -1,11 +1,11 @@
-"""What every service needs, built once per process by the composition root (app.py / worker.py)."""
+"""What every service needs, built once per process by `build_services` (the API, the worker, the CLI)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -18,10 +18,18 @@ from alerting.live.accept import AcceptReferee
 from alerting.live.bus import Bus
 from alerting.live.index_generation import IndexGeneration
 from alerting.live.keys import Keys
+from alerting.live.rate_limit import RateLimiter
+from alerting.push.base import PushProvider
+from alerting.services.location_ingest import LocationBatcher, LocationIngest, RateGate
 from alerting.services.oidc import Providers
+from alerting.services.secret_box import SecretBox
+from alerting.services.task_queue import TaskQueue, celery_app
 from alerting.settings import Settings
 from geo.aeds import AedIndex
 from geo.index import ResponderIndex
+
+if TYPE_CHECKING:
+    from py_vapid import Vapid02
 
 # A pooled connection that Redis closed (it restarted) fails its next command; that command is sent
 # again on a fresh connection rather than answered 503. Connections made by a URL retry nothing
@@ -31,12 +39,15 @@ REDIS_RETRY: dict[str, Any] = {
     "retry_on_error": [RedisConnectionError, RedisTimeoutError],
 }
 
-Scheduler = Callable[[str, float], None]  # (incident id, unix time to wake at)
+Clock = Callable[[], float]  # unix seconds; tests may replace it to move time
 
 
 @dataclass
 class Services:
+    """Every collaborator a service, an edge or a task uses, built by `build_services` alone."""
+
     settings: Settings
+    clock: Clock
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
@@ -46,20 +57,27 @@ class Services:
     referee: AcceptReferee
     bus: Bus
     generation: IndexGeneration  # whether the live index is whole or being rebuilt after a loss
-    schedule_wake: Scheduler = lambda incident_id, at: None
-    deliver_webhooks: Callable[[str], None] = lambda incident_id: None
-    # (incident id, unix time, responders with no socket): push what is still unacknowledged then
-    schedule_push: Callable[[str, float, list[str]], None] = lambda incident_id, at, no_socket: None
-    clock: Callable[[], float] = time.time
-    oidc: Providers = field(default_factory=Providers)  # identity providers' discovery and keys, cached
-    extras: dict[str, Any] = field(default_factory=dict)
+    tasks: TaskQueue  # phase timers, webhook delivery and push checks, run by the worker
+    rate_limiter: RateLimiter  # per-credential token buckets shared by every API process
+    locations: LocationIngest  # this process's location rate gate and batcher
+    secret_box: SecretBox  # decrypts the CAD keys webhooks are signed with, and SSO client secrets
+    vapid: Vapid02  # the Web Push key pair clients subscribe with
+    push: PushProvider  # sends pushes (Web Push)
+    oidc: Providers  # identity providers' discovery and keys, cached
+    operator_hash: str | None  # the hash of ALERTING_OPERATOR_TOKEN; unset, the operator is a stored credential
 
     async def aclose(self) -> None:
+        self.tasks.close()
         await self.redis.aclose()
         await self.engine.dispose()
 
 
-def build_services(settings: Settings, **overrides: Any) -> Services:
+def build_services(settings: Settings) -> Services:
+    """The one place a process's services are made: an API process and a worker build the same."""
+    from alerting.push.vapid import load_or_create
+    from alerting.push.webpush import WebPushProvider
+    from alerting.services.auth import token_hash
+    from alerting.services.secret_box import load_key
     from alerting.store.db import create_engine, session_factory
 
     engine = create_engine(
@@ -67,18 +85,21 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
     )
     redis = Redis.from_url(settings.redis_url, **REDIS_RETRY)
     keys = Keys(settings.redis_prefix)
+    index = ResponderIndex(
+        redis,
+        prefix=settings.redis_prefix,
+        bucket_s=settings.location_bucket_s,
+        retention_s=settings.location_retention_s,
+    )
+    vapid = load_or_create(settings)  # generated into var/ on first start in development
     return Services(
         settings=settings,
+        clock=time.time,
         engine=engine,
         sessions=session_factory(engine),
         redis=redis,
         keys=keys,
-        index=ResponderIndex(
-            redis,
-            prefix=settings.redis_prefix,
-            bucket_s=settings.location_bucket_s,
-            retention_s=settings.location_retention_s,
-        ),
+        index=index,
         aeds=AedIndex(redis, prefix=settings.redis_prefix),
         referee=AcceptReferee(redis, keys),
         bus=Bus(redis, keys),
@@ -88,6 +109,15 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
             heartbeat_s=settings.index_heartbeat_s,
             max_wait_s=settings.index_rebuild_max_wait_s,
         ),
+        tasks=TaskQueue(celery_app(settings)),
+        rate_limiter=RateLimiter(redis, keys),
+        locations=LocationIngest(
+            RateGate(settings.location_rate_per_s, settings.location_burst),
+            LocationBatcher(index, max_batch=settings.location_batch_max),
+        ),
+        secret_box=SecretBox(load_key(settings)),
+        vapid=vapid,
+        push=WebPushProvider(vapid, subject=settings.vapid_subject, timeout_s=settings.push_timeout_s),
         oidc=Providers(timeout_s=settings.sso_http_timeout_s),
-        **overrides,
+        operator_hash=token_hash(settings.operator_token) if settings.operator_token else None,
     )

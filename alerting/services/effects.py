@@ -181,14 +181,21 @@ async def publish(services: Services, fx: Effects, *, open_limit: int | None = N
             if fx.started_at is not None:
                 metrics.ALERT_LATENCY.observe(max(0.0, services.clock() - fx.started_at))
     jobs: list[tuple[str, Callable[[], None]]] = []
+    tasks = services.tasks
     if no_socket:
-        jobs.append(("push", lambda: services.schedule_push(fx.incident_id, services.clock(), no_socket)))
+        now = services.clock()
+        jobs.append(("push", lambda: tasks.push_unacknowledged(fx.incident_id, at=now, now=now, no_socket=no_socket)))
     if (push_check_at := fx.push_check_at) is not None:
-        jobs.append(("push check", lambda: services.schedule_push(fx.incident_id, push_check_at, [])))
+        jobs.append(
+            (
+                "push check",
+                lambda: tasks.push_unacknowledged(fx.incident_id, at=push_check_at, now=services.clock(), no_socket=[]),
+            )
+        )
     if (wake_at := fx.wake_at) is not None:
-        jobs.append(("timer", lambda: services.schedule_wake(fx.incident_id, wake_at)))
+        jobs.append(("timer", lambda: tasks.wake(fx.incident_id, at=wake_at, now=services.clock())))
     if fx.webhooks:
-        jobs.append(("webhook trigger", lambda: services.deliver_webhooks(fx.incident_id)))
+        jobs.append(("webhook trigger", lambda: tasks.deliver_webhooks(fx.incident_id)))
     if jobs:
         # Sending a Celery task is blocking I/O: off the event loop, so frames for other
         # incidents and sockets keep moving meanwhile.

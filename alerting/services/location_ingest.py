@@ -86,3 +86,11 @@ class LocationBatcher:
                     future.set_exception(failed[trust_id])
                 else:
                     future.set_result(update.responder_id not in missing[trust_id])
+
+
+@dataclass(frozen=True, slots=True)
+class LocationIngest:
+    """One gate and one batcher per process (the worker never uses them)."""
+
+    gate: RateGate
+    batcher: LocationBatcher

@@ -7,7 +7,6 @@ import time
 from alerting.domain.vocabulary import ErrorCode
 from alerting.services.context import Services
 from alerting.services.errors import Invalid, TooMany
-from alerting.services.location_ingest import LocationBatcher, RateGate
 from alerting.store.models import Responder
 from geo.distance import valid_point
 from geo.index import LocationUpdate
@@ -15,19 +14,6 @@ from geo.index import LocationUpdate
 
 class LocationRateLimited(TooMany):
     code = ErrorCode.RATE_LIMITED
-
-
-def _ingest(services: Services) -> tuple[RateGate, LocationBatcher]:
-    """One gate and one batcher per process, made on first use (the worker never needs them)."""
-    found = services.extras.get("location_ingest")
-    if found is None:
-        s = services.settings
-        found = (
-            RateGate(s.location_rate_per_s, s.location_burst),
-            LocationBatcher(services.index, max_batch=s.location_batch_max),
-        )
-        services.extras["location_ingest"] = found
-    return found
 
 
 async def _reseed(services: Services, trust_id: str, responder_id: str) -> bool:
@@ -45,7 +31,7 @@ async def update_location(
 ) -> None:
     if not valid_point(lat, lon):
         raise Invalid("lat must be within -90..90 and lon within -180..180")
-    gate, batcher = _ingest(services)
+    gate, batcher = services.locations.gate, services.locations.batcher
     if not gate.admit((trust_id, responder_id), time.monotonic()):
         wait = gate.retry_after()
         raise LocationRateLimited(

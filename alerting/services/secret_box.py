@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from alerting.settings import Settings
+
+if TYPE_CHECKING:
+    from alerting.services.context import Services
 
 __all__ = ["SecretBox", "SecretBoxError", "load_key", "secret_box"]
 
@@ -57,9 +61,6 @@ def load_key(settings: Settings) -> bytes:
     return path.read_bytes().strip()
 
 
-def secret_box(services) -> SecretBox:
-    """One box per process, kept with the services."""
-    box = services.extras.get("secret_box")
-    if box is None:
-        box = services.extras["secret_box"] = SecretBox(load_key(services.settings))
-    return box
+def secret_box(services: Services) -> SecretBox:
+    """The process's box, built with the services (alerting/services/context.py)."""
+    return services.secret_box

@@ -1,0 +1,48 @@
+"""The composition root: one typed Services for every process, and one queue its tasks travel on."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from alerting.services.context import Services, build_services
+from alerting.services.task_queue import Task
+from alerting.worker import beat_schedule, make_celery
+from tests.support.stack import make_settings
+
+
+def test_services_has_no_defaults_to_forget_wiring_behind():
+    missing = [f.name for f in dataclasses.fields(Services) if f.default is not dataclasses.MISSING]
+    factories = [f.name for f in dataclasses.fields(Services) if f.default_factory is not dataclasses.MISSING]
+    assert missing == [] and factories == []
+
+
+async def test_tasks_a_process_sends_land_on_the_queue_the_worker_reads():
+    settings = make_settings("sqlite://")  # no database is touched
+    services = build_services(settings)
+    worker = make_celery(settings)
+    try:
+        queue = services.keys.task_list()
+        assert worker.conf.task_default_queue == services.keys.task_queue()
+        now = services.clock()
+        services.tasks.wake("inc-1", at=now + 5, now=now)
+        services.tasks.deliver_webhooks("inc-1")
+        services.tasks.push_unacknowledged("inc-1", at=now, now=now, no_socket=["r1"])
+        services.tasks.wake("inc-2", at=now + 7200, now=now)  # beyond the countdown cap: left to the sweep
+        assert await services.redis.llen(queue) == 3
+        assert set(worker.tasks) >= {str(t) for t in Task}
+    finally:
+        await services.redis.delete(queue)
+        await services.aclose()
+
+
+def test_every_periodic_task_is_in_the_one_schedule():
+    settings = make_settings("sqlite://", retention_interval_s=123, credential_reminder_interval_s=456)
+    schedule = {entry["task"]: entry["schedule"] for entry in beat_schedule(settings).values()}
+    assert schedule == {
+        Task.SWEEP: settings.sweep_interval_s,
+        Task.WEBHOOK_SWEEP: settings.sweep_interval_s,
+        Task.PURGE_POSITIONS: 123,
+        Task.RECORD_DENSITY: settings.density_interval_s,
+        Task.CREDENTIAL_REMINDERS: 456,
+    }
+    assert make_celery(settings).conf.beat_schedule == beat_schedule(settings)
