@@ -113,11 +113,11 @@ async def list_incidents(
 @router.get(
     "/trusts/{trust}/incidents/{incident_id}",
     tags=["trusts"],
-    summary="One incident with its responders and timeline (as the CAD sees it)",
+    summary="One incident with its responders (named) and timeline",
 )
 async def get_incident(trust: str, incident_id: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
     async with services.sessions() as session:
-        return await incidents.view(session, services, trust_id=trust, incident_id=incident_id)
+        return await incidents.view(session, services, trust_id=trust, incident_id=incident_id, with_names=True)
 
 
 def _line(data: dict[str, Any]) -> str:

@@ -37,7 +37,12 @@ def refusal_reason(exc: ServiceError) -> str:
 class SsoIn(Strict):
     issuer: str = Field(min_length=8, max_length=500, description="The provider's issuer URL (https)")
     client_id: str = Field(min_length=1, max_length=500)
-    client_secret: str = Field(min_length=1, max_length=2000, description="Stored encrypted; never shown again")
+    client_secret: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="Stored encrypted; never shown again. Needed the first time; left out later, the stored one is kept",
+    )
     allowed_domains: list[str] = Field(
         default_factory=list, max_length=50, description="Email domains that may sign in; empty: any"
     )

@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerting.services.exports import audit_view
+from alerting.services.exports import audit_names, audit_view
 from alerting.services.trusts import get_trust
-from alerting.store import subjects
 from alerting.store.models import AuditEntry
 
 __all__ = ["Filters", "as_csv", "entries"]
@@ -56,18 +55,17 @@ async def entries(
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
     rows = list((await session.execute(query.order_by(AuditEntry.id.desc()).limit(limit))).scalars())
-    names = await subjects.resolve(session, trust_id, (r.target for r in rows))
+    names = await audit_names(session, trust_id, rows)
     return [audit_view(r, names) for r in rows]
 
 
 def as_csv(views: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "at", "who", "who_kind", "who_id", "action", "target", "changes"])
+    writer.writerow(["id", "at", "who", "who_kind", "who_id", "action", "what", "about", "target", "changes"])
     for v in views:
         actor = v["actor"]
         target = v.get("responder") or v["target"] or ""
-        writer.writerow(
-            [v["id"], v["at"], actor["name"], actor["kind"], actor["id"], v["action"], target, "; ".join(v["changes"])]
-        )
+        row = [v["id"], v["at"], actor["name"], actor["kind"], actor["id"], v["action"], v["what"], v["subject"]]
+        writer.writerow([*row, target, "; ".join(v["changes"])])
     return out.getvalue()

@@ -6,30 +6,35 @@ that entry, so the copy shows its own provenance.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerting.domain.audit_text import actor_of, changes
+from alerting.domain.audit_text import Names, action_text, actor_of, changes, subject
 from alerting.services import incidents
 from alerting.services.context import Services
 from alerting.store import audit, subjects
-from alerting.store.models import AuditEntry, WebhookDelivery
+from alerting.store.models import AuditEntry, Group, Incident, Responder, WebhookDelivery
 from alerting.timefmt import iso, utc
 
 FORMAT = "alerting.incident-export/1"
 
 
-def audit_view(row: AuditEntry, names: dict[str, str]) -> dict[str, Any]:
+def audit_view(row: AuditEntry, names: Names) -> dict[str, Any]:
     """An audit row for a reader: who acted as `{kind, id, name}` (`actor_ref` is the raw record),
-    what changed in words, and a responder pseudonym resolved while its link still exists."""
+    what they did (`what`) and about whom or what (`subject`) in words, what changed in words,
+    and a responder pseudonym resolved while its link still exists (`responder`)."""
     view = {
         "id": row.id,
         "at": iso(row.at),
-        "actor": actor_of(row.actor, row.actor_name),
+        "actor": actor_of(row.actor, row.actor_name, names),
         "actor_ref": row.actor,
         "action": row.action,
-        "changes": changes(row.before, row.after),
+        "what": action_text(row.action),
+        "subject": subject(row.target, row.before, row.after, names),
+        "changes": changes(row.before, row.after, names),
         "target": row.target,
         "before": row.before,
         "after": row.after,
@@ -37,8 +42,38 @@ def audit_view(row: AuditEntry, names: dict[str, str]) -> dict[str, Any]:
         "hash": row.hash,
     }
     if row.target and row.target.startswith(subjects.PREFIX):
-        view["responder"] = names.get(row.target[len(subjects.PREFIX) :])
+        view["responder"] = names.responder_ids.get(row.target[len(subjects.PREFIX) :])
     return view
+
+
+async def audit_names(session: AsyncSession, trust_id: str, rows: Iterable[AuditEntry]) -> Names:
+    """The words the entries' identifiers stand for, as far as they still resolve: group names,
+    responders behind pseudonyms (until erased), responders acting, incidents' CAD references."""
+    rows = list(rows)
+    pseudonyms = await subjects.resolve(session, trust_id, (r.target for r in rows))
+    acting = {r.actor.split(":")[1] for r in rows if r.actor.startswith("responder:") and r.actor.count(":") == 2}
+    wanted = set(pseudonyms.values()) | acting
+    people: dict[str, str] = {}
+    if wanted:
+        found = await session.execute(
+            select(Responder.id, Responder.name).where(Responder.trust_id == trust_id, Responder.id.in_(wanted))
+        )
+        people = {rid: name for rid, name in found.all()}
+    incident_ids = {r.target.split(" ", 1)[1] for r in rows if r.target and r.target.startswith("incident ")}
+    refs: dict[str, str] = {}
+    if incident_ids:
+        found = await session.execute(
+            select(Incident.id, Incident.cad_ref).where(Incident.trust_id == trust_id, Incident.id.in_(incident_ids))
+        )
+        refs = {incident_target(iid): ref for iid, ref in found.all()}
+    groups = await session.execute(select(Group.id, Group.name).where(Group.trust_id == trust_id))
+    targets = {subjects.PREFIX + ps: people.get(rid, rid) for ps, rid in pseudonyms.items()} | refs
+    return Names(
+        groups=dict(groups.all()),
+        targets=targets,
+        responders=people,
+        responder_ids=pseudonyms,
+    )
 
 
 def incident_target(incident_id: str) -> str:
@@ -48,7 +83,7 @@ def incident_target(incident_id: str) -> str:
 async def export_incident(services: Services, *, trust_id: str, incident_id: str, actor: str) -> dict[str, Any]:
     now = services.clock()
     async with services.sessions() as session, session.begin():
-        record = await incidents.view(session, services, trust_id=trust_id, incident_id=incident_id)
+        record = await incidents.view(session, services, trust_id=trust_id, incident_id=incident_id, with_names=True)
         await audit.append(
             session,
             at=utc(now),
@@ -66,6 +101,7 @@ async def export_incident(services: Services, *, trust_id: str, incident_id: str
                 )
             ).scalars()
         )
+        names = await audit_names(session, trust_id, entries)
         deliveries = (
             await session.execute(
                 select(WebhookDelivery).where(WebhookDelivery.incident_id == incident_id).order_by(WebhookDelivery.seq)
@@ -88,5 +124,5 @@ async def export_incident(services: Services, *, trust_id: str, incident_id: str
         "incident": record,
         "timeline": record.pop("timeline"),
         "webhooks": webhooks,
-        "audit": [audit_view(e, {}) for e in entries],
+        "audit": [audit_view(e, names) for e in entries],
     }

@@ -91,13 +91,20 @@ async def configure(uow: UnitOfWork, *, trust_id: str, body: dict[str, Any], act
         ) from exc
     domains = sorted({d.strip().lower().lstrip("@") for d in body.get("allowed_domains") or [] if d.strip()})
     row = await session.get(TrustSso, trust_id)
+    secret = body.get("client_secret")
+    if not secret and row is None:
+        raise Invalid(
+            "client_secret is needed the first time single sign-on is set up",
+            extra={"errors": [{"loc": "client_secret", "msg": "required"}]},
+        )
     before = settings_view(row) if row else None
     if row is None:
         row = TrustSso(trust_id=trust_id)
         session.add(row)
     row.name = (body.get("name") or "").strip() or _host(issuer)
     row.issuer, row.client_id = issuer, body["client_id"]
-    row.client_secret_enc = secret_box(services).encrypt(body["client_secret"])
+    if secret:
+        row.client_secret_enc = secret_box(services).encrypt(secret)
     row.allowed_domains, row.create_viewers = domains, bool(body.get("create_viewers", False))
     row.updated_at = utc(services.clock())
     await session.flush()
@@ -110,7 +117,8 @@ async def configure(uow: UnitOfWork, *, trust_id: str, body: dict[str, Any], act
         trust_id=trust_id,
         target="single sign-on",
         before={k: v for k, v in (before or {}).items() if k != "updated_at"} or None,
-        after={k: v for k, v in after.items() if k != "updated_at"},
+        after={k: v for k, v in after.items() if k != "updated_at"}
+        | ({"client_secret_replaced": True} if secret else {}),
     )
     return after
 

@@ -14,7 +14,7 @@ from alerting.services.context import build_services
 from alerting.services.retention import purge_positions
 from alerting.store import audit
 from alerting.store.models import Credential, PushSubscription
-from tests.support.clients import CENTRE, ResponderSocket, make_trust
+from tests.support.clients import CENTRE, ResponderSocket, make_trust, online
 
 PROBLEM = "application/problem+json"
 
@@ -141,4 +141,27 @@ async def test_erasure_removes_positions_tokens_push_and_leaves_a_pseudonymous_i
     assert {e["responder"] for e in about} == {None}  # the link is gone: nobody is named
     assert len({e["target"] for e in about}) == 1  # one pseudonym ties the history together
     assert "erase-me" not in json.dumps(after) and "Alice" not in json.dumps(after)
+    await trust.close()
+
+
+async def test_the_cad_sees_a_responder_by_id_and_only_the_trust_s_staff_see_their_name(stack):
+    trust = await make_trust(stack)
+    await trust.responder("r1", ["staff"])
+    sock = await online(stack, trust, "r1", CENTRE)
+    r = await trust.cad.post(
+        "/v1/incidents", json={"cad_ref": "PRIV-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}
+    )
+    assert r.status_code == 201 and r.json()["alerted"] == 1, r.text
+    incident = r.json()["id"]
+    await sock.next("alert")
+
+    cad_view = (await trust.cad.get(f"/v1/incidents/{incident}")).json()
+    assert [x["id"] for x in cad_view["responders"]] == ["r1"]
+    assert "R1" not in json.dumps(cad_view)  # the person's name never reaches the CAD
+    cancelled = (await trust.cad.post(f"/v1/incidents/{incident}/cancel", json={"reason": "test"})).json()
+    assert "R1" not in json.dumps(cancelled)
+
+    console_view = (await trust.admin.get(f"/v1/trusts/{trust.id}/incidents/{incident}")).json()
+    assert console_view["responders"][0]["name"] == "R1"
+    await sock.close()
     await trust.close()

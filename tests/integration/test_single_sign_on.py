@@ -240,3 +240,24 @@ async def test_an_expired_attempt_is_refused(stack, provider):
         await stack.redis.delete(key)
         assert refused(await browser.get(callback), 400)
     await trust.close()
+
+
+async def test_settings_change_without_the_secret_keeps_it_and_the_first_setup_needs_it(stack, provider):
+    trust = await make_trust(stack)
+    client = provider.register_client(f"{stack.base_url}/v1/auth/sso/callback")
+    base = {"issuer": provider.issuer, "client_id": client.client_id}
+    first = await trust.admin.put(f"/v1/trusts/{trust.id}/sso", json=base)
+    assert first.status_code == 422 and "client_secret" in [e["loc"] for e in first.json()["errors"]]
+    assert (await trust.admin.get(f"/v1/trusts/{trust.id}/sso")).status_code == 404  # nothing saved
+    assert (
+        await trust.admin.put(f"/v1/trusts/{trust.id}/sso", json={**base, "client_secret": client.client_secret})
+    ).status_code == 200
+    again = await trust.admin.put(f"/v1/trusts/{trust.id}/sso", json={**base, "allowed_domains": [DOMAIN]})
+    assert again.status_code == 200, again.text
+    entry = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit", params={"action": "sso.update"})).json()[0]
+    assert entry["changes"] == ["allowed email domains none → trust.nhs.test"]
+    await person(trust, provider)
+    async with httpx.AsyncClient(base_url=stack.base_url) as browser:
+        done = await sign_in(browser, trust.id)  # the secret kept is the one the provider checks
+        assert done.status_code == 302 and "alerting_session" in done.headers.get("set-cookie", ""), done.text
+    await trust.close()

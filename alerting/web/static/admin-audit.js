@@ -8,11 +8,10 @@ import { ACTION, ACTION_FILTERS, STATUS, words } from "/web/words.js";
 const OTHERS = [["kind:admin_key", "The API key"], ["kind:cad_key", "The CAD"], ["kind:operator", "The operator"],
   ["kind:responder", "Responders"], ["kind:system", "The system"]];
 
-// Responders are named in the audit by pseudonym; the server resolves it (`responder`) until erasure.
+// What an entry is about, in words from the server (`subject`: "Priya Shah", "policy version 3",
+// "responder Ann Lee" until they are erased, then "an erased responder").
 function subject(entry) {
-  if (!entry.target) return "";
-  if (!entry.target.startsWith("responder ps_")) return entry.target;
-  return entry.responder ? `responder ${entry.responder}` : "an erased responder";
+  return entry.subject ?? "";
 }
 
 function nextDay(date) {
@@ -91,7 +90,7 @@ export class AuditView {
     $("#audit-rows").replaceChildren(...entries.map((e) => h("tr", { dataset: { action: e.action, actorKind: e.actor?.kind } },
       h("td", {}, when(e.at)),
       h("td", {}, e.actor?.name ?? "", e.actor?.kind !== "staff" ? "" : h("span", { class: "visually-hidden" }, " (staff)")),
-      h("td", {}, words(ACTION, e.action), e.target ? h("div", { class: "muted" }, subject(e)) : ""),
+      h("td", {}, e.what || words(ACTION, e.action), subject(e) ? h("div", { class: "muted" }, subject(e)) : ""),
       h("td", {}, (e.changes || []).length ? h("ul", { class: "changes" }, e.changes.map((c) => h("li", {}, c))) : "",
         (e.before || e.after) ? h("details", {}, h("summary", {}, "Full record"),
           h("pre", {}, JSON.stringify({ before: e.before, after: e.after }, null, 2))) : ""))));
