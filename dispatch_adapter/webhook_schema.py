@@ -30,6 +30,11 @@ class WebhookEvent(BaseModel):
     cad_ref: str
     at: str = Field(description="When it happened, RFC 3339 UTC")
     responder: WebhookResponder | None = Field(default=None, description="For responder.* events")
+    status: str | None = Field(
+        default=None, description="responder.status: on_scene, with_patient, aed_collected or cpr_started"
+    )
+    eta_s: int | None = Field(default=None, description="responder.eta: seconds until the responder is expected")
+    distance_m: float | None = Field(default=None, description="responder.eta: metres from the scene now")
 
 
 def install(app: FastAPI) -> None:

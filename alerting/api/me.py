@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from alerting.api.deps import ResponderDep, ServicesDep
 from alerting.api.joining import CredentialForm
 from alerting.api.onboarding import UPLOAD_FORM
-from alerting.api.schemas import AvailabilityIn, LocationIn, ProfilePatch, PushSubscriptionIn
+from alerting.api.schemas import AvailabilityIn, LocationIn, ProfilePatch, PushSubscriptionIn, StatusIn
 from alerting.push import vapid
 from alerting.services import alerts, credentials, presence, profile
 from alerting.services.errors import Invalid
@@ -148,3 +148,16 @@ _action("accept", alerts.accept, "Accept an alert")
 _action("decline", alerts.decline, "Decline an alert")
 _action("arrived", alerts.arrived, "Report arrival on scene")
 _action("ack", alerts.acknowledge, "Acknowledge that the alert reached the screen")
+
+
+@router.post("/alerts/{alert_id}/status", summary="Report a status from the scene")
+async def post_status(alert_id: str, body: StatusIn, services: ServicesDep, me: ResponderDep) -> dict[str, Any]:
+    """`on_scene`, `with_patient`, `aed_collected` or `cpr_started`, from a responder who accepted:
+    each goes in the incident's timeline and to the CAD as `responder.status`, once per alert (a
+    repeat answers the first time it was reported). `on_scene` from a responder still on the way is
+    their arrival too (`responder.arrived` first). Answers with the frames the socket would carry:
+    `status` (`{alert_id, status, at}`) or `error` (`not_accepted`, `incident_ended`)."""
+    answer = await alerts.report_status(
+        services, trust_id=me.trust, responder_id=me.responder, alert_id=alert_id, status=body.status
+    )
+    return {"frames": answer.frames}

@@ -14,6 +14,7 @@ import langcodes
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from alerting.domain.policy_document import PhaseIn, PolicyIn, ZoneIn
+from alerting.domain.vocabulary import SceneStatus
 
 __all__ = [
     "AvailabilityIn",
@@ -139,6 +140,10 @@ class LocationIn(Strict):
 
 class AvailabilityIn(Strict):
     available: bool
+
+
+class StatusIn(Strict):
+    status: SceneStatus = Field(description="on_scene, with_patient, aed_collected or cpr_started")
 
 
 class PushKeys(BaseModel):

@@ -26,6 +26,7 @@ from alerting.domain.incident_events import (
     Decision,
     Declined,
     Delivered,
+    EtaReported,
     Event,
     FlagsChanged,
     Moved,
@@ -39,6 +40,7 @@ from alerting.domain.incident_events import (
     SendAlert,
     SendAssigned,
     SendStandDown,
+    StatusReported,
     Withdrawn,
 )
 from alerting.domain.incident_selection import alert_for, choose, why_not_alerted
@@ -63,6 +65,7 @@ from alerting.domain.incident_state import (
     IncidentState,
     alert_id_for,
 )
+from alerting.domain.incident_tracking import eta_reported, status_reported
 from alerting.domain.policy import Policy
 from alerting.domain.report import LocationType
 from alerting.domain.vocabulary import AlertState, AssignmentRole, CadEvent, ErrorCode, NotAlertedReason, TimelineEvent
@@ -91,6 +94,7 @@ __all__ = [  # the state, events and decisions, named through this module
     "EXCLUDED",
     "EXHAUSTED",
     "EXPIRED",
+    "EtaReported",
     "Event",
     "FILLED",
     "FlagsChanged",
@@ -109,6 +113,7 @@ __all__ = [  # the state, events and decisions, named through this module
     "SendAlert",
     "SendAssigned",
     "SendStandDown",
+    "StatusReported",
     "WITHDRAWN",
     "Withdrawn",
     "accept_lost",
@@ -167,6 +172,10 @@ def handle(state: IncidentState, event: Event) -> list[Decision]:
             return _declined(state, event)
         case Arrived():
             return _arrived(state, event)
+        case StatusReported():
+            return status_reported(state, event)
+        case EtaReported():
+            return eta_reported(state, event)
         case Delivered():
             return _delivered(state, event)
         case Moved():

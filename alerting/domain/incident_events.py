@@ -11,7 +11,7 @@ from typing import Any
 
 from alerting.domain.eligibility import Candidate
 from alerting.domain.incident_state import AedInfo, AlertRecord
-from alerting.domain.vocabulary import AssignmentRole, CadEvent, ErrorCode, TimelineEvent
+from alerting.domain.vocabulary import AssignmentRole, CadEvent, ErrorCode, SceneStatus, TimelineEvent
 
 # ---- events -------------------------------------------------------------------------------
 
@@ -48,6 +48,26 @@ class Declined:
 @dataclass(frozen=True, slots=True)
 class Arrived:
     responder_id: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReported:
+    """An assigned responder's status from the scene."""
+
+    responder_id: str
+    status: SceneStatus
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class EtaReported:
+    """An assigned responder's ETA from their latest position, already judged worth telling the CAD
+    (`incident_tracking.eta_report_due`)."""
+
+    responder_id: str
+    eta_s: int
+    distance_m: float
     now: float
 
 
@@ -132,6 +152,8 @@ Event = (
     | Accepted
     | Declined
     | Arrived
+    | StatusReported
+    | EtaReported
     | Delivered
     | Moved
     | Recategorised
@@ -171,6 +193,7 @@ class SendStandDown:
 class NotifyCad:
     event: CadEvent
     responder_id: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)  # more fields of the webhook's body
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ __all__ = [
     "IncidentFlag",
     "IncidentStatus",
     "NotAlertedReason",
+    "SceneStatus",
     "TimelineEvent",
 ]
 
@@ -57,6 +58,15 @@ class AlertState(StrEnum):
     EXPIRED = "expired"
 
 
+class SceneStatus(StrEnum):
+    """What an assigned responder reports from the scene (`status` frames, `POST /v1/alerts/{id}/status`)."""
+
+    ON_SCENE = "on_scene"  # also their arrival, if they had not said so
+    WITH_PATIENT = "with_patient"
+    AED_COLLECTED = "aed_collected"
+    CPR_STARTED = "cpr_started"
+
+
 class AssignmentRole(StrEnum):
     """What an assigned responder is sent to do (not a staff member's `roles.Role`)."""
 
@@ -71,6 +81,8 @@ class CadEvent(StrEnum):
     RESPONDER_ACCEPTED = "responder.accepted"
     RESPONDER_DECLINED = "responder.declined"
     RESPONDER_ARRIVED = "responder.arrived"
+    RESPONDER_STATUS = "responder.status"  # a status from the scene (SceneStatus)
+    RESPONDER_ETA = "responder.eta"  # an assigned responder's ETA, rate-limited (alerting/domain/incident_tracking.py)
     INCIDENT_FILLED = "incident.filled"
     INCIDENT_EXHAUSTED = "incident.exhausted"
     INCIDENT_STOOD_DOWN = "incident.stood_down"
@@ -90,6 +102,7 @@ class TimelineEvent(StrEnum):
     RESPONDER_DECLINED = "responder.declined"
     RESPONDER_ARRIVED = "responder.arrived"
     RESPONDER_WITHDRAWN = "responder.withdrawn"
+    RESPONDER_STATUS = "responder.status"
     ALERT_DELIVERED = "alert.delivered"
     ALERT_EXPIRED = "alert.expired"
     ALERT_PUSHED = "alert.pushed"

@@ -183,7 +183,7 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
         except protocol.ProtocolError as exc:
             conn.offer(error_frame(exc.code, exc.detail))
         except ServiceError as exc:
-            extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
+            extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AboutAlert) else {}
             conn.offer(error_frame(exc.code, exc.detail, **extra))
         except _BACKEND_DOWN:
             # A backing service blinked: the socket stays, the client is told to retry (actions are
@@ -191,7 +191,7 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
             log.error(
                 "socket message failed: backing service unavailable", exc_info=True, extra={"responder": responder_id}
             )
-            extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AlertAction) else {}
+            extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AboutAlert) else {}
             conn.offer(error_frame(ErrorCode.UNAVAILABLE, "temporarily unavailable; send it again shortly", **extra))
 
 
@@ -208,6 +208,12 @@ async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str,
         conn.available = msg.available
     elif isinstance(msg, protocol.AlertAction):
         answer = await _ACTIONS[msg.type](services, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id)
+        for frame in answer.direct:
+            conn.offer(frame)
+    elif isinstance(msg, protocol.Status):
+        answer = await alerts.report_status(
+            services, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id, status=msg.status
+        )
         for frame in answer.direct:
             conn.offer(frame)
     elif isinstance(msg, protocol.Auth):

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from alerting.domain.vocabulary import ErrorCode
+from alerting.domain.vocabulary import ErrorCode, SceneStatus
 
 
 class _Msg(BaseModel):
@@ -30,8 +30,9 @@ class Availability(_Msg):
     available: bool
 
 
-class AlertAction(_Msg):
-    type: Literal["accept", "decline", "arrived", "ack"]
+class AboutAlert(_Msg):
+    """A message about one of the responder's alerts: errors in answer to it name the alert."""
+
     # Alert ids are printable; a control character (a NUL above all, which the database refuses to
     # store or compare) is the client's mistake, answered as such rather than as a passing outage.
     alert_id: str = Field(min_length=1, max_length=64)
@@ -44,11 +45,22 @@ class AlertAction(_Msg):
         return value
 
 
+class AlertAction(AboutAlert):
+    type: Literal["accept", "decline", "arrived", "ack"]
+
+
+class Status(AboutAlert):
+    """A status from the scene (only an assigned responder's counts)."""
+
+    type: Literal["status"]
+    status: SceneStatus
+
+
 class Ping(_Msg):
     type: Literal["ping"]
 
 
-ClientMessage = Annotated[Auth | Location | Availability | AlertAction | Ping, Field(discriminator="type")]
+ClientMessage = Annotated[Auth | Location | Availability | AlertAction | Status | Ping, Field(discriminator="type")]
 _adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
 
@@ -59,7 +71,7 @@ class ProtocolError(ValueError):
         self.detail = detail
 
 
-def parse(text: str | bytes) -> Auth | Location | Availability | AlertAction | Ping:
+def parse(text: str | bytes) -> Auth | Location | Availability | AlertAction | Status | Ping:
     """Never raises anything but ProtocolError, whatever the bytes."""
     try:
         return _adapter.validate_json(text)

@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import metrics
 from alerting.domain import incident as m
-from alerting.domain.vocabulary import AlertState, AssignmentRole
+from alerting.domain.vocabulary import AlertState, AssignmentRole, SceneStatus
 from alerting.live.accept import NOT_OPEN, UNKNOWN
 from alerting.services import policies
 from alerting.services.context import Services
 from alerting.services.errors import NotFound
-from alerting.services.frames import alert_frame, assigned_frame, error_frame, stand_down_frame
+from alerting.services.frames import alert_frame, assigned_frame, error_frame, stand_down_frame, status_frame
 from alerting.services.incident_store import load
 from alerting.services.incidents import transition
 from alerting.store.models import Alert, Incident, Responder, TimelineEntry
@@ -157,6 +157,20 @@ async def decline(services: Services, **kw: str) -> Answer:
 
 async def arrived(services: Services, **kw: str) -> Answer:
     return await _simple(services, m.Arrived, **kw)
+
+
+async def report_status(
+    services: Services, *, trust_id: str, responder_id: str, alert_id: str, status: SceneStatus
+) -> Answer:
+    """A status from the scene: answered with a `status` frame saying when it was first recorded
+    (a repeat answers the same), or an `error` frame when the responder is not assigned."""
+    alert = await _own_alert(services, trust_id, responder_id, alert_id)
+    event = m.StatusReported(responder_id, status, services.clock())
+    loaded, fx = await transition(services, alert.incident_id, [event], fire=False)
+    if fx.rejects:
+        return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects])
+    at = loaded.state.alerts[responder_id].statuses[status]
+    return Answer([status_frame(alert_id, status, at)], fx.frames_for(responder_id))
 
 
 async def acknowledge(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:

@@ -67,7 +67,7 @@ async def record(
                     incident_id=row.id,
                     at=utc(now),
                     event=f"cad.{d.event}",
-                    data={"responder": d.responder_id} if d.responder_id else {},
+                    data=({"responder": d.responder_id} if d.responder_id else {}) | dict(d.data),
                 )
             )
             if row.callback_url:
@@ -120,6 +120,7 @@ def _delivery(row: Incident, state: m.IncidentState, d: m.NotifyCad, seq: int, n
     body: dict[str, Any] = {"event": d.event, "incident_id": row.id, "cad_ref": row.cad_ref, "at": iso(now)}
     if d.event == CadEvent.INCIDENT_NOT_ALERTED:
         body |= {"reason": state.reason, "reason_code": state.reason_code}
+    body |= dict(d.data)
     if d.responder_id:
         alert = state.alerts[d.responder_id]
         body["responder"] = {

@@ -78,5 +78,10 @@ def stand_down_frame(alert_id: str, reason: str) -> dict[str, Any]:
     return {"type": "stand_down", "alert_id": alert_id, "reason": reason}
 
 
+def status_frame(alert_id: str, status: str, at: float) -> dict[str, Any]:
+    """The answer to a status from the scene: recorded, and since when."""
+    return {"type": "status", "alert_id": alert_id, "status": status, "at": iso(at)}
+
+
 def error_frame(code: ErrorCode, detail: str, **extra: Any) -> dict[str, Any]:
     return {"type": "error", "code": code, "detail": detail, **extra}

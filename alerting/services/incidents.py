@@ -267,6 +267,7 @@ async def view(
             "delivered_at": iso(a.delivered_at),
             "accepted_at": iso(a.accepted_at),
             "arrived_at": iso(a.arrived_at),
+            "statuses": {status: iso(at) for status, at in a.statuses.items()},
             "travel_mode": modes.get(a.responder_id),
             "eta_s": eta_s(
                 a.distance_m,

@@ -152,6 +152,7 @@ class Alert(Base):
     ended_at: Mapped[datetime | None]
     ahead_of_ambulance_s: Mapped[float | None] = mapped_column(Float)
     replaced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    statuses: Mapped[dict[str, Any] | None]  # statuses from the scene: {status: unix time first reported}
 
 
 class TimelineEntry(Base):

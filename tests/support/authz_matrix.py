@@ -258,6 +258,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/alerts/{alert_id}/decline"): Row({"responder_a": 200}),
     ("POST", "/v1/alerts/{alert_id}/arrived"): Row({"responder_a": 200}),
     ("POST", "/v1/alerts/{alert_id}/ack"): Row({"responder_a": 200}),
+    ("POST", "/v1/alerts/{alert_id}/status"): Row({"responder_a": 200}, body=lambda n: {"status": "cpr_started"}),
     # the socket takes a responder token, never a cookie: a person is a caller without a credential there
     (WS, "/v1/responders/ws"): Row({"responder_a": 200, "responder_b": 200, **signed_in(401)}),
     # CAD

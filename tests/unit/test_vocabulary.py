@@ -40,6 +40,8 @@ def test_the_webhook_schema_lists_the_domains_cad_events():
             "responder.accepted",
             "responder.declined",
             "responder.arrived",
+            "responder.status",
+            "responder.eta",
             "incident.filled",
             "incident.exhausted",
             "incident.stood_down",

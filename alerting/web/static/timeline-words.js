@@ -18,7 +18,10 @@ const CAD = {
   "responder.declined": "a responder declined", "responder.arrived": "a responder arrived",
   "incident.filled": "the incident is filled", "incident.exhausted": "nobody accepted",
   "incident.stood_down": "everyone was stood down",
+  "responder.status": "a responder reported from the scene", "responder.eta": "a responder's expected arrival",
 };
+const SCENE = { on_scene: "is on scene", with_patient: "is with the patient", aed_collected: "has collected the defibrillator",
+  cpr_started: "has started CPR" };
 const DELIVERY = { delivered: "delivered", retry: "not delivered, will retry", given_up: "not delivered, given up" };
 const ROLE = { aed: "to fetch the defibrillator first", scene: "" };
 
@@ -28,6 +31,11 @@ function plural(n, one, many = `${one}s`) {
 
 function metres(m) {
   return m >= 1000 ? `${(m / 1000).toFixed(1).replace(/\.0$/, "")} km` : `${Math.round(m)} m`;
+}
+
+function duration(s) {
+  const n = Math.max(0, Math.round(Number(s) || 0));
+  return n < 60 ? plural(n, "second") : plural(Math.round(n / 60), "minute");
 }
 
 function list(items) {
@@ -74,6 +82,8 @@ export function describeEvent(entry, names = {}) {
       return `${who(d.responder)} declined`;
     case "responder.arrived":
       return `${who(d.responder)} arrived on scene`;
+    case "responder.status":
+      return `${who(d.responder)} ${SCENE[d.status] || `reported: ${humanise(d.status).toLowerCase()}`}`;
     case "responder.withdrawn":
       return `${who(d.responder)} withdrew ${WAS[d.was] || ""}`.trim();
     case "alert.delivered":
@@ -106,6 +116,8 @@ export function describeEvent(entry, names = {}) {
       const what = CAD[d.webhook_event] || humanise(d.webhook_event).toLowerCase();
       return `Gave up telling the CAD that ${what} after ${plural(d.attempts, "attempt")}`;
     }
+    case "cad.responder.eta":
+      return `CAD to be told ${who(d.responder)}'s expected arrival: ${duration(d.eta_s)} (${metres(d.distance_m)} away)`;
     default:
       if (String(d.event).startsWith("cad.")) {
         const code = d.event.slice(4);

@@ -7,6 +7,7 @@ import pytest
 from alerting.domain import incident as m
 from alerting.domain.eligibility import Candidate
 from alerting.domain.policy import build_policy
+from alerting.domain.vocabulary import SceneStatus
 
 GROUPS = {"staff", "community"}
 TWO_PHASES = {
@@ -380,6 +381,8 @@ def test_every_event_has_a_handler():
         m.Accepted("a", T0 + 31, 1),
         m.Declined("a", T0 + 32),
         m.Arrived("a", T0 + 33),
+        m.StatusReported("a", SceneStatus.CPR_STARTED, T0 + 33),
+        m.EtaReported("a", 60, 80.0, T0 + 33),
         m.Delivered("a", T0 + 34),
         m.Moved(53.8, -1.55, T0 + 35, {"a": 5.0}),
         m.Recategorised("09-E-02", T0 + 36),
