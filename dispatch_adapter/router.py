@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from alerting.api.deps import CadDep, ServicesDep
 from alerting.domain import incident as m
-from alerting.domain.report import IncidentReport
 from alerting.domain.vocabulary import ErrorCode
-from alerting.services import callback_guard, incidents, policies
+from alerting.services import incidents, policies
 from alerting.services.errors import Invalid, ServiceError
 from alerting.store.models import Group
-from dispatch_adapter.mappings import MappingError, cap, eido
+from dispatch_adapter import intake
+from dispatch_adapter.mappings import Action, CadMessage, MappingError, cap, eido
 from dispatch_adapter.schemas import CancelIn, IncidentIn, IncidentPatch
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
@@ -28,30 +28,31 @@ class UnsupportedMediaType(ServiceError):
     code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
-def _native(body: bytes) -> IncidentReport:
+def _native(body: bytes) -> CadMessage:
     try:
-        return IncidentIn.model_validate_json(body).report()
+        report = IncidentIn.model_validate_json(body).report()
     except ValidationError as exc:
         errors = [{"loc": ".".join(str(p) for p in e["loc"]) or "body", "msg": e["msg"]} for e in exc.errors()]
         raise Invalid("; ".join(f"{e['loc']}: {e['msg']}" for e in errors[:5]), extra={"errors": errors}) from exc
+    return CadMessage(Action.REPORT, (report.cad_ref,), "cad_ref", report=report)
 
 
-def _mapped(mapping: Callable[[bytes], IncidentReport]) -> Callable[[bytes], IncidentReport]:
+def _mapped(mapping: Callable[[bytes], CadMessage]) -> Callable[[bytes], CadMessage]:
     """A mapping's refusal becomes a 422 naming the field of the caller's document."""
 
-    def parse(body: bytes) -> IncidentReport:
+    def parse(body: bytes) -> CadMessage:
         try:
             return mapping(body)
         except MappingError as exc:
-            raise Invalid(str(exc), extra={"errors": [{"loc": exc.field, "msg": exc.problem}]}) from exc
+            raise intake.refused(exc) from exc
 
     return parse
 
 
-PARSERS: dict[str, Callable[[bytes], IncidentReport]] = {
+PARSERS: dict[str, Callable[[bytes], CadMessage]] = {
     "application/json": _native,
-    eido.MEDIA_TYPE: _mapped(eido.map_eido),
-    cap.MEDIA_TYPE: _mapped(cap.map_cap),
+    eido.MEDIA_TYPE: _mapped(eido.read_eido),
+    cap.MEDIA_TYPE: _mapped(cap.read_cap),
 }
 
 _INTAKE_DOC = {
@@ -68,7 +69,9 @@ _INTAKE_DOC = {
                         "incidentTypeInternalCode (else incidentTypeCommonRegistryText, else `unknown`) the "
                         "category, and the referenced locationComponent's (or locationInformationComponent's) "
                         "PIDF-LO locationByValue (gml:Point, gml:coordinates or circle centre, civic address, PLC "
-                        "place type) the position. See docs/cad-formats.md."
+                        "place type) the position. The same incident id with a later lastUpdateTimeStamp updates "
+                        "the incident (what differs: position, address, category, notes); an older one is ignored; "
+                        "an incidentStatusCommonRegistryText of Cancelled or Closed ends it. See docs/cad-formats.md."
                     ),
                 }
             },
@@ -76,9 +79,12 @@ _INTAKE_DOC = {
                 "schema": {
                     "type": "string",
                     "description": (
-                        "OASIS CAP 1.2 alert, status Actual and msgType Alert: identifier is the cad_ref, "
-                        "info/eventCode value (else info/event) the category, the first info/area/circle centre "
-                        "the position. See docs/cad-formats.md."
+                        "OASIS CAP 1.2 alert, status Actual. msgType Alert reports an incident: identifier is the "
+                        "cad_ref, info/eventCode value (else info/event) the category, the first info/area/circle "
+                        "centre the position (a polygon's centroid only if the trust's policy sets "
+                        "cap_polygon_centroid). msgType Update changes, and Cancel cancels, the incident whose "
+                        "identifier its references name (entries from the same sender); an Update no later (sent) "
+                        "than the last message applied is ignored. See docs/cad-formats.md."
                     ),
                 }
             },
@@ -116,9 +122,15 @@ async def nearby(
     "/incidents",
     status_code=201,
     openapi_extra=_INTAKE_DOC,
-    summary="Report an incident (idempotent on cad_ref)",
+    summary="Report an incident (idempotent on cad_ref), or update or end it in EIDO or CAP",
     responses={
-        200: {"description": "The same cad_ref was already reported: the existing incident"},
+        200: {
+            "description": "The incident already existed: the same cad_ref again, a later EIDO, a CAP Update or "
+            "Cancel. `effect` says what the document did: `updated`, `unchanged` (later but nothing new), `ignored` "
+            "(a retry, or no later than the last document applied), `cancelled` or `closed`"
+        },
+        404: {"description": "A CAP Update or Cancel, or an EIDO closing an incident, names no incident of the trust"},
+        409: {"description": "A document changes an incident that is already cancelled or closed"},
         415: {"description": "A content type other than the three accepted"},
         422: {"description": "Invalid payload, or a point outside the service area; `errors` names each bad field"},
     },
@@ -130,7 +142,14 @@ async def post_incident(request: Request, services: ServicesDep, cad: CadDep) ->
 
     The body is native JSON, EIDO JSON (`application/eido+json`) or CAP 1.2 (`application/cap+xml`),
     chosen by `Content-Type`; any other type is 415. A standard document that cannot be mapped is
-    422 with `errors[0].loc` naming the field of that document (see docs/cad-formats.md).
+    422 with `errors[0].loc` naming the field of that document (see docs/cad-formats.md). A new
+    incident answers 201 with `effect` `created`.
+
+    EIDO and CAP also change and end incidents here, through the same rules as `PATCH`, `/cancel`
+    and `/close` (one timeline, the same webhooks): a re-posted EIDO with a later
+    `lastUpdateTimeStamp` applies what differs, one closed or cancelled ends the incident; a CAP
+    `Update` or `Cancel` acts on the incident its `references` name. These answer 200 with `effect`;
+    a document naming no incident is 404 with `errors[0].loc` naming the field.
 
     A `callback_url` whose host resolves to a loopback, link-local, private or multicast address is
     422 unless the deployment's `ALERTING_CALLBACK_ALLOWED_HOSTS` names it; outside development it
@@ -139,19 +158,8 @@ async def post_incident(request: Request, services: ServicesDep, cad: CadDep) ->
     parser = PARSERS.get(media)
     if parser is None:
         raise UnsupportedMediaType(f"content type {media!r} is not accepted; use one of {', '.join(sorted(PARSERS))}")
-    report = parser(await request.body())
-    if report.callback_url is not None:
-        if reason := await callback_guard.refusal(report.callback_url, services.settings):
-            raise Invalid(reason, extra={"errors": [{"loc": "callback_url", "msg": reason}]})
-    body, created = await incidents.report(services, trust_id=cad.trust, report=report)
-    return JSONResponse(body if created else _summary(body), status_code=201 if created else 200)
-
-
-def _summary(view: dict[str, Any]) -> dict[str, Any]:
-    summary = {k: view[k] for k in ("id", "cad_ref", "status", "phase", "alerted")}
-    if view.get("reason") is not None:
-        summary |= {"reason": view["reason"], "reason_code": view["reason_code"]}
-    return summary
+    content, status = await intake.receive(services, trust_id=cad.trust, message=parser(await request.body()))
+    return JSONResponse(content, status_code=status)
 
 
 @router.get("/incidents/{incident_id}", summary="Status, responders and timeline")

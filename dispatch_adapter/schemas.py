@@ -48,6 +48,9 @@ class IncidentPatch(BaseModel):
     lat: float | None = Field(default=None, strict=True, ge=-90, le=90)
     lon: float | None = Field(default=None, strict=True, ge=-180, le=180)
     category: str | None = Field(default=None, min_length=1, max_length=32)
+    address: str | None = Field(
+        default=None, max_length=500, description="Where to go, in words; an alert re-sent for a move carries it"
+    )
     notes: str | None = Field(default=None, max_length=2000)
     flags: list[IncidentFlag] | None = Field(
         default=None,

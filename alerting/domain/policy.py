@@ -70,6 +70,7 @@ class Policy:
     answer_s: float = _DEFAULTS.answer_s
     only_if_faster_than_ambulance: bool = _DEFAULTS.only_if_faster_than_ambulance
     ambulance_margin_s: float = _DEFAULTS.ambulance_margin_s
+    cap_polygon_centroid: bool = _DEFAULTS.cap_polygon_centroid  # a trust's choice: an area is not a point
     _lookup: ZoneLookup[Zone] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -248,5 +249,6 @@ def build_policy(
         answer_s=doc.answer_s,
         only_if_faster_than_ambulance=doc.only_if_faster_than_ambulance,
         ambulance_margin_s=doc.ambulance_margin_s,
+        cap_polygon_centroid=doc.cap_polygon_centroid,
     )
     return policy, c.warnings

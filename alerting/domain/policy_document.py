@@ -137,6 +137,13 @@ class PolicyIn(_Document):
     ambulance_margin_s: float = _number(
         0.0, lo=0, hi=MAX_AMBULANCE_MARGIN_S, description="How much sooner than the crew a responder must be expected"
     )
+    cap_polygon_centroid: bool = Field(
+        default=False,
+        strict=True,
+        description="A CAP alert whose area is a polygon with no circle is placed at the polygon's centroid. An area "
+        "is not a point: the centroid may be far from the patient, or outside a concave area. Off (the default), such "
+        "an alert is refused with 422 naming info.area.circle",
+    )
 
     def to_json(self) -> dict[str, Any]:
         """The shape stored and answered: fields left out stay out (`None` means absent)."""

@@ -15,6 +15,7 @@ __all__ = [
     "ErrorCode",
     "IncidentFlag",
     "IncidentStatus",
+    "IntakeEffect",
     "NotAlertedReason",
     "SceneStatus",
     "TimelineEvent",
@@ -89,6 +90,17 @@ class CadEvent(StrEnum):
     INCIDENT_NOT_ALERTED = "incident.not_alerted"
 
 
+class IntakeEffect(StrEnum):
+    """What a document posted to `POST /v1/incidents` did: the answer's `effect`."""
+
+    CREATED = "created"
+    UPDATED = "updated"  # a later EIDO, or a CAP Update, changed the incident
+    UNCHANGED = "unchanged"  # a later document that says nothing new (its time is kept)
+    IGNORED = "ignored"  # a retry, or a document no later than the last one applied
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
 class TimelineEvent(StrEnum):
     """The `event` of an incident's timeline entries. A webhook event is recorded as `cad.<event>`."""
 
@@ -118,6 +130,7 @@ class TimelineEvent(StrEnum):
     REPLACEMENT_ALERTED = "replacement_alerted"
     NO_REPLACEMENT = "no_replacement"
     NOTES_UPDATED = "notes_updated"
+    ADDRESS_UPDATED = "address_updated"
     WEBHOOK_ATTEMPT = "webhook.attempt"
     WEBHOOK_GIVEN_UP = "webhook.given_up"
 

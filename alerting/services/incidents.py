@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain import incident as m
 from alerting.domain.report import IncidentReport
-from alerting.domain.vocabulary import TimelineEvent
+from alerting.domain.vocabulary import IntakeEffect, TimelineEvent
 from alerting.logcontext import incident_context
 from alerting.services import effects, policies, travel
 from alerting.services.context import Services
@@ -27,6 +27,7 @@ from alerting.services.phase_firing import fire_due
 from alerting.services.trust_cache import trust_area
 from alerting.store.models import Aed as AedRow
 from alerting.store.models import Incident, Responder, TimelineEntry
+from alerting.store.types import from_ts, to_ts
 from alerting.timefmt import iso, utc
 from geo.aeds import Aed
 from geo.distance import eta_s, haversine_m
@@ -67,9 +68,21 @@ async def _find(session: AsyncSession, trust_id: str, cad_ref: str) -> Incident 
     ).scalar_one_or_none()
 
 
-async def report(services: Services, *, trust_id: str, report: IncidentReport) -> tuple[dict[str, Any], bool]:
+async def named(session: AsyncSession, *, trust_id: str, cad_refs: tuple[str, ...]) -> str | None:
+    """The id of the trust's incident reported under the first of `cad_refs` that names one."""
+    rows = await session.execute(
+        select(Incident.cad_ref, Incident.id).where(Incident.trust_id == trust_id, Incident.cad_ref.in_(cad_refs))
+    )
+    found: dict[str, str] = {cad_ref: incident_id for cad_ref, incident_id in rows.all()}
+    return next((found[ref] for ref in cad_refs if ref in found), None)
+
+
+async def report(
+    services: Services, *, trust_id: str, report: IncidentReport, revision_at: float | None = None
+) -> tuple[dict[str, Any], bool]:
     """Record and run phase 0 in one transaction. The same cad_ref again returns the first incident,
-    unchanged: the unique (trust, cad_ref) decides at the insert, so a first post pays no lookup for it."""
+    unchanged: the unique (trust, cad_ref) decides at the insert, so a first post pays no lookup for it.
+    `revision_at` is the time the CAD gave its document, which later documents are ordered against."""
     now = services.clock()
     # Before the transaction: when Redis has lost the trust's AEDs, reloading them takes a second
     # pooled connection, which must not be waited for while holding one.
@@ -107,6 +120,7 @@ async def report(services: Services, *, trust_id: str, report: IncidentReport) -
                 callback_url=report.callback_url,
                 now=now,
             )
+            row.cad_revision_at = from_ts(revision_at)
             session.add(row)
             await session.flush()  # before its alerts (their key refers to it); a repeated cad_ref fails here
             loaded = Loaded(state, row, {})
@@ -180,15 +194,67 @@ def _refuse_if_ended(state: m.IncidentState) -> None:
         raise Conflict(f"the incident is {state.status}; an ended incident cannot be changed")
 
 
+def _stale(row: Incident, revision_at: float | None) -> bool:
+    """A CAD document no later than the last one applied: a retry, or one overtaken in transit."""
+    return revision_at is not None and row.cad_revision_at is not None and revision_at <= to_ts(row.cad_revision_at)
+
+
+def _differing(loaded: Loaded, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes a restating document makes: what it gives that the incident does not already hold."""
+    s, row = loaded.state, loaded.row
+    held = {"lat": s.lat, "lon": s.lon, "category": s.category, "notes": row.notes, "address": row.address}
+    out = {k: v for k, v in changes.items() if k not in held or held[k] != v}
+    if "flags" in out and set(out["flags"]) == set(s.flags):
+        del out["flags"]
+    if ("lat" in out) != ("lon" in out):  # one axis moved: the point moves, both are given
+        out |= {k: changes.get(k, held[k]) for k in ("lat", "lon")}
+    return out
+
+
 async def patch(services: Services, *, trust_id: str, incident_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Move, recategorise and annotate in one transaction: all of it applies, or none of it."""
+    await _patch(services, trust_id=trust_id, incident_id=incident_id, changes=changes)
+    async with services.sessions() as session:
+        return await view(session, services, trust_id=trust_id, incident_id=incident_id)
+
+
+async def revise(
+    services: Services, *, trust_id: str, incident_id: str, changes: dict[str, Any], revision_at: float | None
+) -> tuple[dict[str, Any], IntakeEffect]:
+    """A CAD document's changes (a later EIDO, a CAP Update), applied exactly as PATCH applies them.
+
+    A document may restate what the incident already holds: only what differs is a change, so one
+    that changes nothing is not refused even when the incident has ended (its time is still kept).
+    One no later than the last document applied (`revision_at`) changes nothing at all."""
+    effect = await _patch(
+        services, trust_id=trust_id, incident_id=incident_id, changes=changes, document=True, revision_at=revision_at
+    )
+    async with services.sessions() as session:
+        return await view(session, services, trust_id=trust_id, incident_id=incident_id), effect
+
+
+async def _patch(
+    services: Services,
+    *,
+    trust_id: str,
+    incident_id: str,
+    changes: dict[str, Any],
+    document: bool = False,
+    revision_at: float | None = None,
+) -> IntakeEffect:
     now = services.clock()
+    given = changes
     distances: dict[str, float] | None = None  # set when the point moves
     async with services.sessions() as session:  # area and positions are read before the row is held
         loaded = await load(session, incident_id, lock=False)
         if loaded is None or loaded.row.trust_id != trust_id:
             raise NotFound("no such incident")
-        _refuse_if_ended(loaded.state)
+        if document:
+            if _stale(loaded.row, revision_at):
+                return IntakeEffect.IGNORED
+            changes = _differing(loaded, changes)
+        else:
+            _refuse_if_ended(loaded.state)
         lat, lon = changes.get("lat", loaded.state.lat), changes.get("lon", loaded.state.lon)
         if (lat, lon) != (loaded.state.lat, loaded.state.lon):
             if refusal := await _outside_area(session, trust_id, lat, lon):
@@ -206,6 +272,16 @@ async def patch(services: Services, *, trust_id: str, incident_id: str, changes:
         loaded = await load(session, incident_id, lock=True)
         if loaded is None:
             raise NotFound("no such incident")
+        if document:  # again under the lock: another document or a PATCH may have come first
+            if _stale(loaded.row, revision_at):
+                return IntakeEffect.IGNORED
+            changes = _differing(loaded, given)
+            if revision_at is not None:
+                loaded.row.cad_revision_at = from_ts(revision_at)
+            if not changes:
+                return IntakeEffect.UNCHANGED  # leaving the block commits the document's time
+            if moved and (moved.lat, moved.lon) != (changes.get("lat"), changes.get("lon")):
+                moved = None  # the point already moved there meanwhile
         _refuse_if_ended(loaded.state)  # it may have ended since the read; still nothing changes
         decisions: list[m.Decision] = m.handle(loaded.state, moved) if moved else []
         if "category" in changes and changes["category"] != loaded.state.category:
@@ -220,18 +296,51 @@ async def patch(services: Services, *, trust_id: str, incident_id: str, changes:
         if "notes" in changes and changes["notes"] != loaded.row.notes:
             loaded.row.notes = changes["notes"]
             decisions.append(m.Record(TimelineEvent.NOTES_UPDATED, {}))
+        if "address" in changes and changes["address"] != loaded.row.address:
+            loaded.row.address = changes["address"]  # before the effects: a re-sent alert carries it
+            decisions.append(m.Record(TimelineEvent.ADDRESS_UPDATED, {}))
         decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
         save(session, loaded, trust_id=trust_id, now=now)
         fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)
     await effects.publish(services, fx)
-    async with services.sessions() as session:
-        return await view(session, services, trust_id=trust_id, incident_id=incident_id)
+    return IntakeEffect.UPDATED
 
 
 async def end(services: Services, *, trust_id: str, incident_id: str, event: m.Event) -> dict[str, Any]:
     await transition(services, incident_id, [event], trust_id=trust_id, fire=False)
     async with services.sessions() as session:
         return await view(session, services, trust_id=trust_id, incident_id=incident_id)
+
+
+async def end_revised(
+    services: Services, *, trust_id: str, incident_id: str, event: m.Cancelled | m.Closed, revision_at: float | None
+) -> tuple[dict[str, Any], IntakeEffect]:
+    """A CAD document that ends the incident (an EIDO closed or cancelled, a CAP Cancel), as the
+    cancel and close endpoints end it; one no later than the last document applied changes nothing."""
+    effect = IntakeEffect.IGNORED
+    with incident_context(incident_id):
+        async with services.sessions() as session, session.begin():
+            loaded = await load(session, incident_id, lock=True)
+            if loaded is None or loaded.row.trust_id != trust_id:
+                raise NotFound("no such incident")
+            if not _stale(loaded.row, revision_at):
+                ended = loaded.state.status in m.ENDED_STATUSES
+                decisions = m.handle(loaded.state, event)
+                if revision_at is not None:
+                    loaded.row.cad_revision_at = from_ts(revision_at)
+                save(session, loaded, trust_id=trust_id, now=event.now)
+                fx = await effects.record(session, loaded.row, loaded.state, decisions, now=event.now)
+                effect = (
+                    IntakeEffect.UNCHANGED
+                    if ended
+                    else IntakeEffect.CANCELLED
+                    if isinstance(event, m.Cancelled)
+                    else IntakeEffect.CLOSED
+                )
+        if effect != IntakeEffect.IGNORED:
+            await effects.publish(services, fx)
+    async with services.sessions() as session:
+        return await view(session, services, trust_id=trust_id, incident_id=incident_id), effect
 
 
 async def view(

@@ -128,6 +128,9 @@ class Incident(Base):
     ambulance_due_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(500))  # why the policy alerts no one: words
     reason_code: Mapped[str | None] = mapped_column(String(32))
+    # The time the CAD gave its latest document applied (EIDO lastUpdateTimeStamp, CAP sent): one no
+    # later than this changes nothing, so documents arriving out of order cannot undo a newer one.
+    cad_revision_at: Mapped[datetime | None]
 
 
 class Alert(Base):

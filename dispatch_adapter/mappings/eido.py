@@ -14,6 +14,10 @@ Read as NENA publishes its samples (tests/fixtures/cad/nena), the 2020 form and 
   `notesComponent`'s `notesActionComments`.
 - EIDO has no fields for `flags` or `ambulance_eta_s`: a CAD posting EIDO sends them with
   `PATCH /v1/incidents/{id}` (see docs/cad-formats.md).
+- An EIDO restates the incident: the top-level `lastUpdateTimeStamp` (2020: `LastUpdateTimeStamp`)
+  orders them, so a later one changes what differs and an older one changes nothing. An incident
+  status (`incidentStatusCommonRegistryText`, NENA's registry) of `Cancelled` or `Closed` ends the
+  incident; such an EIDO need not carry a location.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 from alerting.domain import json_text
 from alerting.domain.report import IncidentReport
 from dispatch_adapter.mappings.errors import MappingError
+from dispatch_adapter.mappings.message import Action, CadMessage, instant
 from dispatch_adapter.mappings.pidf import parse_pidf
 from dispatch_adapter.mappings.place_types import location_type
 from dispatch_adapter.mappings.report import ADDRESS_MAX, NOTES_MAX, build_report, clip
@@ -31,12 +36,47 @@ from dispatch_adapter.mappings.report import ADDRESS_MAX, NOTES_MAX, build_repor
 MEDIA_TYPE = "application/eido+json"
 UNKNOWN_CATEGORY = "unknown"
 LOCATION_KEYS = ("locationComponent", "locationInformationComponent")
+TIMESTAMP_KEYS = ("lastUpdateTimeStamp", "LastUpdateTimeStamp")  # 2021 and later, and the 2020 form
+ENDING_STATUSES = {"cancelled": Action.CANCEL, "closed": Action.CLOSE}  # NENA's Incident Status registry
+RESTATED = ("lat", "lon", "category", "address", "notes")  # what a later EIDO may change
 
 
-def map_eido(body: bytes) -> IncidentReport:
+def read_eido(body: bytes) -> CadMessage:
+    """The message an EIDO carries: the incident restated, or ended by its status."""
     doc = _load(body)
     incident, inc_path = _incident(doc)
     cad_ref, cad_ref_path = _identity(doc, incident, inc_path)
+    key = next((k for k in TIMESTAMP_KEYS if k in doc), None)
+    revision_at = instant(doc[key], key) if key is not None else None
+    ending = _ending(incident)
+    if ending is not None:
+        action, status = ending
+        reason = f"cancelled by CAD (EIDO incident status {status})" if action == Action.CANCEL else None
+        return CadMessage(action, (cad_ref,), cad_ref_path, revision_at=revision_at, reason=reason)
+    report = _report(doc, incident, inc_path, cad_ref, cad_ref_path)
+    changes = {k: getattr(report, k) for k in RESTATED if getattr(report, k) is not None}
+    return CadMessage(Action.RESTATE, (cad_ref,), cad_ref_path, report=report, changes=changes, revision_at=revision_at)
+
+
+def map_eido(body: bytes) -> IncidentReport:
+    """The incident an EIDO states; one whose status ends the incident states none."""
+    message = read_eido(body)
+    if message.report is None:
+        raise MappingError(message.ref_field, f"the EIDO's incident status ends the incident ({message.action})")
+    return message.report
+
+
+def _ending(incident: dict[str, Any]) -> tuple[Action, str] | None:
+    statuses = incident.get("incidentStatusCommonRegistryText")
+    for status in statuses if isinstance(statuses, list) else [statuses]:
+        if isinstance(status, str) and status.strip().lower() in ENDING_STATUSES:
+            return ENDING_STATUSES[status.strip().lower()], status.strip()
+    return None
+
+
+def _report(
+    doc: dict[str, Any], incident: dict[str, Any], inc_path: str, cad_ref: str, cad_ref_path: str
+) -> IncidentReport:
     category, category_path = _category(incident, inc_path)
     referrer, ref_path = incident, inc_path
     if not _ref_ids(incident.get("locationReference")) and isinstance(doc.get("callComponent"), list):

@@ -91,9 +91,13 @@ def test_missing_info_and_area():
     assert refusal(raw(CODED)[:start] + raw(CODED)[end:]).field == "info.area"
 
 
-def test_polygon_only_area_says_a_polygon_is_not_a_point():
-    error = refusal(edited(EVENT_ONLY, "<circle>53.81512,-1.56401 0.05</circle>", ""))
+def test_polygon_only_area_says_a_polygon_is_not_a_point_unless_the_trust_takes_its_centroid():
+    body = edited(EVENT_ONLY, "<circle>53.81512,-1.56401 0.05</circle>", "")
+    error = refusal(body)
     assert error.field == "info.area.circle" and "polygon is not a point" in error.problem
+    assert "cap_polygon_centroid" in error.problem
+    report = map_cap(body, polygon_centroid=True)
+    assert (report.lat, report.lon) == pytest.approx((53.81667, -1.56333), abs=1e-5)  # the triangle's centroid
 
 
 @pytest.mark.parametrize(
@@ -118,10 +122,10 @@ def test_only_actual_alerts_reach_responders(status):
     assert error.field == "status" and status in error.problem
 
 
-@pytest.mark.parametrize("msg_type", ["Update", "Cancel", "Ack", "Error"])
-def test_only_alert_messages_report_an_incident(msg_type):
+@pytest.mark.parametrize("msg_type", ["Ack", "Error", "Correction"])
+def test_only_alert_update_and_cancel_are_read(msg_type):
     error = refusal(edited(CODED, "<msgType>Alert</msgType>", f"<msgType>{msg_type}</msgType>"))
-    assert error.field == "msgType" and "cancel" in error.problem
+    assert error.field == "msgType" and "Update changes" in error.problem and msg_type in error.problem
 
 
 def test_long_identifier_is_refused_under_its_cap_name():

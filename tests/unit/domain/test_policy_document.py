@@ -45,6 +45,7 @@ def test_the_stored_shape_keeps_defaults_and_leaves_absent_fields_out():
         "answer_s": 60.0,
         "only_if_faster_than_ambulance": False,
         "ambulance_margin_s": 0.0,
+        "cap_polygon_centroid": False,
     }
 
 
