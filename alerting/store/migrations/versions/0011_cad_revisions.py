@@ -1,7 +1,7 @@
 """incidents keep the time of the CAD's latest document applied, so an older one changes nothing
 
-Revision ID: 0010_cad_revisions
-Revises: 0009_live_response
+Revision ID: 0011_cad_revisions
+Revises: 0010_scene_statuses
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from alerting.store.types import UtcDateTime
 
-revision = "0010_cad_revisions"
-down_revision = "0009_live_response"
+revision = "0011_cad_revisions"
+down_revision = "0010_scene_statuses"
 branch_labels = None
 depends_on = None
 
