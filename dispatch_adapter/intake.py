@@ -1,6 +1,6 @@
 """What `POST /v1/incidents` does with a CAD document once it is mapped: report the incident, change
 it, or end it, through the same services as the incident endpoints (`PATCH`, `/cancel`, `/close`),
-so the timeline, the webhooks and the audit are the same whichever way the CAD spoke.
+so the timeline and the webhooks are the same whichever way the CAD spoke.
 
 - A report (native JSON, CAP `Alert`) creates the incident; the same identifier again is a retry.
 - An EIDO creates it, or, when one was reported under its id, changes what differs from it, unless

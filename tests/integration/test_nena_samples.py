@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.support.clients import make_trust, north_of, online
 from tests.unit.dispatch_adapter.samples import raw
 
@@ -48,4 +50,28 @@ async def test_the_call_transfer_is_refused_for_its_unplaceable_address_with_the
     error = r.json()["errors"][0]
     assert error["loc"] == "locationComponent[0].locationByValue"
     assert "civic address has no coordinates" in error["msg"]
+    await trust.close()
+
+
+async def test_the_2020_sample_posted_later_cancelled_ends_its_incident(stack):
+    trust = await make_trust(stack, policy=POLICY, area=ALLEGHENY)
+    await trust.responder("pat", ["staff"])
+    sock = await online(stack, trust, "pat", north_of((40.441345, -80.000266), 40))
+    created = await trust.cad.post(
+        "/v1/incidents", content=raw("nena/Sample_EIDO.json"), headers={"Content-Type": EIDO}
+    )
+    alert = await sock.next("alert", incident_id=created.json()["id"])
+
+    # The same EIDO as the PSAP would send it next: a later LastUpdateTimeStamp, the status Cancelled.
+    later = json.loads(raw("nena/Sample_EIDO.json"))
+    later["LastUpdateTimeStamp"] = "2020-10-29T18:52:00.000Z"
+    later["incidentComponent"][0]["incidentStatusCommonRegistryText"] = ["Cancelled"]
+    r = await trust.cad.post("/v1/incidents", content=json.dumps(later), headers={"Content-Type": EIDO})
+    assert r.status_code == 200 and r.json()["id"] == created.json()["id"], r.text
+    assert r.json()["status"] == "cancelled" and r.json()["effect"] == "cancelled"
+    await sock.next("stand_down", alert_id=alert["alert_id"], reason="cancelled")
+    # The sample itself, arriving late, changes nothing.
+    late = await trust.cad.post("/v1/incidents", content=raw("nena/Sample_EIDO.json"), headers={"Content-Type": EIDO})
+    assert late.status_code == 200 and late.json()["effect"] == "ignored" and late.json()["status"] == "cancelled"
+    await sock.close()
     await trust.close()

@@ -108,6 +108,8 @@ export function describeEvent(entry, names = {}) {
       return `Category changed to ${d.category}`;
     case "notes_updated":
       return "Notes updated";
+    case "address_updated":
+      return "Address updated";
     case "webhook.attempt": {
       const what = CAD[d.webhook_event] || humanise(d.webhook_event).toLowerCase();
       return `CAD told that ${what} (attempt ${d.attempt}): ${DELIVERY[d.outcome] || humanise(d.outcome).toLowerCase()}`;
