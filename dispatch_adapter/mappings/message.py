@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -50,6 +50,7 @@ class CadMessage:
 
 # RFC 3339 needs the offset (CAP: "-00:00" for UTC); fromisoformat alone would accept a local time.
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_EARLIEST, _LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def instant(text: Any, field_name: str) -> float:
@@ -63,4 +64,6 @@ def instant(text: Any, field_name: str) -> float:
         raise MappingError(field_name, f"not an RFC 3339 date-time: {value[:40]!r}") from exc
     if parsed.tzinfo is None or not _OFFSET.search(value):
         raise MappingError(field_name, f"needs its offset from UTC (Z, +01:00, ...): {value[:40]!r}")
+    if not _EARLIEST <= parsed <= _LATEST:  # kept as a date: beyond these it cannot be stored
+        raise MappingError(field_name, f"{value[:40]!r} is not a time a document was written")
     return parsed.timestamp()

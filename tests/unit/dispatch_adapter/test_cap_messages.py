@@ -158,6 +158,8 @@ def test_a_cancel_names_the_incident_and_gives_its_reason():
         ("2003-06-11T20:56:00", "needs its offset from UTC"),
         ("yesterday", "not an RFC 3339 date-time"),
         ("2003-06-11T20:56:00-25:00", "not an RFC 3339 date-time"),
+        ("0001-01-01T00:00:00+23:59", "not a time a document was written"),
+        ("9999-12-31T23:59:59-23:59", "not a time a document was written"),
     ],
 )
 def test_a_sent_time_that_cannot_order_messages_is_refused(sent, problem):
