@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, WebSocket
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from starlette.types import Receive, Scope, Send
 
 from alerting.api import (
@@ -35,9 +33,8 @@ from alerting.realtime import gateway
 from alerting.realtime.registry import CLOSE_RECONNECT, Registry
 from alerting.realtime.republish import Republisher
 from alerting.services import auth
-from alerting.services.context import Services, build_services
+from alerting.services.context import build_services
 from alerting.settings import Settings, get_settings
-from alerting.store.models import Credential
 from alerting.web import pages
 from dispatch_adapter import webhook_schema
 from dispatch_adapter.router import router as cad_router
@@ -60,20 +57,10 @@ one trust never sees another trust's data: that answers 404.
 """
 
 
-async def ensure_operator(services: Services) -> None:
-    """The operator token comes from settings, or is minted once on first start and printed once."""
-    if services.operator_hash is not None:
-        return
-    async with services.sessions() as session:
-        exists = (await session.execute(select(Credential.id).where(Credential.kind == auth.OPERATOR).limit(1))).first()
-    if exists:
-        return
-    try:
-        async with services.sessions() as session, session.begin():
-            token = await auth.issue(session, kind=auth.OPERATOR, now=services.clock(), credential_id="operator")
-    except IntegrityError:
-        return  # another process minted it first and printed it
-    print(f"operator token (shown once, store it safely): {token}", file=sys.stderr, flush=True)
+def show_operator_token(token: str | None) -> None:
+    """A token minted on first start is printed once, to the operator starting the deployment."""
+    if token is not None:
+        print(f"operator token (shown once, store it safely): {token}", file=sys.stderr, flush=True)
 
 
 class App(FastAPI):
@@ -101,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings)
-        await ensure_operator(services)
+        show_operator_token(await auth.ensure_operator(services))
         registry = Registry()
         registry.subscriber = Subscriber(services.redis, registry.deliver)
         await registry.subscriber.start()

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-from alerting.services import policies, trusts
+from alerting.services import auth, policies, trusts
 from alerting.services.context import build_services
 from alerting.services.unit_of_work import unit_of_work
 from alerting.settings import Settings
+from dispatch_adapter.simulator.demo_area import LEEDS
 
 CREDENTIALS = Path("var") / "demo-credentials.json"
-LEEDS = {
-    "type": "Polygon",
-    "coordinates": [[[-1.75, 53.70], [-1.30, 53.70], [-1.30, 53.92], [-1.75, 53.92], [-1.75, 53.70]]],
-}
 GROUPS = [
     {"id": "staff", "name": "Off-duty staff", "trusted": True},
     {"id": "volunteers", "name": "Community first responders", "trusted": True},
@@ -58,11 +56,10 @@ async def create_demo(settings: Settings) -> int:
     if CREDENTIALS.exists():
         print(f"demo data already present (credentials in {CREDENTIALS})")
         return 0
-    from alerting.app import ensure_operator
-
     services = build_services(settings)
     try:
-        await ensure_operator(services)
+        if (operator_token := await auth.ensure_operator(services)) is not None:
+            print(f"operator token (shown once, store it safely): {operator_token}", file=sys.stderr, flush=True)
         async with unit_of_work(services) as uow:  # all of the demo or none of it
             trust = await trusts.create_trust(uow, name="Demo Ambulance Service", area=LEEDS, actor="demo")
             trust_id = trust["id"]

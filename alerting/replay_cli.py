@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so other commands (serve, worker) do not load the database stack and matplotlib.
     from pydantic import ValidationError
 
-    from alerting.api.schemas import PolicyIn
+    from alerting.domain.policy_document import PolicyIn
     from alerting.replay.plot import arrival_plot
     from alerting.replay.summary import arrivals, table
     from alerting.services import replay

@@ -32,16 +32,6 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def authenticate(services: Services, token: str | None) -> Principal:
-    if not token:
-        raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    async with services.sessions() as session:
-        principal = await auth.resolve(session, token, now=services.clock(), operator_hash=services.operator_hash)
-    if principal is None:
-        raise Unauthorized("the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
-    return principal
-
-
 async def staff_session(services: Services, request: Request, cookie: str) -> Principal:
     """The person signed in with this cookie; a change they ask for must carry the session's CSRF token."""
     async with reading(services) as session:
@@ -68,7 +58,7 @@ async def current_principal(
     if creds is None and cookie:
         principal = await staff_session(services, request, cookie)
     else:
-        principal = await authenticate(services, creds.credentials if creds else None)
+        principal = await auth.authenticate(services, creds.credentials if creds else None)
     await rate_limits.enforce(services, principal)  # HTTP only: a socket must not read a 429 as a bad token
     return principal
 

@@ -12,7 +12,6 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocketDisconnected
 
-from alerting.api.deps import authenticate
 from alerting.domain.vocabulary import ErrorCode
 from alerting.realtime import protocol
 from alerting.realtime.close_codes import CloseCode
@@ -98,7 +97,7 @@ async def responder_socket(ws: WebSocket) -> None:
         await _close(ws, CLOSE_UNAUTHORIZED, why)
         return
     try:
-        principal = await authenticate(services, token)
+        principal = await auth.authenticate(services, token)
     except ServiceError:
         await _close(ws, CLOSE_UNAUTHORIZED, "invalid token")
         return

@@ -1,4 +1,8 @@
-"""Bearer credentials: minted once, stored as SHA-256, resolved to who is calling."""
+"""Bearer credentials: minted once, stored as SHA-256, resolved to who is calling.
+
+Every edge asks here who a token belongs to (`authenticate`): the HTTP API, the responder socket
+and the CAD routes alike. The operator's credential is made here too (`ensure_operator`).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,19 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerting.services.errors import Unauthorized
+from alerting.services.unit_of_work import reading, unit_of_work
 from alerting.store.models import Credential, Responder
 from alerting.timefmt import utc
+
+if TYPE_CHECKING:
+    from alerting.services.context import Services
 
 OPERATOR, ADMIN, CAD, RESPONDER = "operator", "admin", "cad", "responder"
 STAFF = "staff"  # a named person signed in to the console with a session cookie (services/staff_sessions.py)
@@ -107,3 +118,33 @@ async def resolve(session: AsyncSession, token: str, *, now: float, operator_has
     if row.kind == RESPONDER and responder_status != ACTIVE:
         return None  # suspended (or erased): refused at once, like a revoked token
     return Principal(row.kind, row.trust_id, row.responder_id, row.id)
+
+
+async def authenticate(services: Services, token: str | None) -> Principal:
+    """Who `token` belongs to; a missing or unknown token is refused (401)."""
+    if not token:
+        raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    async with reading(services) as session:
+        principal = await resolve(session, token, now=services.clock(), operator_hash=services.operator_hash)
+    if principal is None:
+        raise Unauthorized("the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+async def ensure_operator(services: Services) -> str | None:
+    """The operator token comes from settings, or is minted on the first start of a deployment.
+
+    Returns the token just minted, which the caller shows once; None when the operator's credential
+    exists already (set in settings, minted before, or minted by another process starting at once).
+    """
+    if services.operator_hash is not None:
+        return None
+    async with reading(services) as session:
+        exists = (await session.execute(select(Credential.id).where(Credential.kind == OPERATOR).limit(1))).first()
+    if exists:
+        return None
+    try:
+        async with unit_of_work(services) as uow:
+            return await issue(uow.session, kind=OPERATOR, now=services.clock(), credential_id="operator")
+    except IntegrityError:
+        return None  # another process minted it first and showed it

@@ -19,14 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.vocabulary import TimelineEvent
+from alerting.domain.webhook_retry import next_attempt_at
+from alerting.domain.webhook_signature import DELIVERY_HEADER, EVENT_HEADER, HEADER, sign
 from alerting.services import cad_keys, callback_guard, policies
 from alerting.services.context import Services
 from alerting.services.secret_box import SecretBoxError, secret_box
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
 from alerting.store.types import from_ts, to_ts
 from alerting.timefmt import iso, utc
-from dispatch_adapter.retry import next_attempt_at
-from dispatch_adapter.signing import DELIVERY_HEADER, EVENT_HEADER, HEADER, sign
 
 __all__ = ["deliver", "due_incidents"]
 

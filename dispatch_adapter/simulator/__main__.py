@@ -17,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+from dispatch_adapter.simulator.demo_area import LEEDS
 from dispatch_adapter.simulator.runner import SimulatorConfig, run
 from dispatch_adapter.simulator.scenario import parse_ambulance_eta, parse_bbox, parse_flags
 
@@ -47,8 +48,6 @@ def _area(args: argparse.Namespace) -> dict:
             raise SystemExit(f"--bbox: {exc}") from exc
     if args.area:
         return json.loads(Path(args.area).read_text())
-    from alerting.demo import LEEDS  # the demo trust's service area
-
     return LEEDS
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch_adapter.retry import backoff_s, next_attempt_at
+from alerting.domain.webhook_retry import backoff_s, next_attempt_at
 
 
 def test_the_ceiling_doubles_per_failure_until_the_cap():

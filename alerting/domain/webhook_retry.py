@@ -15,7 +15,7 @@ def backoff_s(attempts: int, *, base_s: float, cap_s: float, draw: float) -> flo
         raise ValueError("attempts counts failures and starts at 1")
     if not 0.0 <= draw < 1.0:
         raise ValueError("draw must be in [0, 1)")
-    ceiling = min(cap_s, base_s * 2 ** (attempts - 1))
+    ceiling = min(cap_s, base_s * 2.0 ** (attempts - 1))
     return max(ceiling * draw, min(base_s, ceiling) / 10)
 
 

@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from dispatch_adapter.signing import SignatureError, sign, signature, verify
+from alerting.domain.webhook_signature import SignatureError, sign, signature, verify
 
 BODY = b'{"event":"incident.alerting","incident_id":"abc","cad_ref":"CAD-1","at":"2026-01-01T00:00:00.000Z"}'
 KEY = "cad_secret-key"
