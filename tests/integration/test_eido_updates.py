@@ -193,3 +193,19 @@ async def test_an_eido_without_a_time_is_a_retry(stack):
     assert r.status_code == 200 and r.json()["effect"] == "ignored" and r.json()["id"] == created["id"]
     assert (await trust.cad.get(f"/v1/incidents/{created['id']}")).json()["notes"] != "cannot be ordered"
     await trust.close()
+
+
+async def test_a_refused_restatement_changes_nothing_not_even_the_time_it_holds(stack):
+    trust = await make_trust(stack)
+    created = (await post(trust, raw(STREET))).json()
+    path = f"/v1/incidents/{created['id']}"
+    before = (await trust.cad.get(path)).json()
+    london = restated("2026-03-14T09:40:00Z", point=(51.5007, -0.1246), notes="in London")
+    answer = problem(await post(trust, london), 422)
+    assert "outside the trust's service area" in answer["detail"]
+    assert (await trust.cad.get(path)).json() == before
+    # The refused document's time was not kept: an earlier one than it still applies.
+    r = await post(trust, restated("2026-03-14T09:35:00Z", notes="still in Leeds"))
+    assert r.status_code == 200 and r.json()["effect"] == "updated", r.text
+    assert (await trust.cad.get(path)).json()["notes"] == "still in Leeds"
+    await trust.close()
