@@ -99,8 +99,8 @@ async def sign_in_admin(page: Page, stack, key: str) -> None:
 async def sign_in_staff(page: Page, stack, email: str, password: str, *, trust_id: str | None = None) -> None:
     """Signs a person in with their email address and password."""
     await page.goto(f"{stack.base_url}/admin" + (f"?trust={trust_id}" if trust_id else ""))
-    await page.get_by_label("Email address").fill(email)
-    await page.get_by_label("Password").fill(password)
+    await page.get_by_label("Email address", exact=True).fill(email)
+    await page.get_by_label("Password", exact=True).fill(password)
     await page.get_by_role("button", name="Sign in", exact=True).click()
     await expect(page.get_by_role("navigation", name="Console sections")).to_be_visible()
 

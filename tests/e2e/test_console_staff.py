@@ -133,8 +133,8 @@ async def test_a_policy_editor_changes_a_radius_and_the_audit_names_them(stack, 
 
     page = await browsing.page(viewport=CONTROL_ROOM)
     await page.goto(f"{stack.base_url}/admin")
-    await page.get_by_label("Email address").fill(created["email"])
-    await page.get_by_label("Password").fill("not the password at all")
+    await page.get_by_label("Email address", exact=True).fill(created["email"])
+    await page.get_by_label("Password", exact=True).fill("not the password at all")
     await page.get_by_role("button", name="Sign in", exact=True).click()
     await expect(page.locator("#sign-in-error")).to_have_text(
         "That email address and password do not match an account. Check them and try again."

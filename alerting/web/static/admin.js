@@ -12,10 +12,13 @@ import { LiveMap } from "/web/admin-map.js";
 import { PolicyEditor } from "/web/admin-policy.js";
 import { ResponderManager } from "/web/admin-responders.js";
 import { AuditView } from "/web/admin-audit.js";
+import { StaffManager } from "/web/admin-staff.js";
+import { AccessSettings } from "/web/admin-access.js";
 
 const KEY = "alerting.admin-key";  // sessionStorage: gone when the tab closes
 const TRUST = "alerting.trust";    // localStorage: the trust this browser signs in to
-const SECTIONS = { map: "map-section", policy: "policy-section", responders: "responders-section", audit: "audit-section" };
+const SECTIONS = { map: "map-section", policy: "policy-section", responders: "responders-section", audit: "audit-section",
+  staff: "staff-section", access: "access-section" };
 const SSO_REFUSED = {
   attempt: "That sign-in attempt had expired or was started in another browser. Please sign in again.",
   token: "Your organisation's sign-in could not be confirmed. Please try again; if it keeps happening, tell your system administrator.",
@@ -49,6 +52,11 @@ async function start(api, me) {
   session.views.policy = new PolicyEditor(api, base, rights);
   if (rights.can("verifier")) session.views.responders = new ResponderManager(api, base, rights);
   session.views.audit = new AuditView(api, base, rights);
+  if (rights.can("admin")) {
+    const ssoName = async () => (await blank()("GET", `/v1/auth/sso/${encodeURIComponent(me.trust_id)}`)).name;
+    session.views.staff = new StaffManager(api, base, me, ssoName);
+    session.views.access = new AccessSettings(api, base, { onNewApiKey: me.kind === "admin" ? useNewKey : undefined });
+  }
   for (const el of document.querySelectorAll("[data-needs]")) el.hidden = !rights.can(el.dataset.needs);
   $("#who-name").textContent = me.kind === "staff" ? me.name : "the trust's API key";
   $("#who-roles").textContent = me.kind === "staff" ? `(${me.roles.map((r) => words(ROLE, r)).join(", ")})` : "";
@@ -60,10 +68,17 @@ async function start(api, me) {
   show();
 }
 
+// A tab signed in with the API key follows a rotation it made: the new key replaces the old one.
+let keyClient = null;
+function useNewKey(key) {
+  keyClient = client(key, { onSignedOut: signedOut });
+  sessionStorage.setItem(KEY, key);
+}
+
 async function signInWithKey(key) {
-  const api = client(key, { onSignedOut: signedOut });
   const me = await client(key)("GET", "/v1/whoami");
-  await start(api, me);
+  keyClient = client(key, { onSignedOut: signedOut });
+  await start((...args) => keyClient(...args), me);
   sessionStorage.setItem(KEY, key);
 }
 
@@ -149,6 +164,75 @@ async function offerSingleSignOn() {
   }
 }
 
+// An invite link, /admin#invite=<code>: the person sets a password and is signed in. The code is in
+// the fragment, so it never reaches a server log; it leaves the address bar at once.
+function inviteCode() {
+  const match = /^#invite=([A-Za-z0-9_-]{8,128})$/.exec(location.hash);
+  return match ? match[1] : null;
+}
+
+function acceptInvite(code) {
+  history.replaceState(null, "", "/admin" + location.search);
+  $("#sign-in").hidden = true;
+  $("#invite-section").hidden = false;
+  const password = $("#new-password");
+  const repeat = $("#repeat-password");
+  password.focus();
+  $("#invite-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    fieldError(password, $("#new-password-error"), "");
+    fieldError(repeat, $("#repeat-password-error"), "");
+    $("#invite-error").textContent = "";
+    if (password.value.length < 12) {
+      fieldError(password, $("#new-password-error"), "Use at least 12 characters.");
+      password.focus();
+      return;
+    }
+    if (repeat.value !== password.value) {
+      fieldError(repeat, $("#repeat-password-error"), "The two passwords are not the same.");
+      repeat.focus();
+      return;
+    }
+    const button = $("#invite-button");
+    button.disabled = true;
+    let person;
+    try {
+      ({ staff: person } = await blank()("POST", `/v1/auth/invites/${encodeURIComponent(code)}`, { password: password.value }));
+    } catch (err) {
+      let text = err.message;
+      if (err instanceof ApiError && err.status === 404) text = "This invite link does not work: it may have been used already. Ask your trust's console administrator for a new one.";
+      else if (err instanceof ApiError && err.status === 410) text = "This invite link has expired. Ask your trust's console administrator for a new one.";
+      else if (err instanceof ApiError && err.status === 422) {
+        fieldError(password, $("#new-password-error"), "Use 12 to 256 characters.");
+        password.focus();
+        text = "";
+      }
+      $("#invite-error").textContent = text;
+      if (err instanceof ApiError && [404, 410].includes(err.status)) {
+        $("#invite-form").hidden = true;
+        $("#sign-in").hidden = false;
+        offerSingleSignOn();
+      }
+      button.disabled = false;
+      return;
+    }
+    // The password is set: sign in with it, or say so and offer the sign-in form.
+    $("#invite-form").hidden = true;
+    try {
+      await blank()("POST", "/v1/auth/login", { email: person.email, password: password.value });
+      password.value = repeat.value = "";
+      $("#invite-section").hidden = true;
+      await resumeSession();
+    } catch (err) {
+      password.value = repeat.value = "";
+      $("#invite-done").textContent = `Your password is set, but signing in did not work (${err.message}). Sign in below with ${person.email}.`;
+      $("#sign-in").hidden = false;
+      $("#email").value = person.email;
+      offerSingleSignOn();
+    }
+  });
+}
+
 function explainArrival() {
   const params = new URLSearchParams(location.search);
   const refused = params.get("sso_error");
@@ -184,7 +268,10 @@ window.addEventListener("hashchange", show);
 
 explainArrival();
 const saved = sessionStorage.getItem(KEY);
-if (saved) {
+const invited = inviteCode();
+if (invited) {
+  acceptInvite(invited);
+} else if (saved) {
   signInWithKey(saved).catch(() => { sessionStorage.removeItem(KEY); offerSingleSignOn(); });
 } else {
   resumeSession().catch((err) => {
