@@ -157,16 +157,23 @@ async def test_patch_moves_recategorises_and_annotates_together(stack):
     aed_at = north_of(CENTRE, 65)  # uploaded after the incident: the move finds it
     r = await trust.aed("aed-gate", "Gatehouse", aed_at)
     assert r.status_code == 200, r.text
-    changes = {"lat": moved_to[0], "lon": moved_to[1], "category": "09-E-02", "notes": "Gate code 1234"}
+    changes = {
+        "lat": moved_to[0],
+        "lon": moved_to[1],
+        "category": "09-E-02",
+        "notes": "Gate code 1234",
+        "address": "Gatehouse, Park Row, Leeds LS1 5HD",
+    }
     r = await trust.cad.patch(f"/v1/incidents/{created['id']}", json=changes)
     assert r.status_code == 200, r.text
     body = r.json()
     assert {k: body[k] for k in changes} == changes
     assert body["aed"]["id"] == "aed-gate" and 4 <= body["aed"]["distance_m"] <= 6
     events = [t["event"] for t in body["timeline"]]
-    assert {"moved", "recategorised", "notes_updated"} <= set(events)
+    assert {"moved", "recategorised", "notes_updated", "address_updated"} <= set(events)
     again = await a.next("alert", incident_id=created["id"])
     assert again["alert_id"] == first["alert_id"] and 35 <= again["distance_m"] <= 45
+    assert again["address"] == "Gatehouse, Park Row, Leeds LS1 5HD"  # the move carries the new address
 
     for bad, loc in [
         ({"lat": 91}, "lat"),
