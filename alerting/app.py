@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 from alerting.api import (
     admin,
     console,
+    dispatching,
     exports,
     joining,
     keys,
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         larger=[(r"/v1/registrations/[^/]+/credentials", upload_limit), (r"/v1/me/credentials", upload_limit)],
     )
-    for router in (admin.router, me.router, cad_router, ops.router, gateway.router):
+    for router in (admin.router, me.router, cad_router, dispatching.router, ops.router, gateway.router):
         app.include_router(router)
     app.include_router(zones_api.router)
     app.include_router(keys.router)

@@ -10,11 +10,12 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from alerting.api.deps import CadDep, ServicesDep
+from alerting.api.deps import CadDep, DispatcherDep, ServicesDep
 from alerting.domain import incident as m
 from alerting.domain.vocabulary import ErrorCode
-from alerting.services import incidents, policies
+from alerting.services import auth, dispatching, incidents, policies
 from alerting.services.errors import Invalid, ServiceError
+from alerting.services.unit_of_work import reading, unit_of_work
 from alerting.store.models import Group
 from dispatch_adapter import intake
 from dispatch_adapter.mappings import Action, CadMessage, MappingError, cap, eido
@@ -178,17 +179,22 @@ async def patch_incident(incident_id: str, body: IncidentPatch, services: Servic
 
 
 @router.post(
-    "/incidents/{incident_id}/cancel", summary="Cancel: every responder still alerted or accepted is stood down"
+    "/incidents/{incident_id}/cancel",
+    summary="Cancel: every responder still alerted or accepted is stood down (CAD key or dispatcher)",
 )
 async def cancel_incident(
-    incident_id: str, services: ServicesDep, cad: CadDep, body: CancelIn | None = None
+    incident_id: str, services: ServicesDep, who: DispatcherDep, body: CancelIn | None = None
 ) -> dict[str, Any]:
     """Safe to retry: cancelling an incident already cancelled or closed changes nothing and answers
-    its current state."""
-    reason = body.reason if body else "cancelled by CAD"
-    return await incidents.end(
-        services, trust_id=cad.trust, incident_id=incident_id, event=m.Cancelled(reason, services.clock())
-    )
+    its current state. A dispatcher signed in to the console must give a `reason`; the timeline
+    and the audit name them."""
+    if who.kind == auth.STAFF and (body is None or "reason" not in body.model_fields_set or not body.reason.strip()):
+        raise Invalid("say why the incident is cancelled", extra={"errors": [{"loc": "reason", "msg": "required"}]})
+    reason = body.reason.strip() if body else "cancelled by CAD"
+    async with unit_of_work(services) as uow:
+        await dispatching.cancel(uow, trust_id=who.trust, incident_id=incident_id, reason=reason, principal=who)
+    async with reading(services) as session:
+        return await incidents.view(session, services, trust_id=who.trust, incident_id=incident_id)
 
 
 @router.post("/incidents/{incident_id}/close", summary="Close: the job is over")

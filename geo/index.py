@@ -190,6 +190,14 @@ class ResponderIndex:
         p = _parse_pos(raw)
         return p.lat, p.lon, p.at
 
+    async def available(self, trust: str, responder: str) -> bool | None:
+        """The responder's duty switch as the index holds it; None when it has no profile of them."""
+        raw = await self.r.hget(self.base(trust) + "prof", responder)
+        if raw is None:
+            return None
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        return text.split("|", 2)[1] == "1"
+
     async def nearest(
         self,
         trust: str,

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from alerting.api import access, rate_limits
-from alerting.domain.roles import ROLE_LABELS, grants
+from alerting.domain.roles import ROLE_LABELS, Role, grants
 from alerting.services import auth, staff_sessions
 from alerting.services.auth import Principal
 from alerting.services.context import Services
@@ -99,3 +99,19 @@ async def trust_admin(trust: str, request: Request, principal: PrincipalDep) -> 
 
 
 AdminDep = Annotated[Principal, Depends(trust_admin)]
+
+
+async def incident_actor(principal: PrincipalDep) -> Principal:
+    """Who may act on an incident (cancel, alert by hand, escalate, message): the trust's CAD key,
+    its admin key, or a person of the trust who holds the dispatcher role. The incident must be of
+    the caller's trust (the service answers 404 otherwise)."""
+    if principal.kind in (auth.CAD, auth.ADMIN):
+        return principal
+    if principal.kind == auth.STAFF:
+        if grants(principal.roles, Role.DISPATCHER):
+            return principal
+        raise Forbidden(f"this needs the {ROLE_LABELS[Role.DISPATCHER]} role, which your account does not have")
+    raise NotFound("not found")
+
+
+DispatcherDep = Annotated[Principal, Depends(incident_actor)]

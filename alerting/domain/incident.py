@@ -14,18 +14,28 @@ from collections.abc import Sequence
 from typing import Any, assert_never
 
 from alerting.domain.eligibility import allowed_groups
+from alerting.domain.incident_dispatch import (
+    alerted_by_hand,
+    control_message,
+    escalated,
+    escalation_refusal,
+    responder_message,
+)
 from alerting.domain.incident_events import (
     EXCLUDED,
     WITHDRAWN,
     Accepted,
+    AlertedByHand,
     AlertExpired,
     AmbulanceEtaChanged,
     Arrived,
     Cancelled,
     Closed,
+    ControlMessage,
     Decision,
     Declined,
     Delivered,
+    Escalated,
     EtaReported,
     Event,
     FlagsChanged,
@@ -37,12 +47,16 @@ from alerting.domain.incident_events import (
     Reject,
     ReplacementDue,
     Reported,
+    ResponderMessage,
     SendAlert,
     SendAssigned,
+    SendMessage,
     SendStandDown,
     StatusReported,
     Withdrawn,
 )
+from alerting.domain.incident_phases import fire_phase
+from alerting.domain.incident_phases import maybe_exhausted as _maybe_exhausted
 from alerting.domain.incident_selection import alert_for, choose, why_not_alerted
 from alerting.domain.incident_state import (
     ACCEPTED,
@@ -79,6 +93,7 @@ __all__ = [  # the state, events and decisions, named through this module
     "Accepted",
     "AedInfo",
     "AlertExpired",
+    "AlertedByHand",
     "AlertRecord",
     "AmbulanceEtaChanged",
     "Arrived",
@@ -86,6 +101,7 @@ __all__ = [  # the state, events and decisions, named through this module
     "CLOSED",
     "Cancelled",
     "Closed",
+    "ControlMessage",
     "DECLINED",
     "Decision",
     "Declined",
@@ -95,6 +111,7 @@ __all__ = [  # the state, events and decisions, named through this module
     "EXHAUSTED",
     "EXPIRED",
     "EtaReported",
+    "Escalated",
     "Event",
     "FILLED",
     "FlagsChanged",
@@ -109,9 +126,11 @@ __all__ = [  # the state, events and decisions, named through this module
     "Reject",
     "ReplacementDue",
     "Reported",
+    "ResponderMessage",
     "STOOD_DOWN",
     "SendAlert",
     "SendAssigned",
+    "SendMessage",
     "SendStandDown",
     "StatusReported",
     "WITHDRAWN",
@@ -120,6 +139,7 @@ __all__ = [  # the state, events and decisions, named through this module
     "accept_precheck",
     "acknowledged",
     "alert_id_for",
+    "escalation_refusal",
     "handle",
     "new_incident",
     "rules_label",
@@ -196,6 +216,14 @@ def handle(state: IncidentState, event: Event) -> list[Decision]:
             return _alert_expired(state, event)
         case Withdrawn():
             return _withdrawn(state, event)
+        case AlertedByHand():
+            return alerted_by_hand(state, event)
+        case Escalated():
+            return escalated(state, event)
+        case ControlMessage():
+            return control_message(state, event)
+        case ResponderMessage():
+            return responder_message(state, event)
         case _:
             assert_never(event)
 
@@ -296,29 +324,7 @@ def _start_alerting(s: IncidentState, now: float, cause: dict[str, Any]) -> list
 def _phase_due(s: IncidentState, e: PhaseDue) -> list[Decision]:
     if e.index != s.phases_fired or e.index not in s.due_phases(e.now):
         return []  # already fired, out of order, not yet due, or incident no longer alerting
-    phase = s.phases[e.index]
-    allowed = set(allowed_groups(phase.groups, s.location_type, e.private_ok))
-    chosen, out = choose(s, phase, e.candidates, allowed, e.now, limit=phase.max_alerts)
-    s.phases_fired += 1
-    first_alerts = not s.alerts and bool(chosen)
-    for c in chosen:
-        out.append(SendAlert(alert_for(s, c, e.index, e.now)))
-    out.append(
-        Record(
-            TimelineEvent.PHASE_FIRED,
-            {
-                "phase": phase.name,
-                "index": e.index,
-                "radius_m": phase.radius_m,
-                "groups": sorted(allowed),
-                "alerted": [c.responder_id for c in chosen],
-            },
-        )
-    )
-    if first_alerts:
-        out.append(NotifyCad(CadEvent.INCIDENT_ALERTING))
-    out += _maybe_exhausted(s, e.now)
-    return out
+    return fire_phase(s, e.index, e.candidates, e.private_ok, e.now)
 
 
 def _role_for(s: IncidentState, e: Accepted) -> AssignmentRole:
@@ -507,7 +513,7 @@ def _cancelled(s: IncidentState, e: Cancelled) -> list[Decision]:
     out = _stand_down_all(s, e.now, "cancelled")
     return out + [
         NotifyCad(CadEvent.INCIDENT_STOOD_DOWN),
-        Record(TimelineEvent.INCIDENT_CANCELLED, {"reason": e.reason}),
+        Record(TimelineEvent.INCIDENT_CANCELLED, {"reason": e.reason, **({"by": e.by} if e.by else {})}),
     ]
 
 
@@ -544,26 +550,6 @@ def _withdrawn(s: IncidentState, e: Withdrawn) -> list[Decision]:
         Record(TimelineEvent.RESPONDER_WITHDRAWN, {"responder": e.responder_id, "was": was}),
     ]
     return out + _maybe_exhausted(s, e.now)
-
-
-def _maybe_exhausted(s: IncidentState, now: float) -> list[Decision]:
-    if s.status != ALERTING or s.assigned():
-        return []
-    if s.started_at is None:
-        done = now >= s.created_at + s.policy.alert_ttl_s
-    else:
-        done = (
-            s.phases_fired == len(s.phases)
-            and not any(a.state == ALERTED for a in s.alerts.values())
-            and not s.to_replace(now)
-        )
-    if not done:
-        return []
-    s.status = EXHAUSTED
-    return [
-        NotifyCad(CadEvent.INCIDENT_EXHAUSTED),
-        Record(TimelineEvent.INCIDENT_EXHAUSTED, {"alerted": len(s.alerts)}),
-    ]
 
 
 def _end(s: IncidentState, alert: AlertRecord, state: AlertState, now: float) -> None:

@@ -119,6 +119,7 @@ class ReplacementDue:
 class Cancelled:
     reason: str
     now: float
+    by: str | None = None  # who cancelled, in words, when a person did
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,53 @@ class Withdrawn:
     """The trust suspended or erased the responder: their alert ends at once, accepted or not."""
 
     responder_id: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class AlertedByHand:
+    """A dispatcher alerts one named responder: the eligibility of a phase, without its radius.
+
+    `candidate` is None when the trust has no such responder; `available` is their duty switch and
+    `position_at` when their app last reported a position (None: never, or Redis has none)."""
+
+    responder_id: str
+    name: str  # the responder's name, for the refusal's words
+    candidate: Candidate | None
+    available: bool
+    position_at: float | None
+    now: float
+    private_ok: Mapping[str, bool]
+    by: str  # who acted, in words, for the timeline
+
+
+@dataclass(frozen=True, slots=True)
+class Escalated:
+    """Fire the next phase now, ahead of its delay. With `phase`, only if that is the next one, so a
+    repeated click or a retried request cannot fire two phases."""
+
+    now: float
+    candidates: Sequence[Candidate]
+    private_ok: Mapping[str, bool]
+    by: str
+    phase: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ControlMessage:
+    """The control room's text to everyone alerted or assigned."""
+
+    text: str
+    now: float
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponderMessage:
+    """A responder's text to the control room (and the CAD)."""
+
+    responder_id: str
+    text: str
     now: float
 
 
@@ -164,6 +212,10 @@ Event = (
     | Closed
     | AlertExpired
     | Withdrawn
+    | AlertedByHand
+    | Escalated
+    | ControlMessage
+    | ResponderMessage
 )
 
 # ---- decisions ----------------------------------------------------------------------------
@@ -197,6 +249,16 @@ class NotifyCad:
 
 
 @dataclass(frozen=True, slots=True)
+class SendMessage:
+    """A `message` frame from the control room to one responder, about their alert."""
+
+    responder_id: str
+    alert_id: str
+    text: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
     """A timeline entry."""
 
@@ -212,4 +274,4 @@ class Reject:
     detail: str
 
 
-Decision = SendAlert | SendAssigned | SendStandDown | NotifyCad | Record | Reject
+Decision = SendAlert | SendAssigned | SendStandDown | SendMessage | NotifyCad | Record | Reject

@@ -88,6 +88,7 @@ class CadEvent(StrEnum):
     INCIDENT_EXHAUSTED = "incident.exhausted"
     INCIDENT_STOOD_DOWN = "incident.stood_down"
     INCIDENT_NOT_ALERTED = "incident.not_alerted"
+    RESPONDER_MESSAGE = "responder.message"  # a responder's message to the control room
 
 
 class IntakeEffect(StrEnum):
@@ -131,6 +132,11 @@ class TimelineEvent(StrEnum):
     NO_REPLACEMENT = "no_replacement"
     NOTES_UPDATED = "notes_updated"
     ADDRESS_UPDATED = "address_updated"
+    ALERTED_BY_HAND = "alerted_by_hand"  # a dispatcher (or the CAD) alerted one named responder
+    ESCALATED = "escalated"  # the next phase was fired ahead of its delay
+    ALERTING_RESUMED = "alerting_resumed"  # an exhausted incident alerts again: someone was alerted by hand
+    MESSAGE_SENT = "message.sent"  # from the control room to everyone alerted or assigned
+    MESSAGE_RECEIVED = "message.received"  # from a responder to the control room
     WEBHOOK_ATTEMPT = "webhook.attempt"
     WEBHOOK_GIVEN_UP = "webhook.given_up"
 
@@ -163,3 +169,23 @@ class ErrorCode(StrEnum):
     INVITE_GONE = "invitegone"
     BAD_ATTEMPT = "badattempt"  # a single sign-on attempt that cannot go on
     UNAVAILABLE = "unavailable"  # also: a backing service did not answer; send it again
+    # refusals of a dispatcher's action (409 with this `code`): why a manual alert, an escalation
+    # or a message cannot be done now
+    NOT_IN_TRUST = "not_in_trust"
+    SUSPENDED = "suspended"
+    OFF_DUTY = "off_duty"
+    NO_POSITION = "no_position"
+    BUSY = "busy"
+    CREDENTIAL_EXPIRED = "credential_expired"
+    QUIET_HOURS = "quiet_hours"
+    FATIGUE_LIMIT = "fatigue_limit"
+    NOT_IN_POLICY_GROUPS = "not_in_policy_groups"
+    PUBLIC_PLACES_ONLY = "public_places_only"
+    UNREADABLE_RECORD = "unreadable_record"
+    ALREADY_ALERTED = "already_alerted"
+    INCIDENT_FILLED = "incident_filled"
+    INCIDENT_NOT_ALERTING = "incident_not_alerting"
+    NO_NEXT_PHASE = "no_next_phase"
+    NOT_NEXT_PHASE = "not_next_phase"
+    NO_RECIPIENTS = "no_recipients"
+    ALERT_OVER = "alert_over"

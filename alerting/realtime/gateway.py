@@ -24,10 +24,11 @@ from alerting.realtime.registry import (
     Connection,
     Registry,
 )
-from alerting.services import alerts, auth, presence
+from alerting.services import alerts, auth, dispatching, presence
 from alerting.services.context import Services
 from alerting.services.errors import ServiceError
 from alerting.services.frames import error_frame
+from alerting.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -215,6 +216,11 @@ async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str,
         )
         for frame in answer.direct:
             conn.offer(frame)
+    elif isinstance(msg, protocol.Message):
+        async with unit_of_work(services) as uow:
+            await dispatching.message_from_responder(
+                uow, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id, text=msg.text
+            )
     elif isinstance(msg, protocol.Auth):
         conn.offer(error_frame(ErrorCode.ALREADY_AUTHENTICATED, "this socket is already signed in"))
 

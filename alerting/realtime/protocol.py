@@ -56,11 +56,30 @@ class Status(AboutAlert):
     status: SceneStatus
 
 
+class Message(AboutAlert):
+    """A responder's words to the control room about their alert."""
+
+    type: Literal["message"]
+    text: str = Field(min_length=1, max_length=1000)
+
+    @field_validator("text")
+    @classmethod
+    def _words(cls, value: str) -> str:
+        text = value.strip()
+        if not text:
+            raise ValueError("write the message")
+        if any((ord(c) < 0x20 and c not in "\n\t") or ord(c) == 0x7F for c in text):
+            raise ValueError("a message has no control characters")
+        return text
+
+
 class Ping(_Msg):
     type: Literal["ping"]
 
 
-ClientMessage = Annotated[Auth | Location | Availability | AlertAction | Status | Ping, Field(discriminator="type")]
+ClientMessage = Annotated[
+    Auth | Location | Availability | AlertAction | Status | Message | Ping, Field(discriminator="type")
+]
 _adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
 
@@ -71,7 +90,7 @@ class ProtocolError(ValueError):
         self.detail = detail
 
 
-def parse(text: str | bytes) -> Auth | Location | Availability | AlertAction | Status | Ping:
+def parse(text: str | bytes) -> Auth | Location | Availability | AlertAction | Status | Message | Ping:
     """Never raises anything but ProtocolError, whatever the bytes."""
     try:
         return _adapter.validate_json(text)

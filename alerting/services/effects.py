@@ -21,7 +21,7 @@ from alerting import metrics
 from alerting.domain import incident as m
 from alerting.domain.vocabulary import CadEvent, TimelineEvent
 from alerting.services.context import Services
-from alerting.services.frames import alert_frame, assigned_frame, stand_down_frame
+from alerting.services.frames import alert_frame, assigned_frame, message_frame, stand_down_frame
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
 from alerting.timefmt import iso, utc
 
@@ -104,10 +104,15 @@ async def record(
             fx.frames.append((d.responder_id, assigned_frame(d.alert_id, d.role, row.address)))
         elif isinstance(d, m.SendStandDown):
             fx.frames.append((d.responder_id, stand_down_frame(d.alert_id, d.reason)))
+        elif isinstance(d, m.SendMessage):
+            fx.frames.append((d.responder_id, message_frame(d.alert_id, d.text, d.at)))
         elif isinstance(d, m.Reject):
             fx.rejects.append(d)
     fx.close_live = state.status != m.ALERTING
-    started = any(isinstance(d, m.Record) and d.event == TimelineEvent.ALERTING_STARTED for d in decisions)
+    started = any(
+        isinstance(d, m.Record) and d.event in (TimelineEvent.ALERTING_STARTED, TimelineEvent.ALERTING_RESUMED)
+        for d in decisions
+    )
     if started and state.status == m.ALERTING:
         fx.open_limit = state.accept_limit
     fx.wake_at = state.wake_at()

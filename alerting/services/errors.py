@@ -30,6 +30,14 @@ class Conflict(ServiceError):
     code = ErrorCode.CONFLICT
 
 
+class Refused(Conflict):
+    """The domain refused the action (a `Reject`): 409 with its explicit `code` in the body."""
+
+    def __init__(self, code: ErrorCode, detail: str):
+        super().__init__(detail, extra={"code": code})
+        self.code = code
+
+
 class Gone(ServiceError):
     """It existed and is spent or expired (an invite link): asking again will not help."""
 

@@ -83,5 +83,10 @@ def status_frame(alert_id: str, status: str, at: float) -> dict[str, Any]:
     return {"type": "status", "alert_id": alert_id, "status": status, "at": iso(at)}
 
 
+def message_frame(alert_id: str, text: str, at: float) -> dict[str, Any]:
+    """The control room's words to one responder about their alert."""
+    return {"type": "message", "alert_id": alert_id, "from": "control", "text": text, "at": iso(at)}
+
+
 def error_frame(code: ErrorCode, detail: str, **extra: Any) -> dict[str, Any]:
     return {"type": "error", "code": code, "detail": detail, **extra}

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain import incident as m
+from alerting.domain.incident_dispatch import message_log
 from alerting.domain.report import IncidentReport
 from alerting.domain.vocabulary import IntakeEffect, TimelineEvent
 from alerting.logcontext import incident_context
@@ -418,5 +419,6 @@ async def view(
         "created_at": iso(s.created_at),
         "aed": aed_view(s.aed),
         "responders": responders,
+        "messages": message_log(timeline, names),
         "timeline": timeline,
     }

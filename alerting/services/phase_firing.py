@@ -62,6 +62,25 @@ async def _candidates(
     )
 
 
+async def next_phase_candidates(
+    session: AsyncSession, services: Services, state: m.IncidentState, trust_id: str, now: float
+) -> tuple[list[Candidate], dict[str, bool]]:
+    """Who the next phase would alert now, for a dispatcher who fires it ahead of its delay."""
+    phase = state.next_phase()
+    private_ok = await _private_ok(session, state, trust_id)
+    if phase is None:
+        return [], private_ok
+    found = await _candidates(
+        session, services, state, trust_id, phase, private_ok, limit=fetch_limit(phase.max_alerts), now=now
+    )
+    return found, private_ok
+
+
+async def groups_private_ok(session: AsyncSession, state: m.IncidentState, trust_id: str) -> dict[str, bool]:
+    """Group id -> whether it may be sent into private places (empty for a public place)."""
+    return await _private_ok(session, state, trust_id)
+
+
 async def fire_due(
     session: AsyncSession,
     services: Services,

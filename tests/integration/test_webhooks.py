@@ -247,6 +247,7 @@ async def test_the_webhook_is_documented_in_the_served_openapi(stack):
         "incident.exhausted",
         "incident.stood_down",
         "incident.not_alerted",
+        "responder.message",
     }
     assert "/v1/trusts/{trust}/keys/rotate" in doc["paths"]
 

@@ -71,6 +71,17 @@ def admins(status: int, role: Role = Role.ADMIN) -> dict[str, int]:
     return {"operator": status, "admin_a": status, **people}
 
 
+def dispatchers(status: int) -> dict[str, int]:
+    """Who may act on trust A's incident: its CAD key and admin key, and its people whose roles
+    allow `dispatcher`, while its other people get 403."""
+    people = {
+        kind: status if grants(roles, Role.DISPATCHER) else 403
+        for kind, roles in STAFF_KINDS.items()
+        if kind.endswith("_a")
+    }
+    return {"cad_a": status, "admin_a": status, **people}
+
+
 def staff_of_a(status: int) -> dict[str, int]:
     """Any signed-in person of trust A, about their own session."""
     return {kind: status for kind in STAFF_KINDS if kind.endswith("_a")}
@@ -259,6 +270,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/alerts/{alert_id}/arrived"): Row({"responder_a": 200}),
     ("POST", "/v1/alerts/{alert_id}/ack"): Row({"responder_a": 200}),
     ("POST", "/v1/alerts/{alert_id}/status"): Row({"responder_a": 200}, body=lambda n: {"status": "cpr_started"}),
+    ("POST", "/v1/alerts/{alert_id}/messages"): Row({"responder_a": 201}, body=lambda n: {"text": f"reply {n}"}),
     # the socket takes a responder token, never a cookie: a person is a caller without a credential there
     (WS, "/v1/responders/ws"): Row({"responder_a": 200, "responder_b": 200, **signed_in(401)}),
     # CAD
@@ -269,7 +281,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/v1/incidents/{incident_id}"): Row({"cad_a": 200}),
     ("PATCH", "/v1/incidents/{incident_id}"): Row({"cad_a": 200}, body=lambda n: {"notes": f"note {n}"}),
-    ("POST", "/v1/incidents/{incident_id}/cancel"): Row({"cad_a": 200}, body=lambda n: {"reason": "matrix"}),
+    # a dispatcher's actions (before the cancel below ends the incident): r1 is alerted already, so
+    # a manual alert of r1 reaches the eligibility rule (409); no phase is named "matrix" (409)
+    ("POST", "/v1/incidents/{incident_id}/alert"): Row(dispatchers(409), body=lambda n: {"responder_id": "r1"}),
+    ("POST", "/v1/incidents/{incident_id}/escalate"): Row(dispatchers(409), body=lambda n: {"phase": "matrix"}),
+    ("POST", "/v1/incidents/{incident_id}/messages"): Row(dispatchers(201), body=lambda n: {"text": f"matrix {n}"}),
+    ("POST", "/v1/incidents/{incident_id}/cancel"): Row(dispatchers(200), body=lambda n: {"reason": "matrix"}),
     ("POST", "/v1/incidents/{incident_id}/close"): Row({"cad_a": 200}),
 }
 

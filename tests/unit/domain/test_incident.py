@@ -392,6 +392,10 @@ def test_every_event_has_a_handler():
         m.AlertExpired(T0 + 37),
         m.Closed(T0 + 38),
         m.Withdrawn("a", T0 + 39),
+        m.AlertedByHand("b", "B", cand("b", 50), True, T0 + 39, T0 + 39, PRIVATE_OK, "Dana"),
+        m.Escalated(T0 + 39, (), PRIVATE_OK, "Dana"),
+        m.ControlMessage("hello", T0 + 39, "Dana"),
+        m.ResponderMessage("a", "hello", T0 + 39),
         m.Cancelled("late", T0 + 40),
     ]
     assert {type(e) for e in events} == set(m.Event.__args__)
