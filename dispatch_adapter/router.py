@@ -194,7 +194,9 @@ async def cancel_incident(
     async with unit_of_work(services) as uow:
         await dispatching.cancel(uow, trust_id=who.trust, incident_id=incident_id, reason=reason, principal=who)
     async with reading(services) as session:
-        return await incidents.view(session, services, trust_id=who.trust, incident_id=incident_id)
+        return await incidents.view(
+            session, services, trust_id=who.trust, incident_id=incident_id, with_names=who.kind == auth.STAFF
+        )
 
 
 @router.post("/incidents/{incident_id}/close", summary="Close: the job is over")

@@ -190,9 +190,10 @@ def responder_message(s: IncidentState, e: ResponderMessage) -> list[Decision]:
     ]
 
 
-def message_log(timeline: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> list[dict[str, Any]]:
+def message_log(timeline: Iterable[Mapping[str, Any]], names: Mapping[str, str] | None) -> list[dict[str, Any]]:
     """The incident's conversation, oldest first, from its timeline entries: `{at, from, text}` with
-    `by` (control) or `responder` and `name` (a responder; no name once they are erased)."""
+    `by` (control) or `responder`, and with `names` (the trust's staff, never the CAD) the
+    responder's `name` (None once they are erased)."""
     out: list[dict[str, Any]] = []
     for entry in timeline:
         if entry.get("event") == TimelineEvent.MESSAGE_SENT:
@@ -207,13 +208,8 @@ def message_log(timeline: Iterable[Mapping[str, Any]], names: Mapping[str, str])
             )
         elif entry.get("event") == TimelineEvent.MESSAGE_RECEIVED:
             rid = entry.get("responder")
-            out.append(
-                {
-                    "at": entry["at"],
-                    "from": "responder",
-                    "responder": rid,
-                    "name": names.get(rid or ""),
-                    "text": entry["text"],
-                }
-            )
+            said: dict[str, Any] = {"at": entry["at"], "from": "responder", "responder": rid, "text": entry["text"]}
+            if names is not None:
+                said["name"] = names.get(rid or "")
+            out.append(said)
     return out

@@ -419,6 +419,6 @@ async def view(
         "created_at": iso(s.created_at),
         "aed": aed_view(s.aed),
         "responders": responders,
-        "messages": message_log(timeline, names),
+        "messages": message_log(timeline, names if with_names else None),
         "timeline": timeline,
     }

@@ -199,11 +199,14 @@ async def test_messages_reach_the_sockets_and_replies_come_back_as_webhooks(stac
     replies = [(e["responder"]["id"], e["text"]) for e in hook.events if e["event"] == "responder.message"]
     assert replies == [("amy", "At the door now"), ("bob", "Two minutes away")]
     view = (await trust.cad.get(f"/v1/incidents/{body['id']}")).json()
-    assert [(x["from"], x.get("by") or x.get("name"), x["text"]) for x in view["messages"]] == [
+    assert [(x["from"], x.get("by") or x.get("responder"), x["text"]) for x in view["messages"]] == [
         ("control", "Dana Whitfield", "Side door, code 4512"),
-        ("responder", "Amy", "At the door now"),
-        ("responder", "Bob", "Two minutes away"),
+        ("responder", "amy", "At the door now"),
+        ("responder", "bob", "Two minutes away"),
     ]
+    assert all("name" not in x for x in view["messages"])  # the CAD gets responder ids, never names
+    staff_view = (await dispatcher.http.get(f"/v1/trusts/{trust.id}/incidents/{body['id']}")).json()
+    assert [x.get("name") for x in staff_view["messages"]] == [None, "Amy", "Bob"]
     assert [t["event"] for t in view["timeline"] if t["event"].startswith("message.")] == [
         "message.sent",
         "message.received",
