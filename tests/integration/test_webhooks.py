@@ -247,6 +247,8 @@ async def test_the_webhook_is_documented_in_the_served_openapi(stack):
         "incident.exhausted",
         "incident.stood_down",
         "incident.not_alerted",
+        "responder.status",
+        "responder.eta",
         "responder.message",
     }
     assert "/v1/trusts/{trust}/keys/rotate" in doc["paths"]
