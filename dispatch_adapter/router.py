@@ -19,7 +19,7 @@ from alerting.services.unit_of_work import reading, unit_of_work
 from alerting.store.models import Group
 from dispatch_adapter import intake
 from dispatch_adapter.mappings import Action, CadMessage, MappingError, cap, eido
-from dispatch_adapter.schemas import CancelIn, IncidentIn, IncidentPatch
+from dispatch_adapter.schemas import CancelIn, IncidentIn, IncidentPatch, field_error
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
 
@@ -33,7 +33,7 @@ def _native(body: bytes) -> CadMessage:
     try:
         report = IncidentIn.model_validate_json(body).report()
     except ValidationError as exc:
-        errors = [{"loc": ".".join(str(p) for p in e["loc"]) or "body", "msg": e["msg"]} for e in exc.errors()]
+        errors = [field_error(e) for e in exc.errors()]
         raise Invalid("; ".join(f"{e['loc']}: {e['msg']}" for e in errors[:5]), extra={"errors": errors}) from exc
     return CadMessage(Action.REPORT, (report.cad_ref,), "cad_ref", report=report)
 
@@ -173,8 +173,9 @@ async def get_incident(incident_id: str, services: ServicesDep, cad: CadDep) -> 
 async def patch_incident(incident_id: str, body: IncidentPatch, services: ServicesDep, cad: CadDep) -> dict[str, Any]:
     """A moved incident re-sends its alert, with the new position and distance, to responders still
     alerted or assigned; earlier phases are not re-run. The changes apply together or not at all:
-    a point outside the trust's area is 422, and a cancelled or closed incident is 409."""
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    a point outside the trust's area is 422, and a cancelled or closed incident is 409. The new
+    point is `lat`/`lon` or `easting`/`northing` (British National Grid), as at intake."""
+    changes = body.changes()
     return await incidents.patch(services, trust_id=cad.trust, incident_id=incident_id, changes=changes)
 
 

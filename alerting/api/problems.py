@@ -38,6 +38,14 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _field_error(e: Any) -> dict[str, str]:
+    """`{loc, msg}`; a whole-model check that names the field to blame (in `ctx.loc`) is put on it."""
+    ctx = e.get("ctx") or {}
+    if isinstance(ctx.get("loc"), str) and isinstance(ctx.get("msg"), str):
+        return {"loc": ctx["loc"], "msg": ctx["msg"]}
+    return {"loc": _loc(tuple(e.get("loc", ()))), "msg": e.get("msg", "invalid")}
+
+
 def _is_data_error(exc: Exception) -> bool:
     """SQLSTATE class 22 is "data exception": the value was bad, the database was fine."""
     return isinstance(exc, DataError) or str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "").startswith("22")
@@ -50,7 +58,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": _loc(tuple(e.get("loc", ()))), "msg": e.get("msg", "invalid")} for e in exc.errors()]
+        errors = [_field_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['loc']}: {e['msg']}" for e in errors[:5])
         return problem(422, detail or "invalid request", errors=errors)
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from alerting.domain.report import IncidentReport
 from dispatch_adapter.mappings.errors import MappingError
-from dispatch_adapter.schemas import IncidentIn, IncidentPatch
+from dispatch_adapter.schemas import IncidentIn, IncidentPatch, first_field
 
 # Informational text is cut to fit rather than refused: a long note must not stop an alert.
 ADDRESS_MAX, NOTES_MAX = 500, 2000
@@ -38,12 +38,11 @@ def build_changes(fields: dict[str, Any], origin: dict[str, str]) -> dict[str, A
     """The fields a document gives, checked as `PATCH /v1/incidents/{id}` checks its body."""
     present = {k: v for k, v in fields.items() if v is not None}
     try:
-        return IncidentPatch.model_validate(present).model_dump(exclude_unset=True, exclude_none=True)
+        return IncidentPatch.model_validate(present).changes()
     except ValidationError as exc:
         raise _refusal(exc, origin) from exc
 
 
 def _refusal(exc: ValidationError, origin: dict[str, str]) -> MappingError:
-    error = exc.errors()[0]
-    name = str(error["loc"][0]) if error["loc"] else "body"
-    return MappingError(origin.get(name, name), error["msg"])
+    name, msg = first_field(exc.errors()[0])
+    return MappingError(origin.get(name, name), msg)
