@@ -53,6 +53,8 @@ def _import(args: argparse.Namespace) -> int:
                 fmt=_format_of(path, args.format),
                 actor="cli",
                 dry_run=args.dry_run,
+                name_property=args.name_property,
+                default_phases=args.default_phases,
             )
         )
     except ServiceError as exc:
@@ -96,6 +98,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--trust", required=True)
     imp.add_argument("--format", choices=["kml", "kmz", "geojson"], help="default: from the file name")
     imp.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+    imp.add_argument(
+        "--name-property", help="the GeoJSON property or KML ExtendedData field naming each zone (e.g. NHSER22NM)"
+    )
+    imp.add_argument(
+        "--default-phases",
+        choices=["trust"],
+        help="zones with no phases and no zone of their name start with the trust-wide phases",
+    )
     imp.set_defaults(fn=_import)
     exp = cmds.add_parser("export", help="write the current zones as GeoJSON or KML")
     exp.add_argument("--trust", required=True)

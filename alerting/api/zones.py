@@ -67,6 +67,18 @@ async def put_zones(
     services: ServicesDep,
     who: AdminDep,
     dry_run: bool = Query(False, description="Check the file and report, change nothing"),
+    name_property: str | None = Query(
+        None,
+        min_length=1,
+        max_length=100,
+        description="The GeoJSON property, or KML ExtendedData (Data/SimpleData) field, that names each zone, "
+        "e.g. NHSER22NM; by default GeoJSON `name` and the KML `<name>`",
+    ),
+    default_phases: Literal["trust"] | None = Query(
+        None,
+        description="`trust`: a zone with no phases in the file and no zone of its name in the policy starts "
+        "with the trust-wide phases; by default such a zone is refused",
+    ),
 ) -> dict[str, Any]:
     """Zones keep the file's order: the first zone holding an incident decides. A placemark without
     `phases` keeps the rules of the current zone of the same name, so redrawn boundaries can be
@@ -77,7 +89,14 @@ async def put_zones(
     if fmt is None:
         raise UnsupportedMediaType(f"content type {media or 'none'!r} is not accepted; use {KML}, {KMZ} or {GEOJSON}")
     return await zones.import_zones(
-        services, trust_id=trust, content=await request.body(), fmt=fmt, actor=who.actor, dry_run=dry_run
+        services,
+        trust_id=trust,
+        content=await request.body(),
+        fmt=fmt,
+        actor=who.actor,
+        dry_run=dry_run,
+        name_property=name_property,
+        default_phases=default_phases,
     )
 
 

@@ -45,12 +45,30 @@ class ZoneImportError(ValueError):
         super().__init__("; ".join(f"{p.loc}: {p.msg}" for p in self.problems))
 
 
-def from_placemarks(placemarks: Sequence[Placemark]) -> list[ZoneFeature]:
-    return [ZoneFeature(f"placemark[{p.index}]", p.name, p.area, p.data, p.problem) for p in placemarks]
+def _name(value: Any) -> str | None:
+    """A name as text: blank is none, a number (a region code) is its digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        value = str(value)
+    return value.strip() or None if isinstance(value, str) else None
 
 
-def from_geojson(doc: Any) -> list[ZoneFeature]:
-    """A FeatureCollection (or one Feature) of Polygons/MultiPolygons with `name` and rules in properties."""
+def from_placemarks(placemarks: Sequence[Placemark], *, name_property: str | None = None) -> list[ZoneFeature]:
+    """Each placemark named by its `<name>`, or by the ExtendedData field `name_property` when given
+    (a GIS export names features in an attribute such as NHSER22NM and leaves `<name>` empty)."""
+    out = []
+    for p in placemarks:
+        name = p.name
+        if name_property is not None:
+            name = _name(p.data.get(name_property)) or (p.name if name_property == "name" else None)
+        out.append(ZoneFeature(f"placemark[{p.index}]", name, p.area, p.data, p.problem))
+    return out
+
+
+def from_geojson(doc: Any, *, name_property: str = "name") -> list[ZoneFeature]:
+    """A FeatureCollection (or one Feature) of Polygons/MultiPolygons, each named by the property
+    `name_property` (`name` unless the file names its features otherwise), rules in properties."""
     if isinstance(doc, Mapping) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if (
@@ -72,8 +90,7 @@ def from_geojson(doc: Any) -> list[ZoneFeature]:
         if not isinstance(props, Mapping):
             out.append(ZoneFeature(loc, None, None, {}, "properties must be an object"))
             continue
-        name = props.get("name")
-        name = name.strip() or None if isinstance(name, str) else None
+        name = _name(props.get(name_property))
         geometry = f.get("geometry")
         problem = None
         if not isinstance(geometry, Mapping) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
@@ -83,8 +100,11 @@ def from_geojson(doc: Any) -> list[ZoneFeature]:
     return out
 
 
-def _rules(feature: ZoneFeature, existing: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The zone's phases and accept_limit, from the file or else from the zone of that name."""
+def _rules(
+    feature: ZoneFeature, existing: Mapping[str, Mapping[str, Any]], default_phases: Sequence[Any] | None
+) -> dict[str, Any]:
+    """The zone's phases and accept_limit, from the file, else from the zone of that name, else
+    (when the caller asks for it) the given default phases."""
     props, rules = feature.properties, {}
     phases = props.get("phases")
     if isinstance(phases, str):
@@ -94,14 +114,17 @@ def _rules(feature: ZoneFeature, existing: Mapping[str, Mapping[str, Any]]) -> d
             raise ValueError(f"'phases' is not valid JSON: {exc.msg} at character {exc.pos}") from None
     if phases is None:
         kept = existing.get(feature.name or "")
-        if kept is None:
+        if kept is not None:
+            rules["phases"] = kept["phases"]
+            if kept.get("accept_limit") is not None:
+                rules["accept_limit"] = kept["accept_limit"]
+        elif default_phases is not None:
+            rules["phases"] = list(default_phases)
+        else:
             raise ValueError(
                 "has no 'phases' (a JSON list in its data/properties) and no zone of this name exists "
-                "to keep the rules of"
+                "to keep the rules of (default_phases=trust starts such zones with the trust-wide phases)"
             )
-        rules["phases"] = kept["phases"]
-        if kept.get("accept_limit") is not None:
-            rules["accept_limit"] = kept["accept_limit"]
     else:
         rules["phases"] = phases
     limit = props.get("accept_limit")
@@ -115,7 +138,13 @@ def _rules(feature: ZoneFeature, existing: Mapping[str, Mapping[str, Any]]) -> d
     return rules
 
 
-def to_zone_docs(features: Sequence[ZoneFeature], existing: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def to_zone_docs(
+    features: Sequence[ZoneFeature],
+    existing: Sequence[Mapping[str, Any]],
+    *,
+    default_phases: Sequence[Any] | None = None,
+    name_property: str | None = None,
+) -> list[dict[str, Any]]:
     """The policy `zones` list the file describes, in file order; ZoneImportError lists every problem."""
     by_name = {z["name"]: z for z in existing}
     problems: list[ImportProblem] = []
@@ -125,10 +154,11 @@ def to_zone_docs(features: Sequence[ZoneFeature], existing: Sequence[Mapping[str
             problems.append(ImportProblem(f.loc, f.name, f.problem))
             continue
         if not f.name:
-            problems.append(ImportProblem(f.loc, None, "has no name; every zone needs one"))
+            named_by = f"no {name_property!r} property to name it by" if name_property else "no name"
+            problems.append(ImportProblem(f.loc, None, f"has {named_by}; every zone needs one"))
             continue
         try:
-            zones.append({"name": f.name, "area": f.area, **_rules(f, by_name)})
+            zones.append({"name": f.name, "area": f.area, **_rules(f, by_name, default_phases)})
         except ValueError as exc:
             problems.append(ImportProblem(f.loc, f.name, str(exc)))
     if problems:

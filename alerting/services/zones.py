@@ -28,6 +28,7 @@ from alerting.store.models import Group
 from geo.kml import KmlError, parse_kml, read_kmz, write_kml
 
 Format = Literal["kml", "kmz", "geojson"]
+DefaultPhases = Literal["trust"]
 _ZONE_LOC = re.compile(r"^zones\[(\d+)\]")
 
 
@@ -35,17 +36,18 @@ def _body_error(exc: Exception) -> dict[str, Any]:
     return {"errors": [{"loc": "body", "name": None, "msg": str(exc)}]}
 
 
-def read_features(content: bytes, fmt: Format) -> list[ZoneFeature]:
-    """The zones a file describes, each with its own problem if it has one; Invalid if unreadable."""
+def read_features(content: bytes, fmt: Format, *, name_property: str | None = None) -> list[ZoneFeature]:
+    """The zones a file describes, each with its own problem if it has one; Invalid if unreadable.
+    `name_property` names the property (GeoJSON) or ExtendedData field (KML) that names each zone."""
     try:
         if fmt == "geojson":
             try:
                 doc = json_text.loads(content)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise Invalid(f"the GeoJSON is not valid JSON: {exc}", extra=_body_error(exc)) from exc
-            return zone_import.from_geojson(doc)
+            return zone_import.from_geojson(doc, name_property=name_property or "name")
         document = read_kmz(content) if fmt == "kmz" else content
-        return zone_import.from_placemarks(parse_kml(document))
+        return zone_import.from_placemarks(parse_kml(document), name_property=name_property)
     except KmlError as exc:
         raise Invalid(f"the {fmt.upper()} file cannot be read: {exc}", extra=_body_error(exc)) from exc
     except ZoneImportError as exc:
@@ -79,17 +81,42 @@ def _pydantic_loc(parts: tuple[Any, ...]) -> str:
 
 
 async def import_zones(
-    services: Services, *, trust_id: str, content: bytes, fmt: Format, actor: str, dry_run: bool = False
+    services: Services,
+    *,
+    trust_id: str,
+    content: bytes,
+    fmt: Format,
+    actor: str,
+    dry_run: bool = False,
+    name_property: str | None = None,
+    default_phases: DefaultPhases | None = None,
 ) -> dict[str, Any]:
-    features = read_features(content, fmt)
+    """`default_phases="trust"`: a zone the file gives no phases, and the policy has no zone of its
+    name, starts with the trust-wide phases (a regions file as published carries no rules)."""
+    features = read_features(content, fmt, name_property=name_property)
     try:
-        return await _import(services, trust_id=trust_id, features=features, actor=actor, dry_run=dry_run)
+        return await _import(
+            services,
+            trust_id=trust_id,
+            features=features,
+            actor=actor,
+            dry_run=dry_run,
+            name_property=name_property,
+            default_phases=default_phases,
+        )
     except IntegrityError as exc:  # another policy version was saved between our read and our write
         raise Conflict("the policy changed while this file was being imported; nothing was imported, retry") from exc
 
 
 async def _import(
-    services: Services, *, trust_id: str, features: list[ZoneFeature], actor: str, dry_run: bool
+    services: Services,
+    *,
+    trust_id: str,
+    features: list[ZoneFeature],
+    actor: str,
+    dry_run: bool,
+    name_property: str | None,
+    default_phases: DefaultPhases | None,
 ) -> dict[str, Any]:
     async with services.sessions() as session, session.begin():
         await get_trust(session, trust_id)
@@ -100,7 +127,12 @@ async def _import(
             )
         _, body = found
         try:
-            zones = zone_import.to_zone_docs(features, body.get("zones") or [])
+            zones = zone_import.to_zone_docs(
+                features,
+                body.get("zones") or [],
+                default_phases=body["phases"] if default_phases == "trust" else None,
+                name_property=name_property,
+            )
         except ZoneImportError as exc:
             raise _refused(exc.problems) from exc
         try:

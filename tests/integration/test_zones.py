@@ -282,3 +282,55 @@ async def test_the_cli_imports_and_exports_like_the_api(stack, tmp_path):
     api = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy/zones")).json()
     assert json.loads(out.read_text()) == api
     await trust.close()
+
+
+async def test_a_regions_file_as_published_imports_by_its_name_property(stack):
+    """An NHS regions file names its features in NHSER22NM (KML: SimpleData nhser22nm) and carries no rules."""
+    trust = await make_trust(stack, area=box(-1.90, 53.70, -1.40, 53.90))
+    url = f"/v1/trusts/{trust.id}/policy/zones"
+    published = (FIXTURES / "nhs-regions.geojson").read_bytes()
+    geojson = {"Content-Type": "application/geo+json"}
+    before = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
+
+    r = await trust.admin.put(url, content=published, headers=geojson)
+    assert r.status_code == 422
+    assert [e["msg"] for e in r.json()["errors"]] == ["has no name; every zone needs one"] * 2
+    r = await trust.admin.put(url, params={"name_property": "NHSER22NM"}, content=published, headers=geojson)
+    assert r.status_code == 422
+    assert [(e["loc"], e["name"]) for e in r.json()["errors"]] == [
+        ("features[0]", "North West"),
+        ("features[1]", "North East and Yorkshire"),
+    ]
+    assert "default_phases=trust" in r.json()["errors"][0]["msg"]
+    r = await trust.admin.put(url, params={"name_property": "nhser22nm"}, content=published, headers=geojson)
+    assert r.status_code == 422 and "has no 'nhser22nm' property to name it by" in r.json()["errors"][0]["msg"]
+    assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json() == before
+
+    r = await trust.admin.put(
+        url, params={"name_property": "NHSER22NM", "default_phases": "trust"}, content=published, headers=geojson
+    )
+    assert r.status_code == 200, r.text
+    assert [z["name"] for z in r.json()["zones"]] == ["North West", "North East and Yorkshire"]
+    zones = (await trust.admin.get(url)).json()["features"]
+    assert [z["properties"]["phases"] for z in zones] == [before["phases"]] * 2
+
+    # Give one region its own rules, then upload the boundaries again from the KML export of the same layer.
+    policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
+    policy["zones"][0]["phases"] = [{"name": "staff", "groups": ["staff"], "radius_m": 300, "delay_s": 0}]
+    put = {k: v for k, v in policy.items() if k not in ("version", "warnings")}
+    assert (await trust.admin.put(f"/v1/trusts/{trust.id}/policy", json=put)).status_code == 200
+    r = await trust.admin.put(
+        url,
+        params={"name_property": "nhser22nm"},
+        content=(FIXTURES / "nhs-regions.kml").read_bytes(),
+        headers={"Content-Type": KML},
+    )
+    assert r.status_code == 200, r.text
+    zones = (await trust.admin.get(url)).json()["features"]
+    assert [(z["properties"]["name"], z["properties"]["phases"][0]["radius_m"]) for z in zones] == [
+        ("North West", 300),
+        ("North East and Yorkshire", before["phases"][0]["radius_m"]),
+    ]
+    created = (await trust.cad.post("/v1/incidents", json=incident("NHSER-1", (53.80, -1.75)))).json()
+    assert (await trust.cad.get(f"/v1/incidents/{created['id']}")).json()["zone"] == "North West"
+    await trust.close()

@@ -85,3 +85,35 @@ def test_exported_collection_imports_back_to_the_same_zones():
     exported = to_feature_collection(zones)
     assert [f["properties"]["order"] for f in exported["features"]] == [0, 1]
     assert to_zone_docs(from_geojson(exported), []) == zones
+
+
+def test_zones_are_named_by_the_property_the_file_uses():
+    doc = collection(
+        feature(None, NHSER22NM=" London ", phases=PHASES),
+        feature("ignored", NHSER22NM=40000003, phases=PHASES),  # a code as a number is its digits
+        feature("x", NHSER22NM=True, phases=PHASES),
+        feature("y", phases=PHASES),
+    )
+    features = from_geojson(doc, name_property="NHSER22NM")
+    assert [f.name for f in features] == ["London", "40000003", None, None]
+    with pytest.raises(ZoneImportError) as caught:
+        to_zone_docs(features, [], name_property="NHSER22NM")
+    assert [(p.loc, p.msg) for p in caught.value.problems] == [
+        ("features[2]", "has no 'NHSER22NM' property to name it by; every zone needs one"),
+        ("features[3]", "has no 'NHSER22NM' property to name it by; every zone needs one"),
+    ]
+
+
+def test_kml_zones_are_named_by_an_extended_data_field_and_may_start_with_default_phases():
+    placemarks = parse_kml((FIXTURES / "nhs-regions.kml").read_bytes())
+    assert [p.name for p in placemarks] == [None, None]
+    features = from_placemarks(placemarks, name_property="nhser22nm")
+    with pytest.raises(ZoneImportError, match="no zone of this name exists"):
+        to_zone_docs(features, [])
+    zones = to_zone_docs(
+        features, [{"name": "North West", "area": SQUARE, "phases": PHASES, "accept_limit": 2}], default_phases=[]
+    )
+    assert [(z["name"], z["phases"], z.get("accept_limit")) for z in zones] == [
+        ("North West", PHASES, 2),
+        ("North East and Yorkshire", [], None),
+    ]
