@@ -211,7 +211,8 @@ async def acknowledge(services: Services, *, trust_id: str, responder_id: str, a
 
 
 async def pending(services: Services, *, trust_id: str, responder_id: str) -> list[Frame]:
-    """Alerts still open for this responder: re-sent on every (re)connect."""
+    """Alerts still open for this responder: re-sent on every (re)connect. An accepted one is
+    tracked again from here on (its hint in Redis may have been lost)."""
     now = services.clock()
     async with services.sessions() as session:
         rows = (
@@ -263,4 +264,8 @@ async def pending(services: Services, *, trust_id: str, responder_id: str) -> li
         if alert.role:
             frame["role"] = alert.role
         frames.append(frame)
+        if alert.state == m.ACCEPTED:
+            # On their way: the tracking hint may have gone with Redis; setting it again keeps the
+            # rate of ETA reports (alerting/live/tracking.py).
+            await services.tracking.track(trust_id, responder_id, incident.id)
     return frames

@@ -19,6 +19,7 @@ from alerting.live.bus import Bus
 from alerting.live.index_generation import IndexGeneration
 from alerting.live.keys import Keys
 from alerting.live.rate_limit import RateLimiter
+from alerting.live.tracking import Tracking
 from alerting.push.base import PushProvider
 from alerting.services.location_ingest import LocationBatcher, LocationIngest, RateGate
 from alerting.services.oidc import Providers
@@ -56,6 +57,7 @@ class Services:
     aeds: AedIndex
     referee: AcceptReferee
     bus: Bus
+    tracking: Tracking  # who is on their way to an incident, and when the CAD last heard their ETA
     generation: IndexGeneration  # whether the live index is whole or being rebuilt after a loss
     tasks: TaskQueue  # phase timers, webhook delivery and push checks, run by the worker
     rate_limiter: RateLimiter  # per-credential token buckets shared by every API process
@@ -92,6 +94,7 @@ def build_services(settings: Settings) -> Services:
         retention_s=settings.location_retention_s,
     )
     vapid = load_or_create(settings)  # generated into var/ on first start in development
+    tracking = Tracking(redis, keys)
     return Services(
         settings=settings,
         clock=time.time,
@@ -103,6 +106,7 @@ def build_services(settings: Settings) -> Services:
         aeds=AedIndex(redis, prefix=settings.redis_prefix),
         referee=AcceptReferee(redis, keys),
         bus=Bus(redis, keys),
+        tracking=tracking,
         generation=IndexGeneration(
             redis,
             settings.redis_prefix,
@@ -113,7 +117,7 @@ def build_services(settings: Settings) -> Services:
         rate_limiter=RateLimiter(redis, keys),
         locations=LocationIngest(
             RateGate(settings.location_rate_per_s, settings.location_burst),
-            LocationBatcher(index, max_batch=settings.location_batch_max),
+            LocationBatcher(index, max_batch=settings.location_batch_max, lookup=tracking.lookup_many),
         ),
         secret_box=SecretBox(load_key(settings)),
         vapid=vapid,

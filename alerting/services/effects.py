@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import metrics
 from alerting.domain import incident as m
+from alerting.domain.incident_tracking import is_tracked
 from alerting.domain.vocabulary import CadEvent, TimelineEvent
 from alerting.services.context import Services
 from alerting.services.frames import alert_frame, assigned_frame, message_frame, stand_down_frame
@@ -41,6 +42,8 @@ class Effects:
     push_check_at: float | None = None  # when to push alerts still unacknowledged
     started_at: float | None = None  # when alerting began: the origin of the alert latency
     open_limit: int | None = None  # alerting started here (a not-alerted incident now alerts): open the referee
+    track: list[str] = field(default_factory=list)  # responders now on their way (alerting/live/tracking.py)
+    untrack: list[str] = field(default_factory=list)  # responders no longer on their way: arrived, stood down
 
     def frames_for(self, responder_id: str) -> list[dict[str, Any]]:
         return [f for rid, f in self.frames if rid == responder_id]
@@ -109,6 +112,10 @@ async def record(
         elif isinstance(d, m.Reject):
             fx.rejects.append(d)
     fx.close_live = state.status != m.ALERTING
+    # Tracking follows the state after every decision (an accept and an arrival in one transition
+    # leave no hint): on the way after an assignment, no longer after an arrival or a stand-down.
+    for rid in dict.fromkeys(_moved_on(decisions)):
+        (fx.track if is_tracked(state, rid) else fx.untrack).append(rid)
     started = any(
         isinstance(d, m.Record) and d.event in (TimelineEvent.ALERTING_STARTED, TimelineEvent.ALERTING_RESUMED)
         for d in decisions
@@ -118,6 +125,17 @@ async def record(
     fx.wake_at = state.wake_at()
     fx.started_at = state.started_at
     return fx
+
+
+def _moved_on(decisions: list[m.Decision]) -> list[str]:
+    """Responders whose journey may have begun or ended with these decisions."""
+    out: list[str] = []
+    for d in decisions:
+        if isinstance(d, m.SendAssigned | m.SendStandDown):
+            out.append(d.responder_id)
+        elif isinstance(d, m.Record) and d.event == TimelineEvent.RESPONDER_ARRIVED:
+            out.append(str(d.data["responder"]))
+    return out
 
 
 def _delivery(row: Incident, state: m.IncidentState, d: m.NotifyCad, seq: int, now: float) -> WebhookDelivery:
@@ -164,6 +182,10 @@ async def publish(services: Services, fx: Effects, *, open_limit: int | None = N
         services.bus.to_responder_in(live, fx.trust_id, responder_id, frame)
     if fx.close_live:
         services.referee.close_in(live, fx.trust_id, fx.incident_id)
+    for responder_id in fx.track:
+        await services.tracking.track_in(live, fx.trust_id, responder_id, fx.incident_id)
+    for responder_id in fx.untrack:
+        await services.tracking.untrack_in(live, fx.trust_id, responder_id, fx.incident_id)
     if fx.changed or fx.frames:
         services.bus.to_trust_in(live, fx.trust_id, {"type": "incident", "incident_id": fx.incident_id})
     results: list[Any] = [None] * len(live)

@@ -19,7 +19,7 @@ from alerting.domain.incident_dispatch import message_log
 from alerting.domain.report import IncidentReport
 from alerting.domain.vocabulary import IntakeEffect, TimelineEvent
 from alerting.logcontext import incident_context
-from alerting.services import effects, policies, travel
+from alerting.services import effects, en_route, policies, travel
 from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound
 from alerting.services.frames import aed_view
@@ -344,6 +344,21 @@ async def end_revised(
         return await view(session, services, trust_id=trust_id, incident_id=incident_id), effect
 
 
+def _position(pos: en_route.Position | None) -> dict[str, Any] | None:
+    return None if pos is None else {"lat": pos[0], "lon": pos[1], "at": iso(pos[2])}
+
+
+def _live_eta(
+    services: Services,
+    s: m.IncidentState,
+    rid: str,
+    positions: dict[str, en_route.Position],
+    modes: dict[str, str],
+) -> int:
+    lat, lon, _ = positions[rid]
+    return en_route.live_eta(services.settings, haversine_m(lat, lon, s.lat, s.lon), modes.get(rid))
+
+
 async def view(
     session: AsyncSession, services: Services, *, trust_id: str, incident_id: str, with_names: bool = False
 ) -> dict[str, Any]:
@@ -354,6 +369,7 @@ async def view(
         raise NotFound("no such incident")
     s, row = loaded.state, loaded.row
     factor = services.settings.route_factor
+    positions = await en_route.tracked_positions(services, trust_id, s)
     modes: dict[str, str] = {}
     names: dict[str, str] = {}  # an erased responder has no name any more
     if s.alerts:
@@ -379,7 +395,10 @@ async def view(
             "arrived_at": iso(a.arrived_at),
             "statuses": {status: iso(at) for status, at in a.statuses.items()},
             "travel_mode": modes.get(a.responder_id),
-            "eta_s": eta_s(
+            "position": _position(positions.get(a.responder_id)),
+            "eta_s": _live_eta(services, s, a.responder_id, positions, modes)
+            if a.responder_id in positions
+            else eta_s(
                 a.distance_m,
                 walking_speed_mps=travel.speed_mps(services.settings, modes.get(a.responder_id)),
                 route_factor=factor,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from geo.index import LocationUpdate, ResponderIndex
 
@@ -50,22 +52,36 @@ class RateGate:
             del self._buckets[key]
 
 
-class LocationBatcher:
-    """Group commit into the live index; a failed write fails every caller whose update it held."""
+Lookup = Callable[[str, Sequence[str]], Awaitable[Mapping[str, Any]]]  # (trust, responder ids) -> found
 
-    def __init__(self, index: ResponderIndex, *, max_batch: int = 500):
+
+class LocationBatcher:
+    """Group commit into the live index; a failed write fails every caller whose update it held.
+
+    With a `lookup` (who of these responders is on their way to an incident), each batch also asks
+    it, in parallel with the write, so tracking costs no round trip of its own per position."""
+
+    def __init__(self, index: ResponderIndex, *, max_batch: int = 500, lookup: Lookup | None = None):
         self._index = index
         self._max_batch = max_batch
-        self._pending: list[tuple[str, LocationUpdate, asyncio.Future[bool]]] = []
+        self._lookup = lookup
+        self._pending: list[tuple[str, LocationUpdate, asyncio.Future[tuple[bool, Any]]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def submit(self, trust_id: str, update: LocationUpdate) -> bool:
         """False when the index holds no profile for the responder (so the position was not kept)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        return (await self.submit_looked_up(trust_id, update))[0]
+
+    async def submit_looked_up(self, trust_id: str, update: LocationUpdate) -> tuple[bool, Any]:
+        """`submit`'s answer, and what the lookup found for this responder (None: nothing, or no lookup)."""
+        future: asyncio.Future[tuple[bool, Any]] = asyncio.get_running_loop().create_future()
         self._pending.append((trust_id, update, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_all(), name="location-batcher")
         return await future
+
+    async def _found(self, trust_id: str, responder_ids: Sequence[str]) -> Mapping[str, Any]:
+        return await self._lookup(trust_id, responder_ids) if self._lookup is not None else {}
 
     async def _flush_all(self) -> None:
         await asyncio.sleep(0)  # let every update already on its way join the first batch
@@ -74,18 +90,31 @@ class LocationBatcher:
             by_trust: dict[str, list[LocationUpdate]] = defaultdict(list)
             for trust_id, update, _ in batch:
                 by_trust[trust_id].append(update)
-            results = await asyncio.gather(
-                *(self._index.upsert_many(t, ups) for t, ups in by_trust.items()), return_exceptions=True
+            writes, looks = await asyncio.gather(
+                asyncio.gather(
+                    *(self._index.upsert_many(t, ups) for t, ups in by_trust.items()), return_exceptions=True
+                ),
+                asyncio.gather(
+                    *(self._found(t, [u.responder_id for u in ups]) for t, ups in by_trust.items()),
+                    return_exceptions=True,
+                ),
             )
-            failed = {t: r for t, r in zip(by_trust, results, strict=True) if isinstance(r, BaseException)}
-            missing = {t: set(r) for t, r in zip(by_trust, results, strict=True) if not isinstance(r, BaseException)}
+            failed = {t: r for t, r in zip(by_trust, writes, strict=True) if isinstance(r, BaseException)}
+            missing = {t: set(r) for t, r in zip(by_trust, writes, strict=True) if not isinstance(r, BaseException)}
+            found: dict[str, Mapping[str, Any]] = {}
+            for t, r in zip(by_trust, looks, strict=True):
+                if isinstance(r, BaseException):
+                    failed.setdefault(t, r)  # the position is kept, but the caller must hear the failure
+                else:
+                    found[t] = r
             for trust_id, update, future in batch:
                 if future.done():
                     continue  # the caller went away (socket closed); nothing to tell
                 if trust_id in failed:
                     future.set_exception(failed[trust_id])
                 else:
-                    future.set_result(update.responder_id not in missing[trust_id])
+                    rid = update.responder_id
+                    future.set_result((rid not in missing[trust_id], found[trust_id].get(rid)))
 
 
 @dataclass(frozen=True, slots=True)

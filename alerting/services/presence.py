@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from alerting.domain.vocabulary import ErrorCode
+from alerting.services import eta_reports
 from alerting.services.context import Services
 from alerting.services.errors import Invalid, TooMany
 from alerting.store.models import Responder
@@ -39,9 +40,14 @@ async def update_location(
             headers={"Retry-After": str(max(1, round(wait)))},
         )
     now = services.clock()
-    if not await batcher.submit(trust_id, LocationUpdate(responder_id, lat, lon, accuracy_m, now)):
+    kept, hint = await batcher.submit_looked_up(trust_id, LocationUpdate(responder_id, lat, lon, accuracy_m, now))
+    if not kept:
         if await _reseed(services, trust_id, responder_id):
             await services.index.upsert(trust_id, responder_id, lat, lon, accuracy_m, now)
+    if hint is not None:  # on their way to an incident (alerting/live/tracking.py)
+        await eta_reports.on_position(
+            services, trust_id=trust_id, responder_id=responder_id, hint=hint, lat=lat, lon=lon, now=now
+        )
 
 
 async def set_availability(services: Services, *, trust_id: str, responder_id: str, available: bool) -> None:
