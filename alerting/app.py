@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = build_services(settings)
         show_operator_token(await auth.ensure_operator(services))
         registry = Registry()
-        registry.subscriber = Subscriber(services.redis, registry.deliver)
+        registry.subscriber = Subscriber(services.redis, services.keys, registry.deliver)
         await registry.subscriber.start()
         republisher = Republisher(services, registry)  # writes positions back if Redis loses them
         await republisher.start()

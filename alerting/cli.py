@@ -8,6 +8,8 @@ import os
 import re
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from alerting import replay_cli, zones_cli
 from alerting.logs import configure
 from alerting.settings import get_settings
@@ -86,10 +88,10 @@ def _demo(_: argparse.Namespace) -> int:
     return asyncio.run(create_demo(get_settings()))
 
 
-def _demo_curl(_: argparse.Namespace) -> int:
+def _demo_curl(args: argparse.Namespace) -> int:
     from alerting.demo import demo_curl
 
-    print(demo_curl())
+    print(demo_curl(args.base_url))
     return 0
 
 
@@ -132,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("beat", help="run the periodic sweep scheduler alone").set_defaults(fn=_beat)
     sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(fn=_migrate)
     sub.add_parser("demo", help="create the demo trust once and print its credentials").set_defaults(fn=_demo)
-    sub.add_parser("demo-curl", help="print a curl that posts a demo incident").set_defaults(fn=_demo_curl)
+    demo_curl = sub.add_parser("demo-curl", help="print a curl that posts a demo incident")
+    demo_curl.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the API listens")
+    demo_curl.set_defaults(fn=_demo_curl)
     audit_cmd = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain; exit 1 if any row was edited or deleted").set_defaults(
         fn=_audit_verify
@@ -151,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         args.simulator_args = rest
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # a process that cannot be configured safely does not start
+        reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise SystemExit(f"refusing to start: {reasons}") from None
     configure(settings.log_level, settings.log_json)
     return args.fn(args)

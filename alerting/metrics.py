@@ -7,7 +7,6 @@ from prometheus_client import Counter, Gauge, Histogram
 
 ALERTS_SENT = Counter("alerting_alerts_sent", "Alert frames published to responders")
 ACCEPTS = Counter("alerting_accepts", "Accepts refereed, by outcome", ["outcome"])
-WEBHOOK_ATTEMPTS = Counter("alerting_webhook_attempts", "Webhook delivery attempts, by result", ["result"])
 CANDIDATES_SKIPPED = Counter(
     "alerting_candidates_skipped",
     "Responders passed over because their stored record could not be evaluated, by reason",

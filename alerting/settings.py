@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt, SecretStr, field_validator
+from pydantic import AliasChoices, Field, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "alerting.db")
@@ -14,7 +14,11 @@ DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "alerting.db")
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="ALERTING_", env_file=".env", extra="ignore", hide_input_in_errors=True
+        env_prefix="ALERTING_",
+        env_file=".env",
+        extra="ignore",
+        hide_input_in_errors=True,
+        populate_by_name=True,  # Settings(environment=...) as well as ALERTING_ENV
     )
 
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -89,9 +93,6 @@ class Settings(BaseSettings):
     # An AED farther than this from an incident is not put in the alert: fetching it would take
     # longer than the ambulance. 2,000 m is ~27 minutes there and back at the default walking pace.
     aed_max_distance_m: float = Field(default=2000.0, gt=0)
-    # How long a time bucket of positions is kept after it ends. It must cover the longest
-    # location_max_age_s a policy may set (86,400 s), or old positions would vanish too early.
-    location_retention_s: int = Field(default=86_400, ge=86_400)
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -136,8 +137,10 @@ class Settings(BaseSettings):
         return value
 
     # --- Privacy retention and socket limits ---
-    # Positions older than this are purged from the live index by the periodic retention task.
-    position_retention_s: float = Field(default=86_400, gt=0)
+    # How long a position is kept: the live index's time buckets expire this long after they end,
+    # and the periodic retention task (every `retention_interval_s`) drops any older position left
+    # in a bucket still alive. A policy's `location_max_age_s` beyond it finds nobody older.
+    position_retention_s: int = Field(default=86_400, ge=60)
     retention_interval_s: float = Field(default=3_600, gt=0)
     # One responder may hold a few sockets (phone and tablet); more is a leak or abuse.
     ws_max_sockets_per_responder: int = Field(default=3, ge=1)
@@ -157,9 +160,13 @@ class Settings(BaseSettings):
     console_import_max_rows: int = Field(default=5000, ge=1)
 
     # --- Staff sign-in (alerting/services/staff_sessions.py, sso.py) ---
-    # `development` serves a laptop over plain http: session cookies without `Secure`, identity
-    # providers on http. Anything else is treated as production.
-    environment: Literal["development", "production"] = "development"
+    # ALERTING_ENV (ALERTING_ENVIRONMENT, its former name, is read too). `development` serves a
+    # laptop over plain http: session cookies without `Secure`, identity providers and callback
+    # URLs on http, keys generated into var/. `production` refuses to start without real secrets
+    # (operator token, secret key, VAPID key) rather than generating them (`_production_secrets`).
+    environment: Literal["development", "production"] = Field(
+        default="development", validation_alias=AliasChoices("ALERTING_ENV", "ALERTING_ENVIRONMENT")
+    )
     # Where people reach the console; invite links start with it. Unset: the address of the request.
     public_url: str | None = None
     # A session ends after this long without a request, and after `absolute` whatever happens.
@@ -198,6 +205,51 @@ class Settings(BaseSettings):
         if "{" in value or "}" in value:
             raise ValueError("redis_prefix must not contain braces (they mark Redis Cluster hash tags)")
         return value
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Settings:
+        """Outside development every secret is given, and none is a placeholder: a deployment of
+        several processes that each generated its own key would fail in ways hard to trace."""
+        if self.environment == "development":
+            return self
+        problems = []
+        if not self.operator_token or _placeholder(self.operator_token):
+            problems.append("ALERTING_OPERATOR_TOKEN must be set")
+        elif len(self.operator_token) < MIN_TOKEN_CHARS:
+            problems.append(f"ALERTING_OPERATOR_TOKEN must be at least {MIN_TOKEN_CHARS} characters")
+        if self.secret_key is None:
+            problems.append("ALERTING_SECRET_KEY must be set (a Fernet key)")
+        if not self.vapid_private_key or _placeholder(self.vapid_private_key):
+            problems.append(
+                "ALERTING_VAPID_PRIVATE_KEY must be set (a P-256 private key: PEM, or base64url raw or DER)"
+            )
+        elif not _vapid_key_reads(self.vapid_private_key):
+            problems.append("ALERTING_VAPID_PRIVATE_KEY is not a P-256 private key")
+        if problems:
+            raise ValueError(f"in {self.environment}, {'; '.join(problems)}; see .env.example")
+        return self
+
+
+MIN_TOKEN_CHARS = 32
+# Values copied from an example file rather than chosen: refused like a missing secret.
+PLACEHOLDERS = frozenset({"changeme", "change-me", "change_me", "changethis", "secret", "placeholder", "todo", "xxx"})
+
+
+def _placeholder(value: str) -> bool:
+    return value.strip().lower() in PLACEHOLDERS or not value.strip()
+
+
+def _vapid_key_reads(value: str) -> bool:
+    from py_vapid import Vapid02
+
+    try:
+        if value.lstrip().startswith("-----BEGIN"):
+            Vapid02.from_pem(value.strip().encode())
+        else:
+            Vapid02.from_string(value.strip())
+    except Exception:  # noqa: BLE001 - py_vapid raises whatever its decoders raise; all mean "not a key"
+        return False
+    return True
 
 
 @lru_cache

@@ -7,6 +7,7 @@ bash scripts/bootstrap.sh
 bash scripts/ensure-redis.sh
 for extra in scripts/run.d/*.sh; do [ -e "$extra" ] && bash "$extra"; done
 export ALERTING_DATABASE_URL="${ALERTING_DATABASE_URL:-sqlite:///var/alerting.db}"
+export ALERTING_ENV="${ALERTING_ENV:-development}"  # a laptop: keys generated into var/, plain http
 PORT="${PORT:-8000}"
 "$PY" -m alerting migrate
 "$PY" -m alerting demo
@@ -26,7 +27,7 @@ cat <<MSG
   credentials  var/demo-credentials.json
 
   Post a demo incident:
-  $("$PY" -m alerting demo-curl)
+  $("$PY" -m alerting demo-curl --base-url "http://127.0.0.1:$PORT")
 
   Play a CAD and twenty responders for a minute:
   .venv/bin/python -m alerting simulate --responders 20 --bbox 53.79,-1.56,53.81,-1.53 --rate 0.5 --duration 60

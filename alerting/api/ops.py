@@ -42,6 +42,6 @@ async def readyz(services: ServicesDep):
 
 @router.get("/metrics", summary="Prometheus text exposition", response_class=PlainTextResponse)
 async def metrics(services: ServicesDep) -> Response:
-    """Alerts sent, accepts, webhook attempts, sockets open, queue depth and latency histograms."""
+    """Alerts sent, accepts, sockets open, queue depth and latency histograms."""
     QUEUE_DEPTH.set(await services.redis.llen(services.keys.task_list()))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from alerting.api.schemas import ResponderIn
 
 REQUIRED = ("id", "name", "groups")
-OPTIONAL = ("skills",)
 
 
 class CsvFileError(ValueError):

@@ -50,15 +50,15 @@ class Bus:
 class Subscriber:
     """One pub/sub connection per process; channels come and go as sockets connect and leave."""
 
-    def __init__(self, redis: Redis, handler: Handler):
+    def __init__(self, redis: Redis, keys: Keys, handler: Handler):
         self._pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        self._keepalive = keys.keepalive_channel()
         self._handler = handler
         self._task: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
 
     async def start(self) -> None:
         # redis-py's listener needs one subscription before it will read; a private channel serves.
-        await self._pubsub.subscribe("__alerting_keepalive__")
+        await self._pubsub.subscribe(self._keepalive)
         self._task = asyncio.create_task(self._run(), name="bus-subscriber")
 
     async def subscribe(self, *channels: str) -> None:

@@ -22,15 +22,17 @@ import uuid
 
 from redis.asyncio import Redis
 
+from alerting.live.keys import Keys
+
 LOST, STARTED = "lost", "started"
 
 
 class IndexGeneration:
-    def __init__(self, redis: Redis, prefix: str, *, heartbeat_s: float, max_wait_s: float):
+    def __init__(self, redis: Redis, keys: Keys, *, heartbeat_s: float, max_wait_s: float):
         self._redis = redis
-        self._key = f"{prefix}live:generation"
-        self._nodes = f"{prefix}live:nodes"
-        self._done = f"{prefix}live:republished:"
+        self._keys = keys
+        self._key = keys.index_generation()
+        self._nodes = keys.index_nodes()
         self.heartbeat_s = heartbeat_s
         self.settle_s = 2 * heartbeat_s + 0.5
         self.max_wait_s = max_wait_s
@@ -54,8 +56,8 @@ class IndexGeneration:
 
     async def mark_republished(self, gen_id: str, node: str) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.sadd(self._done + gen_id, node)
-            pipe.expire(self._done + gen_id, 86_400)
+            pipe.sadd(self._keys.index_republished(gen_id), node)
+            pipe.expire(self._keys.index_republished(gen_id), 86_400)
             await pipe.execute()
 
     async def leave(self, node: str) -> None:
@@ -72,7 +74,7 @@ class IndexGeneration:
                 return False
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.zrangebyscore(self._nodes, now - 3 * self.heartbeat_s, "+inf")
-                pipe.smembers(self._done + gen_id)
+                pipe.smembers(self._keys.index_republished(gen_id))
                 alive, done = await pipe.execute()
             if not set(alive) <= set(done):
                 return False

@@ -24,6 +24,34 @@ class Keys:
     def trust_channel(self, trust: str) -> str:
         return f"{self._t(trust)}:events"
 
+    def keepalive_channel(self) -> str:
+        """A channel nobody publishes to: redis-py's listener reads only once it holds a subscription."""
+        return f"{self.prefix}keepalive"
+
+    def index_generation(self) -> str:
+        """The live index's generation (live/index_generation.py): it vanishes with the index's data."""
+        return f"{self.prefix}live:generation"
+
+    def index_nodes(self) -> str:
+        """API processes heartbeating, by the time of their last beat."""
+        return f"{self.prefix}live:nodes"
+
+    def index_republished(self, generation: str) -> str:
+        """The processes that wrote their sockets' positions back for `generation`."""
+        return f"{self.prefix}live:republished:{generation}"
+
+    def webhook_lock(self, incident_id: str) -> str:
+        """Held by the one worker delivering an incident's webhooks."""
+        return f"{self.prefix}webhooks:lock:{incident_id}"
+
+    def console_ticket(self, ticket_hash: str) -> str:
+        """A single-use live-map ticket, by its hash."""
+        return f"{self.prefix}console:ticket:{ticket_hash}"
+
+    def sso_attempt(self, state_hash: str) -> str:
+        """A single sign-on attempt awaiting the identity provider's answer, by its state's hash."""
+        return f"{self.prefix}sso:attempt:{state_hash}"
+
     def rate(self, scope: str, subject: str) -> str:
         return f"{self.prefix}rate:{scope}:{subject}"
 

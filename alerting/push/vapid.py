@@ -18,7 +18,8 @@ from alerting.settings import Settings
 
 def load_or_create(settings: Settings) -> Vapid02:
     if settings.vapid_private_key:
-        return Vapid02.from_string(settings.vapid_private_key.strip())
+        key = settings.vapid_private_key.strip()
+        return Vapid02.from_pem(key.encode()) if key.startswith("-----BEGIN") else Vapid02.from_string(key)
     path = Path(settings.vapid_key_file)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,6 @@ import numpy as np
 
 from geo.hexgrid import cell_area_m2, disk
 
-HOURS_PER_WEEK = 168
-
 
 def hour_of_week(ts: float) -> int:
     """0 is Monday 00:00-00:59 UTC. UTC, not local time: trusts carry no time zone yet."""

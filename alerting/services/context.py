@@ -91,7 +91,7 @@ def build_services(settings: Settings) -> Services:
         redis,
         prefix=settings.redis_prefix,
         bucket_s=settings.location_bucket_s,
-        retention_s=settings.location_retention_s,
+        retention_s=settings.position_retention_s,
     )
     vapid = load_or_create(settings)  # generated into var/ on first start in development
     tracking = Tracking(redis, keys)
@@ -109,7 +109,7 @@ def build_services(settings: Settings) -> Services:
         tracking=tracking,
         generation=IndexGeneration(
             redis,
-            settings.redis_prefix,
+            keys,
             heartbeat_s=settings.index_heartbeat_s,
             max_wait_s=settings.index_rebuild_max_wait_s,
         ),

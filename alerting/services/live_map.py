@@ -28,7 +28,7 @@ KEEPALIVE_S = 15.0
 
 
 def _ticket_key(services: Services, ticket: str) -> str:
-    return f"{services.settings.redis_prefix}console:ticket:{auth.token_hash(ticket)}"
+    return services.keys.console_ticket(auth.token_hash(ticket))
 
 
 async def issue_ticket(services: Services, *, trust_id: str, actor: str) -> dict[str, Any]:

@@ -143,7 +143,7 @@ async def public_info(session: AsyncSession, *, trust_id: str) -> dict[str, Any]
 
 
 def _attempt_key(services: Services, state: str) -> str:
-    return f"{services.settings.redis_prefix}sso:attempt:{hashlib.sha256(state.encode()).hexdigest()}"
+    return services.keys.sso_attempt(hashlib.sha256(state.encode()).hexdigest())
 
 
 def safe_next(next_path: str | None) -> str:

@@ -173,7 +173,7 @@ async def deliver(services: Services, incident_id: str) -> float | None:
     # The lock outlives one attempt (the HTTP timeout) by a margin and is renewed per attempt; a
     # worker killed mid-attempt delays that incident's webhooks by at most this timeout.
     lock = services.redis.lock(
-        f"{services.settings.redis_prefix}webhooks:lock:{incident_id}",
+        services.keys.webhook_lock(incident_id),
         timeout=services.settings.webhook_timeout_s + 10,
         blocking=False,
     )

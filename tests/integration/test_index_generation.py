@@ -10,6 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from alerting.live.index_generation import STARTED, IndexGeneration
+from alerting.live.keys import Keys
 from tests.support.stack import make_settings
 
 T = 1_000_000.0
@@ -20,7 +21,7 @@ async def generation():
     settings = make_settings("sqlite://")
     redis = Redis.from_url(settings.redis_url)
     prefix = f"test-gen-{uuid.uuid4().hex[:8]}:"
-    yield IndexGeneration(redis, prefix, heartbeat_s=1.0, max_wait_s=15.0)
+    yield IndexGeneration(redis, Keys(prefix), heartbeat_s=1.0, max_wait_s=15.0)
     keys = [k async for k in redis.scan_iter(match=f"{prefix}*")]
     if keys:
         await redis.delete(*keys)
@@ -43,7 +44,7 @@ async def test_the_wait_is_bounded_and_the_settling_time_holds_even_with_no_node
     assert not await generation.ready(T)
     assert not await generation.ready(T + 1)  # no node yet is no proof: they may not have beaten yet
     assert await generation.ready(T + 3)  # settled, and nobody alive to wait for
-    fresh = IndexGeneration(generation._redis, generation._key.split("live:")[0], heartbeat_s=1.0, max_wait_s=15.0)
+    fresh = IndexGeneration(generation._redis, generation._keys, heartbeat_s=1.0, max_wait_s=15.0)
     await fresh.heartbeat("stuck", T + 3)  # a node that never republishes delays, never stops, alerting
     await fresh._redis.delete(fresh._key)
     assert not await fresh.ready(T + 4)

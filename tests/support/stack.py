@@ -174,6 +174,22 @@ class Stack(OnLoopback):
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
 
 
+def production_secrets() -> dict[str, str]:
+    """Real secrets, freshly made: what a production deployment must be given."""
+    import base64
+    import secrets
+
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    raw = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value.to_bytes(32, "big")
+    return {
+        "operator_token": secrets.token_urlsafe(32),
+        "secret_key": Fernet.generate_key().decode(),
+        "vapid_private_key": base64.urlsafe_b64encode(raw).rstrip(b"=").decode(),
+    }
+
+
 def make_settings(database_url: str, **overrides) -> Settings:
     overrides.setdefault("density_interval_s", 86_400.0)  # replay tests take their density snapshots themselves
     return Settings(

@@ -6,6 +6,7 @@ import pytest
 
 from alerting.services.callback_guard import refusal
 from alerting.settings import Settings
+from tests.support.stack import production_secrets
 
 
 def resolving_to(*addresses: str):
@@ -71,7 +72,7 @@ async def test_the_allow_list_names_hosts_and_networks():
 
 
 async def test_https_is_required_outside_development():
-    production = Settings(environment="production", callback_allowed_hosts=["cad.internal"])
+    production = Settings(environment="production", callback_allowed_hosts=["cad.internal"], **production_secrets())
     assert await refusal("http://cad.internal/hook", production) == "callback_url must be https"
     assert await refusal("https://cad.internal/hook", production) is None
     assert (
