@@ -24,7 +24,7 @@ from alerting.services.frames import alert_frame, assigned_frame, error_frame, s
 from alerting.services.incident_store import load
 from alerting.services.incidents import transition
 from alerting.store.models import Alert, Incident, Responder, TimelineEntry
-from alerting.timefmt import utc
+from alerting.timefmt import iso, utc
 from geo.distance import haversine_m
 
 Frame = dict[str, Any]
@@ -263,6 +263,8 @@ async def pending(services: Services, *, trust_id: str, responder_id: str) -> li
         )
         if alert.role:
             frame["role"] = alert.role
+        if alert.statuses:
+            frame["statuses"] = {status: iso(float(at)) for status, at in alert.statuses.items()}
         frames.append(frame)
         if alert.state == m.ACCEPTED:
             # On their way: the tracking hint may have gone with Redis; setting it again keeps the

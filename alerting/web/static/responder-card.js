@@ -86,6 +86,28 @@ function actionButtons(entry, app) {
   return [];
 }
 
+// Statuses from the scene, in the order a responder meets them; the defibrillator one also on the
+// way for whoever was sent to fetch it. Each is sent once: a sent one becomes a line saying when.
+const SCENE_STATUSES = ["with_patient", "cpr_started", "aed_collected"];
+
+function sceneBlock(entry) {
+  const id = entry.frame.alert_id;
+  const fetching = entry.state === "assigned" && entry.role === "aed";
+  if (entry.state !== "arrived" && !fetching) return null;
+  const done = entry.statuses || {};
+  const items = (fetching ? ["aed_collected"] : SCENE_STATUSES).map((s) => {
+    if (done[s] && done[s] !== "sending") {
+      return h("li", { class: "sent", dataset: { status: s } }, t(`scene.${s}.done`, { time: clockTime(Date.parse(done[s]), language()) }));
+    }
+    return h("li", {}, button(done[s] === "sending" ? t("scene.sending") : t(`scene.${s}`), "secondary scene-status",
+      () => entry.app.act(entry, "status", s), done[s] === "sending"));
+  });
+  return h("section", { class: "scene", "aria-labelledby": `scene-${id}` },
+    h("h4", { id: `scene-${id}` }, t("scene.title")),
+    h("p", { class: "hint" }, t("scene.hint")),
+    h("ul", { class: "scene-statuses" }, items));
+}
+
 function cprBlock(entry, app) {
   if (entry.state !== "arrived") return null;
   const running = app.metronome.running;
@@ -144,7 +166,8 @@ export function renderCard(entry, app) {
   fill(entry.actions, buttons);
   const firstButton = entry.actions.querySelector("button");
   if (hadFocus || entry.focusNext) { firstButton?.focus(); entry.focusNext = false; }
-  fill(entry.extra, open ? [aedLines(f), navigateLinks(entry, app), cprBlock(entry, app)] : []);
+  entry.app = app;
+  fill(entry.extra, open ? [sceneBlock(entry), aedLines(f), navigateLinks(entry, app), cprBlock(entry, app)] : []);
   entry.mapBox.hidden = !open;
   fill(entry.legend, open ? legend(f) : null);
   if (open) drawMap(entry, app.position);

@@ -138,6 +138,11 @@ export class Duty {
         break;
       }
       case "stand_down": this.end(frame.alert_id, frame.reason); break;
+      case "status": {
+        const entry = this.alerts.get(frame.alert_id);
+        if (entry) this.update(frame.alert_id, { statuses: { ...entry.statuses, [frame.status]: frame.at } });
+        break;
+      }
       case "error":
         if (frame.alert_id && this.alerts.has(frame.alert_id)) this.update(frame.alert_id, { error: frame.detail, busy: false });
         else if (frame.code !== "rate_limited") $("#duty-problem").textContent = t("alert.problem", { detail: frame.detail });
@@ -152,10 +157,11 @@ export class Duty {
     const state = frame.state === "accepted" ? "assigned" : frame.state === "arrived" ? "arrived" : "alerted";
     if (known) {
       if (known.state === "ended") return;
-      this.update(frame.alert_id, { frame: { ...known.frame, ...frame }, state: known.declining ? known.state : state, role: frame.role ?? known.role });
+      this.update(frame.alert_id, { frame: { ...known.frame, ...frame }, state: known.declining ? known.state : state, role: frame.role ?? known.role,
+        statuses: { ...known.statuses, ...frame.statuses } });
       return;
     }
-    const entry = { frame, state, role: frame.role || null, reason: null, error: null, card: null };
+    const entry = { frame, state, role: frame.role || null, reason: null, error: null, card: null, statuses: frame.statuses || {} };
     this.alerts.set(frame.alert_id, entry);
     this.render(entry);
     this.send({ type: "ack", alert_id: frame.alert_id });
@@ -219,10 +225,17 @@ export class Duty {
       case "arrived": {
         const away = liveDistance(entry, this.position);
         if (!arg && this.position && away > FAR_FROM_SCENE_M) { this.update(id, { asking: "arrived", focusNext: true }); break; }
-        this.send({ type: "arrived", alert_id: id });
+        // `on_scene` is the arrival, and also tells the control room and the crew as a status.
+        this.send({ type: "status", alert_id: id, status: "on_scene" });
         this.update(id, { state: "arrived", asking: null, focusNext: true });
         break;
       }
+      case "status":
+        if (this.send({ type: "status", alert_id: id, status: arg })) {
+          this.update(id, { statuses: { ...entry.statuses, [arg]: "sending" } });
+          entry.card.querySelector(`.scene-status:not([disabled])`)?.focus();
+        }
+        break;
       case "metronome":
         if (this.metronome.running) this.metronome.stop(); else this.metronome.start();
         entry.focusNext = false;
