@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
 from alerting.api.deps import ResponderDep, ServicesDep
 from alerting.api.joining import CredentialForm
 from alerting.api.onboarding import UPLOAD_FORM
-from alerting.api.schemas import AvailabilityIn, LocationIn, ProfilePatch, PushSubscriptionIn, StatusIn
+from alerting.api.schemas import AvailabilityIn, LocationIn, ProfilePatch, PushSubscriptionIn, StatusIn, Strict
+from alerting.domain.vocabulary import DeclineReason
 from alerting.push import vapid
 from alerting.services import alerts, credentials, presence, profile
 from alerting.services.errors import Invalid
@@ -145,7 +147,28 @@ def _action(name: str, fn, summary: str) -> None:
 
 
 _action("accept", alerts.accept, "Accept an alert")
-_action("decline", alerts.decline, "Decline an alert")
+
+
+class DeclineIn(Strict):
+    reason: DeclineReason | None = Field(default=None, description="too_far, busy, unsafe or other; optional")
+
+
+@router.post("/alerts/{alert_id}/decline", summary="Decline an alert, optionally saying why")
+async def alert_decline(
+    alert_id: str, services: ServicesDep, me: ResponderDep, body: DeclineIn | None = None
+) -> dict[str, Any]:
+    """Answers with the frames the socket would carry (`error` when it cannot be declined). The
+    reason, if given, is kept with the alert: the responder's history and the trust's timeline show it."""
+    answer = await alerts.decline(
+        services,
+        trust_id=me.trust,
+        responder_id=me.responder,
+        alert_id=alert_id,
+        reason=body.reason if body else None,
+    )
+    return {"frames": answer.frames}
+
+
 _action("arrived", alerts.arrived, "Report arrival on scene")
 _action("ack", alerts.acknowledge, "Acknowledge that the alert reached the screen")
 

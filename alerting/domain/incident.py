@@ -385,9 +385,13 @@ def _declined(s: IncidentState, e: Declined) -> list[Decision]:
     if alert.state != ALERTED:
         return []  # declining an alert already over changes nothing
     _end(s, alert, DECLINED, e.now)
+    alert.decline_reason = e.reason
     out: list[Decision] = [
         NotifyCad(CadEvent.RESPONDER_DECLINED, e.responder_id),
-        Record(TimelineEvent.RESPONDER_DECLINED, {"responder": e.responder_id}),
+        Record(
+            TimelineEvent.RESPONDER_DECLINED,
+            {"responder": e.responder_id, **({"reason": e.reason} if e.reason else {})},
+        ),
     ]
     return out + _maybe_exhausted(s, e.now)
 

@@ -11,7 +11,14 @@ from typing import Any
 
 from alerting.domain.eligibility import Candidate
 from alerting.domain.incident_state import AedInfo, AlertRecord
-from alerting.domain.vocabulary import AssignmentRole, CadEvent, ErrorCode, SceneStatus, TimelineEvent
+from alerting.domain.vocabulary import (
+    AssignmentRole,
+    CadEvent,
+    DeclineReason,
+    ErrorCode,
+    SceneStatus,
+    TimelineEvent,
+)
 
 # ---- events -------------------------------------------------------------------------------
 
@@ -43,6 +50,7 @@ class Accepted:
 class Declined:
     responder_id: str
     now: float
+    reason: DeclineReason | None = None  # the responder's one-tap reason, if they gave one
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ class AlertRecord:
     ahead_of_ambulance_s: float | None = None  # expected lead over the crew when alerted, if the CAD gave its ETA
     replaced: bool = False  # a replacement was sought for this decline or silence (policy `replace_declined`)
     statuses: dict[str, float] = field(default_factory=dict)  # SceneStatus -> when first reported
+    decline_reason: str | None = None  # DeclineReason, when they declined and said why
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ __all__ = [
     "AlertState",
     "AssignmentRole",
     "CadEvent",
+    "DeclineReason",
     "ErrorCode",
     "IncidentFlag",
     "IncidentStatus",
@@ -57,6 +58,15 @@ class AlertState(StrEnum):
     ARRIVED = "arrived"
     STOOD_DOWN = "stood_down"
     EXPIRED = "expired"
+
+
+class DeclineReason(StrEnum):
+    """Why a responder declined, in one tap (optional): the trust sees it in the timeline and history."""
+
+    TOO_FAR = "too_far"
+    BUSY = "busy"
+    UNSAFE = "unsafe"  # not safe for them to go
+    OTHER = "other"
 
 
 class SceneStatus(StrEnum):

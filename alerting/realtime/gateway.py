@@ -48,7 +48,7 @@ BINARY_DETAIL = "binary frames are not read: send each message as JSON in a text
 # The database or Redis overloaded or away: the message failed, the socket need not.
 _BACKEND_DOWN = (SQLAlchemyError, RedisError, ConnectionError, TimeoutError)
 _GONE = (WebSocketDisconnect, WebSocketDisconnected)  # the peer left: the normal end of a socket
-_ACTIONS = {"accept": alerts.accept, "decline": alerts.decline, "arrived": alerts.arrived, "ack": alerts.acknowledge}
+_ACTIONS = {"accept": alerts.accept, "arrived": alerts.arrived, "ack": alerts.acknowledge}
 
 
 async def _receive_text(ws: WebSocket) -> str | None:
@@ -208,6 +208,12 @@ async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str,
         conn.available = msg.available
     elif isinstance(msg, protocol.AlertAction):
         answer = await _ACTIONS[msg.type](services, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id)
+        for frame in answer.direct:
+            conn.offer(frame)
+    elif isinstance(msg, protocol.Decline):
+        answer = await alerts.decline(
+            services, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id, reason=msg.reason
+        )
         for frame in answer.direct:
             conn.offer(frame)
     elif isinstance(msg, protocol.Status):

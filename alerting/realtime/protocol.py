@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from alerting.domain.vocabulary import ErrorCode, SceneStatus
+from alerting.domain.vocabulary import DeclineReason, ErrorCode, SceneStatus
 
 
 class _Msg(BaseModel):
@@ -46,7 +46,14 @@ class AboutAlert(_Msg):
 
 
 class AlertAction(AboutAlert):
-    type: Literal["accept", "decline", "arrived", "ack"]
+    type: Literal["accept", "arrived", "ack"]
+
+
+class Decline(AboutAlert):
+    """A decline, with the one-tap reason when the responder gave one."""
+
+    type: Literal["decline"]
+    reason: DeclineReason | None = None
 
 
 class Status(AboutAlert):
@@ -78,7 +85,7 @@ class Ping(_Msg):
 
 
 ClientMessage = Annotated[
-    Auth | Location | Availability | AlertAction | Status | Message | Ping, Field(discriminator="type")
+    Auth | Location | Availability | AlertAction | Decline | Status | Message | Ping, Field(discriminator="type")
 ]
 _adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
@@ -90,7 +97,7 @@ class ProtocolError(ValueError):
         self.detail = detail
 
 
-def parse(text: str | bytes) -> Auth | Location | Availability | AlertAction | Status | Message | Ping:
+def parse(text: str | bytes) -> Auth | Location | Availability | AlertAction | Decline | Status | Message | Ping:
     """Never raises anything but ProtocolError, whatever the bytes."""
     try:
         return _adapter.validate_json(text)

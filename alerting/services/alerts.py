@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import metrics
 from alerting.domain import incident as m
-from alerting.domain.vocabulary import AlertState, AssignmentRole, SceneStatus
+from alerting.domain.vocabulary import AlertState, AssignmentRole, DeclineReason, SceneStatus
 from alerting.live.accept import NOT_OPEN, UNKNOWN
 from alerting.services import policies
 from alerting.services.context import Services
@@ -151,8 +151,14 @@ async def _simple(services: Services, event_type: type, *, trust_id: str, respon
     return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects], fx.frames_for(responder_id))
 
 
-async def decline(services: Services, **kw: str) -> Answer:
-    return await _simple(services, m.Declined, **kw)
+async def decline(
+    services: Services, *, trust_id: str, responder_id: str, alert_id: str, reason: DeclineReason | None = None
+) -> Answer:
+    """`reason` is kept on the alert (history, the trust's incident view) and in the timeline."""
+    alert = await _own_alert(services, trust_id, responder_id, alert_id)
+    event = m.Declined(responder_id, services.clock(), reason)
+    _, fx = await transition(services, alert.incident_id, [event], fire=False)
+    return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects], fx.frames_for(responder_id))
 
 
 async def arrived(services: Services, **kw: str) -> Answer:

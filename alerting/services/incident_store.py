@@ -42,6 +42,7 @@ def _record(a: Alert) -> AlertRecord:
         ahead_of_ambulance_s=a.ahead_of_ambulance_s,
         replaced=bool(a.replaced),
         statuses={str(k): float(v) for k, v in (a.statuses or {}).items()},
+        decline_reason=a.decline_reason,
     )
 
 
@@ -152,4 +153,5 @@ def save(session: AsyncSession, loaded: Loaded, *, trust_id: str, now: float) ->
         alert_row.arrived_at, alert_row.ended_at = from_ts(a.arrived_at), from_ts(a.ended_at)
         alert_row.ahead_of_ambulance_s, alert_row.replaced = a.ahead_of_ambulance_s, a.replaced
         alert_row.statuses = dict(a.statuses) or None
+        alert_row.decline_reason = a.decline_reason
     s.changed.clear()

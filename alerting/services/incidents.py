@@ -363,7 +363,8 @@ async def view(
     session: AsyncSession, services: Services, *, trust_id: str, incident_id: str, with_names: bool = False
 ) -> dict[str, Any]:
     """The incident as its trust sees it. Responders are named only for the trust's own staff
-    (`with_names`): the CAD gets the trust's responder id, never the person's name."""
+    (`with_names`), with why they declined: the CAD gets the trust's responder id, never the
+    person's name."""
     loaded = await load(session, incident_id, lock=False)
     if loaded is None or loaded.row.trust_id != trust_id:
         raise NotFound("no such incident")
@@ -384,7 +385,7 @@ async def view(
     responders = [
         {
             "id": a.responder_id,
-            **({"name": names.get(a.responder_id)} if with_names else {}),
+            **({"name": names.get(a.responder_id), "decline_reason": a.decline_reason} if with_names else {}),
             "state": a.state,
             "role": a.role,
             "phase": s.phases[a.phase].name if a.phase < len(s.phases) else None,

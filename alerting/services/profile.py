@@ -95,6 +95,7 @@ async def history(
             "arrived_at": iso(a.arrived_at),
             "ended_at": iso(a.ended_at),
             "incident_status": status,
+            "decline_reason": a.decline_reason,
         }
         for a, category, status in rows
     ]

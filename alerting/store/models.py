@@ -156,6 +156,7 @@ class Alert(Base):
     ahead_of_ambulance_s: Mapped[float | None] = mapped_column(Float)
     replaced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     statuses: Mapped[dict[str, Any] | None]  # statuses from the scene: {status: unix time first reported}
+    decline_reason: Mapped[str | None] = mapped_column(String(16))  # DeclineReason, if they gave one
 
 
 class TimelineEntry(Base):

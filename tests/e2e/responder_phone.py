@@ -1,5 +1,6 @@
-"""Helpers of the responder phone tests: a page signed in from an invite link, whose sounds and
-vibrations are recorded (an init script wraps Web Audio's oscillators and navigator.vibrate)."""
+"""Helpers of the responder phone tests: a page signed in from an invite link, whose sounds,
+vibrations and screen wake locks are recorded (an init script wraps Web Audio's oscillators,
+navigator.vibrate and navigator.wakeLock.request, each still doing what it does)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,23 @@ OscillatorNode.prototype.start = function (...args) {
   window.__sounds.push({ hz: this.frequency.value, at: Date.now() });
   return realStart.apply(this, args);
 };
+window.__wakeLocks = [];
+if (window.WakeLock) {
+  const realRequest = WakeLock.prototype.request;
+  WakeLock.prototype.request = async function (type) {
+    const entry = { type, at: Date.now(), held: false, released: false, error: null };
+    window.__wakeLocks.push(entry);
+    try {
+      const sentinel = await realRequest.call(this, type);
+      entry.held = true;
+      sentinel.addEventListener('release', () => { entry.released = true; });
+      return sentinel;
+    } catch (err) {
+      entry.error = err.name;
+      throw err;
+    }
+  };
+}
 Object.defineProperty(Navigator.prototype, 'vibrate', {
   configurable: true,
   value: function (pattern) { window.__vibrations.push({ pattern, at: Date.now() }); return true; },
@@ -64,6 +82,23 @@ async def sounds(page: Page, since: int = 0, hz: float | None = None) -> list[di
     return await page.evaluate(
         "([since, hz]) => window.__sounds.filter(s => s.at >= since && (hz === null || s.hz === hz))", [since, hz]
     )
+
+
+async def allow_wake_lock(page: Page, origin: str) -> None:
+    """Grants the screen wake lock as a phone's browser does for a visible page: headless Chromium
+    refuses it otherwise, and Playwright's permission names do not include it. A grant replaces the
+    origin's earlier ones, so geolocation is granted again with it."""
+    cdp = await page.context.new_cdp_session(page)
+    context_id = (await cdp.send("Target.getTargetInfo"))["targetInfo"]["browserContextId"]
+    await cdp.send(
+        "Browser.grantPermissions",
+        {"permissions": ["geolocation", "wakeLockScreen"], "origin": origin, "browserContextId": context_id},
+    )
+
+
+async def wake_locks(page: Page) -> list[dict]:
+    """The page's screen wake lock requests: `{type, held, released, error}` each."""
+    return await page.evaluate("() => window.__wakeLocks")
 
 
 async def now_ms(page: Page) -> int:

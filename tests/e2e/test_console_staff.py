@@ -217,6 +217,8 @@ TIMELINE = [
     ),
     ({"event": "responder.accepted", "responder": "alex", "role": "scene"}, "Alex accepted"),
     ({"event": "responder.accepted", "responder": "bo", "role": "aed"}, "Bo accepted to fetch the defibrillator first"),
+    ({"event": "responder.declined", "responder": "bo", "reason": "too_far"}, "Bo declined: too far away"),
+    ({"event": "responder.declined", "responder": "bo"}, "Bo declined"),
     (
         {"event": "accept_refused", "responder": "cy", "reason": "filled"},
         "Responder cy accepted too late and was stood down: enough responders had already accepted",

@@ -10,7 +10,16 @@ import pytest
 from playwright.async_api import expect
 
 from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, until
-from tests.e2e.responder_phone import SMALL, TALL, invite_url, join, phone_page, staff_near
+from tests.e2e.responder_phone import (
+    SMALL,
+    TALL,
+    allow_wake_lock,
+    invite_url,
+    join,
+    phone_page,
+    staff_near,
+    wake_locks,
+)
 from tests.e2e.test_responder_journey import POLICY
 from tests.support.clients import CENTRE, make_trust, north_of
 
@@ -35,10 +44,16 @@ async def test_decline_with_a_reason_and_undo_then_profile_and_sign_out(stack, b
     trust = await make_trust(stack, policy=POLICY)
     await trust.responder("dee", ["staff"])
     phone = await phone_page(browsing, north_of(CENTRE, 300))
+    await allow_wake_lock(phone, stack.base_url)
     await join(phone, trust, "dee")
     await until(lambda: staff_near(trust, CENTRE, 1))
     incident_id = await _incident(trust, "CARE-1")
     card = phone.locator("article.alert-card")
+    await expect(card.get_by_role("button", name="Accept")).to_be_visible()
+    # While on duty, and so while the alert is open, the page holds a screen wake lock.
+    locks = await wake_locks(phone)
+    assert locks and locks[-1]["type"] == "screen" and locks[-1]["held"] and not locks[-1]["released"], locks
+    await expect(phone.locator("#wakelock-status")).to_have_text("The screen stays on while you are on duty.")
 
     # One tap on Decline asks why; a reason is one more tap, and can be undone for 5 s.
     await card.get_by_role("button", name="Decline").click()
@@ -59,6 +74,17 @@ async def test_decline_with_a_reason_and_undo_then_profile_and_sign_out(stack, b
     await expect(card).to_contain_text("You declined this alert.")
     await until(lambda: _is(trust, incident_id, "dee", "declined"))
     await expect(card.get_by_role("button", name="Dismiss")).to_be_visible()
+    history = (await stack.client(trust.tokens["dee"]).get("/v1/me/history")).json()
+    assert (history[0]["state"], history[0]["decline_reason"]) == ("declined", "too_far")  # kept by the server
+    await phone.get_by_role("link", name="History").click()
+    await expect(phone.locator("#history-list li").first.locator(".outcome")).to_contain_text("You declined: too far")
+    await phone.get_by_role("link", name="Alerts").click()
+
+    # Off duty lets the screen sleep again.
+    await phone.get_by_role("switch", name="On duty").uncheck()
+    await until(lambda: _released(phone))
+    await expect(phone.locator("#wakelock-status")).to_have_text("")
+    await phone.get_by_role("switch", name="On duty").check()
 
     # The profile: travel mode, own AED, language; saved on the server.
     await phone.get_by_role("link", name="Profile").click()
@@ -90,6 +116,11 @@ async def test_decline_with_a_reason_and_undo_then_profile_and_sign_out(stack, b
     assert await phone.evaluate("localStorage.getItem('alerting.responder-token')") is None
     await assert_accessible(phone)
     await trust.close()
+
+
+async def _released(phone) -> bool:
+    locks = await wake_locks(phone)
+    return bool(locks) and all(lock["released"] or lock["error"] for lock in locks)
 
 
 async def _is(trust, incident_id, rid, state) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.clients import CENTRE, make_trust, north_of, online
+from tests.support.clients import CENTRE, TWO_PHASES, make_trust, north_of, online
 
 
 async def test_profile_is_the_responders_own_and_sets_the_eta(stack):
@@ -79,4 +79,64 @@ async def test_history_lists_past_alerts_newest_first_and_pages(stack):
     assert (await trust.admin.get("/v1/me/history")).status_code == 404
     await me.aclose()
     await sock.close()
+    await trust.close()
+
+
+async def test_a_decline_keeps_its_reason_for_the_history_the_timeline_and_the_export(stack):
+    trust = await make_trust(stack, policy={**TWO_PHASES, "accept_limit": 3})
+    for rid in ("far", "plain", "http"):
+        await trust.responder(rid, ["staff"])
+    socks = {rid: await online(stack, trust, rid, north_of(CENTRE, 40)) for rid in ("far", "plain")}
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={"cad_ref": "WHY-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01", "location_type": "public"},
+    )
+    incident = r.json()["id"]
+    http_sock = await online(stack, trust, "http", north_of(CENTRE, 40))
+    alerts = {rid: (await s.next("alert", incident_id=incident))["alert_id"] for rid, s in socks.items()}
+    alerts["http"] = (await http_sock.next("alert", incident_id=incident))["alert_id"]
+
+    # a reason that is not one of the four is refused, and the alert stays open
+    await socks["far"].send(type="decline", alert_id=alerts["far"], reason="bored")
+    error = await socks["far"].next("error")
+    assert error["code"] == "invalid_message" and "reason" in error["detail"], error
+    phone = stack.client(trust.tokens["http"])
+    bad = await phone.post(f"/v1/alerts/{alerts['http']}/decline", json={"reason": "bored"})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    states = {x["id"]: x["state"] for x in (await trust.cad.get(f"/v1/incidents/{incident}")).json()["responders"]}
+    assert states == {"far": "alerted", "plain": "alerted", "http": "alerted"}
+
+    await socks["far"].send(type="decline", alert_id=alerts["far"], reason="too_far")
+    await socks["plain"].send(type="decline", alert_id=alerts["plain"])
+    for s in socks.values():
+        await s.roundtrip()
+    ok = await phone.post(f"/v1/alerts/{alerts['http']}/decline", json={"reason": "unsafe"})
+    assert ok.status_code == 200 and ok.json()["frames"] == [], ok.text
+
+    mine = {rid: (await stack.client(trust.tokens[rid]).get("/v1/me/history")).json()[0] for rid in alerts}
+    assert {rid: (h["state"], h["decline_reason"]) for rid, h in mine.items()} == {
+        "far": ("declined", "too_far"),
+        "plain": ("declined", None),
+        "http": ("declined", "unsafe"),
+    }
+    staff_view = (await trust.admin.get(f"/v1/trusts/{trust.id}/incidents/{incident}")).json()
+    assert {x["id"]: x["decline_reason"] for x in staff_view["responders"]} == {
+        "far": "too_far",
+        "plain": None,
+        "http": "unsafe",
+    }
+    declined = [t for t in staff_view["timeline"] if t["event"] == "responder.declined"]
+    assert sorted((t["responder"], t.get("reason")) for t in declined) == [
+        ("far", "too_far"),
+        ("http", "unsafe"),
+        ("plain", None),
+    ]
+    export = (await trust.admin.get(f"/v1/trusts/{trust.id}/incidents/{incident}/export")).json()
+    assert {x["id"]: x["decline_reason"] for x in export["incident"]["responders"]}["far"] == "too_far"
+    assert any(t.get("reason") == "too_far" for t in export["timeline"] if t["event"] == "responder.declined")
+    cad_view = (await trust.cad.get(f"/v1/incidents/{incident}")).json()
+    assert all("decline_reason" not in x for x in cad_view["responders"])
+    for s in (*socks.values(), http_sock):
+        await s.close()
+    await phone.aclose()
     await trust.close()

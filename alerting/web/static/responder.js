@@ -136,7 +136,8 @@ $("#profile-form").addEventListener("submit", async (event) => {
 function outcome(item) {
   // Stood down after arriving is still "you got there": what the responder did comes first.
   const did = item.arrived_at ? "arrived" : item.accepted_at && item.state === "stood_down" ? "accepted" : item.state;
-  const mine = t(`outcome.${did}`);
+  const why = did === "declined" && item.decline_reason ? `outcome.declined.${item.decline_reason}` : null;
+  const mine = why && t(why) !== why ? t(why) : t(`outcome.${did}`);
   const ended = item.incident_status ? t(`incident.${item.incident_status}`) : "";
   return ended && !ended.startsWith("incident.") ? `${mine} · ${ended}` : mine;
 }

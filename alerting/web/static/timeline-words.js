@@ -24,6 +24,7 @@ const SCENE = { on_scene: "is on scene", with_patient: "is with the patient", ae
   cpr_started: "has started CPR" };
 const DELIVERY = { delivered: "delivered", retry: "not delivered, will retry", given_up: "not delivered, given up" };
 const ROLE = { aed: "to fetch the defibrillator first", scene: "" };
+const DECLINED = { too_far: "too far away", busy: "busy", unsafe: "not safe for them to go", other: "another reason" };
 
 function plural(n, one, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;
@@ -79,7 +80,8 @@ export function describeEvent(entry, names = {}) {
     case "accept_refused":
       return `${who(d.responder)} accepted too late and was stood down: ${TOO_LATE[d.reason] || humanise(d.reason).toLowerCase()}`;
     case "responder.declined":
-      return `${who(d.responder)} declined`;
+      return d.reason ? `${who(d.responder)} declined: ${DECLINED[d.reason] || humanise(d.reason).toLowerCase()}`
+        : `${who(d.responder)} declined`;
     case "responder.arrived":
       return `${who(d.responder)} arrived on scene`;
     case "responder.status":
