@@ -25,6 +25,7 @@ REQUIRED_ROLE: dict[tuple[str, str], Role] = {
     ("POST", f"{T}/live/tickets"): Role.VIEWER,
     # policy, zones, AEDs, replay; groups are what phases alert
     ("PUT", f"{T}/policy"): Role.POLICY,
+    ("POST", f"{T}/policy/changes"): Role.POLICY,
     ("PUT", f"{T}/policy/zones"): Role.POLICY,
     ("POST", f"{T}/policy/replay"): Role.POLICY,
     ("PUT", f"{T}/aeds"): Role.POLICY,

@@ -124,6 +124,17 @@ async def put_policy(trust: str, body: PolicyIn, services: ServicesDep, who: Adm
     return {**doc, "version": version, "warnings": warnings}
 
 
+@router.post("/{trust}/policy/changes", summary="What saving this policy would change, without saving it")
+async def preview_policy(trust: str, body: PolicyIn, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
+    """`{version, changes, warnings}`: `changes` lists, one line per field in the audit's words
+    ("phase 'trusted' radius 200 → 300 m", "accept limit 2 → 1"), what a `PUT` of the same document
+    would change against the current `version` (empty: nothing). A document `PUT` would refuse is
+    refused here the same way (422 naming each field). Nothing is saved or audited: the console
+    shows this and asks to confirm before it saves."""
+    async with reading(services) as session:
+        return await policies.preview(session, trust_id=trust, body=body.model_dump(exclude_none=True))
+
+
 @router.put("/{trust}/aeds", summary="Replace the trust's public defibrillators (GeoJSON FeatureCollection)")
 async def put_aeds(
     trust: str,

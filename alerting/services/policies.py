@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerting.domain import audit_text
 from alerting.domain.policy import Policy, PolicyError, build_policy
 from alerting.domain.policy_document import within_bounds
 from alerting.services.errors import Invalid, NotFound
@@ -78,9 +79,8 @@ async def current_policy(session: AsyncSession, trust_id: str) -> tuple[int | No
     return version, await policy_version(session, trust_id, version)
 
 
-async def put(
-    session: AsyncSession, *, trust_id: str, body: dict[str, Any], actor: str, now: float
-) -> tuple[int, list[str]]:
+async def _checked(session: AsyncSession, trust_id: str, body: dict[str, Any]) -> list[str]:
+    """The warnings of a valid document; 422 naming each bad field otherwise."""
     groups = set((await session.execute(select(Group.id).where(Group.trust_id == trust_id))).scalars())
     area = (await trust_area(session, trust_id)).geom
     try:
@@ -89,6 +89,27 @@ async def put(
         raise Invalid(
             "the policy is not valid", extra={"errors": [{"loc": e.loc, "msg": e.msg} for e in exc.errors]}
         ) from exc
+    return warnings
+
+
+async def preview(session: AsyncSession, *, trust_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """What saving `body` would change, field by field in the audit's words, and its warnings; it
+    is refused exactly as saving it would be, and nothing is saved."""
+    await get_trust(session, trust_id)
+    warnings = await _checked(session, trust_id, body)
+    before = await current(session, trust_id)
+    groups = dict((await session.execute(select(Group.id, Group.name).where(Group.trust_id == trust_id))).all())
+    return {
+        "version": before[0] if before else None,
+        "changes": audit_text.changes(before[1] if before else None, body, audit_text.Names(groups=groups)),
+        "warnings": warnings,
+    }
+
+
+async def put(
+    session: AsyncSession, *, trust_id: str, body: dict[str, Any], actor: str, now: float
+) -> tuple[int, list[str]]:
+    warnings = await _checked(session, trust_id, body)
     before = await current(session, trust_id)
     version = (
         (

@@ -47,9 +47,38 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
     policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
     assert policy["version"] == 1 and policy["phases"][0]["radius_m"] == 200
 
+    # A second phase the same as the first (groups, radius, delay) is refused beside that phase.
+    second = page.get_by_role("group", name="Phase 2", exact=True)
+    await second.get_by_label("Radius (m)").fill("200")
+    await second.get_by_label("Delay (s)").fill("0")
+    await second.get_by_role("checkbox", name="Community").uncheck()
+    await radius.fill("200")
+    await page.get_by_role("button", name="Save policy").click()
+    twin = page.locator("#err-phase-1")
+    await expect(twin).to_contain_text("same groups, radius and delay as phase 'trusted'")
+    await expect(second.get_by_label("Name")).to_be_focused()
+    await expect(page.locator("#policy-confirm")).to_be_hidden()
+    await second.get_by_label("Radius (m)").fill("1000")
+    await second.get_by_label("Delay (s)").fill("2")
+    await second.get_by_role("checkbox", name="Community").check()
+
+    # Saving first shows the change, field by field, and asks; "Keep editing" saves nothing.
     await radius.fill("300")
     await page.get_by_role("button", name="Save policy").click()
+    confirm = page.get_by_role("region", name="Check the changes before saving")
+    await expect(confirm.get_by_role("heading")).to_be_focused()
+    await expect(confirm).to_contain_text("Saving makes version 2. Compared with version 1:")
+    await expect(confirm.locator("li")).to_have_text(["phase 'trusted' radius 200 → 300 m"])
+    await expect(twin).to_be_empty()
+    await screenshot(page, "admin-policy-confirm", viewport=DESKTOP)
+    await assert_accessible(page)
+    await confirm.get_by_role("button", name="Keep editing").click()
+    await expect(confirm).to_be_hidden()
+    assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["version"] == 1
+    await page.get_by_role("button", name="Save policy").click()
+    await confirm.get_by_role("button", name="Save these changes").click()
     await expect(page.locator("#policy-saved")).to_contain_text("Saved as version 2")
+    await expect(confirm).to_be_hidden()
     await expect(page.locator("#policy-version")).to_have_text("2")
     await expect(error).to_be_empty()
     policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
@@ -156,6 +185,8 @@ async def test_admin_replaces_zones_from_a_file(stack, browsing):
     # Saving the phases from the editor keeps the zones it does not show.
     await page.get_by_role("group", name="Phase 1", exact=True).get_by_label("Radius (m)").fill("250")
     await page.get_by_role("button", name="Save policy").click()
+    await expect(page.locator("#policy-changes li")).to_have_text(["phase 'trusted' radius 200 → 250 m"])
+    await page.get_by_role("button", name="Save these changes").click()
     await expect(page.locator("#policy-saved")).to_contain_text("Saved as version 3")
     policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
     assert policy["phases"][0]["radius_m"] == 250 and [z["name"] for z in policy["zones"]] == ["rural north"]

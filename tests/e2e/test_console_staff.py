@@ -148,7 +148,8 @@ async def test_a_policy_editor_changes_a_radius_and_the_audit_names_them(stack, 
     radius = page.get_by_role("group", name="Phase 1", exact=True).get_by_label("Radius (m)")
     await expect(radius).to_have_value("200")
     await radius.fill("300")
-    await page.get_by_role("button", name="Save policy").click()  # sent with the session's CSRF token
+    await page.get_by_role("button", name="Save policy").click()
+    await page.get_by_role("button", name="Save these changes").click()  # sent with the session's CSRF token
     await expect(page.locator("#policy-saved")).to_contain_text("Saved as version 2")
     policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
     assert policy["phases"][0]["radius_m"] == 300

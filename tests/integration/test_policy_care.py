@@ -53,3 +53,33 @@ async def test_the_csv_import_takes_group_names_as_well_as_ids(stack):
     made = {x["id"]: x["groups"] for x in (await trust.admin.get(f"/v1/trusts/{trust.id}/responders")).json()}
     assert made == {"amy": ["staff", "cfr-north"], "ben": ["staff"], "cat": ["cfr-north"]}
     await trust.close()
+
+
+async def test_the_changes_a_save_would_make_are_told_field_by_field_and_nothing_is_saved(stack):
+    trust = await make_trust(stack)
+    url = f"/v1/trusts/{trust.id}/policy"
+    before = (await trust.admin.get(url)).json()
+    audit_before = len((await trust.admin.get(f"/v1/trusts/{trust.id}/audit")).json())
+    draft = {k: v for k, v in before.items() if k not in ("version", "warnings")}
+    draft["accept_limit"] = 2
+    draft["phases"] = [dict(draft["phases"][0], radius_m=300), draft["phases"][1]]
+    draft["phases"].append(phase("late", ["community"], 2000, 60))
+    r = await trust.admin.post(f"{url}/changes", json=draft)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["version"] == before["version"] and body["warnings"] == []
+    changes = body["changes"]
+    assert "phase 'trusted' radius 200 → 300 m" in changes
+    assert "accept limit 1 → 2" in changes
+    assert any(c.startswith("phase 'late' added") and "Community" in c for c in changes), changes
+    assert len(changes) == 3
+    # Nothing was saved or audited.
+    assert (await trust.admin.get(url)).json() == before
+    assert len((await trust.admin.get(f"/v1/trusts/{trust.id}/audit")).json()) == audit_before
+    # The same document unchanged: nothing to say. A duplicate phase: refused as a save would be.
+    same = await trust.admin.post(f"{url}/changes", json={k: v for k, v in before.items() if k != "version"})
+    assert same.status_code == 200 and same.json()["changes"] == []
+    draft["phases"].append(phase("again", ["community"], 2000, 60))
+    refused = await trust.admin.post(f"{url}/changes", json=draft)
+    assert refused.status_code == 422 and [e["loc"] for e in refused.json()["errors"]] == ["phases[3]"]
+    await trust.close()

@@ -178,6 +178,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/trusts/{trust}/responders/{rid}/tokens"): Row(admins(201, Role.VERIFIER)),
     ("GET", "/v1/trusts/{trust}/policy"): Row(admins(200, Role.VIEWER)),
     ("PUT", "/v1/trusts/{trust}/policy"): Row(admins(200, Role.POLICY), body=lambda n: TWO_PHASES),
+    ("POST", "/v1/trusts/{trust}/policy/changes"): Row(admins(200, Role.POLICY), body=lambda n: TWO_PHASES),
     ("PUT", "/v1/trusts/{trust}/aeds"): Row(
         admins(200, Role.POLICY), body=lambda n: {"type": "FeatureCollection", "features": []}
     ),

@@ -1,6 +1,8 @@
 // The policy editor: phases as rows, limits and categories. The server validates; its errors are
-// shown next to the fields they name, and nothing is saved until they are fixed. Without the policy
-// role the same section shows the policy read-only.
+// shown next to the fields they name, and nothing is saved until they are fixed. Saving first shows
+// what would change, field by field in the audit's words (POST .../policy/changes), and saves only
+// once that is confirmed; an edit meanwhile withdraws the question. Without the policy role the
+// same section shows the policy read-only.
 import { ApiError, normaliseLoc } from "/web/api.js";
 import { h, $, metres } from "/web/dom.js";
 import { renderZones, replayDraft, wireZones } from "/web/admin-zones.js";
@@ -21,7 +23,10 @@ export class PolicyEditor {
     this.groups = [];
     $("#policy-form").hidden = !this.editable;
     $("#policy-summary").hidden = this.editable;
-    $("#policy-form").addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
+    $("#policy-form").addEventListener("submit", (e) => { e.preventDefault(); this.review(); });
+    $("#policy-form").addEventListener("input", () => this.withdraw());
+    $("#confirm-policy").addEventListener("click", () => this.save());
+    $("#cancel-policy").addEventListener("click", () => { this.withdraw(); $("#save-policy").focus(); });
     $("#replay-policy").addEventListener("click", () => {
       this.clearErrors();
       replayDraft(this.api, this.base, this.read(), (err) => this.showErrors(err, "The draft could not be replayed."));
@@ -79,8 +84,10 @@ export class PolicyEditor {
       const input = (f, label, attrs) => h("div", { class: "field" },
         h("label", { for: id(f) }, label),
         h("input", { id: id(f), "data-loc": `phases.${i}.${f}`, "aria-describedby": `err-${id(f)}`, ...attrs }), err(f));
-      const row = h("fieldset", { class: "phase", dataset: { index: i } },
+      const row = h("fieldset", { class: "phase", id: `phase-${i}`, dataset: { index: i, loc: `phases.${i}` },
+        "aria-describedby": `err-phase-${i}` },
         h("legend", {}, `Phase ${i + 1}`),
+        h("p", { class: "field-error", id: `err-phase-${i}` }),
         h("div", { class: "row" },
           input("name", "Name", { type: "text", value: phase.name }),
           input("radius_m", "Radius (m)", { type: "number", min: 10, max: 20000, step: 1, value: phase.radius_m, inputmode: "numeric" }),
@@ -156,17 +163,57 @@ export class PolicyEditor {
     (first?.matches("fieldset") ? first.querySelector("input") : first)?.focus();
   }
 
-  async save() {
+  /** Ask the server what saving the draft would change; show it and ask to confirm. */
+  async review() {
     this.clearErrors();
+    this.withdraw();
     const button = $("#save-policy");
     button.disabled = true;
     try {
-      const saved = await this.api("PUT", `${this.base}/policy`, this.read());
+      const draft = this.read();
+      const preview = await this.api("POST", `${this.base}/policy/changes`, draft);
+      if (!preview.changes.length) {
+        $("#policy-saved").textContent = `Nothing to save: this is the same as version ${preview.version ?? "none"}.`;
+        return;
+      }
+      this.pending = draft;
+      $("#policy-confirm-against").textContent = preview.version
+        ? `Saving makes version ${preview.version + 1}. Compared with version ${preview.version}:`
+        : "Saving makes the trust's first policy:";
+      $("#policy-changes").replaceChildren(...preview.changes.map((c) => h("li", {}, c)));
+      $("#policy-confirm-warnings").replaceChildren(...(preview.warnings || []).map((w) => h("p", { class: "hint" }, `Warning: ${w}`)));
+      $("#policy-confirm").hidden = false;
+      $("#policy-confirm-title").focus();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 422) this.showErrors(err);
+      else $("#policy-errors").replaceChildren(h("p", {}, `Not saved: ${err.message}`));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /** The question no longer stands: the draft changed, or the person went back to editing. */
+  withdraw() {
+    this.pending = null;
+    $("#policy-confirm").hidden = true;
+  }
+
+  async save() {
+    const draft = this.pending;
+    if (!draft) return;
+    this.clearErrors();
+    const button = $("#confirm-policy");
+    button.disabled = true;
+    try {
+      const saved = await this.api("PUT", `${this.base}/policy`, draft);
+      this.withdraw();
       this.policy = saved;
       this.fill(saved);
       const warn = saved.warnings?.length ? ` Warnings: ${saved.warnings.join("; ")}` : "";
       $("#policy-saved").textContent = `Saved as version ${saved.version}.${warn}`;
+      $("#save-policy").focus();
     } catch (err) {
+      this.withdraw();
       if (err instanceof ApiError && err.status === 422) this.showErrors(err);
       else $("#policy-errors").replaceChildren(h("p", {}, `Not saved: ${err.message}`));
     } finally {
