@@ -5,6 +5,7 @@ with the positions' retention. Time is moved on the deployment's clock, never sl
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from alerting.services.context import Services
 from alerting.services.retention import purge_positions
 from dispatch_adapter.receiver import WebhookReceiver
-from tests.support.clients import CENTRE, make_trust, north_of, online
+from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of, online
 from tests.support.stack import Stack, Worker, free_port, make_settings
 
 POLICY = {
@@ -157,3 +158,52 @@ async def test_eta_webhooks_are_rate_limited_and_tracking_stops_on_arrival_and_s
         for s in socks.values():
             await s.close()
         await trust.close()
+
+
+async def test_a_tracking_hint_lost_with_redis_comes_back_when_the_app_reconnects(deployment, clock):
+    stack = deployment
+    services: Services = stack.server.config.app.state.services
+    trust = await make_trust(stack, policy=POLICY)
+    await trust.responder("amy", ["staff"])
+    amy = await online(stack, trust, "amy", eta_point(300))
+    try:
+        body = {"cad_ref": "ER-2", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}
+        iid = (await trust.cad.post("/v1/incidents", json=body)).json()["id"]
+        alert = (await amy.next("alert", incident_id=iid))["alert_id"]
+        await amy.send(type="accept", alert_id=alert)
+        await amy.next("assigned", alert_id=alert)
+        await at(amy, 300)
+        assert await eta_reports(trust, iid) == [("amy", 300)]
+
+        await services.redis.delete(
+            *[k async for k in services.redis.scan_iter(match=f"{stack.settings.redis_prefix}*:track:amy")]
+        )
+        clock.offset = 100
+        await at(amy, 200)  # Redis forgot she is on her way: nothing is reported meanwhile
+        assert await eta_reports(trust, iid) == [("amy", 300)]
+        await amy.close()
+        amy = await ResponderSocket.connect(stack.ws_url, trust.tokens["amy"])  # ready: her accepted alert
+        clock.offset = 110
+        await at(amy, 190)
+        assert await eta_reports(trust, iid) == [("amy", 300), ("amy", 190)]
+        view = (await trust.cad.get(f"/v1/incidents/{iid}")).json()
+        assert view["responders"][0]["position"] is not None and view["responders"][0]["eta_s"] == 190
+    finally:
+        await amy.close()
+        await trust.close()
+
+
+async def test_of_two_processes_reading_the_same_last_report_one_reports(deployment):
+    tracking = deployment.server.config.app.state.services.tracking
+    await tracking.track("trust-x", "amy", "incident-1")
+    hint = (await tracking.lookup_many("trust-x", ["amy", "ben"]))["amy"]
+    assert hint.incident_id == "incident-1" and hint.last is None
+    won = await asyncio.gather(*(tracking.claim_report("trust-x", "amy", hint, now=100.0, eta_s=60) for _ in range(2)))
+    assert sorted(won) == [False, True]
+    assert (await tracking.lookup_many("trust-x", ["amy"]))["amy"].last == (100.0, 60.0)
+    await tracking.track("trust-x", "amy", "incident-1")  # again (a reconnect): the last report stays
+    assert (await tracking.lookup_many("trust-x", ["amy"]))["amy"].last == (100.0, 60.0)
+    await tracking.untrack("trust-x", "amy", "incident-2")  # another incident's stand-down leaves it
+    assert "amy" in await tracking.lookup_many("trust-x", ["amy"])
+    await tracking.untrack("trust-x", "amy", "incident-1")
+    assert await tracking.lookup_many("trust-x", ["amy"]) == {}
