@@ -165,6 +165,11 @@ async def post_incident(request: Request, services: ServicesDep, cad: CadDep) ->
 
 @router.get("/incidents/{incident_id}", summary="Status, responders and timeline")
 async def get_incident(incident_id: str, services: ServicesDep, cad: CadDep) -> dict[str, Any]:
+    """Each of `responders` has its `state`, `distance_m` (when alerted), `eta_s` and `statuses`
+    from the scene (`{on_scene|with_patient|aed_collected|cpr_started: at}`). While a responder is
+    on their way (accepted, not arrived, the incident open) `position` is their last reported
+    `{lat, lon, at}` and `eta_s` is from there, at the speed of their travel mode; otherwise
+    `position` is null. Positions are the live index's and go with its retention."""
     async with services.sessions() as session:
         return await incidents.view(session, services, trust_id=cad.trust, incident_id=incident_id)
 
