@@ -157,6 +157,8 @@ class Settings(BaseSettings):
     console_stream_max_s: float = Field(default=300, gt=0)
     # The live map re-sends open incidents this often, so responders' positions move on screen.
     console_refresh_s: float = Field(default=10, gt=0)
+    # A cancelled or closed incident stays on the live map, greyed, this long after it ended.
+    console_ended_keep_s: float = Field(default=900, ge=0)
     console_import_max_rows: int = Field(default=5000, ge=1)
 
     # --- Staff sign-in (alerting/services/staff_sessions.py, sso.py) ---

@@ -7,21 +7,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
+from pydantic import AwareDatetime
 from sqlalchemy.exc import DataError
 
 from alerting.api.deps import AdminDep, PrincipalDep, ServicesDep
 from alerting.api.responder_csv import CsvFileError, Row, decode, parse
 from alerting.domain.roles import Role
-from alerting.services import auth, incidents, live_map, trusts
+from alerting.services import auth, incident_search, incidents, live_map, trusts
 from alerting.services.errors import Invalid, ServiceError
 from alerting.services.unit_of_work import reading, unit_of_work
-from alerting.store.models import Incident
-from alerting.timefmt import iso
 
 log = logging.getLogger(__name__)
 
@@ -89,25 +87,14 @@ async def list_incidents(
     who: AdminDep,
     limit: int = Query(50, ge=1, le=500),
     status: str | None = Query(None, max_length=16),
+    cad_ref: str | None = Query(None, max_length=128, description="A part of the CAD reference, any case"),
+    start: Annotated[AwareDatetime | None, Query(alias="from", description="Created at or after (RFC 3339)")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to", description="Created before (RFC 3339)")] = None,
 ) -> list[dict[str, Any]]:
-    async with services.sessions() as session:
-        await trusts.get_trust(session, trust)
-        query = select(Incident).where(Incident.trust_id == trust)
-        if status:
-            query = query.where(Incident.status == status)
-        rows = (await session.execute(query.order_by(Incident.created_at.desc(), Incident.id).limit(limit))).scalars()
-        return [
-            {
-                "id": r.id,
-                "cad_ref": r.cad_ref,
-                "status": r.status,
-                "category": r.category,
-                "address": r.address,
-                "created_at": iso(r.created_at),
-                "updated_at": iso(r.updated_at),
-            }
-            for r in rows
-        ]
+    """Ended incidents too, however long ago: the console's search by CAD reference, date and status."""
+    filters = incident_search.Filters(cad_ref=cad_ref, status=status, start=start, end=end, limit=limit)
+    async with reading(services) as session:
+        return await incident_search.search(session, trust_id=trust, filters=filters)
 
 
 @router.get(

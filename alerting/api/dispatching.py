@@ -7,12 +7,12 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alerting.api.deps import DispatcherDep, ResponderDep, ServicesDep
-from alerting.services import dispatching
-from alerting.services.unit_of_work import unit_of_work
+from alerting.api.deps import AdminDep, DispatcherDep, ResponderDep, ServicesDep
+from alerting.services import dispatching, nearby_responders
+from alerting.services.unit_of_work import reading, unit_of_work
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
 
@@ -130,4 +130,26 @@ async def message_from_responder(
     async with unit_of_work(services) as uow:
         return await dispatching.message_from_responder(
             uow, trust_id=who.trust, responder_id=who.responder, alert_id=alert_id, text=body.text
+        )
+
+
+@router.get(
+    "/trusts/{trust}/incidents/{incident_id}/nearby",
+    tags=["trusts"],
+    summary="Responders a dispatcher could alert by hand to this incident (dispatcher role)",
+)
+async def nearby_responders_of(
+    trust: str,
+    incident_id: str,
+    services: ServicesDep,
+    who: AdminDep,
+    radius_m: float | None = Query(None, ge=10, le=20_000, allow_inf_nan=False),
+) -> dict[str, Any]:
+    """Nearest first (at most 50), within `radius_m` (default: the incident's widest phase radius):
+    on duty, a fresh position, not alerted to it yet, and passing the checks of a manual alert.
+    Names and positions, so only for dispatchers; empty unless the incident still needs someone
+    (alerting or exhausted)."""
+    async with reading(services) as session:
+        return await nearby_responders.for_dispatcher(
+            session, services, trust_id=trust, incident_id=incident_id, radius_m=radius_m
         )

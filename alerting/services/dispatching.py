@@ -74,7 +74,7 @@ async def _finish(
         action=action,
         trust_id=loaded.row.trust_id,
         target=target or incident_target(loaded.row.id),
-        after={"cad_ref": loaded.row.cad_ref, **(after or {})},
+        after=after,
     )
 
 
@@ -132,7 +132,16 @@ async def alert_responder(
     event = await _hand_alert_event(uow, loaded, responder_id, principal, now)
     decisions = _apply(uow, loaded, event, now=now)
     target = await subjects.target(uow.session, trust_id, responder_id)
-    await _finish(uow, loaded, decisions, now=now, principal=principal, action="incident.alert", target=target)
+    await _finish(
+        uow,
+        loaded,
+        decisions,
+        now=now,
+        principal=principal,
+        action="incident.alert",
+        target=target,
+        after={"cad_ref": loaded.row.cad_ref},
+    )
     alert = loaded.state.alerts[responder_id]
     mode = await uow.session.scalar(
         select(Responder.travel_mode).where(Responder.trust_id == trust_id, Responder.id == responder_id)

@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain import incident as m
@@ -22,7 +22,10 @@ from alerting.services.context import Services
 from alerting.services.errors import NotFound, Unauthorized
 from alerting.services.incident_store import load
 from alerting.services.map_view import SHOWN_STATES, incident_view
+from alerting.services.nearby_responders import eligible_near
 from alerting.store.models import Aed, Incident, Responder, Trust
+from alerting.store.types import to_ts
+from alerting.timefmt import utc
 
 KEEPALIVE_S = 15.0
 
@@ -52,7 +55,8 @@ async def _view(session: AsyncSession, services: Services, trust_id: str, incide
     loaded = await load(session, incident_id, lock=False)
     if loaded is None or loaded.row.trust_id != trust_id:
         return None
-    shown = [rid for rid, a in loaded.state.alerts.items() if a.state in SHOWN_STATES]
+    state = loaded.state
+    shown = [rid for rid, a in state.alerts.items() if a.state in SHOWN_STATES]
     positions: dict[str, tuple[float, float]] = {}
     names: dict[str, str] = {}
     if shown and loaded.state.status in m.OPEN_STATUSES:
@@ -64,15 +68,34 @@ async def _view(session: AsyncSession, services: Services, trust_id: str, incide
             select(Responder.id, Responder.name).where(Responder.trust_id == trust_id, Responder.id.in_(shown))
         )
         names = dict(rows.all())
-    return incident_view(loaded.state, address=loaded.row.address, positions=positions, names=names)
+    nearby = None
+    if state.status in (m.ALERTING, m.EXHAUSTED):
+        nearby = len(await eligible_near(session, services, state, trust_id, now=services.clock()))
+    return incident_view(
+        state,
+        address=loaded.row.address,
+        positions=positions,
+        names=names,
+        updated_at=to_ts(loaded.row.updated_at),
+        eligible_nearby=nearby,
+    )
 
 
 async def open_views(services: Services, trust_id: str) -> list[dict[str, Any]]:
+    """Every incident not yet ended (exhausted and not-alerted ones still need a dispatcher), and
+    those cancelled or closed within `console_ended_keep_s`, which the map shows greyed."""
+    recently = utc(services.clock() - services.settings.console_ended_keep_s)
     async with services.sessions() as session:
         ids = (
             await session.execute(
                 select(Incident.id)
-                .where(Incident.trust_id == trust_id, Incident.status.in_(m.OPEN_STATUSES))
+                .where(
+                    Incident.trust_id == trust_id,
+                    or_(
+                        Incident.status.not_in(m.ENDED_STATUSES),
+                        Incident.updated_at >= recently,
+                    ),
+                )
                 .order_by(Incident.created_at)
             )
         ).scalars()
@@ -95,6 +118,7 @@ async def snapshot(services: Services, trust_id: str) -> dict[str, Any]:
         "zones": zones,
         "aeds": aed_list,
         "incidents": await open_views(services, trust_id),
+        "ended_keep_s": services.settings.console_ended_keep_s,
     }
 
 

@@ -21,11 +21,29 @@ def is_open(status: str) -> bool:
     return status in m.OPEN_STATUSES
 
 
+def next_phase(state: m.IncidentState) -> dict[str, Any] | None:
+    """The phase still to fire and when its timer is due, while the incident alerts."""
+    phase = state.next_phase()
+    if state.status != m.ALERTING or phase is None or state.started_at is None:
+        return None
+    return {"name": phase.name, "at": iso(state.started_at + phase.delay_s), "radius_m": phase.radius_m}
+
+
 def incident_view(
-    state: m.IncidentState, *, address: str | None, positions: Mapping[str, Position], names: Mapping[str, str]
+    state: m.IncidentState,
+    *,
+    address: str | None,
+    positions: Mapping[str, Position],
+    names: Mapping[str, str],
+    updated_at: float | None = None,
+    eligible_nearby: int | None = None,
 ) -> dict[str, Any]:
-    """One map entry: the incident, one ring per phase radius, and its live responders."""
+    """One map entry: the incident, one ring per phase radius, and its live responders; for the
+    control room also how many accepted of how many needed, the next phase and when, and how many
+    eligible responders are near and not yet alerted. An ended incident says when it ended (the map
+    keeps it a while, greyed) and shows nobody."""
     open_ = is_open(state.status)
+    ended = state.status in m.ENDED_STATUSES
     responders = []
     if open_:
         for a in sorted(state.alerts.values(), key=lambda a: (a.distance_m, a.responder_id)):
@@ -56,6 +74,13 @@ def incident_view(
         "zone": state.zone,
         "created_at": iso(state.created_at),
         "accept_limit": state.accept_limit,
+        "accepted": len(state.assigned()),
+        "started_at": iso(state.started_at),
+        "next_phase": next_phase(state),
+        "eligible_nearby": eligible_nearby if not ended else None,
+        "ended": ended,
+        "ended_at": iso(updated_at) if ended and updated_at is not None else None,
+        "reason": state.reason,
         "rings": [
             {"phase": p.name, "radius_m": p.radius_m, "delay_s": p.delay_s, "fired": i < state.phases_fired}
             for i, p in enumerate(state.phases)

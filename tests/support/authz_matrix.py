@@ -215,6 +215,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/trusts/{trust}/live"): Row(everyone(401)),
     ("GET", "/v1/trusts/{trust}/incidents"): Row(admins(200, Role.VIEWER)),
     ("GET", "/v1/trusts/{trust}/incidents/{incident_id}"): Row(admins(200, Role.VIEWER)),
+    # names and positions of responders who could be alerted: dispatchers only
+    ("GET", "/v1/trusts/{trust}/incidents/{incident_id}/nearby"): Row(admins(200, Role.DISPATCHER)),
     ("POST", "/v1/trusts/{trust}/responders/import"): Row(
         admins(200, Role.VERIFIER),
         content=lambda n: f"id,name,groups\nimp{n},Imported {n},staff\n".encode(),

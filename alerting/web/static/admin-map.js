@@ -1,10 +1,16 @@
 // The live map: a server-sent event stream opened with a single-use ticket (never the admin key in
-// a URL). Each `incident` event replaces that incident's layer; a closed incident is removed.
+// a URL). Each `incident` event replaces that incident's layer; a cancelled or closed incident stays
+// a while, greyed, then goes. Choosing an incident opens its panel (admin-incident.js); for a
+// dispatcher the responders who could still be alerted are drawn too, and clicking one alerts them
+// after a confirmation.
 import { h, $, metres } from "/web/dom.js";
 import { makeMap } from "/web/leaflet-map.js";
+import { IncidentPanel, minutes, tick, ticking } from "/web/admin-incident.js";
+import { IncidentSearch } from "/web/admin-search.js";
 import { STATE, STATUS, words } from "/web/words.js";
 
-const COLOURS = { incident: "#d4351c", alerted: "#ffdd00", accepted: "#00703c", arrived: "#00703c", aed: "#1d70b8" };
+const COLOURS = { incident: "#d4351c", alerted: "#ffdd00", accepted: "#00703c", arrived: "#00703c", aed: "#1d70b8",
+  candidate: "#ffffff", ended: "#b1b4b6" };
 
 export class LiveMap {
   constructor(api, base, rights) {
@@ -17,6 +23,12 @@ export class LiveMap {
     this.source = null;
     this.retry = 1000;
     this.stopped = false;
+    this.keepMs = 15 * 60 * 1000;  // how long an ended incident stays; the snapshot says
+    this.candidates = null;  // Leaflet layer: who the selected incident could still alert
+    this.panel = new IncidentPanel(api, base, rights, { onCandidates: (d, list) => this.drawCandidates(d, list) });
+    this.panel.install();
+    this.search = new IncidentSearch(api, base, (id) => this.panel.open(id, this.incidents.get(id) || null));
+    this.ticker = setInterval(() => { tick($("#map-section")); this.expire(); }, 1000);
   }
 
   show() {
@@ -29,6 +41,7 @@ export class LiveMap {
 
   stop() {
     this.stopped = true;
+    clearInterval(this.ticker);
     this.source?.close();
     this.source = null;
   }
@@ -71,6 +84,7 @@ export class LiveMap {
   }
 
   snapshot(data) {
+    if (data.ended_keep_s !== undefined) this.keepMs = data.ended_keep_s * 1000;
     const L = window.L;
     if (this.map && L) {
       this.base_layer?.remove();
@@ -99,8 +113,25 @@ export class LiveMap {
     this.renderList();
   }
 
+  // Ended incidents leave the map once they have been over for `keepMs`.
+  expire() {
+    const now = Date.now();
+    for (const view of [...this.incidents.values()]) {
+      if (view.ended && view.ended_at && Date.parse(view.ended_at) + this.keepMs <= now) this.remove(view.id);
+    }
+  }
+
+  select(view) {
+    this.panel.open(view.id, view).catch((err) => this.panel.note(`Could not open the incident: ${err.message}`, "error"));
+  }
+
   upsert(view) {
-    if (!view.open) { this.remove(view.id); return; }
+    if (view.ended === undefined) view.ended = !view.open;  // a server older than the greyed map
+    if (view.ended && (!view.ended_at || Date.parse(view.ended_at) + this.keepMs <= Date.now())) {
+      this.remove(view.id);
+      this.panel.changed(view);
+      return;
+    }
     const isNew = !this.incidents.has(view.id);
     this.incidents.set(view.id, view);
     const L = window.L;
@@ -108,14 +139,19 @@ export class LiveMap {
       this.layers.get(view.id)?.remove();
       const group = L.layerGroup();
       const tag = `inc-${view.id}`;
+      const grey = view.ended;
       for (const [index, ring] of [...view.rings.entries()].reverse()) {
         L.circle([view.lat, view.lon], {
-          radius: ring.radius_m, color: ring.fired ? "#d4351c" : "#505a5f", weight: 2, fillOpacity: ring.fired ? 0.06 : 0,
-          dashArray: ring.fired ? null : "6 6", className: `ring ring-phase-${index} ${tag} ${ring.fired ? "ring-fired" : "ring-pending"}`,
-        }).bindTooltip(`Phase ${ring.phase}: ${metres(ring.radius_m)}${ring.fired ? " (fired)" : ` after ${ring.delay_s} s`}`).addTo(group);
+          radius: ring.radius_m, color: grey ? COLOURS.ended : ring.fired ? "#d4351c" : "#505a5f", weight: 2,
+          fillOpacity: ring.fired && !grey ? 0.06 : 0, dashArray: ring.fired ? null : "6 6",
+          className: `ring ring-phase-${index} ${tag} ${ring.fired ? "ring-fired" : "ring-pending"}`, interactive: false,
+        }).addTo(group);
       }
-      L.circleMarker([view.lat, view.lon], { radius: 9, color: "#000", weight: 2, fillColor: COLOURS.incident, fillOpacity: 1, className: `incident ${tag}` })
-        .bindTooltip(`${view.cad_ref} · ${view.category}${view.address ? " · " + view.address : ""}`).addTo(group);
+      const marker = L.circleMarker([view.lat, view.lon], { radius: 9, color: grey ? "#505a5f" : "#000", weight: 2,
+        fillColor: grey ? COLOURS.ended : COLOURS.incident, fillOpacity: 1, className: `incident ${tag}${grey ? " ended" : ""}` })
+        .bindTooltip(`${view.cad_ref} · ${view.category}${view.address ? " · " + view.address : ""}${grey ? ` · ${words(STATUS, view.status)}` : ""}`);
+      marker.on("click", () => this.select(view));
+      marker.addTo(group);
       if (view.aed) {
         L.circleMarker([view.aed.lat, view.aed.lon], { radius: 6, color: "#000", weight: 2, fillColor: COLOURS.aed, fillOpacity: 1, className: `aed ${tag}` })
           .bindTooltip(`Nearest defibrillator: ${view.aed.name || view.aed.id}`).addTo(group);
@@ -134,20 +170,46 @@ export class LiveMap {
       }
     }
     this.renderList();
+    this.panel.changed(view);
+  }
+
+  // The selected incident's possible responders, for a dispatcher: hollow markers, click to alert.
+  drawCandidates(detail, list) {
+    this.candidates?.remove();
+    this.candidates = null;
+    const L = window.L;
+    if (!this.map || !L || !detail || !list.length) return;
+    this.candidates = L.layerGroup();
+    for (const r of list) {
+      const marker = L.circleMarker([r.lat, r.lon], { radius: 8, color: "#1d70b8", weight: 3, fillColor: COLOURS.candidate,
+        fillOpacity: 1, className: `candidate cand-${r.id}` })
+        .bindTooltip(`${r.name}: ${metres(r.distance_m)}${r.eta_s ? `, ${minutes(r.eta_s)}` : ""} away. Click to alert`);
+      marker.on("click", () => this.panel.alert(r));
+      marker.addTo(this.candidates);
+    }
+    this.candidates.addTo(this.map);
   }
 
   renderList() {
     const list = $("#incident-list");
-    const views = [...this.incidents.values()];
+    const views = [...this.incidents.values()].sort((a, b) => Number(a.ended) - Number(b.ended));
     $("#no-incidents").hidden = views.length > 0;
-    list.replaceChildren(...views.map((v) => h("li", { dataset: { incidentId: v.id, cadRef: v.cad_ref } },
-      h("strong", {}, v.cad_ref), ` · ${v.category} · `, h("span", { class: "status" }, words(STATUS, v.status)),
-      v.phase ? ` · phase ${v.phase}` : "", v.address ? ` · ${v.address}` : "",
-      ` · rings: ${v.rings.map((r) => metres(r.radius_m)).join(", ")}`,
-      this.map ? h("button", { type: "button", class: "secondary", onclick: () => this.map.setView([v.lat, v.lon], 15) },
+    list.replaceChildren(...views.map((v) => h("li", { class: v.ended ? "incident-item ended" : "incident-item",
+      dataset: { incidentId: v.id, cadRef: v.cad_ref } },
+      h("button", { type: "button", class: "link", onclick: () => this.select(v) }, h("strong", {}, v.cad_ref),
+        h("span", { class: "visually-hidden" }, ": open the incident")),
+      ` · ${v.category} · `, h("span", { class: "status" }, words(STATUS, v.status)),
+      v.ended ? [" · ", ticking("since", v.ended_at, "ended {} ago")] : [
+        ` · `, h("span", { class: "accepted" }, `${v.accepted ?? 0} of ${v.accept_limit} accepted`),
+        " · ", ticking("since", v.created_at, "{} since reported"),
+        v.next_phase ? [" · ", ticking("until", v.next_phase.at, `phase '${v.next_phase.name}' in {}`)] : "",
+        v.eligible_nearby !== null && v.eligible_nearby !== undefined ? ` · ${v.eligible_nearby} eligible nearby` : ""],
+      v.address ? h("div", { class: "muted" }, v.address) : "",
+      this.map ? h("button", { type: "button", class: "secondary small", onclick: () => this.map.setView([v.lat, v.lon], 15) },
         "Show on map", h("span", { class: "visually-hidden" }, ` ${v.cad_ref}`)) : "",
-      h("ul", {}, v.responders.length ? v.responders.map((r) => h("li", { dataset: { responderId: r.id, state: r.state } },
+      v.ended ? "" : h("ul", {}, v.responders.length ? v.responders.map((r) => h("li", { dataset: { responderId: r.id, state: r.state } },
         `${r.name} — `, h("span", { class: `state-${r.state}` }, words(STATE, r.state)), r.role === "aed" ? " (fetching the defibrillator)" : "", ` · ${metres(r.distance_m)}`))
         : h("li", {}, "No responder alerted yet.")))));
+    tick(list);
   }
 }

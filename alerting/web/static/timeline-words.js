@@ -19,6 +19,7 @@ const CAD = {
   "incident.filled": "the incident is filled", "incident.exhausted": "nobody accepted",
   "incident.stood_down": "everyone was stood down",
   "responder.status": "a responder reported from the scene", "responder.eta": "a responder's expected arrival",
+  "responder.message": "a responder wrote to the control room",
 };
 const SCENE = { on_scene: "is on scene", with_patient: "is with the patient", aed_collected: "has collected the defibrillator",
   cpr_started: "has started CPR" };
@@ -101,7 +102,7 @@ export function describeEvent(entry, names = {}) {
     case "incident.exhausted":
       return `Every phase fired and nobody accepted (${plural(d.alerted, "responder")} alerted)`;
     case "incident.cancelled":
-      return `Cancelled${d.reason ? `: ${d.reason}` : ""}; stood down: everyone still involved`;
+      return `Cancelled${d.by ? ` by ${d.by}` : ""}${d.reason ? `: ${d.reason}` : ""}; stood down: everyone still involved`;
     case "incident.closed":
       return "Closed; stood down: everyone still involved";
     case "moved":
@@ -110,6 +111,18 @@ export function describeEvent(entry, names = {}) {
       return `Category changed to ${d.category}`;
     case "notes_updated":
       return "Notes updated";
+    case "alerted_by_hand":
+      return `${d.by || "A dispatcher"} alerted ${who(d.responder)} by hand (${metres(d.distance_m)} away)`;
+    case "escalated":
+      return `${d.by || "A dispatcher"} fired phase '${d.phase}' ahead of its time`;
+    case "alerting_resumed":
+      return `Alerting resumed: ${d.by || "a dispatcher"} alerted someone by hand`;
+    case "message.sent": {
+      const to = (d.to || []).map(who);
+      return `${d.by || "The control room"} wrote to ${to.length ? list(to) : "nobody"}: “${d.text}”`;
+    }
+    case "message.received":
+      return `${who(d.responder)} wrote: “${d.text}”`;
     case "address_updated":
       return "Address updated";
     case "webhook.attempt": {

@@ -1,7 +1,7 @@
 // The console's words for the codes the API speaks: what a person reads, never an identifier.
 
-export const STATUS = { alerting: "Alerting", filled: "Filled", exhausted: "Nobody accepted", cancelled: "Cancelled",
-  closed: "Closed", awaiting_confirmation: "Awaiting confirmation" };
+export const STATUS = { alerting: "Alerting", filled: "Filled", exhausted: "Nobody accepted", not_alerted: "Not alerted",
+  cancelled: "Cancelled", closed: "Closed", awaiting_confirmation: "Awaiting confirmation" };
 export const STATE = { alerted: "Alerted", accepted: "Accepted", declined: "Declined", arrived: "On scene",
   stood_down: "Stood down", expired: "No answer" };
 export const ROLE = { viewer: "Viewer", dispatcher: "Dispatcher", policy: "Policy editor", verifier: "Verifier",
@@ -10,7 +10,9 @@ export const ACTION = {
   "admin_key.rotate": "Rotated the API key", "aeds.replace": "Replaced the defibrillators",
   "cad_key.rotate": "Rotated the CAD key", "credential.upload": "Uploaded a credential",
   "credential.verify": "Verified a credential", "group.create": "Added a group",
-  "incident.export": "Exported an incident record", "policy.update": "Changed the policy",
+  "incident.export": "Exported an incident record", "incident.alert": "Alerted a responder by hand",
+  "incident.escalate": "Fired the next phase early", "incident.message": "Messaged the responders",
+  "incident.cancel": "Cancelled an incident", "policy.update": "Changed the policy",
   "registration.apply": "Applied to volunteer", "registration.approve": "Approved a registration",
   "registration.refuse": "Refused a registration", "registration.settings": "Changed registration settings",
   "responder.create": "Added a responder", "responder.erase": "Erased a responder",
@@ -26,7 +28,9 @@ export const ACTION_FILTERS = [
   ["policy.", "Policy and zones"], ["aeds.", "Defibrillators"], ["group.", "Groups"], ["responder.", "Responders"],
   ["registration.", "Registrations"], ["credential.", "Credentials"], ["staff.sign_in", "Sign-ins"],
   ["staff.", "Staff accounts and sign-ins"], ["sso.", "Single sign-on settings"], ["admin_key.", "API key"],
-  ["cad_key.", "CAD key"], ["incident.export", "Incident exports"], ["trust.", "Trust created"],
+  ["cad_key.", "CAD key"], ["incident.export", "Incident exports"],
+  ["incident.alert", "Manual alerts"], ["incident.escalate", "Phases fired early"], ["incident.message", "Messages to responders"],
+  ["incident.cancel", "Cancellations"], ["trust.", "Trust created"],
 ];
 
 export function words(table, code) {

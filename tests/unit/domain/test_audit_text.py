@@ -234,6 +234,17 @@ ENTRIES = [
         ["status waiting to be checked → verified", "valid until 2027-06-30 → 2027-07-31", "credential: cpr"],
     ),
     ("incident.export", "incident 0f1e", None, None, "incident CAD-42", []),
+    ("incident.alert", "responder ps_1", None, {"cad_ref": "CAD-42"}, "responder Ann Lee", ["cad ref: CAD-42"]),
+    (
+        "incident.cancel",
+        "incident 0f1e",
+        None,
+        {"reason": "Crew on scene"},
+        "incident CAD-42",
+        ["reason: Crew on scene"],
+    ),
+    ("incident.escalate", "incident 0f1e", None, {"phase": "wider"}, "incident CAD-42", ["phase: wider"]),
+    ("incident.message", "incident 0f1e", None, {"recipients": 2}, "incident CAD-42", ["recipients: 2"]),
 ]
 NAMES = Names(
     groups=GROUPS.groups,
