@@ -38,9 +38,18 @@ async def marker_centre(page: Page, selector: str) -> tuple[float, float]:
 
 
 async def move(sock: ResponderSocket, metres: float) -> None:
+    """A position the server takes: one sent within the app's rate limit is refused, and sent again."""
     lat, lon = north_of(CENTRE, metres)
-    await sock.send(type="location", lat=lat, lon=lon, accuracy_m=8)
-    await sock.roundtrip()
+
+    async def taken() -> bool:
+        await sock.send(type="location", lat=lat, lon=lon, accuracy_m=8)
+        await sock.roundtrip()
+        refused = [f for f in sock.taken("error") if f.get("code") == "rate_limited"]
+        for frame in refused:
+            sock.frames.remove(frame)
+        return not refused
+
+    await until(taken)
 
 
 async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_follows_their_track(stack, browsing):
@@ -76,7 +85,7 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     await expect(entry).to_contain_text("0 of 1 accepted")
     await expect(entry).to_contain_text("1 eligible nearby")
     await expect(entry).to_contain_text(re.compile(r"phase 'wider' in 59:\d\d"))
-    await entry.get_by_role("button", name=re.compile("YAS-2026-0412")).click()
+    await entry.get_by_role("button", name="Open YAS-2026-0412").click()
     panel = page.locator("#incident-panel")
     await expect(panel.get_by_role("heading", name="YAS-2026-0412 · 09-E-01")).to_be_focused()
     await expect(panel.locator("#incident-facts")).to_contain_text("0 of 1 accepted")
@@ -133,12 +142,18 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
         return abs(here[1] - scene[1]) < abs(start[1] - scene[1]) - 5
 
     await until(closer)
+    await expect(page.locator(f"path.track.inc-{incident_id}.track-bob")).to_have_count(1)  # where he has been
+    await expect(entry.locator('li[data-responder-id="bob"]')).to_contain_text("350 m away now")
+    await move(bob, 200)
+    await expect(entry.locator('li[data-responder-id="bob"]')).to_contain_text("200 m away now")
     bob_line = panel.locator('#incident-responders li[data-responder-id="bob"]')
     await expect(bob_line).to_contain_text("Accepted")
-    await expect(bob_line).to_contain_text(re.compile(r"last seen \d\d:\d\d:\d\d UTC, 350 m away, expected in about \d+ min"))
+    await expect(bob_line).to_contain_text(
+        re.compile(r"last seen \d\d:\d\d:\d\d UTC, 200 m away, expected in about \d+ min")
+    )
     view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
     tracked = {x["id"]: x for x in view["responders"]}["bob"]
-    assert tracked["position"]["lat"] == pytest.approx(north_of(CENTRE, 350)[0]) and tracked["eta_s"] > 0
+    assert tracked["position"]["lat"] == pytest.approx(north_of(CENTRE, 200)[0]) and tracked["eta_s"] > 0
     await screenshot(page, "dispatcher-track")
 
     # The CAD cancels: the incident stays on the map, greyed, and is found again by its reference.
@@ -152,7 +167,7 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     await page.get_by_role("button", name="Find", exact=True).click()
     await expect(page.locator("#search-count")).to_have_text("1 incident found.")
     await page.locator("#search-results").get_by_role("button", name="YAS-2026-0412").click()
-    await expect(panel.locator("#incident-facts")).to_contain_text("Cancelled")
+    await expect(panel.locator("#incident-facts")).to_contain_text("Cancelled · 1 of 1 accepted · reported")
     await panel.get_by_text("Timeline").click()
     await expect(panel.locator("#incident-timeline")).to_contain_text("Dana Whitfield alerted Bob by hand")
     await expect(panel.locator("#incident-timeline")).to_contain_text("Bob wrote: “On my way, 6 minutes”")
@@ -161,4 +176,3 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     for sock in (amy, bob):
         await sock.close()
     await trust.close()
-

@@ -180,10 +180,13 @@ export class IncidentPanel {
 
   facts(d) {
     const v = this.view;
-    const accepted = d.responders.filter((r) => ["accepted", "arrived"].includes(r.state)).length;
+    const ended = ["cancelled", "closed"].includes(d.status);
+    // Once it has ended everyone is stood down: count who had accepted before that.
+    const accepted = d.responders.filter((r) => (ended ? r.accepted_at : ["accepted", "arrived"].includes(r.state))).length;
     const parts = [h("span", { class: "status" }, words(STATUS, d.status)),
       h("span", { class: "accepted" }, `${accepted} of ${d.accept_limit} accepted`),
-      ticking("since", d.created_at, "{} since reported")];
+      ended ? `reported ${when(d.created_at).slice(0, 16)} UTC` : ticking("since", d.created_at, "{} since reported")];
+    if (ended && v?.ended_at) parts.push(`ended ${when(v.ended_at).slice(11, 16)} UTC`);
     if (v?.next_phase) parts.push(ticking("until", v.next_phase.at, `phase '${v.next_phase.name}' in {}`));
     else if (d.status === "alerting") parts.push("every phase has fired");
     if (v && v.eligible_nearby !== null && v.eligible_nearby !== undefined) {

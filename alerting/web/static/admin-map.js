@@ -5,7 +5,7 @@
 // after a confirmation.
 import { h, $, metres } from "/web/dom.js";
 import { makeMap } from "/web/leaflet-map.js";
-import { IncidentPanel, minutes, tick, ticking } from "/web/admin-incident.js";
+import { IncidentPanel, distanceM, minutes, tick, ticking } from "/web/admin-incident.js";
 import { IncidentSearch } from "/web/admin-search.js";
 import { STATE, STATUS, words } from "/web/words.js";
 
@@ -25,6 +25,7 @@ export class LiveMap {
     this.stopped = false;
     this.keepMs = 15 * 60 * 1000;  // how long an ended incident stays; the snapshot says
     this.candidates = null;  // Leaflet layer: who the selected incident could still alert
+    this.trails = new Map();  // "incident responder" -> positions seen while they were on their way
     this.panel = new IncidentPanel(api, base, rights, { onCandidates: (d, list) => this.drawCandidates(d, list) });
     this.panel.install();
     this.search = new IncidentSearch(api, base, (id) => this.panel.open(id, this.incidents.get(id) || null));
@@ -107,6 +108,7 @@ export class LiveMap {
   }
 
   remove(id) {
+    for (const key of [...this.trails.keys()]) if (key.startsWith(`${id} `)) this.trails.delete(key);
     this.layers.get(id)?.remove();
     this.layers.delete(id);
     this.incidents.delete(id);
@@ -158,6 +160,11 @@ export class LiveMap {
       }
       for (const r of view.responders) {
         if (r.lat === null || r.lon === null) continue;
+        const trail = this.trail(view, r);
+        if (trail.length > 1) {
+          L.polyline(trail, { color: "#00703c", weight: 3, dashArray: "2 6", className: `track ${tag} track-${r.id}`, interactive: false })
+            .addTo(group);
+        }
         L.circleMarker([r.lat, r.lon], { radius: 7, color: "#000", weight: 2, fillColor: COLOURS[r.state] || "#fff", fillOpacity: 1,
           className: `responder ${tag} state-${r.state}` }).bindTooltip(`${r.name}: ${words(STATE, r.state)}`).addTo(group);
       }
@@ -171,6 +178,17 @@ export class LiveMap {
     }
     this.renderList();
     this.panel.changed(view);
+  }
+
+  // Where an accepted responder has been since this map opened: their track towards the scene.
+  trail(view, r) {
+    const key = `${view.id} ${r.id}`;
+    if (!["accepted", "arrived"].includes(r.state)) { this.trails.delete(key); return []; }
+    const seen = this.trails.get(key) || [];
+    const last = seen[seen.length - 1];
+    if (!last || last[0] !== r.lat || last[1] !== r.lon) seen.push([r.lat, r.lon]);
+    this.trails.set(key, seen.slice(-200));
+    return seen;
   }
 
   // The selected incident's possible responders, for a dispatcher: hollow markers, click to alert.
@@ -196,8 +214,8 @@ export class LiveMap {
     $("#no-incidents").hidden = views.length > 0;
     list.replaceChildren(...views.map((v) => h("li", { class: v.ended ? "incident-item ended" : "incident-item",
       dataset: { incidentId: v.id, cadRef: v.cad_ref } },
-      h("button", { type: "button", class: "link", onclick: () => this.select(v) }, h("strong", {}, v.cad_ref),
-        h("span", { class: "visually-hidden" }, ": open the incident")),
+      h("button", { type: "button", class: "link", onclick: () => this.select(v) },
+        h("span", { class: "visually-hidden" }, "Open "), h("strong", {}, v.cad_ref)),
       ` · ${v.category} · `, h("span", { class: "status" }, words(STATUS, v.status)),
       v.ended ? [" · ", ticking("since", v.ended_at, "ended {} ago")] : [
         ` · `, h("span", { class: "accepted" }, `${v.accepted ?? 0} of ${v.accept_limit} accepted`),
@@ -208,7 +226,8 @@ export class LiveMap {
       this.map ? h("button", { type: "button", class: "secondary small", onclick: () => this.map.setView([v.lat, v.lon], 15) },
         "Show on map", h("span", { class: "visually-hidden" }, ` ${v.cad_ref}`)) : "",
       v.ended ? "" : h("ul", {}, v.responders.length ? v.responders.map((r) => h("li", { dataset: { responderId: r.id, state: r.state } },
-        `${r.name} — `, h("span", { class: `state-${r.state}` }, words(STATE, r.state)), r.role === "aed" ? " (fetching the defibrillator)" : "", ` · ${metres(r.distance_m)}`))
+        `${r.name} — `, h("span", { class: `state-${r.state}` }, words(STATE, r.state)), r.role === "aed" ? " (fetching the defibrillator)" : "",
+        r.state === "accepted" && r.lat !== null ? ` · ${metres(distanceM(r, v))} away now` : ` · ${metres(r.distance_m)}`))
         : h("li", {}, "No responder alerted yet.")))));
     tick(list);
   }
