@@ -142,9 +142,11 @@ async def test_alert_accept_and_live_map(stack, browsing):
 
     r = await trust.cad.post(f"/v1/incidents/{incident_id}/close")
     assert r.status_code == 200, r.text
-    await expect(entry).to_have_count(0)
-    await expect(admin.locator(f"path.inc-{incident_id}")).to_have_count(0)
-    await expect(admin.locator("#no-incidents")).to_be_visible()
+    # Closed, it stays a while, greyed, with nobody on it.
+    await expect(entry).to_have_class(re.compile(r"\bended\b"))
+    await expect(entry).to_contain_text("Closed")
+    await expect(admin.locator(f"path.incident.ended.inc-{incident_id}")).to_have_count(1)
+    await expect(admin.locator(f"path.responder.inc-{incident_id}")).to_have_count(0)
 
     await admin.get_by_role("link", name="Audit").click()
     timeline = admin.locator(f'#incident-timelines details[data-incident-id="{incident_id}"]')
