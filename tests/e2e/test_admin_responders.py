@@ -18,7 +18,7 @@ CSV = (
     b"id,name,groups,skills\n"
     b"bob,Bob Smith,staff,bls\n"
     b"bad id,Bad Row,staff,\n"
-    b"cara,Cara Jones,staff;community,\n"
+    b"cara,Cara Jones,Staff;Community,\n"  # groups by name, as a spreadsheet kept by people has them
     b"dan,Dan Brown,nosuchgroup,\n"
 )
 
