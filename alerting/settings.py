@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     push_timeout_s: float = Field(default=10.0, gt=0)
     # Real push services are https; plain http endpoints are for tests and local development only.
     push_allow_http: bool = False
+    # Devices one responder may register for pushes (phone, tablet, ...); a new one beyond replaces
+    # the one registered longest ago.
+    push_max_devices: int = Field(default=10, ge=1, le=100)
     # --- What-if replay ---
     # How often the worker counts available responders into the density history (counts per H3 cell,
     # group set and hour of week; never positions): every 5 min is 12 samples per hour each week.

@@ -112,12 +112,12 @@ def _register(app: Celery) -> _Runtime:
 
     @app.task(name=Task.PUSH_UNACKNOWLEDGED, shared=False, ignore_result=True)
     def push_unacknowledged(incident_id: str, no_socket: list[str]) -> int:
-        return runtime.run(lambda s: push_fallback.push_unacknowledged(s, s.push, incident_id, no_socket=no_socket))
+        return runtime.run(lambda s: push_fallback.push_unacknowledged(s, incident_id, no_socket=no_socket))
 
     @app.task(name=Task.CREDENTIAL_REMINDERS, shared=False, ignore_result=True)
     def credential_reminders() -> int:
         """Reminds responders of credentials about to expire: a `reminder` frame and a push."""
-        return runtime.run(lambda s: reminders.send_due(s, s.push))
+        return runtime.run(lambda s: reminders.send_due(s))
 
     @app.task(name=Task.RECORD_DENSITY, shared=False, ignore_result=True)
     def record_density() -> int:

@@ -10,14 +10,20 @@ from pydantic import Field
 from alerting.api.deps import ResponderDep, ServicesDep
 from alerting.api.joining import CredentialForm
 from alerting.api.onboarding import UPLOAD_FORM
-from alerting.api.schemas import AvailabilityIn, LocationIn, ProfilePatch, PushSubscriptionIn, StatusIn, Strict
+from alerting.api.schemas import (
+    AvailabilityIn,
+    LocationIn,
+    ProfilePatch,
+    PushSubscriptionIn,
+    StatusIn,
+    Strict,
+    WebPushSubscriptionIn,
+)
 from alerting.domain.vocabulary import DeclineReason
 from alerting.push import vapid
-from alerting.services import alerts, credentials, presence, profile
+from alerting.services import alerts, credentials, presence, profile, push_subscriptions
 from alerting.services.errors import Invalid
 from alerting.services.unit_of_work import reading, unit_of_work
-from alerting.store.models import PushSubscription
-from alerting.timefmt import utc
 
 router = APIRouter(prefix="/v1", tags=["responders"])
 
@@ -103,32 +109,41 @@ async def get_alerts(services: ServicesDep, me: ResponderDep) -> list[dict[str, 
 @router.put(
     "/me/push-subscription",
     status_code=204,
-    summary="Register a Web Push subscription",
-    description="The browser's `PushSubscription` JSON. An alert not acknowledged within the trust's "
-    "`ack_timeout_s`, or published while the responder had no socket, is also pushed here "
-    "(RFC 8291 aes128gcm, VAPID-signed). A push service answering 404/410 removes it.",
+    summary="Register a device for pushes",
+    description="A browser's `PushSubscription` JSON as it is (`kind` `webpush`, or no `kind`), an "
+    'FCM registration token (`{"kind": "fcm", "token"}`) or an APNs device token (`{"kind": "apns", '
+    '"device_token", "topic"}`). An alert not acknowledged within the trust\'s `ack_timeout_s`, or '
+    "published while the responder had no socket, is pushed to every device the responder registered "
+    "(Web Push: RFC 8291 aes128gcm, VAPID-signed). Registering the same device again replaces it; a "
+    "responder keeps up to `ALERTING_PUSH_MAX_DEVICES` (10), the oldest giving way. A device whose push "
+    "service says it is gone (Web Push 404/410) is removed. A kind this deployment sends no pushes for "
+    "(`GET /v1/me/push-config` lists `kinds`) is refused with 422, code `push_kind_unsupported`.",
 )
 async def put_push(body: PushSubscriptionIn, services: ServicesDep, me: ResponderDep) -> Response:
-    if body.endpoint.startswith("http://") and not services.settings.push_allow_http:
+    if (
+        isinstance(body, WebPushSubscriptionIn)
+        and body.endpoint.startswith("http://")
+        and not services.settings.push_allow_http
+    ):
         raise Invalid(
             "the push endpoint must be https", extra={"errors": [{"loc": "endpoint", "msg": "must be an https URL"}]}
         )
-    async with services.sessions() as session, session.begin():
-        await session.merge(
-            PushSubscription(
-                trust_id=me.trust,
-                responder_id=me.responder,
-                endpoint=body.endpoint,
-                keys=body.keys.model_dump(),
-                created_at=utc(services.clock()),
-            )
+    kind, name, target = body.device()
+    async with unit_of_work(services) as uow:
+        await push_subscriptions.register(
+            uow, trust_id=me.trust, responder_id=me.responder, kind=kind, name=name, target=target
         )
     return Response(status_code=204)
 
 
-@router.get("/me/push-config", summary="The server's VAPID public key, for pushManager.subscribe")
-async def get_push_config(services: ServicesDep, me: ResponderDep) -> dict[str, str]:
-    return {"application_server_key": vapid.application_server_key(services.vapid)}
+@router.get("/me/push-config", summary="How this deployment pushes: the VAPID public key and the kinds of device")
+async def get_push_config(services: ServicesDep, me: ResponderDep) -> dict[str, Any]:
+    """`application_server_key` for a browser's `pushManager.subscribe`; `kinds` the devices this
+    deployment can push to (`webpush`; `fcm` and `apns` where configured)."""
+    return {
+        "application_server_key": vapid.application_server_key(services.vapid),
+        "kinds": sorted(services.push.kinds),
+    }
 
 
 def _action(name: str, fn, summary: str) -> None:

@@ -11,13 +11,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
 import langcodes
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from alerting.domain.policy_document import PhaseIn, PolicyIn, ZoneIn
-from alerting.domain.vocabulary import SceneStatus
+from alerting.domain.vocabulary import PushKind, SceneStatus
 
 __all__ = [
+    "ApnsSubscriptionIn",
     "AvailabilityIn",
+    "FcmSubscriptionIn",
     "GroupIn",
     "LocationIn",
     "PhaseIn",
@@ -31,6 +33,7 @@ __all__ = [
     "Strict",
     "TrustCreated",
     "TrustIn",
+    "WebPushSubscriptionIn",
     "ZoneIn",
 ]
 
@@ -162,12 +165,56 @@ class PushKeys(BaseModel):
     )
 
 
-class PushSubscriptionIn(BaseModel):
-    """A browser's `PushSubscription.toJSON()`; other fields (expirationTime) are ignored."""
+class WebPushSubscriptionIn(BaseModel):
+    """A browser's `PushSubscription.toJSON()`, as it is (`kind` may be left out); other fields
+    (expirationTime) are ignored."""
 
     model_config = ConfigDict(extra="ignore")
+    kind: Literal["webpush"] = "webpush"
     endpoint: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")
     keys: PushKeys
+
+    def device(self) -> tuple[PushKind, str, dict[str, Any]]:
+        """(kind, what names the device, the target its provider sends to)."""
+        return PushKind.WEBPUSH, self.endpoint, {"endpoint": self.endpoint, "keys": self.keys.model_dump()}
+
+
+class FcmSubscriptionIn(Strict):
+    """An Android app's Firebase Cloud Messaging registration token."""
+
+    kind: Literal["fcm"]
+    token: str = Field(min_length=20, max_length=4096, pattern=r"^[A-Za-z0-9_:.-]+$")
+
+    def device(self) -> tuple[PushKind, str, dict[str, Any]]:
+        return PushKind.FCM, self.token, {"token": self.token}
+
+
+class ApnsSubscriptionIn(Strict):
+    """An iOS app's APNs device token (hex) and its topic (the app's bundle id)."""
+
+    kind: Literal["apns"]
+    device_token: str = Field(min_length=64, max_length=200, pattern=r"^[0-9A-Fa-f]+$")
+    topic: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._-]+$")
+
+    def device(self) -> tuple[PushKind, str, dict[str, Any]]:
+        token = self.device_token.lower()
+        return PushKind.APNS, token, {"device_token": token, "topic": self.topic}
+
+
+def _push_kind(value: Any) -> str:
+    """A body without `kind` is a browser's subscription, as before kinds existed."""
+    if isinstance(value, dict):
+        kind = value.get("kind", PushKind.WEBPUSH)
+        return kind if isinstance(kind, str) else ""
+    return str(getattr(value, "kind", PushKind.WEBPUSH))
+
+
+PushSubscriptionIn = Annotated[
+    Annotated[WebPushSubscriptionIn, Tag(PushKind.WEBPUSH)]
+    | Annotated[FcmSubscriptionIn, Tag(PushKind.FCM)]
+    | Annotated[ApnsSubscriptionIn, Tag(PushKind.APNS)],
+    Discriminator(_push_kind),
+]
 
 
 class InviteCreated(BaseModel):

@@ -151,6 +151,14 @@ class TimelineEvent(StrEnum):
     WEBHOOK_GIVEN_UP = "webhook.given_up"
 
 
+class PushKind(StrEnum):
+    """The kind of device a push reaches; each kind has its own provider (alerting/push)."""
+
+    WEBPUSH = "webpush"  # a browser's Push API subscription (RFC 8030), VAPID-signed
+    FCM = "fcm"  # Firebase Cloud Messaging registration token (Android)
+    APNS = "apns"  # Apple Push Notification service device token (iOS)
+
+
 class ErrorCode(StrEnum):
     """The machine-readable `code` of an error frame on the responder socket. Clients rely on these
     exact strings; a new error gets a new member, an existing one is never renamed."""
@@ -179,6 +187,7 @@ class ErrorCode(StrEnum):
     INVITE_GONE = "invitegone"
     BAD_ATTEMPT = "badattempt"  # a single sign-on attempt that cannot go on
     UNAVAILABLE = "unavailable"  # also: a backing service did not answer; send it again
+    PUSH_KIND_UNSUPPORTED = "push_kind_unsupported"  # no provider for this kind of device here
     # refusals of a dispatcher's action (409 with this `code`): why a manual alert, an escalation
     # or a message cannot be done now
     NOT_IN_TRUST = "not_in_trust"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,16 +11,22 @@ import aiohttp
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush_async
 
+from alerting.domain.vocabulary import PushKind
 from alerting.push.base import PushFailed, PushMessage, SubscriptionGone
 
 
 class WebPushProvider:
+    """Targets are a browser's `PushSubscription`: `{endpoint, keys: {p256dh, auth}}`."""
+
+    kind = PushKind.WEBPUSH
+
     def __init__(self, vapid: Vapid02, *, subject: str, timeout_s: float):
         self._vapid = vapid
         self._subject = subject
         self._timeout_s = timeout_s
 
-    async def send(self, subscription: dict[str, Any], message: PushMessage) -> None:
+    async def send(self, target: Mapping[str, Any], message: PushMessage) -> None:
+        subscription = {"endpoint": target["endpoint"], "keys": dict(target["keys"])}
         data = json.dumps(message.payload, separators=(",", ":"))
         try:
             await webpush_async(

@@ -20,7 +20,7 @@ from alerting.live.index_generation import IndexGeneration
 from alerting.live.keys import Keys
 from alerting.live.rate_limit import RateLimiter
 from alerting.live.tracking import Tracking
-from alerting.push.base import PushProvider
+from alerting.push.base import PushProviders
 from alerting.services.location_ingest import LocationBatcher, LocationIngest, RateGate
 from alerting.services.oidc import Providers
 from alerting.services.secret_box import SecretBox
@@ -64,7 +64,7 @@ class Services:
     locations: LocationIngest  # this process's location rate gate and batcher
     secret_box: SecretBox  # decrypts the CAD keys webhooks are signed with, and SSO client secrets
     vapid: Vapid02  # the Web Push key pair clients subscribe with
-    push: PushProvider  # sends pushes (Web Push)
+    push: PushProviders  # a provider per kind of device (Web Push; FCM and APNs would join it)
     oidc: Providers  # identity providers' discovery and keys, cached
     operator_hash: str | None  # the hash of ALERTING_OPERATOR_TOKEN; unset, the operator is a stored credential
 
@@ -121,7 +121,7 @@ def build_services(settings: Settings) -> Services:
         ),
         secret_box=SecretBox(load_key(settings)),
         vapid=vapid,
-        push=WebPushProvider(vapid, subject=settings.vapid_subject, timeout_s=settings.push_timeout_s),
+        push=PushProviders([WebPushProvider(vapid, subject=settings.vapid_subject, timeout_s=settings.push_timeout_s)]),
         oidc=Providers(timeout_s=settings.sso_http_timeout_s),
         operator_hash=token_hash(settings.operator_token) if settings.operator_token else None,
     )

@@ -13,14 +13,15 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from alerting.push.base import PushFailed, PushMessage, PushProvider, SubscriptionGone
+from alerting.push.base import PushMessage
+from alerting.services import push_subscriptions
 from alerting.services.context import Services
 from alerting.services.credentials import VERIFIED, today
 from alerting.services.unit_of_work import UnitOfWork, reading, unit_of_work
-from alerting.store.models import PushSubscription, ResponderCredential
+from alerting.store.models import ResponderCredential
 from alerting.timefmt import utc
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ async def claim_due(uow: UnitOfWork, *, now: float, days_before: int, limit: int
     return out
 
 
-async def send_due(services: Services, provider: PushProvider) -> int:
+async def send_due(services: Services) -> int:
     """The worker's periodic job: claim, commit, then tell each responder. Returns how many."""
     async with unit_of_work(services) as uow:
         due = await claim_due(uow, now=services.clock(), days_before=services.settings.credential_reminder_days)
@@ -94,39 +95,19 @@ async def send_due(services: Services, provider: PushProvider) -> int:
         services.bus.to_responder_in(live, trust_id, responder_id, frame)
     await live.execute()
     async with reading(services) as session:
-        subs = {
-            (s.trust_id, s.responder_id): s
-            for s in (
-                await session.execute(
-                    select(PushSubscription).where(
-                        tuple_(PushSubscription.trust_id, PushSubscription.responder_id).in_(
-                            [(t, r) for t, r, _ in due]
-                        )
-                    )
-                )
-            ).scalars()
-        }
-    gone: list[tuple[str, str]] = []
+        devices = await push_subscriptions.devices_of(session, [(t, r) for t, r, _ in due])
+    gone: list[str] = []
     for trust_id, responder_id, frame in due:
-        sub = subs.get((trust_id, responder_id))
-        if sub is None:
+        mine = devices.get((trust_id, responder_id))
+        if not mine:
             continue
-        try:
-            await provider.send(
-                {"endpoint": sub.endpoint, "keys": sub.keys},
-                PushMessage(payload=frame, ttl_s=PUSH_TTL_S, urgency="normal"),
-            )
-        except SubscriptionGone:
-            gone.append((trust_id, responder_id))
-        except PushFailed as exc:
-            log.warning("reminder push failed", extra={"responder": responder_id, "error": str(exc)})
+        message = PushMessage(payload=frame, ttl_s=PUSH_TTL_S, urgency="normal")
+        sent = await push_subscriptions.send(services, mine, message)
+        gone += sent.gone
+        if sent.failures:
+            log.warning("reminder push failed", extra={"responder": responder_id, "error": "; ".join(sent.failures)})
     if gone:
         async with unit_of_work(services) as uow:
-            for trust_id, responder_id in gone:
-                await uow.session.execute(
-                    delete(PushSubscription).where(
-                        PushSubscription.trust_id == trust_id, PushSubscription.responder_id == responder_id
-                    )
-                )
+            await push_subscriptions.forget(uow, gone)
     log.info("credential reminders sent", extra={"count": len(due)})
     return len(due)

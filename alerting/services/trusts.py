@@ -17,7 +17,7 @@ from alerting.services.errors import Conflict, Invalid, NotFound
 from alerting.services.secret_box import secret_box
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
-from alerting.store.models import Aed, Credential, Group, PushSubscription, Responder, Trust
+from alerting.store.models import Aed, Credential, Group, PushDevice, Responder, Trust
 from alerting.timefmt import iso, utc
 from geo.aeds import AedImportError, parse_aeds
 from geo.areas import AreaError, ServiceArea
@@ -241,16 +241,14 @@ async def patch_responder(
 
 
 async def delete_responder(uow: UnitOfWork, *, trust_id: str, responder_id: str, actor: str) -> None:
-    """Erasure: the person, their tokens, push subscription and positions go; the audit keeps a pseudonym."""
+    """Erasure: the person, their tokens, push devices and positions go; the audit keeps a pseudonym."""
     session, now = uow.session, uow.services.clock()
     r = await _responder(session, trust_id, responder_id)
     await session.execute(
         delete(Credential).where(Credential.trust_id == trust_id, Credential.responder_id == responder_id)
     )
     await session.execute(
-        delete(PushSubscription).where(
-            PushSubscription.trust_id == trust_id, PushSubscription.responder_id == responder_id
-        )
+        delete(PushDevice).where(PushDevice.trust_id == trust_id, PushDevice.responder_id == responder_id)
     )
     await session.delete(r)
     await audit.append(

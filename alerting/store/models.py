@@ -204,12 +204,24 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None]
 
 
-class PushSubscription(Base):
-    __tablename__ = "push_subscriptions"
-    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), primary_key=True)
-    responder_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    endpoint: Mapped[str] = mapped_column(String(2000))
-    keys: Mapped[dict[str, Any]]
+class PushDevice(Base):
+    """A device a responder receives pushes on; a responder may have several (phone, tablet).
+
+    `target` is where the device's provider delivers, opaque to everything but that provider (Web
+    Push: `{endpoint, keys}`; FCM: `{token}`; APNs: `{device_token, topic}`). `address` is a hash
+    of the part naming the device, so registering the same device again replaces it."""
+
+    __tablename__ = "push_devices"
+    __table_args__ = (
+        UniqueConstraint("trust_id", "responder_id", "kind", "address"),
+        Index("ix_push_devices_responder", "trust_id", "responder_id"),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"))
+    responder_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    target: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 
 

@@ -33,6 +33,8 @@ class PushService:
     keys: dict[str, tuple[ec.EllipticCurvePrivateKey, bytes]] = field(default_factory=dict)
     received: dict[str, list[dict]] = field(default_factory=dict)
     headers: dict[str, list] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)  # answered 410, as a push service does for an unsubscribed browser
+    refused: dict[str, int] = field(default_factory=dict)
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
     runner: web.AppRunner | None = None
 
@@ -60,6 +62,11 @@ class PushService:
 
     async def _receive(self, request: web.Request) -> web.Response:
         who = request.match_info["who"]
+        if who in self.gone:
+            async with self.arrived:
+                self.refused[who] = self.refused.get(who, 0) + 1
+                self.arrived.notify_all()
+            return web.Response(status=410)
         private, auth = self.keys[who]
         assert request.headers["Content-Encoding"] == "aes128gcm"
         plain = http_ece.decrypt(await request.read(), private_key=private, auth_secret=auth, version="aes128gcm")
@@ -76,6 +83,13 @@ class PushService:
                 return self.received[who][0]
 
         return await asyncio.wait_for(first(), timeout)
+
+    async def wait_until(self, condition, timeout: float = 15) -> None:
+        async def met() -> None:
+            async with self.arrived:
+                await self.arrived.wait_for(condition)
+
+        await asyncio.wait_for(met(), timeout)
 
 
 @pytest.fixture
@@ -177,4 +191,66 @@ async def test_push_subscription_is_validated(two_nodes):
             json={"endpoint": "https://push.example/x", "keys": {"p256dh": "A" * 87, "auth": "B" * 22}},
         )
         assert r.status_code == 401
+    await trust.close()
+
+
+async def test_every_device_of_a_responder_is_pushed_and_a_gone_one_is_forgotten(two_nodes, push_service):
+    node = two_nodes.nodes[0]
+    trust = await make_trust(two_nodes, policy=POLICY)
+    await trust.responder("multi", ["staff"])
+    phone = push_service.subscription("phone")
+    async with node.client(trust.tokens["multi"]) as me:
+        for body in (
+            phone,
+            push_service.subscription("tablet"),
+            push_service.subscription("old"),
+            {**phone, "kind": "webpush"},
+        ):
+            r = await me.put("/v1/me/push-subscription", json=body)  # the phone twice: still one device
+            assert r.status_code == 204, r.text
+        assert (await me.get("/v1/me/push-config")).json()["kinds"] == ["webpush"]
+        at = north_of(CENTRE, 40)
+        assert (await me.put("/v1/me/location", json={"lat": at[0], "lon": at[1]})).status_code == 204
+    push_service.gone.add("old")
+
+    async with node.client(trust.cad_key) as cad:
+        for n in (1, 2):
+            r = await cad.post(
+                "/v1/incidents",
+                json={"cad_ref": f"DEVICES-{n}", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"},
+            )
+            assert r.status_code == 201 and r.json()["alerted"] == 1, r.text
+            await push_service.wait_until(
+                lambda n=n: (
+                    len(push_service.received.get("phone", [])) == n
+                    and len(push_service.received.get("tablet", [])) == n
+                )
+            )
+            assert (await cad.post(f"/v1/incidents/{r.json()['id']}/close")).status_code == 200
+    # Each device got each alert once; the gone one was tried once, then forgotten.
+    assert [a["incident_id"] for a in push_service.received["phone"]] == [
+        a["incident_id"] for a in push_service.received["tablet"]
+    ]
+    assert push_service.refused == {"old": 1}
+    await trust.close()
+
+
+async def test_a_kind_of_device_this_deployment_cannot_push_is_refused(two_nodes):
+    trust = await make_trust(two_nodes, policy=POLICY)
+    await trust.responder("r", ["staff"])
+    async with two_nodes.client(trust.tokens["r"]) as me:
+        r = await me.put("/v1/me/push-subscription", json={"kind": "fcm", "token": "f" * 40})
+        assert r.status_code == 422 and r.json()["code"] == "push_kind_unsupported", r.text
+        assert "no fcm pushes" in r.json()["detail"]
+        r = await me.put(
+            "/v1/me/push-subscription", json={"kind": "apns", "device_token": "ab" * 32, "topic": "uk.nhs.app"}
+        )
+        assert r.status_code == 422 and r.json()["code"] == "push_kind_unsupported"
+        for bad in (
+            {"kind": "pager", "number": "1"},
+            {"kind": "fcm"},
+            {"kind": "apns", "device_token": "not hex" * 10},
+        ):
+            r = await me.put("/v1/me/push-subscription", json=bad)
+            assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), bad
     await trust.close()

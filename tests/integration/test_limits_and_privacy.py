@@ -13,7 +13,7 @@ from alerting.services import presence
 from alerting.services.context import build_services
 from alerting.services.retention import purge_positions
 from alerting.store import audit
-from alerting.store.models import Credential, PushSubscription
+from alerting.store.models import Credential, PushDevice
 from tests.support.clients import CENTRE, ResponderSocket, make_trust, online
 
 PROBLEM = "application/problem+json"
@@ -128,8 +128,8 @@ async def test_erasure_removes_positions_tokens_push_and_leaves_a_pseudonymous_i
             )
             pushes = await session.scalar(
                 select(func.count())
-                .select_from(PushSubscription)
-                .where(PushSubscription.trust_id == trust.id, PushSubscription.responder_id == "erase-me")
+                .select_from(PushDevice)
+                .where(PushDevice.trust_id == trust.id, PushDevice.responder_id == "erase-me")
             )
             assert (creds, pushes) == (0, 0)
             assert await audit.verify(session) == []  # erasure did not edit the chain
