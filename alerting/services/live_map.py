@@ -17,8 +17,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain import incident as m
+from alerting.domain.incident_tracking import is_tracked
 from alerting.services import auth, policies
 from alerting.services.context import Services
+from alerting.services.en_route import live_eta
 from alerting.services.errors import NotFound, Unauthorized
 from alerting.services.incident_store import load
 from alerting.services.map_view import SHOWN_STATES, incident_view
@@ -26,6 +28,7 @@ from alerting.services.nearby_responders import eligible_near
 from alerting.store.models import Aed, Incident, Responder, Trust
 from alerting.store.types import to_ts
 from alerting.timefmt import utc
+from geo.distance import haversine_m
 
 KEEPALIVE_S = 15.0
 
@@ -59,15 +62,22 @@ async def _view(session: AsyncSession, services: Services, trust_id: str, incide
     shown = [rid for rid, a in state.alerts.items() if a.state in SHOWN_STATES]
     positions: dict[str, tuple[float, float]] = {}
     names: dict[str, str] = {}
+    etas: dict[str, int] = {}
     if shown and loaded.state.status in m.OPEN_STATUSES:
         for rid in shown:
             pos = await services.index.position(trust_id, rid)
             if pos is not None:
                 positions[rid] = (pos[0], pos[1])
         rows = await session.execute(
-            select(Responder.id, Responder.name).where(Responder.trust_id == trust_id, Responder.id.in_(shown))
+            select(Responder.id, Responder.name, Responder.travel_mode).where(
+                Responder.trust_id == trust_id, Responder.id.in_(shown)
+            )
         )
-        names = dict(rows.all())
+        for rid, name, mode in rows.all():
+            names[rid] = name
+            if is_tracked(state, rid) and rid in positions:  # on their way: when they are expected
+                lat, lon = positions[rid]
+                etas[rid] = live_eta(services.settings, haversine_m(lat, lon, state.lat, state.lon), mode)
     nearby = None
     if state.status in (m.ALERTING, m.EXHAUSTED):
         nearby = len(await eligible_near(session, services, state, trust_id, now=services.clock()))
@@ -76,6 +86,7 @@ async def _view(session: AsyncSession, services: Services, trust_id: str, incide
         address=loaded.row.address,
         positions=positions,
         names=names,
+        etas=etas,
         updated_at=to_ts(loaded.row.updated_at),
         eligible_nearby=nearby,
     )

@@ -35,6 +35,7 @@ def incident_view(
     address: str | None,
     positions: Mapping[str, Position],
     names: Mapping[str, str],
+    etas: Mapping[str, int] | None = None,
     updated_at: float | None = None,
     eligible_nearby: int | None = None,
 ) -> dict[str, Any]:
@@ -59,6 +60,7 @@ def incident_view(
                     "distance_m": round(a.distance_m, 1),
                     "lat": pos[0] if pos else None,
                     "lon": pos[1] if pos else None,
+                    "eta_s": (etas or {}).get(a.responder_id),  # on their way: seconds to the scene from there
                 }
             )
     return {

@@ -146,6 +146,7 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     await expect(entry.locator('li[data-responder-id="bob"]')).to_contain_text("350 m away now")
     await move(bob, 200)
     await expect(entry.locator('li[data-responder-id="bob"]')).to_contain_text("200 m away now")
+    await expect(entry.locator('li[data-responder-id="bob"]')).to_contain_text(re.compile(r"expected in about \d+ min"))
     bob_line = panel.locator('#incident-responders li[data-responder-id="bob"]')
     await expect(bob_line).to_contain_text("Accepted")
     await expect(bob_line).to_contain_text(

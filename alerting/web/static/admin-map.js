@@ -166,7 +166,7 @@ export class LiveMap {
             .addTo(group);
         }
         L.circleMarker([r.lat, r.lon], { radius: 7, color: "#000", weight: 2, fillColor: COLOURS[r.state] || "#fff", fillOpacity: 1,
-          className: `responder ${tag} state-${r.state}` }).bindTooltip(`${r.name}: ${words(STATE, r.state)}`).addTo(group);
+          className: `responder ${tag} state-${r.state}` }).bindTooltip(`${r.name}: ${words(STATE, r.state)}${r.eta_s != null ? `, expected in ${minutes(r.eta_s)}` : ""}`).addTo(group);
       }
       group.addTo(this.map);
       this.layers.set(view.id, group);
@@ -227,7 +227,8 @@ export class LiveMap {
         "Show on map", h("span", { class: "visually-hidden" }, ` ${v.cad_ref}`)) : "",
       v.ended ? "" : h("ul", {}, v.responders.length ? v.responders.map((r) => h("li", { dataset: { responderId: r.id, state: r.state } },
         `${r.name} — `, h("span", { class: `state-${r.state}` }, words(STATE, r.state)), r.role === "aed" ? " (fetching the defibrillator)" : "",
-        r.state === "accepted" && r.lat !== null ? ` · ${metres(distanceM(r, v))} away now` : ` · ${metres(r.distance_m)}`))
+        r.state === "accepted" && r.lat !== null ? ` · ${metres(distanceM(r, v))} away now` : ` · ${metres(r.distance_m)}`,
+        r.eta_s != null ? `, expected in ${minutes(r.eta_s)}` : ""))
         : h("li", {}, "No responder alerted yet.")))));
     tick(list);
   }
