@@ -17,6 +17,7 @@ from celery.signals import worker_process_shutdown
 from alerting.services import density, incidents, push_fallback, reminders, retention, webhooks
 from alerting.services.context import Services, build_services
 from alerting.services.task_queue import Task, celery_app
+from alerting.services.unit_of_work import reading, unit_of_work
 from alerting.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,16 +69,21 @@ class _Runtime:
 def _register(app: Celery) -> _Runtime:
     runtime = _Runtime(app)
 
+    async def wake_one(s: Services, incident_id: str) -> None:
+        async with unit_of_work(s) as uow:
+            await incidents.wake(uow, incident_id=incident_id)
+
     @app.task(name=Task.WAKE, shared=False, ignore_result=True)
     def wake(incident_id: str) -> None:
-        runtime.run(lambda s: incidents.wake(s, incident_id))
+        runtime.run(lambda s: wake_one(s, incident_id))
 
     @app.task(name=Task.SWEEP, shared=False, ignore_result=True)
     def sweep() -> int:
         async def job(s: Services) -> int:
-            ids = await incidents.overdue(s)
-            for incident_id in ids:
-                await incidents.wake(s, incident_id)
+            async with reading(s) as session:
+                ids = await incidents.overdue(session, now=s.clock())
+            for incident_id in ids:  # each in its own unit of work: one incident's trouble holds no other
+                await wake_one(s, incident_id)
             return len(ids)
 
         fired = runtime.run(job)

@@ -19,7 +19,7 @@ from alerting.domain.vocabulary import IntakeEffect
 from alerting.services import callback_guard, incidents, policies
 from alerting.services.context import Services
 from alerting.services.errors import Invalid, NotFound
-from alerting.services.unit_of_work import reading
+from alerting.services.unit_of_work import reading, unit_of_work
 from dispatch_adapter.mappings import Action, CadMessage, MappingError
 from dispatch_adapter.mappings.cap import centroid_refused
 
@@ -38,13 +38,14 @@ async def receive(services: Services, *, trust_id: str, message: CadMessage) -> 
             return await _report(services, trust_id, message)
         case Action.UPDATE:
             incident_id = await _named(services, trust_id, message)
-            view, effect = await incidents.revise(
-                services,
-                trust_id=trust_id,
-                incident_id=incident_id,
-                changes=dict(message.changes),
-                revision_at=message.revision_at,
-            )
+            async with unit_of_work(services) as uow:
+                effect = await incidents.revise(
+                    uow,
+                    trust_id=trust_id,
+                    incident_id=incident_id,
+                    changes=dict(message.changes),
+                    revision_at=message.revision_at,
+                )
         case Action.CANCEL | Action.CLOSE:
             incident_id = await _named(services, trust_id, message)
             now = services.clock()
@@ -53,10 +54,11 @@ async def receive(services: Services, *, trust_id: str, message: CadMessage) -> 
                 if message.action == Action.CANCEL
                 else m.Closed(now)
             )
-            view, effect = await incidents.end_revised(
-                services, trust_id=trust_id, incident_id=incident_id, event=event, revision_at=message.revision_at
-            )
-    return summary(view) | {"effect": effect}, 200
+            async with unit_of_work(services) as uow:
+                effect = await incidents.end_revised(
+                    uow, trust_id=trust_id, incident_id=incident_id, event=event, revision_at=message.revision_at
+                )
+    return summary(await view(services, trust_id, incident_id)) | {"effect": effect}, 200
 
 
 async def _report(services: Services, trust_id: str, message: CadMessage) -> tuple[dict[str, Any], int]:
@@ -71,7 +73,8 @@ async def _report(services: Services, trust_id: str, message: CadMessage) -> tup
             existing = await incidents.named(session, trust_id=trust_id, cad_refs=message.cad_refs)
         if existing is not None:
             return await _restate(services, trust_id, existing, message)
-    body, created = await incidents.report(services, trust_id=trust_id, report=report, revision_at=message.revision_at)
+    async with unit_of_work(services) as uow:
+        body, created = await incidents.report(uow, trust_id=trust_id, report=report, revision_at=message.revision_at)
     if created:
         return body | {"effect": IntakeEffect.CREATED}, 201
     if restates:  # another post of it created the incident meanwhile
@@ -82,14 +85,15 @@ async def _report(services: Services, trust_id: str, message: CadMessage) -> tup
 async def _restate(
     services: Services, trust_id: str, incident_id: str, message: CadMessage
 ) -> tuple[dict[str, Any], int]:
-    view, effect = await incidents.revise(
-        services,
-        trust_id=trust_id,
-        incident_id=incident_id,
-        changes=dict(message.changes),
-        revision_at=message.revision_at,
-    )
-    return summary(view) | {"effect": effect}, 200
+    async with unit_of_work(services) as uow:
+        effect = await incidents.revise(
+            uow,
+            trust_id=trust_id,
+            incident_id=incident_id,
+            changes=dict(message.changes),
+            revision_at=message.revision_at,
+        )
+    return summary(await view(services, trust_id, incident_id)) | {"effect": effect}, 200
 
 
 async def _named(services: Services, trust_id: str, message: CadMessage) -> str:
@@ -108,6 +112,12 @@ async def _centroid_allowed(services: Services, trust_id: str, field: str) -> No
         _, policy = await policies.current_policy(session, trust_id)
     if not policy.cap_polygon_centroid:
         raise refused(centroid_refused(field))
+
+
+async def view(services: Services, trust_id: str, incident_id: str) -> dict[str, Any]:
+    """The incident as it stands once a change has committed and gone out."""
+    async with reading(services) as session:
+        return await incidents.view(session, services, trust_id=trust_id, incident_id=incident_id)
 
 
 def summary(view: dict[str, Any]) -> dict[str, Any]:

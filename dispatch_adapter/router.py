@@ -8,15 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from alerting.api.deps import CadDep, DispatcherDep, ServicesDep
 from alerting.domain import incident as m
 from alerting.domain.vocabulary import ErrorCode
-from alerting.services import auth, dispatching, incidents, policies
+from alerting.services import auth, dispatching, incidents
 from alerting.services.errors import Invalid, ServiceError
+from alerting.services.nearby import nearby_counts
 from alerting.services.unit_of_work import reading, unit_of_work
-from alerting.store.models import Group
 from dispatch_adapter import intake
 from dispatch_adapter.mappings import Action, CadMessage, MappingError, cap, eido
 from dispatch_adapter.schemas import CancelIn, IncidentIn, IncidentPatch, field_error
@@ -104,19 +103,8 @@ async def nearby(
 ) -> dict[str, Any]:
     """Counts, per group, the responders an incident here could alert: active, available, and with a
     position no older than the policy's `location_max_age_s`, within `radius_m` (great-circle)."""
-    async with services.sessions() as session:
-        _, policy = await policies.current_policy(session, cad.trust)
-        groups = (await session.execute(select(Group.id).where(Group.trust_id == cad.trust))).scalars().all()
-    counts = await services.index.counts_near(
-        cad.trust,
-        lat,
-        lon,
-        radius_m=radius_m,
-        groups=groups,
-        max_age_s=policy.location_max_age_s,
-        now=services.clock(),
-    )
-    return {"available": sum(counts.values()) > 0, "by_group": counts}
+    async with reading(services) as session:
+        return await nearby_counts(session, services, trust_id=cad.trust, lat=lat, lon=lon, radius_m=radius_m)
 
 
 @router.post(
@@ -170,8 +158,7 @@ async def get_incident(incident_id: str, services: ServicesDep, cad: CadDep) -> 
     on their way (accepted, not arrived, the incident open) `position` is their last reported
     `{lat, lon, at}` and `eta_s` is from there, at the speed of their travel mode; otherwise
     `position` is null. Positions are the live index's and go with its retention."""
-    async with services.sessions() as session:
-        return await incidents.view(session, services, trust_id=cad.trust, incident_id=incident_id)
+    return await intake.view(services, cad.trust, incident_id)
 
 
 @router.patch("/incidents/{incident_id}", summary="Move, recategorise or annotate an incident")
@@ -181,7 +168,9 @@ async def patch_incident(incident_id: str, body: IncidentPatch, services: Servic
     a point outside the trust's area is 422, and a cancelled or closed incident is 409. The new
     point is `lat`/`lon` or `easting`/`northing` (British National Grid), as at intake."""
     changes = body.changes()
-    return await incidents.patch(services, trust_id=cad.trust, incident_id=incident_id, changes=changes)
+    async with unit_of_work(services) as uow:
+        await incidents.patch(uow, trust_id=cad.trust, incident_id=incident_id, changes=changes)
+    return await intake.view(services, cad.trust, incident_id)
 
 
 @router.post(
@@ -208,4 +197,6 @@ async def cancel_incident(
 @router.post("/incidents/{incident_id}/close", summary="Close: the job is over")
 async def close_incident(incident_id: str, services: ServicesDep, cad: CadDep) -> dict[str, Any]:
     """Responders still alerted or assigned are stood down with reason `closed`. Safe to retry."""
-    return await incidents.end(services, trust_id=cad.trust, incident_id=incident_id, event=m.Closed(services.clock()))
+    async with unit_of_work(services) as uow:
+        await incidents.end(uow, trust_id=cad.trust, incident_id=incident_id, event=m.Closed(services.clock()))
+    return await intake.view(services, cad.trust, incident_id)

@@ -103,7 +103,7 @@ async def list_incidents(
     summary="One incident with its responders (named) and timeline",
 )
 async def get_incident(trust: str, incident_id: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
-    async with services.sessions() as session:
+    async with reading(services) as session:
         return await incidents.view(session, services, trust_id=trust, incident_id=incident_id, with_names=True)
 
 

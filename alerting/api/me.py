@@ -103,7 +103,8 @@ async def put_availability(body: AvailabilityIn, services: ServicesDep, me: Resp
 
 @router.get("/me/alerts", summary="Alerts still open for this responder (the same frames as `ready.pending`)")
 async def get_alerts(services: ServicesDep, me: ResponderDep) -> list[dict[str, Any]]:
-    return await alerts.pending(services, trust_id=me.trust, responder_id=me.responder)
+    async with reading(services) as session:
+        return await alerts.pending(session, services, trust_id=me.trust, responder_id=me.responder)
 
 
 @router.put(
@@ -148,7 +149,8 @@ async def get_push_config(services: ServicesDep, me: ResponderDep) -> dict[str, 
 
 def _action(name: str, fn, summary: str) -> None:
     async def endpoint(alert_id: str, services: ServicesDep, me: ResponderDep) -> dict[str, Any]:
-        answer = await fn(services, trust_id=me.trust, responder_id=me.responder, alert_id=alert_id)
+        async with unit_of_work(services) as uow:
+            answer = await fn(uow, trust_id=me.trust, responder_id=me.responder, alert_id=alert_id)
         return {"frames": answer.frames}
 
     router.add_api_route(
@@ -174,13 +176,14 @@ async def alert_decline(
 ) -> dict[str, Any]:
     """Answers with the frames the socket would carry (`error` when it cannot be declined). The
     reason, if given, is kept with the alert: the responder's history and the trust's timeline show it."""
-    answer = await alerts.decline(
-        services,
-        trust_id=me.trust,
-        responder_id=me.responder,
-        alert_id=alert_id,
-        reason=body.reason if body else None,
-    )
+    async with unit_of_work(services) as uow:
+        answer = await alerts.decline(
+            uow,
+            trust_id=me.trust,
+            responder_id=me.responder,
+            alert_id=alert_id,
+            reason=body.reason if body else None,
+        )
     return {"frames": answer.frames}
 
 
@@ -195,7 +198,8 @@ async def post_status(alert_id: str, body: StatusIn, services: ServicesDep, me: 
     repeat answers the first time it was reported). `on_scene` from a responder still on the way is
     their arrival too (`responder.arrived` first). Answers with the frames the socket would carry:
     `status` (`{alert_id, status, at}`) or `error` (`not_accepted`, `incident_ended`)."""
-    answer = await alerts.report_status(
-        services, trust_id=me.trust, responder_id=me.responder, alert_id=alert_id, status=body.status
-    )
+    async with unit_of_work(services) as uow:
+        answer = await alerts.report_status(
+            uow, trust_id=me.trust, responder_id=me.responder, alert_id=alert_id, status=body.status
+        )
     return {"frames": answer.frames}

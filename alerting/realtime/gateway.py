@@ -28,7 +28,7 @@ from alerting.services import alerts, auth, dispatching, presence
 from alerting.services.context import Services
 from alerting.services.errors import ServiceError
 from alerting.services.frames import error_frame
-from alerting.services.unit_of_work import unit_of_work
+from alerting.services.unit_of_work import reading, unit_of_work
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -125,7 +125,8 @@ async def responder_socket(ws: WebSocket) -> None:
     )
     await registry.add(conn)  # subscribe before reading pending, so nothing falls between the two
     try:
-        pending = await alerts.pending(services, trust_id=trust_id, responder_id=responder_id)
+        async with reading(services) as session:
+            pending = await alerts.pending(session, services, trust_id=trust_id, responder_id=responder_id)
         await ws.send_json({"type": "ready", "responder_id": responder_id, "pending": pending})
         await _serve(ws, services, conn, trust_id, responder_id)
     except _GONE:
@@ -207,19 +208,22 @@ async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str,
         await presence.set_availability(services, trust_id=trust_id, responder_id=responder_id, available=msg.available)
         conn.available = msg.available
     elif isinstance(msg, protocol.AlertAction):
-        answer = await _ACTIONS[msg.type](services, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id)
+        async with unit_of_work(services) as uow:
+            answer = await _ACTIONS[msg.type](uow, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id)
         for frame in answer.direct:
             conn.offer(frame)
     elif isinstance(msg, protocol.Decline):
-        answer = await alerts.decline(
-            services, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id, reason=msg.reason
-        )
+        async with unit_of_work(services) as uow:
+            answer = await alerts.decline(
+                uow, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id, reason=msg.reason
+            )
         for frame in answer.direct:
             conn.offer(frame)
     elif isinstance(msg, protocol.Status):
-        answer = await alerts.report_status(
-            services, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id, status=msg.status
-        )
+        async with unit_of_work(services) as uow:
+            answer = await alerts.report_status(
+                uow, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id, status=msg.status
+            )
         for frame in answer.direct:
             conn.offer(frame)
     elif isinstance(msg, protocol.Message):

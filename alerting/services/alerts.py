@@ -23,6 +23,7 @@ from alerting.services.errors import NotFound
 from alerting.services.frames import alert_frame, assigned_frame, error_frame, stand_down_frame, status_frame
 from alerting.services.incident_store import load
 from alerting.services.incidents import transition
+from alerting.services.unit_of_work import UnitOfWork
 from alerting.store.models import Alert, Incident, Responder, TimelineEntry
 from alerting.timefmt import iso, utc
 from geo.distance import haversine_m
@@ -62,23 +63,21 @@ def _record(session: AsyncSession, incident_id: str, decisions: list[m.Decision]
             session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event=d.event, data=dict(d.data)))
 
 
-async def _own_alert(services: Services, trust_id: str, responder_id: str, alert_id: str) -> Alert:
-    async with services.sessions() as session:
-        alert = await session.get(Alert, alert_id)
+async def _own_alert(session: AsyncSession, trust_id: str, responder_id: str, alert_id: str) -> Alert:
+    alert = await session.get(Alert, alert_id)
     if alert is None or alert.trust_id != trust_id or alert.responder_id != responder_id:
         raise NotFound("no such alert")  # another responder's alert is not yours to see either
     return alert
 
 
-async def _restore_live(services: Services, trust_id: str, incident_id: str) -> None:
+async def _restore_live(uow: UnitOfWork, trust_id: str, incident_id: str) -> None:
     """Redis lost the referee's state: rebuild it from SQL, which records every won accept."""
-    async with services.sessions() as session:
-        loaded = await load(session, incident_id, lock=False)
+    loaded = await load(uow.session, incident_id, lock=False)
     if loaded is None:
         raise NotFound("no such alert")  # erased by retention since the alert was read
     s = loaded.state
     winners = [a.responder_id for a in sorted(s.assigned(), key=lambda a: a.accepted_at or 0)]
-    await services.referee.restore(
+    await uow.services.referee.restore(
         trust_id,
         incident_id,
         open_=s.status in (m.ALERTING, m.EXHAUSTED) and len(winners) < s.accept_limit,
@@ -87,7 +86,7 @@ async def _restore_live(services: Services, trust_id: str, incident_id: str) -> 
     )
 
 
-async def _aeds_carried(services: Services, trust_id: str, incident_id: str, responder_id: str) -> tuple[bool, bool]:
+async def _aeds_carried(session: AsyncSession, trust_id: str, incident_id: str, responder_id: str) -> tuple[bool, bool]:
     """Whether this responder brings their own AED, and whether someone already assigned does: then
     nobody needs to be sent to fetch the public one."""
     mine = (
@@ -106,17 +105,16 @@ async def _aeds_carried(services: Services, trust_id: str, incident_id: str, res
         )
         .exists()
     )
-    async with services.sessions() as session:
-        carries, coming = (await session.execute(select(mine, others))).one()
+    carries, coming = (await session.execute(select(mine, others))).one()
     return bool(carries), bool(coming)
 
 
-async def accept(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
-    async with services.sessions() as session:  # one connection for both reads: accepts come in floods
-        alert = await session.get(Alert, alert_id)
-        if alert is None or alert.trust_id != trust_id or alert.responder_id != responder_id:
-            raise NotFound("no such alert")
-        loaded = await load(session, alert.incident_id, lock=False, only=responder_id)
+async def accept(uow: UnitOfWork, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
+    """The reads hold no lock, so the Redis referee is asked with no incident row held; only a
+    winner then holds the incident (one connection throughout: accepts come in floods)."""
+    services, session = uow.services, uow.session
+    alert = await _own_alert(session, trust_id, responder_id, alert_id)
+    loaded = await load(session, alert.incident_id, lock=False, only=responder_id)
     if loaded is None:
         raise NotFound("no such alert")  # erased by retention since the alert was read
     early = m.accept_precheck(loaded.state, responder_id)
@@ -124,13 +122,12 @@ async def accept(services: Services, *, trust_id: str, responder_id: str, alert_
         return Answer(direct=_answer(early, responder_id, loaded.row.address))
     slot = await services.referee.try_accept(trust_id, alert.incident_id, responder_id)
     if slot == UNKNOWN:
-        await _restore_live(services, trust_id, alert.incident_id)
+        await _restore_live(uow, trust_id, alert.incident_id)
         slot = await services.referee.try_accept(trust_id, alert.incident_id, responder_id)
     metrics.ACCEPTS.labels(outcome="won" if slot > 0 else "refused").inc()
     if slot <= 0:
         refused = m.accept_lost(loaded.state, responder_id, not_open=slot == NOT_OPEN)
-        async with services.sessions() as session, session.begin():
-            _record(session, alert.incident_id, refused, now=services.clock())
+        _record(session, alert.incident_id, refused, now=services.clock())
         return Answer(direct=_answer(refused, responder_id, loaded.row.address))
     distance_to_aed = None
     carries = coming = False
@@ -139,108 +136,108 @@ async def accept(services: Services, *, trust_id: str, responder_id: str, alert_
         pos = await services.index.position(trust_id, responder_id)
         if pos is not None:
             distance_to_aed = haversine_m(pos[0], pos[1], aed.lat, aed.lon)
-        carries, coming = await _aeds_carried(services, trust_id, alert.incident_id, responder_id)
+        carries, coming = await _aeds_carried(session, trust_id, alert.incident_id, responder_id)
     event = m.Accepted(responder_id, services.clock(), slot, distance_to_aed, carries_aed=carries, aed_coming=coming)
-    _, fx = await transition(services, alert.incident_id, [event], fire=False)
+    _, fx = await transition(uow, incident_id=alert.incident_id, events=[event], fire=False)
     return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects], fx.frames_for(responder_id))
 
 
-async def _simple(services: Services, event_type: type, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
-    alert = await _own_alert(services, trust_id, responder_id, alert_id)
-    _, fx = await transition(services, alert.incident_id, [event_type(responder_id, services.clock())], fire=False)
+async def _simple(uow: UnitOfWork, event_type: type, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
+    alert = await _own_alert(uow.session, trust_id, responder_id, alert_id)
+    events = [event_type(responder_id, uow.services.clock())]
+    _, fx = await transition(uow, incident_id=alert.incident_id, events=events, fire=False)
     return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects], fx.frames_for(responder_id))
 
 
 async def decline(
-    services: Services, *, trust_id: str, responder_id: str, alert_id: str, reason: DeclineReason | None = None
+    uow: UnitOfWork, *, trust_id: str, responder_id: str, alert_id: str, reason: DeclineReason | None = None
 ) -> Answer:
     """`reason` is kept on the alert (history, the trust's incident view) and in the timeline."""
-    alert = await _own_alert(services, trust_id, responder_id, alert_id)
-    event = m.Declined(responder_id, services.clock(), reason)
-    _, fx = await transition(services, alert.incident_id, [event], fire=False)
+    alert = await _own_alert(uow.session, trust_id, responder_id, alert_id)
+    event = m.Declined(responder_id, uow.services.clock(), reason)
+    _, fx = await transition(uow, incident_id=alert.incident_id, events=[event], fire=False)
     return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects], fx.frames_for(responder_id))
 
 
-async def arrived(services: Services, **kw: str) -> Answer:
-    return await _simple(services, m.Arrived, **kw)
+async def arrived(uow: UnitOfWork, **kw: str) -> Answer:
+    return await _simple(uow, m.Arrived, **kw)
 
 
 async def report_status(
-    services: Services, *, trust_id: str, responder_id: str, alert_id: str, status: SceneStatus
+    uow: UnitOfWork, *, trust_id: str, responder_id: str, alert_id: str, status: SceneStatus
 ) -> Answer:
     """A status from the scene: answered with a `status` frame saying when it was first recorded
     (a repeat answers the same), or an `error` frame when the responder is not assigned."""
-    alert = await _own_alert(services, trust_id, responder_id, alert_id)
-    event = m.StatusReported(responder_id, status, services.clock())
-    loaded, fx = await transition(services, alert.incident_id, [event], fire=False)
+    alert = await _own_alert(uow.session, trust_id, responder_id, alert_id)
+    event = m.StatusReported(responder_id, status, uow.services.clock())
+    loaded, fx = await transition(uow, incident_id=alert.incident_id, events=[event], fire=False)
     if fx.rejects:
         return Answer([error_frame(r.code, r.detail, alert_id=alert_id) for r in fx.rejects])
     at = loaded.state.alerts[responder_id].statuses[status]
     return Answer([status_frame(alert_id, status, at)], fx.frames_for(responder_id))
 
 
-async def acknowledge(services: Services, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
+async def acknowledge(uow: UnitOfWork, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
     """Sets `delivered_at` once. Every alerted app sends one, so this neither loads nor locks the
     incident: one conditional UPDATE sets the column where still empty, which tells the domain's
     `acknowledged` whether this ack is the first, and incident transactions never write it back
     empty. Only when it changed nothing is the alert read, to tell a repeated ack from a wrong one."""
-    now = services.clock()
-    async with services.sessions() as session, session.begin():
-        incident_id = (
-            await session.execute(
-                update(Alert)
-                .where(
-                    Alert.id == alert_id,
-                    Alert.trust_id == trust_id,
-                    Alert.responder_id == responder_id,
-                    Alert.delivered_at.is_(None),
-                )
-                .values(delivered_at=utc(now))
-                .returning(Alert.incident_id)
-                .execution_options(synchronize_session=False)
+    session, now = uow.session, uow.services.clock()
+    incident_id = (
+        await session.execute(
+            update(Alert)
+            .where(
+                Alert.id == alert_id,
+                Alert.trust_id == trust_id,
+                Alert.responder_id == responder_id,
+                Alert.delivered_at.is_(None),
             )
-        ).scalar_one_or_none()
-        if incident_id is None:
-            mine = (
-                await session.execute(
-                    select(Alert.id).where(
-                        Alert.id == alert_id, Alert.trust_id == trust_id, Alert.responder_id == responder_id
-                    )
+            .values(delivered_at=utc(now))
+            .returning(Alert.incident_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if incident_id is None:
+        mine = (
+            await session.execute(
+                select(Alert.id).where(
+                    Alert.id == alert_id, Alert.trust_id == trust_id, Alert.responder_id == responder_id
                 )
-            ).first()
-            if mine is None:
-                raise NotFound("no such alert")
-            return Answer()  # a repeat: m.acknowledged(first=False) decides nothing
-        _record(session, incident_id, m.acknowledged(responder_id, first=True), now=now)
-    await services.bus.to_trust(trust_id, {"type": "incident", "incident_id": incident_id})
+            )
+        ).first()
+        if mine is None:
+            raise NotFound("no such alert")
+        return Answer()  # a repeat: m.acknowledged(first=False) decides nothing
+    _record(session, incident_id, m.acknowledged(responder_id, first=True), now=now)
+    bus = uow.services.bus
+    uow.after_commit(lambda: bus.to_trust(trust_id, {"type": "incident", "incident_id": incident_id}))
     return Answer()
 
 
-async def pending(services: Services, *, trust_id: str, responder_id: str) -> list[Frame]:
+async def pending(session: AsyncSession, services: Services, *, trust_id: str, responder_id: str) -> list[Frame]:
     """Alerts still open for this responder: re-sent on every (re)connect. An accepted one is
     tracked again from here on (its hint in Redis may have been lost)."""
     now = services.clock()
-    async with services.sessions() as session:
-        rows = (
-            await session.execute(
-                select(Alert, Incident)
-                .join(Incident, Incident.id == Alert.incident_id)
-                .where(
-                    Alert.trust_id == trust_id,
-                    Alert.responder_id == responder_id,
-                    Alert.state.in_((m.ALERTED, m.ACCEPTED, m.ARRIVED)),
-                    Incident.status.in_(m.OPEN_STATUSES),
-                )
-                .order_by(Alert.alerted_at)
+    rows = (
+        await session.execute(
+            select(Alert, Incident)
+            .join(Incident, Incident.id == Alert.incident_id)
+            .where(
+                Alert.trust_id == trust_id,
+                Alert.responder_id == responder_id,
+                Alert.state.in_((m.ALERTED, m.ACCEPTED, m.ARRIVED)),
+                Incident.status.in_(m.OPEN_STATUSES),
             )
-        ).all()
-        # Each incident runs under the policy version it arrived with (cached: versions never change).
-        policy_of = {
-            incident.id: await policies.policy_version(session, trust_id, incident.policy_version)
-            if incident.policy_version is not None
-            else (await policies.current_policy(session, trust_id))[1]
-            for _, incident in rows
-        }
+            .order_by(Alert.alerted_at)
+        )
+    ).all()
+    # Each incident runs under the policy version it arrived with (cached: versions never change).
+    policy_of = {
+        incident.id: await policies.policy_version(session, trust_id, incident.policy_version)
+        if incident.policy_version is not None
+        else (await policies.current_policy(session, trust_id))[1]
+        for _, incident in rows
+    }
     frames = []
     for alert, incident in rows:
         if alert.state == m.ALERTED and alert.expires_at <= utc(now):

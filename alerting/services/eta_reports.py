@@ -17,6 +17,7 @@ from alerting.live.tracking import Tracked
 from alerting.services.context import Services
 from alerting.services.en_route import live_eta
 from alerting.services.incidents import transition
+from alerting.services.unit_of_work import unit_of_work
 from alerting.store.models import Incident, Responder
 from geo.distance import haversine_m
 
@@ -47,8 +48,8 @@ async def on_position(
         return
     if not await services.tracking.claim_report(trust_id, responder_id, hint, now=now, eta_s=eta):
         return  # another process reported this responder's ETA since the hint was read
-    loaded, _ = await transition(
-        services, hint.incident_id, [m.EtaReported(responder_id, eta, distance, now)], trust_id=trust_id, fire=False
-    )
+    event = m.EtaReported(responder_id, eta, distance, now)
+    async with unit_of_work(services) as uow:
+        loaded, _ = await transition(uow, incident_id=hint.incident_id, events=[event], trust_id=trust_id, fire=False)
     if not is_tracked(loaded.state, responder_id):
         await services.tracking.untrack(trust_id, responder_id, hint.incident_id)

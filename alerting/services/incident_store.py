@@ -51,12 +51,13 @@ async def load(session: AsyncSession, incident_id: str, *, lock: bool, only: str
     `only` loads one responder's alert: a read-only view for prechecks that must stay cheap when a
     thousand responders answer the same incident at once."""
     query = select(Incident).where(Incident.id == incident_id)
-    if lock:
-        query = query.with_for_update()
+    alerts = select(Alert).where(Alert.incident_id == incident_id)
+    if lock:  # rows this session read before the lock are refreshed, not trusted
+        query = query.with_for_update().execution_options(populate_existing=True)
+        alerts = alerts.execution_options(populate_existing=True)
     row = (await session.execute(query)).scalar_one_or_none()
     if row is None:
         return None
-    alerts = select(Alert).where(Alert.incident_id == incident_id)
     if only is not None:
         alerts = alerts.where(Alert.responder_id == only)
     alert_rows = {a.responder_id: a for a in (await session.execute(alerts)).scalars()}

@@ -1,7 +1,8 @@
 """Incidents: intake, phase timers, changes from the CAD, and the status view.
 
-Each operation is one transaction that holds the incident row, feeds the domain an event, saves
-what changed, and publishes after the commit. Phase 0 runs inside the CAD's request.
+Each operation runs in the caller's unit of work: it holds the incident row, feeds the domain an
+event, saves what changed and queues what to publish once the edge has committed. Phase 0 runs
+inside the CAD's request.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from alerting.services.frames import aed_view
 from alerting.services.incident_store import Loaded, load, new_row, save
 from alerting.services.phase_firing import fire_due
 from alerting.services.trust_cache import trust_area
+from alerting.services.unit_of_work import UnitOfWork
 from alerting.store.models import Aed as AedRow
 from alerting.store.models import Incident, Responder, TimelineEntry
 from alerting.store.types import from_ts, to_ts
@@ -36,9 +38,10 @@ from geo.distance import eta_s, haversine_m
 log = logging.getLogger(__name__)
 
 
-async def _nearest_aed(services: Services, trust_id: str, lat: float, lon: float) -> m.AedInfo | None:
+async def _nearest_aed(uow: UnitOfWork, trust_id: str, lat: float, lon: float) -> m.AedInfo | None:
+    services = uow.services
     if not await services.aeds.loaded(trust_id):
-        await _reload_aeds(services, trust_id)
+        await _reload_aeds(uow, trust_id)
     found = await services.aeds.nearest(trust_id, lat, lon, max_m=services.settings.aed_max_distance_m)
     if found is None:
         return None
@@ -46,11 +49,11 @@ async def _nearest_aed(services: Services, trust_id: str, lat: float, lon: float
     return m.AedInfo(id=aed.id, name=aed.name, access=aed.access, lat=aed.lat, lon=aed.lon, distance_m=distance)
 
 
-async def _reload_aeds(services: Services, trust_id: str) -> None:
-    """Redis lost (or never had) this trust's AEDs: SQL is the system of record."""
-    async with services.sessions() as session:
-        rows = (await session.execute(select(AedRow).where(AedRow.trust_id == trust_id))).scalars().all()
-    await services.aeds.replace(trust_id, [Aed(r.id, r.name, r.access, r.lat, r.lon) for r in rows])
+async def _reload_aeds(uow: UnitOfWork, trust_id: str) -> None:
+    """Redis lost (or never had) this trust's AEDs: SQL is the system of record. Read on the unit of
+    work's own connection, so a request never waits for a second pooled one while holding one."""
+    rows = (await uow.session.execute(select(AedRow).where(AedRow.trust_id == trust_id))).scalars().all()
+    await uow.services.aeds.replace(trust_id, [Aed(r.id, r.name, r.access, r.lat, r.lon) for r in rows])
 
 
 async def _outside_area(session: AsyncSession, trust_id: str, lat: float, lon: float) -> Invalid | None:
@@ -79,63 +82,65 @@ async def named(session: AsyncSession, *, trust_id: str, cad_refs: tuple[str, ..
 
 
 async def report(
-    services: Services, *, trust_id: str, report: IncidentReport, revision_at: float | None = None
+    uow: UnitOfWork, *, trust_id: str, report: IncidentReport, revision_at: float | None = None
 ) -> tuple[dict[str, Any], bool]:
-    """Record and run phase 0 in one transaction. The same cad_ref again returns the first incident,
-    unchanged: the unique (trust, cad_ref) decides at the insert, so a first post pays no lookup for it.
+    """Record and run phase 0. The same cad_ref again returns the first incident, unchanged: the
+    unique (trust, cad_ref) decides at the insert, so a first post pays no lookup for it.
     `revision_at` is the time the CAD gave its document, which later documents are ordered against."""
-    now = services.clock()
-    # Before the transaction: when Redis has lost the trust's AEDs, reloading them takes a second
-    # pooled connection, which must not be waited for while holding one.
-    aed = await _nearest_aed(services, trust_id, report.lat, report.lon)
-    try:
-        async with services.sessions() as session, session.begin():
-            if refusal := await _outside_area(session, trust_id, report.lat, report.lon):
-                existing = await _find(session, trust_id, report.cad_ref)
-                if existing is not None:
-                    return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
-                raise refusal
-            version, policy = await policies.current_policy(session, trust_id)
-            state = m.new_incident(
-                id=uuid.uuid4().hex,
-                cad_ref=report.cad_ref,
-                lat=report.lat,
-                lon=report.lon,
-                category=report.category,
-                location_type=report.location_type,
-                created_at=now,
-                policy=policy,
-                policy_version=version,
-                aed=aed,
-                flags=report.flags,
-                ambulance_eta_s=report.ambulance_eta_s,
-            )
-            decisions = m.handle(state, m.Reported(now))
-            decisions += await fire_due(session, services, state, trust_id, now)
-            # The row is made once phase 0 has run, so it is written once, complete.
-            row = new_row(
-                state,
-                trust_id=trust_id,
-                address=report.address,
-                notes=report.notes,
-                callback_url=report.callback_url,
-                now=now,
-            )
-            row.cad_revision_at = from_ts(revision_at)
-            session.add(row)
-            await session.flush()  # before its alerts (their key refers to it); a repeated cad_ref fails here
-            loaded = Loaded(state, row, {})
-            save(session, loaded, trust_id=trust_id, now=now)
-            fx = await effects.record(session, row, state, decisions, now=now)
-    except IntegrityError:
-        async with services.sessions() as session:
-            existing = await _find(session, trust_id, report.cad_ref)
-            if existing is None:
-                raise
+    services, session, now = uow.services, uow.session, uow.services.clock()
+    aed = await _nearest_aed(uow, trust_id, report.lat, report.lon)
+    if refusal := await _outside_area(session, trust_id, report.lat, report.lon):
+        existing = await _find(session, trust_id, report.cad_ref)
+        if existing is not None:
             return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
-    with incident_context(state.id):
-        await effects.publish(services, fx, open_limit=state.accept_limit if state.status == m.ALERTING else None)
-        log.info("incident reported", extra={"trust_id": trust_id, "alerted": len(state.alerts)})
+        raise refusal
+    version, policy = await policies.current_policy(session, trust_id)
+    state = m.new_incident(
+        id=uuid.uuid4().hex,
+        cad_ref=report.cad_ref,
+        lat=report.lat,
+        lon=report.lon,
+        category=report.category,
+        location_type=report.location_type,
+        created_at=now,
+        policy=policy,
+        policy_version=version,
+        aed=aed,
+        flags=report.flags,
+        ambulance_eta_s=report.ambulance_eta_s,
+    )
+    decisions = m.handle(state, m.Reported(now))
+    decisions += await fire_due(session, services, state, trust_id, now)
+    # The row is made once phase 0 has run, so it is written once, complete.
+    row = new_row(
+        state,
+        trust_id=trust_id,
+        address=report.address,
+        notes=report.notes,
+        callback_url=report.callback_url,
+        now=now,
+    )
+    row.cad_revision_at = from_ts(revision_at)
+    session.add(row)
+    try:
+        await session.flush()  # before its alerts (their key refers to it); a repeated cad_ref fails here
+    except IntegrityError:
+        await uow.discard()  # another request with this cad_ref won the insert: answer with its incident
+        existing = await _find(session, trust_id, report.cad_ref)
+        if existing is None:
+            raise
+        return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
+    loaded = Loaded(state, row, {})
+    save(session, loaded, trust_id=trust_id, now=now)
+    fx = await effects.record(session, row, state, decisions, now=now)
+    alerted = len(state.alerts)
+
+    async def publish() -> None:
+        with incident_context(state.id):
+            await effects.publish(services, fx, open_limit=state.accept_limit if state.status == m.ALERTING else None)
+            log.info("incident reported", extra={"trust_id": trust_id, "alerted": alerted})
+
+    uow.after_commit(publish)
     answer: dict[str, Any] = {
         "id": state.id,
         "cad_ref": state.cad_ref,
@@ -148,46 +153,48 @@ async def report(
     return answer, True
 
 
+def _publish(uow: UnitOfWork, incident_id: str, fx: effects.Effects) -> None:
+    services = uow.services
+
+    async def publish() -> None:
+        with incident_context(incident_id):
+            await effects.publish(services, fx)
+
+    uow.after_commit(publish)
+
+
 async def transition(
-    services: Services, incident_id: str, events: list[m.Event], *, trust_id: str | None = None, fire: bool = True
+    uow: UnitOfWork, *, incident_id: str, events: list[m.Event], trust_id: str | None = None, fire: bool = True
 ) -> tuple[Loaded, effects.Effects]:
-    """Hold the incident, feed it events (then any due phases), save, commit, publish."""
+    """Hold the incident, feed it events (then any due phases), save, and queue the effects."""
     with incident_context(incident_id):
-        return await _transition(services, incident_id, events, trust_id=trust_id, fire=fire)
-
-
-async def _transition(
-    services: Services, incident_id: str, events: list[m.Event], *, trust_id: str | None, fire: bool
-) -> tuple[Loaded, effects.Effects]:
-    now = services.clock()
-    async with services.sessions() as session, session.begin():
+        session, now = uow.session, uow.services.clock()
         loaded = await load(session, incident_id, lock=True)
         if loaded is None or (trust_id is not None and loaded.row.trust_id != trust_id):
             raise NotFound("no such incident")
         decisions: list[m.Decision] = []
         for event in events:
             decisions += m.handle(loaded.state, event)
-        decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now, phases=fire)
+        decisions += await fire_due(session, uow.services, loaded.state, loaded.row.trust_id, now, phases=fire)
         save(session, loaded, trust_id=loaded.row.trust_id, now=now)
         fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)
-    await effects.publish(services, fx)
+    _publish(uow, incident_id, fx)
     return loaded, fx
 
 
-async def wake(services: Services, incident_id: str) -> None:
+async def wake(uow: UnitOfWork, *, incident_id: str) -> None:
     """The timer and the sweep both land here: expire what is due, fire what is due. Idempotent."""
-    await transition(services, incident_id, [m.AlertExpired(services.clock())])
+    await transition(uow, incident_id=incident_id, events=[m.AlertExpired(uow.services.clock())])
 
 
-async def overdue(services: Services, *, limit: int = 500) -> list[str]:
-    async with services.sessions() as session:
-        rows = await session.execute(
-            select(Incident.id)
-            .where(Incident.status == m.ALERTING, Incident.wake_at <= utc(services.clock()))
-            .order_by(Incident.wake_at)
-            .limit(limit)
-        )
-        return list(rows.scalars())
+async def overdue(session: AsyncSession, *, now: float, limit: int = 500) -> list[str]:
+    rows = await session.execute(
+        select(Incident.id)
+        .where(Incident.status == m.ALERTING, Incident.wake_at <= utc(now))
+        .order_by(Incident.wake_at)
+        .limit(limit)
+    )
+    return list(rows.scalars())
 
 
 def _refuse_if_ended(state: m.IncidentState) -> None:
@@ -212,30 +219,26 @@ def _differing(loaded: Loaded, changes: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def patch(services: Services, *, trust_id: str, incident_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Move, recategorise and annotate in one transaction: all of it applies, or none of it."""
-    await _patch(services, trust_id=trust_id, incident_id=incident_id, changes=changes)
-    async with services.sessions() as session:
-        return await view(session, services, trust_id=trust_id, incident_id=incident_id)
+async def patch(uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: dict[str, Any]) -> None:
+    """Move, recategorise and annotate together: all of it applies, or none of it."""
+    await _patch(uow, trust_id=trust_id, incident_id=incident_id, changes=changes)
 
 
 async def revise(
-    services: Services, *, trust_id: str, incident_id: str, changes: dict[str, Any], revision_at: float | None
-) -> tuple[dict[str, Any], IntakeEffect]:
+    uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: dict[str, Any], revision_at: float | None
+) -> IntakeEffect:
     """A CAD document's changes (a later EIDO, a CAP Update), applied exactly as PATCH applies them.
 
     A document may restate what the incident already holds: only what differs is a change, so one
     that changes nothing is not refused even when the incident has ended (its time is still kept).
     One no later than the last document applied (`revision_at`) changes nothing at all."""
-    effect = await _patch(
-        services, trust_id=trust_id, incident_id=incident_id, changes=changes, document=True, revision_at=revision_at
+    return await _patch(
+        uow, trust_id=trust_id, incident_id=incident_id, changes=changes, document=True, revision_at=revision_at
     )
-    async with services.sessions() as session:
-        return await view(session, services, trust_id=trust_id, incident_id=incident_id), effect
 
 
 async def _patch(
-    services: Services,
+    uow: UnitOfWork,
     *,
     trust_id: str,
     incident_id: str,
@@ -243,105 +246,96 @@ async def _patch(
     document: bool = False,
     revision_at: float | None = None,
 ) -> IntakeEffect:
-    now = services.clock()
+    """The area and the responders' positions are read before the row is held, so the lock waits
+    on no Redis call; everything is checked again once it is held."""
+    services, session, now = uow.services, uow.session, uow.services.clock()
     given = changes
     distances: dict[str, float] | None = None  # set when the point moves
-    async with services.sessions() as session:  # area and positions are read before the row is held
-        loaded = await load(session, incident_id, lock=False)
-        if loaded is None or loaded.row.trust_id != trust_id:
-            raise NotFound("no such incident")
-        if document:
-            if _stale(loaded.row, revision_at):
-                return IntakeEffect.IGNORED
-            changes = _differing(loaded, changes)
-        else:
-            _refuse_if_ended(loaded.state)
-        lat, lon = changes.get("lat", loaded.state.lat), changes.get("lon", loaded.state.lon)
-        if (lat, lon) != (loaded.state.lat, loaded.state.lon):
-            if refusal := await _outside_area(session, trust_id, lat, lon):
-                raise refusal
-            distances = {}
-            for rid, alert in loaded.state.alerts.items():
-                if alert.state in (m.ALERTED, m.ACCEPTED):
-                    pos = await services.index.position(trust_id, rid)
-                    if pos is not None:
-                        distances[rid] = haversine_m(pos[0], pos[1], lat, lon)
+    loaded = await load(session, incident_id, lock=False)
+    if loaded is None or loaded.row.trust_id != trust_id:
+        raise NotFound("no such incident")
+    if document:
+        if _stale(loaded.row, revision_at):
+            return IntakeEffect.IGNORED
+        changes = _differing(loaded, changes)
+    else:
+        _refuse_if_ended(loaded.state)
+    lat, lon = changes.get("lat", loaded.state.lat), changes.get("lon", loaded.state.lon)
+    if (lat, lon) != (loaded.state.lat, loaded.state.lon):
+        if refusal := await _outside_area(session, trust_id, lat, lon):
+            raise refusal
+        distances = {}
+        for rid, alert in loaded.state.alerts.items():
+            if alert.state in (m.ALERTED, m.ACCEPTED):
+                pos = await services.index.position(trust_id, rid)
+                if pos is not None:
+                    distances[rid] = haversine_m(pos[0], pos[1], lat, lon)
     moved: m.Moved | None = None
-    if distances is not None:  # outside the session: a reload of the AEDs takes a pooled connection of its own
-        moved = m.Moved(lat, lon, now, distances, await _nearest_aed(services, trust_id, lat, lon))
-    async with services.sessions() as session, session.begin():
-        loaded = await load(session, incident_id, lock=True)
-        if loaded is None:
-            raise NotFound("no such incident")
-        if document:  # again under the lock: another document or a PATCH may have come first
-            if _stale(loaded.row, revision_at):
-                return IntakeEffect.IGNORED
-            changes = _differing(loaded, given)
-            if revision_at is not None:
-                loaded.row.cad_revision_at = from_ts(revision_at)
-            if not changes:
-                return IntakeEffect.UNCHANGED  # leaving the block commits the document's time
-            if moved and (moved.lat, moved.lon) != (changes.get("lat"), changes.get("lon")):
-                moved = None  # the point already moved there meanwhile
-        _refuse_if_ended(loaded.state)  # it may have ended since the read; still nothing changes
-        decisions: list[m.Decision] = m.handle(loaded.state, moved) if moved else []
-        if "category" in changes and changes["category"] != loaded.state.category:
-            decisions += m.handle(loaded.state, m.Recategorised(changes["category"], now))
-        if "flags" in changes:
-            decisions += m.handle(loaded.state, m.FlagsChanged(tuple(changes["flags"]), now))
-        if "ambulance_eta_s" in changes:
-            decisions += m.handle(loaded.state, m.AmbulanceEtaChanged(changes["ambulance_eta_s"], now))
-        rejects = [d for d in decisions if isinstance(d, m.Reject)]
-        if rejects:
-            raise Conflict(rejects[0].detail)  # leaving the block rolls everything back
-        if "notes" in changes and changes["notes"] != loaded.row.notes:
-            loaded.row.notes = changes["notes"]
-            decisions.append(m.Record(TimelineEvent.NOTES_UPDATED, {}))
-        if "address" in changes and changes["address"] != loaded.row.address:
-            loaded.row.address = changes["address"]  # before the effects: a re-sent alert carries it
-            decisions.append(m.Record(TimelineEvent.ADDRESS_UPDATED, {}))
-        decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
-        save(session, loaded, trust_id=trust_id, now=now)
-        fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)
-    await effects.publish(services, fx)
+    if distances is not None:
+        moved = m.Moved(lat, lon, now, distances, await _nearest_aed(uow, trust_id, lat, lon))
+    loaded = await load(session, incident_id, lock=True)
+    if loaded is None:
+        raise NotFound("no such incident")
+    if document:  # again under the lock: another document or a PATCH may have come first
+        if _stale(loaded.row, revision_at):
+            return IntakeEffect.IGNORED
+        changes = _differing(loaded, given)
+        if revision_at is not None:
+            loaded.row.cad_revision_at = from_ts(revision_at)
+        if not changes:
+            return IntakeEffect.UNCHANGED  # the edge's commit keeps the document's time
+        if moved and (moved.lat, moved.lon) != (changes.get("lat"), changes.get("lon")):
+            moved = None  # the point already moved there meanwhile
+    _refuse_if_ended(loaded.state)  # it may have ended since the read; still nothing changes
+    decisions: list[m.Decision] = m.handle(loaded.state, moved) if moved else []
+    if "category" in changes and changes["category"] != loaded.state.category:
+        decisions += m.handle(loaded.state, m.Recategorised(changes["category"], now))
+    if "flags" in changes:
+        decisions += m.handle(loaded.state, m.FlagsChanged(tuple(changes["flags"]), now))
+    if "ambulance_eta_s" in changes:
+        decisions += m.handle(loaded.state, m.AmbulanceEtaChanged(changes["ambulance_eta_s"], now))
+    rejects = [d for d in decisions if isinstance(d, m.Reject)]
+    if rejects:
+        raise Conflict(rejects[0].detail)  # the edge rolls everything back
+    if "notes" in changes and changes["notes"] != loaded.row.notes:
+        loaded.row.notes = changes["notes"]
+        decisions.append(m.Record(TimelineEvent.NOTES_UPDATED, {}))
+    if "address" in changes and changes["address"] != loaded.row.address:
+        loaded.row.address = changes["address"]  # before the effects: a re-sent alert carries it
+        decisions.append(m.Record(TimelineEvent.ADDRESS_UPDATED, {}))
+    decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
+    save(session, loaded, trust_id=trust_id, now=now)
+    uow.publish(await effects.record(session, loaded.row, loaded.state, decisions, now=now))
     return IntakeEffect.UPDATED
 
 
-async def end(services: Services, *, trust_id: str, incident_id: str, event: m.Event) -> dict[str, Any]:
-    await transition(services, incident_id, [event], trust_id=trust_id, fire=False)
-    async with services.sessions() as session:
-        return await view(session, services, trust_id=trust_id, incident_id=incident_id)
+async def end(uow: UnitOfWork, *, trust_id: str, incident_id: str, event: m.Event) -> None:
+    """Cancel or close: responders still alerted or assigned are stood down; ending twice is harmless."""
+    await transition(uow, incident_id=incident_id, events=[event], trust_id=trust_id, fire=False)
 
 
 async def end_revised(
-    services: Services, *, trust_id: str, incident_id: str, event: m.Cancelled | m.Closed, revision_at: float | None
-) -> tuple[dict[str, Any], IntakeEffect]:
+    uow: UnitOfWork, *, trust_id: str, incident_id: str, event: m.Cancelled | m.Closed, revision_at: float | None
+) -> IntakeEffect:
     """A CAD document that ends the incident (an EIDO closed or cancelled, a CAP Cancel), as the
     cancel and close endpoints end it; one no later than the last document applied changes nothing."""
-    effect = IntakeEffect.IGNORED
     with incident_context(incident_id):
-        async with services.sessions() as session, session.begin():
-            loaded = await load(session, incident_id, lock=True)
-            if loaded is None or loaded.row.trust_id != trust_id:
-                raise NotFound("no such incident")
-            if not _stale(loaded.row, revision_at):
-                ended = loaded.state.status in m.ENDED_STATUSES
-                decisions = m.handle(loaded.state, event)
-                if revision_at is not None:
-                    loaded.row.cad_revision_at = from_ts(revision_at)
-                save(session, loaded, trust_id=trust_id, now=event.now)
-                fx = await effects.record(session, loaded.row, loaded.state, decisions, now=event.now)
-                effect = (
-                    IntakeEffect.UNCHANGED
-                    if ended
-                    else IntakeEffect.CANCELLED
-                    if isinstance(event, m.Cancelled)
-                    else IntakeEffect.CLOSED
-                )
-        if effect != IntakeEffect.IGNORED:
-            await effects.publish(services, fx)
-    async with services.sessions() as session:
-        return await view(session, services, trust_id=trust_id, incident_id=incident_id), effect
+        session = uow.session
+        loaded = await load(session, incident_id, lock=True)
+        if loaded is None or loaded.row.trust_id != trust_id:
+            raise NotFound("no such incident")
+        if _stale(loaded.row, revision_at):
+            return IntakeEffect.IGNORED
+        ended = loaded.state.status in m.ENDED_STATUSES
+        decisions = m.handle(loaded.state, event)
+        if revision_at is not None:
+            loaded.row.cad_revision_at = from_ts(revision_at)
+        save(session, loaded, trust_id=trust_id, now=event.now)
+        fx = await effects.record(session, loaded.row, loaded.state, decisions, now=event.now)
+    _publish(uow, incident_id, fx)
+    if ended:
+        return IntakeEffect.UNCHANGED
+    return IntakeEffect.CANCELLED if isinstance(event, m.Cancelled) else IntakeEffect.CLOSED
 
 
 def _position(pos: en_route.Position | None) -> dict[str, Any] | None:

@@ -43,13 +43,23 @@ class UnitOfWork:
         """Queue any other post-commit step (a bus message, closing a socket)."""
         self._after.append(job)
 
+    async def discard(self) -> None:
+        """Roll back everything done so far and forget what was queued; what follows runs in a
+        fresh transaction. For a lost race on a unique key: the loser then reads the winner's row."""
+        await self.session.rollback()
+        self._after.clear()
+
 
 @asynccontextmanager
 async def unit_of_work(services: Services) -> AsyncIterator[UnitOfWork]:
     async with services.sessions() as session:
-        async with session.begin():
-            uow = UnitOfWork(services, session)
+        uow = UnitOfWork(services, session)
+        try:
             yield uow
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
     for job in uow._after:
         await job()
 
