@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerting.services import auth
 from alerting.services.context import Services
 from alerting.services.errors import NotFound
-from alerting.services.secret_box import SecretBox, secret_box
+from alerting.services.secret_box import SecretBox
 from alerting.store import audit
 from alerting.store.models import Credential, Trust
 from alerting.timefmt import iso, utc
@@ -63,7 +63,7 @@ async def rotate(services: Services, *, trust_id: str, actor: str, grace_s: floa
         for cred in old:
             if cred.expires_at is None or cred.expires_at > until:
                 cred.expires_at = until
-        token = await issue(session, secret_box(services), trust_id=trust_id, now=now)
+        token = await issue(session, services.secret_box, trust_id=trust_id, now=now)
         await audit.append(
             session,
             at=utc(now),

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from alerting.settings import Settings
 
-if TYPE_CHECKING:
-    from alerting.services.context import Services
-
-__all__ = ["SecretBox", "SecretBoxError", "load_key", "secret_box"]
+__all__ = ["SecretBox", "SecretBoxError", "load_key"]
 
 
 class SecretBoxError(RuntimeError):
@@ -59,8 +55,3 @@ def load_key(settings: Settings) -> bytes:
         finally:
             tmp.unlink()
     return path.read_bytes().strip()
-
-
-def secret_box(services: Services) -> SecretBox:
-    """The process's box, built with the services (alerting/services/context.py)."""
-    return services.secret_box

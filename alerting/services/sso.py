@@ -26,7 +26,6 @@ from alerting.domain.vocabulary import ErrorCode
 from alerting.services import oidc, staff_sessions
 from alerting.services.context import Services
 from alerting.services.errors import Forbidden, Invalid, NotFound, ServiceError, Unauthorized, Unavailable
-from alerting.services.secret_box import secret_box
 from alerting.services.trusts import get_trust
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit
@@ -104,7 +103,7 @@ async def configure(uow: UnitOfWork, *, trust_id: str, body: dict[str, Any], act
     row.name = (body.get("name") or "").strip() or _host(issuer)
     row.issuer, row.client_id = issuer, body["client_id"]
     if secret:
-        row.client_secret_enc = secret_box(services).encrypt(secret)
+        row.client_secret_enc = services.secret_box.encrypt(secret)
     row.allowed_domains, row.create_viewers = domains, bool(body.get("create_viewers", False))
     row.updated_at = utc(services.clock())
     await session.flush()
@@ -197,7 +196,7 @@ async def complete(uow: UnitOfWork, *, record: dict[str, Any], code: str) -> tup
         claims = await services.oidc.exchange(
             row.issuer,
             client_id=row.client_id,
-            client_secret=secret_box(services).decrypt(row.client_secret_enc),
+            client_secret=services.secret_box.decrypt(row.client_secret_enc),
             code=code,
             redirect_uri=record["redirect_uri"],
             code_verifier=record["code_verifier"],

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.services import auth, cad_keys
 from alerting.services.errors import Conflict, Invalid, NotFound
-from alerting.services.secret_box import secret_box
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
 from alerting.store.models import Aed, Credential, Group, PushDevice, Responder, Trust
@@ -33,7 +32,7 @@ async def create_trust(uow: UnitOfWork, *, name: str, area: dict[str, Any], acto
     session.add(Trust(id=trust_id, name=name, area=geojson, settings={}, created_at=utc(now)))
     await session.flush()
     admin_key = await auth.issue(session, kind=auth.ADMIN, trust_id=trust_id, now=now)
-    cad_key = await cad_keys.issue(session, secret_box(uow.services), trust_id=trust_id, now=now)
+    cad_key = await cad_keys.issue(session, uow.services.secret_box, trust_id=trust_id, now=now)
     await audit.append(
         session,
         at=utc(now),

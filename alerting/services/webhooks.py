@@ -23,7 +23,7 @@ from alerting.domain.webhook_retry import next_attempt_at
 from alerting.domain.webhook_signature import DELIVERY_HEADER, EVENT_HEADER, HEADER, sign
 from alerting.services import cad_keys, callback_guard, policies
 from alerting.services.context import Services
-from alerting.services.secret_box import SecretBoxError, secret_box
+from alerting.services.secret_box import SecretBoxError
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
 from alerting.store.types import from_ts, to_ts
 from alerting.timefmt import iso, utc
@@ -77,7 +77,7 @@ async def _next_job(session: AsyncSession, services: Services, incident_id: str,
         to_ts(head.created_at) + policy.alert_ttl_s,
     )
     try:
-        keys = await cad_keys.signing_keys(session, secret_box(services), trust_id=incident.trust_id, now=now)
+        keys = await cad_keys.signing_keys(session, services.secret_box, trust_id=incident.trust_id, now=now)
     except SecretBoxError as exc:
         # A deployment whose processes disagree on ALERTING_SECRET_KEY: the attempt is recorded as
         # failed with this reason (and retried), so the CAD's timeline shows why nothing arrives.
