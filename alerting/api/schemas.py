@@ -106,6 +106,26 @@ class QuietHours(Strict):
     )
 
 
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class DutyWindow(Strict):
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        min_length=1, max_length=7, description="The days the window starts on"
+    )
+    start: str = Field(pattern=HHMM, description="HH:MM local time")
+    end: str = Field(pattern=HHMM, description="HH:MM; earlier than start runs past midnight; equal is all day")
+
+
+class OnDutyHours(Strict):
+    """Recurring hours when the on-duty switch alerts the responder; outside them they are not alerted."""
+
+    tz: Annotated[str, AfterValidator(_iana_zone)] = Field(
+        default="Europe/London", max_length=64, description="An IANA time zone name"
+    )
+    windows: list[DutyWindow] = Field(min_length=1, max_length=14)
+
+
 class ResponderIn(Strict):
     id: str = Id
     name: str = Field(min_length=1, max_length=200, pattern=TEXT)
@@ -125,6 +145,9 @@ class ResponderPatch(Strict):
         default=None, description="Carries their own defibrillator (never sent to fetch one)"
     )
     language: Language | None = Field(default=None, description="BCP 47 tag; the client's language")
+    on_duty_hours: OnDutyHours | None = Field(
+        default=None, description="Recurring hours when they may be alerted; null: whenever on duty"
+    )
 
 
 class ProfilePatch(Strict):
@@ -133,6 +156,9 @@ class ProfilePatch(Strict):
     travel_mode: TravelMode | None = None
     carries_aed: bool | None = None
     language: Language | None = None
+    on_duty_hours: OnDutyHours | None = Field(
+        default=None, description="Recurring hours when they may be alerted; null: whenever on duty"
+    )
 
 
 class LocationIn(Strict):

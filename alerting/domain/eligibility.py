@@ -19,6 +19,7 @@ class Candidate:
     busy: bool = False  # assigned to another open incident
     alerts_last_hour: int = 0
     quiet: bool = False  # inside their own quiet hours at this moment
+    off_schedule: bool = False  # outside the on-duty hours they set (none set: never)
     credentials_ok: bool = True  # holds a verified, unexpired credential of every kind the trust requires
     unreadable: bool = False  # their stored record could not be evaluated (e.g. an unknown time zone)
     eta_s: float | None = None  # expected travel time to the scene, from their travel mode
@@ -26,7 +27,15 @@ class Candidate:
 
 # Reasons worth a line in the incident timeline: the trust wants to know who was passed over and why.
 REPORTED_SKIPS = frozenset(
-    {"credential_expired", "busy", "quiet_hours", "fatigue_limit", "unreadable_record", "slower_than_ambulance"}
+    {
+        "credential_expired",
+        "busy",
+        "quiet_hours",
+        "off_schedule",
+        "fatigue_limit",
+        "unreadable_record",
+        "slower_than_ambulance",
+    }
 )
 
 
@@ -61,6 +70,8 @@ def skip_reason(
         return "busy"
     if candidate.quiet:
         return "quiet_hours"
+    if candidate.off_schedule:
+        return "off_schedule"
     if max_alerts_per_hour is not None and candidate.alerts_last_hour >= max_alerts_per_hour:
         return "fatigue_limit"
     return None

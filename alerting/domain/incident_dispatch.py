@@ -79,6 +79,7 @@ _SKIPS: dict[str, tuple[ErrorCode, str]] = {
     ),
     "busy": (ErrorCode.BUSY, "{name} is assigned to another open incident"),
     "quiet_hours": (ErrorCode.QUIET_HOURS, "{name} is in their quiet hours"),
+    "off_schedule": (ErrorCode.OFF_SCHEDULE, "{name} is outside the on-duty hours they set"),
     "fatigue_limit": (ErrorCode.FATIGUE_LIMIT, "{name} has had as many alerts this hour as the policy allows"),
 }
 
@@ -100,7 +101,15 @@ def hand_alert_refusal(s: IncidentState, e: AlertedByHand) -> Reject | None:
         return Reject(
             ErrorCode.PUBLIC_PLACES_ONLY, f"{e.name}'s groups are sent only to public places, and this is not one"
         )
-    if reason in (None, "busy", "quiet_hours", "fatigue_limit", "credential_expired", "not_in_phase_groups"):
+    if reason in (
+        None,
+        "busy",
+        "quiet_hours",
+        "off_schedule",
+        "fatigue_limit",
+        "credential_expired",
+        "not_in_phase_groups",
+    ):
         # Off duty or out of touch says more than the rest: it is what a call to them would find.
         if not e.available:
             return Reject(ErrorCode.OFF_DUTY, f"{e.name} is off duty")

@@ -197,6 +197,7 @@ class ErrorCode(StrEnum):
     BUSY = "busy"
     CREDENTIAL_EXPIRED = "credential_expired"
     QUIET_HOURS = "quiet_hours"
+    OFF_SCHEDULE = "off_schedule"
     FATIGUE_LIMIT = "fatigue_limit"
     NOT_IN_POLICY_GROUPS = "not_in_policy_groups"
     PUBLIC_PLACES_ONLY = "public_places_only"

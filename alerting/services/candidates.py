@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import metrics
+from alerting.domain.duty_hours import on_duty_at
 from alerting.domain.eligibility import Candidate
 from alerting.domain.incident import ASSIGNED_STATES, OPEN_STATUSES
 from alerting.services import credentials, travel
@@ -102,13 +103,16 @@ async def enrich(
             continue  # erased since the index saw them
         # One record that cannot be evaluated (saved before its fields were checked, or edited in
         # the database) passes that responder over with a reason; it never stops the others' alerts.
+        field = "quiet_hours"
         try:
             quiet = in_quiet_hours(r.quiet_hours, now)
+            field = "on_duty_hours"
+            scheduled = on_duty_at(r.on_duty_hours, now)
         except (ZoneInfoNotFoundError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            metrics.CANDIDATES_SKIPPED.labels(reason="quiet_hours").inc()
+            metrics.CANDIDATES_SKIPPED.labels(reason=field).inc()
             log.warning(
                 "responder record cannot be evaluated; passed over",
-                extra={"trust_id": trust_id, "responder_id": r.id, "field": "quiet_hours", "error": repr(exc)},
+                extra={"trust_id": trust_id, "responder_id": r.id, "field": field, "error": repr(exc)},
             )
             out.append(Candidate(responder_id=h.responder_id, distance_m=h.distance_m, groups=(), unreadable=True))
             continue
@@ -121,6 +125,7 @@ async def enrich(
                 busy=h.responder_id in busy,
                 alerts_last_hour=recent.get(h.responder_id, 0),
                 quiet=quiet,
+                off_schedule=not scheduled,
                 credentials_ok=h.responder_id not in lacking,
                 eta_s=None
                 if settings is None

@@ -26,6 +26,7 @@ def _view(r: Responder) -> dict[str, Any]:
         "travel_mode": r.travel_mode,
         "carries_aed": r.carries_aed,
         "language": r.language,
+        "on_duty_hours": r.on_duty_hours,
     }
 
 

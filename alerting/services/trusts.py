@@ -113,6 +113,7 @@ def responder_view(r: Responder) -> dict[str, Any]:
         "travel_mode": r.travel_mode,
         "carries_aed": r.carries_aed,
         "language": r.language,
+        "on_duty_hours": r.on_duty_hours,
         "created_at": iso(r.created_at),
         "updated_at": iso(r.updated_at),
     }
@@ -191,13 +192,16 @@ async def list_responders(
     return [responder_view(r) for r in rows]
 
 
-PROFILE_FIELDS = frozenset({"travel_mode", "carries_aed", "language"})  # the responder may change these too
+# the responder may change these too
+PROFILE_FIELDS = frozenset({"travel_mode", "carries_aed", "language", "on_duty_hours"})
+CLEARABLE = frozenset({"language", "on_duty_hours"})  # null: follow the browser; alerted whenever on duty
 
 
 def apply_profile(r: Responder, changes: dict[str, Any]) -> None:
-    """Travel mode and AED can only be set, not emptied; an empty language means "follow the browser"."""
+    """Travel mode and AED can only be set, not emptied; an empty language means "follow the
+    browser", empty on-duty hours "whenever the switch is on"."""
     for key in sorted(PROFILE_FIELDS & changes.keys()):
-        if changes[key] is not None or key == "language":
+        if changes[key] is not None or key in CLEARABLE:
             setattr(r, key, changes[key])
 
 

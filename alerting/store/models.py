@@ -72,6 +72,7 @@ class Responder(Base):
     skills: Mapped[list[Any]]
     status: Mapped[str] = mapped_column(String(16), default="active")
     quiet_hours: Mapped[dict[str, Any] | None]
+    on_duty_hours: Mapped[dict[str, Any] | None]  # {tz, windows: [{days, start, end}]}: alerted only inside
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     travel_mode: Mapped[str] = mapped_column(String(8), default="foot", server_default="foot")  # foot | bike | car

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.support.clients import CENTRE, TWO_PHASES, make_trust, north_of, online
 
 
@@ -139,4 +141,74 @@ async def test_a_decline_keeps_its_reason_for_the_history_the_timeline_and_the_e
     for s in (*socks.values(), http_sock):
         await s.close()
     await phone.aclose()
+    await trust.close()
+
+
+def _window(start_in_h: float, end_in_h: float) -> dict:
+    """Every day, from `start_in_h` to `end_in_h` hours from now, in UTC."""
+    now = datetime.now(UTC)
+    hhmm = [(now + timedelta(hours=h)).strftime("%H:%M") for h in (start_in_h, end_in_h)]
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    return {"tz": "UTC", "windows": [{"days": days, "start": hhmm[0], "end": hhmm[1]}]}
+
+
+async def test_on_duty_hours_keep_a_responder_from_alerts_outside_them(stack):
+    trust = await make_trust(stack)
+    await trust.responder("eve", ["staff"])
+    me = stack.client(trust.tokens["eve"])
+    for bad in (
+        {"on_duty_hours": {"tz": "UTC", "windows": []}},
+        {"on_duty_hours": {"tz": "Mars/Olympus", "windows": [{"days": ["mon"], "start": "18:00", "end": "22:00"}]}},
+        {"on_duty_hours": {"windows": [{"days": ["someday"], "start": "18:00", "end": "22:00"}]}},
+        {"on_duty_hours": {"windows": [{"days": ["mon"], "start": "25:00", "end": "22:00"}]}},
+    ):
+        r = await me.patch("/v1/me", json=bad)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), bad
+    assert (await me.get("/v1/me")).json()["on_duty_hours"] is None
+
+    later = _window(2, 3)
+    r = await me.patch("/v1/me", json={"on_duty_hours": later})
+    assert r.status_code == 200 and r.json()["on_duty_hours"] == later, r.text
+    sock = await online(stack, trust, "eve", north_of(CENTRE, 50))
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "DUTY-1",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "location_type": "public",
+        },
+    )
+    assert r.json()["alerted"] == 0, r.text
+    view = (await trust.admin.get(f"/v1/trusts/{trust.id}/incidents/{r.json()['id']}")).json()
+    assert [(t["responder"], t["reason"]) for t in view["timeline"] if t["event"] == "responder_skipped"] == [
+        ("eve", "off_schedule")
+    ]
+    by_hand = await trust.cad.post(f"/v1/incidents/{r.json()['id']}/alert", json={"responder_id": "eve"})
+    assert by_hand.status_code == 409 and by_hand.json()["code"] == "off_schedule", by_hand.text
+
+    # inside the hours (set by the trust this time), the same responder is alerted
+    r = await trust.admin.patch(f"/v1/trusts/{trust.id}/responders/eve", json={"on_duty_hours": _window(-1, 1)})
+    assert r.status_code == 200, r.text
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": "DUTY-2",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "location_type": "public",
+        },
+    )
+    assert r.json()["alerted"] == 1, r.text
+    await sock.next("alert", incident_id=r.json()["id"])
+
+    # cleared: alerted whenever on duty again
+    r = await me.patch("/v1/me", json={"on_duty_hours": None})
+    assert r.status_code == 200 and r.json()["on_duty_hours"] is None
+    audit = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit", params={"action": "responder.profile"})).json()
+    assert audit[0]["changes"][0].startswith("on-duty hours ") and audit[0]["changes"][0].endswith("→ none")
+    await sock.close()
+    await me.aclose()
     await trust.close()

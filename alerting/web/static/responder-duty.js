@@ -4,6 +4,7 @@
 import { $ } from "/web/dom.js";
 import { Alarm, Metronome, ScreenLock, standDownChime, unlockAudio } from "/web/responder-alarm.js";
 import { countdownText, liveDistance, renderCard } from "/web/responder-card.js";
+import { nextStartText, onDutyAt } from "/web/responder-hours.js";
 import { t } from "/web/responder-i18n.js";
 
 const ON_DUTY = "alerting.available";
@@ -73,12 +74,14 @@ export class Duty {
     let kind;
     if (this.revoked) [key, kind] = ["duty.state.revoked", "error"];
     else if (!this.onDuty) [key, kind] = ["duty.state.off", "off"];
+    else if (!onDutyAt(this.profile.on_duty_hours)) [key, kind] = ["duty.state.offhours", "off"];
     else if (!navigator.onLine || (this.ready && !this.reachable()) || (!this.ready && this.everReady)) [key, kind] = ["duty.state.offline", "error"];
     else if (!this.ready) [key, kind] = ["duty.state.connecting", "pending"];
     else if (this.locationRefused) [key, kind] = ["duty.state.nolocation", "error"];
     else [key, kind] = ["duty.state.reachable", "ok"];
-    if (line.dataset.state !== kind || line.dataset.key !== key) {
-      line.textContent = t(key);
+    const text = key === "duty.state.offhours" ? t(key, { when: nextStartText(this.profile.on_duty_hours) }) : t(key);
+    if (line.dataset.state !== kind || line.dataset.key !== key || line.textContent !== text) {
+      line.textContent = text;
       line.dataset.state = kind;
       line.dataset.key = key;
       line.className = `state-line ${kind}`;

@@ -7,12 +7,14 @@ import { Duty } from "/web/responder-duty.js";
 import { LANGUAGES, chooseLanguage, chosenLanguage, language, pickLanguage, setLanguage, t, categoryText } from "/web/responder-i18n.js";
 import { dateTime } from "/web/responder-place.js";
 import { forgetToken, registerPush, rememberToken } from "/web/responder-push.js";
+import { HoursEditor } from "/web/responder-hours.js";
 
 const KEY = "alerting.responder-token";
 const PROFILE = "alerting.responder-profile";
 let duty = null;
 let api = null;
 let profile = {};
+const hours = new HoursEditor($("#hours"));
 
 setLanguage(pickLanguage());
 document.addEventListener("pointerdown", unlockAudio, { capture: true });
@@ -112,6 +114,7 @@ function fillProfile() {
   for (const radio of document.querySelectorAll('input[name="travel"]')) radio.checked = radio.value === (profile.travel_mode || "foot");
   $("#carries-aed").checked = !!profile.carries_aed;
   $("#language").value = chosenLanguage();
+  hours.fill(profile.on_duty_hours || null);
   $("#credentials-missing").hidden = !(profile.missing_credentials || []).length;
 }
 
@@ -120,9 +123,13 @@ $("#profile-form").addEventListener("submit", async (event) => {
   const say = $("#profile-status");
   const travel = document.querySelector('input[name="travel"]:checked')?.value || "foot";
   const lang = $("#language").value;
+  const onDutyHours = hours.value();
+  if (onDutyHours === undefined) { say.textContent = ""; return; }  // the problem is shown beside the hours
   chooseLanguage(lang);
+  say.textContent = t("profile.saving");
   try {
-    const saved = await api("PATCH", "/v1/me", { travel_mode: travel, carries_aed: $("#carries-aed").checked, language: lang || null });
+    const saved = await api("PATCH", "/v1/me", { travel_mode: travel, carries_aed: $("#carries-aed").checked,
+      language: lang || null, on_duty_hours: onDutyHours });
     Object.assign(profile, saved);
     say.textContent = t("profile.saved");
   } catch (err) {

@@ -7,6 +7,7 @@ const SKIPPED = {
   credential_expired: "a required credential has expired or is not yet verified",
   busy: "already on another incident",
   quiet_hours: "in their quiet hours",
+  off_schedule: "outside the on-duty hours they set",
   fatigue_limit: "alerted too often in the last hour",
   unreadable_record: "their record could not be read",
 };
