@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alerting.api.deps import AdminDep, ServicesDep
 from alerting.services import cad_keys
+from alerting.services.unit_of_work import unit_of_work
 
 router = APIRouter(prefix="/v1/trusts", tags=["trusts"])
 
@@ -39,4 +40,5 @@ async def rotate_cad_key(
     webhooks carry a second `v1` signature made with it, until `previous_keys_expire_at`, so a CAD
     can switch over without a gap."""
     grace = body.grace_s if body else None
-    return await cad_keys.rotate(services, trust_id=trust, actor=who.actor, grace_s=grace)
+    async with unit_of_work(services) as uow:
+        return await cad_keys.rotate(uow, trust_id=trust, actor=who.actor, grace_s=grace)

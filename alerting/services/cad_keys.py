@@ -13,9 +13,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.services import auth
-from alerting.services.context import Services
 from alerting.services.errors import NotFound
 from alerting.services.secret_box import SecretBox
+from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit
 from alerting.store.models import Credential, Trust
 from alerting.timefmt import iso, utc
@@ -47,32 +47,29 @@ def _live(trust_id: str, now: float):
     )
 
 
-async def rotate(services: Services, *, trust_id: str, actor: str, grace_s: float | None = None) -> dict[str, Any]:
+async def rotate(uow: UnitOfWork, *, trust_id: str, actor: str, grace_s: float | None = None) -> dict[str, Any]:
     """A new CAD key; every older one still valid expires after the grace period (never later
     than it already would). The trust row is locked so two rotations at once stay ordered."""
-    now = services.clock()
+    services, session, now = uow.services, uow.session, uow.services.clock()
     grace = services.settings.cad_key_grace_s if grace_s is None else grace_s
     until = utc(now + grace)
-    async with services.sessions() as session, session.begin():
-        trust = (
-            await session.execute(select(Trust).where(Trust.id == trust_id).with_for_update())
-        ).scalar_one_or_none()
-        if trust is None:
-            raise NotFound("no such trust")
-        old = list((await session.execute(select(Credential).where(*_live(trust_id, now)))).scalars())
-        for cred in old:
-            if cred.expires_at is None or cred.expires_at > until:
-                cred.expires_at = until
-        token = await issue(session, services.secret_box, trust_id=trust_id, now=now)
-        await audit.append(
-            session,
-            at=utc(now),
-            actor=actor,
-            action="cad_key.rotate",
-            trust_id=trust_id,
-            target="cad key",
-            after={"grace_s": grace, "previous_keys": len(old), "previous_keys_expire_at": iso(until) if old else None},
-        )
+    trust = (await session.execute(select(Trust).where(Trust.id == trust_id).with_for_update())).scalar_one_or_none()
+    if trust is None:
+        raise NotFound("no such trust")
+    old = list((await session.execute(select(Credential).where(*_live(trust_id, now)))).scalars())
+    for cred in old:
+        if cred.expires_at is None or cred.expires_at > until:
+            cred.expires_at = until
+    token = await issue(session, services.secret_box, trust_id=trust_id, now=now)
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="cad_key.rotate",
+        trust_id=trust_id,
+        target="cad key",
+        after={"grace_s": grace, "previous_keys": len(old), "previous_keys_expire_at": iso(until) if old else None},
+    )
     return {"cad_key": token, "previous_keys_expire_at": iso(until) if old else None, "grace_s": grace}
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.audit_text import Names, action_text, actor_of, changes, subject
 from alerting.services import incidents
-from alerting.services.context import Services
+from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
 from alerting.store.models import AuditEntry, Group, Incident, Responder, WebhookDelivery
 from alerting.timefmt import iso, utc
@@ -80,44 +80,44 @@ def incident_target(incident_id: str) -> str:
     return f"incident {incident_id}"
 
 
-async def export_incident(services: Services, *, trust_id: str, incident_id: str, actor: str) -> dict[str, Any]:
-    now = services.clock()
-    async with services.sessions() as session, session.begin():
-        record = await incidents.view(session, services, trust_id=trust_id, incident_id=incident_id, with_names=True)
-        await audit.append(
-            session,
-            at=utc(now),
-            actor=actor,
-            action="incident.export",
-            trust_id=trust_id,
-            target=incident_target(incident_id),
-        )
-        entries = list(
-            (
-                await session.execute(
-                    select(AuditEntry)
-                    .where(AuditEntry.trust_id == trust_id, AuditEntry.target == incident_target(incident_id))
-                    .order_by(AuditEntry.id)
-                )
-            ).scalars()
-        )
-        names = await audit_names(session, trust_id, entries)
-        deliveries = (
+async def export_incident(uow: UnitOfWork, *, trust_id: str, incident_id: str, actor: str) -> dict[str, Any]:
+    """The export is audited in the same transaction, so the record lists its own export."""
+    services, session, now = uow.services, uow.session, uow.services.clock()
+    record = await incidents.view(session, services, trust_id=trust_id, incident_id=incident_id, with_names=True)
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="incident.export",
+        trust_id=trust_id,
+        target=incident_target(incident_id),
+    )
+    entries = list(
+        (
             await session.execute(
-                select(WebhookDelivery).where(WebhookDelivery.incident_id == incident_id).order_by(WebhookDelivery.seq)
+                select(AuditEntry)
+                .where(AuditEntry.trust_id == trust_id, AuditEntry.target == incident_target(incident_id))
+                .order_by(AuditEntry.id)
             )
         ).scalars()
-        webhooks = [
-            {
-                "seq": d.seq,
-                "event": d.event,
-                "status": d.status,
-                "attempts": d.attempts,
-                "created_at": iso(d.created_at),
-                "delivered_at": iso(d.delivered_at),
-            }
-            for d in deliveries
-        ]
+    )
+    names = await audit_names(session, trust_id, entries)
+    deliveries = (
+        await session.execute(
+            select(WebhookDelivery).where(WebhookDelivery.incident_id == incident_id).order_by(WebhookDelivery.seq)
+        )
+    ).scalars()
+    webhooks = [
+        {
+            "seq": d.seq,
+            "event": d.event,
+            "status": d.status,
+            "attempts": d.attempts,
+            "created_at": iso(d.created_at),
+            "delivered_at": iso(d.delivered_at),
+        }
+        for d in deliveries
+    ]
     return {
         "format": FORMAT,
         "exported_at": iso(now),
