@@ -13,6 +13,7 @@ from alerting.services.context import build_services
 from alerting.services.unit_of_work import unit_of_work
 from alerting.settings import Settings
 from dispatch_adapter.simulator.demo_area import LEEDS
+from geo.aed_register import Fields
 
 CREDENTIALS = Path("var") / "demo-credentials.json"
 GROUPS = [
@@ -72,7 +73,9 @@ async def create_demo(settings: Settings) -> int:
                 tokens[r["id"]] = await trusts.issue_responder_token(
                     uow, trust_id=trust_id, responder_id=r["id"], actor="demo"
                 )
-            await trusts.put_aeds(uow, trust_id=trust_id, collection=AEDS, actor="demo")
+            await trusts.put_aeds(
+                uow, trust_id=trust_id, content=json.dumps(AEDS).encode(), fmt="json", fields=Fields(), actor="demo"
+            )
     finally:
         await services.aclose()
     creds: dict[str, Any] = {

@@ -1,14 +1,14 @@
-"""Public defibrillators: validating a GeoJSON import, and the nearest one to a point on Redis.
+"""Public defibrillators on Redis: the nearest usable one to a point.
 
-An import is all or nothing: every bad feature is reported by its index, and a file with any
-bad feature changes nothing. The Redis copy is swapped in atomically (built under temporary keys,
-then renamed), so a query sees the old set or the new one, never half of each.
+Registers are read by geo.aed_register. The Redis copy is swapped in atomically (built under
+temporary keys, then renamed), so a query sees the old set or the new one, never half of each.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
@@ -30,6 +30,7 @@ class Aed:
     access: str | None
     lat: float
     lon: float
+    opening_hours: str | None = None  # OpenStreetMap syntax; None: no hours known, always offered
 
 
 class AedImportError(ValueError):
@@ -38,66 +39,6 @@ class AedImportError(ValueError):
     def __init__(self, errors: list[dict[str, Any]]):
         self.errors = errors
         super().__init__(f"{len(errors)} invalid feature(s)")
-
-
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _feature(f: Any) -> tuple[str | None, Aed | str]:
-    """(id if readable, the AED or what is wrong with the feature)."""
-    if not isinstance(f, dict) or f.get("type") != "Feature":
-        return None, "not a GeoJSON Feature"
-    props = f.get("properties")
-    if not isinstance(props, dict):
-        return None, "properties must be an object with at least an id"
-    raw_id = props.get("id", f.get("id"))
-    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
-        raw_id = str(raw_id)
-    if not isinstance(raw_id, str) or not raw_id.strip() or len(raw_id) > MAX_ID:
-        return None, f"properties.id must be a non-empty string of at most {MAX_ID} characters"
-    for field in ("name", "access"):
-        if props.get(field) is not None and (not isinstance(props[field], str) or len(props[field]) > MAX_TEXT):
-            return raw_id, f"properties.{field} must be a string of at most {MAX_TEXT} characters"
-    geom = f.get("geometry")
-    if not isinstance(geom, dict) or geom.get("type") != "Point":
-        return raw_id, "geometry must be a GeoJSON Point"
-    coords = geom.get("coordinates")
-    if not isinstance(coords, list) or len(coords) not in (2, 3) or not all(_number(c) for c in coords):
-        return raw_id, "coordinates must be [lon, lat] (or [lon, lat, alt]) finite numbers"
-    lon, lat = float(coords[0]), float(coords[1])
-    if not -180 <= lon <= 180:
-        return raw_id, f"longitude {lon} is outside -180..180"
-    if not -MAX_GEO_LAT <= lat <= MAX_GEO_LAT:
-        return raw_id, f"latitude {lat} is outside -{MAX_GEO_LAT}..{MAX_GEO_LAT}"
-    return raw_id, Aed(raw_id, props.get("name"), props.get("access"), lat, lon)
-
-
-def parse_aeds(collection: Any) -> list[Aed]:
-    """Every feature valid and every id unique, or AedImportError listing each problem."""
-    if (
-        not isinstance(collection, dict)
-        or collection.get("type") != "FeatureCollection"
-        or not isinstance(collection.get("features"), list)
-    ):
-        raise AedImportError([{"index": -1, "id": None, "message": "body must be a GeoJSON FeatureCollection"}])
-    aeds: list[Aed] = []
-    errors: list[dict[str, Any]] = []
-    first_at: dict[str, int] = {}
-    for i, f in enumerate(collection["features"]):
-        fid, result = _feature(f)
-        if fid is not None:
-            if fid in first_at:
-                errors.append({"index": i, "id": fid, "message": f"duplicate id (first at feature {first_at[fid]})"})
-                continue
-            first_at[fid] = i
-        if isinstance(result, str):
-            errors.append({"index": i, "id": fid, "message": result})
-        else:
-            aeds.append(result)
-    if errors:
-        raise AedImportError(errors)
-    return aeds
 
 
 class AedIndex:
@@ -133,8 +74,11 @@ class AedIndex:
     async def count(self, trust: str) -> int:
         return await self.r.hlen(self._keys(trust)[1])
 
-    async def nearest(self, trust: str, lat: float, lon: float, *, max_m: float) -> tuple[Aed, float] | None:
-        """The nearest AED within max_m by haversine (ties by id), searched in growing rings."""
+    async def nearest(
+        self, trust: str, lat: float, lon: float, *, max_m: float, usable: Callable[[Aed], bool] | None = None
+    ) -> tuple[Aed, float] | None:
+        """The nearest AED within max_m by haversine (ties by id) that is `usable` (private or closed
+        ones are passed over for the next), searched in growing rings."""
         geo, info, _ = self._keys(trust)
         q_lat = max(-MAX_GEO_LAT, min(MAX_GEO_LAT, lat))
         q_lon = -180.0 if lon >= EAST_EDGE else lon
@@ -162,6 +106,8 @@ class AedIndex:
                         continue  # replaced between the two reads; the next ring reads again
                     a = Aed(**json.loads(raw))
                     d = haversine_m(lat, lon, a.lat, a.lon)
+                    if usable is not None and d <= max_m and not usable(a):
+                        continue
                     if d <= max_m and (best is None or (d, a.id) < (best[1], best[0].id)):
                         best = (a, d)
             if best is not None and best[1] <= horizon:

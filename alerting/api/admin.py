@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
 
 from alerting.api.deps import AdminDep, OperatorDep, ServicesDep
 from alerting.api.schemas import GroupIn, PolicyIn, ResponderIn, ResponderPatch, TrustCreated, TrustIn
+from alerting.domain.vocabulary import ErrorCode
 from alerting.services import audit_log, policies, trusts, withdrawal
+from alerting.services.errors import ServiceError
 from alerting.services.unit_of_work import reading, unit_of_work
 from alerting.timefmt import iso
+from geo.aed_register import Fields
+from geo.aed_register import Format as RegisterFormat
 
 router = APIRouter(prefix="/v1/trusts", tags=["trusts"])
+
+
+class UnsupportedMediaType(ServiceError):
+    status, title = 415, "Unsupported media type"
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
 @router.post("", status_code=201, response_model=TrustCreated, summary="Create a trust (operator)")
@@ -135,18 +144,95 @@ async def preview_policy(trust: str, body: PolicyIn, services: ServicesDep, who:
         return await policies.preview(session, trust_id=trust, body=body.model_dump(exclude_none=True))
 
 
-@router.put("/{trust}/aeds", summary="Replace the trust's public defibrillators (GeoJSON FeatureCollection)")
+AED_FORMATS: dict[str, RegisterFormat] = {
+    "application/geo+json": "json",
+    "application/json": "json",
+    "text/csv": "csv",
+    "application/csv": "csv",
+}
+_AED_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/geo+json": {
+                "schema": {
+                    "type": "object",
+                    "description": "FeatureCollection of Points with any properties (a register as published)",
+                }
+            },
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "GeoJSON as above, or an OpenStreetMap Overpass API answer (`elements`; ways "
+                    "and relations need `out center`)",
+                }
+            },
+            "text/csv": {
+                "schema": {
+                    "type": "string",
+                    "description": "A header row; Latitude and Longitude columns, or Easting and Northing (British "
+                    "National Grid)",
+                }
+            },
+        },
+    }
+}
+_FIELD = "The property (or CSV column) that holds the AED's {what}; by default {default}"
+
+
+@router.put(
+    "/{trust}/aeds",
+    openapi_extra=_AED_DOC,
+    summary="Replace the trust's public defibrillators (GeoJSON, CSV or OpenStreetMap Overpass JSON)",
+)
 async def put_aeds(
     trust: str,
+    request: Request,
     services: ServicesDep,
     who: AdminDep,
-    body: Annotated[dict[str, Any], Body(description="FeatureCollection of Points with id, name, access")],
+    id_field: str | None = Query(
+        None,
+        min_length=1,
+        max_length=100,
+        description=_FIELD.format(
+            what="id",
+            default="`id`, else the feature's own id (`@id`, OpenStreetMap `node/123`), else one made from its position",
+        ),
+    ),
+    name_field: str | None = Query(
+        None,
+        min_length=1,
+        max_length=100,
+        description=_FIELD.format(what="name", default="`name`, else `Location`, else `defibrillator:location`"),
+    ),
+    access_field: str | None = Query(
+        None,
+        min_length=1,
+        max_length=100,
+        description=_FIELD.format(what="access rule", default="`access` (`private` and `no` are never offered)"),
+    ),
+    hours_field: str | None = Query(
+        None,
+        min_length=1,
+        max_length=100,
+        description=_FIELD.format(what="opening hours (OpenStreetMap syntax)", default="`opening_hours`"),
+    ),
 ) -> dict[str, Any]:
-    """All or nothing: a file with any bad feature (not a Point, coordinates out of range, missing or
-    duplicate id) answers 422 with `errors: [{index, id, message}]` and changes nothing. Each alert
-    then carries the nearest AED within `ALERTING_AED_MAX_DISTANCE_M` (default 2,000 m) and its distance."""
+    """All or nothing: a file with any bad feature (not a Point, coordinates out of range, a duplicate
+    id) answers 422 with `errors: [{index, id, message}]` and changes nothing; what an alert can live
+    with (unreadable opening hours, an over-long name) is listed in `warnings`. Each alert then carries
+    the nearest AED within `ALERTING_AED_MAX_DISTANCE_M` (default 2,000 m) that is not private and is
+    open at the incident's time in the policy's `time_zone` (docs/aeds.md)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = AED_FORMATS.get(media)
+    if fmt is None:
+        raise UnsupportedMediaType(
+            f"content type {media or 'none'!r} is not accepted; use application/geo+json, application/json or text/csv"
+        )
+    fields = Fields(id=id_field, name=name_field, access=access_field, hours=hours_field)
+    content = await request.body()
     async with unit_of_work(services) as uow:
-        return await trusts.put_aeds(uow, trust_id=trust, collection=body, actor=who.actor)
+        return await trusts.put_aeds(uow, trust_id=trust, content=content, fmt=fmt, fields=fields, actor=who.actor)
 
 
 @router.get(

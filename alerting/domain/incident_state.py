@@ -38,6 +38,7 @@ class AedInfo:
     lat: float
     lon: float
     distance_m: float  # from the incident
+    opening_hours: str | None = None  # as the register gives them (OpenStreetMap syntax); open when chosen
 
 
 @dataclass(slots=True)

@@ -32,6 +32,7 @@ from alerting.domain.policy_document import (
     PolicyIn,
 )
 from alerting.domain.zones import ZoneArea, ZoneError, ZoneLookup
+from geo.aed_hours import DEFAULT_HOLIDAYS, DEFAULT_TIME_ZONE, known_country, known_zone
 
 _DEFAULTS = PolicyIn(phases=[])  # the document's defaults are the policy's: defined once, there
 
@@ -71,6 +72,8 @@ class Policy:
     only_if_faster_than_ambulance: bool = _DEFAULTS.only_if_faster_than_ambulance
     ambulance_margin_s: float = _DEFAULTS.ambulance_margin_s
     cap_polygon_centroid: bool = _DEFAULTS.cap_polygon_centroid  # a trust's choice: an area is not a point
+    time_zone: str = DEFAULT_TIME_ZONE  # AED opening hours are read in it
+    public_holidays: str = DEFAULT_HOLIDAYS  # the country `PH` means in opening hours
     _lookup: ZoneLookup[Zone] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -206,6 +209,10 @@ def build_policy(
         c.error("answer_s", f"must be between {MIN_ANSWER_S} and {MAX_TTL_S} s")
     if not 0 <= doc.ambulance_margin_s <= MAX_AMBULANCE_MARGIN_S:
         c.error("ambulance_margin_s", f"must be between 0 and {MAX_AMBULANCE_MARGIN_S} s")
+    if doc.time_zone is not None and not known_zone(doc.time_zone):
+        c.error("time_zone", f"{doc.time_zone!r} is not an IANA time zone name (such as Europe/London)")
+    if doc.public_holidays is not None and not known_country(doc.public_holidays):
+        c.error("public_holidays", f"no public holidays are known for {doc.public_holidays!r}")
 
     labels = tuple((k.strip(), v.strip()) for k, v in (doc.category_labels or {}).items())
     for pattern, text in labels:
@@ -250,5 +257,7 @@ def build_policy(
         only_if_faster_than_ambulance=doc.only_if_faster_than_ambulance,
         ambulance_margin_s=doc.ambulance_margin_s,
         cap_polygon_centroid=doc.cap_polygon_centroid,
+        time_zone=doc.time_zone or DEFAULT_TIME_ZONE,
+        public_holidays=doc.public_holidays or DEFAULT_HOLIDAYS,
     )
     return policy, c.warnings

@@ -144,6 +144,18 @@ class PolicyIn(_Document):
         "is not a point: the centroid may be far from the patient, or outside a concave area. Off (the default), such "
         "an alert is refused with 422 naming info.area.circle",
     )
+    time_zone: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The trust's IANA time zone, in which AED opening hours are read at the incident's time. "
+        "Absent: Europe/London",
+    )
+    public_holidays: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="The country (ISO 3166-1 alpha-2) whose public holidays `PH` means in AED opening hours. Absent: GB",
+    )
 
     def to_json(self) -> dict[str, Any]:
         """The shape stored and answered: fields left out stay out (`None` means absent)."""

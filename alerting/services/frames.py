@@ -14,7 +14,7 @@ from alerting.timefmt import iso
 def aed_view(aed: AedInfo | None) -> dict[str, Any] | None:
     if aed is None:
         return None
-    return {
+    view = {
         "id": aed.id,
         "name": aed.name,
         "access": aed.access,
@@ -22,6 +22,9 @@ def aed_view(aed: AedInfo | None) -> dict[str, Any] | None:
         "lon": aed.lon,
         "distance_m": round(aed.distance_m, 1),
     }
+    if aed.opening_hours is not None:
+        view["opening_hours"] = aed.opening_hours
+    return view
 
 
 def alert_frame(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain import incident as m
 from alerting.domain.incident_dispatch import message_log
+from alerting.domain.policy import Policy
 from alerting.domain.report import IncidentReport
 from alerting.domain.vocabulary import IntakeEffect, TimelineEvent
 from alerting.logcontext import incident_context
@@ -32,28 +33,55 @@ from alerting.store.models import Aed as AedRow
 from alerting.store.models import Incident, Responder, TimelineEntry
 from alerting.store.types import from_ts, to_ts
 from alerting.timefmt import iso, utc
+from geo import aed_hours
 from geo.aeds import Aed
 from geo.distance import eta_s, haversine_m
 
 log = logging.getLogger(__name__)
 
 
-async def _nearest_aed(uow: UnitOfWork, trust_id: str, lat: float, lon: float) -> m.AedInfo | None:
+async def _nearest_aed(
+    uow: UnitOfWork, trust_id: str, lat: float, lon: float, *, at: float, policy: Policy
+) -> m.AedInfo | None:
+    """The nearest AED in reach that may be used at `at`: not private, and not shut then in the
+    trust's time zone. A shut nearer one is passed over for the next that is open."""
     services = uow.services
     if not await services.aeds.loaded(trust_id):
         await _reload_aeds(uow, trust_id)
-    found = await services.aeds.nearest(trust_id, lat, lon, max_m=services.settings.aed_max_distance_m)
+
+    def usable(aed: Aed) -> bool:
+        return aed_hours.offered(
+            aed.access,
+            aed.opening_hours,
+            at=at,
+            zone=policy.time_zone,
+            country=policy.public_holidays,
+            lat=aed.lat,
+            lon=aed.lon,
+        )
+
+    found = await services.aeds.nearest(trust_id, lat, lon, max_m=services.settings.aed_max_distance_m, usable=usable)
     if found is None:
         return None
     aed, distance = found
-    return m.AedInfo(id=aed.id, name=aed.name, access=aed.access, lat=aed.lat, lon=aed.lon, distance_m=distance)
+    return m.AedInfo(
+        id=aed.id,
+        name=aed.name,
+        access=aed.access,
+        lat=aed.lat,
+        lon=aed.lon,
+        distance_m=distance,
+        opening_hours=aed.opening_hours,
+    )
 
 
 async def _reload_aeds(uow: UnitOfWork, trust_id: str) -> None:
     """Redis lost (or never had) this trust's AEDs: SQL is the system of record. Read on the unit of
     work's own connection, so a request never waits for a second pooled one while holding one."""
     rows = (await uow.session.execute(select(AedRow).where(AedRow.trust_id == trust_id))).scalars().all()
-    await uow.services.aeds.replace(trust_id, [Aed(r.id, r.name, r.access, r.lat, r.lon) for r in rows])
+    await uow.services.aeds.replace(
+        trust_id, [Aed(r.id, r.name, r.access, r.lat, r.lon, r.opening_hours) for r in rows]
+    )
 
 
 async def _outside_area(session: AsyncSession, trust_id: str, lat: float, lon: float) -> Invalid | None:
@@ -88,13 +116,15 @@ async def report(
     unique (trust, cad_ref) decides at the insert, so a first post pays no lookup for it.
     `revision_at` is the time the CAD gave its document, which later documents are ordered against."""
     services, session, now = uow.services, uow.session, uow.services.clock()
-    aed = await _nearest_aed(uow, trust_id, report.lat, report.lon)
     if refusal := await _outside_area(session, trust_id, report.lat, report.lon):
         existing = await _find(session, trust_id, report.cad_ref)
         if existing is not None:
             return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
         raise refusal
     version, policy = await policies.current_policy(session, trust_id)
+    aed = await _nearest_aed(
+        uow, trust_id, report.lat, report.lon, at=now, policy=policy
+    )  # its time zone says what is open
     state = m.new_incident(
         id=uuid.uuid4().hex,
         cad_ref=report.cad_ref,
@@ -272,7 +302,8 @@ async def _patch(
                     distances[rid] = haversine_m(pos[0], pos[1], lat, lon)
     moved: m.Moved | None = None
     if distances is not None:
-        moved = m.Moved(lat, lon, now, distances, await _nearest_aed(uow, trust_id, lat, lon))
+        aed = await _nearest_aed(uow, trust_id, lat, lon, at=now, policy=loaded.state.policy)
+        moved = m.Moved(lat, lon, now, distances, aed)
     loaded = await load(session, incident_id, lock=True)
     if loaded is None:
         raise NotFound("no such incident")

@@ -121,7 +121,17 @@ async def snapshot(services: Services, trust_id: str) -> dict[str, Any]:
         if trust is None:
             raise NotFound("no such trust")
         aeds = (await session.execute(select(Aed).where(Aed.trust_id == trust_id).order_by(Aed.id))).scalars()
-        aed_list = [{"id": a.id, "name": a.name, "access": a.access, "lat": a.lat, "lon": a.lon} for a in aeds]
+        aed_list = [
+            {
+                "id": a.id,
+                "name": a.name,
+                "access": a.access,
+                "opening_hours": a.opening_hours,
+                "lat": a.lat,
+                "lon": a.lon,
+            }
+            for a in aeds
+        ]
         policy = await policies.current(session, trust_id)
     zones = [{"name": z["name"], "area": z["area"]} for z in (policy[1].get("zones") or [] if policy else [])]
     return {

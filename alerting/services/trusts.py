@@ -18,7 +18,9 @@ from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
 from alerting.store.models import Aed, Credential, Group, PushDevice, Responder, Trust
 from alerting.timefmt import iso, utc
-from geo.aeds import AedImportError, parse_aeds
+from geo.aed_register import Fields, read_register
+from geo.aed_register import Format as RegisterFormat
+from geo.aeds import AedImportError
 from geo.areas import AreaError, ServiceArea
 
 
@@ -282,15 +284,30 @@ async def issue_responder_token(uow: UnitOfWork, *, trust_id: str, responder_id:
     return token
 
 
-async def put_aeds(uow: UnitOfWork, *, trust_id: str, collection: Any, actor: str) -> dict[str, Any]:
+async def put_aeds(
+    uow: UnitOfWork, *, trust_id: str, content: bytes, fmt: RegisterFormat, fields: Fields, actor: str
+) -> dict[str, Any]:
+    """Replace the trust's AEDs with a register's (GeoJSON, CSV or Overpass): all of it, or none."""
     try:
-        aeds = parse_aeds(collection)
+        register = read_register(content, fmt, fields)
     except AedImportError as exc:
         raise Invalid("the AED file has invalid features; nothing was imported", extra={"errors": exc.errors}) from exc
+    aeds = register.aeds
     session, now = uow.session, uow.services.clock()
     await get_trust(session, trust_id)
     await session.execute(delete(Aed).where(Aed.trust_id == trust_id))
-    session.add_all(Aed(trust_id=trust_id, id=a.id, name=a.name, access=a.access, lat=a.lat, lon=a.lon) for a in aeds)
+    session.add_all(
+        Aed(
+            trust_id=trust_id,
+            id=a.id,
+            name=a.name,
+            access=a.access,
+            lat=a.lat,
+            lon=a.lon,
+            opening_hours=a.opening_hours,
+        )
+        for a in aeds
+    )
     await audit.append(
         session,
         at=utc(now),
@@ -302,4 +319,4 @@ async def put_aeds(uow: UnitOfWork, *, trust_id: str, collection: Any, actor: st
     )
     index = uow.services.aeds
     uow.after_commit(lambda: index.replace(trust_id, aeds))
-    return {"imported": len(aeds)}
+    return {"imported": len(aeds), "warnings": register.warnings}

@@ -97,6 +97,7 @@ class Aed(Base):
     access: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    opening_hours: Mapped[str | None] = mapped_column(String(255))
 
 
 class Incident(Base):

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.aeds import AedImportError, parse_aeds
 from geo.areas import AreaError, ServiceArea, parse_area
 from geo.distance import M_PER_DEG_LAT, eta_s, haversine_m, valid_point
 
@@ -80,61 +79,3 @@ def test_service_area_contains_inside_and_boundary_not_outside():
 def test_bad_areas_are_refused_saying_why(raw, says):
     with pytest.raises(AreaError, match=says):
         parse_area(raw)
-
-
-def point(fid, lon, lat, **props):
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": {"id": fid, **props},
-    }
-
-
-def test_aed_file_parses_ids_names_and_exact_coordinates():
-    aeds = parse_aeds(
-        {
-            "type": "FeatureCollection",
-            "features": [point("a", -1.55, 53.8, name="Library", access="24/7"), point(17, -1.5, 53.81)],
-        }
-    )
-    assert [(a.id, a.name, a.access, a.lat, a.lon) for a in aeds] == [
-        ("a", "Library", "24/7", 53.8, -1.55),
-        ("17", None, None, 53.81, -1.5),
-    ]
-    assert parse_aeds({"type": "FeatureCollection", "features": []}) == []
-
-
-def test_aed_file_reports_every_bad_feature_by_index():
-    with pytest.raises(AedImportError) as caught:
-        parse_aeds(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    point("a", -1.55, 53.8),
-                    point("a", -1.5, 53.8),
-                    point("b", math.inf, 53.8),
-                    point("c", -1.5, 86.0),
-                    point("d", 181, 0),
-                    point("", 0, 0),
-                    point("e", 0, 0, name=5),
-                    {"type": "Feature", "geometry": None, "properties": {"id": "f"}},
-                    "junk",
-                    point(True, 0, 0),
-                ],
-            }
-        )
-    errors = caught.value.errors
-    assert [e["index"] for e in errors] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
-    assert errors[0] == {"index": 1, "id": "a", "message": "duplicate id (first at feature 0)"}
-    assert errors[1]["id"] == "b" and "finite" in errors[1]["message"]
-    assert "latitude" in errors[2]["message"] and "longitude" in errors[3]["message"]
-    assert errors[4]["id"] is None and "id" in errors[4]["message"]
-    assert "name" in errors[5]["message"] and "Point" in errors[6]["message"]
-    assert "Feature" in errors[7]["message"] and errors[8]["id"] is None
-
-
-@pytest.mark.parametrize("body", [None, [], {"type": "Feature"}, {"type": "FeatureCollection", "features": {}}])
-def test_aed_body_that_is_not_a_feature_collection(body):
-    with pytest.raises(AedImportError) as caught:
-        parse_aeds(body)
-    assert caught.value.errors[0]["index"] == -1
