@@ -250,46 +250,14 @@ def _differing(loaded: Loaded, changes: dict[str, Any]) -> dict[str, Any]:
 
 
 async def patch(uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: dict[str, Any]) -> None:
-    """Move, recategorise and annotate together: all of it applies, or none of it."""
-    await _patch(uow, trust_id=trust_id, incident_id=incident_id, changes=changes)
-
-
-async def revise(
-    uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: dict[str, Any], revision_at: float | None
-) -> IntakeEffect:
-    """A CAD document's changes (a later EIDO, a CAP Update), applied exactly as PATCH applies them.
-
-    A document may restate what the incident already holds: only what differs is a change, so one
-    that changes nothing is not refused even when the incident has ended (its time is still kept).
-    One no later than the last document applied (`revision_at`) changes nothing at all."""
-    return await _patch(
-        uow, trust_id=trust_id, incident_id=incident_id, changes=changes, document=True, revision_at=revision_at
-    )
-
-
-async def _patch(
-    uow: UnitOfWork,
-    *,
-    trust_id: str,
-    incident_id: str,
-    changes: dict[str, Any],
-    document: bool = False,
-    revision_at: float | None = None,
-) -> IntakeEffect:
-    """The area and the responders' positions are read before the row is held, so the lock waits
-    on no Redis call; everything is checked again once it is held."""
+    """Move, recategorise and annotate together: all of it applies, or none of it. The area and
+    the responders' positions are read before the row is held, so the lock waits on no Redis call."""
     services, session, now = uow.services, uow.session, uow.services.clock()
-    given = changes
     distances: dict[str, float] | None = None  # set when the point moves
     loaded = await load(session, incident_id, lock=False)
     if loaded is None or loaded.row.trust_id != trust_id:
         raise NotFound("no such incident")
-    if document:
-        if _stale(loaded.row, revision_at):
-            return IntakeEffect.IGNORED
-        changes = _differing(loaded, changes)
-    else:
-        _refuse_if_ended(loaded.state)
+    _refuse_if_ended(loaded.state)
     lat, lon = changes.get("lat", loaded.state.lat), changes.get("lon", loaded.state.lon)
     if (lat, lon) != (loaded.state.lat, loaded.state.lon):
         if refusal := await _outside_area(session, trust_id, lat, lon):
@@ -307,16 +275,6 @@ async def _patch(
     loaded = await load(session, incident_id, lock=True)
     if loaded is None:
         raise NotFound("no such incident")
-    if document:  # again under the lock: another document or a PATCH may have come first
-        if _stale(loaded.row, revision_at):
-            return IntakeEffect.IGNORED
-        changes = _differing(loaded, given)
-        if revision_at is not None:
-            loaded.row.cad_revision_at = from_ts(revision_at)
-        if not changes:
-            return IntakeEffect.UNCHANGED  # the edge's commit keeps the document's time
-        if moved and (moved.lat, moved.lon) != (changes.get("lat"), changes.get("lon")):
-            moved = None  # the point already moved there meanwhile
     _refuse_if_ended(loaded.state)  # it may have ended since the read; still nothing changes
     decisions: list[m.Decision] = m.handle(loaded.state, moved) if moved else []
     if "category" in changes and changes["category"] != loaded.state.category:
@@ -337,7 +295,28 @@ async def _patch(
     decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
     save(session, loaded, trust_id=trust_id, now=now)
     uow.publish(await effects.record(session, loaded.row, loaded.state, decisions, now=now))
-    return IntakeEffect.UPDATED
+
+
+async def revise(
+    uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: dict[str, Any], revision_at: float | None
+) -> IntakeEffect:
+    """A CAD document's changes (a later EIDO, a CAP Update), applied by `patch`, as PATCH applies them.
+
+    The row is held first, so documents of one incident are ordered one at a time: one no later than
+    the last document applied (`revision_at`) changes nothing at all. A document may restate what the
+    incident already holds; only what differs is a change, so one that changes nothing is not refused
+    even when the incident has ended (its time is still kept)."""
+    loaded = await load(uow.session, incident_id, lock=True)
+    if loaded is None or loaded.row.trust_id != trust_id:
+        raise NotFound("no such incident")
+    if _stale(loaded.row, revision_at):
+        return IntakeEffect.IGNORED
+    changes = _differing(loaded, changes)
+    if changes:  # a refusal (outside the area, an ended incident) rolls everything back, the time too
+        await patch(uow, trust_id=trust_id, incident_id=incident_id, changes=changes)
+    if revision_at is not None:
+        loaded.row.cad_revision_at = from_ts(revision_at)  # the row patch held and saved: one identity
+    return IntakeEffect.UPDATED if changes else IntakeEffect.UNCHANGED
 
 
 async def end(uow: UnitOfWork, *, trust_id: str, incident_id: str, event: m.Event) -> None:
