@@ -1,14 +1,14 @@
 """AEDs keep their opening hours (OpenStreetMap syntax), so a closed one is not offered
 
-Revision ID: 0014_aed_opening_hours
-Revises: 0013_push_devices
+Revision ID: 0015_aed_opening_hours
+Revises: 0014_on_duty_hours
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_aed_opening_hours"
-down_revision = "0013_push_devices"
+revision = "0015_aed_opening_hours"
+down_revision = "0014_on_duty_hours"
 branch_labels = None
 depends_on = None
 
