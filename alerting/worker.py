@@ -100,7 +100,7 @@ def _register(app: Celery) -> _Runtime:
         async def job(s: Services) -> None:
             again = await webhooks.deliver(s, incident_id)
             if again is not None:
-                s.tasks.deliver_webhooks(incident_id, at=again, now=s.clock())
+                s.tasks.retry_webhooks(incident_id, at=again, now=s.clock())
 
         runtime.run(job)
 

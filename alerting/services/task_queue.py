@@ -67,22 +67,20 @@ class TaskQueue:
         """Fire the incident's next due phase or expiry at `at` (unix time)."""
         self._send(Task.WAKE, [incident_id], at=at, now=now)
 
-    def deliver_webhooks(self, incident_id: str, *, at: float | None = None, now: float | None = None) -> None:
-        """Deliver the incident's due webhooks, now or at `at`."""
-        if at is None or now is None:
-            self.celery.send_task(Task.DELIVER_WEBHOOKS, args=[incident_id])
-        else:
-            self.celery.send_task(
-                Task.DELIVER_WEBHOOKS, args=[incident_id], countdown=min(max(0.0, at - now), MAX_COUNTDOWN_S)
-            )
+    def deliver_webhooks(self, incident_id: str) -> None:
+        """Deliver the incident's due webhooks now."""
+        self.celery.send_task(Task.DELIVER_WEBHOOKS, args=[incident_id])
+
+    def retry_webhooks(self, incident_id: str, *, at: float, now: float) -> None:
+        """Deliver them again at `at`, or after MAX_COUNTDOWN_S if that is sooner (the next run
+        finds nothing due yet and asks again)."""
+        self.celery.send_task(
+            Task.DELIVER_WEBHOOKS, args=[incident_id], countdown=min(max(0.0, at - now), MAX_COUNTDOWN_S)
+        )
 
     def push_unacknowledged(self, incident_id: str, *, at: float, now: float, no_socket: Collection[str]) -> None:
         """At `at`, push the incident's alerts still unacknowledged (and at once those in `no_socket`)."""
         self._send(Task.PUSH_UNACKNOWLEDGED, [incident_id, list(no_socket)], at=at, now=now)
-
-    def send(self, task: Task) -> None:
-        """Run a periodic task now, as beat would."""
-        self.celery.send_task(task)
 
     def close(self) -> None:
         self.celery.close()
