@@ -24,12 +24,18 @@ def _format_of(path: Path, given: str | None) -> str:
     return fmt
 
 
-async def _run(fn, **kwargs):
+async def _run(fn, *, write: bool, **kwargs):
+    """The command's one unit of work (or read session), as a route would open it."""
     from alerting.services.context import build_services
+    from alerting.services.unit_of_work import reading, unit_of_work
 
     services = build_services(get_settings())
     try:
-        return await fn(services, **kwargs)
+        if write:
+            async with unit_of_work(services) as uow:
+                return await fn(uow, **kwargs)
+        async with reading(services) as session:
+            return await fn(session, **kwargs)
     finally:
         await services.aclose()
 
@@ -48,6 +54,7 @@ def _import(args: argparse.Namespace) -> int:
         result = asyncio.run(
             _run(
                 import_zones,
+                write=True,
                 trust_id=args.trust,
                 content=content,
                 fmt=_format_of(path, args.format),
@@ -78,7 +85,7 @@ def _export(args: argparse.Namespace) -> int:
     from alerting.services.zones import export_zones
 
     try:
-        _, body = asyncio.run(_run(export_zones, trust_id=args.trust, fmt=args.format))
+        _, body = asyncio.run(_run(export_zones, write=False, trust_id=args.trust, fmt=args.format))
     except ServiceError as exc:
         print(exc.detail, file=sys.stderr)
         return 1

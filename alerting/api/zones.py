@@ -11,6 +11,7 @@ from alerting.api.deps import AdminDep, ServicesDep
 from alerting.domain.vocabulary import ErrorCode
 from alerting.services import zones
 from alerting.services.errors import ServiceError
+from alerting.services.unit_of_work import reading, unit_of_work
 
 router = APIRouter(prefix="/v1/trusts", tags=["zones"])
 
@@ -88,16 +89,18 @@ async def put_zones(
     fmt = FORMATS.get(media)
     if fmt is None:
         raise UnsupportedMediaType(f"content type {media or 'none'!r} is not accepted; use {KML}, {KMZ} or {GEOJSON}")
-    return await zones.import_zones(
-        services,
-        trust_id=trust,
-        content=await request.body(),
-        fmt=fmt,
-        actor=who.actor,
-        dry_run=dry_run,
-        name_property=name_property,
-        default_phases=default_phases,
-    )
+    content = await request.body()
+    async with unit_of_work(services) as uow:
+        return await zones.import_zones(
+            uow,
+            trust_id=trust,
+            content=content,
+            fmt=fmt,
+            actor=who.actor,
+            dry_run=dry_run,
+            name_property=name_property,
+            default_phases=default_phases,
+        )
 
 
 @router.get(
@@ -109,7 +112,8 @@ async def get_zones(
     trust: str, services: ServicesDep, who: AdminDep, format: Literal["geojson", "kml"] = Query("geojson")
 ) -> Response:
     """In policy order, each with its `phases` (and `accept_limit`); the KML imports back unchanged."""
-    version, body = await zones.export_zones(services, trust_id=trust, fmt=format)
+    async with reading(services) as session:
+        version, body = await zones.export_zones(session, trust_id=trust, fmt=format)
     if format == "kml":
         return Response(
             body, media_type=KML, headers={"Content-Disposition": f'attachment; filename="zones-v{version}.kml"'}

@@ -14,16 +14,17 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain import json_text, zone_import
 from alerting.domain.policy import PolicyError, build_policy
 from alerting.domain.policy_document import PolicyIn
 from alerting.domain.zone_import import ImportProblem, ZoneFeature, ZoneImportError
 from alerting.services import policies
-from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound
 from alerting.services.trust_cache import trust_area
 from alerting.services.trusts import get_trust
+from alerting.services.unit_of_work import UnitOfWork
 from alerting.store.models import Group
 from geo.kml import KmlError, parse_kml, read_kmz, write_kml
 
@@ -81,7 +82,7 @@ def _pydantic_loc(parts: tuple[Any, ...]) -> str:
 
 
 async def import_zones(
-    services: Services,
+    uow: UnitOfWork,
     *,
     trust_id: str,
     content: bytes,
@@ -96,7 +97,7 @@ async def import_zones(
     features = read_features(content, fmt, name_property=name_property)
     try:
         return await _import(
-            services,
+            uow,
             trust_id=trust_id,
             features=features,
             actor=actor,
@@ -109,7 +110,7 @@ async def import_zones(
 
 
 async def _import(
-    services: Services,
+    uow: UnitOfWork,
     *,
     trust_id: str,
     features: list[ZoneFeature],
@@ -118,40 +119,37 @@ async def _import(
     name_property: str | None,
     default_phases: DefaultPhases | None,
 ) -> dict[str, Any]:
-    async with services.sessions() as session, session.begin():
-        await get_trust(session, trust_id)
-        found = await policies.current(session, trust_id)
-        if found is None:
-            raise Conflict(
-                "the trust has no policy yet: PUT /v1/trusts/{trust}/policy with the trust-wide phases first"
-            )
-        _, body = found
-        try:
-            zones = zone_import.to_zone_docs(
-                features,
-                body.get("zones") or [],
-                default_phases=body["phases"] if default_phases == "trust" else None,
-                name_property=name_property,
-            )
-        except ZoneImportError as exc:
-            raise _refused(exc.problems) from exc
-        try:
-            document = PolicyIn.model_validate({**body, "zones": zones})
-        except ValidationError as exc:
-            raise _refused(
-                [_relocate(_pydantic_loc(tuple(e["loc"])), e["msg"], features) for e in exc.errors()]
-            ) from exc
-        groups = set((await session.execute(select(Group.id).where(Group.trust_id == trust_id))).scalars())
-        try:
-            _, warnings = build_policy(document, known_groups=groups, area=(await trust_area(session, trust_id)).geom)
-        except PolicyError as exc:
-            raise _refused([_relocate(e.loc, e.msg, features) for e in exc.errors]) from exc
-        doc = document.to_json()
-        version = None
-        if not dry_run:
-            version, warnings = await policies.put(
-                session, trust_id=trust_id, body=doc, actor=actor, now=services.clock()
-            )
+    session = uow.session
+    await get_trust(session, trust_id)
+    found = await policies.current(session, trust_id)
+    if found is None:
+        raise Conflict("the trust has no policy yet: PUT /v1/trusts/{trust}/policy with the trust-wide phases first")
+    _, body = found
+    try:
+        zones = zone_import.to_zone_docs(
+            features,
+            body.get("zones") or [],
+            default_phases=body["phases"] if default_phases == "trust" else None,
+            name_property=name_property,
+        )
+    except ZoneImportError as exc:
+        raise _refused(exc.problems) from exc
+    try:
+        document = PolicyIn.model_validate({**body, "zones": zones})
+    except ValidationError as exc:
+        raise _refused([_relocate(_pydantic_loc(tuple(e["loc"])), e["msg"], features) for e in exc.errors()]) from exc
+    groups = set((await session.execute(select(Group.id).where(Group.trust_id == trust_id))).scalars())
+    try:
+        _, warnings = build_policy(document, known_groups=groups, area=(await trust_area(session, trust_id)).geom)
+    except PolicyError as exc:
+        raise _refused([_relocate(e.loc, e.msg, features) for e in exc.errors]) from exc
+    doc = document.to_json()
+    version = None
+    if not dry_run:
+        version, warnings = await policies.put(
+            session, trust_id=trust_id, body=doc, actor=actor, now=uow.services.clock()
+        )
+        await session.flush()  # a version saved meanwhile fails here, inside import_zones' guard
     return {
         "version": version,
         "dry_run": dry_run,
@@ -161,13 +159,12 @@ async def _import(
 
 
 async def export_zones(
-    services: Services, *, trust_id: str, fmt: Literal["geojson", "kml"]
+    session: AsyncSession, *, trust_id: str, fmt: Literal["geojson", "kml"]
 ) -> tuple[int, bytes | dict]:
     """The current policy's zones, in policy order, as a GeoJSON FeatureCollection or a KML document
     that imports back unchanged."""
-    async with services.sessions() as session:
-        trust = await get_trust(session, trust_id)
-        found = await policies.current(session, trust_id)
+    trust = await get_trust(session, trust_id)
+    found = await policies.current(session, trust_id)
     if found is None:
         raise NotFound("this trust has no policy yet")
     version, body = found
