@@ -11,7 +11,8 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.browser import assert_accessible, screenshot, sign_in_staff, until
+from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, sign_in_staff, until
+from tests.e2e.responder_phone import TALL, join, phone_page
 from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of, online
 from tests.support.staff import PASSWORD, invite
 
@@ -30,11 +31,18 @@ POLICY = {
 }
 
 
-async def marker_centre(page: Page, selector: str) -> tuple[float, float]:
-    """Where a Leaflet circle marker is drawn on screen: the centre of its path's box."""
-    box = await page.locator(selector).bounding_box()
-    assert box is not None, selector
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+async def marker_centre(page: Page, selector: str) -> tuple[float, float] | None:
+    """Where a Leaflet circle marker is drawn on screen now (the centre of its path's box); None
+    while the map is redrawing it (each update replaces the incident's layer)."""
+    return await page.evaluate(
+        """(selector) => {
+            const el = document.querySelector(selector);
+            if (!el) return null;
+            const r = el.getBoundingClientRect();
+            return [r.x + r.width / 2, r.y + r.height / 2];
+        }""",
+        selector,
+    )
 
 
 async def move(sock: ResponderSocket, metres: float) -> None:
@@ -56,7 +64,8 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     trust = await make_trust(stack, policy=POLICY, name="Yorkshire Ambulance Service")
     await trust.responder("amy", ["staff"])
     await trust.responder("bob", ["staff"])
-    amy = await online(stack, trust, "amy", north_of(CENTRE, 60))
+    amy = await phone_page(browsing, north_of(CENTRE, 60), viewport=TALL)  # Amy's phone; Bob's app is a socket
+    await join(amy, trust, "amy")
     bob = await online(stack, trust, "bob", north_of(CENTRE, 700))  # beyond the first ring
     person = await invite(trust, roles=["dispatcher"], name="Dana Whitfield")
     r = await trust.admin.post(f"/v1/auth/invites/{person['invite_code']}", json={"password": PASSWORD})
@@ -79,7 +88,8 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     )
     assert r.status_code == 201 and r.json()["alerted"] == 1, r.text
     incident_id = r.json()["id"]
-    await amy.next("alert", incident_id=incident_id)
+    amy_card = amy.locator("article.alert-card")
+    await expect(amy_card).to_have_count(1)
 
     entry = page.locator(f'#incident-list li[data-incident-id="{incident_id}"]')
     await expect(entry).to_contain_text("0 of 1 accepted")
@@ -118,13 +128,22 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     await panel.get_by_label("Message to everyone alerted or on the way").fill("Use the Vicar Lane entrance")
     await panel.get_by_role("button", name="Send message").click()
     await expect(page.locator("#incident-action-result")).to_have_text("Message sent to 2 responders.")
-    for sock in (amy, bob):
-        frame = await sock.next("message")
-        assert frame["from"] == "control" and frame["text"] == "Use the Vicar Lane entrance"
+    frame = await bob.next("message")
+    assert frame["from"] == "control" and frame["text"] == "Use the Vicar Lane entrance"
+    await expect(amy_card.locator(".talk li.from-control")).to_contain_text("Control room")
+    await expect(amy_card.locator(".talk li.from-control")).to_contain_text("Use the Vicar Lane entrance")
+    await amy_card.get_by_label("Write to the control room").fill("I'm at the market doors")
+    await amy_card.get_by_role("button", name="Send").click()
+    await expect(amy_card.locator(".talk li.from-you")).to_contain_text("I'm at the market doors")
+    await assert_fits_width(amy)
+    await assert_accessible(amy)
+    await screenshot(amy, "responder-message-phone")
     await bob.send(type="message", alert_id=alert["alert_id"], text="On my way, 6 minutes")
     messages = panel.locator("#incident-messages")
     await expect(messages.locator("li.from-control")).to_contain_text("Dana Whitfield: Use the Vicar Lane entrance")
-    await expect(messages.locator("li.from-responder")).to_contain_text("Bob: On my way, 6 minutes")
+    await expect(messages.locator("li.from-responder")).to_have_count(2)
+    await expect(messages.locator("li.from-responder").first).to_contain_text("Amy: I'm at the market doors")
+    await expect(messages.locator("li.from-responder").last).to_contain_text("Bob: On my way, 6 minutes")
 
     # Bob accepts and comes: his marker moves towards the incident, the panel says when he is expected.
     await bob.send(type="accept", alert_id=alert["alert_id"])
@@ -133,13 +152,13 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     bob_marker = f"path.responder.inc-{incident_id}.state-accepted"
     await expect(page.locator(bob_marker)).to_have_count(1)
     incident_marker = f"path.incident.inc-{incident_id}"
-    start = await marker_centre(page, bob_marker)
-    scene = await marker_centre(page, incident_marker)
+    start = await until(lambda: marker_centre(page, bob_marker))
+    scene = await until(lambda: marker_centre(page, incident_marker))
     await move(bob, 350)
 
     async def closer() -> bool:
         here = await marker_centre(page, bob_marker)
-        return abs(here[1] - scene[1]) < abs(start[1] - scene[1]) - 5
+        return here is not None and abs(here[1] - scene[1]) < abs(start[1] - scene[1]) - 5
 
     await until(closer)
     await expect(page.locator(f"path.track.inc-{incident_id}.track-bob")).to_have_count(1)  # where he has been
@@ -174,6 +193,5 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     await expect(panel.locator("#incident-timeline")).to_contain_text("Bob wrote: “On my way, 6 minutes”")
     await assert_accessible(page)
     await screenshot(page, "dispatcher-ended-and-found")
-    for sock in (amy, bob):
-        await sock.close()
+    await bob.close()
     await trust.close()

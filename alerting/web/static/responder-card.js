@@ -130,6 +130,36 @@ function fill(el, ...parts) {
   el.replaceChildren(...parts.flat(3).filter((p) => p !== null && p !== undefined && p !== false && p !== ""));
 }
 
+// The conversation with the control room, while the alert is live: its messages, and a reply box
+// made once per card, so a redraw never loses what the responder is typing.
+function talkBlock(entry, app) {
+  const id = entry.frame.alert_id;
+  if (!entry.talk) {
+    const input = h("input", { type: "text", id: `reply-${id}`, maxlength: "1000", autocomplete: "off",
+      "aria-describedby": `reply-error-${id}` });
+    entry.talkList = h("ol", { class: "messages" });
+    entry.talkError = h("p", { class: "field-error", id: `reply-error-${id}`, "aria-live": "polite" });
+    entry.talkLabel = h("label", { for: `reply-${id}` });
+    entry.talkButton = h("button", { type: "submit", class: "secondary" });
+    entry.talkTitle = h("h4", { id: `talk-${id}` });
+    const form = h("form", { class: "reply", novalidate: true, onsubmit: (e) => {
+      e.preventDefault();
+      const text = input.value.trim();
+      entry.talkError.textContent = text ? "" : t("messages.empty");
+      if (!text) { input.focus(); return; }
+      if (app.act(entry, "message", text)) input.value = "";
+    } }, entry.talkLabel, input, entry.talkError, entry.talkButton);
+    entry.talk = h("section", { class: "talk", "aria-labelledby": `talk-${id}` }, entry.talkTitle, entry.talkList, form);
+  }
+  entry.talkTitle.textContent = t("messages.title");
+  entry.talkLabel.textContent = t("messages.reply");
+  entry.talkButton.textContent = t("messages.send");
+  fill(entry.talkList, (entry.messages || []).map((m) => h("li", { class: `from-${m.from}` },
+    h("strong", {}, m.from === "control" ? t("messages.control") : t("messages.you")),
+    ` (${clockTime(Date.parse(m.at), language())}): ${m.text}`)));
+  return entry.talk;
+}
+
 export function renderCard(entry, app) {
   const f = entry.frame;
   const id = f.alert_id;
@@ -168,6 +198,10 @@ export function renderCard(entry, app) {
   if (hadFocus || entry.focusNext) { firstButton?.focus(); entry.focusNext = false; }
   entry.app = app;
   fill(entry.extra, open ? [sceneBlock(entry), aedLines(f), navigateLinks(entry, app), cprBlock(entry, app)] : []);
+  const talk = talkBlock(entry, app);
+  if (!talk.isConnected) entry.extra.after(talk);  // placed once: moving it would take the typing focus away
+  // Before answering, only once the control room has written: the alert itself comes first.
+  talk.hidden = !open || (state === "alerted" && !(entry.messages || []).length);
   entry.mapBox.hidden = !open;
   fill(entry.legend, open ? legend(f) : null);
   if (open) drawMap(entry, app.position);

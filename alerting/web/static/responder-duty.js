@@ -141,6 +141,13 @@ export class Duty {
         break;
       }
       case "stand_down": this.end(frame.alert_id, frame.reason); break;
+      case "message": {
+        const entry = this.alerts.get(frame.alert_id);
+        if (!entry) break;
+        this.update(frame.alert_id, { messages: [...(entry.messages || []), { from: "control", text: frame.text, at: frame.at }] });
+        $("#announce").textContent = t("messages.announce", { text: frame.text });
+        break;
+      }
       case "status": {
         const entry = this.alerts.get(frame.alert_id);
         if (entry) this.update(frame.alert_id, { statuses: { ...entry.statuses, [frame.status]: frame.at } });
@@ -239,6 +246,10 @@ export class Duty {
           entry.card.querySelector(`.scene-status:not([disabled])`)?.focus();
         }
         break;
+      case "message":
+        if (!this.send({ type: "message", alert_id: id, text: arg })) return false;
+        this.update(id, { messages: [...(entry.messages || []), { from: "you", text: arg, at: new Date().toISOString() }] });
+        return true;
       case "metronome":
         if (this.metronome.running) this.metronome.stop(); else this.metronome.start();
         entry.focusNext = false;
