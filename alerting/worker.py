@@ -109,7 +109,8 @@ def _register(app: Celery) -> _Runtime:
         """Re-queues due deliveries whose task was lost; a duplicate only finds nothing due."""
 
         async def job(s: Services) -> int:
-            ids = await webhooks.due_incidents(s)
+            async with reading(s) as session:
+                ids = await webhooks.due_incidents(session, now=s.clock())
             for incident_id in ids:
                 s.tasks.deliver_webhooks(incident_id)
             return len(ids)

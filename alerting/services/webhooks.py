@@ -6,6 +6,10 @@ in `seq` order per incident: a later event waits until the earlier one is acknow
 or given up, which happens when the next try would fall after the alert TTL. One worker at a time
 delivers an incident's events (a Redis lock), and every attempt, with its outcome, is written to
 the incident's timeline. A CAD dedupes on the `X-Alerting-Delivery` id, the same on every retry.
+
+A delivery run is a job of several units of work, one per attempt: the next delivery is read, the
+HTTP call is made with no transaction (and no pooled connection) held, and its outcome is written
+in a unit of work of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from alerting.domain.webhook_signature import DELIVERY_HEADER, EVENT_HEADER, HEA
 from alerting.services import cad_keys, callback_guard, policies
 from alerting.services.context import Services
 from alerting.services.secret_box import SecretBoxError
+from alerting.services.unit_of_work import UnitOfWork, reading, unit_of_work
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
 from alerting.store.types import from_ts, to_ts
 from alerting.timefmt import iso, utc
@@ -112,57 +117,57 @@ async def _post(client: httpx.AsyncClient, services: Services, job: _Job, now: f
 
 
 async def _record(
-    services: Services, incident_id: str, job: _Job, acknowledged: bool, outcome: dict[str, object], now: float
+    uow: UnitOfWork, incident_id: str, job: _Job, acknowledged: bool, outcome: dict[str, object], now: float
 ) -> float | None:
     """Write the attempt and its consequence; return the retry time if one was scheduled."""
+    services, session = uow.services, uow.session
     retry_at: float | None = None
-    async with services.sessions() as session, session.begin():
-        row = (
-            await session.execute(
-                select(WebhookDelivery).where(WebhookDelivery.id == job.delivery_id).with_for_update()
-            )
-        ).scalar_one()
-        row.attempts += 1
-        if acknowledged:
-            row.status, row.delivered_at, row.next_attempt_at, result = DELIVERED, utc(now), None, "delivered"
-        else:
-            retry_at = next_attempt_at(
-                now,
-                row.attempts,
-                base_s=services.settings.webhook_backoff_base_s,
-                cap_s=services.settings.webhook_backoff_cap_s,
-                draw=random.random(),
-                give_up_at=job.give_up_at,
-            )
-            if retry_at is None:
-                row.status, row.next_attempt_at, result = FAILED, None, "given_up"
-            else:
-                row.next_attempt_at, result = from_ts(retry_at), "retry"
-        data: dict[str, object] = {
-            "delivery_id": job.delivery_id,
-            "webhook_event": job.event,
-            "seq": job.seq,
-            "attempt": row.attempts,
-            "outcome": result,
-            **outcome,
-        }
-        if retry_at is not None:
-            data["next_attempt_at"] = iso(retry_at)
-        session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event=TimelineEvent.WEBHOOK_ATTEMPT, data=data))
-        if result == "given_up":
-            session.add(
-                TimelineEntry(
-                    incident_id=incident_id,
-                    at=utc(now),
-                    event=TimelineEvent.WEBHOOK_GIVEN_UP,
-                    data={"delivery_id": job.delivery_id, "webhook_event": job.event, "attempts": row.attempts},
-                )
-            )
-    if result == "given_up":
-        log.warning(
-            "webhook given up",
-            extra={"incident_id": incident_id, "delivery_id": job.delivery_id, "attempts": row.attempts},
+    row = (
+        await session.execute(select(WebhookDelivery).where(WebhookDelivery.id == job.delivery_id).with_for_update())
+    ).scalar_one()
+    row.attempts += 1
+    if acknowledged:
+        row.status, row.delivered_at, row.next_attempt_at, result = DELIVERED, utc(now), None, "delivered"
+    else:
+        retry_at = next_attempt_at(
+            now,
+            row.attempts,
+            base_s=services.settings.webhook_backoff_base_s,
+            cap_s=services.settings.webhook_backoff_cap_s,
+            draw=random.random(),
+            give_up_at=job.give_up_at,
         )
+        if retry_at is None:
+            row.status, row.next_attempt_at, result = FAILED, None, "given_up"
+        else:
+            row.next_attempt_at, result = from_ts(retry_at), "retry"
+    data: dict[str, object] = {
+        "delivery_id": job.delivery_id,
+        "webhook_event": job.event,
+        "seq": job.seq,
+        "attempt": row.attempts,
+        "outcome": result,
+        **outcome,
+    }
+    if retry_at is not None:
+        data["next_attempt_at"] = iso(retry_at)
+    session.add(TimelineEntry(incident_id=incident_id, at=utc(now), event=TimelineEvent.WEBHOOK_ATTEMPT, data=data))
+    if result == "given_up":
+        session.add(
+            TimelineEntry(
+                incident_id=incident_id,
+                at=utc(now),
+                event=TimelineEvent.WEBHOOK_GIVEN_UP,
+                data={"delivery_id": job.delivery_id, "webhook_event": job.event, "attempts": row.attempts},
+            )
+        )
+    if result == "given_up":
+        extra = {"incident_id": incident_id, "delivery_id": job.delivery_id, "attempts": row.attempts}
+
+        async def given_up() -> None:  # said once it is on record
+            log.warning("webhook given up", extra=extra)
+
+        uow.after_commit(given_up)
     return retry_at
 
 
@@ -184,25 +189,25 @@ async def deliver(services: Services, incident_id: str) -> float | None:
             while True:
                 await lock.reacquire()  # each attempt gets the full lock time, however long the queue
                 now = services.clock()
-                async with services.sessions() as session:
+                async with reading(services) as session:
                     job = await _next_job(session, services, incident_id, now)
                 if job is None:
                     return None
                 acknowledged, outcome = await _post(client, services, job, now)
-                retry_at = await _record(services, incident_id, job, acknowledged, outcome, services.clock())
+                async with unit_of_work(services) as uow:
+                    retry_at = await _record(uow, incident_id, job, acknowledged, outcome, services.clock())
                 if retry_at is not None:
                     return retry_at
     finally:
         await lock.release()
 
 
-async def due_incidents(services: Services, *, limit: int = 500) -> list[str]:
+async def due_incidents(session: AsyncSession, *, now: float, limit: int = 500) -> list[str]:
     """Incidents with a pending delivery already due: what the sweep re-queues after a lost task."""
-    async with services.sessions() as session:
-        rows = await session.execute(
-            select(WebhookDelivery.incident_id)
-            .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= utc(services.clock()))
-            .group_by(WebhookDelivery.incident_id)
-            .limit(limit)
-        )
-        return list(rows.scalars())
+    rows = await session.execute(
+        select(WebhookDelivery.incident_id)
+        .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= utc(now))
+        .group_by(WebhookDelivery.incident_id)
+        .limit(limit)
+    )
+    return list(rows.scalars())
