@@ -7,7 +7,8 @@ so the timeline and the webhooks are the same whichever way the CAD spoke.
   the incident already holds a document at least as recent (`lastUpdateTimeStamp`), which is then
   ignored. An EIDO without a timestamp cannot be ordered and is read as a retry.
 - A CAP `Update`, a CAP `Cancel` and an EIDO closed or cancelled act on the incident their
-  identifiers name, or answer 404 naming the field.
+  identifiers name, or answer 404 naming the field. A CAP message that acted on an incident is
+  remembered by its identifier, so the next one may reference only it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from alerting.domain.vocabulary import IntakeEffect
 from alerting.services import callback_guard, incidents, policies
 from alerting.services.context import Services
 from alerting.services.errors import Invalid, NotFound
-from alerting.services.unit_of_work import reading, unit_of_work
+from alerting.services.unit_of_work import UnitOfWork, reading, unit_of_work
 from dispatch_adapter.mappings import Action, CadMessage, MappingError
 from dispatch_adapter.mappings.cap import centroid_refused
 
@@ -46,6 +47,7 @@ async def receive(services: Services, *, trust_id: str, message: CadMessage) -> 
                     changes=dict(message.changes),
                     revision_at=message.revision_at,
                 )
+                await _remember(uow, trust_id, incident_id, message)
         case Action.CANCEL | Action.CLOSE:
             incident_id = await _named(services, trust_id, message)
             now = services.clock()
@@ -58,6 +60,7 @@ async def receive(services: Services, *, trust_id: str, message: CadMessage) -> 
                 effect = await incidents.end_revised(
                     uow, trust_id=trust_id, incident_id=incident_id, event=event, revision_at=message.revision_at
                 )
+                await _remember(uow, trust_id, incident_id, message)
     return summary(await view(services, trust_id, incident_id)) | {"effect": effect}, 200
 
 
@@ -104,6 +107,11 @@ async def _named(services: Services, trust_id: str, message: CadMessage) -> str:
         msg = f"no incident of this trust was reported as {names}"
         raise NotFound(f"{message.ref_field}: {msg}", extra={"errors": [{"loc": message.ref_field, "msg": msg}]})
     return incident_id
+
+
+async def _remember(uow: UnitOfWork, trust_id: str, incident_id: str, message: CadMessage) -> None:
+    if message.message_id is not None:
+        await incidents.remember_message(uow, trust_id=trust_id, identifier=message.message_id, incident_id=incident_id)
 
 
 async def _centroid_allowed(services: Services, trust_id: str, field: str) -> None:

@@ -30,7 +30,7 @@ from alerting.services.phase_firing import fire_due
 from alerting.services.trust_cache import trust_area
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store.models import Aed as AedRow
-from alerting.store.models import Incident, Responder, TimelineEntry
+from alerting.store.models import CadMessageRef, Incident, Responder, TimelineEntry
 from alerting.store.types import from_ts, to_ts
 from alerting.timefmt import iso, utc
 from geo import aed_hours
@@ -38,6 +38,7 @@ from geo.aeds import Aed
 from geo.distance import eta_s, haversine_m
 
 log = logging.getLogger(__name__)
+IDENTIFIER_MAX = 128  # a cad_ref's length, and a remembered CAD message identifier's
 
 
 async def _nearest_aed(
@@ -101,12 +102,32 @@ async def _find(session: AsyncSession, trust_id: str, cad_ref: str) -> Incident 
 
 
 async def named(session: AsyncSession, *, trust_id: str, cad_refs: tuple[str, ...]) -> str | None:
-    """The id of the trust's incident reported under the first of `cad_refs` that names one."""
+    """The id of the trust's incident named by the first of `cad_refs` that names one: the
+    `cad_ref` it was reported under, or the identifier of a CAD message that changed it."""
     rows = await session.execute(
         select(Incident.cad_ref, Incident.id).where(Incident.trust_id == trust_id, Incident.cad_ref.in_(cad_refs))
     )
     found: dict[str, str] = {cad_ref: incident_id for cad_ref, incident_id in rows.all()}
+    if missing := [ref for ref in cad_refs if ref not in found]:
+        rows = await session.execute(
+            select(CadMessageRef.identifier, CadMessageRef.incident_id).where(
+                CadMessageRef.trust_id == trust_id, CadMessageRef.identifier.in_(missing)
+            )
+        )
+        found |= {identifier: incident_id for identifier, incident_id in rows.all()}
     return next((found[ref] for ref in cad_refs if ref in found), None)
+
+
+async def remember_message(uow: UnitOfWork, *, trust_id: str, identifier: str, incident_id: str) -> None:
+    """Keep a CAD message that acted on the incident by its identifier, so a later message whose
+    references name only it (not the original Alert) finds the incident too."""
+    if len(identifier) > IDENTIFIER_MAX or await uow.session.get(CadMessageRef, (trust_id, identifier)) is not None:
+        return
+    uow.session.add(
+        CadMessageRef(
+            trust_id=trust_id, identifier=identifier, incident_id=incident_id, created_at=utc(uow.services.clock())
+        )
+    )
 
 
 async def report(

@@ -161,6 +161,17 @@ class Alert(Base):
     decline_reason: Mapped[str | None] = mapped_column(String(16))  # DeclineReason, if they gave one
 
 
+class CadMessageRef(Base):
+    """A CAD message that changed an incident (a CAP Update or Cancel), by its own identifier: a later
+    message whose `references` name only it still finds the incident."""
+
+    __tablename__ = "cad_message_refs"
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(128), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
 class TimelineEntry(Base):
     __tablename__ = "timeline"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

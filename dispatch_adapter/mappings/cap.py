@@ -5,7 +5,8 @@ a `Cancel` cancels it.
   do). `sent` is the message's time: an Update no later than the last message applied changes
   nothing, so a retry or a late delivery cannot undo a newer change.
 - `Update` and `Cancel` name the incident by `references` ("sender,identifier,sent" entries,
-  separated by spaces): the entries from the message's own `sender` are looked up as `cad_ref`s.
+  separated by spaces): the entries from the message's own `sender` are looked up as the `cad_ref`
+  of an incident, or as the identifier of an earlier Update or Cancel applied to one.
   An Update carries only what changes: its `info` (when present) is read as for an Alert, and each
   field it gives is applied as `PATCH /v1/incidents/{id}` would (`areaDesc` moves with the point).
   A Cancel's reason is its `note`, else its `info/headline`.
@@ -84,10 +85,19 @@ def read_cap(body: bytes) -> CadMessage:
     if msg_type == "Cancel":
         note = text_of(alert.find(_q("note"))) or (text_of(info.find(_q("headline"))) if info is not None else None)
         reason = clip(note, REASON_MAX, one_line=True) or "cancelled by CAD"
-        return CadMessage(Action.CANCEL, refs, "references", revision_at=sent, reason=reason, sender=sender)
+        return CadMessage(
+            Action.CANCEL, refs, "references", revision_at=sent, reason=reason, sender=sender, message_id=identifier
+        )
     changes, centroid_of = _changes(info) if info is not None else ({}, None)
     return CadMessage(
-        Action.UPDATE, refs, "references", changes=changes, revision_at=sent, sender=sender, centroid_of=centroid_of
+        Action.UPDATE,
+        refs,
+        "references",
+        changes=changes,
+        revision_at=sent,
+        sender=sender,
+        centroid_of=centroid_of,
+        message_id=identifier,
     )
 
 

@@ -39,6 +39,7 @@ class CadMessage:
     revision_at: float | None = None  # the document's own time; None when it gives none
     reason: str | None = None  # CANCEL
     sender: str | None = None  # CAP: whose earlier messages `references` may name
+    message_id: str | None = None  # CAP Update or Cancel: its own identifier, which later ones may reference
     # Set when the point is an area's centroid rather than a point the CAD sent: the field that
     # should have held the point (the trust decides whether a centroid will do).
     centroid_of: str | None = None

@@ -199,3 +199,39 @@ async def test_a_cap_cancel_sends_the_webhooks_the_cancel_endpoint_sends(stack):
     await receiver.stop()
     await sock.close()
     await trust.close()
+
+
+async def test_a_message_referencing_only_an_earlier_update_finds_the_incident(stack):
+    """Producers that reference just the previous message of a thread (OASIS A.3 names only .1)."""
+    trust = await make_trust(stack, policy=policy("Earthquake"), area=square((32.5, 33.5), (-116.0, -115.0)))
+    update = raw(EARTHQUAKE)
+    created = (await post(trust, original_of(update, circle="32.9600,-115.5527 0"))).json()
+    assert (await post(trust, update)).json()["effect"] == "updated"  # .2 references .1, the Alert
+
+    def next_of(body: bytes, identifier: str, sent: str, previous: str) -> bytes:
+        body = re.sub(rb"<identifier>[^<]*</identifier>", f"<identifier>{identifier}</identifier>".encode(), body)
+        body = re.sub(rb"<sent>[^<]*</sent>", f"<sent>{sent}</sent>".encode(), body)
+        return re.sub(rb"<references>[^<]*</references>", f"<references>{previous}</references>".encode(), body)
+
+    third = next_of(
+        update,
+        "TRI13970876.3",
+        "2003-06-11T21:05:00-07:00",
+        "trinet@caltech.edu,TRI13970876.2,2003-06-11T20:56:00-07:00",
+    ).replace(b"<circle>32.9525,-115.5527 0</circle>", b"<circle>32.9480,-115.5527 0</circle>")
+    r = await post(trust, third)
+    assert r.status_code == 200 and r.json()["id"] == created["id"] and r.json()["effect"] == "updated", r.text
+    assert (await trust.cad.get(f"/v1/incidents/{created['id']}")).json()["lat"] == 32.948
+    fourth = next_of(
+        cancel_of(update, "2003-06-11T21:20:00-07:00"),
+        "TRI13970876.4",
+        "2003-06-11T21:20:00-07:00",
+        "trinet@caltech.edu,TRI13970876.3,2003-06-11T21:05:00-07:00",
+    )
+    r = await post(trust, fourth)
+    assert r.status_code == 200 and r.json()["effect"] == "cancelled", r.text
+    # Another trust's messages name nothing here.
+    other = await make_trust(stack, policy=policy("Earthquake"), area=square((32.5, 33.5), (-116.0, -115.0)))
+    problem(await post(other, fourth), 404)
+    await other.close()
+    await trust.close()

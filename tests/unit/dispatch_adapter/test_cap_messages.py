@@ -31,7 +31,7 @@ def test_the_oasis_update_names_the_earlier_alert_and_gives_its_changes():
     message = read_cap(raw(EARTHQUAKE))
     assert message.action == Action.UPDATE and message.report is None
     assert message.cad_refs == ("TRI13970876.1",) and message.ref_field == "references"
-    assert message.sender == "trinet@caltech.edu"
+    assert message.sender == "trinet@caltech.edu" and message.message_id == "TRI13970876.2"
     assert message.revision_at == datetime.fromisoformat("2003-06-11T20:56:00-07:00").timestamp()
     assert message.changes == {
         "lat": 32.9525,
