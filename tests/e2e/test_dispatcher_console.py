@@ -176,8 +176,16 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     assert tracked["position"]["lat"] == pytest.approx(north_of(CENTRE, 200)[0]) and tracked["eta_s"] > 0
     await screenshot(page, "dispatcher-track")
 
-    # The CAD cancels: the incident stays on the map, greyed, and is found again by its reference.
-    await trust.cad.post(f"/v1/incidents/{incident_id}/cancel", json={"reason": "Crew on scene"})
+    # The dispatcher cancels it, saying why: it stays on the map, greyed, and is found again by its reference.
+    await panel.get_by_text("Cancel this incident").click()
+    await panel.get_by_role("button", name="Cancel incident").click()
+    await expect(panel.locator("#cancel-error")).to_have_text("Say why the incident is cancelled.")
+    await panel.get_by_label("Reason").fill("Crew on scene")
+    await panel.get_by_role("button", name="Cancel incident").click()
+    await expect(dialog).to_contain_text("Cancel incident YAS-2026-0412? Everyone alerted or on the way is stood down.")
+    await dialog.get_by_role("button", name="Cancel the incident").click()
+    await expect(page.locator("#incident-action-result")).to_have_text("The incident is cancelled.")
+    assert (await bob.next("stand_down", alert_id=alert["alert_id"]))["reason"] == "cancelled"
     await expect(entry).to_have_class(re.compile(r"\bended\b"))
     await expect(entry).to_contain_text("Cancelled")
     await expect(page.locator(f"path.incident.inc-{incident_id}.ended")).to_have_count(1)
@@ -191,7 +199,48 @@ async def test_a_dispatcher_alerts_a_responder_from_the_map_messages_them_and_fo
     await panel.get_by_text("Timeline").click()
     await expect(panel.locator("#incident-timeline")).to_contain_text("Dana Whitfield alerted Bob by hand")
     await expect(panel.locator("#incident-timeline")).to_contain_text("Bob wrote: “On my way, 6 minutes”")
+    await expect(panel.locator("#incident-timeline")).to_contain_text("Cancelled by Dana Whitfield: Crew on scene")
     await assert_accessible(page)
     await screenshot(page, "dispatcher-ended-and-found")
     await bob.close()
+    await trust.close()
+
+
+async def test_a_dispatcher_fires_the_next_phase_now_from_the_incident_panel(stack, browsing):
+    trust = await make_trust(stack, policy=POLICY)
+    await trust.responder("cole", ["staff"])
+    cole = await online(stack, trust, "cole", north_of(CENTRE, 900))
+    person = await invite(trust, roles=["dispatcher"], name="Dana Whitfield")
+    r = await trust.admin.post(f"/v1/auth/invites/{person['invite_code']}", json={"password": PASSWORD})
+    assert r.status_code == 200, r.text
+    page = await browsing.page(viewport=CONTROL_ROOM)
+    await sign_in_staff(page, stack, person["email"], PASSWORD)
+    await expect(page.locator("#live-status")).to_have_text("Live")
+    body = (
+        await trust.cad.post(
+            "/v1/incidents",
+            json={
+                "cad_ref": "YAS-ESC-1",
+                "lat": CENTRE[0],
+                "lon": CENTRE[1],
+                "category": "09-E-01",
+                "location_type": "public",
+            },
+        )
+    ).json()
+    assert body["alerted"] == 0
+    entry = page.locator(f'#incident-list li[data-incident-id="{body["id"]}"]')
+    await entry.get_by_role("button", name="Open YAS-ESC-1").click()
+    panel = page.locator("#incident-panel")
+    await expect(page.locator(f"path.ring-phase-1.ring-pending.inc-{body['id']}")).to_have_count(1)
+    await panel.get_by_role("button", name="Fire phase 'wider' now").click()
+    dialog = page.locator("#confirm-dialog")
+    await expect(dialog).to_contain_text("Fire phase 'wider' of incident YAS-ESC-1 now, without waiting for its time?")
+    await dialog.get_by_role("button", name="Fire phase 'wider' now").click()
+    await expect(page.locator("#incident-action-result")).to_have_text("Phase 'wider' fired: 1 responder alerted.")
+    await cole.next("alert", incident_id=body["id"])
+    await expect(page.locator(f"path.ring-phase-1.ring-fired.inc-{body['id']}")).to_have_count(1)
+    await expect(panel.get_by_role("button", name="Fire phase 'wider' now")).to_be_hidden()  # no phase left
+    await expect(panel.locator("#incident-facts")).to_contain_text("every phase has fired")
+    await cole.close()
     await trust.close()
