@@ -107,6 +107,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--trust", help="the trust id, for --responders (default: the demo trust's)")
     p.add_argument("--accept-share", type=float, default=0.7, help="share of alerts simulated responders accept")
     p.add_argument("--think", type=float, default=5.0, help="simulated responders answer within this many seconds")
+    p.add_argument(
+        "--travel",
+        type=float,
+        default=0.0,
+        help="simulated responders who are assigned go to the scene in this many seconds, a position a second "
+        "(responder.eta), then report on_scene, with_patient and cpr_started (responder.status); 0: they stay",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
@@ -116,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.rate <= 0 or args.duration <= 0 or args.linger < 0:
         raise SystemExit("--rate and --duration must be positive and --linger not negative")
-    if args.responders < 0 or not 0 <= args.accept_share <= 1 or args.think < 0:
-        raise SystemExit("--responders and --think must not be negative, --accept-share is between 0 and 1")
+    if args.responders < 0 or not 0 <= args.accept_share <= 1 or args.think < 0 or args.travel < 0:
+        raise SystemExit("--responders, --think and --travel must not be negative, --accept-share is between 0 and 1")
     try:
         ambulance_eta = parse_ambulance_eta(args.ambulance_eta) if args.ambulance_eta else None
         flags = parse_flags(args.flags) if args.flags else ()
@@ -142,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         trust_id=args.trust or _demo("trust_id", args.responders),
         accept_share=args.accept_share,
         think_s=args.think,
+        travel_s=args.travel,
     )
     if cfg.responders and not (cfg.admin_key and cfg.trust_id):
         raise SystemExit("--responders needs --admin-key and --trust (or the demo credentials in var/)")

@@ -2,7 +2,9 @@
 
 Without responders a demo posts incidents nobody answers. These register (or reuse) responders
 through the trust admin API, stand them at random points of the area, and answer every alert the
-way people do: most accept, after a few seconds of reading it.
+way people do: most accept, after a few seconds of reading it. With `travel_s`, one who is
+assigned goes to the scene in that many seconds, reporting a position each second (the incident's
+live ETA, the CAD's `responder.eta`), then reports `on_scene`, `with_patient` and `cpr_started`.
 """
 
 from __future__ import annotations
@@ -64,12 +66,23 @@ class ResponderBot:
     rng: random.Random
     accept_share: float = 0.7
     think_s: float = 5.0
+    travel_s: float = 0.0  # 0: an assigned responder stays where they are
     accepted: int = 0
     declined: int = 0
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # placed and available, as the server knows
+    at: tuple[float, float] = (0.0, 0.0)
+    _alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _journeys: dict[str, asyncio.Task] = field(default_factory=dict)
 
     async def run(self) -> None:
         """Until cancelled: answer alerts; after each job, move somewhere else in the area."""
+        try:
+            await self._serve()
+        finally:
+            for journey in self._journeys.values():
+                journey.cancel()
+
+    async def _serve(self) -> None:
         async with websockets.connect(self.url) as ws:
             # The token goes in the first message, not the URL, so no access log ever records it.
             await ws.send(json.dumps({"type": "auth", "token": self.token}))
@@ -89,22 +102,51 @@ class ResponderBot:
                     else []
                 )
                 for alert in alerts:
+                    self._alerts[alert["alert_id"]] = alert
                     await ws.send(json.dumps({"type": "ack", "alert_id": alert["alert_id"]}))
                     task = asyncio.create_task(self._answer(ws, alert))
                     answering.add(task)
                     task.add_done_callback(answering.discard)
+                if frame.get("type") == "assigned" and self.travel_s > 0 and frame["alert_id"] in self._alerts:
+                    journey = asyncio.create_task(self._go(ws, self._alerts[frame["alert_id"]]))
+                    self._journeys[frame["alert_id"]] = journey
+                if frame.get("type") == "stand_down":
+                    if (going := self._journeys.get(frame.get("alert_id", ""))) is not None:
+                        going.cancel()  # its own `finally` forgets it
+                    self._alerts.pop(frame.get("alert_id", ""), None)
                 if frame.get("type") == "stand_down" and frame.get("reason") in ("closed", "cancelled"):
                     await self._move(ws)
                 if frame.get("type") == "error":
                     print(f"responder socket error: {frame.get('code')}: {frame.get('detail')}", file=sys.stderr)
 
     async def _move(self, ws: Any) -> None:
-        lat, lon = random_point(self.area, self.rng)
-        await ws.send(json.dumps({"type": "location", "lat": lat, "lon": lon, "accuracy_m": 10}))
+        await self._report(ws, random_point(self.area, self.rng))
+
+    async def _report(self, ws: Any, at: tuple[float, float]) -> None:
+        self.at = at
+        await ws.send(json.dumps({"type": "location", "lat": at[0], "lon": at[1], "accuracy_m": 10}))
+
+    async def _go(self, ws: Any, alert: dict[str, Any]) -> None:
+        """To the scene in `travel_s`, a position a second, then the statuses a responder reports there."""
+        start, steps = self.at, max(1, round(self.travel_s))
+        try:
+            for step in range(1, steps + 1):
+                await asyncio.sleep(self.travel_s / steps)
+                share = step / steps
+                here = (start[0] + (alert["lat"] - start[0]) * share, start[1] + (alert["lon"] - start[1]) * share)
+                await self._report(ws, here)
+            for status in ("on_scene", "with_patient", "cpr_started"):
+                await ws.send(json.dumps({"type": "status", "alert_id": alert["alert_id"], "status": status}))
+        except websockets.ConnectionClosed:
+            pass  # the socket closed under the journey (the run is ending): nobody to tell
+        finally:
+            self._journeys.pop(alert["alert_id"], None)
 
     async def _answer(self, ws: Any, alert: dict[str, Any]) -> None:
         await asyncio.sleep(self.rng.uniform(0, self.think_s))  # reading the alert, deciding
         accept = self.rng.random() < self.accept_share
         self.accepted += accept
         self.declined += not accept
+        if not accept:
+            self._alerts.pop(alert["alert_id"], None)
         await ws.send(json.dumps({"type": "accept" if accept else "decline", "alert_id": alert["alert_id"]}))

@@ -44,6 +44,7 @@ class SimulatorConfig:
     trust_id: str | None = None
     accept_share: float = 0.7
     think_s: float = 5.0
+    travel_s: float = 0.0  # simulated responders who are assigned go to the scene in this long (0: they stay)
 
     @property
     def total(self) -> int:
@@ -92,7 +93,9 @@ async def _start_bots(cfg: SimulatorConfig, area, rng: random.Random) -> list[as
         raise ValueError("simulated responders need the trust's admin key and id")
     tokens = await register(cfg.url, cfg.admin_key, cfg.trust_id, cfg.responders)
     bots = [
-        ResponderBot(socket_url(cfg.url), token, area, random.Random(rng.random()), cfg.accept_share, cfg.think_s)
+        ResponderBot(
+            socket_url(cfg.url), token, area, random.Random(rng.random()), cfg.accept_share, cfg.think_s, cfg.travel_s
+        )
         for token in tokens.values()
     ]
     tasks = [asyncio.create_task(bot.run()) for bot in bots]
@@ -163,7 +166,11 @@ async def run(cfg: SimulatorConfig, *, stream: TextIO = sys.stderr) -> Summary:
                 print(f"waiting up to {cfg.linger_s:g} s for {len(waiting)} incidents to end", file=stream)
 
             def ended(rc: WebhookReceiver) -> bool:
-                return waiting <= {e["incident_id"] for e in rc.events if e["event"] in ENDED}
+                done = {e["incident_id"] for e in rc.events if e["event"] in ENDED}
+                if cfg.travel_s > 0:  # a filled incident is over for the run once its responder reported CPR
+                    done -= {e["incident_id"] for e in rc.events if e["event"] == "incident.filled"}
+                    done |= {e["incident_id"] for e in rc.events if e.get("status") == "cpr_started"}
+                return waiting <= done
 
             try:
                 await receiver.wait_for(ended, timeout=cfg.linger_s)

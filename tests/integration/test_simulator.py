@@ -176,3 +176,32 @@ async def test_simulated_responders_answer_the_simulated_incidents(stack):
     listed = (await trust.admin.get(f"/v1/trusts/{trust.id}/responders", params={"q": "sim-"})).json()
     assert sorted(r["id"] for r in listed) == ["sim-000", "sim-001", "sim-002", "sim-003"]
     await trust.close()
+
+
+async def test_simulated_responders_travel_to_the_scene_and_report_from_it(stack):
+    both = {**POLICY, "phases": [{**POLICY["phases"][0], "groups": ["staff", "community"]}]}
+    trust = await make_trust(stack, policy=both)
+    args = ["--url", stack.base_url, "--cad-key", trust.cad_key, "--bbox", BBOX, "--rate", "1", "--duration", "2"]
+    args += ["--linger", "60", "--close-after", "8", "--responders", "3", "--admin-key", trust.admin_key]
+    args += ["--trust", trust.id, "--accept-share", "1", "--think", "0.2", "--travel", "2", "--seed", "5"]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "dispatch_adapter.simulator",
+        *args,
+        "--json",
+        "--no-progress",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 0, err.decode()
+    summary = json.loads(out.decode().strip().splitlines()[-1])
+    assert summary["accepted"] == 2 and summary["closed"] == 2, summary
+    events = summary["events"]
+    # on_scene, with_patient and cpr_started from each incident's responder
+    assert events.get("responder.status") == 3 * 2, events
+    assert events["responder.arrived"] == 2  # on_scene is the arrival
+    assert events["responder.eta"] >= 2  # each on the way was reported at least once
+    await trust.close()
