@@ -5,10 +5,14 @@ opens offline from its service worker; sign-out asks first and says how to get b
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.async_api import expect
+from sqlalchemy import update
 
+from alerting.services.context import build_services
+from alerting.store.models import ResponderInvite
 from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, until
 from tests.e2e.responder_phone import (
     SMALL,
@@ -118,6 +122,19 @@ async def test_decline_with_a_reason_and_undo_then_profile_and_sign_out(stack, b
     await trust.close()
 
 
+async def _age_invites(stack, trust_id: str, rid: str) -> None:
+    services = build_services(stack.settings)
+    try:
+        async with services.sessions() as session, session.begin():
+            await session.execute(
+                update(ResponderInvite)
+                .where(ResponderInvite.trust_id == trust_id, ResponderInvite.responder_id == rid)
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+    finally:
+        await services.aclose()
+
+
 async def _released(phone) -> bool:
     locks = await wake_locks(phone)
     return bool(locks) and all(lock["released"] or lock["error"] for lock in locks)
@@ -140,6 +157,17 @@ async def test_an_invite_works_once_and_a_pasted_link_joins(stack, browsing):
     await expect(second.locator("#join-status")).to_have_text(
         "This invite link has already been used. Ask your responder team for a new one."
     )
+
+    # a link past its time (its expiry moved into the past, as a week's wait would) says so
+    stale = await invite_url(trust, "eve")
+    await _age_invites(stack, trust.id, "eve")
+    third = await phone_page(browsing, north_of(CENTRE, 100))
+    await third.goto(stale)
+    await expect(third.locator("#join-status")).to_have_text(
+        "This invite link has expired. Ask your responder team for a new one."
+    )
+    await expect(third.get_by_label("Invite link or code")).to_be_visible()
+    await assert_accessible(third)
     await second.get_by_label("Invite link or code").fill(await invite_url(trust, "eve"))
     await second.get_by_role("button", name="Join").click()
     await expect(second.locator("#duty-state")).to_have_text("On duty — you can be alerted")

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from urllib.parse import urlsplit
 
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from alerting.services import invites
+from alerting.services.context import build_services
+from alerting.services.errors import ServiceError
+from alerting.services.unit_of_work import unit_of_work
+from alerting.store.models import Credential
 from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
 
 PROBLEM = "application/problem+json"
@@ -68,3 +79,41 @@ async def test_invites_are_the_trusts_own(stack):
         assert (await responder.post(f"/v1/trusts/{trust.id}/responders/mine/invites")).status_code == 404
     await trust.close()
     await other.close()
+
+
+async def test_an_expired_invite_issues_nothing_and_a_new_one_works(stack):
+    trust = await make_trust(stack)
+    r = await trust.admin.post(
+        f"/v1/trusts/{trust.id}/responders", json={"id": "late", "name": "Late", "groups": ["staff"]}
+    )
+    assert r.status_code == 201, r.text
+    invite = (await trust.admin.post(f"/v1/trusts/{trust.id}/responders/late/invites")).json()
+    expires = datetime.fromisoformat(invite["expires_at"].replace("Z", "+00:00")).timestamp()
+    assert abs(expires - time.time() - stack.settings.invite_ttl_s) < 60
+
+    # the same service the API runs, a second after the link's expiry
+    services = build_services(stack.settings)
+    services.clock = lambda: expires + 1
+    try:
+        with pytest.raises(ServiceError) as refused:
+            async with unit_of_work(services) as uow:
+                await invites.redeem(uow, code=invite["code"])
+        assert refused.value.status == 410 and refused.value.extra["code"] == "invite_expired"
+        async with services.sessions() as session:
+            tokens = (
+                await session.execute(
+                    select(func.count()).select_from(Credential).where(Credential.responder_id == "late")
+                )
+            ).scalar()
+        assert tokens == 0  # nothing was issued
+    finally:
+        await services.aclose()
+    audit = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit", params={"action": "responder."})).json()
+    assert "responder.invite_redeemed" not in [a["action"] for a in audit]
+
+    # the refused link changed nothing: a new one signs the phone in
+    async with httpx.AsyncClient(base_url=stack.base_url) as phone:
+        fresh = (await trust.admin.post(f"/v1/trusts/{trust.id}/responders/late/invites")).json()
+        r = await phone.post("/v1/invites/redeem", json={"code": fresh["code"]})
+        assert r.status_code == 201 and r.json()["responder_id"] == "late"
+    await trust.close()

@@ -134,6 +134,7 @@ export class Duty {
         break;
       }
       case "alert": this.addAlert(frame, true); break;
+      case "reminder": window.dispatchEvent(new CustomEvent("responder:reminder", { detail: frame })); break;
       case "assigned": {
         const entry = this.alerts.get(frame.alert_id);
         if (entry && frame.address) entry.frame = { ...entry.frame, address: frame.address };

@@ -1,7 +1,7 @@
 // The responder's service worker: an offline shell (the page opens without a network and says it is
 // offline), and alerts pushed while the page is closed, shown with Accept and Decline actions that
 // answer over HTTP with the token the page left in Cache Storage.
-const SHELL = "responder-shell-v2";
+const SHELL = "responder-shell-v3";
 const AUTH_CACHE = "responder-auth";
 const TOKEN_URL = "/responder/token";
 const SHELL_FILES = [
@@ -11,13 +11,14 @@ const SHELL_FILES = [
   "/web/api.js", "/web/dom.js", "/web/leaflet-map.js",
   "/web/responder.js", "/web/responder-duty.js", "/web/responder-card.js", "/web/responder-alarm.js",
   "/web/responder-place.js", "/web/responder-i18n.js", "/web/responder-push.js", "/web/responder-hours.js",
+  "/web/responder-credentials.js",
   "/web/vendor/leaflet/leaflet.js", "/web/vendor/leaflet/leaflet.css",
   "/web/icons/responder-192.png",
 ];
 // The worker cannot import the page's catalogue module: its few words in both languages.
 const WORDS = {
-  en: { title: "Emergency alert", accept: "Accept", decline: "Decline", away: "away", accepted: "Accepted: open the app for directions", declined: "Declined", failed: "Could not answer: open the app" },
-  cy: { title: "Rhybudd brys", accept: "Derbyn", decline: "Gwrthod", away: "i ffwrdd", accepted: "Wedi derbyn: agorwch yr ap am gyfarwyddiadau", declined: "Wedi gwrthod", failed: "Methu ateb: agorwch yr ap" },
+  en: { reminder: "Credential expiring", title: "Emergency alert", accept: "Accept", decline: "Decline", away: "away", accepted: "Accepted: open the app for directions", declined: "Declined", failed: "Could not answer: open the app" },
+  cy: { reminder: "Cymhwyster yn dod i ben", title: "Rhybudd brys", accept: "Derbyn", decline: "Gwrthod", away: "i ffwrdd", accepted: "Wedi derbyn: agorwch yr ap am gyfarwyddiadau", declined: "Wedi gwrthod", failed: "Methu ateb: agorwch yr ap" },
 };
 const words = () => WORDS[(self.navigator.language || "en").toLowerCase().split("-")[0]] || WORDS.en;
 
@@ -59,6 +60,10 @@ self.addEventListener("fetch", (event) => {
 /** Shows one pushed alert frame as a notification with Accept and Decline. */
 async function showAlert(data) {
   const w = words();
+  if (data.type === "reminder") {
+    return self.registration.showNotification(w.reminder, { body: data.text || "", tag: `reminder-${data.credential_id || ""}`,
+      icon: "/web/icons/responder-192.png", data: { url: "/responder#profile" } });
+  }
   if (data.type && data.type !== "alert") {
     return self.registration.showNotification(data.title || w.title, { body: data.text || data.body || "", tag: data.alert_id || data.type, data: { url: "/responder" } });
   }
@@ -81,19 +86,22 @@ async function token() {
   return stored ? stored.text() : null;
 }
 
-async function openPage() {
+async function openPage(url = "/responder") {
   const open = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
   const page = open.find((c) => new URL(c.url).pathname === "/responder");
   // Focusing is allowed only while handling a click; an answer that came some other way still stands.
-  if (page) return page.focus().catch(() => page);
-  return self.clients.openWindow("/responder");
+  if (page) {
+    const there = url !== "/responder" && page.navigate ? await page.navigate(url).catch(() => page) : page;
+    return (there || page).focus().catch(() => page);
+  }
+  return self.clients.openWindow(url);
 }
 
 /** Accept or decline over HTTP, then open the page (after an accept) or confirm the decline. */
 async function answer(action, data) {
   const w = words();
   const alertId = data?.alert_id;
-  if (!alertId || (action !== "accept" && action !== "decline")) return openPage();
+  if (!alertId || (action !== "accept" && action !== "decline")) return openPage(data?.url);
   const bearer = await token();
   let ok = false;
   if (bearer) {

@@ -8,6 +8,7 @@ import { LANGUAGES, chooseLanguage, chosenLanguage, language, pickLanguage, setL
 import { dateTime } from "/web/responder-place.js";
 import { forgetToken, registerPush, rememberToken } from "/web/responder-push.js";
 import { HoursEditor } from "/web/responder-hours.js";
+import { CredentialsPanel } from "/web/responder-credentials.js";
 
 const KEY = "alerting.responder-token";
 const PROFILE = "alerting.responder-profile";
@@ -15,6 +16,7 @@ let duty = null;
 let api = null;
 let profile = {};
 const hours = new HoursEditor($("#hours"));
+const credentials = new CredentialsPanel({ token: () => localStorage.getItem(KEY), onSaved: reloadProfile });
 
 setLanguage(pickLanguage());
 document.addEventListener("pointerdown", unlockAudio, { capture: true });
@@ -38,6 +40,8 @@ function showTab(name) {
 for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
   tab.addEventListener("click", (event) => { event.preventDefault(); showTab(tab.dataset.tab); });
 }
+// A reminder's notification opens /responder#profile, also in a page already open.
+window.addEventListener("hashchange", () => { if (api && location.hash === "#profile") showTab("profile"); });
 
 /** Offline (the shell came from the service worker), the last known profile stands in until the socket is back. */
 async function signIn(token) {
@@ -58,7 +62,7 @@ async function signIn(token) {
   api = call;
   if (profile.language && !chosenLanguage() && LANGUAGES[profile.language.split("-")[0]]) setLanguage(profile.language.split("-")[0]);
   showScreen(true);
-  showTab("duty");
+  showTab(location.hash === "#profile" ? "profile" : "duty");
   fillProfile();
   duty = new Duty(token, who, profile);
   duty.start();
@@ -116,7 +120,26 @@ function fillProfile() {
   $("#language").value = chosenLanguage();
   hours.fill(profile.on_duty_hours || null);
   $("#credentials-missing").hidden = !(profile.missing_credentials || []).length;
+  credentials.render(profile);
 }
+
+/** The profile again from the server: after a credential upload, what is missing may have changed. */
+async function reloadProfile() {
+  Object.assign(profile, await api("GET", "/v1/me"));
+  fillProfile();
+}
+
+// A reminder (a socket frame, or the push that opened /responder#profile) leads to the upload form.
+window.addEventListener("responder:reminder", (event) => {
+  $("#reminder-text").textContent = credentials.reminderText(event.detail);
+  $("#reminder").hidden = false;
+});
+$("#reminder-renew").addEventListener("click", (event) => {
+  event.preventDefault();
+  showTab("profile");
+  $("#credential-form-title").scrollIntoView({ block: "start" });
+  $("#credential-kind").focus();
+});
 
 $("#profile-form").addEventListener("submit", async (event) => {
   event.preventDefault();
