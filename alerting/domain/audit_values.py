@@ -24,6 +24,7 @@ LABELS = {
     "ambulance_margin_s": "ambulance margin",
     "only_if_faster_than_ambulance": "only if faster than the ambulance",
     "replace_declined": "replace a responder who declines",
+    "cap_polygon_centroid": "CAP areas placed at their centre",
     "reveal_address": "address shown",
     "category_labels": "category label",
     "exclude_flags": "calls not alerted",

@@ -292,3 +292,9 @@ def test_zone_changes_name_the_zone():
         "zone 'rural north' phase 'trusted' delay 0 → 30 s",
     ]
     assert changes({"zones": [zone]}, {"zones": []}) == ["zone 'rural north' removed"]
+
+
+def test_the_trusts_choice_to_place_cap_areas_at_their_centre_reads_in_words():
+    assert changes({"cap_polygon_centroid": False}, {"cap_polygon_centroid": True}) == [
+        "CAP areas placed at their centre no → yes"
+    ]
