@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerting.replay.history import hour_of_week
 from alerting.services import credentials, policies
 from alerting.services.context import Services
+from alerting.services.unit_of_work import reading, unit_of_work
 from alerting.store.models import DensityCount, DensitySlot, Group, Responder, Trust
 from geo.areas import ServiceArea
 from geo.hexgrid import aggregate
@@ -48,7 +49,7 @@ async def _add(session: AsyncSession, *, trust_id: str, how: int, counts: Mappin
 
 async def record_trust(services: Services, *, trust_id: str, now: float) -> int:
     """Take one snapshot of a trust; returns how many available responders it counted."""
-    async with services.sessions() as session:
+    async with reading(services) as session:
         trust = await session.get(Trust, trust_id)
         if trust is None:
             return 0
@@ -68,7 +69,7 @@ async def record_trust(services: Services, *, trust_id: str, now: float) -> int:
         max_age_s=policy.location_max_age_s,
         now=now,
     )
-    async with services.sessions() as session:
+    async with reading(services) as session:
         # Who could not have been alerted (a required credential expired or missing) is not density.
         lacking = await credentials.lacking(
             session,
@@ -79,14 +80,14 @@ async def record_trust(services: Services, *, trust_id: str, now: float) -> int:
         )
     seen = [s for s in seen if s.responder_id not in lacking]
     counts = aggregate((s.lat, s.lon, s.groups) for s in seen)
-    async with services.sessions() as session, session.begin():
-        await _add(session, trust_id=trust_id, how=hour_of_week(now), counts=counts)
+    async with unit_of_work(services) as uow:
+        await _add(uow.session, trust_id=trust_id, how=hour_of_week(now), counts=counts)
     return len(seen)
 
 
 async def record_all(services: Services, *, now: float) -> int:
     """Snapshot every trust; returns the number of trusts sampled."""
-    async with services.sessions() as session:
+    async with reading(services) as session:
         trust_ids = list((await session.execute(select(Trust.id).order_by(Trust.id))).scalars())
     for trust_id in trust_ids:
         await record_trust(services, trust_id=trust_id, now=now)

@@ -17,7 +17,7 @@ from alerting.live.tracking import Tracked
 from alerting.services.context import Services
 from alerting.services.en_route import live_eta
 from alerting.services.incidents import transition
-from alerting.services.unit_of_work import unit_of_work
+from alerting.services.unit_of_work import reading, unit_of_work
 from alerting.store.models import Incident, Responder
 from geo.distance import haversine_m
 
@@ -26,7 +26,7 @@ async def on_position(
     services: Services, *, trust_id: str, responder_id: str, hint: Tracked, lat: float, lon: float, now: float
 ) -> None:
     await services.bus.to_trust(trust_id, {"type": "incident", "incident_id": hint.incident_id})
-    async with services.sessions() as session:
+    async with reading(services) as session:
         incident = (
             await session.execute(
                 select(Incident.lat, Incident.lon, Incident.status).where(

@@ -25,6 +25,7 @@ from alerting.services.errors import NotFound, Unauthorized
 from alerting.services.incident_store import load
 from alerting.services.map_view import SHOWN_STATES, incident_view
 from alerting.services.nearby_responders import eligible_near
+from alerting.services.unit_of_work import reading
 from alerting.store.models import Aed, Incident, Responder, Trust
 from alerting.store.types import to_ts
 from alerting.timefmt import utc
@@ -96,7 +97,7 @@ async def open_views(services: Services, trust_id: str) -> list[dict[str, Any]]:
     """Every incident not yet ended (exhausted and not-alerted ones still need a dispatcher), and
     those cancelled or closed within `console_ended_keep_s`, which the map shows greyed."""
     recently = utc(services.clock() - services.settings.console_ended_keep_s)
-    async with services.sessions() as session:
+    async with reading(services) as session:
         ids = (
             await session.execute(
                 select(Incident.id)
@@ -116,7 +117,7 @@ async def open_views(services: Services, trust_id: str) -> list[dict[str, Any]]:
 
 async def snapshot(services: Services, trust_id: str) -> dict[str, Any]:
     """Everything the map draws on opening: area, policy zones, defibrillators, open incidents."""
-    async with services.sessions() as session:
+    async with reading(services) as session:
         trust = await session.get(Trust, trust_id)
         if trust is None:
             raise NotFound("no such trust")
@@ -163,7 +164,7 @@ async def stream(services: Services, trust_id: str) -> AsyncIterator[str]:
             if message is not None and message.get("type") == "message":
                 event = json.loads(message["data"])
                 if event.get("type") == "incident" and event.get("incident_id"):
-                    async with services.sessions() as session:
+                    async with reading(services) as session:
                         view = await _view(session, services, trust_id, event["incident_id"])
                     if view is not None:
                         yield sse("incident", view)

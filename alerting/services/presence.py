@@ -8,6 +8,7 @@ from alerting.domain.vocabulary import ErrorCode
 from alerting.services import eta_reports
 from alerting.services.context import Services
 from alerting.services.errors import Invalid, TooMany
+from alerting.services.unit_of_work import reading
 from alerting.store.models import Responder
 from geo.distance import valid_point
 from geo.index import LocationUpdate
@@ -19,7 +20,7 @@ class LocationRateLimited(TooMany):
 
 async def _reseed(services: Services, trust_id: str, responder_id: str) -> bool:
     """The index lost this responder's profile (Redis restarted or was flushed): copy it from SQL."""
-    async with services.sessions() as session:
+    async with reading(services) as session:
         r = await session.get(Responder, (trust_id, responder_id))
     if r is None:
         return False

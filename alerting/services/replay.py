@@ -30,6 +30,7 @@ from alerting.services import credentials, policies
 from alerting.services.context import Services
 from alerting.services.errors import Invalid
 from alerting.services.trusts import get_trust
+from alerting.services.unit_of_work import reading
 from alerting.store.models import (
     Alert,
     DensityCount,
@@ -121,7 +122,7 @@ async def compare(
             f"the period may cover at most {services.settings.replay_max_days} days",
             extra={"errors": [{"loc": "from", "msg": "period too long"}]},
         )
-    async with services.sessions() as session:
+    async with reading(services) as session:
         await get_trust(session, trust_id)
         groups = dict(
             (await session.execute(select(Group.id, Group.private_locations).where(Group.trust_id == trust_id))).all()

@@ -11,6 +11,7 @@ import logging
 from sqlalchemy import select
 
 from alerting.services.context import Services
+from alerting.services.unit_of_work import reading
 from alerting.store.models import Responder
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ async def purge_positions(services: Services, *, retention_s: float | None = Non
     dropped = 0
     after: tuple[str, str] = ("", "")
     while True:
-        async with services.sessions() as session:
+        async with reading(services) as session:
             rows = (
                 await session.execute(
                     select(Responder.trust_id, Responder.id, Responder.groups, Responder.status)
