@@ -115,3 +115,15 @@ async def test_unknown_content_type_is_415_and_lists_the_accepted_ones(stack, me
     r = await trust.cad.post("/v1/incidents", content=raw("cap_event_code.xml"), headers={"Content-Type": CAP})
     assert r.status_code == 201  # the refused posts stored nothing under this identifier
     await trust.close()
+
+
+async def test_the_served_openapi_says_what_a_document_may_do(stack):
+    async with stack.client() as anonymous:
+        doc = (await anonymous.get("/openapi.json")).json()
+    post = doc["paths"]["/v1/incidents"]["post"]
+    assert {"200", "201", "404", "409", "415", "422"} <= set(post["responses"])
+    assert "effect" in post["responses"]["200"]["description"]
+    content = post["requestBody"]["content"]
+    assert "lastUpdateTimeStamp" in content[EIDO]["schema"]["description"]
+    assert "references" in content[CAP]["schema"]["description"]
+    assert "cap_polygon_centroid" in doc["components"]["schemas"]["PolicyIn"]["properties"]
