@@ -17,14 +17,13 @@ import uuid
 from collections import defaultdict
 
 from redis.exceptions import RedisError
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from alerting.live.index_generation import LOST, STARTED
 from alerting.realtime.registry import Connection, Registry
+from alerting.services import trusts
 from alerting.services.context import Services
 from alerting.services.unit_of_work import reading
-from alerting.store.models import Responder
 from geo.index import LocationUpdate, Profile
 
 log = logging.getLogger(__name__)
@@ -102,12 +101,8 @@ class Republisher:
     async def _trust_chunk(self, trust_id: str, conns: dict[str, Connection]) -> int:
         index, now = self.services.index, self.services.clock()
         async with reading(self.services) as session:
-            rows = (
-                await session.execute(
-                    select(Responder).where(Responder.trust_id == trust_id, Responder.id.in_(list(conns)))
-                )
-            ).scalars()
-            profiles = [Profile(r.id, tuple(r.groups), r.status == "active", conns[r.id].available) for r in rows]
+            found = await trusts.index_profiles(session, trust_id=trust_id, responder_ids=list(conns))
+        profiles = [Profile(p.responder_id, p.groups, p.active, conns[p.responder_id].available) for p in found]
         if not profiles:
             return 0
         await index.set_profiles(trust_id, profiles, now=now)

@@ -22,6 +22,7 @@ from geo.aed_register import Fields, read_register
 from geo.aed_register import Format as RegisterFormat
 from geo.aeds import AedImportError
 from geo.areas import AreaError, ServiceArea
+from geo.index import Profile
 
 
 async def create_trust(uow: UnitOfWork, *, name: str, area: dict[str, Any], actor: str) -> dict[str, Any]:
@@ -168,6 +169,14 @@ async def create_responder(uow: UnitOfWork, *, trust_id: str, body: dict[str, An
     )
     _index_profile(uow, r, now=now)
     return responder_view(r)
+
+
+async def index_profiles(session: AsyncSession, *, trust_id: str, responder_ids: list[str]) -> list[Profile]:
+    """What the live index keeps of these responders (groups, whether active), as SQL has it."""
+    rows = await session.execute(
+        select(Responder).where(Responder.trust_id == trust_id, Responder.id.in_(responder_ids))
+    )
+    return [Profile(r.id, tuple(r.groups), r.status == "active") for r in rows.scalars()]
 
 
 async def _responder(session: AsyncSession, trust_id: str, responder_id: str) -> Responder:
