@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, until
+from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, sign_in_admin, until
 from tests.e2e.responder_phone import IPHONE, TALL, join, phone_page, staff_near
 from tests.support.clients import CENTRE, make_trust, north_of
 
@@ -78,6 +78,18 @@ async def test_a_responder_on_scene_reports_with_the_patient_and_cpr_started(sta
     # Reloaded, the phone still knows what it sent.
     await phone.reload()
     await expect(phone.locator("li.sent[data-status=cpr_started]")).to_contain_text("CPR started: sent at")
+
+    # The console's timeline says it in words.
+    admin = await browsing.page()
+    await sign_in_admin(admin, stack, trust.admin_key)
+    await admin.get_by_role("link", name="Audit").click()
+    timeline = admin.locator(f'#incident-timelines details[data-incident-id="{incident_id}"]')
+    await timeline.locator("summary").click()
+    await expect(timeline).to_contain_text("Ann is on scene")
+    await expect(timeline).to_contain_text("Ann is with the patient")
+    await expect(timeline).to_contain_text("Ann has started CPR")
+    await expect(timeline).to_contain_text("CAD to be told Ann has started CPR")
+    await expect(timeline).not_to_contain_text("responder.status")
     await trust.close()
 
 

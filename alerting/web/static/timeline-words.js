@@ -19,7 +19,7 @@ const CAD = {
   "responder.declined": "a responder declined", "responder.arrived": "a responder arrived",
   "incident.filled": "the incident is filled", "incident.exhausted": "nobody accepted",
   "incident.stood_down": "everyone was stood down",
-  "responder.status": "a responder reported from the scene", "responder.eta": "a responder's expected arrival",
+  "responder.status": "a responder reported from the scene", "responder.eta": "a responder on the way has a new ETA",
   "responder.message": "a responder wrote to the control room",
 };
 const SCENE = { on_scene: "is on scene", with_patient: "is with the patient", aed_collected: "has collected the defibrillator",
@@ -134,8 +134,10 @@ export function describeEvent(entry, names = {}) {
       const what = CAD[d.webhook_event] || humanise(d.webhook_event).toLowerCase();
       return `Gave up telling the CAD that ${what} after ${plural(d.attempts, "attempt")}`;
     }
+    case "cad.responder.status":
+      return `CAD to be told ${who(d.responder)} ${SCENE[d.status] || `reported: ${humanise(d.status).toLowerCase()}`}`;
     case "cad.responder.eta":
-      return `CAD to be told ${who(d.responder)}'s expected arrival: ${duration(d.eta_s)} (${metres(d.distance_m)} away)`;
+      return `CAD to be told ${who(d.responder)} is expected in ${duration(d.eta_s)} (${metres(d.distance_m)} away)`;
     default:
       if (String(d.event).startsWith("cad.")) {
         const code = d.event.slice(4);
