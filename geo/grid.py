@@ -13,6 +13,7 @@ differ by well under a metre in Britain today, less than GPS on a phone.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -39,6 +40,57 @@ _HELMERT = (
     " +convention=position_vector +step +inv +proj=cart +ellps=WGS84 +step +proj=pop +v_3"
     " +step +proj=unitconvert +xy_in=rad +xy_out=deg"
 )
+
+
+# How documents name EPSG:27700: OGC URNs (any version), OGC http URIs, "EPSG:27700", and the names
+# UK systems use in free-form geocodes.
+_GRID_SRS = re.compile(
+    r"^(?:urn:ogc:def:crs:EPSG:[\d.]*:27700|https?://www\.opengis\.net/def/crs/EPSG/\d+/27700|EPSG:+27700"
+    r"|BNG|OSGB36|OSGB|British National Grid)$",
+    re.IGNORECASE,
+)
+
+
+def is_british_grid(name: str | None) -> bool:
+    """Whether a CRS name (a GML `srsName`, a CAP geocode's `valueName`) means the National Grid."""
+    return name is not None and _GRID_SRS.match(name.strip()) is not None
+
+
+_LETTERED = re.compile(r"^([A-HJ-Z])([A-HJ-Z])\s*(\d+)\s*(\d*)$", re.IGNORECASE)
+
+
+def _lettered(text: str) -> tuple[float, float] | None:
+    """An OS grid reference with letters ("SE 22242 33818", "SE2224233818"), at its south-west corner."""
+    m = _LETTERED.match(text.strip())
+    if m is None:
+        return None
+    digits = m.group(3) + m.group(4)
+    if len(digits) % 2 or not 2 <= len(digits) <= 10:
+        return None
+    first, second = (ord(c.upper()) - ord("A") for c in (m.group(1), m.group(2)))
+    first, second = first - (first > 7), second - (second > 7)  # there is no I
+    east_100km = ((first - 2) % 5) * 5 + second % 5
+    north_100km = (19 - (first // 5) * 5) - second // 5
+    half = len(digits) // 2
+    scale = 10 ** (5 - half)
+    return east_100km * 100_000 + int(digits[:half]) * scale, north_100km * 100_000 + int(digits[half:]) * scale
+
+
+def read_pair(text: str) -> tuple[float, float]:
+    """(easting, northing) from "easting northing", "easting,northing" or a lettered OS grid
+    reference ("SE 22242 33818"); GridError otherwise."""
+    if (lettered := _lettered(text)) is not None:
+        return lettered
+    parts = text.replace(",", " ").split()
+    try:
+        easting, northing = (float(p) for p in parts) if len(parts) == 2 else (math.nan, math.nan)
+    except ValueError:
+        easting = northing = math.nan
+    if not (math.isfinite(easting) and math.isfinite(northing)):
+        raise GridError(
+            f"expected 'easting northing' in metres or a grid reference like 'SE 22242 33818', got {text[:60]!r}"
+        )
+    return easting, northing
 
 
 class Method(StrEnum):

@@ -14,6 +14,8 @@ a `Cancel` cancels it.
   determinant), else `info/event`. `alert/code` names message profiles and is not used.
 - The point is the centre of the first `info/area/circle` ("lat,lon radius_km"; a point is a
   circle of radius 0). `areaDesc` becomes the address, `description` (else `headline`) the notes.
+  An area without a circle may give the point as a `geocode` whose `valueName` is `EPSG:27700`
+  (or `BNG`) and whose `value` is "easting northing" or a grid reference such as "SE 22242 33818".
   An area with a `polygon` and no circle gives the polygon's centroid, marked as such: whether a
   centroid will do is the trust's choice (policy `cap_polygon_centroid`), since an area is not a point.
 - `location_type` comes from an `info/parameter` named `location_type`: public, private, unknown,
@@ -38,10 +40,12 @@ from dispatch_adapter.mappings.message import Action, CadMessage, instant
 from dispatch_adapter.mappings.place_types import location_type
 from dispatch_adapter.mappings.report import ADDRESS_MAX, NOTES_MAX, build_changes, build_report, clip
 from dispatch_adapter.mappings.xml import parse_xml, text_of
+from geo import grid
 
 MEDIA_TYPE = "application/cap+xml"
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
 CIRCLE = "info.area.circle"
+GRID_GEOCODE = "info.area.geocode.value"
 REASON_MAX = 500
 _ORIGIN = {
     "category": "info.eventCode.value",
@@ -211,10 +215,24 @@ def _location(info: Element) -> _Where | None:
         if circle is not None:
             return _Where(*_centre(circle), _address(area), None)
     for area in areas:
+        if (on_grid := _grid_geocode(area)) is not None:
+            return _Where(*on_grid, _address(area), None)
+    for area in areas:
         polygon = text_of(area.find(_q("polygon")))
         if polygon is not None:
             return _Where(*_centroid(polygon), _address(area), CIRCLE)
     raise MappingError(CIRCLE, "missing; send the point as a circle 'lat,lon 0'")
+
+
+def _grid_geocode(area: Element) -> tuple[float, float] | None:
+    """A `geocode` whose valueName is EPSG:27700 (or BNG): the point as a National Grid reference."""
+    for geocode in area.findall(_q("geocode")):
+        if grid.is_british_grid(text_of(geocode.find(_q("valueName")))):
+            try:
+                return grid.to_wgs84(*grid.read_pair(text_of(geocode.find(_q("value"))) or ""))
+            except grid.GridError as exc:
+                raise MappingError(GRID_GEOCODE, str(exc)) from exc
+    return None
 
 
 def _address(area: Element) -> str | None:

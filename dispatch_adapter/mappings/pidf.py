@@ -2,7 +2,8 @@
 
 A geodetic shape gives the point: `gml:Point`, or the centre of a `gs:Circle`, `gs:Ellipse`,
 `gs:Ellipsoid`, `gs:Sphere` or `gs:ArcBand` (`gml:pos` is "lat lon [alt]" in EPSG 4326/4979
-order), or RFC 4119's `gml:coordinates` ("lat lon" or "lat,lon" in degrees, or degrees, minutes
+order; "easting northing" when the shape's `srsName` is EPSG:27700, the British National Grid),
+or RFC 4119's `gml:coordinates` ("lat lon" or "lat,lon" in degrees, or degrees, minutes
 and seconds with hemispheres, "37:46:30N 122:25:10W"). A civic address gives the text shown to
 responders and, through `PLC`, the place type. Addresses are never geocoded here: a civic address
 needs coordinates beside it.
@@ -21,6 +22,7 @@ from xml.etree.ElementTree import Element
 
 from dispatch_adapter.mappings.errors import MappingError
 from dispatch_adapter.mappings.xml import parse_xml, text_of
+from geo import grid
 
 GML = "http://www.opengis.net/gml"
 GML_RFC4119 = "urn:opengis:specification:gml:schema-xsd:feature:v3.0"  # RFC 4119's own examples
@@ -64,14 +66,23 @@ def _point(root: Element, field: str) -> tuple[float, float]:
                 field, "the civic address has no coordinates; send a gml:Point beside it (addresses are not geocoded)"
             )
         raise MappingError(field, "no location: expected a gml:Point or a gs:Circle in location-info")
+    on_grid = grid.is_british_grid(shapes[0].get("srsName"))
     for gml in (GML, GML_RFC4119):
         pos = text_of(shapes[0].find(f"{{{gml}}}pos"))
         if pos is not None:
-            return _pos(pos, f"{field} gml:pos")
+            return _grid_point(pos, f"{field} gml:pos") if on_grid else _pos(pos, f"{field} gml:pos")
         coordinates = text_of(shapes[0].find(f"{{{gml}}}coordinates"))
         if coordinates is not None:
             return coordinates_point(coordinates, f"{field} gml:coordinates")
     raise MappingError(f"{field} gml:pos", "missing")
+
+
+def _grid_point(pos: str, field: str) -> tuple[float, float]:
+    """A point whose srsName is EPSG:27700: "easting northing" in metres, converted to lat, lon."""
+    try:
+        return grid.to_wgs84(*grid.read_pair(pos))
+    except grid.GridError as exc:
+        raise MappingError(field, f"srsName is the British National Grid: {exc}") from exc
 
 
 def _pos(pos: str, field: str) -> tuple[float, float]:

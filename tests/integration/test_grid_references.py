@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from geo.distance import haversine_m
@@ -77,3 +79,20 @@ async def test_a_grid_reference_outside_the_service_area_is_refused_like_any_poi
     london = (530624.974, 178388.464)  # OS test point TP09
     r = await trust.cad.post("/v1/incidents", json=by_grid("GRID-3", *london))
     assert r.status_code == 422 and "outside the trust's service area" in r.json()["detail"]
+
+
+async def test_an_eido_with_a_national_grid_point_is_placed_by_it(trust):
+    sample = (Path(__file__).resolve().parents[1] / "fixtures" / "cad" / "eido_street_point.json").read_text()
+    wgs84 = '<gml:Point srsName=\\"urn:ogc:def:crs:EPSG::4326\\"><gml:pos>53.80012 -1.54987</gml:pos></gml:Point>'
+    on_grid = (
+        '<gml:Point srsName=\\"urn:ogc:def:crs:EPSG::27700\\"><gml:pos>422242.186 433818.701</gml:pos></gml:Point>'
+    )
+    assert wgs84 in sample
+    r = await trust.cad.post(
+        "/v1/incidents",
+        content=sample.replace(wgs84, on_grid).replace("7f3c1a90e2", "grid000001"),
+        headers={"Content-Type": "application/eido+json"},
+    )
+    assert r.status_code == 201, r.text
+    view = (await trust.cad.get(f"/v1/incidents/{r.json()['id']}")).json()
+    assert haversine_m(view["lat"], view["lon"], *TP20) < 0.01
