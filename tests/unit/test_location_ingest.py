@@ -93,3 +93,35 @@ async def test_batches_are_capped():
     batcher = LocationBatcher(index, max_batch=2)
     await asyncio.wait_for(asyncio.gather(*(batcher.submit("a", update(f"r{i}")) for i in range(5))), 5)
     assert [len(ids) for _, ids in index.calls] == [2, 2, 1]
+
+
+async def test_each_batch_asks_the_lookup_once_per_trust_and_each_caller_hears_its_own_answer():
+    index = RecordingIndex()
+    index.release.set()
+    asked: list[tuple[str, list[str]]] = []
+
+    async def lookup(trust: str, ids):
+        asked.append((trust, list(ids)))
+        return {rid: f"{trust}/{rid} on the way" for rid in ids if rid == "r2"}
+
+    batcher = LocationBatcher(index, max_batch=100, lookup=lookup)
+    answers = await asyncio.gather(
+        batcher.submit_looked_up("a", update("r1")),
+        batcher.submit_looked_up("a", update("r2")),
+        batcher.submit_looked_up("b", update("unknown-3")),
+    )
+    assert answers == [(True, None), (True, "a/r2 on the way"), (False, None)]
+    assert asked == [("a", ["r1", "r2"]), ("b", ["unknown-3"])]
+    assert await batcher.submit("a", update("r2")) is True  # plain submit: only whether it was kept
+
+
+async def test_a_failed_lookup_fails_the_callers_of_that_trust():
+    index = RecordingIndex()
+    index.release.set()
+
+    async def lookup(trust: str, ids):
+        raise ConnectionError("redis went away")
+
+    batcher = LocationBatcher(index, max_batch=100, lookup=lookup)
+    with pytest.raises(ConnectionError):
+        await batcher.submit_looked_up("a", update("r1"))
