@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from alerting.domain import incident as m
-from alerting.services import auth, travel
+from alerting.services import auth
 from alerting.services.candidates import enrich
 from alerting.services.effects import record
 from alerting.services.errors import NotFound, Refused, Unavailable
@@ -26,7 +24,7 @@ from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
 from alerting.store.models import Alert, Responder
 from alerting.timefmt import iso, utc
-from geo.distance import eta_s, haversine_m
+from geo.distance import haversine_m
 from geo.index import Hit
 
 __all__ = ["alert_responder", "by_words", "cancel", "escalate", "message_from_responder", "send_message"]
@@ -143,10 +141,6 @@ async def alert_responder(
         after={"cad_ref": loaded.row.cad_ref},
     )
     alert = loaded.state.alerts[responder_id]
-    mode = await uow.session.scalar(
-        select(Responder.travel_mode).where(Responder.trust_id == trust_id, Responder.id == responder_id)
-    )
-    settings = uow.services.settings
     return {
         "alert_id": alert.alert_id,
         "responder_id": responder_id,
@@ -154,11 +148,7 @@ async def alert_responder(
         "distance_m": alert.distance_m,
         "alerted_at": iso(alert.alerted_at),
         "expires_at": iso(alert.expires_at),
-        "eta_s": eta_s(
-            alert.distance_m,
-            walking_speed_mps=travel.speed_mps(settings, mode),
-            route_factor=settings.route_factor,
-        ),
+        "eta_s": event.candidate.eta_s if event.candidate else None,  # from their travel mode
     }
 
 

@@ -241,6 +241,25 @@ TIMELINE = [
         "CAD told that a responder accepted (attempt 1): not delivered, will retry",
     ),
     ({"event": "cad.incident.filled"}, "CAD to be told that the incident is filled"),
+    (
+        {"event": "alerted_by_hand", "responder": "bo", "by": "Dana Cole", "distance_m": 1400},
+        "Dana Cole alerted Bo by hand (1.4 km away)",
+    ),
+    ({"event": "escalated", "phase": "wide", "by": "the CAD"}, "The CAD fired phase 'wide' ahead of its time"),
+    ({"event": "alerting_resumed", "by": "Dana Cole"}, "Alerting resumed: Dana Cole alerted someone by hand"),
+    (
+        {"event": "message.sent", "by": "Dana Cole", "text": "Side door", "to": ["alex", "bo"]},
+        "Dana Cole wrote to Alex and Bo: “Side door”",
+    ),
+    ({"event": "message.received", "responder": "alex", "text": "On my way"}, "Alex wrote: “On my way”"),
+    (
+        {"event": "incident.cancelled", "reason": "crew on scene", "by": "Dana Cole"},
+        "Cancelled by Dana Cole: crew on scene; stood down: everyone still involved",
+    ),
+    (
+        {"event": "cad.responder.message", "responder": "alex"},
+        "CAD to be told that a responder wrote to the control room (Alex)",
+    ),
     ({"event": "something_new.happened"}, "Something new happened"),
 ]
 

@@ -9,6 +9,8 @@ import { STATE, STATUS, words } from "/web/words.js";
 
 const LIVE = new Set(["alerting", "exhausted"]);  // still needs someone: manual alerts make sense
 
+const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
 export function clock(seconds) {
   const s = Math.max(0, Math.round(seconds));
   const m = Math.floor(s / 60);
@@ -234,7 +236,7 @@ export class IncidentPanel {
     $("#message-form").hidden = !this.dispatcher || !d.responders.some((r) => ["alerted", "accepted", "arrived"].includes(r.state));
     $("#incident-messages").replaceChildren(...(d.messages.length ? d.messages.map((m) => h("li", { class: `message from-${m.from}` },
       h("time", { datetime: m.at }, when(m.at).slice(11, 16)), " ",
-      h("strong", {}, m.from === "control" ? (m.by || "Control") : (m.name || m.responder)), `: ${m.text}`))
+      h("strong", {}, m.from === "control" ? capital(m.by || "the control room") : (m.name || m.responder)), `: ${m.text}`))
       : [h("li", { class: "muted" }, "No messages yet.")]));
     const names = { responders: Object.fromEntries(d.responders.map((r) => [r.id, r.name || r.id])) };
     $("#incident-timeline").replaceChildren(...d.timeline.map((t) => h("li", {}, h("time", { datetime: t.at }, when(t.at).slice(11, 19)), " ",

@@ -46,6 +46,12 @@ function list(items) {
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
+// Who acted, at the start of a sentence: "Dana Whitfield", "The CAD".
+function actor(by, fallback) {
+  const text = by || fallback;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function humanise(code) {
   const text = String(code || "").replace(/[._]+/g, " ").trim();
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -113,14 +119,14 @@ export function describeEvent(entry, names = {}) {
     case "notes_updated":
       return "Notes updated";
     case "alerted_by_hand":
-      return `${d.by || "A dispatcher"} alerted ${who(d.responder)} by hand (${metres(d.distance_m)} away)`;
+      return `${actor(d.by, "a dispatcher")} alerted ${who(d.responder)} by hand (${metres(d.distance_m)} away)`;
     case "escalated":
-      return `${d.by || "A dispatcher"} fired phase '${d.phase}' ahead of its time`;
+      return `${actor(d.by, "a dispatcher")} fired phase '${d.phase}' ahead of its time`;
     case "alerting_resumed":
       return `Alerting resumed: ${d.by || "a dispatcher"} alerted someone by hand`;
     case "message.sent": {
       const to = (d.to || []).map(who);
-      return `${d.by || "The control room"} wrote to ${to.length ? list(to) : "nobody"}: “${d.text}”`;
+      return `${actor(d.by, "the control room")} wrote to ${to.length ? list(to) : "nobody"}: “${d.text}”`;
     }
     case "message.received":
       return `${who(d.responder)} wrote: “${d.text}”`;
