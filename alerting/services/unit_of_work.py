@@ -6,13 +6,15 @@ block commits, then publishes the effects in the order they were queued; an exce
 everything back and publishes nothing:
 
     async with unit_of_work(services) as uow:
-        view = await incidents.report(uow, trust_id=trust_id, report=report)
-    return view  # committed and published
+        body, created = await incidents.report(uow, trust_id=trust_id, report=report)
+    return body  # committed and published
 
 Publishing happens after the commit so that nothing reaches a responder or a CAD that SQL does
 not hold: a crash in between loses no alert (reconnect, push and the sweep recover it). A failure
 while publishing is logged by `effects.publish` and never turns into an error for the caller, who
 would otherwise retry something that succeeded.
+
+Sessions are made here and nowhere else (docs/architecture.md): a read is `reading(services)`.
 """
 
 from __future__ import annotations
