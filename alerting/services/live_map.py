@@ -94,19 +94,18 @@ async def _view(session: AsyncSession, services: Services, trust_id: str, incide
 
 
 async def open_views(services: Services, trust_id: str) -> list[dict[str, Any]]:
-    """Every incident not yet ended (exhausted and not-alerted ones still need a dispatcher), and
-    those cancelled or closed within `console_ended_keep_s`, which the map shows greyed."""
+    """Every open incident (alerting, filled), and any other changed within
+    `console_ended_keep_s`: a cancelled or closed one (the map greys it), an exhausted one (a
+    dispatcher may still alert someone by hand) or one the policy alerts no one for. A CAD that
+    never closes those does not fill the map with them."""
     recently = utc(services.clock() - services.settings.console_ended_keep_s)
-    async with reading(services) as session:
+    async with services.sessions() as session:
         ids = (
             await session.execute(
                 select(Incident.id)
                 .where(
                     Incident.trust_id == trust_id,
-                    or_(
-                        Incident.status.not_in(m.ENDED_STATUSES),
-                        Incident.updated_at >= recently,
-                    ),
+                    or_(Incident.status.in_(m.OPEN_STATUSES), Incident.updated_at >= recently),
                 )
                 .order_by(Incident.created_at)
             )
