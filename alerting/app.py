@@ -110,7 +110,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,
-        larger=[(r"/v1/registrations/[^/]+/credentials", upload_limit), (r"/v1/me/credentials", upload_limit)],
+        larger=[
+            (r"/v1/registrations/[^/]+/credentials", upload_limit),
+            (r"/v1/me/credentials", upload_limit),
+            (r"/v1/trusts/[^/]+/(aeds|policy/zones)", settings.register_max_bytes),
+        ],
     )
     for router in (admin.router, me.router, cad_router, dispatching.router, ops.router, gateway.router):
         app.include_router(router)

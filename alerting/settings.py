@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # names or IP networks, comma-separated, e.g. `cad.internal,10.20.0.0/16`.
     callback_allowed_hosts: Annotated[list[str], NoDecode] = []
     max_body_bytes: int = Field(default=1_048_576, gt=0)
+    # AED registers and zone files as published (an Overpass answer for a region, a regions file)
+    # are larger than any API call: these two uploads may be this big.
+    register_max_bytes: int = Field(default=32 * 1_048_576, gt=0)
 
     ws_send_queue: int = Field(default=64, ge=1)
     ws_auth_timeout_s: float = Field(default=5.0, gt=0)

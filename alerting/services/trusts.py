@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -305,18 +305,22 @@ async def put_aeds(
     session, now = uow.session, uow.services.clock()
     await get_trust(session, trust_id)
     await session.execute(delete(Aed).where(Aed.trust_id == trust_id))
-    session.add_all(
-        Aed(
-            trust_id=trust_id,
-            id=a.id,
-            name=a.name,
-            access=a.access,
-            lat=a.lat,
-            lon=a.lon,
-            opening_hours=a.opening_hours,
+    if aeds:  # one multi-row insert: a register may hold thousands
+        await session.execute(
+            insert(Aed),
+            [
+                {
+                    "trust_id": trust_id,
+                    "id": a.id,
+                    "name": a.name,
+                    "access": a.access,
+                    "lat": a.lat,
+                    "lon": a.lon,
+                    "opening_hours": a.opening_hours,
+                }
+                for a in aeds
+            ],
         )
-        for a in aeds
-    )
     await audit.append(
         session,
         at=utc(now),

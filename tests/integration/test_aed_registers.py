@@ -3,6 +3,7 @@ incident is offered: the nearest that is not private and is open at the incident
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime
 from pathlib import Path
@@ -167,4 +168,23 @@ async def test_the_aed_offered_is_the_nearest_open_at_the_incidents_time(own_clo
     created = (await trust.cad.post("/v1/incidents", json=incident(f"H-{local}", CENTRE))).json()
     aed = (await trust.cad.get(f"/v1/incidents/{created['id']}")).json()["aed"]
     assert aed["id"] == offered, aed
+    await trust.close()
+
+
+async def test_a_register_larger_than_an_api_call_is_accepted(stack):
+    trust = await make_trust(stack)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-1.69 + (i % 100) * 0.0028, 53.71 + (i // 100) * 0.0015]},
+            "properties": {"Location": f"Cabinet {i}", "Notes": "Scheme: community public access " + "x" * 40},
+        }
+        for i in range(12_000)
+    ]
+    body = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    assert len(body) > stack.settings.max_body_bytes
+    r = await trust.admin.put(f"/v1/trusts/{trust.id}/aeds", content=body, headers=GEOJSON)
+    assert r.status_code == 200 and r.json()["imported"] == 12_000, r.text[:300]
+    r = await trust.admin.put(f"/v1/trusts/{trust.id}/groups", content=body, headers=GEOJSON)
+    assert r.status_code == 413  # only the register uploads may be this large
     await trust.close()

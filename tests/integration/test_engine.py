@@ -130,7 +130,7 @@ async def test_second_accepter_nearer_the_aed_fetches_it(stack):
     trust = await make_trust(stack, policy=policy)
     aed_at = north_of(CENTRE, 150)
     r = await trust.aed("aed-1", "Library", aed_at)
-    assert r.status_code == 200 and r.json() == {"imported": 1}
+    assert r.status_code == 200 and r.json() == {"imported": 1, "warnings": []}
     await trust.responder("first", ["staff"])
     await trust.responder("second", ["staff"])
     s1 = await online(stack, trust, "first", north_of(CENTRE, -30))
