@@ -21,6 +21,10 @@ class Keys:
     def responder_channel(self, trust: str, responder_id: str) -> str:
         return f"{self._t(trust)}:r:{responder_id}"
 
+    def tracking(self, trust: str, responder_id: str) -> str:
+        """The hint that a responder is on their way to an incident (alerting/live/tracking.py)."""
+        return f"{self._t(trust)}:track:{responder_id}"
+
     def trust_channel(self, trust: str) -> str:
         return f"{self._t(trust)}:events"
 

@@ -72,7 +72,7 @@ class Tracking:
         self._claim = redis.register_script(_CLAIM)
 
     def _key(self, trust: str, responder: str) -> str:
-        return f"{self.keys.prefix}{{t:{trust}}}:track:{responder}"
+        return self.keys.tracking(trust, responder)
 
     async def track_in(self, pipe: Pipeline, trust: str, responder: str, incident_id: str) -> None:
         """Queued on `pipe` (no round trip until it executes)."""
