@@ -27,11 +27,18 @@ function where(f) {
   return h("p", { class: "where" }, t("alert.noaddress"));
 }
 
+// OpenStreetMap's access values, as registers imported from it carry them, in words.
+const AED_ACCESS = { yes: "alert.aed.public", public: "alert.aed.public", permissive: "alert.aed.public", customers: "alert.aed.customers" };
+
 function aedLines(f) {
   if (!f.aed) return [];
+  const distance = metres(f.aed.distance_m);
+  const known = AED_ACCESS[(f.aed.access || "").trim().toLowerCase()];
   return [
-    h("p", { class: "aed" }, t("alert.aed", { name: f.aed.name || f.aed.id, distance: metres(f.aed.distance_m) })),
-    f.aed.access ? h("p", { class: "aed-access" }, t("alert.aed.access", { access: f.aed.access })) : null,
+    // An AED without a name (a register's id made from its position) is not named by its id.
+    h("p", { class: "aed" }, f.aed.name ? t("alert.aed", { name: f.aed.name, distance }) : t("alert.aed.nameless", { distance })),
+    known ? h("p", { class: "aed-access" }, t(known))
+      : f.aed.access ? h("p", { class: "aed-access" }, t("alert.aed.access", { access: f.aed.access })) : null,
   ];
 }
 
