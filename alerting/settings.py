@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     webhook_backoff_cap_s: float = Field(default=300.0, gt=0)
     # After a rotation the previous CAD key keeps working (and signing) for this long.
     cad_key_grace_s: float = Field(default=86_400.0, ge=0)
+    # A time the CAD gives (ambulance_arrived_at) may be this far ahead of ours, and no further.
+    cad_clock_skew_s: float = Field(default=120.0, ge=0)
     # Token bucket per credential: a sustained rate per second and a burst.
     rate_limits_enabled: bool = True
     rate_limit_cad_per_s: float = Field(default=20.0, gt=0)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from alerting.domain.report import IncidentReport
-from alerting.domain.vocabulary import IncidentFlag
+from alerting.domain.vocabulary import IncidentFlag, Outcome
 from geo import grid
 
 _FLAGS = Field(
@@ -37,6 +39,27 @@ _NORTHING = Field(
     le=grid.MAX_NORTHING,
     description="British National Grid (EPSG:27700) northing in metres, with `easting`, instead of `lat`/`lon`",
 )
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(text: Any) -> float:
+    """A time with its offset, as RFC 3339 writes it, as seconds since the epoch."""
+    if not isinstance(text, str) or not _RFC3339.fullmatch(text):
+        raise ValueError("must be an RFC 3339 time with its offset, e.g. 2026-03-01T10:15:00Z")
+    seconds, _, fraction = text.upper().replace(" ", "T").replace("Z", "+00:00").partition(".")
+    offset = ""
+    if fraction:
+        digits = fraction[: len(fraction) - 6]
+        offset = fraction[len(digits) :]
+        seconds = seconds + "." + digits[:6].ljust(6, "0")
+    try:
+        return datetime.fromisoformat(seconds + offset).timestamp()
+    except ValueError as exc:  # a well-formed string naming no real time (a 31st of February)
+        raise ValueError(f"not a real time: {exc}") from exc
+
+
+# A string in, seconds since the epoch out.
+Rfc3339Time = Annotated[float, PlainValidator(_rfc3339), WithJsonSchema({"type": "string", "format": "date-time"})]
 COORDINATE_PAIR = "coordinate_pair"  # its `ctx.loc` names the field to blame, as alerting.api.problems reads it
 
 
@@ -127,6 +150,13 @@ class IncidentPatch(BaseModel):
         description="The whole set of flags now (an empty list clears them); an excluded one stands everyone down",
     )
     ambulance_eta_s: float | None = _AMBULANCE
+    outcome: Outcome | None = Field(
+        default=None, description="What became of the patient; accepted after the incident has ended too"
+    )
+    ambulance_arrived_at: Rfc3339Time | None = Field(
+        default=None,
+        description="When the crew reached the scene (RFC 3339); not in the future; accepted after the end too",
+    )
 
     @model_validator(mode="after")
     def _point(self) -> IncidentPatch:

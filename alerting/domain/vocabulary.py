@@ -78,6 +78,16 @@ class SceneStatus(StrEnum):
     CPR_STARTED = "cpr_started"
 
 
+class Outcome(StrEnum):
+    """What became of the patient, as the CAD tells it after the job (`PATCH outcome`)."""
+
+    ROSC = "rosc"  # return of spontaneous circulation
+    TRANSPORTED = "transported"
+    DIED = "died"
+    NOT_CARDIAC = "not_cardiac"
+    UNKNOWN = "unknown"
+
+
 class AssignmentRole(StrEnum):
     """What an assigned responder is sent to do (not a staff member's `roles.Role`)."""
 
@@ -142,6 +152,8 @@ class TimelineEvent(StrEnum):
     NO_REPLACEMENT = "no_replacement"
     NOTES_UPDATED = "notes_updated"
     ADDRESS_UPDATED = "address_updated"
+    OUTCOME = "outcome"  # the CAD said what became of the patient
+    AMBULANCE_ARRIVED = "ambulance_arrived"  # the CAD said when its crew reached the scene
     ALERTED_BY_HAND = "alerted_by_hand"  # a dispatcher (or the CAD) alerted one named responder
     ESCALATED = "escalated"  # the next phase was fired ahead of its delay
     ALERTING_RESUMED = "alerting_resumed"  # an exhausted incident alerts again: someone was alerted by hand

@@ -270,15 +270,47 @@ def _differing(loaded: Loaded, changes: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+AFTER_END = ("outcome", "ambulance_arrived_at")  # what the CAD may still say once the job has ended
+
+
+def _refuse_future(changes: dict[str, Any], *, now: float, skew_s: float) -> None:
+    arrived = changes.get("ambulance_arrived_at")
+    if arrived is not None and arrived > now + skew_s:
+        raise Invalid(
+            "ambulance_arrived_at is in the future",
+            extra={"errors": [{"loc": "ambulance_arrived_at", "msg": "must not be in the future"}]},
+        )
+
+
+def _afterwards(row: Incident, changes: dict[str, Any]) -> list[m.Decision]:
+    """The outcome and the crew's arrival: kept on the row, each change a timeline entry."""
+    out: list[m.Decision] = []
+    outcome = changes.get("outcome")
+    if outcome is not None and outcome != row.outcome:
+        was = row.outcome
+        row.outcome = str(outcome)
+        out.append(m.Record(TimelineEvent.OUTCOME, {"outcome": str(outcome)} | ({"was": was} if was else {})))
+    arrived = changes.get("ambulance_arrived_at")
+    if arrived is not None and (row.ambulance_arrived_at is None or to_ts(row.ambulance_arrived_at) != arrived):
+        row.ambulance_arrived_at = from_ts(arrived)
+        out.append(m.Record(TimelineEvent.AMBULANCE_ARRIVED, {"ambulance_arrived_at": iso(arrived)}))
+    return out
+
+
 async def patch(uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: dict[str, Any]) -> None:
     """Move, recategorise and annotate together: all of it applies, or none of it. The area and
-    the responders' positions are read before the row is held, so the lock waits on no Redis call."""
+    the responders' positions are read before the row is held, so the lock waits on no Redis call.
+    The outcome and the crew's arrival come after the job, so an ended incident still takes them
+    (and only them)."""
     services, session, now = uow.services, uow.session, uow.services.clock()
+    _refuse_future(changes, now=now, skew_s=services.settings.cad_clock_skew_s)
+    during = any(k not in AFTER_END for k in changes)  # a change only an open incident takes
     distances: dict[str, float] | None = None  # set when the point moves
     loaded = await load(session, incident_id, lock=False)
     if loaded is None or loaded.row.trust_id != trust_id:
         raise NotFound("no such incident")
-    _refuse_if_ended(loaded.state)
+    if during:
+        _refuse_if_ended(loaded.state)
     lat, lon = changes.get("lat", loaded.state.lat), changes.get("lon", loaded.state.lon)
     if (lat, lon) != (loaded.state.lat, loaded.state.lon):
         if refusal := await _outside_area(session, trust_id, lat, lon):
@@ -296,7 +328,8 @@ async def patch(uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: di
     loaded = await load(session, incident_id, lock=True)
     if loaded is None:
         raise NotFound("no such incident")
-    _refuse_if_ended(loaded.state)  # it may have ended since the read; still nothing changes
+    if during:
+        _refuse_if_ended(loaded.state)  # it may have ended since the read; still nothing changes
     decisions: list[m.Decision] = m.handle(loaded.state, moved) if moved else []
     if "category" in changes and changes["category"] != loaded.state.category:
         decisions += m.handle(loaded.state, m.Recategorised(changes["category"], now))
@@ -313,7 +346,9 @@ async def patch(uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: di
     if "address" in changes and changes["address"] != loaded.row.address:
         loaded.row.address = changes["address"]  # before the effects: a re-sent alert carries it
         decisions.append(m.Record(TimelineEvent.ADDRESS_UPDATED, {}))
-    decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
+    decisions += _afterwards(loaded.row, changes)
+    if loaded.state.status not in m.ENDED_STATUSES:
+        decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
     save(session, loaded, trust_id=trust_id, now=now)
     uow.publish(await effects.record(session, loaded.row, loaded.state, decisions, now=now))
 
@@ -461,6 +496,8 @@ async def view(
         "reason_code": s.reason_code,
         "flags": list(s.flags),
         "ambulance_eta_s": s.ambulance_eta_s(services.clock()),
+        "ambulance_arrived_at": iso(row.ambulance_arrived_at),
+        "outcome": row.outcome,
         "created_at": iso(s.created_at),
         "aed": aed_view(s.aed),
         "responders": responders,

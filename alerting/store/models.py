@@ -133,6 +133,8 @@ class Incident(Base):
     # The time the CAD gave its latest document applied (EIDO lastUpdateTimeStamp, CAP sent): one no
     # later than this changes nothing, so documents arriving out of order cannot undo a newer one.
     cad_revision_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))  # vocabulary.Outcome, once the CAD sends it
+    ambulance_arrived_at: Mapped[datetime | None]
 
 
 class Alert(Base):

@@ -260,6 +260,15 @@ TIMELINE = [
         {"event": "cad.responder.message", "responder": "alex"},
         "CAD to be told that a responder wrote to the control room (Alex)",
     ),
+    ({"event": "outcome", "outcome": "rosc"}, "The CAD gave the outcome: the patient's heart started again (ROSC)"),
+    (
+        {"event": "outcome", "outcome": "transported", "was": "unknown"},
+        "The CAD gave the outcome: the patient was taken to hospital (it had said: not known)",
+    ),
+    (
+        {"event": "ambulance_arrived", "ambulance_arrived_at": "2026-03-01T10:07:30.000Z"},
+        "The CAD said the ambulance crew reached the scene at 10:07 UTC",
+    ),
     ({"event": "something_new.happened"}, "Something new happened"),
 ]
 

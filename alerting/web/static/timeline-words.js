@@ -26,6 +26,8 @@ const SCENE = { on_scene: "is on scene", with_patient: "is with the patient", ae
   cpr_started: "has started CPR" };
 const DELIVERY = { delivered: "delivered", retry: "not delivered, will retry", given_up: "not delivered, given up" };
 const ROLE = { aed: "to fetch the defibrillator first", scene: "" };
+const OUTCOME = { rosc: "the patient's heart started again (ROSC)", transported: "the patient was taken to hospital",
+  died: "the patient died", not_cardiac: "it was not a cardiac arrest", unknown: "not known" };
 const DECLINED = { too_far: "too far away", busy: "busy", unsafe: "not safe for them to go", other: "another reason" };
 
 function plural(n, one, many = `${one}s`) {
@@ -132,6 +134,14 @@ export function describeEvent(entry, names = {}) {
       return `${who(d.responder)} wrote: “${d.text}”`;
     case "address_updated":
       return "Address updated";
+    case "outcome": {
+      const said = (code) => OUTCOME[code] || humanise(code).toLowerCase();
+      return `The CAD gave the outcome: ${said(d.outcome)}${d.was ? ` (it had said: ${said(d.was)})` : ""}`;
+    }
+    case "ambulance_arrived": {
+      const at = String(d.ambulance_arrived_at || "").slice(11, 16);
+      return `The CAD said the ambulance crew reached the scene${at ? ` at ${at} UTC` : ""}`;
+    }
     case "webhook.attempt": {
       const what = CAD[d.webhook_event] || humanise(d.webhook_event).toLowerCase();
       return `CAD told that ${what} (attempt ${d.attempt}): ${DELIVERY[d.outcome] || humanise(d.outcome).toLowerCase()}`;
