@@ -50,6 +50,7 @@ from alerting.domain.incident_events import (
     ResponderMessage,
     SendAlert,
     SendAssigned,
+    SendDeclined,
     SendMessage,
     SendStandDown,
     StatusReported,
@@ -131,6 +132,7 @@ __all__ = [  # the state, events and decisions, named through this module
     "SendAlert",
     "SendAssigned",
     "SendMessage",
+    "SendDeclined",
     "SendStandDown",
     "StatusReported",
     "WITHDRAWN",
@@ -387,6 +389,7 @@ def _declined(s: IncidentState, e: Declined) -> list[Decision]:
     _end(s, alert, DECLINED, e.now)
     alert.decline_reason = e.reason
     out: list[Decision] = [
+        SendDeclined(e.responder_id, alert.alert_id, e.reason),
         NotifyCad(CadEvent.RESPONDER_DECLINED, e.responder_id),
         Record(
             TimelineEvent.RESPONDER_DECLINED,

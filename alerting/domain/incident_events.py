@@ -250,6 +250,16 @@ class SendStandDown:
 
 
 @dataclass(frozen=True, slots=True)
+class SendDeclined:
+    """Tells every device of a responder that their decline is recorded, wherever it was made (a
+    notification's Decline action answers over HTTP while the app may be open and ringing)."""
+
+    responder_id: str
+    alert_id: str
+    reason: DeclineReason | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NotifyCad:
     event: CadEvent
     responder_id: str | None = None
@@ -282,4 +292,4 @@ class Reject:
     detail: str
 
 
-Decision = SendAlert | SendAssigned | SendStandDown | SendMessage | NotifyCad | Record | Reject
+Decision = SendAlert | SendAssigned | SendStandDown | SendDeclined | SendMessage | NotifyCad | Record | Reject

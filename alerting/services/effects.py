@@ -22,7 +22,7 @@ from alerting.domain import incident as m
 from alerting.domain.incident_tracking import is_tracked
 from alerting.domain.vocabulary import CadEvent, TimelineEvent
 from alerting.services.context import Services
-from alerting.services.frames import alert_frame, assigned_frame, message_frame, stand_down_frame
+from alerting.services.frames import alert_frame, assigned_frame, declined_frame, message_frame, stand_down_frame
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
 from alerting.timefmt import iso, utc
 
@@ -107,6 +107,8 @@ async def record(
             fx.frames.append((d.responder_id, assigned_frame(d.alert_id, d.role, row.address)))
         elif isinstance(d, m.SendStandDown):
             fx.frames.append((d.responder_id, stand_down_frame(d.alert_id, d.reason)))
+        elif isinstance(d, m.SendDeclined):
+            fx.frames.append((d.responder_id, declined_frame(d.alert_id, d.reason)))
         elif isinstance(d, m.SendMessage):
             fx.frames.append((d.responder_id, message_frame(d.alert_id, d.text, d.at)))
         elif isinstance(d, m.Reject):

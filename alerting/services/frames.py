@@ -81,6 +81,11 @@ def stand_down_frame(alert_id: str, reason: str) -> dict[str, Any]:
     return {"type": "stand_down", "alert_id": alert_id, "reason": reason}
 
 
+def declined_frame(alert_id: str, reason: str | None) -> dict[str, Any]:
+    """The responder's decline is recorded: every device of theirs stops ringing for this alert."""
+    return {"type": "declined", "alert_id": alert_id, **({"reason": reason} if reason else {})}
+
+
 def status_frame(alert_id: str, status: str, at: float) -> dict[str, Any]:
     """The answer to a status from the scene: recorded, and since when."""
     return {"type": "status", "alert_id": alert_id, "status": status, "at": iso(at)}

@@ -2,16 +2,20 @@
 push service to subscribe to, so the push is delivered through the DevTools protocol
 (ServiceWorker.deliverPushMessage: a real, trusted `push` event); the notification it shows is read
 back with getNotifications(). Nothing can click a notification headlessly, so the click is the
-worker's own `notificationclick` handler run with the Accept action: it accepts over HTTP with the
-token the page left, and the page sees the assignment."""
+worker's own `notificationclick` handler run with the action: Accept accepts over HTTP with the
+token the page left, and the page sees the assignment; Decline declines and says so; a pushed
+credential reminder shows in words and opens the profile."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import BrowserContext, Page, Worker, async_playwright, expect
 
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, until
 from tests.e2e.responder_phone import ANDROID, RECORDER, SMALL, invite_url, staff_near
@@ -21,13 +25,37 @@ from tests.support.clients import CENTRE, make_trust, north_of
 pytestmark = pytest.mark.e2e
 
 
-async def test_push_shows_accept_and_decline_and_accept_answers(stack, web_assets, tmp_path):
-    trust = await make_trust(stack, policy=POLICY)
-    await trust.responder("pat", ["staff"])
+@dataclass
+class Phone:
+    context: BrowserContext
+    page: Page
+    worker: Worker
+    errors: list[str]
+    cdp: object = None
+    registration_id: str | None = None
+
+    async def push(self, origin: str, payload: dict) -> None:
+        """A real push event, carrying the frame as the server pushes it."""
+        await self.cdp.send(  # type: ignore[attr-defined]
+            "ServiceWorker.deliverPushMessage",
+            {"origin": origin, "registrationId": self.registration_id, "data": json.dumps(payload)},
+        )
+
+    async def notifications(self) -> list[dict]:
+        return await self.worker.evaluate(
+            """async () => (await self.registration.getNotifications()).map(n => ({
+                 title: n.title, body: n.body, tag: n.tag, data: n.data,
+                 actions: n.actions.map(a => [a.action, a.title]), requireInteraction: n.requireInteraction }))"""
+        )
+
+
+@asynccontextmanager
+async def installed_phone(stack, trust, rid: str, profile_dir) -> AsyncIterator[Phone]:
+    """A phone signed in from its invite link in a persistent profile, its service worker active."""
     here = north_of(CENTRE, 120)
     async with async_playwright() as pw:
         context = await pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
+            str(profile_dir),
             executable_path=CHROMIUM,
             args=CHROMIUM_ARGS,
             headless=True,
@@ -42,80 +70,138 @@ async def test_push_shows_accept_and_decline_and_accept_answers(stack, web_asset
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             await page.add_init_script(RECORDER)
-            await page.goto(await invite_url(trust, "pat"))
+            await page.goto(await invite_url(trust, rid))
             await expect(page.locator("#duty-state")).to_have_text("On duty — you can be alerted")
             await page.wait_for_function("async () => !!(await navigator.serviceWorker.ready).active")
             worker = (
                 context.service_workers[0] if context.service_workers else await context.wait_for_event("serviceworker")
             )
-            await until(lambda: staff_near(trust, CENTRE, 1))
-
-            r = await trust.cad.post(
-                "/v1/incidents",
-                json={
-                    "cad_ref": "SW-1",
-                    "lat": CENTRE[0],
-                    "lon": CENTRE[1],
-                    "category": "09-E-01",
-                    "location_type": "public",
-                    "address": "2 Park Row",
-                },
-            )
-            assert r.status_code == 201, r.text
-            incident_id = r.json()["id"]
-            card = page.locator("article.alert-card")
-            await expect(card).to_have_count(1)
-            alert_id = await card.get_attribute("data-alert-id")
-
-            # A real push event, carrying the alert frame as the server pushes it.
-            cdp = await context.new_cdp_session(page)
+            phone = Phone(context, page, worker, errors)
+            phone.cdp = await context.new_cdp_session(page)
             registrations: asyncio.Queue = asyncio.Queue()
-            cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.put_nowait(e["registrations"]))
-            await cdp.send("ServiceWorker.enable")
-            registration_id = None
-            while registration_id is None:
-                for reg in await asyncio.wait_for(registrations.get(), 10):
+            phone.cdp.on(
+                "ServiceWorker.workerRegistrationUpdated", lambda e: registrations.put_nowait(e["registrations"])
+            )
+            await phone.cdp.send("ServiceWorker.enable")
+            while phone.registration_id is None:
+                for reg in await asyncio.wait_for(registrations.get(), 30):
                     if reg["scopeURL"].endswith("/responder") and not reg["isDeleted"]:
-                        registration_id = reg["registrationId"]
-            payload = {
-                "type": "alert",
-                "alert_id": alert_id,
-                "incident_id": incident_id,
-                "category": "09-E-01",
-                "address": "2 Park Row",
-                "distance_m": 120.4,
-            }
-            await cdp.send(
-                "ServiceWorker.deliverPushMessage",
-                {"origin": stack.base_url, "registrationId": registration_id, "data": json.dumps(payload)},
-            )
-            shown = await until(
-                lambda: worker.evaluate(
-                    """async () => (await self.registration.getNotifications()).map(n => ({
-                         title: n.title, body: n.body, tag: n.tag, data: n.data,
-                         actions: n.actions.map(a => [a.action, a.title]), requireInteraction: n.requireInteraction }))"""
-                )
-            )
-            assert shown == [
-                {
-                    "title": "Emergency alert",
-                    "body": "09-E-01 · 2 Park Row · 120 m away",
-                    "tag": alert_id,
-                    "data": {"url": "/responder", "alert_id": alert_id},
-                    "actions": [["accept", "Accept"], ["decline", "Decline"]],
-                    "requireInteraction": True,
-                }
-            ], shown
-
-            # The click with the Accept action: accepted over HTTP with the stored token.
-            await worker.evaluate(
-                "async (data) => self.responderHandlers.answer('accept', data)",
-                {"url": "/responder", "alert_id": alert_id},
-            )
-            await expect(card.locator(".kicker")).to_have_text("You are assigned: go now")
-            view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
-            assert {x["id"]: x["state"] for x in view["responders"]}["pat"] == "accepted"
-            assert errors == []
+                        phone.registration_id = reg["registrationId"]
+            yield phone
         finally:
             await context.close()
+
+
+async def _alerted(trust, phone: Phone, ref: str) -> tuple[str, str]:
+    await until(lambda: staff_near(trust, CENTRE, 1))
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={
+            "cad_ref": ref,
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "location_type": "public",
+            "address": "2 Park Row",
+        },
+    )
+    assert r.status_code == 201, r.text
+    card = phone.page.locator("article.alert-card")
+    await expect(card).to_have_count(1)
+    return r.json()["id"], await card.get_attribute("data-alert-id")
+
+
+def _alert_payload(alert_id: str, incident_id: str) -> dict:
+    return {
+        "type": "alert",
+        "alert_id": alert_id,
+        "incident_id": incident_id,
+        "category": "09-E-01",
+        "address": "2 Park Row",
+        "distance_m": 120.4,
+    }
+
+
+async def test_push_shows_accept_and_decline_and_accept_answers(stack, web_assets, tmp_path):
+    trust = await make_trust(stack, policy=POLICY)
+    await trust.responder("pat", ["staff"])
+    async with installed_phone(stack, trust, "pat", tmp_path / "profile") as phone:
+        incident_id, alert_id = await _alerted(trust, phone, "SW-1")
+        await phone.push(stack.base_url, _alert_payload(alert_id, incident_id))
+        shown = await until(phone.notifications)
+        assert shown == [
+            {
+                "title": "Emergency alert",
+                "body": "09-E-01 · 2 Park Row · 120 m away",
+                "tag": alert_id,
+                "data": {"url": "/responder", "alert_id": alert_id},
+                "actions": [["accept", "Accept"], ["decline", "Decline"]],
+                "requireInteraction": True,
+            }
+        ], shown
+
+        # The click with the Accept action: accepted over HTTP with the stored token.
+        await phone.worker.evaluate(
+            "async (data) => self.responderHandlers.answer('accept', data)",
+            {"url": "/responder", "alert_id": alert_id},
+        )
+        card = phone.page.locator("article.alert-card")
+        await expect(card.locator(".kicker")).to_have_text("You are assigned: go now")
+        view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
+        assert {x["id"]: x["state"] for x in view["responders"]}["pat"] == "accepted"
+        assert phone.errors == []
+    await trust.close()
+
+
+async def test_the_notifications_decline_action_declines_and_says_so(stack, web_assets, tmp_path):
+    trust = await make_trust(stack, policy=POLICY)
+    await trust.responder("quinn", ["staff"])
+    async with installed_phone(stack, trust, "quinn", tmp_path / "profile") as phone:
+        incident_id, alert_id = await _alerted(trust, phone, "SW-2")
+        await phone.push(stack.base_url, _alert_payload(alert_id, incident_id))
+        await until(phone.notifications)
+
+        # The click with the Decline action: declined over HTTP, and the notification says so.
+        await phone.worker.evaluate(
+            "async (data) => self.responderHandlers.answer('decline', data)",
+            {"url": "/responder", "alert_id": alert_id},
+        )
+        view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
+        assert {x["id"]: x["state"] for x in view["responders"]}["quinn"] == "declined"
+        shown = await phone.notifications()
+        assert [(n["title"], n["tag"], n["actions"]) for n in shown] == [("Declined", alert_id, [])], shown
+        history = (await stack.client(trust.tokens["quinn"]).get("/v1/me/history")).json()
+        assert (history[0]["state"], history[0]["decline_reason"]) == ("declined", None)  # one tap: no reason
+        card = phone.page.locator("article.alert-card")
+        await expect(card.locator(".kicker")).to_have_text("Stood down")  # the open page hears it too
+        assert phone.errors == []
+    await trust.close()
+
+
+async def test_a_pushed_credential_reminder_is_shown_in_words_and_opens_the_profile(stack, web_assets, tmp_path):
+    trust = await make_trust(stack, policy=POLICY)
+    await trust.responder("rae", ["staff"])
+    async with installed_phone(stack, trust, "rae", tmp_path / "profile") as phone:
+        text = "Your cpr certificate expires in 9 days. Upload the renewed one in the app to keep being alerted."
+        await phone.push(
+            stack.base_url,
+            {
+                "type": "reminder",
+                "reason": "credential_expiring",
+                "credential_id": "c1",
+                "kind": "cpr",
+                "expires_on": "2030-01-01",
+                "days_left": 9,
+                "text": text,
+            },
+        )
+        shown = await until(phone.notifications)
+        assert [(n["title"], n["body"], n["tag"], n["data"]) for n in shown] == [
+            ("Credential expiring", text, "reminder-c1", {"url": "/responder#profile"})
+        ], shown
+        await phone.worker.evaluate(
+            "async (data) => self.responderHandlers.answer('', data)", {"url": "/responder#profile"}
+        )
+        await expect(phone.page.get_by_role("heading", name="Your profile")).to_be_visible()
+        assert phone.errors == []
     await trust.close()

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import http_ece
 import pytest
@@ -15,8 +16,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
+from alerting.services.task_queue import Task
+from alerting.worker import make_celery
 from tests.e2e.test_multi_node import online
 from tests.support.clients import CENTRE, make_trust, north_of
+from tests.support.documents import PDF, form
 
 pytestmark = pytest.mark.e2e
 
@@ -253,4 +257,40 @@ async def test_a_kind_of_device_this_deployment_cannot_push_is_refused(two_nodes
         ):
             r = await me.put("/v1/me/push-subscription", json=bad)
             assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), bad
+    await trust.close()
+
+
+async def test_a_credential_reminder_reaches_the_phone_by_web_push(two_nodes, push_service):
+    """The worker's periodic reminder job, sent as beat sends it, pushes to a responder with no socket."""
+    node = two_nodes.nodes[0]
+    trust = await make_trust(two_nodes, policy=POLICY)
+    base = f"/v1/trusts/{trust.id}"
+    await trust.responder("certified", ["staff"])
+    expires = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
+    async with node.client(trust.tokens["certified"]) as me:
+        r = await me.put("/v1/me/push-subscription", json=push_service.subscription("certified"))
+        assert r.status_code == 204, r.text
+        server_key = (await me.get("/v1/me/push-config")).json()["application_server_key"]
+        r = await me.post("/v1/me/credentials", **form("cpr", expires, PDF))
+        assert r.status_code == 201, r.text
+        credential_id = r.json()["id"]
+    assert (
+        await trust.admin.post(f"{base}/responders/certified/credentials/{credential_id}/verify")
+    ).status_code == 200
+
+    make_celery(two_nodes.settings).send_task(Task.CREDENTIAL_REMINDERS)  # what beat sends every interval
+    pushed = await push_service.wait("certified", timeout=30)
+    assert pushed["type"] == "reminder" and pushed["reason"] == "credential_expiring"
+    assert (pushed["credential_id"], pushed["kind"], pushed["expires_on"], pushed["days_left"]) == (
+        credential_id,
+        "cpr",
+        expires,
+        10,
+    )
+    assert "in 10 days" in pushed["text"]
+    headers = push_service.headers["certified"][0]
+    assert Vapid02.verify(headers["Authorization"]) and f"k={server_key}" in headers["Authorization"]
+    assert headers["Urgency"] == "normal" and int(headers["TTL"]) >= 3600
+    reminded = (await trust.admin.get(f"{base}/responders/certified/credentials")).json()["credentials"][0]
+    assert reminded["reminded_at"] is not None
     await trust.close()

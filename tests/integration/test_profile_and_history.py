@@ -113,7 +113,10 @@ async def test_a_decline_keeps_its_reason_for_the_history_the_timeline_and_the_e
     for s in socks.values():
         await s.roundtrip()
     ok = await phone.post(f"/v1/alerts/{alerts['http']}/decline", json={"reason": "unsafe"})
-    assert ok.status_code == 200 and ok.json()["frames"] == [], ok.text
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["frames"] == [{"type": "declined", "alert_id": alerts["http"], "reason": "unsafe"}]
+    # every socket of the responder hears it too, so an app left open stops ringing
+    assert (await http_sock.next("declined", alert_id=alerts["http"]))["reason"] == "unsafe"
 
     mine = {rid: (await stack.client(trust.tokens[rid]).get("/v1/me/history")).json()[0] for rid in alerts}
     assert {rid: (h["state"], h["decline_reason"]) for rid, h in mine.items()} == {

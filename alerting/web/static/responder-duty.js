@@ -142,6 +142,7 @@ export class Duty {
         break;
       }
       case "stand_down": this.end(frame.alert_id, frame.reason); break;
+      case "declined": this.end(frame.alert_id, "declined"); break;  // perhaps from a notification's Decline
       case "message": {
         const entry = this.alerts.get(frame.alert_id);
         if (!entry) break;
