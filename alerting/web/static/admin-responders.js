@@ -2,6 +2,7 @@
 // CSV import with a progress bar fed by the server's per-row results.
 import { ApiError, normaliseLoc } from "/web/api.js";
 import { h, $ } from "/web/dom.js";
+import { Applications, credentialsEditor, showInvite, wireInviteCopy } from "/web/admin-onboarding.js";
 
 export class ResponderManager {
   constructor(api, base) {
@@ -11,6 +12,8 @@ export class ResponderManager {
     $("#search-form").addEventListener("submit", (e) => { e.preventDefault(); this.refresh(); });
     $("#add-form").addEventListener("submit", (e) => { e.preventDefault(); this.add(); });
     $("#import-form").addEventListener("submit", (e) => { e.preventDefault(); this.importCsv(); });
+    wireInviteCopy();
+    this.applications = new Applications(api, base, () => this.refresh());
   }
 
   async show() {
@@ -18,6 +21,7 @@ export class ResponderManager {
     $("#new-groups").replaceChildren(h("legend", {}, "Groups"),
       ...this.groups.map((g) => h("label", {}, h("input", { type: "checkbox", value: g.id }), g.name)));
     await this.refresh();
+    await this.applications.show(this.groups);
   }
 
   message(text, kind = "") {
@@ -36,11 +40,15 @@ export class ResponderManager {
     }
     body.replaceChildren(...rows.map((r) => h("tr", { dataset: { responderId: r.id } },
       h("td", { "data-label": "Id" }, r.id), h("td", { "data-label": "Name" }, r.name),
-      h("td", { "data-label": "Groups" }, r.groups.join(", ")),
+      h("td", { "data-label": "Groups" }, r.groups.map((g) => this.groups.find((x) => x.id === g)?.name || g).join(", ")),
       h("td", { "data-label": "Status" }, h("span", { class: `status state-${r.status}` }, r.status)),
       h("td", { class: "actions" },
         h("button", { type: "button", class: "secondary", onclick: () => this.setStatus(r, r.status === "active" ? "suspended" : "active") },
           r.status === "active" ? "Suspend" : "Reactivate", h("span", { class: "visually-hidden" }, ` ${r.name}`)), " ",
+        h("button", { type: "button", onclick: () => this.invite(r) },
+          "Invite to the app", h("span", { class: "visually-hidden" }, ` ${r.name}`)), " ",
+        h("button", { type: "button", class: "secondary", onclick: (e) => credentialsEditor(this.api, this.base, r, e.currentTarget,
+          (text, kind) => this.message(text, kind)) }, "Credentials", h("span", { class: "visually-hidden" }, ` of ${r.name}`)), " ",
         h("button", { type: "button", class: "secondary", onclick: () => this.issueToken(r) },
           "Issue token", h("span", { class: "visually-hidden" }, ` for ${r.name}`)), " ",
         h("button", { type: "button", class: "danger", onclick: () => this.erase(r) },
@@ -55,12 +63,22 @@ export class ResponderManager {
     });
   }
 
+  async invite(r) {
+    await this.guard(async () => {
+      const invite = await this.api("POST", `${this.base}/responders/${encodeURIComponent(r.id)}/invites`);
+      $("#token-box").hidden = true;
+      showInvite(invite, r.name);
+      this.message(`An invite link for ${r.name} is below.`, "ok");
+    });
+  }
+
   async issueToken(r) {
     await this.guard(async () => {
       const { token } = await this.api("POST", `${this.base}/responders/${encodeURIComponent(r.id)}/tokens`);
       $("#token-for").textContent = r.name;
       $("#token-value").textContent = token;
       $("#token-box").hidden = false;
+      $("#responder-invite").hidden = true;
       this.message(`A new token was issued for ${r.name}. It is shown below once.`, "ok");
     });
   }
