@@ -115,4 +115,17 @@ async def test_a_verifier_approves_refuses_invites_and_checks_credentials(stack,
     await assert_accessible(page)
     checked = (await trust.admin.get(f"{base}/responders/owen/credentials")).json()
     assert checked["missing"] == [] and checked["credentials"][0]["status"] == "verified"
+
+    # self-registration settings: the link to publish, and closing it
+    await expect(page.get_by_label("Take applications from volunteers")).to_be_checked()
+    await expect(page.locator("#registration-link")).to_have_text(f"{stack.base_url}/responder?apply={trust.id}")
+    await expect(
+        page.get_by_role("group", name="Groups approved volunteers join").get_by_label("Staff")
+    ).to_be_checked()
+    await expect(page.get_by_label("Credentials every responder must hold")).to_have_value("cpr")
+    await page.get_by_label("Take applications from volunteers").uncheck()
+    await page.get_by_role("button", name="Save self-registration").click()
+    await expect(page.locator("#registration-saved")).to_contain_text("Saved.")
+    settings = (await trust.admin.get(f"{base}/registration")).json()
+    assert settings["open"] is False and settings["required_credentials"] == ["cpr"]
     await trust.close()

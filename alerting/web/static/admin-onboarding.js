@@ -86,6 +86,50 @@ export async function credentialsEditor(api, base, r, opener, say) {
   try { await render(); } catch (err) { cell.replaceChildren(h("p", {}, `Could not load the credentials: ${err.message}`)); }
 }
 
+/** Whether the trust takes applications, where approved volunteers go, and what everyone must hold. */
+export class RegistrationSettings {
+  constructor(api, base, trustId) {
+    this.api = api;
+    this.base = base;
+    this.trustId = trustId;
+    $("#registration-form").addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
+  }
+
+  async show(groups) {
+    let found = { open: false, groups: [], required_credentials: [] };
+    try { found = await this.api("GET", `${this.base}/registration`); } catch { /* never set */ }
+    $("#registration-open").checked = Boolean(found.open);
+    $("#registration-link").textContent = `${location.origin}/responder?apply=${encodeURIComponent(this.trustId)}`;
+    $("#registration-groups").replaceChildren(h("legend", {}, "Groups approved volunteers join"),
+      ...groups.map((g) => h("label", {}, h("input", { type: "checkbox", value: g.id, checked: (found.groups || []).includes(g.id) }), g.name)));
+    $("#registration-required").value = (found.required_credentials || []).join(", ");
+  }
+
+  async save() {
+    const say = $("#registration-saved");
+    say.textContent = "";
+    $("#registration-groups-error").textContent = "";
+    const body = {
+      open: $("#registration-open").checked,
+      groups: [...document.querySelectorAll("#registration-groups input:checked")].map((c) => c.value),
+      required_credentials: $("#registration-required").value.split(/[,\s]+/).map((k) => k.trim().toLowerCase()).filter(Boolean),
+    };
+    if (body.open && !body.groups.length) {
+      $("#registration-groups-error").textContent = "Choose at least one group while taking applications.";
+      $("#registration-groups input")?.focus();
+      return;
+    }
+    try {
+      const saved = await this.api("PUT", `${this.base}/registration`, body);
+      say.className = "banner ok";
+      say.textContent = ["Saved.", ...(saved.warnings || [])].join(" ");
+    } catch (err) {
+      say.className = "banner error";
+      say.textContent = `Nothing was saved: ${err.message}`;
+    }
+  }
+}
+
 /** Applications of volunteers who registered themselves: approve into groups, or refuse. */
 export class Applications {
   constructor(api, base, onApproved) {

@@ -2,7 +2,7 @@
 // CSV import with a progress bar fed by the server's per-row results.
 import { ApiError, normaliseLoc } from "/web/api.js";
 import { h, $ } from "/web/dom.js";
-import { Applications, credentialsEditor, showInvite, wireInviteCopy } from "/web/admin-onboarding.js";
+import { Applications, RegistrationSettings, credentialsEditor, showInvite, wireInviteCopy } from "/web/admin-onboarding.js";
 
 export class ResponderManager {
   constructor(api, base) {
@@ -14,6 +14,7 @@ export class ResponderManager {
     $("#import-form").addEventListener("submit", (e) => { e.preventDefault(); this.importCsv(); });
     wireInviteCopy();
     this.applications = new Applications(api, base, () => this.refresh());
+    this.registration = new RegistrationSettings(api, base, decodeURIComponent(base.split("/").pop()));
   }
 
   async show() {
@@ -21,6 +22,7 @@ export class ResponderManager {
     $("#new-groups").replaceChildren(h("legend", {}, "Groups"),
       ...this.groups.map((g) => h("label", {}, h("input", { type: "checkbox", value: g.id }), g.name)));
     await this.refresh();
+    await this.registration.show(this.groups);
     await this.applications.show(this.groups);
   }
 

@@ -1,7 +1,7 @@
 // The responder's service worker: an offline shell (the page opens without a network and says it is
 // offline), and alerts pushed while the page is closed, shown with Accept and Decline actions that
 // answer over HTTP with the token the page left in Cache Storage.
-const SHELL = "responder-shell-v3";
+const SHELL = "responder-shell-v4";
 const AUTH_CACHE = "responder-auth";
 const TOKEN_URL = "/responder/token";
 const SHELL_FILES = [
@@ -11,7 +11,7 @@ const SHELL_FILES = [
   "/web/api.js", "/web/dom.js", "/web/leaflet-map.js",
   "/web/responder.js", "/web/responder-duty.js", "/web/responder-card.js", "/web/responder-alarm.js",
   "/web/responder-place.js", "/web/responder-i18n.js", "/web/responder-push.js", "/web/responder-hours.js",
-  "/web/responder-credentials.js",
+  "/web/responder-credentials.js", "/web/responder-apply.js",
   "/web/vendor/leaflet/leaflet.js", "/web/vendor/leaflet/leaflet.css",
   "/web/icons/responder-192.png",
 ];

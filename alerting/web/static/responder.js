@@ -9,6 +9,7 @@ import { dateTime } from "/web/responder-place.js";
 import { forgetToken, registerPush, rememberToken } from "/web/responder-push.js";
 import { HoursEditor } from "/web/responder-hours.js";
 import { CredentialsPanel } from "/web/responder-credentials.js";
+import { Application } from "/web/responder-apply.js";
 
 const KEY = "alerting.responder-token";
 const PROFILE = "alerting.responder-profile";
@@ -24,6 +25,7 @@ document.addEventListener("keydown", unlockAudio, { capture: true });
 
 function showScreen(signedIn) {
   $("#join").hidden = signedIn;
+  if (signedIn) $("#apply").hidden = true;
   $("#signed-in").hidden = !signedIn;
   $("#tabs").hidden = !signedIn;
 }
@@ -230,7 +232,11 @@ $("#language").replaceChildren(h("option", { value: "", "data-i18n": "profile.la
 // ----- start -----
 const fromLink = inviteCode(location.hash);
 const saved = localStorage.getItem(KEY);
-if (fromLink) {
+const applyTo = new URLSearchParams(location.search).get("apply");
+if (applyTo && !fromLink && !saved) {
+  showScreen(false);
+  new Application(applyTo).show();
+} else if (fromLink) {
   showScreen(false);
   redeem(fromLink);
 } else if (saved) {
