@@ -77,7 +77,9 @@ async def get_history(
     offset: int = Query(0, ge=0),
 ) -> list[dict[str, Any]]:
     """`[{alert_id, incident_id, category, alerted_at, state, role, accepted_at, arrived_at, ended_at,
-    incident_status}]`, paged by `limit` and `offset`."""
+    incident_status, decline_reason, outcome, outcome_text}]`, paged by `limit` and `offset`.
+    `outcome` and `outcome_text` (the trust's words) are set for an alert the responder accepted
+    once the CAD has given the outcome, where the trust's policy shares it (`aftercare.share_outcome`)."""
     async with reading(services) as session:
         return await profile.history(session, trust_id=me.trust, responder_id=me.responder, limit=limit, offset=offset)
 

@@ -15,12 +15,14 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from alerting.domain.aftercare import MAX_TEXT, Aftercare
 from alerting.domain.categories import valid_pattern
 from alerting.domain.policy_document import (
     MAX_ACCEPT_LIMIT,
     MAX_ACK_TIMEOUT_S,
     MAX_ALERTS_PER_HOUR,
     MAX_AMBULANCE_MARGIN_S,
+    MAX_CHECK_IN_AFTER_S,
     MAX_DELAY_S,
     MAX_PHASE_ALERTS,
     MAX_RADIUS_M,
@@ -74,6 +76,7 @@ class Policy:
     cap_polygon_centroid: bool = _DEFAULTS.cap_polygon_centroid  # a trust's choice: an area is not a point
     time_zone: str = DEFAULT_TIME_ZONE  # AED opening hours are read in it
     public_holidays: str = DEFAULT_HOLIDAYS  # the country `PH` means in opening hours
+    aftercare: Aftercare = Aftercare()  # the check-in after an alert, and the outcome told
     _lookup: ZoneLookup[Zone] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -169,6 +172,30 @@ def _check_inside(trust_area: BaseGeometry, name: str, *, area_of: BaseGeometry,
         c.warnings.append(f"zone {name!r} extends beyond the trust's service area; only the part inside it is used")
 
 
+def _aftercare(doc: PolicyIn, c: _Collector) -> Aftercare:
+    raw = doc.aftercare
+    if raw is None:
+        return Aftercare()
+    if not 1 <= raw.check_in_after_s <= MAX_CHECK_IN_AFTER_S:
+        c.error("aftercare.check_in_after_s", f"must be between 1 and {MAX_CHECK_IN_AFTER_S} s")
+    questions = tuple(q.strip() for q in raw.questions)
+    for i, q in enumerate(questions):
+        if not 1 <= len(q) <= MAX_TEXT:
+            c.error(f"aftercare.questions[{i}]", f"a question must be 1 to {MAX_TEXT} characters")
+    if len(set(questions)) != len(questions):
+        c.error("aftercare.questions", "a question is asked twice")
+    texts = tuple((str(k), v.strip()) for k, v in (raw.outcome_texts or {}).items())
+    for outcome, text in texts:
+        if not 1 <= len(text) <= MAX_TEXT:
+            c.error(f"aftercare.outcome_texts.{outcome}", f"the text must be 1 to {MAX_TEXT} characters")
+    return Aftercare(
+        check_in_after_s=raw.check_in_after_s,
+        questions=questions,
+        share_outcome=raw.share_outcome,
+        outcome_texts=texts,
+    )
+
+
 def build_policy(
     raw: PolicyIn | Mapping[str, Any],
     *,
@@ -221,6 +248,8 @@ def build_policy(
         if not 1 <= len(text) <= 200:
             c.error(f"category_labels.{pattern}", "the text must be 1 to 200 characters")
 
+    aftercare = _aftercare(doc, c)
+
     zones: list[Zone] = []
     zone_names: set[str] = set()
     for i, z in enumerate(doc.zones):
@@ -259,5 +288,6 @@ def build_policy(
         cap_polygon_centroid=doc.cap_polygon_centroid,
         time_zone=doc.time_zone or DEFAULT_TIME_ZONE,
         public_holidays=doc.public_holidays or DEFAULT_HOLIDAYS,
+        aftercare=aftercare,
     )
     return policy, c.warnings

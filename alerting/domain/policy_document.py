@@ -20,9 +20,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alerting.domain.vocabulary import IncidentFlag
+from alerting.domain.vocabulary import IncidentFlag, Outcome
 
 __all__ = [
+    "DEFAULT_CHECK_IN_AFTER_S",
+    "MAX_CHECK_IN_AFTER_S",
+    "AftercareIn",
     "MAX_ACCEPT_LIMIT",
     "MAX_ACK_TIMEOUT_S",
     "MAX_ALERTS_PER_HOUR",
@@ -53,6 +56,9 @@ MAX_PHASE_ALERTS = 10_000
 MAX_ALERTS_PER_HOUR = 1_000
 MIN_ANSWER_S = 5
 MAX_AMBULANCE_MARGIN_S = 3_600
+DEFAULT_CHECK_IN_AFTER_S = 5_400  # 90 minutes, as the schemes that look after their volunteers do
+MAX_CHECK_IN_AFTER_S = 7 * 86_400
+MAX_QUESTIONS = 10
 
 
 class _Document(BaseModel):
@@ -85,6 +91,32 @@ class ZoneIn(_Document):
     area: dict[str, Any]
     phases: list[PhaseIn] = Field(max_length=20)
     accept_limit: int | None = _number(None, lo=1, hi=MAX_ACCEPT_LIMIT)
+
+
+class AftercareIn(_Document):
+    """Looking after responders who went: a check-in some time after they accepted, and the outcome."""
+
+    check_in_after_s: float = _number(
+        DEFAULT_CHECK_IN_AFTER_S,
+        lo=1,
+        hi=MAX_CHECK_IN_AFTER_S,
+        description="Seconds after a responder accepted that the check-in reaches them (default 5,400: 90 minutes)",
+    )
+    questions: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_QUESTIONS,
+        description="The trust's own questions asked with the check-in, after how the responder is; each answered "
+        "in the responder's words",
+    )
+    share_outcome: bool = Field(
+        default=False,
+        strict=True,
+        description="A responder who accepted is told the outcome once the CAD has sent it",
+    )
+    outcome_texts: dict[Outcome, str] | None = Field(
+        default=None,
+        description="The trust's words for each outcome, `{outcome: text}`; an outcome left out reads as the default",
+    )
 
 
 class PolicyIn(_Document):
@@ -157,6 +189,12 @@ class PolicyIn(_Document):
         description="The country (ISO 3166-1 alpha-2) whose public holidays `PH` means in AED opening hours. Absent: GB",
     )
 
+    aftercare: AftercareIn | None = Field(
+        default=None,
+        description="The check-in after an alert and the outcome told to responders. Absent: a check-in after 90 "
+        "minutes with no questions of the trust's own, the outcome not shared",
+    )
+
     def to_json(self) -> dict[str, Any]:
         """The shape stored and answered: fields left out stay out (`None` means absent)."""
         return self.model_dump(exclude_none=True)
@@ -172,12 +210,15 @@ def within_bounds(stored: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _clamped(doc: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
-    nested: dict[str, type[BaseModel]] = {"phases": PhaseIn, "zones": ZoneIn}
+    nested: dict[str, type[BaseModel]] = {"phases": PhaseIn, "zones": ZoneIn, "aftercare": AftercareIn}
     out = dict(doc)
     for name, info in model.model_fields.items():
         value = out.get(name)
         if name in nested and isinstance(value, list):
             out[name] = [_clamped(v, nested[name]) if isinstance(v, Mapping) else v for v in value]
+            continue
+        if name in nested and isinstance(value, Mapping):
+            out[name] = _clamped(value, nested[name])
             continue
         bounds = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         if "minimum" not in bounds or not isinstance(value, int | float):

@@ -96,5 +96,10 @@ def message_frame(alert_id: str, text: str, at: float) -> dict[str, Any]:
     return {"type": "message", "alert_id": alert_id, "from": "control", "text": text, "at": iso(at)}
 
 
+def outcome_frame(alert_id: str, incident_id: str, outcome: str, text: str) -> dict[str, Any]:
+    """What became of the patient, in the trust's words, for a responder who accepted."""
+    return {"type": "outcome", "alert_id": alert_id, "incident_id": incident_id, "outcome": outcome, "text": text}
+
+
 def error_frame(code: ErrorCode, detail: str, **extra: Any) -> dict[str, Any]:
     return {"type": "error", "code": code, "detail": detail, **extra}

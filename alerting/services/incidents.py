@@ -24,7 +24,7 @@ from alerting.logcontext import incident_context
 from alerting.services import effects, en_route, policies, travel
 from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound
-from alerting.services.frames import aed_view
+from alerting.services.frames import aed_view, outcome_frame
 from alerting.services.incident_store import Loaded, load, new_row, save
 from alerting.services.phase_firing import fire_due
 from alerting.services.trust_cache import trust_area
@@ -346,11 +346,29 @@ async def patch(uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: di
     if "address" in changes and changes["address"] != loaded.row.address:
         loaded.row.address = changes["address"]  # before the effects: a re-sent alert carries it
         decisions.append(m.Record(TimelineEvent.ADDRESS_UPDATED, {}))
-    decisions += _afterwards(loaded.row, changes)
+    told = _afterwards(loaded.row, changes)
+    decisions += told
     if loaded.state.status not in m.ENDED_STATUSES:
         decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
     save(session, loaded, trust_id=trust_id, now=now)
-    uow.publish(await effects.record(session, loaded.row, loaded.state, decisions, now=now))
+    fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)
+    if any(d.event == TimelineEvent.OUTCOME for d in told if isinstance(d, m.Record)):
+        fx.frames += await _outcome_frames(session, loaded)
+    uow.publish(fx)
+
+
+async def _outcome_frames(session: AsyncSession, loaded: Loaded) -> list[tuple[str, dict[str, Any]]]:
+    """The outcome for each responder who accepted, where the trust shares it (its policy now)."""
+    aftercare = (await policies.current_policy(session, loaded.row.trust_id))[1].aftercare
+    outcome = loaded.row.outcome
+    if not aftercare.share_outcome or outcome is None:
+        return []
+    text = aftercare.outcome_text(outcome)
+    return [
+        (a.responder_id, outcome_frame(a.alert_id, loaded.state.id, outcome, text))
+        for a in loaded.state.alerts.values()
+        if a.accepted_at is not None
+    ]
 
 
 async def revise(

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alerting.services import credentials
+from alerting.domain.aftercare import Aftercare
+from alerting.services import credentials, policies
 from alerting.services.errors import NotFound
 from alerting.services.trusts import apply_profile
 from alerting.services.unit_of_work import UnitOfWork
@@ -73,10 +74,12 @@ async def history(
     session: AsyncSession, *, trust_id: str, responder_id: str, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """Newest first. `state` is how the alert ended for this responder; `incident_status` how the
-    incident did. (`outcome`, the clinical outcome, appears once incidents record one.)"""
+    incident did; `outcome` and `outcome_text` what became of the patient, for an alert they
+    accepted, once the CAD has said and where the trust shares it (its policy now)."""
+    aftercare = (await policies.current_policy(session, trust_id))[1].aftercare
     rows = (
         await session.execute(
-            select(Alert, Incident.category, Incident.status)
+            select(Alert, Incident.category, Incident.status, Incident.outcome)
             .join(Incident, Incident.id == Alert.incident_id)
             .where(Alert.trust_id == trust_id, Alert.responder_id == responder_id)
             .order_by(Alert.alerted_at.desc(), Alert.id)
@@ -97,6 +100,13 @@ async def history(
             "ended_at": iso(a.ended_at),
             "incident_status": status,
             "decline_reason": a.decline_reason,
+            **_outcome(aftercare, outcome if a.accepted_at is not None else None),
         }
-        for a, category, status in rows
+        for a, category, status, outcome in rows
     ]
+
+
+def _outcome(aftercare: Aftercare, outcome: str | None) -> dict[str, str | None]:
+    if outcome is None or not aftercare.share_outcome:
+        return {"outcome": None, "outcome_text": None}
+    return {"outcome": outcome, "outcome_text": aftercare.outcome_text(outcome)}

@@ -164,6 +164,14 @@ $("#profile-form").addEventListener("submit", async (event) => {
   duty?.rerenderAll();
 });
 
+// What became of the patient, once the CAD has said and where the trust shares it.
+window.addEventListener("responder:outcome", (event) => {
+  $("#patient-news-text").textContent = event.detail.text;
+  $("#patient-news").hidden = false;
+  if (!$("#history").hidden) loadHistory();
+});
+$("#patient-news-ok").addEventListener("click", () => { $("#patient-news").hidden = true; });
+
 // ----- history -----
 function outcome(item) {
   // Stood down after arriving is still "you got there": what the responder did comes first.
@@ -183,7 +191,8 @@ async function loadHistory() {
     list.replaceChildren(...items.map((item) => h("li", { dataset: { alertId: item.alert_id, state: item.state } },
       h("strong", {}, categoryText(item.category)),
       h("span", { class: "when" }, dateTime(item.alerted_at, language())),
-      h("span", { class: "outcome" }, outcome(item)))));
+      h("span", { class: "outcome" }, outcome(item)),
+      item.outcome_text ? h("span", { class: "patient" }, t("history.patient", { text: item.outcome_text })) : null)));
     say.textContent = items.length ? "" : t("history.empty");
   } catch (err) {
     say.textContent = t("history.failed", { detail: err.message });

@@ -1,0 +1,55 @@
+"""After the job, on the phone: the outcome the CAD gave reaches a responder who went, in the
+trust's words, as news on the duty screen and in their past alerts."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, until
+from tests.e2e.responder_phone import IPHONE, TALL, join, phone_page, staff_near
+from tests.e2e.test_responder_journey import POLICY
+from tests.support.clients import CENTRE, make_trust, north_of
+
+pytestmark = pytest.mark.e2e
+
+WORDS = "Their heart started again before hospital. Thank you for going."
+SHARING = POLICY | {"aftercare": {"share_outcome": True, "outcome_texts": {"rosc": WORDS}}}
+
+
+async def test_the_outcome_reaches_the_phone_of_a_responder_who_went(stack, browsing):
+    trust = await make_trust(stack, policy=SHARING)
+    await trust.responder("ola", ["staff"])
+    phone = await phone_page(browsing, north_of(CENTRE, 300), viewport=TALL, user_agent=IPHONE)
+    await join(phone, trust, "ola")
+    await until(lambda: staff_near(trust, CENTRE, 1))
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={"cad_ref": "AC-1", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01", "location_type": "public"},
+    )
+    assert r.status_code == 201, r.text
+    incident_id = r.json()["id"]
+    card = phone.locator("article.alert-card")
+    await card.get_by_role("button", name="Accept").click()
+    await expect(card.locator(".kicker")).to_contain_text("You are assigned")
+    path = f"/v1/incidents/{incident_id}"
+    assert (await trust.cad.post(f"{path}/close")).status_code == 200
+    assert (await trust.cad.patch(path, json={"outcome": "rosc"})).status_code == 200
+
+    news = phone.locator("#patient-news")
+    await expect(news).to_be_visible()
+    await expect(news).to_contain_text("News of a call you went to")
+    await expect(news).to_contain_text(WORDS)
+    await assert_fits_width(phone)
+    await assert_accessible(phone)
+    await screenshot(phone, "aftercare-outcome-news-390")
+
+    await phone.get_by_role("link", name="History").click()
+    item = phone.locator("#history-list li").first
+    await expect(item).to_contain_text(f"What happened: {WORDS}")
+    await assert_accessible(phone)
+    await screenshot(phone, "aftercare-outcome-history-390")
+    await phone.get_by_role("link", name="Alerts").click()
+    await news.get_by_role("button", name="Thank you").click()
+    await expect(news).to_be_hidden()
+    await trust.close()
