@@ -27,9 +27,12 @@ class ReplayIn(Strict):
 async def replay_policy(trust: str, body: ReplayIn, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
     """Replays the incidents recorded in [`from`, `to`) under the current policy and under the draft,
     from the trust's responder density history (counts per H3 cell and hour of week) and its own
-    accept/decline record (Beta(2, 8) prior per group). Each side reports the incidents with at least
-    one expected responder, the median and 90th-percentile expected first arrival (s) over those
-    incidents, the expected alerts and alerts per responder per month. Nothing is saved."""
+    accept/decline record (Beta(2, 8) prior per group). Each side reports expectations summed over
+    incidents (`with_responder`: the sum of each incident's chance of at least one alert;
+    `expected_accepted`: of at least one accept), the median and 90th-percentile expected first
+    arrival (s) with each incident weighted by its chance of an accept, the expected alerts in all and
+    per phase (`phases`), and alerts per responder per month. `actual` is what really happened to the
+    same incidents: incidents, `with_alert`, `with_accept`, `alerts`, `accepts`. Nothing is saved."""
     end = body.end or datetime.fromtimestamp(services.clock(), UTC)
     start = body.start or end - DEFAULT_PERIOD
     result = await replay.compare(

@@ -58,6 +58,11 @@ class PhaseEstimate:
     name: str
     alerted: float  # expected alerts, weighted by the chance the phase fires at all
     acceptors: float  # expected acceptances if it fires
+    fires: float = 1.0  # the chance it fires: fewer than `accept_limit` accepted before it
+
+    @property
+    def fired_accepts(self) -> float:
+        return self.fires * self.acceptors
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,11 @@ class Outcome:
     @property
     def expected_alerts(self) -> float:
         return sum(p.alerted for p in self.phases)
+
+    @property
+    def p_alerted(self) -> float:
+        """P(at least one responder is alerted), the alerts taken as Poisson like the field they come from."""
+        return 1.0 - math.exp(-self.expected_alerts)
 
 
 @dataclass(slots=True)
@@ -165,7 +175,7 @@ def _estimate(
         outer = math.sqrt(inner**2 + (phase.radius_m**2 - inner**2) * (alerted / fresh)) if fresh else inner
         pool.alerted = alerted
         pools.append(pool)
-        estimates.append(PhaseEstimate(phase.name, fires * alerted, acceptors))
+        estimates.append(PhaseEstimate(phase.name, fires * alerted, acceptors, fires))
         waves.append(Wave(acceptors, inner, outer, phase.delay_s))
         acceptors_so_far += acceptors
     p_accept = 1.0 - math.exp(-acceptors_so_far)

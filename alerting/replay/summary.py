@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
 from alerting.replay.engine import Outcome
 
 DAYS_PER_MONTH = 30.0
@@ -16,9 +14,9 @@ DAYS_PER_MONTH = 30.0
 class Summary:
     incidents: int  # incidents in the period
     alerting: int  # of which the policy's categories alert for
-    with_responder: int  # at least one responder expected to be alerted
+    with_responder: float  # expected incidents where at least one responder is alerted (sum of P(>=1))
     expected_accepted: float  # expected incidents where someone accepts (sum of P(>=1 accepts))
-    median_arrival_s: float | None  # over incidents with at least one expected responder
+    median_arrival_s: float | None  # over incidents someone can reach, each weighted by P(>=1 accepts)
     p90_arrival_s: float | None
     expected_alerts: float
     responders: int  # responders in the policy's groups
@@ -29,34 +27,66 @@ class Summary:
 
 
 def arrivals(outcomes: Sequence[Outcome]) -> list[float]:
-    """Expected first arrival of every incident with at least one expected responder."""
-    return [o.arrival_s for o in outcomes if o.expected_alerts >= 1 and o.arrival_s is not None]
+    """Expected first arrival of every incident someone could reach."""
+    return [o.arrival_s for o in outcomes if o.arrival_s is not None]
+
+
+def weighted_percentile(values: Sequence[float], weights: Sequence[float], q: float) -> float | None:
+    """The value below which a share `q` of the total weight lies (the lower value at an exact tie)."""
+    pairs = sorted((v, w) for v, w in zip(values, weights, strict=True) if w > 0)
+    total = sum(w for _, w in pairs)
+    if not pairs or total <= 0:
+        return None
+    seen = 0.0
+    for value, weight in pairs:
+        seen += weight
+        if seen >= q * total * (1 - 1e-12):
+            return value
+    return pairs[-1][0]
 
 
 def summarise(outcomes: Sequence[Outcome], *, responders: int, period_days: float) -> Summary:
-    times = arrivals(outcomes)
+    """Every count is an expectation summed over incidents, never a threshold on one: an incident with
+    a 40% chance of an alert counts 0.4, so sparse cover and small radius changes still show.
+    Arrival times are weighted by each incident's chance that someone accepts, so an incident nobody
+    is likely to reach does not set the median."""
+    reached = [o for o in outcomes if o.arrival_s is not None]
+    times = [o.arrival_s for o in reached if o.arrival_s is not None]
+    weights = [o.p_accept for o in reached]
     alerts = sum(o.expected_alerts for o in outcomes)
     per_month = alerts / responders * DAYS_PER_MONTH / period_days if responders and period_days > 0 else 0.0
     return Summary(
         incidents=len(outcomes),
         alerting=sum(o.alerting for o in outcomes),
-        with_responder=sum(o.expected_alerts >= 1 for o in outcomes),
+        with_responder=sum(o.p_alerted for o in outcomes),
         expected_accepted=sum(o.p_accept for o in outcomes),
-        median_arrival_s=float(np.percentile(times, 50)) if times else None,
-        p90_arrival_s=float(np.percentile(times, 90)) if times else None,
+        median_arrival_s=weighted_percentile(times, weights, 0.5),
+        p90_arrival_s=weighted_percentile(times, weights, 0.9),
         expected_alerts=alerts,
         responders=responders,
         alerts_per_responder_month=per_month,
     )
 
 
+def by_phase(outcomes: Sequence[Outcome]) -> list[dict[str, float | str]]:
+    """Expected alerts and accepts per phase name, in the order phases first appear: where a change
+    to one phase's radius or delay acts even when the totals barely move."""
+    rows: dict[str, list[float]] = {}
+    for o in outcomes:
+        for p in o.phases:
+            row = rows.setdefault(p.name, [0.0, 0.0])
+            row[0] += p.alerted
+            row[1] += p.fired_accepts
+    return [{"name": n, "expected_alerts": round(a, 3), "expected_accepts": round(c, 3)} for n, (a, c) in rows.items()]
+
+
 _ROWS = (
     ("incidents in period", "incidents", "{:d}"),
     ("incidents alerting", "alerting", "{:d}"),
-    ("incidents with >=1 expected responder", "with_responder", "{:d}"),
+    ("expected incidents with a responder alerted", "with_responder", "{:.1f}"),
     ("expected incidents accepted", "expected_accepted", "{:.1f}"),
-    ("median expected arrival (s)", "median_arrival_s", "{:.0f}"),
-    ("p90 expected arrival (s)", "p90_arrival_s", "{:.0f}"),
+    ("median first arrival (s), weighted", "median_arrival_s", "{:.0f}"),
+    ("90th percentile first arrival (s)", "p90_arrival_s", "{:.0f}"),
     ("expected alerts", "expected_alerts", "{:.1f}"),
     ("responders in policy groups", "responders", "{:d}"),
     ("alerts per responder per month", "alerts_per_responder_month", "{:.2f}"),

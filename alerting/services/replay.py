@@ -25,7 +25,7 @@ from alerting.replay import (
     replay,
     summarise,
 )
-from alerting.replay.summary import arrivals
+from alerting.replay.summary import arrivals, by_phase
 from alerting.services import credentials, policies
 from alerting.services.context import Services
 from alerting.services.errors import Invalid
@@ -47,6 +47,14 @@ HISTOGRAM_BIN_S = 60
 NO_HISTORY = (
     "no responder density history yet: the worker records it every few minutes, so every estimate is zero until it has"
 )
+
+
+def no_density_near(count: int) -> str:
+    return (
+        f"the density history saw no available responder near {count} of these incidents at their hour of the week, "
+        "so the estimates for them are zero: the worker counts responders only every few minutes, and a short "
+        "history misses people who were available only briefly"
+    )
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,27 @@ async def _acceptance(session: AsyncSession, trust_id: str, groups: list[str]) -
     )
     # An erased responder's answers go with them: their groups are no longer known.
     return learn(((member_of[rid], int(a or 0), int(r or 0)) for rid, a, r in tallies if rid in member_of), groups)
+
+
+async def _actual(session: AsyncSession, incident_ids: list[str]) -> dict[str, int]:
+    """What really happened to the period's incidents, under the policies then in force: the replay's
+    model is judged against it."""
+    if not incident_ids:
+        return {"incidents": 0, "with_alert": 0, "with_accept": 0, "alerts": 0, "accepts": 0}
+    rows = (
+        await session.execute(
+            select(Alert.incident_id, func.count(), func.count(Alert.accepted_at))
+            .where(Alert.incident_id.in_(incident_ids))
+            .group_by(Alert.incident_id)
+        )
+    ).all()
+    return {
+        "incidents": len(incident_ids),
+        "with_alert": sum(1 for _, n, _ in rows if n),
+        "with_accept": sum(1 for _, _, a in rows if a),
+        "alerts": sum(int(n) for _, n, _ in rows),
+        "accepts": sum(int(a) for _, _, a in rows),
+    }
 
 
 async def _history(session: AsyncSession, trust_id: str) -> tuple[DensityHistory, int]:
@@ -150,6 +179,7 @@ async def compare(
             )
         ).all()
         history, snapshots = await _history(session, trust_id)
+        actual = await _actual(session, [r[0] for r in rows])
         rates = await _acceptance(session, trust_id, list(groups))
         members: dict[str, list[str]] = dict(
             (
@@ -187,11 +217,16 @@ async def compare(
         in_groups = [rid for rid, gs in members.items() if wanted.intersection(gs)]
         skipped = sum(1 for rid in in_groups if rid in lacking)
         summary = summarise(outcomes, responders=len(in_groups) - skipped, period_days=days).as_dict()
-        return {**summary, "skipped": {"credential_expired": skipped}}
+        return {**summary, "phases": by_phase(outcomes), "skipped": {"credential_expired": skipped}}
+
+    # Incidents the current policy alerts for where the history holds nobody at all: zero there is
+    # a gap in the history, not a finding about the policy, and the person comparing must know.
+    blind = sum(1 for o in current_out if o.alerting and o.p_alerted == 0.0) if snapshots else 0
 
     report = {
         "trust": trust_id,
         "period": {"from": iso(start), "to": iso(end), "days": round(days, 3)},
+        "actual": actual,
         "current": {"policy_version": version, **side(current_policy, current_out)},
         "draft": side(draft_policy, draft_out),
         "arrival_histogram": _histogram(arrivals(current_out), arrivals(draft_out)),
@@ -205,6 +240,6 @@ async def compare(
             "walking_speed_mps": model.walking_speed_mps,
             "route_factor": model.route_factor,
         },
-        "warnings": warnings + ([NO_HISTORY] if snapshots == 0 else []),
+        "warnings": warnings + ([NO_HISTORY] if snapshots == 0 else []) + ([no_density_near(blind)] if blind else []),
     }
     return Comparison(report, current_out, draft_out)

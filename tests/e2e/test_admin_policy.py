@@ -110,10 +110,20 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
     def measure(name: str):
         return result.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name, exact=True))
 
-    await expect(measure("incidents").get_by_role("cell")).to_have_text(["2", "2"])
-    await expect(measure("alerting").get_by_role("cell")).to_have_text(["2", "1"])
-    await expect(measure("responders").get_by_role("cell")).to_have_text(["1", "1"])
-    await expect(measure("median arrival s")).to_be_visible()  # shown even when neither side has a value
+    await expect(result.get_by_role("columnheader")).to_have_text(
+        ["Measure", "What happened", "Current policy (estimate)", "Draft (estimate)"]
+    )
+    await expect(measure("Incidents in the period").get_by_role("cell")).to_have_text(["2", "2", "2"])
+    await expect(measure("Incidents in the categories the policy alerts for").get_by_role("cell")).to_have_text(
+        ["—", "2", "1"]
+    )
+    # r1 has no location, so nobody was alerted, and the model (with no history) agrees.
+    await expect(measure("Incidents where at least one responder was alerted").get_by_role("cell")).to_have_text(
+        ["0", "0", "0"]
+    )
+    await expect(measure("Responders in the policy's groups").get_by_role("cell")).to_have_text(["—", "1", "1"])
+    await expect(measure("Typical time to the first responder on scene (median)")).to_contain_text("—")
+    await expect(measure("Alerts sent by the phase “trusted”")).to_be_visible()
     await expect(result).to_contain_text("no responder density history yet")
     assert (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["version"] == 2  # nothing saved
     await expect(page.locator("#zone-list")).to_have_text("No zones: the trust-wide phases apply everywhere.")
@@ -122,10 +132,21 @@ async def test_admin_changes_phase_radius_with_validation(stack, browsing):
     await screenshot(page, "admin-policy-phone", viewport=PHONE)
     await assert_fits_width(page)
 
+    # Saving the draft makes it the current policy: the comparison against the old one goes.
+    await page.get_by_role("button", name="Save policy").click()
+    await (
+        page.get_by_role("region", name="Check the changes before saving")
+        .get_by_role("button", name="Save these changes")
+        .click()
+    )
+    await expect(page.locator("#policy-saved")).to_contain_text("Saved as version 3")
+    await expect(result).to_be_empty()
+
     await page.get_by_role("link", name="Audit").click()
-    change = page.locator('#audit-rows tr[data-action="policy.update"]').first
-    await expect(change).to_contain_text("Changed the policy")
-    await expect(change).to_contain_text("phase 'trusted' radius 200 → 300 m")
+    changes = page.locator('#audit-rows tr[data-action="policy.update"]')
+    await expect(changes.first).to_contain_text("categories alerted 09-E-*, 09-D-01 → 09-E-*")
+    await expect(changes.nth(1)).to_contain_text("Changed the policy")
+    await expect(changes.nth(1)).to_contain_text("phase 'trusted' radius 200 → 300 m")
     await trust.close()
 
 

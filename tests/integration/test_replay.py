@@ -154,7 +154,9 @@ async def test_replay_api_compares_policies_and_the_cli_prints_the_same_numbers(
     assert current["policy_version"] == 1 and current["incidents"] == draft["incidents"] == 5
     assert current["alerting"] == 4 and draft["alerting"] == 3  # the draft drops 09-D-01; 26-A-01 never alerts
     assert draft["responders"] == 8 and current["responders"] == 8
-    assert (current["with_responder"], draft["with_responder"]) == (4, 3)  # responders live next to every incident
+    # Responders live next to every incident; the current policy reaches the two not in a public
+    # place only through its staff, so those two are less certain; everyone within 1.5 km is all but sure.
+    assert 3.5 < current["with_responder"] < 4 and round(draft["with_responder"], 1) == 3.0
     assert draft["expected_alerts"] > current["expected_alerts"]  # everyone within 1.5 km, at once
     histogram = report["arrival_histogram"]
     assert (sum(histogram["current"]), sum(histogram["draft"])) == (4, 3)
@@ -168,7 +170,10 @@ async def test_replay_api_compares_policies_and_the_cli_prints_the_same_numbers(
     args = ["--trust", trust.id, "--policy", str(policy_file), "--from", period["from"], "--to", period["to"]]
     code, out, err = await cli(stack, *args, "--json", "--plot", str(plot))
     assert code == 0, err
-    assert json.loads(out) == report
+    printed = json.loads(out)
+    # What really happened moves on while later phases still fire; the model's numbers do not.
+    assert printed.pop("actual")["incidents"] == report.pop("actual")["incidents"] == 5
+    assert printed == report
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, out, err = await cli(stack, *args, "--plot", "")
     assert code == 0, err
@@ -233,4 +238,87 @@ async def test_replay_without_history_says_so_and_the_cli_rejects_bad_input(stac
     assert code == 2 and "policy.phases[0].groups: unknown group 'ghosts'" in err, err
     code, _, err = await cli(stack, "--trust", "no-such-trust", "--policy", str(good), "--plot", "")
     assert code == 2 and "no trust" in err
+    await trust.close()
+
+
+def radius_draft(first_m: float, *, wide: bool = True) -> dict:
+    """The trust's two phases with the first phase's radius changed, or that phase alone."""
+    phases = [{"name": "trusted", "groups": ["staff"], "radius_m": first_m, "delay_s": 0}]
+    if wide:
+        phases.append({"name": "community", "groups": ["staff", "community"], "radius_m": 1000, "delay_s": 2})
+    return {"phases": phases, "accept_limit": 1, "alert_ttl_s": 600, "categories": ["09-E-*", "09-D-01"]}
+
+
+async def test_sparse_cover_still_counts_and_a_smaller_first_radius_changes_the_numbers(stack):
+    """The case found by walking the console: two staff near the incidents and one community
+    responder further out, five incidents of which two were accepted. The model's counts used to
+    be thresholds on an expectation (an incident counted only when one or more alerts were
+    expected), so this sparse cover read "with responder 0", the arrival times were blank, and a
+    first phase cut from 200 m to 50 m showed the same figures as the current policy."""
+    trust = await make_trust(stack)  # trusted 200 m, then community 1000 m after 2 s; accept limit 1
+    for rid in ("st0", "st1"):
+        await trust.responder(rid, ["staff"])
+    await trust.responder("cm0", ["community"])
+    socks = {
+        "st0": await online(stack, trust, "st0", north_of(CENTRE, 80)),
+        "st1": await online(stack, trust, "st1", north_of(CENTRE, 150)),
+        "cm0": await online(stack, trust, "cm0", north_of(CENTRE, 600)),
+    }
+    services = build_services(stack.settings)
+    try:
+        assert await density.record_trust(services, trust_id=trust.id, now=services.clock()) == 3
+    finally:
+        await services.aclose()
+
+    for n in range(5):
+        body = {
+            "cad_ref": f"S-{n}",
+            "lat": CENTRE[0],
+            "lon": CENTRE[1],
+            "category": "09-E-01",
+            "location_type": "public",
+        }
+        created = (await trust.cad.post("/v1/incidents", json=body)).json()
+        alerts = {rid: await socks[rid].next("alert", incident_id=created["id"]) for rid in ("st0", "st1")}
+        if n < 2:  # st0 takes the first, st1 the second; the others are declined by both
+            taker = ("st0", "st1")[n]
+            await socks[taker].send(type="accept", alert_id=alerts[taker]["alert_id"])
+            await socks[taker].next("assigned", alert_id=alerts[taker]["alert_id"])
+            assert (await trust.cad.post(f"/v1/incidents/{created['id']}/close")).status_code == 200
+        else:
+            for rid, alert in alerts.items():
+                await socks[rid].send(type="decline", alert_id=alert["alert_id"])
+                await socks[rid].roundtrip()
+
+    now = datetime.now(UTC)
+    period = {"from": (now - timedelta(hours=1)).isoformat(), "to": (now + timedelta(minutes=5)).isoformat()}
+
+    async def replay(draft):
+        r = await trust.admin.post(f"/v1/trusts/{trust.id}/policy/replay", json={"policy": draft, **period})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    report = await replay(radius_draft(50))
+    assert report["actual"] == {"incidents": 5, "with_alert": 5, "with_accept": 2, "alerts": 10, "accepts": 2}
+    current, draft = report["current"], report["draft"]
+    # Fewer than one alert is expected per incident, yet most incidents have a fair chance of one.
+    assert 2.5 < current["with_responder"] <= 5
+    assert current["expected_accepted"] > 0 and current["median_arrival_s"] is not None
+    # The first phase's cut shows where it acts: fewer alerts in it, a later first arrival.
+    first = {side["phases"][0]["name"]: side["phases"][0]["expected_alerts"] for side in (current, draft)}
+    assert [p["name"] for p in draft["phases"]] == ["trusted", "community"]
+    assert draft["phases"][0]["expected_alerts"] < current["phases"][0]["expected_alerts"] / 10, first
+    assert draft["median_arrival_s"] > current["median_arrival_s"]
+    assert draft["expected_accepted"] != current["expected_accepted"]
+    assert report["warnings"] == []
+
+    # Two drafts differing only in a radius differ in every expected count when density is there.
+    wide, narrow = (
+        (await replay(radius_draft(200, wide=False)))["draft"],
+        (await replay(radius_draft(50, wide=False)))["draft"],
+    )
+    for key in ("with_responder", "expected_accepted", "expected_alerts", "alerts_per_responder_month"):
+        assert wide[key] > narrow[key] > 0, key
+    for s in socks.values():
+        await s.close()
     await trust.close()

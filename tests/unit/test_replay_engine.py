@@ -11,6 +11,7 @@ import pytest
 from alerting.domain.policy import build_policy
 from alerting.replay import DensityHistory, Model, ReplayIncident, hour_of_week, learn, replay_one, summarise
 from alerting.replay.arrival import expected_capped
+from alerting.replay.summary import weighted_percentile
 from geo.hexgrid import MAX_RINGS, cell_area_m2, cell_of, disk
 
 LEEDS = (53.80, -1.55)
@@ -178,9 +179,27 @@ def test_summary_counts_incidents_with_a_responder_and_scales_alerts_to_a_month(
     pol = policy([{"name": "p", "groups": ["staff"], "radius_m": 500}], categories=["09-E-*"])
     outs = [replay_one(incident(), pol, hist, MODEL), replay_one(incident(category="x"), pol, hist, MODEL)]
     s = summarise(outs, responders=4, period_days=15)
-    assert (s.incidents, s.alerting, s.with_responder) == (2, 1, 1)
+    assert (s.incidents, s.alerting) == (2, 1)
+    assert s.with_responder == pytest.approx(1 - math.exp(-outs[0].expected_alerts))
     assert s.median_arrival_s == pytest.approx(outs[0].arrival_s)
     assert s.alerts_per_responder_month == pytest.approx(outs[0].expected_alerts / 4 * 2)
+
+
+def test_sparse_cover_counts_as_a_chance_and_weights_the_arrival_times():
+    """Under one expected alert an incident still counts for its chance of one; the median arrival is
+    weighted by each incident's chance that someone accepts."""
+    hist = uniform_history(0.5)
+    near = policy([{"name": "p", "groups": ["staff"], "radius_m": 200}], categories=["09-E-*"])
+    far = policy([{"name": "p", "groups": ["staff"], "radius_m": 50}], categories=["09-E-*"])
+    a, b = (
+        summarise([replay_one(incident(), near, hist, MODEL)], responders=1, period_days=1),
+        summarise([replay_one(incident(), far, hist, MODEL)], responders=1, period_days=1),
+    )
+    assert 0 < b.with_responder < a.with_responder < 0.1
+    assert a.median_arrival_s is not None and b.median_arrival_s is not None
+    assert b.median_arrival_s < a.median_arrival_s  # the nearer ring: sooner, given someone comes
+    assert weighted_percentile([10.0, 20.0, 30.0], [0.1, 0.1, 0.8], 0.5) == 30.0
+    assert weighted_percentile([10.0, 20.0], [0.0, 0.0], 0.5) is None
 
 
 def test_dense_field_stays_within_one_percent_of_the_closed_form():

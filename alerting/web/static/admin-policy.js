@@ -5,7 +5,7 @@
 // same section shows the policy read-only.
 import { ApiError, normaliseLoc } from "/web/api.js";
 import { h, $, metres } from "/web/dom.js";
-import { renderZones, replayDraft, wireZones } from "/web/admin-zones.js";
+import { clearReplay, renderZones, replayDraft, wireZones } from "/web/admin-zones.js";
 
 const DEFAULT_PHASE = { name: "", groups: [], radius_m: 500, delay_s: 0 };
 const phaseOf = new WeakMap();  // row -> the phase it was drawn from, so fields not edited here survive
@@ -31,7 +31,7 @@ export class PolicyEditor {
       this.clearErrors();
       replayDraft(this.api, this.base, this.read(), (err) => this.showErrors(err, "The draft could not be replayed."));
     });
-    wireZones(api, base, () => this.show());
+    wireZones(api, base, () => { clearReplay(); return this.show(); });
     $("#add-phase").addEventListener("click", () => {
       const phases = this.readPhases();
       phases.push({ ...DEFAULT_PHASE, name: `phase ${phases.length + 1}` });
@@ -209,6 +209,7 @@ export class PolicyEditor {
       this.withdraw();
       this.policy = saved;
       this.fill(saved);
+      clearReplay();  // it compared against the policy that was current before this save
       const warn = saved.warnings?.length ? ` Warnings: ${saved.warnings.join("; ")}` : "";
       $("#policy-saved").textContent = `Saved as version ${saved.version}.${warn}`;
       $("#save-policy").focus();

@@ -53,9 +53,31 @@ export function wireZones(api, base, reload) {
   }
 }
 
-function cell(value) {
+function cell(value, digits = 1) {
   if (value === null || value === undefined) return "—";
-  return typeof value === "number" ? String(Math.round(value * 100) / 100) : String(value);
+  return typeof value === "number" ? (Number.isInteger(value) ? String(value) : value.toFixed(digits)) : String(value);
+}
+
+function seconds(value) {
+  return value === null || value === undefined ? "—" : `${Math.round(value)} s`;
+}
+
+// Each measure in words: [label, what really happened, value on one modelled side].
+const MEASURES = [
+  ["Incidents in the period", (a) => a?.incidents, (s) => s.incidents],
+  ["Incidents in the categories the policy alerts for", () => undefined, (s) => s.alerting],
+  ["Incidents where at least one responder was alerted", (a) => a?.with_alert, (s) => s.with_responder],
+  ["Incidents where at least one responder accepted", (a) => a?.with_accept, (s) => s.expected_accepted],
+  ["Alerts sent", (a) => a?.alerts, (s) => s.expected_alerts],
+  ["Typical time to the first responder on scene (median)", () => undefined, (s) => seconds(s.median_arrival_s)],
+  ["Time by which 9 in 10 first responders are on scene", () => undefined, (s) => seconds(s.p90_arrival_s)],
+  ["Responders in the policy's groups", () => undefined, (s) => s.responders],
+  ["Alerts per responder per month", () => undefined, (s) => cell(s.alerts_per_responder_month, 2)],
+];
+
+/** The comparison no longer describes the policy (it was saved, or replaced): take it away. */
+export function clearReplay() {
+  $("#replay-result").replaceChildren();
 }
 
 export async function replayDraft(api, base, draft, showErrors) {
@@ -63,15 +85,23 @@ export async function replayDraft(api, base, draft, showErrors) {
   box.replaceChildren(h("p", {}, "Replaying the last 30 days…"));
   try {
     const report = await api("POST", `${base}/policy/replay`, { policy: draft });
-    const keys = [...new Set([...Object.keys(report.current || {}), ...Object.keys(report.draft || {})])]
-      .filter((k) => ![report.current?.[k], report.draft?.[k]].some((v) => v !== null && typeof v === "object"));
+    const current = report.current || {};
+    const proposed = report.draft || {};
+    const rows = MEASURES.map(([label, real, modelled]) => h("tr", {}, h("th", { scope: "row" }, label),
+      h("td", {}, cell(real(report.actual))), h("td", {}, cell(modelled(current))), h("td", {}, cell(modelled(proposed)))));
+    const names = [...new Set([...(current.phases || []), ...(proposed.phases || [])].map((p) => p.name))];
+    const phase = (side, name) => (side.phases || []).find((p) => p.name === name)?.expected_alerts;
+    rows.push(...names.map((name) => h("tr", {}, h("th", { scope: "row" }, `Alerts sent by the phase “${name}”`),
+      h("td", {}, "—"), h("td", {}, cell(phase(current, name))), h("td", {}, cell(phase(proposed, name))))));
     box.replaceChildren(
       h("h4", {}, `What-if over ${report.period?.days ?? "?"} days`),
+      h("p", { class: "hint" }, "“What happened” is the record of these incidents. The two policy columns are estimates "
+        + "from where responders were available at each hour of the week: a count such as 3.4 is the expected number "
+        + "of incidents, and times are weighted by the chance that someone accepts."),
       h("div", { class: "table-wrap" }, h("table", {},
-        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Measure"), h("th", { scope: "col" }, "Current"),
-          h("th", { scope: "col" }, "Draft"))),
-        h("tbody", {}, keys.map((k) => h("tr", {}, h("th", { scope: "row" }, k.replaceAll("_", " ")),
-          h("td", {}, cell(report.current?.[k])), h("td", {}, cell(report.draft?.[k]))))))),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Measure"), h("th", { scope: "col" }, "What happened"),
+          h("th", { scope: "col" }, "Current policy (estimate)"), h("th", { scope: "col" }, "Draft (estimate)"))),
+        h("tbody", {}, rows))),
       report.warnings?.length ? h("ul", {}, report.warnings.map((w) => h("li", {}, w))) : "");
   } catch (err) {
     if (unavailable(err)) { box.replaceChildren(h("p", {}, "What-if replay is not available on this server.")); return; }
