@@ -89,6 +89,28 @@ class Settings(BaseSettings):
     # Devices one responder may register for pushes (phone, tablet, ...); a new one beyond replaces
     # the one registered longest ago.
     push_max_devices: int = Field(default=10, ge=1, le=100)
+    # A push its service answered 429 or 5xx is sent again, up to this many sends in all, after the
+    # service's Retry-After or a jittered backoff from `push_retry_base_s`, never waiting more than
+    # `push_retry_max_wait_s` in all (an alert is worth seconds).
+    push_retry_attempts: int = Field(default=3, ge=1, le=10)
+    push_retry_base_s: float = Field(default=0.5, gt=0)
+    push_retry_max_wait_s: float = Field(default=10.0, ge=0)
+    # Native pushes (alerting/push/fcm.py, apns.py). A kind is offered (`GET /v1/me/push-config`
+    # `kinds`) once its credentials are set; in production credentials that do not read stop the
+    # start. FCM: a service-account key file's JSON, or its path; the project defaults to the
+    # account's `project_id`.
+    fcm_service_account: SecretStr | None = None
+    fcm_project_id: str | None = None
+    fcm_url: str = "https://fcm.googleapis.com"
+    # APNs token-based auth: the .p8 key (PEM, or its path), its key id and the team id; `apns_topics`
+    # the apps' bundle ids a device may register for (comma-separated; empty: any); the sandbox
+    # serves development builds of the app. `apns_url` overrides both hosts.
+    apns_key: SecretStr | None = None
+    apns_key_id: str | None = None
+    apns_team_id: str | None = None
+    apns_topics: Annotated[list[str], NoDecode] = []
+    apns_sandbox: bool = False
+    apns_url: str | None = None
     # --- What-if replay ---
     # How often the worker counts available responders into the density history (counts per H3 cell,
     # group set and hour of week; never positions): every 5 min is 12 samples per hour each week.
@@ -122,7 +144,7 @@ class Settings(BaseSettings):
     rate_limit_per_s: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=200, ge=1)
 
-    @field_validator("callback_allowed_hosts", mode="before")
+    @field_validator("callback_allowed_hosts", "apns_topics", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

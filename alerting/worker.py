@@ -14,6 +14,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_process_shutdown
 
+from alerting.push.configured import native_providers
 from alerting.services import density, incidents, push_fallback, reminders, retention, webhooks
 from alerting.services.context import Services, build_services
 from alerting.services.task_queue import Task, celery_app
@@ -37,6 +38,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
 
 def make_celery(settings: Settings) -> Celery:
     """The worker's Celery app: the deployment's queue (task_queue.celery_app), its tasks and beat."""
+    native_providers(settings)  # credentials that do not read stop a production worker here
     app = celery_app(settings)
     app.conf.beat_schedule = beat_schedule(settings)
     app.conf.alerting_settings = settings

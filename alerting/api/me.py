@@ -117,10 +117,12 @@ async def get_alerts(services: ServicesDep, me: ResponderDep) -> list[dict[str, 
     'FCM registration token (`{"kind": "fcm", "token"}`) or an APNs device token (`{"kind": "apns", '
     '"device_token", "topic"}`). An alert not acknowledged within the trust\'s `ack_timeout_s`, or '
     "published while the responder had no socket, is pushed to every device the responder registered "
-    "(Web Push: RFC 8291 aes128gcm, VAPID-signed). Registering the same device again replaces it; a "
-    "responder keeps up to `ALERTING_PUSH_MAX_DEVICES` (10), the oldest giving way. A device whose push "
-    "service says it is gone (Web Push 404/410) is removed. A kind this deployment sends no pushes for "
-    "(`GET /v1/me/push-config` lists `kinds`) is refused with 422, code `push_kind_unsupported`.",
+    "(Web Push: RFC 8291 aes128gcm, VAPID-signed; FCM HTTP v1; APNs over HTTP/2, the alert without its "
+    "place). Registering the same device again replaces it; a responder keeps up to "
+    "`ALERTING_PUSH_MAX_DEVICES` (10), the oldest giving way. A device whose push service says it is "
+    "unregistered (Web Push 404/410, FCM UNREGISTERED, APNs 410 or BadDeviceToken) is removed. A kind "
+    "this deployment sends no pushes for (`GET /v1/me/push-config` lists `kinds`) is refused with 422, "
+    "code `push_kind_unsupported`; an APNs topic this deployment has no app for with 422 naming `topic`.",
 )
 async def put_push(body: PushSubscriptionIn, services: ServicesDep, me: ResponderDep) -> Response:
     if (

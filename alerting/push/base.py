@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from alerting.domain.vocabulary import PushKind
 
-__all__ = ["PushFailed", "PushMessage", "PushProvider", "PushProviders", "SubscriptionGone"]
+__all__ = ["PushFailed", "PushMessage", "PushProvider", "PushProviders", "PushRetryable", "SubscriptionGone"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,15 @@ class PushFailed(Exception):
     Its message names the service's host, never the device's address (a capability)."""
 
 
+class PushRetryable(PushFailed):
+    """The push service is busy or briefly down (429, 5xx): the same message may be sent again,
+    after `retry_after_s` when the service said how long (Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class PushProvider(Protocol):
     @property
     def kind(self) -> PushKind:
@@ -41,7 +50,17 @@ class PushProvider(Protocol):
         ...
 
     async def send(self, target: Mapping[str, Any], message: PushMessage) -> None:
-        """Deliver `message` to the device at `target`, or raise SubscriptionGone / PushFailed."""
+        """Deliver `message` to the device at `target`, or raise SubscriptionGone / PushFailed
+        (PushRetryable when sending it again later may succeed)."""
+        ...
+
+    def refusal(self, target: Mapping[str, Any]) -> tuple[str, str] | None:
+        """(the target's field, why) when a device registering `target` could never be reached
+        by this deployment (an app it has no key for), else None."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the provider's connections (a process's services are closing)."""
         ...
 
 
@@ -65,3 +84,7 @@ class PushProviders:
             return self._by_kind.get(PushKind(kind))
         except ValueError:
             return None
+
+    async def aclose(self) -> None:
+        for provider in self._by_kind.values():
+            await provider.aclose()

@@ -12,7 +12,8 @@ from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush_async
 
 from alerting.domain.vocabulary import PushKind
-from alerting.push.base import PushFailed, PushMessage, SubscriptionGone
+from alerting.push.base import PushFailed, PushMessage, PushRetryable, SubscriptionGone
+from alerting.push.retry import retry_after_s
 
 
 class WebPushProvider:
@@ -24,6 +25,12 @@ class WebPushProvider:
         self._vapid = vapid
         self._subject = subject
         self._timeout_s = timeout_s
+
+    def refusal(self, target: Mapping[str, Any]) -> tuple[str, str] | None:
+        return None
+
+    async def aclose(self) -> None:
+        """pywebpush opens a connection per push: nothing is kept open."""
 
     async def send(self, target: Mapping[str, Any], message: PushMessage) -> None:
         subscription = {"endpoint": target["endpoint"], "keys": dict(target["keys"])}
@@ -44,7 +51,10 @@ class WebPushProvider:
             if status in (404, 410):
                 raise SubscriptionGone(f"push service answered {status}") from exc
             # The endpoint URL is a capability; only its host goes into the error.
-            raise PushFailed(f"push to {urlsplit(subscription['endpoint']).netloc} failed: {status or exc}") from exc
+            why = f"push to {urlsplit(subscription['endpoint']).netloc} failed: {status or exc}"
+            if status is not None and (status == 429 or status >= 500):
+                raise PushRetryable(why, retry_after_s=retry_after_s(exc.response.headers.get("Retry-After"))) from exc
+            raise PushFailed(why) from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise PushFailed(
                 f"push to {urlsplit(subscription['endpoint']).netloc} failed: {type(exc).__name__}"

@@ -64,20 +64,21 @@ class Services:
     locations: LocationIngest  # this process's location rate gate and batcher
     secret_box: SecretBox  # decrypts the CAD keys webhooks are signed with, and SSO client secrets
     vapid: Vapid02  # the Web Push key pair clients subscribe with
-    push: PushProviders  # a provider per kind of device (Web Push; FCM and APNs would join it)
+    push: PushProviders  # a provider per kind of device: Web Push, and FCM and APNs where configured
     oidc: Providers  # identity providers' discovery and keys, cached
     operator_hash: str | None  # the hash of ALERTING_OPERATOR_TOKEN; unset, the operator is a stored credential
 
     async def aclose(self) -> None:
         self.tasks.close()
+        await self.push.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
 
 
 def build_services(settings: Settings) -> Services:
     """The one place a process's services are made: an API process and a worker build the same."""
+    from alerting.push.configured import push_providers
     from alerting.push.vapid import load_or_create
-    from alerting.push.webpush import WebPushProvider
     from alerting.services.auth import token_hash
     from alerting.services.secret_box import load_key
     from alerting.store.db import create_engine, session_factory
@@ -121,7 +122,7 @@ def build_services(settings: Settings) -> Services:
         ),
         secret_box=SecretBox(load_key(settings)),
         vapid=vapid,
-        push=PushProviders([WebPushProvider(vapid, subject=settings.vapid_subject, timeout_s=settings.push_timeout_s)]),
+        push=push_providers(settings, vapid),
         oidc=Providers(timeout_s=settings.sso_http_timeout_s),
         operator_hash=token_hash(settings.operator_token) if settings.operator_token else None,
     )

@@ -1,9 +1,10 @@
-"""Where a responder is pushed when they have no socket: their devices, each of a kind (Web Push
-now; FCM and APNs later), and sending one message to all of a responder's.
+"""Where a responder is pushed when they have no socket: their devices, each of a kind (Web Push,
+FCM, APNs), and sending one message to all of a responder's.
 
-A responder may register several devices (a phone and a tablet; later an Android or iOS app next
-to a browser). Each is sent with the provider of its kind; a device its push service says is gone
-is forgotten, and the others still count. Registering the same device again replaces it, and a
+A responder may register several devices (a phone and a tablet, an Android or iOS app next to a
+browser). Each is sent with the provider of its kind, again when its service was busy (429, 5xx:
+alerting/push/retry.py); a device its push service says is gone is forgotten, and the others
+still count. Registering the same device again replaces it, and a
 responder keeps at most `push_max_devices` (the oldest goes first).
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.vocabulary import ErrorCode, PushKind
 from alerting.push.base import PushFailed, PushMessage, SubscriptionGone
+from alerting.push.retry import RetryPolicy, send_with_retries
 from alerting.services.context import Services
 from alerting.services.errors import Invalid
 from alerting.services.unit_of_work import UnitOfWork
@@ -49,12 +51,17 @@ async def register(
 ) -> None:
     """Adds the device, or replaces what the same device registered before."""
     services = uow.services
-    if services.push.get(kind) is None:
+    provider = services.push.get(kind)
+    if provider is None:
         offered = ", ".join(sorted(services.push.kinds)) or "none"
         raise KindUnsupported(
             f"this deployment sends no {kind} pushes (it sends: {offered})",
             extra={"code": KindUnsupported.code, "errors": [{"loc": "kind", "msg": f"one of: {offered}"}]},
         )
+    refusal = provider.refusal(target)
+    if refusal is not None:
+        loc, why = refusal
+        raise Invalid(f"this device cannot be reached: {why}", extra={"errors": [{"loc": loc, "msg": why}]})
     session, at = uow.session, address(kind, name)
     found = (
         await session.execute(
@@ -127,13 +134,15 @@ class Delivery:
 async def send(services: Services, devices: Collection[PushDevice], message: PushMessage) -> Delivery:
     """Sends `message` to every device, each with the provider of its kind."""
     outcome = Delivery()
+    settings = services.settings
+    retry = RetryPolicy(settings.push_retry_attempts, settings.push_retry_base_s, settings.push_retry_max_wait_s)
     for device in devices:
         provider = services.push.get(device.kind)
         if provider is None:
             outcome.failures.append(f"no {device.kind} provider")
             continue
         try:
-            await provider.send(device.target, message)
+            await send_with_retries(provider, device.target, message, retry)
             outcome.accepted += 1
         except SubscriptionGone:
             outcome.gone.append(device.id)
