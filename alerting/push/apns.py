@@ -93,6 +93,11 @@ class ApnsProvider:
         self._client: httpx.AsyncClient | None = None
         self._token: tuple[str, float] | None = None  # (provider token, when it was made)
 
+    @property
+    def url(self) -> str:
+        """Where pushes go: Apple's production or sandbox host (or a stand-in)."""
+        return self._url
+
     def refusal(self, target: Mapping[str, Any]) -> tuple[str, str] | None:
         if self._topics and target.get("topic") not in self._topics:
             return "topic", f"this deployment pushes to the apps {', '.join(sorted(self._topics))} only"
@@ -142,6 +147,9 @@ class ApnsProvider:
             "apns-expiration": str(int(self._clock()) + message.ttl_s),
             "content-type": "application/json",
         }
+        collapse = _collapse_id(message.payload)
+        if collapse:
+            headers["apns-collapse-id"] = collapse  # a moved alert replaces its notification
         try:
             return await self._http().post(path, content=content, headers=headers)
         except httpx.TransportError as exc:
@@ -157,6 +165,11 @@ class ApnsProvider:
         if self._token is None or now - self._token[1] >= TOKEN_LIFETIME_S:
             self._token = (self._key.provider_token(int(now)), now)
         return self._token[0]
+
+
+def _collapse_id(payload: Mapping[str, Any]) -> str | None:
+    alert_id = payload.get("alert_id")
+    return str(alert_id)[:64] if payload.get("type") == "alert" and alert_id else None
 
 
 def _reason(answer: httpx.Response) -> str:

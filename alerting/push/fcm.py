@@ -141,6 +141,8 @@ class FcmProvider:
                 },
             }
         }
+        if message.payload.get("type") == "alert" and message.payload.get("alert_id"):
+            body["message"]["android"]["collapse_key"] = str(message.payload["alert_id"])  # a moved alert replaces it
         answer = await self._post(body, await self._bearer())
         if answer.status_code == 401:  # revoked or expired early: sign in again, once
             self._token = None

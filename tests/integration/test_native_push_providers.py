@@ -108,7 +108,9 @@ async def test_fcm_signs_in_once_sends_the_alert_without_its_place_and_signs_in_
     await provider.send({"token": FCM_TOKEN}, MESSAGE)
     assert fcm.sign_ins == 1 and fcm.refused_sign_ins == [], fcm.refused_sign_ins
     sent = fcm.received[FCM_TOKEN][0]
-    assert sent["android"] == {"priority": "high", "ttl": "600s"} and sent["data"]["type"] == "alert"
+    assert (
+        sent["android"] == {"priority": "high", "ttl": "600s", "collapse_key": "a1"} and sent["data"]["type"] == "alert"
+    )
     frame = json.loads(sent["data"]["frame"])
     assert frame["alert_id"] == "a1" and frame["distance_m"] == 42 and frame["category_label"] == "Cardiac arrest"
     # Google and Apple can read what they carry: no coordinates, address or AED.
@@ -178,7 +180,7 @@ async def test_apns_over_http2_with_a_provider_token_made_again_before_fifty_min
     got = apns.received[APNS_TOKEN][0]
     headers, payload = got["headers"], got["payload"]
     assert headers["apns-push-type"] == "alert" and headers["apns-priority"] == "10"
-    assert headers["apns-topic"] == "uk.nhs.responders"
+    assert headers["apns-topic"] == "uk.nhs.responders" and headers["apns-collapse-id"] == "a1"
     assert int(headers["apns-expiration"]) == int(clock()) + 600
     assert payload["aps"]["alert"] == {
         "title": "Emergency nearby: Cardiac arrest",
@@ -237,7 +239,12 @@ def test_configured_kinds_and_broken_credentials(tmp_path):
         apns_key_id=apns.key_id,
         apns_team_id=apns.team_id,
     )
-    assert push_providers(both, vapid).kinds == {"webpush", "fcm", "apns"}
+    configured = push_providers(both, vapid)
+    assert configured.kinds == {"webpush", "fcm", "apns"}
+    production_apple = configured.get("apns")
+    assert isinstance(production_apple, ApnsProvider) and production_apple.url == "https://api.push.apple.com"
+    sandbox = push_providers(both.model_copy(update={"apns_sandbox": True}), vapid).get("apns")
+    assert isinstance(sandbox, ApnsProvider) and sandbox.url == "https://api.sandbox.push.apple.com"
     key_file = tmp_path / "AuthKey.p8"
     key_file.write_text(apns.p8())
     by_path = settings(tmp_path, apns_key=SecretStr(str(key_file)), apns_key_id="K", apns_team_id="T")
