@@ -56,6 +56,8 @@ LABELS = {
     "count": "defibrillators",
     "kind": "credential",
     "decline_reason": "reason",
+    "cad_ref": "CAD reference",
+    "recipients": "responders messaged",
 }
 _DURATIONS = {k for k in LABELS if k.endswith("_s")} | {"alert_ttl_s", "delay_s", "location_max_age_s"}
 _CODES: dict[str, Mapping[str, str]] = {

@@ -4,11 +4,13 @@ raw identifiers in the sentence. The documents are the ones the services record.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from alerting.domain.audit_text import ACTION_TEXT, Names, action_text, actor_of, changes, subject
 
+ROOT = Path(__file__).resolve().parents[3]
 GROUPS = Names(groups={"staff": "Staff", "community": "Community responders"})
 PHASE = {"name": "trusted", "groups": ["staff"], "radius_m": 200, "delay_s": 0}
 
@@ -234,7 +236,7 @@ ENTRIES = [
         ["status waiting to be checked → verified", "valid until 2027-06-30 → 2027-07-31", "credential: cpr"],
     ),
     ("incident.export", "incident 0f1e", None, None, "incident CAD-42", []),
-    ("incident.alert", "responder ps_1", None, {"cad_ref": "CAD-42"}, "responder Ann Lee", ["cad ref: CAD-42"]),
+    ("incident.alert", "responder ps_1", None, {"cad_ref": "CAD-42"}, "responder Ann Lee", ["CAD reference: CAD-42"]),
     (
         "incident.cancel",
         "incident 0f1e",
@@ -244,7 +246,7 @@ ENTRIES = [
         ["reason: Crew on scene"],
     ),
     ("incident.escalate", "incident 0f1e", None, {"phase": "wider"}, "incident CAD-42", ["phase: wider"]),
-    ("incident.message", "incident 0f1e", None, {"recipients": 2}, "incident CAD-42", ["recipients: 2"]),
+    ("incident.message", "incident 0f1e", None, {"recipients": 2}, "incident CAD-42", ["responders messaged: 2"]),
 ]
 NAMES = Names(
     groups=GROUPS.groups,
@@ -262,6 +264,14 @@ def test_each_audited_action_reads_in_words(action, target, before, after, about
     for line in got:
         assert not re.search(r"[a-z]+_[a-z]+", line), line  # no snake_case codes in what a person reads
         assert "{" not in line and "'name':" not in line, line
+
+
+def test_every_action_written_in_the_code_has_words():
+    """A new audited action cannot ship reading as its code."""
+    written: set[str] = set()
+    for path in (ROOT / "alerting").rglob("*.py"):
+        written |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert len(written) > 20 and written - set(ACTION_TEXT) == set()
 
 
 def test_every_action_the_services_record_has_words():
