@@ -25,6 +25,7 @@ from alerting.api import (
     sign_in,
     sso,
     staff,
+    stats,
 )
 from alerting.api import zones as zones_api
 from alerting.api.limits import BodyLimit
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(zones_api.router)
     app.include_router(keys.router)
     app.include_router(replay.router)
+    app.include_router(stats.router)
     app.include_router(exports.router)
     app.include_router(staff.router)
     app.include_router(sign_in.router)
