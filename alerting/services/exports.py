@@ -50,15 +50,18 @@ async def audit_names(session: AsyncSession, trust_id: str, rows: Iterable[Audit
     """The words the entries' identifiers stand for, as far as they still resolve: group names,
     responders behind pseudonyms (until erased), responders acting, incidents' CAD references."""
     rows = list(rows)
-    pseudonyms = await subjects.resolve(session, trust_id, (r.target for r in rows))
+    # responders acting are recorded by pseudonym (entries from before that, by their id)
     acting = {r.actor.split(":")[1] for r in rows if r.actor.startswith("responder:") and r.actor.count(":") == 2}
-    wanted = set(pseudonyms.values()) | acting
+    named = [r.target for r in rows] + [subjects.PREFIX + a for a in acting if a.startswith("ps_")]
+    pseudonyms = await subjects.resolve(session, trust_id, named)
+    wanted = set(pseudonyms.values()) | {a for a in acting if not a.startswith("ps_")}
     people: dict[str, str] = {}
     if wanted:
         found = await session.execute(
             select(Responder.id, Responder.name).where(Responder.trust_id == trust_id, Responder.id.in_(wanted))
         )
         people = {rid: name for rid, name in found.all()}
+    acting_names = {a: people[pseudonyms.get(a, a)] for a in acting if pseudonyms.get(a, a) in people}
     incident_ids = {r.target.split(" ", 1)[1] for r in rows if r.target and r.target.startswith("incident ")}
     refs: dict[str, str] = {}
     if incident_ids:
@@ -71,7 +74,7 @@ async def audit_names(session: AsyncSession, trust_id: str, rows: Iterable[Audit
     return Names(
         groups=dict(groups.all()),
         targets=targets,
-        responders=people,
+        responders=acting_names,
         responder_ids=pseudonyms,
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerting.store import subjects
 from alerting.store.models import AuditEntry, StaffMember
 from alerting.timefmt import iso
 
@@ -50,6 +51,16 @@ def entry_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+async def _pseudonymous(session: AsyncSession, actor: str, trust_id: str | None) -> str:
+    """A responder acting ("responder:<id>:<credential>") is recorded by their pseudonym, like a
+    responder named as a target: the chain never holds an identifier that erasure must remove."""
+    kind, _, rest = actor.partition(":")
+    responder_id, _, credential = rest.partition(":")
+    if kind != "responder" or not trust_id or not responder_id or responder_id.startswith("ps_"):
+        return actor
+    return f"responder:{await subjects.pseudonym(session, trust_id, responder_id)}:{credential}"
+
+
 async def _person_name(session: AsyncSession, actor: str) -> str | None:
     """A staff actor ("staff:<trust>:<id>") is recorded with the name the person has now."""
     kind, _, rest = actor.partition(":")
@@ -70,6 +81,7 @@ async def append(
     before: Any = None,
     after: Any = None,
 ) -> AuditEntry:
+    actor = await _pseudonymous(session, actor, trust_id)
     actor_name = await _person_name(session, actor)
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})

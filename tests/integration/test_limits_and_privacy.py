@@ -101,6 +101,7 @@ async def test_erasure_removes_positions_tokens_push_and_leaves_a_pseudonymous_i
     await trust.admin.patch(f"/v1/trusts/{trust.id}/responders/erase-me", json={"name": "Alice Example"})
     async with stack.client(token) as me:
         assert (await me.put("/v1/me/location", json={"lat": CENTRE[0], "lon": CENTRE[1]})).status_code == 204
+        assert (await me.patch("/v1/me", json={"travel_mode": "bike"})).status_code == 200  # audited, as them
         assert (
             await me.put(
                 "/v1/me/push-subscription",
@@ -109,6 +110,9 @@ async def test_erasure_removes_positions_tokens_push_and_leaves_a_pseudonymous_i
         ).status_code == 204
     before = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit")).json()
     assert {e["responder"] for e in before if "responder" in e} == {"erase-me"}  # resolvable while they exist
+    own = next(e for e in before if e["action"] == "responder.profile")
+    assert own["actor"]["kind"] == "responder" and own["actor"]["name"] == "responder Alice Example"
+    assert "erase-me" not in own["actor_ref"]  # recorded by pseudonym, not by id
 
     assert (await trust.admin.delete(f"/v1/trusts/{trust.id}/responders/erase-me")).status_code == 204
 
