@@ -78,7 +78,7 @@ export async function credentialsEditor(api, base, r, opener, say) {
         } catch (err) { say(err.message, "error"); }
       } }, "Mark as checked", h("span", { class: "visually-hidden" }, ` ${kindText(c.kind)}`)) : ""));
     const missing = found.missing.length
-      ? h("p", { class: "field-error" }, `Not alerted until checked: ${found.missing.map(kindText).join(", ")}`) : "";
+      ? h("p", { class: "notice" }, `Not alerted until checked: ${found.missing.map(kindText).join(", ")}`) : "";
     cell.replaceChildren(h("h4", {}, `Credentials of ${r.name}`), missing,
       items.length ? h("ul", { class: "credential-list" }, items) : h("p", {}, "No credentials uploaded."),
       h("button", { type: "button", class: "secondary", onclick: () => { editor.remove(); opener.focus(); } }, "Close"));
