@@ -143,6 +143,10 @@ class Stack(OnLoopback):
             lifespan="on",
             ws_ping_interval=20,
             ws_per_message_deflate=False,
+            # The test's clients share this event loop: when it is busy (a thousand sockets on a
+            # loaded machine) a pooled connection can sit idle past uvicorn's 5 s default and be
+            # closed just as a request is written on it, which httpx reports as a ReadError.
+            timeout_keep_alive=120,
         )
         self.server = uvicorn.Server(config)
         self.task = asyncio.create_task(self.server.serve())
