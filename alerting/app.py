@@ -26,6 +26,7 @@ from alerting.api import (
     sso,
     staff,
     stats,
+    wellbeing,
 )
 from alerting.api import zones as zones_api
 from alerting.api.limits import BodyLimit
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sso.router)
     app.include_router(onboarding.router)
     app.include_router(joining.router)
+    app.include_router(wellbeing.router)
     app.add_middleware(RequestTiming)
     webhook_schema.install(app)
     app.include_router(console.router)

@@ -230,6 +230,20 @@ class Settings(BaseSettings):
     # the worker looks this often.
     credential_reminder_days: int = Field(default=30, ge=1)
     credential_reminder_interval_s: float = Field(default=3_600, gt=0)
+    # --- Aftercare (alerting/services/check_ins.py) ---
+    # The worker looks this often for check-ins due (one due sooner is also queued at its time).
+    check_in_interval_s: float = Field(default=60, gt=0)
+    # A responder's check-in and their answers are kept this long after the check-in was made.
+    check_in_retention_s: int = Field(default=180 * 86_400, ge=3_600)
+    # Email to a trust's wellbeing contacts ("need to talk"). Without smtp_host nothing is sent:
+    # the request is only in the console's wellbeing queue, and the log says so.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_starttls: bool = True  # upgrade the connection before signing in (port 587)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "alerting@localhost"
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
 
     @field_validator("redis_prefix")
     @classmethod

@@ -15,7 +15,7 @@ from celery import Celery
 from celery.signals import worker_process_shutdown
 
 from alerting.push.configured import native_providers
-from alerting.services import density, incidents, push_fallback, reminders, retention, webhooks
+from alerting.services import check_ins, density, incidents, push_fallback, reminders, retention, webhooks
 from alerting.services.context import Services, build_services
 from alerting.services.task_queue import Task, celery_app
 from alerting.services.unit_of_work import reading, unit_of_work
@@ -32,6 +32,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         Task.PURGE_POSITIONS: settings.retention_interval_s,
         Task.RECORD_DENSITY: settings.density_interval_s,
         Task.CREDENTIAL_REMINDERS: settings.credential_reminder_interval_s,
+        Task.CHECK_INS: settings.check_in_interval_s,
+        Task.PURGE_CHECK_INS: settings.retention_interval_s,
     }
     return {task.removeprefix("alerting."): {"task": str(task), "schedule": s} for task, s in every.items()}
 
@@ -122,6 +124,16 @@ def _register(app: Celery) -> _Runtime:
     @app.task(name=Task.PUSH_UNACKNOWLEDGED, shared=False, ignore_result=True)
     def push_unacknowledged(incident_id: str, no_socket: list[str]) -> int:
         return runtime.run(lambda s: push_fallback.push_unacknowledged(s, incident_id, no_socket=no_socket))
+
+    @app.task(name=Task.CHECK_INS, shared=False, ignore_result=True)
+    def send_check_ins() -> int:
+        """Asks responders who accepted, some time ago, how they are: a `check_in` frame and a push."""
+        return runtime.run(check_ins.send_due)
+
+    @app.task(name=Task.PURGE_CHECK_INS, shared=False, ignore_result=True)
+    def purge_check_ins() -> int:
+        """Forgets check-ins and their answers past `check_in_retention_s`."""
+        return runtime.run(check_ins.purge)
 
     @app.task(name=Task.CREDENTIAL_REMINDERS, shared=False, ignore_result=True)
     def credential_reminders() -> int:

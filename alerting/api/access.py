@@ -33,7 +33,8 @@ REQUIRED_ROLE: dict[tuple[str, str], Role] = {
     ("POST", f"{T}/policy/replay"): Role.POLICY,
     ("PUT", f"{T}/aeds"): Role.POLICY,
     ("POST", f"{T}/groups"): Role.POLICY,
-    # responders and their credentials
+    # responders and their credentials; the wellbeing queue (answers to check-ins) is theirs too
+    ("GET", f"{T}/wellbeing"): Role.VERIFIER,
     ("GET", f"{T}/responders"): Role.VERIFIER,
     ("POST", f"{T}/responders"): Role.VERIFIER,
     ("POST", f"{T}/responders/import"): Role.VERIFIER,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import Field
@@ -19,9 +19,10 @@ from alerting.api.schemas import (
     Strict,
     WebPushSubscriptionIn,
 )
-from alerting.domain.vocabulary import DeclineReason
+from alerting.domain.aftercare import MAX_ANSWER
+from alerting.domain.vocabulary import DeclineReason, Feeling
 from alerting.push import vapid
-from alerting.services import alerts, credentials, presence, profile, push_subscriptions
+from alerting.services import alerts, check_ins, credentials, presence, profile, push_subscriptions
 from alerting.services.errors import Invalid
 from alerting.services.unit_of_work import reading, unit_of_work
 
@@ -193,6 +194,31 @@ async def alert_decline(
 
 _action("arrived", alerts.arrived, "Report arrival on scene")
 _action("ack", alerts.acknowledge, "Acknowledge that the alert reached the screen")
+
+
+class CheckInAnswerIn(Strict):
+    feeling: Feeling = Field(description="fine, shaken or need_to_talk")
+    answers: list[Annotated[str, Field(max_length=MAX_ANSWER)]] = Field(
+        default_factory=list, max_length=20, description="Answers to the check-in's questions, in their order"
+    )
+
+
+@router.post("/alerts/{alert_id}/check-in", summary="Answer the check-in after an alert")
+async def answer_check_in(
+    alert_id: str, body: CheckInAnswerIn, services: ServicesDep, me: ResponderDep
+) -> dict[str, Any]:
+    """How the responder is after the call (`feeling`) and their answers to the trust's questions;
+    a later answer replaces an earlier one. `need_to_talk` puts them in the trust's wellbeing queue
+    and emails its wellbeing contacts. The answers are seen by the trust's verifiers and admins only."""
+    async with unit_of_work(services) as uow:
+        return await check_ins.answer(
+            uow,
+            trust_id=me.trust,
+            responder_id=me.responder,
+            alert_id=alert_id,
+            feeling=body.feeling,
+            answers=[a.strip() for a in body.answers],
+        )
 
 
 @router.post("/alerts/{alert_id}/status", summary="Report a status from the scene")

@@ -7,6 +7,7 @@ trust shares it, told what became of the patient in the trust's words. Pure: the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,6 +15,14 @@ from alerting.domain.policy_document import DEFAULT_CHECK_IN_AFTER_S
 from alerting.domain.vocabulary import Outcome
 
 MAX_TEXT = 300  # a question, or a trust's words for an outcome
+MAX_ANSWER = 2000  # a responder's answer to one question
+CHECK_IN_TEXT = "How are you after the call you went to?"
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def valid_email(address: str) -> bool:
+    return len(address) <= 254 and bool(_EMAIL.fullmatch(address))
+
 
 DEFAULT_OUTCOME_TEXTS: Mapping[Outcome, str] = {
     Outcome.ROSC: "The patient's heart started beating again before they reached hospital.",
@@ -30,6 +39,7 @@ class Aftercare:
     questions: tuple[str, ...] = ()
     share_outcome: bool = False
     outcome_texts: tuple[tuple[str, str], ...] = ()  # (outcome, the trust's words), only those it set
+    wellbeing_emails: tuple[str, ...] = ()  # told when a responder needs to talk
 
     def outcome_text(self, outcome: str) -> str:
         """The trust's words for an outcome, or the default ones."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-from alerting.domain.aftercare import MAX_TEXT, Aftercare
+from alerting.domain.aftercare import MAX_TEXT, Aftercare, valid_email
 from alerting.domain.categories import valid_pattern
 from alerting.domain.policy_document import (
     MAX_ACCEPT_LIMIT,
@@ -188,7 +188,12 @@ def _aftercare(doc: PolicyIn, c: _Collector) -> Aftercare:
     for outcome, text in texts:
         if not 1 <= len(text) <= MAX_TEXT:
             c.error(f"aftercare.outcome_texts.{outcome}", f"the text must be 1 to {MAX_TEXT} characters")
+    emails = tuple(e.strip() for e in raw.wellbeing_emails)
+    for i, address in enumerate(emails):
+        if not valid_email(address):
+            c.error(f"aftercare.wellbeing_emails[{i}]", f"{address!r} is not an email address")
     return Aftercare(
+        wellbeing_emails=emails,
         check_in_after_s=raw.check_in_after_s,
         questions=questions,
         share_outcome=raw.share_outcome,

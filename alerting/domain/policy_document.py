@@ -113,6 +113,11 @@ class AftercareIn(_Document):
         strict=True,
         description="A responder who accepted is told the outcome once the CAD has sent it",
     )
+    wellbeing_emails: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Who is emailed when a responder answers the check-in with need_to_talk",
+    )
     outcome_texts: dict[Outcome, str] | None = Field(
         default=None,
         description="The trust's words for each outcome, `{outcome: text}`; an outcome left out reads as the default",

@@ -88,6 +88,14 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Feeling(StrEnum):
+    """How a responder is, answering the check-in after an alert."""
+
+    FINE = "fine"
+    SHAKEN = "shaken"
+    NEED_TO_TALK = "need_to_talk"  # a request in the trust's wellbeing queue, and an email to its contacts
+
+
 class AssignmentRole(StrEnum):
     """What an assigned responder is sent to do (not a staff member's `roles.Role`)."""
 

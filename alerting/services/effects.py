@@ -21,6 +21,7 @@ from alerting import metrics
 from alerting.domain import incident as m
 from alerting.domain.incident_tracking import is_tracked
 from alerting.domain.vocabulary import CadEvent, TimelineEvent
+from alerting.services import check_in_plan
 from alerting.services.context import Services
 from alerting.services.frames import alert_frame, assigned_frame, declined_frame, message_frame, stand_down_frame
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
@@ -44,6 +45,7 @@ class Effects:
     open_limit: int | None = None  # alerting started here (a not-alerted incident now alerts): open the referee
     track: list[str] = field(default_factory=list)  # responders now on their way (alerting/live/tracking.py)
     untrack: list[str] = field(default_factory=list)  # responders no longer on their way: arrived, stood down
+    check_in_at: float | None = None  # the soonest check-in of a responder who accepted here (check_ins.py)
 
     def frames_for(self, responder_id: str) -> list[dict[str, Any]]:
         return [f for rid, f in self.frames if rid == responder_id]
@@ -64,6 +66,11 @@ async def record(
         if isinstance(d, m.Record):
             session.add(TimelineEntry(incident_id=row.id, at=utc(now), event=d.event, data=dict(d.data)))
             fx.changed = True
+            if d.event == TimelineEvent.RESPONDER_ACCEPTED:
+                due = await check_in_plan.plan(
+                    session, state, trust_id=row.trust_id, responder_id=str(d.data["responder"]), now=now
+                )
+                fx.check_in_at = due if fx.check_in_at is None else min(fx.check_in_at, due)
         elif isinstance(d, m.NotifyCad):
             session.add(
                 TimelineEntry(
@@ -226,6 +233,8 @@ async def publish(services: Services, fx: Effects, *, open_limit: int | None = N
         jobs.append(("timer", lambda: tasks.wake(fx.incident_id, at=wake_at, now=services.clock())))
     if fx.webhooks:
         jobs.append(("webhook trigger", lambda: tasks.deliver_webhooks(fx.incident_id)))
+    if (check_in_at := fx.check_in_at) is not None:
+        jobs.append(("check-in timer", lambda: tasks.check_ins(at=check_in_at, now=services.clock())))
     if jobs:
         # Sending a Celery task is blocking I/O: off the event loop, so frames for other
         # incidents and sockets keep moving meanwhile.

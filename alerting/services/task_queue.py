@@ -32,6 +32,8 @@ class Task(StrEnum):
     PUSH_UNACKNOWLEDGED = "alerting.push_unacknowledged"
     CREDENTIAL_REMINDERS = "alerting.credential_reminders"
     RECORD_DENSITY = "alerting.record_density"
+    CHECK_INS = "alerting.check_ins"
+    PURGE_CHECK_INS = "alerting.purge_check_ins"
 
 
 def celery_app(settings: Settings) -> Celery:
@@ -81,6 +83,10 @@ class TaskQueue:
     def push_unacknowledged(self, incident_id: str, *, at: float, now: float, no_socket: Collection[str]) -> None:
         """At `at`, push the incident's alerts still unacknowledged (and at once those in `no_socket`)."""
         self._send(Task.PUSH_UNACKNOWLEDGED, [incident_id, list(no_socket)], at=at, now=now)
+
+    def check_ins(self, *, at: float, now: float) -> None:
+        """Send the check-ins due by `at`; one further off is left to the periodic run."""
+        self._send(Task.CHECK_INS, [], at=at, now=now)
 
     def close(self) -> None:
         self.celery.close()

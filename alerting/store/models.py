@@ -400,3 +400,25 @@ class ResponderCredential(Base):
     verified_at: Mapped[datetime | None]
     verified_by: Mapped[str | None] = mapped_column(String(80))
     reminded_at: Mapped[datetime | None]
+
+
+class CheckIn(Base):
+    """The check-in some time after a responder accepted, and their answer: private to the trust
+    (its verifiers and admins), deleted `check_in_retention_s` after it was made, never audited."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        Index("ix_check_ins_due", "sent_at", "due_at"),
+        Index("ix_check_ins_queue", "trust_id", "feeling", "answered_at"),
+    )
+    alert_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"))
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    responder_id: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    questions: Mapped[list[Any] | None]  # the trust's questions as asked, so the answers keep their meaning
+    feeling: Mapped[str | None] = mapped_column(String(16))  # vocabulary.Feeling
+    answers: Mapped[list[Any] | None]
+    answered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

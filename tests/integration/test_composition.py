@@ -36,7 +36,9 @@ async def test_tasks_a_process_sends_land_on_the_queue_the_worker_reads():
 
 
 def test_every_periodic_task_is_in_the_one_schedule():
-    settings = make_settings("sqlite://", retention_interval_s=123, credential_reminder_interval_s=456)
+    settings = make_settings(
+        "sqlite://", retention_interval_s=123, credential_reminder_interval_s=456, check_in_interval_s=78
+    )
     schedule = {entry["task"]: entry["schedule"] for entry in beat_schedule(settings).values()}
     assert schedule == {
         Task.SWEEP: settings.sweep_interval_s,
@@ -44,5 +46,7 @@ def test_every_periodic_task_is_in_the_one_schedule():
         Task.PURGE_POSITIONS: 123,
         Task.RECORD_DENSITY: settings.density_interval_s,
         Task.CREDENTIAL_REMINDERS: 456,
+        Task.CHECK_INS: 78,
+        Task.PURGE_CHECK_INS: 123,
     }
     assert make_celery(settings).conf.beat_schedule == beat_schedule(settings)

@@ -230,6 +230,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         admins(200, Role.VERIFIER), body=lambda n: {"open": True, "groups": ["staff"]}
     ),
     ("GET", "/v1/trusts/{trust}/registrations"): Row(admins(200, Role.VERIFIER)),
+    ("GET", "/v1/trusts/{trust}/wellbeing"): Row(admins(200, Role.VERIFIER)),
     ("GET", "/v1/trusts/{trust}/registrations/{registration_id}/credentials/{credential_id}/file"): Row(
         admins(200, Role.VERIFIER),
         world={"registration_id": "registration_id", "credential_id": "registration_credential_id"},
@@ -271,6 +272,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PUT", "/v1/me/push-subscription"): Row(responders(204), body=lambda n: PUSH),
     ("POST", "/v1/alerts/{alert_id}/accept"): Row({"responder_a": 200}),
     ("POST", "/v1/alerts/{alert_id}/decline"): Row({"responder_a": 200}),
+    ("POST", "/v1/alerts/{alert_id}/check-in"): Row({"responder_a": 200}, body=lambda n: {"feeling": "fine"}),
     ("POST", "/v1/alerts/{alert_id}/arrived"): Row({"responder_a": 200}),
     ("POST", "/v1/alerts/{alert_id}/ack"): Row({"responder_a": 200}),
     ("POST", "/v1/alerts/{alert_id}/status"): Row({"responder_a": 200}, body=lambda n: {"status": "cpr_started"}),
