@@ -53,3 +53,43 @@ async def test_the_outcome_reaches_the_phone_of_a_responder_who_went(stack, brow
     await news.get_by_role("button", name="Thank you").click()
     await expect(news).to_be_hidden()
     await trust.close()
+
+
+CHECKING = POLICY | {
+    "aftercare": {"check_in_after_s": 1, "questions": ["Did you give CPR?"], "wellbeing_emails": ["care@example.org"]}
+}
+
+
+async def test_the_check_in_asks_on_the_phone_and_need_to_talk_reaches_the_queue(stack, browsing):
+    trust = await make_trust(stack, policy=CHECKING)
+    await trust.responder("kit", ["staff"])
+    phone = await phone_page(browsing, north_of(CENTRE, 300), viewport=TALL, user_agent=IPHONE)
+    await join(phone, trust, "kit")
+    await until(lambda: staff_near(trust, CENTRE, 1))
+    r = await trust.cad.post(
+        "/v1/incidents",
+        json={"cad_ref": "AC-2", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01", "location_type": "public"},
+    )
+    assert r.status_code == 201, r.text
+    card = phone.locator("article.alert-card")
+    await card.get_by_role("button", name="Accept").click()
+    await expect(card.locator(".kicker")).to_contain_text("You are assigned")
+
+    form = phone.locator("#check-in")
+    await expect(form).to_be_visible(timeout=20_000)  # sent by the worker a second after the accept
+    await expect(form).to_contain_text("How are you after the call you went to?")
+    await form.get_by_role("button", name="Send").click()
+    await expect(form).to_contain_text("Choose how you are feeling first.")
+    await form.get_by_label("I'd like to talk to someone").check()
+    await form.get_by_label("Did you give CPR?").fill("Yes, for ten minutes")
+    await assert_fits_width(phone)
+    await assert_accessible(phone)
+    await screenshot(phone, "aftercare-check-in-390")
+    await form.get_by_role("button", name="Send").click()
+    await expect(form).to_contain_text("The trust's wellbeing team has been told and will contact you.")
+    await screenshot(phone, "aftercare-check-in-sent-390")
+    queue = (await trust.admin.get(f"/v1/trusts/{trust.id}/wellbeing")).json()
+    assert [(q["responder_id"], q["answers"][0]["answer"]) for q in queue] == [("kit", "Yes, for ten minutes")]
+    await form.get_by_role("button", name="Close").click()
+    await expect(form).to_be_hidden()
+    await trust.close()

@@ -136,6 +136,7 @@ export class Duty {
       case "alert": this.addAlert(frame, true); break;
       case "reminder": window.dispatchEvent(new CustomEvent("responder:reminder", { detail: frame })); break;
       case "outcome": window.dispatchEvent(new CustomEvent("responder:outcome", { detail: frame })); break;
+      case "check_in": window.dispatchEvent(new CustomEvent("responder:check-in", { detail: frame })); break;
       case "assigned": {
         const entry = this.alerts.get(frame.alert_id);
         if (entry && frame.address) entry.frame = { ...entry.frame, address: frame.address };

@@ -1,7 +1,7 @@
 // The responder's service worker: an offline shell (the page opens without a network and says it is
 // offline), and alerts pushed while the page is closed, shown with Accept and Decline actions that
 // answer over HTTP with the token the page left in Cache Storage.
-const SHELL = "responder-shell-v4";
+const SHELL = "responder-shell-v5";
 const AUTH_CACHE = "responder-auth";
 const TOKEN_URL = "/responder/token";
 const SHELL_FILES = [
@@ -17,8 +17,8 @@ const SHELL_FILES = [
 ];
 // The worker cannot import the page's catalogue module: its few words in both languages.
 const WORDS = {
-  en: { reminder: "Credential expiring", title: "Emergency alert", accept: "Accept", decline: "Decline", away: "away", accepted: "Accepted: open the app for directions", declined: "Declined", failed: "Could not answer: open the app" },
-  cy: { reminder: "Cymhwyster yn dod i ben", title: "Rhybudd brys", accept: "Derbyn", decline: "Gwrthod", away: "i ffwrdd", accepted: "Wedi derbyn: agorwch yr ap am gyfarwyddiadau", declined: "Wedi gwrthod", failed: "Methu ateb: agorwch yr ap" },
+  en: { checkIn: "How are you?", reminder: "Credential expiring", title: "Emergency alert", accept: "Accept", decline: "Decline", away: "away", accepted: "Accepted: open the app for directions", declined: "Declined", failed: "Could not answer: open the app" },
+  cy: { checkIn: "Sut ydych chi?", reminder: "Cymhwyster yn dod i ben", title: "Rhybudd brys", accept: "Derbyn", decline: "Gwrthod", away: "i ffwrdd", accepted: "Wedi derbyn: agorwch yr ap am gyfarwyddiadau", declined: "Wedi gwrthod", failed: "Methu ateb: agorwch yr ap" },
 };
 const words = () => WORDS[(self.navigator.language || "en").toLowerCase().split("-")[0]] || WORDS.en;
 
@@ -63,6 +63,11 @@ async function showAlert(data) {
   if (data.type === "reminder") {
     return self.registration.showNotification(w.reminder, { body: data.text || "", tag: `reminder-${data.credential_id || ""}`,
       icon: "/web/icons/responder-192.png", data: { url: "/responder#profile" } });
+  }
+  if (data.type === "check_in") {  // the page asks the questions: they travel in its address
+    const asked = encodeURIComponent(JSON.stringify({ alert_id: data.alert_id, questions: data.questions || [] }));
+    return self.registration.showNotification(w.checkIn, { body: data.text || "", tag: `check-in-${data.alert_id || ""}`,
+      icon: "/web/icons/responder-192.png", data: { url: `/responder#check-in=${asked}` } });
   }
   if (data.type && data.type !== "alert") {
     return self.registration.showNotification(data.title || w.title, { body: data.text || data.body || "", tag: data.alert_id || data.type, data: { url: "/responder" } });

@@ -68,6 +68,8 @@ async function signIn(token) {
   fillProfile();
   duty = new Duty(token, who, profile);
   duty.start();
+  checkInFromLink();
+  if (!$("#check-in").dataset.alertId) showCheckIn(JSON.parse(localStorage.getItem(CHECK_IN) || "null"));
   registerPush(call);
 }
 
@@ -171,6 +173,55 @@ window.addEventListener("responder:outcome", (event) => {
   if (!$("#history").hidden) loadHistory();
 });
 $("#patient-news-ok").addEventListener("click", () => { $("#patient-news").hidden = true; });
+
+// The check-in after an alert: from the socket, or from a push notification's link (#check-in=…).
+const CHECK_IN = "alerting.check-in";
+function showCheckIn(asked) {
+  if (!asked?.alert_id) return;
+  localStorage.setItem(CHECK_IN, JSON.stringify(asked));
+  const form = $("#check-in");
+  form.dataset.alertId = asked.alert_id;
+  $("#check-in-questions").replaceChildren(...(asked.questions || []).map((q, i) => h("p", { class: "field" },
+    h("label", { for: `check-in-answer-${i}` }, q),
+    h("textarea", { id: `check-in-answer-${i}`, rows: 2, maxlength: 2000 }))));
+  $("#check-in-status").textContent = "";
+  for (const radio of form.querySelectorAll('input[name="feeling"]')) radio.checked = false;
+  checkInDone(false);
+  form.hidden = false;
+}
+function checkInDone(done, feeling) {
+  const form = $("#check-in");
+  for (const el of form.querySelectorAll(".feelings, #check-in-questions, #check-in-status, #check-in-send")) el.hidden = done;
+  $("#check-in-thanks").hidden = !done;
+  $("#check-in-thanks").textContent = done ? t(`checkin.thanks.${feeling}`) : "";
+  $("#check-in-close").hidden = !done;
+}
+$("#check-in-close").addEventListener("click", () => { $("#check-in").hidden = true; delete $("#check-in").dataset.alertId; });
+function checkInFromLink() {
+  const match = location.hash.match(/^#check-in=(.+)$/);
+  if (!match) return;
+  history.replaceState(null, "", location.pathname);
+  try { showCheckIn(JSON.parse(decodeURIComponent(match[1]))); } catch { /* a damaged link asks nothing */ }
+}
+window.addEventListener("responder:check-in", (event) => showCheckIn(event.detail));
+$("#check-in").addEventListener("change", () => { $("#check-in-status").textContent = ""; });
+window.addEventListener("hashchange", () => { if (api) checkInFromLink(); });
+$("#check-in").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = $("#check-in");
+  const say = $("#check-in-status");
+  const feeling = form.querySelector('input[name="feeling"]:checked')?.value;
+  if (!feeling) { say.textContent = t("checkin.choose"); form.querySelector('input[name="feeling"]').focus(); return; }
+  const answers = [...form.querySelectorAll("#check-in-questions textarea")].map((a) => a.value.trim());
+  say.textContent = t("checkin.sending");
+  try {
+    await api("POST", `/v1/alerts/${encodeURIComponent(form.dataset.alertId)}/check-in`, { feeling, answers });
+    localStorage.removeItem(CHECK_IN);
+    checkInDone(true, feeling);
+  } catch (err) {
+    say.textContent = t("checkin.failed", { detail: err.message });
+  }
+});
 
 // ----- history -----
 function outcome(item) {
