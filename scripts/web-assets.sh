@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The pages' browser dependencies (Leaflet from the npm registry), rebuilt only when the lock changes.
+# The pages' browser dependencies (Leaflet and Chart.js from the npm registry), rebuilt only when the lock changes.
 . "$(dirname "$0")/lib.sh"
 lock="alerting/web/package-lock.json"
 stamp="alerting/web/static/vendor/.built-$(sha1sum "$lock" | cut -c1-12)"

@@ -12,12 +12,13 @@ import { LiveMap } from "/web/admin-map.js";
 import { PolicyEditor } from "/web/admin-policy.js";
 import { ResponderManager } from "/web/admin-responders.js";
 import { AuditView } from "/web/admin-audit.js";
+import { StatsView } from "/web/admin-stats.js";
 import { StaffManager } from "/web/admin-staff.js";
 import { AccessSettings } from "/web/admin-access.js";
 
 const KEY = "alerting.admin-key";  // sessionStorage: gone when the tab closes
 const TRUST = "alerting.trust";    // localStorage: the trust this browser signs in to
-const SECTIONS = { map: "map-section", policy: "policy-section", responders: "responders-section", audit: "audit-section",
+const SECTIONS = { map: "map-section", policy: "policy-section", responders: "responders-section", numbers: "numbers-section", audit: "audit-section",
   staff: "staff-section", access: "access-section" };
 const SSO_REFUSED = {
   attempt: "That sign-in attempt had expired or was started in another browser. Please sign in again.",
@@ -51,6 +52,7 @@ async function start(api, me) {
   session.views.map = new LiveMap(api, base, rights);
   session.views.policy = new PolicyEditor(api, base, rights);
   if (rights.can("verifier")) session.views.responders = new ResponderManager(api, base, rights);
+  session.views.numbers = new StatsView(api, base);
   session.views.audit = new AuditView(api, base, rights);
   if (rights.can("admin")) {
     const ssoName = async () => (await blank()("GET", `/v1/auth/sso/${encodeURIComponent(me.trust_id)}`)).name;
