@@ -92,7 +92,9 @@ export class LiveMap {
       this.base_layer = L.layerGroup().addTo(this.map);
       const area = L.geoJSON(data.trust.area, { style: { color: "#0b0c0c", weight: 2, fill: false, className: "trust-area" } });
       area.addTo(this.base_layer);
-      if (!this.fitted) { this.map.fitBounds(area.getBounds()); this.fitted = true; }
+      // Not animated: Leaflet ignores a zoom asked for while one is animating, and the first
+      // incident's zoom often comes right after this one.
+      if (!this.fitted) { this.map.fitBounds(area.getBounds(), { animate: false }); this.fitted = true; }
       for (const zone of data.zones || []) {
         L.geoJSON(zone.area, { style: { color: "#6f3c97", weight: 2, dashArray: "4 4", fillOpacity: 0.04, className: "zone" } })
           .bindTooltip(`Zone: ${zone.name}`).addTo(this.base_layer);
@@ -173,7 +175,7 @@ export class LiveMap {
       // A new incident alone on the map: bring its outer ring into view.
       if (isNew && this.incidents.size === 1 && view.rings.length) {
         const outer = Math.max(...view.rings.map((r) => r.radius_m));
-        this.map.fitBounds(L.latLng(view.lat, view.lon).toBounds(outer * 2.2));
+        this.map.fitBounds(L.latLng(view.lat, view.lon).toBounds(outer * 2.2), { animate: false });
       }
     }
     this.renderList();
