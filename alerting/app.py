@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 from alerting.api import (
     admin,
     console,
+    coverage,
     dispatching,
     exports,
     joining,
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(replay.router)
     app.include_router(stats.router)
+    app.include_router(coverage.router)
     app.include_router(exports.router)
     app.include_router(staff.router)
     app.include_router(sign_in.router)

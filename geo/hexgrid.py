@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 import h3
 
@@ -57,3 +58,20 @@ def disk(cell: str, rings: int) -> tuple[str, ...]:
 def cell_area_m2(cell: str) -> float:
     area: float = h3.cell_area(cell, "m^2")
     return area
+
+
+def cells_in_area(area_geojson: dict[str, Any], resolution: int = RESOLUTION) -> list[str]:
+    """The cells whose centres lie in a GeoJSON Polygon or MultiPolygon, in a stable order."""
+    shape = h3.geo_to_h3shape(area_geojson)
+    return sorted(h3.h3shape_to_cells(shape, resolution))
+
+
+def cell_centre(cell: str) -> tuple[float, float]:
+    lat, lon = h3.cell_to_latlng(cell)
+    return float(lat), float(lon)
+
+
+def cell_polygon(cell: str) -> dict[str, Any]:
+    """The cell's hexagon as a GeoJSON Polygon (lon, lat; closed ring)."""
+    ring = [[round(lon, 6), round(lat, 6)] for lat, lon in h3.cell_to_boundary(cell)]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}

@@ -24,6 +24,7 @@ REQUIRED_ROLE: dict[tuple[str, str], Role] = {
     ("GET", f"{T}/incidents/{{incident_id}}/export"): Role.VIEWER,
     ("POST", f"{T}/live/tickets"): Role.VIEWER,
     ("GET", f"{T}/stats"): Role.VIEWER,
+    ("GET", f"{T}/coverage"): Role.VIEWER,
     # who a dispatcher could alert by hand, with names and positions: dispatchers only
     ("GET", f"{T}/incidents/{{incident_id}}/nearby"): Role.DISPATCHER,
     # policy, zones, AEDs, replay; groups are what phases alert

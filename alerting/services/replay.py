@@ -107,6 +107,11 @@ async def _actual(session: AsyncSession, incident_ids: list[str]) -> dict[str, i
     }
 
 
+async def density_history(session: AsyncSession, trust_id: str) -> tuple[DensityHistory, int]:
+    """The trust's density history, and how many snapshots it holds."""
+    return await _history(session, trust_id)
+
+
 async def _history(session: AsyncSession, trust_id: str) -> tuple[DensityHistory, int]:
     slots = dict(
         (

@@ -184,6 +184,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/v1/trusts/{trust}/audit"): Row(admins(200, Role.VIEWER)),
     ("GET", "/v1/trusts/{trust}/stats"): Row(admins(200, Role.VIEWER)),
+    ("GET", "/v1/trusts/{trust}/coverage"): Row(admins(200, Role.VIEWER)),
     ("GET", "/v1/trusts/{trust}/incidents/{incident_id}/export"): Row(admins(200, Role.VIEWER)),
     ("POST", "/v1/trusts/{trust}/keys/rotate"): Row(admins(200)),  # the old CAD key stays valid for the grace period
     ("POST", "/v1/trusts/{trust}/admin-key/rotate"): Row(admins(201)),  # the old key stays valid for the grace period
