@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, until
+from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, sign_in_staff, until
 from tests.e2e.responder_phone import IPHONE, TALL, join, phone_page, staff_near
 from tests.e2e.test_responder_journey import POLICY
 from tests.support.clients import CENTRE, make_trust, north_of
+from tests.support.staff import PASSWORD, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -92,4 +93,26 @@ async def test_the_check_in_asks_on_the_phone_and_need_to_talk_reaches_the_queue
     assert [(q["responder_id"], q["answers"][0]["answer"]) for q in queue] == [("kit", "Yes, for ten minutes")]
     await form.get_by_role("button", name="Close").click()
     await expect(form).to_be_hidden()
+
+    # The verifier reads it in the console; a dispatcher has no such page.
+    verifier = await signed_in(stack, trust, roles=["verifier"], name="Val Rees")
+    await verifier.close()
+    console = await browsing.page(viewport={"width": 1366, "height": 768})
+    await sign_in_staff(console, stack, verifier.email, PASSWORD)
+    await console.get_by_role("link", name="Wellbeing").click()
+    entry = console.locator("#wellbeing-list li")
+    await expect(entry).to_have_count(1)
+    await expect(entry).to_contain_text("Kit")
+    await expect(entry).to_contain_text("after incident AC-2")
+    await expect(entry.locator("dt")).to_have_text("Did you give CPR?")
+    await expect(entry.locator("dd")).to_have_text("Yes, for ten minutes")
+    await expect(console.locator("#wellbeing-status")).to_have_text("1 request to talk")
+    await assert_accessible(console)
+    await screenshot(console, "aftercare-wellbeing-console")
+    dispatcher = await signed_in(stack, trust, roles=["dispatcher"], name="Dee Patch")
+    await dispatcher.close()
+    other = await browsing.page(viewport={"width": 1366, "height": 768})
+    await sign_in_staff(other, stack, dispatcher.email, PASSWORD)
+    await expect(other.get_by_role("link", name="Audit")).to_be_visible()
+    await expect(other.get_by_role("link", name="Wellbeing")).to_be_hidden()
     await trust.close()

@@ -15,11 +15,12 @@ import { AuditView } from "/web/admin-audit.js";
 import { StatsView } from "/web/admin-stats.js";
 import { StaffManager } from "/web/admin-staff.js";
 import { AccessSettings } from "/web/admin-access.js";
+import { WellbeingQueue } from "/web/admin-wellbeing.js";
 
 const KEY = "alerting.admin-key";  // sessionStorage: gone when the tab closes
 const TRUST = "alerting.trust";    // localStorage: the trust this browser signs in to
 const SECTIONS = { map: "map-section", policy: "policy-section", responders: "responders-section", numbers: "numbers-section", audit: "audit-section",
-  staff: "staff-section", access: "access-section" };
+  staff: "staff-section", access: "access-section", wellbeing: "wellbeing-section" };
 const SSO_REFUSED = {
   attempt: "That sign-in attempt had expired or was started in another browser. Please sign in again.",
   token: "Your organisation's sign-in could not be confirmed. Please try again; if it keeps happening, tell your system administrator.",
@@ -54,6 +55,7 @@ async function start(api, me) {
   if (rights.can("verifier")) session.views.responders = new ResponderManager(api, base, rights);
   session.views.numbers = new StatsView(api, base);
   session.views.audit = new AuditView(api, base, rights);
+  if (rights.can("verifier")) session.views.wellbeing = new WellbeingQueue(api, base);
   if (rights.can("admin")) {
     const ssoName = async () => (await blank()("GET", `/v1/auth/sso/${encodeURIComponent(me.trust_id)}`)).name;
     session.views.staff = new StaffManager(api, base, me, ssoName);
