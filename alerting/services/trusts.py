@@ -16,7 +16,7 @@ from alerting.services import auth, cad_keys
 from alerting.services.errors import Conflict, Invalid, NotFound
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
-from alerting.store.models import Aed, Credential, Group, PushDevice, Responder, Trust
+from alerting.store.models import Aed, CheckIn, Credential, Group, PushDevice, Responder, Trust
 from alerting.timefmt import iso, utc
 from geo.aed_register import Fields, read_register
 from geo.aed_register import Format as RegisterFormat
@@ -255,7 +255,8 @@ async def patch_responder(
 
 
 async def delete_responder(uow: UnitOfWork, *, trust_id: str, responder_id: str, actor: str) -> None:
-    """Erasure: the person, their tokens, push devices and positions go; the audit keeps a pseudonym."""
+    """Erasure: the person, their tokens, push devices, check-in answers and positions go; the audit
+    keeps a pseudonym."""
     session, now = uow.session, uow.services.clock()
     r = await _responder(session, trust_id, responder_id)
     await session.execute(
@@ -264,6 +265,7 @@ async def delete_responder(uow: UnitOfWork, *, trust_id: str, responder_id: str,
     await session.execute(
         delete(PushDevice).where(PushDevice.trust_id == trust_id, PushDevice.responder_id == responder_id)
     )
+    await session.execute(delete(CheckIn).where(CheckIn.trust_id == trust_id, CheckIn.responder_id == responder_id))
     await session.delete(r)
     await audit.append(
         session,

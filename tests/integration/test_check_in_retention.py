@@ -1,5 +1,6 @@
 """A check-in is made when a responder accepts (not when they decline), and it and its answers are
-deleted once older than `check_in_retention_s`, on PostgreSQL and on the SQLite default."""
+deleted once older than `check_in_retention_s`, or when the responder is erased, on PostgreSQL and
+on the SQLite default."""
 
 from __future__ import annotations
 
@@ -60,6 +61,11 @@ async def test_a_check_in_is_made_on_accept_and_forgotten_after_its_retention(an
                 await session.execute(select(CheckIn.responder_id).where(CheckIn.incident_id == created["id"]))
             ).scalars()
             assert list(left) == ["new"]
+        # Erasing a responder erases their check-in with them.
+        assert (await trust.admin.delete(f"/v1/trusts/{trust.id}/responders/new")).status_code in (200, 204)
+        async with services.sessions() as session:
+            left = (await session.execute(select(CheckIn).where(CheckIn.incident_id == created["id"]))).scalars()
+            assert list(left) == []
     finally:
         await services.aclose()
     for s in socks.values():
