@@ -5,6 +5,7 @@
 // after a confirmation.
 import { h, $, metres } from "/web/dom.js";
 import { makeMap } from "/web/leaflet-map.js";
+import { CoverageLayer } from "/web/admin-coverage.js";
 import { IncidentPanel, distanceM, minutes, tick, ticking } from "/web/admin-incident.js";
 import { IncidentSearch } from "/web/admin-search.js";
 import { STATE, STATUS, words } from "/web/words.js";
@@ -29,6 +30,7 @@ export class LiveMap {
     this.panel = new IncidentPanel(api, base, rights, { onCandidates: (d, list) => this.drawCandidates(d, list) });
     this.panel.install();
     this.search = new IncidentSearch(api, base, (id) => this.panel.open(id, this.incidents.get(id) || null));
+    this.coverage = new CoverageLayer(api, base, () => this.map);
     this.ticker = setInterval(() => { tick($("#map-section")); this.expire(); }, 1000);
   }
 
