@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, WebSocket
 from starlette.types import Receive, Scope, Send
@@ -30,6 +31,7 @@ from alerting.api import (
     wellbeing,
 )
 from alerting.api import zones as zones_api
+from alerting.api.documented import document
 from alerting.api.limits import BodyLimit
 from alerting.api.timing import RequestTiming
 from alerting.live.bus import Subscriber
@@ -84,6 +86,13 @@ class App(FastAPI):
             await gateway.responder_socket(WebSocket(scope, receive, send))
         else:
             await super().__call__(scope, receive, send)
+
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's document with every operation's problem answers (alerting/api/documented.py)."""
+        schema = super().openapi()
+        if schema is not getattr(self, "_documented", None):
+            self._documented = document(schema, self.routes)
+        return schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

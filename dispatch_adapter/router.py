@@ -161,7 +161,11 @@ async def get_incident(incident_id: str, services: ServicesDep, cad: CadDep) -> 
     return await intake.view(services, cad.trust, incident_id)
 
 
-@router.patch("/incidents/{incident_id}", summary="Move, recategorise or annotate an incident")
+@router.patch(
+    "/incidents/{incident_id}",
+    summary="Move, recategorise or annotate an incident",
+    responses={409: {"description": "The incident has ended: a closed or cancelled incident cannot be changed"}},
+)
 async def patch_incident(incident_id: str, body: IncidentPatch, services: ServicesDep, cad: CadDep) -> dict[str, Any]:
     """A moved incident re-sends its alert, with the new position and distance, to responders still
     alerted or assigned; earlier phases are not re-run. The changes apply together or not at all:

@@ -6,9 +6,10 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
+from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from alerting.domain.documents import SOME_TEXT_TRIMMED, Document
 from alerting.domain.report import IncidentReport
 from alerting.domain.vocabulary import IncidentFlag, Outcome
 from geo import grid
@@ -107,19 +108,26 @@ def _on_grid(model: Any, *, required: bool) -> Any:
     return model
 
 
-class IncidentIn(BaseModel):
+class IncidentIn(Document):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
 
-    cad_ref: str = Field(min_length=1, max_length=128, description="The CAD's own reference; the idempotency key")
+    cad_ref: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=SOME_TEXT_TRIMMED,
+        description="The CAD's own reference; the idempotency key (surrounding spaces are dropped)",
+    )
     lat: float | None = Field(default=None, strict=True, ge=-90, le=90, description="WGS84, with `lon`")
     lon: float | None = Field(default=None, strict=True, ge=-180, le=180, description="WGS84, with `lat`")
     easting: float | None = _EASTING
     northing: float | None = _NORTHING
-    category: str = Field(min_length=1, max_length=32, description="MPDS/AMPDS code, e.g. 09-E-01")
+    category: str = Field(
+        min_length=1, max_length=32, pattern=SOME_TEXT_TRIMMED, description="MPDS/AMPDS code, e.g. 09-E-01"
+    )
     location_type: Literal["public", "private", "unknown"] = "unknown"
     address: str | None = Field(default=None, max_length=500)
     notes: str | None = Field(default=None, max_length=2000)
-    callback_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
+    callback_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://[^\x00]*$")
     flags: list[IncidentFlag] | None = _FLAGS
     ambulance_eta_s: float | None = _AMBULANCE
 
@@ -132,14 +140,14 @@ class IncidentIn(BaseModel):
         return IncidentReport(**{**fields, "flags": tuple(fields["flags"] or ())})
 
 
-class IncidentPatch(BaseModel):
+class IncidentPatch(Document):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
 
     lat: float | None = Field(default=None, strict=True, ge=-90, le=90)
     lon: float | None = Field(default=None, strict=True, ge=-180, le=180)
     easting: float | None = _EASTING
     northing: float | None = _NORTHING
-    category: str | None = Field(default=None, min_length=1, max_length=32)
+    category: str | None = Field(default=None, min_length=1, max_length=32, pattern=SOME_TEXT_TRIMMED)
     address: str | None = Field(
         default=None, max_length=500, description="Where to go, in words; an alert re-sent for a move carries it"
     )
@@ -169,6 +177,5 @@ class IncidentPatch(BaseModel):
         )
 
 
-class CancelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CancelIn(Document):
     reason: str = Field(default="cancelled by CAD", max_length=500)

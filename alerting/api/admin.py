@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import AwareDatetime
 
 from alerting.api.deps import AdminDep, OperatorDep, ServicesDep
+from alerting.api.documented import declare
 from alerting.api.schemas import GroupIn, PolicyIn, ResponderIn, ResponderPatch, TrustCreated, TrustIn
+from alerting.domain.documents import Instant
 from alerting.domain.vocabulary import ErrorCode
 from alerting.services import audit_log, policies, trusts, withdrawal
 from alerting.services.errors import ServiceError
@@ -39,7 +40,7 @@ async def get_trust(trust: str, services: ServicesDep, who: AdminDep) -> dict[st
         return {"id": t.id, "name": t.name, "area": t.area, "created_at": iso(t.created_at)}
 
 
-@router.post("/{trust}/groups", status_code=201, summary="Create a responder group")
+@router.post("/{trust}/groups", status_code=201, summary="Create a responder group", responses=declare(409))
 async def create_group(trust: str, body: GroupIn, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
     async with unit_of_work(services) as uow:
         return await trusts.create_group(uow, trust_id=trust, body=body.model_dump(), actor=who.actor)
@@ -51,7 +52,7 @@ async def list_groups(trust: str, services: ServicesDep, who: AdminDep) -> list[
         return await trusts.list_groups(session, trust_id=trust)
 
 
-@router.post("/{trust}/responders", status_code=201, summary="Register a responder")
+@router.post("/{trust}/responders", status_code=201, summary="Register a responder", responses=declare(409))
 async def create_responder(trust: str, body: ResponderIn, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
     async with unit_of_work(services) as uow:
         return await trusts.create_responder(uow, trust_id=trust, body=body.model_dump(), actor=who.actor)
@@ -64,7 +65,7 @@ async def list_responders(
     who: AdminDep,
     q: str | None = Query(None, max_length=100),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=2**31 - 1),
 ) -> list[dict[str, Any]]:
     async with reading(services) as session:
         return await trusts.list_responders(session, trust_id=trust, q=q, limit=limit, offset=offset)
@@ -85,7 +86,7 @@ async def get_responder(trust: str, rid: str, services: ServicesDep, who: AdminD
 async def patch_responder(
     trust: str, rid: str, body: ResponderPatch, services: ServicesDep, who: AdminDep
 ) -> dict[str, Any]:
-    changes = body.model_dump(exclude_unset=True)
+    changes = body.changes()
     async with unit_of_work(services) as uow:
         changed = await trusts.patch_responder(uow, trust_id=trust, responder_id=rid, changes=changes, actor=who.actor)
     if (
@@ -246,14 +247,12 @@ async def list_audit(
     services: ServicesDep,
     who: AdminDep,
     limit: int = Query(100, ge=1, le=10_000),
-    before_id: int | None = Query(None, ge=1),
+    before_id: int | None = Query(None, ge=1, le=2**31 - 1),  # the id column is a 32-bit integer
     staff_id: str | None = Query(None, max_length=64, description="Only what this person did"),
     actor_kind: Literal["staff", "admin_key", "cad_key", "operator", "responder", "system"] | None = None,
     action: str | None = Query(None, max_length=64, description='An action ("policy.update") or family ("policy.")'),
-    start: Annotated[
-        AwareDatetime | None, Query(alias="from", description="From this time (RFC 3339), inclusive")
-    ] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to", description="Before this time (RFC 3339)")] = None,
+    start: Annotated[Instant | None, Query(alias="from", description="From this time (RFC 3339), inclusive")] = None,
+    end: Annotated[Instant | None, Query(alias="to", description="Before this time (RFC 3339)")] = None,
 ) -> Any:
     """Each entry names who acted as `actor: {kind, id, name}` (a staff member by the name they had
     then) and lists `changes` in words, field by field ("phase 'trusted' radius 200 → 300 m")."""

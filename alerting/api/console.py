@@ -11,11 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 from sqlalchemy.exc import DataError
 
 from alerting.api.deps import AdminDep, PrincipalDep, ServicesDep
+from alerting.api.documented import declare
 from alerting.api.responder_csv import CsvFileError, Row, decode, parse
+from alerting.domain.documents import Instant
 from alerting.domain.roles import Role
 from alerting.services import auth, incident_search, incidents, live_map, trusts
 from alerting.services.errors import Invalid, ServiceError
@@ -62,7 +63,7 @@ async def live_ticket(trust: str, services: ServicesDep, who: AdminDep) -> dict[
     tags=["trusts"],
     response_class=StreamingResponse,
     summary="Server-sent events of the trust's open incidents, rings and alerted responders",
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}, **declare(401)},
 )
 async def live_stream(
     trust: str,
@@ -88,8 +89,8 @@ async def list_incidents(
     limit: int = Query(50, ge=1, le=500),
     status: str | None = Query(None, max_length=16),
     cad_ref: str | None = Query(None, max_length=128, description="A part of the CAD reference, any case"),
-    start: Annotated[AwareDatetime | None, Query(alias="from", description="Created at or after (RFC 3339)")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to", description="Created before (RFC 3339)")] = None,
+    start: Annotated[Instant | None, Query(alias="from", description="Created at or after (RFC 3339)")] = None,
+    end: Annotated[Instant | None, Query(alias="to", description="Created before (RFC 3339)")] = None,
 ) -> list[dict[str, Any]]:
     """Ended incidents too, however long ago: the console's search by CAD reference, date and status."""
     filters = incident_search.Filters(cad_ref=cad_ref, status=status, start=start, end=end, limit=limit)

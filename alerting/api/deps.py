@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from alerting.api import access, rate_limits
+from alerting.api.documented import refuses
 from alerting.domain.roles import ROLE_LABELS, Role, grants
 from alerting.services import auth, staff_sessions
 from alerting.services.auth import Principal
@@ -48,6 +49,7 @@ async def staff_session(services: Services, request: Request, cookie: str) -> Pr
     return found.principal
 
 
+@refuses(401, 429, changes=[403])  # 403: a change sent with the session cookie but without its CSRF token
 async def current_principal(
     services: ServicesDep,
     request: Request,
@@ -67,6 +69,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def _require(*kinds: str):
+    @refuses(404)
     async def dependency(principal: PrincipalDep) -> Principal:
         if principal.kind not in kinds:
             # Not yours: answered as absent, so a credential cannot probe what exists elsewhere.
@@ -84,6 +87,7 @@ ResponderDep = Annotated[Principal, Depends(_require(auth.RESPONDER))]
 StaffDep = Annotated[Principal, Depends(_require(auth.STAFF))]
 
 
+@refuses(403, 404)
 async def trust_admin(trust: str, request: Request, principal: PrincipalDep) -> Principal:
     """The operator, the trust's admin key, or a person of the trust whose roles allow this route
     (alerting/api/access.py); anyone else is told the trust does not exist."""
@@ -101,6 +105,7 @@ async def trust_admin(trust: str, request: Request, principal: PrincipalDep) -> 
 AdminDep = Annotated[Principal, Depends(trust_admin)]
 
 
+@refuses(403, 404)
 async def incident_actor(principal: PrincipalDep) -> Principal:
     """Who may act on an incident (cancel, alert by hand, escalate, message): the trust's CAD key,
     its admin key, or a person of the trust who holds the dispatcher role. The incident must be of

@@ -8,9 +8,10 @@ import unicodedata
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from alerting.api.deps import AdminDep, DispatcherDep, ResponderDep, ServicesDep
+from alerting.domain.documents import Document
 from alerting.services import dispatching, nearby_responders
 from alerting.services.unit_of_work import reading, unit_of_work
 
@@ -35,13 +36,11 @@ def message_text(value: str) -> str:
     return text
 
 
-class AlertIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AlertIn(Document):
     responder_id: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
 
 
-class EscalateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EscalateIn(Document):
     phase: str | None = Field(
         default=None,
         max_length=100,
@@ -50,9 +49,14 @@ class EscalateIn(BaseModel):
     )
 
 
-class MessageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=MESSAGE_MAX)
+# What `message_text` accepts, for the schema: no control character but line breaks and tabs, and
+# something besides spaces. Characters are spelled out (a client's regex engine reads `\s` otherwise).
+_WORDS = r"[^\x00-\x08\x0b-\x1f\x7f-\x9f]*"
+MESSAGE = rf"^{_WORDS}[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]{_WORDS}$"
+
+
+class MessageIn(Document):
+    text: str = Field(min_length=1, max_length=MESSAGE_MAX, pattern=MESSAGE)
 
     @field_validator("text")
     @classmethod

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from alerting.api.deps import ServicesDep
+from alerting.api.documented import declare
 from alerting.api.onboarding import UPLOAD_FORM
-from alerting.api.schemas import RedeemIn, RegistrationIn
+from alerting.api.schemas import CredentialKind, RedeemIn, RegistrationIn
+from alerting.domain.documents import Day
 from alerting.live.rate_limit import RateLimiter
 from alerting.services import invites, registrations
 from alerting.services.context import Services
@@ -21,7 +23,9 @@ from alerting.services.errors import TooLarge, TooMany
 from alerting.services.unit_of_work import unit_of_work
 
 router = APIRouter(prefix="/v1", tags=["onboarding"])
-_upload_token = HTTPBearer(auto_error=False, description="The upload token returned with the application")
+_upload_token = HTTPBearer(
+    auto_error=False, scheme_name="UploadToken", description="The upload token returned with the application"
+)
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,8 @@ class CredentialUpload:
 
 async def credential_form(
     request: Request,
-    kind: Annotated[str, Form(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")],
-    expires_on: Annotated[date, Form(description="The last day the credential is valid")],
+    kind: Annotated[CredentialKind, Form()],
+    expires_on: Annotated[Day, Form(description="The last day the credential is valid")],
     file: Annotated[UploadFile, File(description="PDF, JPEG or PNG, at most 5 MiB")],
 ) -> CredentialUpload:
     """Reads one byte past the limit, never more, so an oversized file is refused without buffering it."""
@@ -48,7 +52,12 @@ async def credential_form(
 CredentialForm = Annotated[CredentialUpload, Depends(credential_form)]
 
 
-@router.post("/invites/redeem", status_code=201, summary="Redeem an invite code: signs the responder client in")
+@router.post(
+    "/invites/redeem",
+    status_code=201,
+    summary="Redeem an invite code: signs the responder client in",
+    responses=declare(404, 410),
+)
 async def redeem_invite(body: RedeemIn, services: ServicesDep) -> dict[str, Any]:
     """`{token, responder_id, trust_id}`: the responder token, shown once. The code is spent: a used
     or expired code answers 410 (`code` `invite_used` or `invite_expired`), an unknown one 404, and
@@ -80,6 +89,7 @@ async def _limit_applications(services: Services, trust: str, request: Request) 
     status_code=201,
     tags=["onboarding"],
     summary="Apply to volunteer with a trust (no credential; rate-limited)",
+    responses=declare(429),
 )
 async def apply(trust: str, body: RegistrationIn, request: Request, services: ServicesDep) -> dict[str, Any]:
     """`{id, upload_token, status, required_credentials}`. Send each credential to
@@ -96,6 +106,7 @@ async def apply(trust: str, body: RegistrationIn, request: Request, services: Se
     status_code=201,
     summary="Upload a credential to an application (upload token)",
     description=UPLOAD_FORM + " Only while the application is pending (else 409).",
+    responses=declare(401, 409),
 )
 async def upload_credential(
     registration_id: str,

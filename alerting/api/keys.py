@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from alerting.api.deps import AdminDep, ServicesDep
+from alerting.domain.documents import Document
 from alerting.services import cad_keys
 from alerting.services.unit_of_work import unit_of_work
 
 router = APIRouter(prefix="/v1/trusts", tags=["trusts"])
 
 
-class RotateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RotateIn(Document):
     grace_s: float | None = Field(
         default=None,
         strict=True,

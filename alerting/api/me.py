@@ -75,7 +75,7 @@ async def get_history(
     services: ServicesDep,
     me: ResponderDep,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=2**31 - 1),
 ) -> list[dict[str, Any]]:
     """`[{alert_id, incident_id, category, alerted_at, state, role, accepted_at, arrived_at, ended_at,
     incident_status, decline_reason, outcome, outcome_text}]`, paged by `limit` and `offset`.

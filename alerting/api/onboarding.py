@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from alerting.api.deps import AdminDep, ServicesDep
+from alerting.api.documented import declare
 from alerting.api.schemas import ApproveIn, InviteCreated, RefuseIn, RegistrationSettingsIn, VerifyIn
 from alerting.services import credentials, invites, registrations
 from alerting.services.context import Services
@@ -95,7 +96,7 @@ async def list_registrations(
     who: AdminDep,
     status: Literal["pending", "approved", "refused"] | None = Query(None),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=2**31 - 1),
 ) -> list[dict[str, Any]]:
     async with reading(services) as session:
         return await registrations.list_(
@@ -122,6 +123,7 @@ async def registration_file(
     "/{trust}/registrations/{registration_id}/approve",
     status_code=201,
     summary="Approve an application: the responder is created and gets an invite link",
+    responses=declare(409),
 )
 async def approve_registration(
     trust: str, registration_id: str, body: ApproveIn, request: Request, services: ServicesDep, who: AdminDep
@@ -141,7 +143,7 @@ async def approve_registration(
         )
 
 
-@router.post("/{trust}/registrations/{registration_id}/refuse", summary="Refuse an application")
+@router.post("/{trust}/registrations/{registration_id}/refuse", summary="Refuse an application", responses=declare(409))
 async def refuse_registration(
     trust: str, registration_id: str, body: RefuseIn, services: ServicesDep, who: AdminDep
 ) -> dict[str, Any]:

@@ -8,11 +8,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from alerting.api import methods
 from alerting.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,14 @@ def install(app: FastAPI) -> None:
         return problem(422, detail or "invalid request", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # the path exists: say every method it answers, and answer OPTIONS with them
+            allow = methods.allowed(app, request.scope["path"])
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
+            headers = {**(headers or {}), "Allow": allow}
+        return problem(exc.status_code, str(exc.detail), headers=headers)
 
     # hardening: the database refused a value (a NUL in a string, a number out of range): the
     # caller's input, so 422, not an outage.
@@ -74,6 +81,13 @@ def install(app: FastAPI) -> None:
         return problem(
             422, "a value in the request cannot be stored (for example a NUL character); nothing was changed"
         )
+
+    # A constraint the request broke (a duplicate that raced the check before it): the data's state,
+    # not an outage. Logged as an error: the check in front of it should have answered first.
+    @app.exception_handler(IntegrityError)
+    async def _constraint(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.error("database constraint refused a change", exc_info=exc)
+        return problem(409, "the change conflicts with what is stored; nothing was changed")
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from alerting.api.deps import AdminDep, ServicesDep
 from alerting.api.schemas import PolicyIn, Strict
+from alerting.domain.documents import Instant
 from alerting.services import replay
 
 router = APIRouter(prefix="/v1/trusts", tags=["policy replay"])
@@ -19,8 +20,8 @@ DEFAULT_PERIOD = timedelta(days=30)
 class ReplayIn(Strict):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
     policy: PolicyIn = Field(description="The draft policy, in the same shape as `PUT /policy`; it is not saved")
-    start: AwareDatetime | None = Field(default=None, alias="from", description="Default: 30 days before `to`")
-    end: AwareDatetime | None = Field(default=None, alias="to", description="Default: now")
+    start: Instant | None = Field(default=None, alias="from", description="Default: 30 days before `to`")
+    end: Instant | None = Field(default=None, alias="to", description="Default: now")
 
 
 @router.post("/{trust}/policy/replay", summary="What-if replay of a draft policy over past incidents")

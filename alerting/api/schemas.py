@@ -5,7 +5,6 @@ The policy document is the domain's own (`alerting.domain.policy_document`), re-
 
 from __future__ import annotations
 
-from datetime import date
 from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
@@ -13,6 +12,7 @@ from zoneinfo import available_timezones
 import langcodes
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from alerting.domain.documents import EMAIL, Area, Day, Document, Flag
 from alerting.domain.policy_document import PhaseIn, PolicyIn, ZoneIn
 from alerting.domain.vocabulary import PushKind, SceneStatus
 
@@ -43,12 +43,18 @@ Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 GroupId = Annotated[str, Id]
+# A kind of credential ("dbs", "first-aid"), as uploads name it.
+CredentialKind = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
 Skill = Annotated[str, Field(min_length=1, max_length=100, pattern=PRINTABLE)]
 
 
 @cache
 def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+def _zone_names(schema: dict[str, Any]) -> None:
+    schema["enum"] = sorted(_zones())
 
 
 def _iana_zone(name: str) -> str:
@@ -73,13 +79,13 @@ Language = Annotated[str, Field(min_length=2, max_length=35), AfterValidator(_bc
 TravelMode = Literal["foot", "bike", "car"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+class Strict(Document):
+    """A request body: see alerting/domain/documents.py."""
 
 
 class TrustIn(Strict):
     name: str = Field(min_length=1, max_length=200)
-    area: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon of the trust's service area")
+    area: Area = Field(description="GeoJSON Polygon or MultiPolygon of the trust's service area")
 
 
 class TrustCreated(BaseModel):
@@ -92,17 +98,20 @@ class TrustCreated(BaseModel):
 class GroupIn(Strict):
     id: str = Id
     name: str = Field(min_length=1, max_length=200)
-    trusted: bool = False
-    private_locations: bool | None = Field(
+    trusted: Flag = False
+    private_locations: Flag | None = Field(
         default=None, description="May be sent into private homes; defaults to `trusted`"
     )
 
 
 class QuietHours(Strict):
-    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    start: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    end: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     tz: Annotated[str, AfterValidator(_iana_zone)] = Field(
-        default="Europe/London", max_length=64, description="An IANA time zone name"
+        default="Europe/London",
+        max_length=64,
+        description="An IANA time zone name",
+        json_schema_extra=_zone_names,
     )
 
 
@@ -135,13 +144,16 @@ class ResponderIn(Strict):
 
 
 class ResponderPatch(Strict):
+    """Fields left out stay as they are, and so do `name`, `groups`, `skills` and `status` sent as
+    null; null clears `quiet_hours`, `travel_mode`, `carries_aed` and `language`."""
+
     name: str | None = Field(default=None, min_length=1, max_length=200, pattern=TEXT)
     groups: list[GroupId] | None = Field(default=None, min_length=1, max_length=20)
     skills: list[Skill] | None = Field(default=None, max_length=50)
     status: Literal["active", "suspended"] | None = None
     quiet_hours: QuietHours | None = None
     travel_mode: TravelMode | None = Field(default=None, description="How they travel: sets the speed of their ETA")
-    carries_aed: bool | None = Field(
+    carries_aed: Flag | None = Field(
         default=None, description="Carries their own defibrillator (never sent to fetch one)"
     )
     language: Language | None = Field(default=None, description="BCP 47 tag; the client's language")
@@ -149,12 +161,21 @@ class ResponderPatch(Strict):
         default=None, description="Recurring hours when they may be alerted; null: whenever on duty"
     )
 
+    def changes(self) -> dict[str, Any]:
+        """The fields sent. Null clears what may be empty (quiet hours, profile fields) and leaves the
+        rest (name, groups, skills, status) as they are, as every other PATCH does."""
+        sent = self.model_dump(exclude_unset=True)
+        return {k: v for k, v in sent.items() if v is not None or k not in _KEPT_ON_NULL}
+
+
+_KEPT_ON_NULL = frozenset({"name", "groups", "skills", "status"})
+
 
 class ProfilePatch(Strict):
     """What a responder may change about themselves (`PATCH /v1/me`)."""
 
     travel_mode: TravelMode | None = None
-    carries_aed: bool | None = None
+    carries_aed: Flag | None = None
     language: Language | None = None
     on_duty_hours: OnDutyHours | None = Field(
         default=None, description="Recurring hours when they may be alerted; null: whenever on duty"
@@ -168,7 +189,7 @@ class LocationIn(Strict):
 
 
 class AvailabilityIn(Strict):
-    available: bool
+    available: Flag
 
 
 class StatusIn(Strict):
@@ -255,9 +276,9 @@ class RedeemIn(Strict):
 
 
 class RegistrationSettingsIn(Strict):
-    open: bool
-    groups: list[str] = Field(default_factory=list, max_length=20, description="Groups approved volunteers join")
-    required_credentials: list[str] = Field(
+    open: Flag
+    groups: list[GroupId] = Field(default_factory=list, max_length=20, description="Groups approved volunteers join")
+    required_credentials: list[CredentialKind] = Field(
         default_factory=list,
         max_length=20,
         description="Credential kinds every responder of the trust must hold, verified and unexpired, to be alerted",
@@ -266,12 +287,12 @@ class RegistrationSettingsIn(Strict):
 
 class RegistrationIn(Strict):
     name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=320, pattern=EMAIL)
     phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()\-]{6,40}$")
 
 
 class ApproveIn(Strict):
-    groups: list[str] | None = Field(
+    groups: list[GroupId] | None = Field(
         default=None, min_length=1, max_length=20, description="Defaults to the registration settings' groups"
     )
     responder_id: str | None = Field(
@@ -284,4 +305,4 @@ class RefuseIn(Strict):
 
 
 class VerifyIn(Strict):
-    expires_on: date | None = Field(default=None, description="The expiry printed on the certificate, if it differs")
+    expires_on: Day | None = Field(default=None, description="The expiry printed on the certificate, if it differs")

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from alerting.api.deps import ServicesDep, StaffDep
+from alerting.api.documented import declare
 from alerting.api.schemas import Strict
-from alerting.services import staff, staff_sessions
+from alerting.services import passwords, staff, staff_sessions
 from alerting.services.context import Services
 from alerting.services.unit_of_work import unit_of_work
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1/auth", tags=["sign-in"])
 
 
 class PasswordIn(Strict):
-    password: str = Field(min_length=1, max_length=1024)
+    password: str = Field(min_length=passwords.MIN_LENGTH, max_length=passwords.MAX_LENGTH)
 
 
 class LoginIn(Strict):
@@ -50,14 +51,14 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/invites/{code}", summary="Set the password of an invited person (single use)")
+@router.post("/invites/{code}", summary="Set the password of an invited person (single use)", responses=declare(410))
 async def accept_invite(code: str, body: PasswordIn, services: ServicesDep) -> dict[str, Any]:
     """12 to 256 characters. An unknown or already used code answers 404, an expired one 410."""
     async with unit_of_work(services) as uow:
         return {"staff": await staff.accept_invite(uow, code=code[:200], password=body.password)}
 
 
-@router.post("/login", summary="Sign in with email and password; sets the session cookie")
+@router.post("/login", summary="Sign in with email and password; sets the session cookie", responses=declare(401, 429))
 async def login(body: LoginIn, request: Request, response: Response, services: ServicesDep) -> dict[str, Any]:
     """Wrong email, wrong password and a deactivated account all answer the same 401. Failures are
     limited per account and per client address (ALERTING_LOGIN_FAILURES_PER_ACCOUNT / _PER_ADDRESS

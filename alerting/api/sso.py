@@ -11,8 +11,10 @@ from fastapi.responses import RedirectResponse
 from pydantic import Field
 
 from alerting.api.deps import AdminDep, ServicesDep
+from alerting.api.documented import declare
 from alerting.api.schemas import Strict
 from alerting.api.sign_in import set_session_cookie
+from alerting.domain.documents import Flag
 from alerting.services import sso
 from alerting.services.context import Services
 from alerting.services.errors import ServiceError, Unauthorized
@@ -35,7 +37,12 @@ def refusal_reason(exc: ServiceError) -> str:
 
 
 class SsoIn(Strict):
-    issuer: str = Field(min_length=8, max_length=500, description="The provider's issuer URL (https)")
+    issuer: str = Field(
+        min_length=8,
+        max_length=500,
+        pattern=r"^https?://[^/?#\x00-\x20\x7f]+[^?#\x00-\x20\x7f]*$",
+        description="The provider's issuer URL: https (http only in development), without query or fragment",
+    )
     client_id: str = Field(min_length=1, max_length=500)
     client_secret: str | None = Field(
         default=None,
@@ -46,7 +53,7 @@ class SsoIn(Strict):
     allowed_domains: list[str] = Field(
         default_factory=list, max_length=50, description="Email domains that may sign in; empty: any"
     )
-    create_viewers: bool = Field(
+    create_viewers: Flag = Field(
         default=False, description="A person the trust does not know yet gets a viewer account on first sign-in"
     )
     name: str | None = Field(
@@ -81,6 +88,7 @@ async def get_sso(trust: str, request: Request, services: ServicesDep, who: Admi
     status_code=302,
     response_class=RedirectResponse,
     summary="The identity provider returns here; sets the session and goes back to the console",
+    responses=declare(400, 401, 403),
 )
 async def sso_callback(
     request: Request,

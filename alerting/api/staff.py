@@ -8,14 +8,16 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from alerting.api.deps import AdminDep, ServicesDep
+from alerting.api.documented import declare
 from alerting.api.schemas import Strict
+from alerting.domain.documents import EMAIL, Flag
 from alerting.domain.roles import Role
 from alerting.services import admin_keys, staff
 from alerting.services.unit_of_work import reading, unit_of_work
 
 router = APIRouter(prefix="/v1/trusts", tags=["staff"])
 
-Email = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+Email = Field(min_length=3, max_length=254, pattern=EMAIL)
 Roles = Field(min_length=1, max_length=5, description="Any of viewer, dispatcher, policy, verifier, admin")
 
 
@@ -28,7 +30,7 @@ class StaffIn(Strict):
 class StaffPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=5)
-    active: bool | None = Field(default=None, description="false ends the person's sessions at once")
+    active: Flag | None = Field(default=None, description="false ends the person's sessions at once")
 
 
 class RotateIn(Strict):
@@ -46,7 +48,12 @@ def _base_url(request: Request) -> str:
     return str(request.base_url)
 
 
-@router.post("/{trust}/staff", status_code=201, summary="Add a person and invite them to set a password (admin)")
+@router.post(
+    "/{trust}/staff",
+    status_code=201,
+    summary="Add a person and invite them to set a password (admin)",
+    responses=declare(409),
+)
 async def create_staff(
     trust: str, body: StaffIn, request: Request, services: ServicesDep, who: AdminDep
 ) -> dict[str, Any]:
@@ -96,7 +103,9 @@ async def delete_staff(trust: str, staff_id: str, services: ServicesDep, who: Ad
     return Response(status_code=204)
 
 
-@router.post("/{trust}/staff/{staff_id}/invite", status_code=201, summary="A new invite link (admin)")
+@router.post(
+    "/{trust}/staff/{staff_id}/invite", status_code=201, summary="A new invite link (admin)", responses=declare(409)
+)
 async def reinvite_staff(
     trust: str, staff_id: str, request: Request, services: ServicesDep, who: AdminDep
 ) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from alerting.api.deps import AdminDep, ServicesDep
+from alerting.api.documented import declare
 from alerting.domain.vocabulary import ErrorCode
 from alerting.services import zones
 from alerting.services.errors import ServiceError
@@ -61,6 +62,7 @@ _UPLOAD_DOC = {
     "/{trust}/policy/zones",
     openapi_extra=_UPLOAD_DOC,
     summary="Replace the policy's zones from a KML, KMZ or GeoJSON file (a new policy version)",
+    responses=declare(409),
 )
 async def put_zones(
     trust: str,

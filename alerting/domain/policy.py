@@ -36,7 +36,7 @@ from alerting.domain.policy_document import (
 from alerting.domain.zones import ZoneArea, ZoneError, ZoneLookup
 from geo.aed_hours import DEFAULT_HOLIDAYS, DEFAULT_TIME_ZONE, known_country, known_zone
 
-_DEFAULTS = PolicyIn(phases=[])  # the document's defaults are the policy's: defined once, there
+_DEFAULTS = PolicyIn.model_construct(phases=[])  # the document's defaults are the policy's: defined once, there
 
 
 @dataclass(frozen=True, slots=True)

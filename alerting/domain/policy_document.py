@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from alerting.domain.documents import SOME_TEXT, Area, Document, Flag
 from alerting.domain.vocabulary import IncidentFlag, Outcome
 
 __all__ = [
@@ -61,10 +62,6 @@ MAX_CHECK_IN_AFTER_S = 7 * 86_400
 MAX_QUESTIONS = 10
 
 
-class _Document(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
 def _number(default: Any = ..., *, lo: float, hi: float, description: str | None = None) -> Any:
     """A number field: strict, so JSON `true` is not read as 1, and its range shown in the schema.
 
@@ -73,9 +70,12 @@ def _number(default: Any = ..., *, lo: float, hi: float, description: str | None
     return Field(default, strict=True, description=description, json_schema_extra={"minimum": lo, "maximum": hi})
 
 
-class PhaseIn(_Document):
-    name: str = Field(min_length=1, max_length=64)
-    groups: list[str] = Field(min_length=1, max_length=20)
+GroupRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]  # a group's id
+
+
+class PhaseIn(Document):
+    name: str = Field(min_length=1, max_length=64, pattern=SOME_TEXT)
+    groups: list[GroupRef] = Field(min_length=1, max_length=20)
     radius_m: float = _number(lo=MIN_RADIUS_M, hi=MAX_RADIUS_M, description="10 to 20,000 m")
     delay_s: float = _number(0, lo=0, hi=MAX_DELAY_S, description="When the phase fires: 0 to 86,400 s after the call")
     max_alerts: int | None = _number(
@@ -86,14 +86,14 @@ class PhaseIn(_Document):
     )
 
 
-class ZoneIn(_Document):
-    name: str = Field(min_length=1, max_length=200)
-    area: dict[str, Any]
-    phases: list[PhaseIn] = Field(max_length=20)
+class ZoneIn(Document):
+    name: str = Field(min_length=1, max_length=200, pattern=SOME_TEXT)
+    area: Area
+    phases: list[PhaseIn] = Field(min_length=1, max_length=20)
     accept_limit: int | None = _number(None, lo=1, hi=MAX_ACCEPT_LIMIT)
 
 
-class AftercareIn(_Document):
+class AftercareIn(Document):
     """Looking after responders who went: a check-in some time after they accepted, and the outcome."""
 
     check_in_after_s: float = _number(
@@ -108,9 +108,8 @@ class AftercareIn(_Document):
         description="The trust's own questions asked with the check-in, after how the responder is; each answered "
         "in the responder's words",
     )
-    share_outcome: bool = Field(
+    share_outcome: Flag = Field(
         default=False,
-        strict=True,
         description="A responder who accepted is told the outcome once the CAD has sent it",
     )
     wellbeing_emails: list[str] = Field(
@@ -124,8 +123,8 @@ class AftercareIn(_Document):
     )
 
 
-class PolicyIn(_Document):
-    phases: list[PhaseIn] = Field(max_length=20)
+class PolicyIn(Document):
+    phases: list[PhaseIn] = Field(min_length=1, max_length=20)
     accept_limit: int = _number(2, lo=1, hi=MAX_ACCEPT_LIMIT)
     alert_ttl_s: float = _number(600, lo=MIN_TTL_S, hi=MAX_TTL_S)
     categories: list[str] = Field(default_factory=lambda: ["*"], max_length=200)
@@ -155,9 +154,8 @@ class PolicyIn(_Document):
         max_length=len(IncidentFlag),
         description="Incidents the CAD flags with any of these alert no one: status not_alerted, with the reason",
     )
-    replace_declined: bool = Field(
+    replace_declined: Flag = Field(
         default=False,
-        strict=True,
         description="A decline, or no answer within answer_s, alerts the next nearest eligible responder in the phase",
     )
     answer_s: float = _number(
@@ -166,9 +164,8 @@ class PolicyIn(_Document):
         hi=MAX_TTL_S,
         description="With replace_declined: seconds before a silent alert is replaced",
     )
-    only_if_faster_than_ambulance: bool = Field(
+    only_if_faster_than_ambulance: Flag = Field(
         default=False,
-        strict=True,
         description="When the CAD gives ambulance_eta_s, alert only responders expected that much sooner than the crew",
     )
     ambulance_margin_s: float = _number(

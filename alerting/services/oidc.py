@@ -58,7 +58,7 @@ class Providers:
                 r = await http.get(url, headers={"Accept": "application/json"})
                 r.raise_for_status()
                 body = r.json()
-        except (httpx.HTTPError, ValueError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             raise ProviderError(f"{url}: {type(exc).__name__}") from exc
         if not isinstance(body, dict):
             raise ProviderError(f"{url}: not a JSON object")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from alerting.domain.categories import category_matches, valid_pattern
 from alerting.domain.eligibility import Candidate, allowed_groups, skip_reason
@@ -31,7 +32,6 @@ def test_phases_are_ordered_by_delay():
 @pytest.mark.parametrize(
     "raw, loc",
     [
-        ({"phases": []}, "phases"),
         ({"phases": [phase("a"), phase("a", delay=5)]}, "phases[1].name"),
         ({"phases": [phase(groups=["nobody"])]}, "phases[0].groups"),
         ({"phases": [phase(radius=5)]}, "phases[0].radius_m"),
@@ -42,6 +42,14 @@ def test_phases_are_ordered_by_delay():
 )
 def test_invalid_policies_say_which_field(raw, loc):
     assert loc in errors(raw)
+
+
+@pytest.mark.parametrize("raw", [{"phases": []}, {"phases": [phase(name="  ")]}, {"phases": [phase(groups=[""])]}])
+def test_what_the_document_type_says_is_refused_by_it(raw):
+    """Its JSON schema says so too: an empty list of phases, a blank name, an empty group id."""
+    with pytest.raises(ValidationError) as caught:
+        build_policy(raw, known_groups=GROUPS)
+    assert caught.value.errors()[0]["loc"][0] == "phases"
 
 
 def test_a_radius_shrinking_in_a_later_phase_is_allowed_with_a_warning():
