@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import AwareDatetime
 
 from alerting.api.deps import AdminDep, ServicesDep
+from alerting.domain.documents import Instant
 from alerting.domain.scheme_stats import as_csv
 from alerting.services import scheme_stats
 from alerting.services.unit_of_work import reading
@@ -28,12 +28,10 @@ async def trust_stats(
     services: ServicesDep,
     who: AdminDep,
     start: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Query(alias="from", description="From this time (RFC 3339), inclusive; default 30 days before `to`"),
     ] = None,
-    end: Annotated[
-        AwareDatetime | None, Query(alias="to", description="Before this time (RFC 3339); default now")
-    ] = None,
+    end: Annotated[Instant | None, Query(alias="to", description="Before this time (RFC 3339); default now")] = None,
     group: str | None = Query(None, max_length=64, description="Count only alerts to responders now in this group"),
     zone: str | None = Query(
         None, max_length=200, description="Only incidents that fell in the policy zone of this name"

@@ -41,6 +41,7 @@ BEYOND_SCHEMA: dict[tuple[str, str], tuple[int, str]] = {
     ("PUT", "/v1/trusts/{trust}/policy"): (422, "the groups must exist; names unique; zones' geometry valid"),
     ("POST", "/v1/trusts/{trust}/policy/changes"): (422, "as PUT /policy"),
     ("POST", "/v1/trusts/{trust}/policy/replay"): (422, "as PUT /policy; a period of at most 366 days"),
+    ("GET", "/v1/trusts/{trust}/stats"): (422, "a period that ends after it starts, of at most 400 days"),
     ("PUT", "/v1/trusts/{trust}/policy/zones"): (422, "the KML, KMZ or GeoJSON file is read, not described"),
     ("POST", "/v1/trusts/{trust}/responders/import"): (422, "the CSV file is read, not described"),
     ("PUT", "/v1/trusts/{trust}/aeds"): (422, "each AED's id is unique in the file"),
