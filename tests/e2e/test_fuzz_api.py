@@ -38,6 +38,7 @@ BEYOND_SCHEMA: dict[tuple[str, str], tuple[int, str]] = {
     ("POST", "/v1/trusts/{trust}/responders"): (422, "the groups must exist"),
     ("PATCH", "/v1/trusts/{trust}/responders/{rid}"): (422, "the groups must exist; a registered BCP 47 language"),
     ("PATCH", "/v1/me"): (422, "a registered BCP 47 language tag"),
+    ("POST", "/v1/alerts/{alert_id}/check-in"): (422, "at most one answer per question the trust asks"),
     ("PUT", "/v1/trusts/{trust}/policy"): (422, "the groups must exist; names unique; zones' geometry valid"),
     ("POST", "/v1/trusts/{trust}/policy/changes"): (422, "as PUT /policy"),
     ("POST", "/v1/trusts/{trust}/policy/replay"): (422, "as PUT /policy; a period of at most 366 days"),
