@@ -4,7 +4,7 @@ push service to subscribe to, so the push is delivered through the DevTools prot
 back with getNotifications(). Nothing can click a notification headlessly, so the click is the
 worker's own `notificationclick` handler run with the action: Accept accepts over HTTP with the
 token the page left, and the page sees the assignment; Decline declines and says so; a pushed
-credential reminder shows in words and opens the profile."""
+credential reminder shows in words and opens the profile; a pushed check-in opens its questions."""
 
 from __future__ import annotations
 
@@ -212,5 +212,32 @@ async def test_a_pushed_credential_reminder_is_shown_in_words_and_opens_the_prof
             "async (data) => self.responderHandlers.answer('', data)", {"url": "/responder#profile"}
         )
         await expect(phone.page.get_by_role("heading", name="Your profile")).to_be_visible()
+        assert phone.errors == []
+    await trust.close()
+
+
+async def test_a_pushed_check_in_is_shown_in_words_and_opens_its_questions(stack, web_assets, tmp_path):
+    trust = await make_trust(stack, policy=POLICY)
+    await trust.responder("cal", ["staff"])
+    async with installed_phone(stack, trust, "cal", tmp_path / "profile") as phone:
+        frame = {
+            "type": "check_in",
+            "alert_id": "a1",
+            "incident_id": "i1",
+            "text": "How are you after the call you went to?",
+            "feelings": ["fine", "shaken", "need_to_talk"],
+            "questions": ["Did you give CPR?"],
+        }
+        shown = await phone.push_until_shown(stack.base_url, frame)
+        assert [(n["title"], n["body"], n["tag"]) for n in shown] == [
+            ("How are you?", "How are you after the call you went to?", "check-in-a1")
+        ], shown
+        url = shown[0]["data"]["url"]
+        assert url.startswith("/responder#check-in=")
+        await phone.worker.evaluate("async (data) => self.responderHandlers.answer('', data)", {"url": url})
+        form = phone.page.locator("#check-in")
+        await expect(form).to_be_visible()
+        await expect(form.get_by_label("Did you give CPR?")).to_be_visible()
+        await expect(form.get_by_label("I'd like to talk to someone")).to_be_visible()
         assert phone.errors == []
     await trust.close()
