@@ -71,3 +71,28 @@ async def test_a_check_in_is_made_on_accept_and_forgotten_after_its_retention(an
     for s in socks.values():
         await s.close()
     await trust.close()
+
+
+async def test_without_smtp_need_to_talk_is_only_queued_and_the_log_says_so(stack, caplog):
+    policy = POLICY | {"aftercare": {"check_in_after_s": 3600, "wellbeing_emails": ["care@trust.example"]}}
+    trust = await make_trust(stack, policy=policy)
+    await trust.responder("sam", ["staff"])
+    sock = await online(stack, trust, "sam", north_of(CENTRE, 80))
+    created = (
+        await trust.cad.post(
+            "/v1/incidents", json={"cad_ref": "RET-2", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"}
+        )
+    ).json()
+    alert = await sock.next("alert", incident_id=created["id"])
+    await sock.send(type="accept", alert_id=alert["alert_id"])
+    await sock.next("assigned", alert_id=alert["alert_id"])
+    assert stack.settings.smtp_host is None
+    with caplog.at_level("WARNING", logger="alerting.services.wellbeing_mail"):
+        async with stack.client(trust.tokens["sam"]) as me:
+            r = await me.post(f"/v1/alerts/{alert['alert_id']}/check-in", json={"feeling": "need_to_talk"})
+            assert r.status_code == 200, r.text
+        queue = (await trust.admin.get(f"/v1/trusts/{trust.id}/wellbeing")).json()
+    assert [q["responder_id"] for q in queue] == ["sam"]
+    assert any("email is not configured" in rec.getMessage() for rec in caplog.records), caplog.records
+    await sock.close()
+    await trust.close()
