@@ -78,6 +78,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"replay of trust {report['trust']}: {report['period']['from']} to {report['period']['to']}")
         print(table(report["current"], report["draft"]))
+        a = report["actual"]
+        print(
+            f"what happened: {a['incidents']} incidents, {a['with_alert']} with a responder alerted, "
+            f"{a['with_accept']} with one accepted ({a['alerts']} alerts, {a['accepts']} accepted)"
+        )
     if args.plot:
         arrival_plot(
             arrivals(result.current),

@@ -178,6 +178,7 @@ async def test_replay_api_compares_policies_and_the_cli_prints_the_same_numbers(
     code, out, err = await cli(stack, *args, "--plot", "")
     assert code == 0, err
     assert table(report["current"], report["draft"]) in out
+    assert "what happened: 5 incidents, " in out
 
     for s in socks.values():
         await s.close()
