@@ -19,7 +19,10 @@ async def trust_coverage(
     services: ServicesDep,
     who: AdminDep,
     hour_of_week: int | None = Query(
-        None, description="0 is Monday 00:00-00:59 UTC, 167 Sunday 23:00-23:59 UTC; default the current hour"
+        None,
+        ge=0,
+        le=167,
+        description="0 is Monday 00:00-00:59 UTC, 167 Sunday 23:00-23:59 UTC; default the current hour",
     ),
     location_type: Literal["public", "private", "unknown"] = Query(
         "public",
