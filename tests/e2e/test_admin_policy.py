@@ -212,3 +212,51 @@ async def test_admin_replaces_zones_from_a_file(stack, browsing):
     policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
     assert policy["phases"][0]["radius_m"] == 250 and [z["name"] for z in policy["zones"]] == ["rural north"]
     await trust.close()
+
+
+async def test_admin_sets_the_aftercare_words_and_check_in(stack, browsing):
+    trust = await make_trust(stack)
+    page = await browsing.page()
+    await page.goto(f"{stack.base_url}/admin")
+    await page.get_by_text("API key (for automation)").click()
+    await page.get_by_label("API key", exact=True).fill(trust.admin_key)
+    await page.get_by_role("button", name="Use the API key").click()
+    await page.get_by_role("link", name="Policy").click()
+    care = page.get_by_role("group", name="After the call: looking after responders")
+    await expect(page.locator("#policy-version")).to_have_text("1")  # loaded: filling now is not overwritten
+    await expect(care.get_by_label("Check-in after accepting (minutes)")).to_have_value("")
+    await care.get_by_label("Check-in after accepting (minutes)").fill("120")
+    await care.get_by_label("The trust's own questions, one a line").fill("Did you give CPR?\nAnything we should know?")
+    await care.get_by_label("Email these people when a responder asks to talk (commas between)").fill("not an email")
+    await care.get_by_label("Tell responders who went what became of the patient, once the CAD says").check()
+    await care.get_by_label("Heart started again (ROSC)").fill("Their heart restarted. Thank you.")
+    await page.get_by_role("button", name="Save policy").click()
+    await expect(page.locator("#err-wellbeing_emails")).to_contain_text("is not an email address")
+    await care.get_by_label("Email these people when a responder asks to talk (commas between)").fill(
+        "care@trust.example"
+    )
+    await page.get_by_role("button", name="Save policy").click()
+    confirm = page.get_by_role("region", name="Check the changes before saving")
+    await expect(confirm).to_contain_text("Saving makes version 2")
+    await expect(confirm).to_contain_text("aftercare check-in after set to 2 h")
+    await assert_accessible(page)
+    await screenshot(page, "admin-policy-aftercare", viewport=DESKTOP)
+    await confirm.get_by_role("button", name="Save these changes").click()
+    await expect(page.locator("#policy-saved")).to_contain_text("Saved as version 2")
+    saved = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()["aftercare"]
+    assert saved == {
+        "check_in_after_s": 7200,
+        "questions": ["Did you give CPR?", "Anything we should know?"],
+        "wellbeing_emails": ["care@trust.example"],
+        "share_outcome": True,
+        "outcome_texts": {"rosc": "Their heart restarted. Thank you."},
+    }
+    await page.reload()
+    await page.get_by_role("link", name="Policy").click()
+    await expect(page.locator("#policy-version")).to_have_text("2")
+    await expect(care.get_by_label("Check-in after accepting (minutes)")).to_have_value("120")
+    await expect(care.get_by_label("Died")).to_have_value("")
+    await expect(care.get_by_label("Died")).to_have_attribute(
+        "placeholder", "Sadly, the patient died. What you did gave them a chance."
+    )
+    await trust.close()

@@ -64,7 +64,33 @@ export class PolicyEditor {
     $("#alert_ttl_s").value = policy.alert_ttl_s ?? "";
     $("#location_max_age_s").value = policy.location_max_age_s ?? "";
     $("#categories").value = (policy.categories || []).join(", ");
+    const care = policy.aftercare || {};
+    $("#check_in_after_min").value = care.check_in_after_s == null ? "" : String(Math.round(care.check_in_after_s / 6) / 10);
+    $("#check_in_questions").value = (care.questions || []).join("\n");
+    $("#wellbeing_emails").value = (care.wellbeing_emails || []).join(", ");
+    $("#share_outcome").checked = Boolean(care.share_outcome);
+    for (const input of document.querySelectorAll("#aftercare [id^='outcome-']")) {
+      input.value = (care.outcome_texts || {})[input.id.slice("outcome-".length)] || "";
+    }
     renderZones(policy);
+  }
+
+  // Only what the trust set, so a policy that never had the section gains no change by being saved.
+  readAftercare() {
+    const prior = this.policy?.aftercare || {};
+    const minutes = numberOrNull($("#check_in_after_min").value);
+    const texts = Object.fromEntries([...document.querySelectorAll("#aftercare [id^='outcome-']")]
+      .map((input) => [input.id.slice("outcome-".length), input.value.trim()]).filter(([, text]) => text));
+    const questions = $("#check_in_questions").value.split("\n").map((q) => q.trim()).filter(Boolean);
+    const emails = $("#wellbeing_emails").value.split(",").map((e) => e.trim()).filter(Boolean);
+    const share = $("#share_outcome").checked;
+    const care = { ...prior };
+    if (minutes == null) delete care.check_in_after_s; else care.check_in_after_s = Math.round(minutes * 60) || minutes * 60;
+    if (questions.length || "questions" in prior) care.questions = questions;
+    if (emails.length || "wellbeing_emails" in prior) care.wellbeing_emails = emails;
+    if (share || "share_outcome" in prior) care.share_outcome = share;
+    if (Object.keys(texts).length) care.outcome_texts = texts; else delete care.outcome_texts;
+    return Object.keys(care).length ? care : undefined;
   }
 
   summarise(policy) {
@@ -131,6 +157,7 @@ export class PolicyEditor {
       alert_ttl_s: numberOrNull($("#alert_ttl_s").value),
       location_max_age_s: numberOrNull($("#location_max_age_s").value),
       categories: $("#categories").value.split(",").map((c) => c.trim()).filter(Boolean),
+      aftercare: this.readAftercare(),
     };
   }
 
