@@ -99,7 +99,7 @@ async def open_views(services: Services, trust_id: str) -> list[dict[str, Any]]:
     dispatcher may still alert someone by hand) or one the policy alerts no one for. A CAD that
     never closes those does not fill the map with them."""
     recently = utc(services.clock() - services.settings.console_ended_keep_s)
-    async with services.sessions() as session:
+    async with reading(services) as session:
         ids = (
             await session.execute(
                 select(Incident.id)
