@@ -20,16 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.aftercare import CHECK_IN_TEXT
 from alerting.domain.vocabulary import Feeling
-from alerting.push.base import PushMessage
-from alerting.services import policies, push_subscriptions, wellbeing_mail
+from alerting.services import policies, responder_notices, wellbeing_mail
 from alerting.services.context import Services
 from alerting.services.errors import Invalid, NotFound
-from alerting.services.unit_of_work import UnitOfWork, reading, unit_of_work
+from alerting.services.unit_of_work import UnitOfWork, unit_of_work
 from alerting.store.models import CheckIn, Incident, Responder
 from alerting.timefmt import iso, utc
 
 log = logging.getLogger(__name__)
-PUSH_TTL_S = 86_400
 
 
 def check_in_frame(row: CheckIn) -> dict[str, Any]:
@@ -70,26 +68,7 @@ async def send_due(services: Services) -> int:
         frames = [(r.trust_id, r.responder_id, check_in_frame(r)) for r in due]
     if not frames:
         return 0
-    live = services.redis.pipeline(transaction=False)
-    for trust_id, responder_id, frame in frames:
-        services.bus.to_responder_in(live, trust_id, responder_id, frame)
-    await live.execute()
-    async with reading(services) as session:
-        devices = await push_subscriptions.devices_of(session, [(t, r) for t, r, _ in frames])
-    gone: list[str] = []
-    for trust_id, responder_id, frame in frames:
-        mine = devices.get((trust_id, responder_id))
-        if not mine:
-            continue
-        sent = await push_subscriptions.send(
-            services, mine, PushMessage(payload=frame, ttl_s=PUSH_TTL_S, urgency="normal")
-        )
-        gone += sent.gone
-        if sent.failures:
-            log.warning("check-in push failed", extra={"responder": responder_id, "error": "; ".join(sent.failures)})
-    if gone:
-        async with unit_of_work(services) as uow:
-            await push_subscriptions.forget(uow, gone)
+    await responder_notices.tell(services, frames, what="check-in")
     log.info("check-ins sent", extra={"count": len(frames)})
     return len(frames)
 

@@ -16,16 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from alerting.push.base import PushMessage
-from alerting.services import push_subscriptions
+from alerting.services import responder_notices
 from alerting.services.context import Services
 from alerting.services.credentials import VERIFIED, today
-from alerting.services.unit_of_work import UnitOfWork, reading, unit_of_work
+from alerting.services.unit_of_work import UnitOfWork, unit_of_work
 from alerting.store.models import ResponderCredential
 from alerting.timefmt import utc
 
 log = logging.getLogger(__name__)
-PUSH_TTL_S = 86_400
 
 
 def reminder_frame(c: ResponderCredential, *, on: date) -> dict[str, Any]:
@@ -90,24 +88,6 @@ async def send_due(services: Services) -> int:
         due = await claim_due(uow, now=services.clock(), days_before=services.settings.credential_reminder_days)
     if not due:
         return 0
-    live = services.redis.pipeline(transaction=False)
-    for trust_id, responder_id, frame in due:
-        services.bus.to_responder_in(live, trust_id, responder_id, frame)
-    await live.execute()
-    async with reading(services) as session:
-        devices = await push_subscriptions.devices_of(session, [(t, r) for t, r, _ in due])
-    gone: list[str] = []
-    for trust_id, responder_id, frame in due:
-        mine = devices.get((trust_id, responder_id))
-        if not mine:
-            continue
-        message = PushMessage(payload=frame, ttl_s=PUSH_TTL_S, urgency="normal")
-        sent = await push_subscriptions.send(services, mine, message)
-        gone += sent.gone
-        if sent.failures:
-            log.warning("reminder push failed", extra={"responder": responder_id, "error": "; ".join(sent.failures)})
-    if gone:
-        async with unit_of_work(services) as uow:
-            await push_subscriptions.forget(uow, gone)
+    await responder_notices.tell(services, due, what="reminder")
     log.info("credential reminders sent", extra={"count": len(due)})
     return len(due)
