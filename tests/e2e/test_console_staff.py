@@ -162,7 +162,7 @@ async def test_a_policy_editor_changes_a_radius_and_the_audit_names_them(stack, 
     await expect(page.locator('#audit-rows tr[data-action="trust.create"]')).to_have_count(1)
 
     # by person: only what Priya did
-    await page.get_by_label("Who").select_option(label="Priya Shah")
+    await page.get_by_label("Who", exact=True).select_option(label="Priya Shah")
     await page.get_by_role("button", name="Show").click()
     await expect(page.locator('#audit-rows tr[data-action="trust.create"]')).to_have_count(0)
     rows = page.locator("#audit-rows tr")
