@@ -171,7 +171,7 @@ async def test_a_policy_editor_changes_a_radius_and_the_audit_names_them(stack, 
         assert "Priya Shah" in text, text
     # by action and date
     today = dt.datetime.now(dt.UTC).date()
-    await page.get_by_label("What").select_option(label="Policy and zones")
+    await page.get_by_label("What", exact=True).select_option(label="Policy and zones")
     await page.get_by_label("From (UTC)").fill(today.isoformat())
     await page.get_by_label("To (UTC, inclusive)").fill(today.isoformat())
     await page.get_by_role("button", name="Show").click()
