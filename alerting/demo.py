@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
 
-from alerting.services import auth, policies, trusts
+from alerting.services import auth, policies, staff, trusts
 from alerting.services.context import build_services
 from alerting.services.unit_of_work import unit_of_work
 from alerting.settings import Settings
@@ -53,6 +54,9 @@ AEDS = {
 }
 
 
+DEMO_STAFF_EMAIL = "demo.admin@example.org"
+
+
 async def create_demo(settings: Settings) -> int:
     if CREDENTIALS.exists():
         print(f"demo data already present (credentials in {CREDENTIALS})")
@@ -76,12 +80,25 @@ async def create_demo(settings: Settings) -> int:
             await trusts.put_aeds(
                 uow, trust_id=trust_id, content=json.dumps(AEDS).encode(), fmt="json", fields=Fields(), actor="demo"
             )
+            # A person to sign in as, so the console is tried the way a trust's staff use it.
+            invited = await staff.create(
+                uow,
+                trust_id=trust_id,
+                email=DEMO_STAFF_EMAIL,
+                name="Demo Administrator",
+                roles=["admin"],
+                actor="demo",
+                base_url="http://127.0.0.1",
+            )
+            staff_password = secrets.token_urlsafe(12)
+            await staff.accept_invite(uow, code=invited["invite_code"], password=staff_password)
     finally:
         await services.aclose()
     creds: dict[str, Any] = {
         "trust_id": trust["id"],
         "admin_key": trust["admin_key"],
         "cad_key": trust["cad_key"],
+        "staff_login": {"email": DEMO_STAFF_EMAIL, "password": staff_password},
         "responder_tokens": tokens,
     }
     CREDENTIALS.parent.mkdir(exist_ok=True)

@@ -21,7 +21,7 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&
 cat <<MSG
 
   API          http://127.0.0.1:$PORT          (OpenAPI docs at /docs)
-  console      http://127.0.0.1:$PORT/admin    (sign in with the demo admin key)
+  console      http://127.0.0.1:$PORT/admin    (sign in as demo.admin@example.org, password in var/demo-credentials.json)
   responder    http://127.0.0.1:$PORT/responder (sign in with a demo responder token)
   worker log   var/worker.log
   credentials  var/demo-credentials.json
