@@ -1,15 +1,25 @@
-"""The live index at national scale: 1,000,000 responders in one trust, nearest-50 against raw GEOSEARCH.
+"""The live index at national scale: 1,000,000 responders in one trust, nearest-50, against PostGIS KNN.
 
-    .venv/bin/python bench/geo.py [--responders 1000000] [--queries 2000]
+    .venv/bin/python bench/geo.py [--responders 1000000] [--queries 500] [--rounds 1]
 
 Builds a realistic trust (a dense city, suburbs, countryside; 10% available; three groups; positions
-up to 30 minutes old against a 15-minute max age, so half of them are stale), bulk-loads it through
-the index's own batched writes, and loads the same 1,000,000 positions into one plain GEO key as the
-raw baseline. Then, single client, for 200 m, 1 km and 5 km around random points in the city:
-(a) `ResponderIndex.nearest(limit=50)` over all three groups and (b) the raw
-`GEOSEARCH key FROMLONLAT lon lat BYRADIUS r m ASC COUNT 50`. Prints queries/s, p50 and p99 for
-each and the ratio ours/raw, as a Markdown table. Everything it writes is under its own prefix
-and deleted at the end.
+up to 30 minutes old against a 15-minute max age, so half of them are stale) and loads it twice:
+
+- **ours**: through the index's own batched writes (`set_profiles`, then `upsert_many`);
+- **PostGIS** (the peer): a plain table (`id, grp, available, seen_at, geog geography(Point)`)
+  filled by one binary COPY, then a partial GiST index on the available responders and ANALYZE,
+  in a database of its own on the local PostgreSQL (`--pg`), dropped at the end. The bench installs
+  Debian's `postgresql-15-postgis-3` with apt-get when the server has no PostGIS.
+
+Then, single client, for 200 m, 1 km and 5 km around random points in the city, each query point
+asked of both in turn (the order alternating, so machine noise falls on both alike):
+(a) `ResponderIndex.nearest(limit=50)` over all three groups and (b) the same question of PostGIS,
+`WHERE available AND seen_at >= now - max_age AND grp = ANY(groups) AND ST_DWithin(geog, p, r)
+ORDER BY geog <-> p LIMIT 50`, through asyncpg (a prepared statement). Prints queries/s, p50 and
+p99 for each and the ratio ours/PostGIS, as a Markdown table, for each of `--rounds` passes over
+the same data, and how often both named the same responders (PostGIS measures on the spheroid,
+ours on a sphere, so a responder right at the edge or a near-tie may differ). Everything it writes
+to Redis is under its own prefix and deleted at the end.
 """
 
 from __future__ import annotations
@@ -18,12 +28,17 @@ import argparse
 import asyncio
 import math
 import os
+import shutil
 import statistics
+import struct
+import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import numpy as np
 from redis.asyncio import Redis
 
@@ -37,7 +52,17 @@ GROUPS = ("staff", "volunteers", "community")
 GROUP_SHARE = (0.1, 0.3, 0.6)
 MAX_AGE_S = 900.0
 RADII = (200.0, 1000.0, 5000.0)
+LIMIT = 50
 TRUST = "bench"
+POSTGIS_PACKAGE = "postgresql-15-postgis-3"
+
+KNN = """
+SELECT id FROM responders
+WHERE available AND seen_at >= $4 AND grp = ANY($5::text[])
+  AND ST_DWithin(geog, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, $3)
+ORDER BY geog <-> ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography
+LIMIT 50
+"""
 
 
 def population(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -67,24 +92,79 @@ def summary(samples: list[float]) -> dict[str, float]:
     }
 
 
-async def timed(calls) -> tuple[list[float], list[int]]:
-    samples, sizes = [], []
-    for call in calls:
-        t0 = time.perf_counter()
-        result = await call()
-        samples.append(time.perf_counter() - t0)
-        sizes.append(len(result))
-    return samples, sizes
+# --- the peer -------------------------------------------------------------------------------
 
 
-async def main(n: int, queries: int) -> None:
+async def ensure_postgis(conn: asyncpg.Connection) -> None:
+    """Install Debian's PostGIS for the local server when it has none (the bench's own setup)."""
+    if await conn.fetchval("SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'"):
+        return
+    apt = shutil.which("apt-get")
+    if apt is None:
+        raise SystemExit(f"PostgreSQL has no PostGIS and there is no apt-get to install {POSTGIS_PACKAGE}")
+    print(f"installing {POSTGIS_PACKAGE} ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([apt, "install", "-y", "--no-install-recommends", POSTGIS_PACKAGE], check=True, env=env)
+
+
+def _ewkb_point(lonlat: tuple[float, float]) -> bytes:
+    """A geography point as EWKB (little-endian, with SRID 4326): what geography_recv reads."""
+    return struct.pack("<BIIdd", 1, 0x20000001, 4326, lonlat[0], lonlat[1])
+
+
+async def _geography_codec(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("geography", schema="public", encoder=_ewkb_point, decoder=lambda b: b, format="binary")
+
+
+async def postgis_load(
+    conn: asyncpg.Connection,
+    ids: list[str],
+    group_of: np.ndarray,
+    available: np.ndarray,
+    seen: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+) -> float:
+    """Seconds to COPY everyone in and build the partial GiST index, as a trust's engineers would."""
+    await conn.execute(
+        "CREATE TABLE responders (id text NOT NULL, grp text NOT NULL, available boolean NOT NULL,"
+        " seen_at timestamptz NOT NULL, geog geography(Point, 4326) NOT NULL)"
+    )
+    t0 = time.perf_counter()
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    lats, lons, seens = lat.tolist(), lon.tolist(), seen.tolist()
+    avail, grp = available.tolist(), group_of.tolist()
+    chunk = 100_000
+    for start in range(0, len(ids), chunk):
+        records = [
+            (ids[i], GROUPS[grp[i]], avail[i], epoch + timedelta(seconds=seens[i]), (lons[i], lats[i]))
+            for i in range(start, min(len(ids), start + chunk))
+        ]
+        await conn.copy_records_to_table("responders", records=records)
+    await conn.execute("CREATE INDEX responders_available_geog ON responders USING gist (geog) WHERE available")
+    await conn.execute("ANALYZE responders")
+    return time.perf_counter() - t0
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+async def main(n: int, queries: int, rounds: int, pg_dsn: str) -> None:
     redis = Redis.from_url(os.environ.get("ALERTING_REDIS_URL", "redis://127.0.0.1:6379/0"))
     prefix = f"bench-geo-{uuid.uuid4().hex[:8]}:"
     index = ResponderIndex(redis, prefix=prefix, bucket_s=300)
-    raw_key = f"{prefix}raw"
     rng = np.random.default_rng(7)
     now = time.time()
+    admin = await asyncpg.connect(pg_dsn)
+    await ensure_postgis(admin)
+    db = f"bench_geo_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f'CREATE DATABASE "{db}"')
+    pg: asyncpg.Connection | None = None
     try:
+        pg = await asyncpg.connect(pg_dsn, database=db)
+        await pg.execute("CREATE EXTENSION postgis")
+        await _geography_codec(pg)
+
         lat, lon = population(n, rng)
         ages = rng.uniform(0, 2 * MAX_AGE_S, n)
         available = rng.random(n) < 0.10
@@ -99,17 +179,14 @@ async def main(n: int, queries: int) -> None:
         updates = [LocationUpdate(ids[i], float(lat[i]), float(lon[i]), 10.0, now - float(ages[i])) for i in range(n)]
         t0 = time.perf_counter()
         await index.upsert_many(TRUST, updates)
-        load_s = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        for i in range(0, n, 10_000):
-            await redis.geoadd(
-                raw_key, [v for j in range(i, min(n, i + 10_000)) for v in (float(lon[j]), float(lat[j]), ids[j])]
-            )
-        raw_load_s = time.perf_counter() - t0
+        positions_s = time.perf_counter() - t0
+        del updates
+        ours_load_s = profiles_s + positions_s
+        pg_load_s = await postgis_load(pg, ids, group_of, available, now - ages, lat, lon)
         print(
-            f"bulk load: profiles {profiles_s:.2f} s, positions {load_s:.2f} s ({n / load_s:,.0f}/s); "
-            f"raw GEOADD of the same positions {raw_load_s:.2f} s",
+            f"bulk load of {n:,}: ours {ours_load_s:.2f} s (profiles {profiles_s:.2f} s, positions "
+            f"{positions_s:.2f} s), PostGIS {pg_load_s:.2f} s (COPY, partial GiST index, ANALYZE): "
+            f"ours/PostGIS {ours_load_s / pg_load_s:.2f}",
             flush=True,
         )
 
@@ -117,61 +194,74 @@ async def main(n: int, queries: int) -> None:
         q_lat = CITY[0] + q_north / M_PER_DEG_LAT
         q_lon = CITY[1] + q_east / (M_PER_DEG_LAT * math.cos(math.radians(CITY[0])))
         points = list(zip(q_lat.tolist(), q_lon.tolist(), strict=True))
+        cutoff = datetime.fromtimestamp(now - MAX_AGE_S, UTC)
+        knn = await pg.prepare(KNN)
 
-        rows = []
-        for radius in RADII:
-            for _ in range(2):  # warm both paths once (script cache, connections)
-                await index.nearest(
-                    TRUST, *points[0], radius_m=radius, groups=GROUPS, limit=50, max_age_s=MAX_AGE_S, now=now
-                )
-                await redis.geosearch(
-                    raw_key,
-                    longitude=points[0][1],
-                    latitude=points[0][0],
-                    radius=radius,
-                    unit="m",
-                    sort="ASC",
-                    count=50,
-                )
-            raw, raw_sizes = await timed(
-                [
-                    (
-                        lambda p=p, radius=radius: redis.geosearch(
-                            raw_key, longitude=p[1], latitude=p[0], radius=radius, unit="m", sort="ASC", count=50
-                        )
-                    )
-                    for p in points
-                ]
+        async def ours(p: tuple[float, float], radius: float) -> list[str]:
+            hits = await index.nearest(
+                TRUST, p[0], p[1], radius_m=radius, groups=GROUPS, limit=LIMIT, max_age_s=MAX_AGE_S, now=now
             )
-            ours, our_sizes = await timed(
-                [
-                    (
-                        lambda p=p, radius=radius: index.nearest(
-                            TRUST, p[0], p[1], radius_m=radius, groups=GROUPS, limit=50, max_age_s=MAX_AGE_S, now=now
-                        )
-                    )
-                    for p in points
-                ]
-            )
-            rows.append((radius, summary(ours), summary(raw), statistics.mean(our_sizes), statistics.mean(raw_sizes)))
-            print(f"{radius:,.0f} m done", flush=True)
+            return [h.responder_id for h in hits]
+
+        async def peer(p: tuple[float, float], radius: float) -> list[str]:
+            return [r[0] for r in await knn.fetch(p[1], p[0], radius, cutoff, list(GROUPS))]
 
         print(
             f"responders: {n:,}  queries per radius: {queries:,}  available: {int(available.sum()):,}  "
-            f"fresh and available: {int((available & (ages <= MAX_AGE_S)).sum()):,}"
+            f"fresh and available: {int((available & (ages <= MAX_AGE_S)).sum()):,}",
+            flush=True,
         )
-        print()
-        print(
-            "| radius | ours q/s | ours p50 | ours p99 | raw q/s | raw p50 | raw p99 | ours/raw p50 | ours/raw p99 | mean hits ours / raw |"
-        )
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for radius, o, r, o_hits, r_hits in rows:
+        for round_no in range(1, rounds + 1):
+            rows = []
+            for radius in RADII:
+                for _ in range(3):  # warm both (script cache, prepared statement, connections)
+                    await ours(points[0], radius)
+                    await peer(points[0], radius)
+                t_ours: list[float] = []
+                t_peer: list[float] = []
+                hits_ours: list[int] = []
+                hits_peer: list[int] = []
+                same = 0
+                for i, p in enumerate(points):
+                    order = ((ours, t_ours), (peer, t_peer)) if i % 2 == 0 else ((peer, t_peer), (ours, t_ours))
+                    answers = []
+                    for call, samples in order:
+                        t0 = time.perf_counter()
+                        answers.append(await call(p, radius))
+                        samples.append(time.perf_counter() - t0)
+                    a_ours, a_peer = answers if i % 2 == 0 else answers[::-1]
+                    hits_ours.append(len(a_ours))
+                    hits_peer.append(len(a_peer))
+                    same += set(a_ours) == set(a_peer)
+                rows.append(
+                    (
+                        radius,
+                        summary(t_ours),
+                        summary(t_peer),
+                        statistics.mean(hits_ours),
+                        statistics.mean(hits_peer),
+                        same / len(points),
+                    )
+                )
+            print()
+            print(f"round {round_no}:")
             print(
-                f"| {radius:,.0f} m | {o['qps']:,.0f} | {o['p50']:.3f} ms | {o['p99']:.3f} ms | {r['qps']:,.0f} | "
-                f"{r['p50']:.3f} ms | {r['p99']:.3f} ms | {o['p50'] / r['p50']:.2f} | {o['p99'] / r['p99']:.2f} | "
-                f"{o_hits:.1f} / {r_hits:.1f} |"
+                "| radius | ours q/s | ours p50 | ours p99 | PostGIS q/s | PostGIS p50 | PostGIS p99 "
+                "| ours/PostGIS p50 | ours/PostGIS p99 | mean hits ours / PostGIS | same answer |"
             )
+            print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for radius, o, r, o_hits, r_hits, same_share in rows:
+                print(
+                    f"| {radius:,.0f} m | {o['qps']:,.0f} | {o['p50']:.3f} ms | {o['p99']:.3f} ms | "
+                    f"{r['qps']:,.0f} | {r['p50']:.3f} ms | {r['p99']:.3f} ms | {o['p50'] / r['p50']:.2f} | "
+                    f"{o['p99'] / r['p99']:.2f} | {o_hits:.1f} / {r_hits:.1f} | {same_share:.1%} |",
+                    flush=True,
+                )
     finally:
+        if pg is not None:
+            await pg.close()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        await admin.close()
         keys = [k async for k in redis.scan_iter(match=f"{prefix}*", count=1000)]
         for i in range(0, len(keys), 500):
             await redis.delete(*keys[i : i + 500])
@@ -181,6 +271,12 @@ async def main(n: int, queries: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responders", type=int, default=1_000_000)
-    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=1, help="passes over the same data, to see the spread")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("ALERTING_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL superuser connection; the bench makes (and drops) a database of its own",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.responders, args.queries))
+    asyncio.run(main(args.responders, args.queries, args.rounds, args.pg))
