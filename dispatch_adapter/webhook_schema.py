@@ -36,7 +36,11 @@ class WebhookEvent(BaseModel):
     eta_s: int | None = Field(default=None, description="responder.eta: seconds until the responder is expected")
     distance_m: float | None = Field(default=None, description="responder.eta: metres from the scene now")
     text: str | None = Field(
-        default=None, description="For responder.message: the responder's words to the control room"
+        default=None,
+        description=(
+            "For responder.message and alerter.message: the words of the responder, or of the alerter who "
+            "raised the incident"
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, assert_never
 from alerting.domain.eligibility import allowed_groups
 from alerting.domain.incident_dispatch import (
     alerted_by_hand,
+    alerter_message,
     control_message,
     escalated,
     escalation_refusal,
@@ -26,6 +27,7 @@ from alerting.domain.incident_events import (
     WITHDRAWN,
     Accepted,
     AlertedByHand,
+    AlerterMessage,
     AlertExpired,
     AmbulanceEtaChanged,
     Arrived,
@@ -95,6 +97,7 @@ __all__ = [  # the state, events and decisions, named through this module
     "AedInfo",
     "AlertExpired",
     "AlertedByHand",
+    "AlerterMessage",
     "AlertRecord",
     "AmbulanceEtaChanged",
     "Arrived",
@@ -226,6 +229,8 @@ def handle(state: IncidentState, event: Event) -> list[Decision]:
             return control_message(state, event)
         case ResponderMessage():
             return responder_message(state, event)
+        case AlerterMessage():
+            return alerter_message(state, event)
         case _:
             assert_never(event)
 

@@ -10,6 +10,7 @@ from typing import Any
 from alerting.domain.eligibility import allowed_groups, skip_reason
 from alerting.domain.incident_events import (
     AlertedByHand,
+    AlerterMessage,
     ControlMessage,
     Decision,
     Escalated,
@@ -33,21 +34,23 @@ from alerting.domain.incident_state import (
     NOT_ALERTED,
     IncidentState,
 )
-from alerting.domain.vocabulary import CadEvent, ErrorCode, TimelineEvent
+from alerting.domain.vocabulary import CadEvent, ErrorCode, MessageFrom, TimelineEvent
 
 __all__ = [
     "LIVE_ALERT_STATES",
     "alerted_by_hand",
+    "alerter_message",
     "control_message",
     "escalated",
     "escalation_refusal",
     "hand_alert_refusal",
     "message_log",
     "responder_message",
+    "thread_message",
 ]
 
 LIVE_ALERT_STATES = frozenset({ALERTED, ACCEPTED, ARRIVED})  # who hears the control room's messages
-MESSAGE_FROM_CONTROL = "control"
+MESSAGE_FROM_CONTROL = MessageFrom.CONTROL
 
 
 def _status_refusal(s: IncidentState) -> Reject | None:
@@ -169,12 +172,17 @@ def escalated(s: IncidentState, e: Escalated) -> list[Decision]:
     return out + fire_phase(s, index, e.candidates, e.private_ok, e.now)
 
 
+def _live_alerts(s: IncidentState) -> list[Any]:
+    return sorted((a for a in s.alerts.values() if a.state in LIVE_ALERT_STATES), key=lambda a: a.responder_id)
+
+
 def control_message(s: IncidentState, e: ControlMessage) -> list[Decision]:
-    """One frame to each responder alerted to, on the way to or at the incident."""
+    """One frame to each responder alerted to, on the way to or at the incident (and the alerter
+    hears it: `thread_message`)."""
     if s.status in ENDED_STATUSES:
         return [Reject(ErrorCode.INCIDENT_ENDED, f"the incident is {s.status}")]
-    to = sorted((a for a in s.alerts.values() if a.state in LIVE_ALERT_STATES), key=lambda a: a.responder_id)
-    if not to:
+    to = _live_alerts(s)
+    if not to and not e.alerter:
         return [Reject(ErrorCode.NO_RECIPIENTS, "nobody is alerted to or assigned to this incident now")]
     out: list[Decision] = [SendMessage(a.responder_id, a.alert_id, e.text, e.now) for a in to]
     out.append(
@@ -194,9 +202,43 @@ def responder_message(s: IncidentState, e: ResponderMessage) -> list[Decision]:
     if alert.state not in LIVE_ALERT_STATES or s.status in ENDED_STATUSES:
         return [Reject(ErrorCode.ALERT_OVER, "this alert is over; call the control room if you need to")]
     return [
-        Record(TimelineEvent.MESSAGE_RECEIVED, {"from": "responder", "responder": e.responder_id, "text": e.text}),
+        Record(
+            TimelineEvent.MESSAGE_RECEIVED, {"from": MessageFrom.RESPONDER, "responder": e.responder_id, "text": e.text}
+        ),
         NotifyCad(CadEvent.RESPONDER_MESSAGE, e.responder_id, {"text": e.text}),
     ]
+
+
+def alerter_message(s: IncidentState, e: AlerterMessage) -> list[Decision]:
+    """The alerter's words reach each responder alerted to, on the way to or at the incident (their
+    `message` frame, `from: "alerter"`), the console (the timeline) and the CAD (`alerter.message`).
+    Nobody alerted yet (awaiting a dispatcher's confirmation) is no refusal: the control room reads it."""
+    if s.status in ENDED_STATUSES:
+        return [Reject(ErrorCode.INCIDENT_ENDED, f"the incident is {s.status}")]
+    to = _live_alerts(s)
+    out: list[Decision] = [SendMessage(a.responder_id, a.alert_id, e.text, e.now, MessageFrom.ALERTER) for a in to]
+    return out + [
+        Record(
+            TimelineEvent.MESSAGE_FROM_ALERTER,
+            {"from": MessageFrom.ALERTER, "text": e.text, "to": [a.responder_id for a in to]},
+        ),
+        NotifyCad(CadEvent.ALERTER_MESSAGE, None, {"text": e.text}),
+    ]
+
+
+_THREAD = {
+    TimelineEvent.MESSAGE_SENT: MessageFrom.CONTROL,
+    TimelineEvent.MESSAGE_RECEIVED: MessageFrom.RESPONDER,
+    TimelineEvent.MESSAGE_FROM_ALERTER: MessageFrom.ALERTER,
+}
+
+
+def thread_message(decision: Decision) -> tuple[MessageFrom, str] | None:
+    """(who wrote, the words) when the decision records a message of the incident's thread: the
+    alerter of an incident hears all of them, their own too (every device of theirs shows it)."""
+    if isinstance(decision, Record) and (sender := _THREAD.get(decision.event)) is not None:
+        return sender, str(decision.data["text"])
+    return None
 
 
 def message_log(timeline: Iterable[Mapping[str, Any]], names: Mapping[str, str] | None) -> list[dict[str, Any]]:
@@ -221,4 +263,8 @@ def message_log(timeline: Iterable[Mapping[str, Any]], names: Mapping[str, str] 
             if names is not None:
                 said["name"] = names.get(rid or "")
             out.append(said)
+        elif entry.get("event") == TimelineEvent.MESSAGE_FROM_ALERTER:
+            out.append(
+                {"at": entry["at"], "from": MessageFrom.ALERTER, "text": entry["text"], "to": list(entry.get("to", []))}
+            )
     return out

@@ -182,11 +182,13 @@ class Escalated:
 
 @dataclass(frozen=True, slots=True)
 class ControlMessage:
-    """The control room's text to everyone alerted or assigned."""
+    """The control room's text to everyone alerted or assigned, and to the alerter who raised the
+    incident (`alerter`: there is one, so a message is heard even before anyone is alerted)."""
 
     text: str
     now: float
     by: str
+    alerter: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +196,14 @@ class ResponderMessage:
     """A responder's text to the control room (and the CAD)."""
 
     responder_id: str
+    text: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class AlerterMessage:
+    """The alerter's text to the responders coming and to the control room (and the CAD)."""
+
     text: str
     now: float
 
@@ -224,6 +234,7 @@ Event = (
     | Escalated
     | ControlMessage
     | ResponderMessage
+    | AlerterMessage
 )
 
 # ---- decisions ----------------------------------------------------------------------------
@@ -268,12 +279,13 @@ class NotifyCad:
 
 @dataclass(frozen=True, slots=True)
 class SendMessage:
-    """A `message` frame from the control room to one responder, about their alert."""
+    """A `message` frame to one responder, about their alert, from the control room or the alerter."""
 
     responder_id: str
     alert_id: str
     text: str
     at: float
+    sender: str = "control"  # MessageFrom
 
 
 @dataclass(frozen=True, slots=True)

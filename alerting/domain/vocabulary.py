@@ -17,6 +17,7 @@ __all__ = [
     "IncidentFlag",
     "IncidentStatus",
     "IntakeEffect",
+    "MessageFrom",
     "NotAlertedReason",
     "SceneStatus",
     "TimelineEvent",
@@ -117,6 +118,15 @@ class CadEvent(StrEnum):
     INCIDENT_STOOD_DOWN = "incident.stood_down"
     INCIDENT_NOT_ALERTED = "incident.not_alerted"
     RESPONDER_MESSAGE = "responder.message"  # a responder's message to the control room
+    ALERTER_MESSAGE = "alerter.message"  # the alerter's message to the responders and the control room
+
+
+class MessageFrom(StrEnum):
+    """Who wrote a message of an incident's thread (the `from` of `message` frames and of `messages`)."""
+
+    CONTROL = "control"  # a dispatcher, or the CAD
+    RESPONDER = "responder"
+    ALERTER = "alerter"  # the person who raised the alert
 
 
 class IntakeEffect(StrEnum):
@@ -167,6 +177,7 @@ class TimelineEvent(StrEnum):
     ALERTING_RESUMED = "alerting_resumed"  # an exhausted incident alerts again: someone was alerted by hand
     MESSAGE_SENT = "message.sent"  # from the control room to everyone alerted or assigned
     MESSAGE_RECEIVED = "message.received"  # from a responder to the control room
+    MESSAGE_FROM_ALERTER = "message.from_alerter"  # from the alerter to the responders and the control room
     WEBHOOK_ATTEMPT = "webhook.attempt"
     WEBHOOK_GIVEN_UP = "webhook.given_up"
 

@@ -117,7 +117,7 @@ async def record(
         elif isinstance(d, m.SendDeclined):
             fx.frames.append((d.responder_id, declined_frame(d.alert_id, d.reason)))
         elif isinstance(d, m.SendMessage):
-            fx.frames.append((d.responder_id, message_frame(d.alert_id, d.text, d.at)))
+            fx.frames.append((d.responder_id, message_frame(d.alert_id, d.text, d.at, d.sender)))
         elif isinstance(d, m.Reject):
             fx.rejects.append(d)
     fx.close_live = state.status != m.ALERTING

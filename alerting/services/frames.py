@@ -91,9 +91,10 @@ def status_frame(alert_id: str, status: str, at: float) -> dict[str, Any]:
     return {"type": "status", "alert_id": alert_id, "status": status, "at": iso(at)}
 
 
-def message_frame(alert_id: str, text: str, at: float) -> dict[str, Any]:
-    """The control room's words to one responder about their alert."""
-    return {"type": "message", "alert_id": alert_id, "from": "control", "text": text, "at": iso(at)}
+def message_frame(alert_id: str, text: str, at: float, sender: str = "control") -> dict[str, Any]:
+    """Words to one responder about their alert: from the control room, or from the alerter who
+    raised the incident (`from: "alerter"`)."""
+    return {"type": "message", "alert_id": alert_id, "from": sender, "text": text, "at": iso(at)}
 
 
 def outcome_frame(alert_id: str, incident_id: str, outcome: str, text: str) -> dict[str, Any]:

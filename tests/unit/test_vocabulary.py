@@ -47,6 +47,7 @@ def test_the_webhook_schema_lists_the_domains_cad_events():
             "incident.stood_down",
             "incident.not_alerted",
             "responder.message",
+            "alerter.message",
         )
     )
 

@@ -396,6 +396,7 @@ def test_every_event_has_a_handler():
         m.Escalated(T0 + 39, (), PRIVATE_OK, "Dana"),
         m.ControlMessage("hello", T0 + 39, "Dana"),
         m.ResponderMessage("a", "hello", T0 + 39),
+        m.AlerterMessage("hello", T0 + 39),
         m.Cancelled("late", T0 + 40),
     ]
     assert {type(e) for e in events} == set(m.Event.__args__)
