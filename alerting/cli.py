@@ -51,6 +51,10 @@ def _worker(args: argparse.Namespace) -> int:
         str(args.concurrency),
         "--without-gossip",
         "--without-mingle",
+        # A name of its own: on RabbitMQ a worker's control queue is exclusive to its name, and a
+        # second worker on the host under the default `celery@host` would be refused and stop.
+        "--hostname",
+        f"alerting-{os.getpid()}@%h",
     ]
     if not args.no_beat:
         argv += ["--beat", "--schedule", _schedule_file(settings.redis_prefix)]

@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     )
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # A Redis Cluster: `redis_url` names any one of its nodes (the rest are discovered), and every
+    # client becomes a cluster client. A trust's keys share one slot (hash tags), frames travel by
+    # sharded pub/sub; Celery cannot queue on a cluster, so `broker_url` must then be set.
+    redis_cluster: bool = False
+    # Celery's broker: unset, the Redis at `redis_url`; or RabbitMQ (`amqp://user:pass@host:5672/vhost`),
+    # or another Redis. Locks, referees and the bus stay on `redis_url` whatever the broker is.
+    broker_url: str | None = None
     database_url: str = DEFAULT_SQLITE
     operator_token: str | None = None
 
@@ -251,6 +258,19 @@ class Settings(BaseSettings):
         if "{" in value or "}" in value:
             raise ValueError("redis_prefix must not contain braces (they mark Redis Cluster hash tags)")
         return value
+
+    @property
+    def celery_broker_url(self) -> str:
+        return self.broker_url or self.redis_url
+
+    @model_validator(mode="after")
+    def _cluster_has_a_broker(self) -> Settings:
+        if self.redis_cluster and not self.broker_url:
+            raise ValueError(
+                "ALERTING_REDIS_CLUSTER needs ALERTING_BROKER_URL: Celery cannot queue tasks on a Redis Cluster "
+                "(use RabbitMQ, amqp://..., or a standalone Redis)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:

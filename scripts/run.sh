@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 bash scripts/bootstrap.sh
 bash scripts/ensure-redis.sh
+bash scripts/ensure-rabbitmq.sh "${ALERTING_BROKER_URL:-redis://}"  # only when the broker is RabbitMQ
 for extra in scripts/run.d/*.sh; do [ -e "$extra" ] && bash "$extra"; done
 export ALERTING_DATABASE_URL="${ALERTING_DATABASE_URL:-sqlite:///var/alerting.db}"
 export ALERTING_ENV="${ALERTING_ENV:-development}"  # a laptop: keys generated into var/, plain http

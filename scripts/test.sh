@@ -5,6 +5,8 @@ bash scripts/bootstrap.sh
 bash scripts/check
 bash scripts/ensure-redis.sh
 bash scripts/ensure-postgres.sh
+export ALERTING_TEST_BROKER_URL="${ALERTING_TEST_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//}"
+bash scripts/ensure-rabbitmq.sh "$ALERTING_TEST_BROKER_URL"  # the cluster test's broker
 for extra in scripts/test.d/*.sh; do [ -e "$extra" ] && bash "$extra"; done
 export ALERTING_TEST_REDIS_URL="${ALERTING_TEST_REDIS_URL:-$ALERTING_REDIS_URL}"
 exec "$PY" -m pytest "$@"

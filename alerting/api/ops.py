@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -43,5 +45,5 @@ async def readyz(services: ServicesDep):
 @router.get("/metrics", summary="Prometheus text exposition", response_class=PlainTextResponse)
 async def metrics(services: ServicesDep) -> Response:
     """Alerts sent, accepts, sockets open, queue depth and latency histograms."""
-    QUEUE_DEPTH.set(await services.redis.llen(services.keys.task_list()))
+    QUEUE_DEPTH.set(await asyncio.to_thread(services.tasks.depth))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,14 +1,17 @@
 """Work the services hand to the worker: phase timers, webhook delivery, push checks.
 
-Celery on Redis carries it. An API process and the worker configure their Celery app with
-`celery_app`, so the queue a sender writes to is the queue the worker reads. The worker registers
-the tasks (alerting/worker.py) under the names in `Task`; senders only need the names.
+Celery carries it, on the deployment's Redis or on RabbitMQ (`broker_url`). An API process and the
+worker configure their Celery app with `celery_app`, so the queue a sender writes to is the queue
+the worker reads. The worker registers the tasks (alerting/worker.py) under the names in `Task`;
+senders only need the names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
 
 from celery import Celery
 
@@ -17,10 +20,13 @@ from alerting.settings import Settings
 
 __all__ = ["MAX_COUNTDOWN_S", "VISIBILITY_TIMEOUT_S", "Task", "TaskQueue", "celery_app"]
 
-# Celery on Redis redelivers a task whose countdown outlives the visibility timeout; the sweep,
-# not a long countdown, is what brings far-off timers back.
-MAX_COUNTDOWN_S = 1800
+# A task waiting out its countdown is held unacknowledged by the worker. Celery on Redis redelivers
+# it once the visibility timeout passes; RabbitMQ closes the worker's channel when a delivery stays
+# unacknowledged past its consumer_timeout (30 min by default). The sweep, not a long countdown, is
+# what brings far-off timers back, so countdowns stay well inside both.
+MAX_COUNTDOWN_S = 900
 VISIBILITY_TIMEOUT_S = 3600
+REDIS_SCHEMES = frozenset({"redis", "rediss", "unix", "redis+socket"})
 
 
 class Task(StrEnum):
@@ -39,13 +45,16 @@ class Task(StrEnum):
 def celery_app(settings: Settings) -> Celery:
     """A Celery app bound to this deployment's broker and queue, with no tasks of its own."""
     keys = Keys(settings.redis_prefix)
-    app = Celery("alerting", broker=settings.redis_url, set_as_current=False)
+    broker = settings.celery_broker_url
+    app = Celery("alerting", broker=broker, set_as_current=False)
+    on_redis = _on_redis(broker)
     app.conf.update(
         task_default_queue=keys.task_queue(),
-        broker_transport_options={
-            "visibility_timeout": VISIBILITY_TIMEOUT_S,
-            "global_keyprefix": settings.redis_prefix,
-        },
+        control_exchange=keys.task_queue(),  # remote control too stays within the deployment
+        # On RabbitMQ the queue's name alone (it starts with the prefix) keeps deployments apart.
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S, "global_keyprefix": settings.redis_prefix}
+        if on_redis
+        else {},
         broker_connection_retry_on_startup=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -55,6 +64,10 @@ def celery_app(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
     )
     return app
+
+
+def _on_redis(broker_url: str) -> bool:
+    return urlsplit(broker_url).scheme in REDIS_SCHEMES
 
 
 class TaskQueue:
@@ -87,6 +100,22 @@ class TaskQueue:
     def check_ins(self, *, at: float, now: float) -> None:
         """Send the check-ins due by `at`; one further off is left to the periodic run."""
         self._send(Task.CHECK_INS, [], at=at, now=now)
+
+    def depth(self) -> int:
+        """Tasks waiting in the queue, asked of whichever broker carries it (blocking, like a send)."""
+        queue = self.celery.conf.task_default_queue
+        # kombu's Redis transport looks for the queue without its key prefix, so a passive declare
+        # says "not found" there; an active one creates nothing on Redis. On RabbitMQ an active
+        # declare could clash with the worker's queue arguments: ask passively.
+        passive = not _on_redis(self.celery.conf.broker_url)
+        with self.celery.connection_for_read() as conn:
+            channel: Any = conn.default_channel  # the stubs know only the channel's common methods
+            try:
+                return int(channel.queue_declare(queue=queue, passive=passive).message_count)
+            except conn.channel_errors as exc:
+                if "NOT_FOUND" in str(exc):  # nobody has declared the queue yet
+                    return 0
+                raise
 
     def close(self) -> None:
         self.celery.close()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+from pydantic import ValidationError
+
 from alerting.services.context import Services, build_services
 from alerting.services.task_queue import Task
 from alerting.worker import beat_schedule, make_celery
-from tests.support.stack import make_settings
+from tests.support.stack import TEST_BROKER_URL, drop_broker_queue, make_settings
 
 
 def test_services_has_no_defaults_to_forget_wiring_behind():
@@ -29,10 +32,35 @@ async def test_tasks_a_process_sends_land_on_the_queue_the_worker_reads():
         services.tasks.push_unacknowledged("inc-1", at=now, now=now, no_socket=["r1"])
         services.tasks.wake("inc-2", at=now + 7200, now=now)  # beyond the countdown cap: left to the sweep
         assert await services.redis.llen(queue) == 3
+        assert services.tasks.depth() == 3
         assert set(worker.tasks) >= {str(t) for t in Task}
     finally:
         await services.redis.delete(queue)
         await services.aclose()
+
+
+async def test_on_rabbitmq_tasks_land_on_the_queue_the_worker_reads():
+    settings = make_settings("sqlite://", broker_url=TEST_BROKER_URL)
+    services = build_services(settings)
+    worker = make_celery(settings)
+    try:
+        assert worker.conf.broker_url == settings.broker_url == services.tasks.celery.conf.broker_url
+        assert worker.conf.task_default_queue == services.keys.task_queue()
+        assert services.tasks.depth() == 0  # not declared yet
+        now = services.clock()
+        services.tasks.wake("inc-1", at=now + 5, now=now)
+        services.tasks.deliver_webhooks("inc-1")
+        services.tasks.wake("inc-2", at=now + 7200, now=now)  # beyond the countdown cap: left to the sweep
+        assert services.tasks.depth() == 2
+        assert await services.redis.llen(services.keys.task_list()) == 0  # nothing went to Redis
+    finally:
+        drop_broker_queue(settings)
+        await services.aclose()
+
+
+def test_a_cluster_needs_a_broker_of_its_own():
+    with pytest.raises(ValidationError, match="ALERTING_BROKER_URL"):
+        make_settings("sqlite://", redis_cluster=True)
 
 
 def test_every_periodic_task_is_in_the_one_schedule():

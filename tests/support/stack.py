@@ -25,6 +25,8 @@ from alerting.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+# RabbitMQ, for the tests that run Celery on it (scripts/test.sh starts it: ensure-rabbitmq.sh).
+TEST_BROKER_URL = os.environ.get("ALERTING_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
 def free_port() -> int:
@@ -59,6 +61,7 @@ def env_for(settings: Settings) -> dict[str, str]:
     env.update(
         {
             "ALERTING_REDIS_URL": settings.redis_url,
+            "ALERTING_REDIS_CLUSTER": "1" if settings.redis_cluster else "0",
             "ALERTING_DATABASE_URL": settings.database_url,
             "ALERTING_REDIS_PREFIX": settings.redis_prefix,
             "ALERTING_OPERATOR_TOKEN": settings.operator_token or "",
@@ -69,6 +72,8 @@ def env_for(settings: Settings) -> dict[str, str]:
         }
     )
     env["ALERTING_DENSITY_INTERVAL_S"] = str(settings.density_interval_s)
+    if settings.broker_url:
+        env["ALERTING_BROKER_URL"] = settings.broker_url
     return env
 
 
@@ -216,6 +221,20 @@ def make_settings(database_url: str, **overrides) -> Settings:
             **overrides,
         },
     )
+
+
+def drop_broker_queue(settings: Settings) -> None:
+    """RabbitMQ keeps a run's queue and exchanges after it (Redis ones go with the prefix): drop them."""
+    from kombu import Connection
+
+    from alerting.live.keys import Keys
+
+    name = Keys(settings.redis_prefix).task_queue()
+    with Connection(settings.broker_url) as conn:
+        channel = conn.channel()
+        channel.queue_delete(name)
+        for exchange in (name, f"{name}.pidbox"):
+            channel.exchange_delete(exchange)
 
 
 def migrate(database_url: str) -> None:
