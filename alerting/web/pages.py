@@ -1,4 +1,4 @@
-"""Serves the two pages and their static files. Settings reach the pages as <meta> tags, so every
+"""Serves the pages (console, responder, alerter) and their static files. Settings reach the pages as <meta> tags, so every
 script is a static file and the content security policy forbids inline code."""
 
 from __future__ import annotations
@@ -88,6 +88,30 @@ async def responder_manifest() -> FileResponse:
     """The web app manifest that makes the responder page installable (start URL and scope /responder)."""
     return FileResponse(
         STATIC / "responder.webmanifest", media_type="application/manifest+json", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/alert")
+async def alerter_page(request: Request) -> HTMLResponse:
+    """The alerter's page: one button that calls the emergency number and alerts responders."""
+    return _page(request, "alerter.html")
+
+
+@router.get("/alert/sw.js")
+async def alerter_service_worker() -> FileResponse:
+    """Served beside the page so the worker may control it (scope /alert): the offline shell."""
+    return FileResponse(
+        STATIC / "alerter-sw.js",
+        media_type="text/javascript",
+        headers={"Service-Worker-Allowed": "/alert", "Cache-Control": "no-cache"},
+    )
+
+
+@router.get("/alert/manifest.webmanifest")
+async def alerter_manifest() -> FileResponse:
+    """Makes the alerter page installable on its own (start URL and scope /alert)."""
+    return FileResponse(
+        STATIC / "alerter.webmanifest", media_type="application/manifest+json", headers={"Cache-Control": "no-cache"}
     )
 
 

@@ -156,6 +156,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/responder"): Row(everyone(200)),
     ("GET", "/responder/sw.js"): Row(everyone(200)),
     ("GET", "/responder/manifest.webmanifest"): Row(everyone(200)),
+    ("GET", "/alert"): Row(everyone(200)),
+    ("GET", "/alert/sw.js"): Row(everyone(200)),
+    ("GET", "/alert/manifest.webmanifest"): Row(everyone(200)),
     ("GET", "/web/{path}"): Row(everyone(200), values={"path": "common.css"}),
     # any credential, about itself
     ("GET", "/v1/whoami"): Row({kind: 200 for kind in KINDS if kind != "none"}),

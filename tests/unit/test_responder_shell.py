@@ -22,3 +22,11 @@ def test_every_module_the_responder_page_imports_is_in_the_offline_shell():
     shell = set(re.findall(r'"(/web/[^"]+)"', worker.split("const SHELL_FILES", 1)[1].split("];", 1)[0]))
     needed = _imports(STATIC / "responder.js", {"/web/responder.js"})
     assert needed - shell == set()
+
+
+def test_every_module_the_alerter_page_imports_is_in_its_offline_shell():
+    """Offline, the alerter page must still open: its button is a tel: link that needs no network."""
+    worker = (STATIC / "alerter-sw.js").read_text(encoding="utf-8")
+    shell = set(re.findall(r'"(/web/[^"]+)"', worker.split("const SHELL_FILES", 1)[1].split("];", 1)[0]))
+    needed = _imports(STATIC / "alerter.js", {"/web/alerter.js"})
+    assert needed - shell == set()
