@@ -162,7 +162,7 @@ function talkBlock(entry, app) {
   entry.talkLabel.textContent = t("messages.reply");
   entry.talkButton.textContent = t("messages.send");
   fill(entry.talkList, (entry.messages || []).map((m) => h("li", { class: `from-${m.from}` },
-    h("strong", {}, m.from === "control" ? t("messages.control") : t("messages.you")),
+    h("strong", {}, m.from === "control" ? t("messages.control") : m.from === "alerter" ? t("messages.alerter") : t("messages.you")),
     ` (${clockTime(Date.parse(m.at), language())}): ${m.text}`)));
   return entry.talk;
 }

@@ -11,6 +11,7 @@ const ON_DUTY = "alerting.available";
 const HEARTBEAT_MS = 10_000;   // a ping this often; no pong within it means offline
 const UNDO_MS = 5_000;
 const FAR_FROM_SCENE_M = 200;
+const LOCATION_EVERY_MS = 5_000;
 
 export class Duty {
   constructor(token, me, profile) {
@@ -56,6 +57,7 @@ export class Duty {
     this.stopped = true;
     clearInterval(this.ticker);
     clearInterval(this.pinger);
+    clearTimeout(this.trailing);
     this.alarm.stopAll();
     this.metronome.stop();
     this.screen.set(false);
@@ -308,9 +310,18 @@ export class Duty {
     }, { enableHighAccuracy: true, maximumAge: 15000 });
   }
 
+  /** At most one position every 5 s; one that comes sooner is sent when the 5 s are up, so the
+   * server always ends up with the latest (a responder who stops moving is not left where they were). */
   sendLocation(force) {
     const now = Date.now();
-    if (!this.position || (!force && now - this.sentAt < 5000)) return;
+    if (!this.position) return;
+    const wait = force ? 0 : LOCATION_EVERY_MS - (now - this.sentAt);
+    if (wait > 0) {
+      this.trailing ??= setTimeout(() => { this.trailing = null; this.sendLocation(true); }, wait);
+      return;
+    }
+    clearTimeout(this.trailing);
+    this.trailing = null;
     if (this.send({ type: "location", ...this.position })) this.sentAt = now;
   }
 }
