@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from alerting.api import (
     admin,
+    alerters,
     console,
     coverage,
     dispatching,
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(onboarding.router)
     app.include_router(joining.router)
     app.include_router(wellbeing.router)
+    app.include_router(alerters.router)
     app.add_middleware(RequestTiming)
     webhook_schema.install(app)
     app.include_router(console.router)

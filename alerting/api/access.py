@@ -54,6 +54,13 @@ REQUIRED_ROLE: dict[tuple[str, str], Role] = {
     ("GET", f"{T}/registrations/{{registration_id}}/credentials/{{credential_id}}/file"): Role.VERIFIER,
     ("POST", f"{T}/registrations/{{registration_id}}/approve"): Role.VERIFIER,
     ("POST", f"{T}/registrations/{{registration_id}}/refuse"): Role.VERIFIER,
+    # alerters: every role sees who they are; verifiers add and invite them, as responders;
+    # dispatchers suspend them (the misuse desk). The trust's settings need `admin`.
+    ("GET", f"{T}/alerters"): Role.VIEWER,
+    ("POST", f"{T}/alerters"): Role.VERIFIER,
+    ("POST", f"{T}/alerters/{{alerter_id}}/invites"): Role.VERIFIER,
+    ("POST", f"{T}/alerters/open-invite"): Role.VERIFIER,
+    ("PATCH", f"{T}/alerters/{{alerter_id}}"): Role.DISPATCHER,
     # staff, single sign-on and keys need `admin`: they are not listed
 }
 

@@ -37,7 +37,13 @@ async def create_trust(body: TrustIn, services: ServicesDep, who: OperatorDep) -
 async def get_trust(trust: str, services: ServicesDep, who: AdminDep) -> dict[str, Any]:
     async with reading(services) as session:
         t = await trusts.get_trust(session, trust)
-        return {"id": t.id, "name": t.name, "area": t.area, "created_at": iso(t.created_at)}
+        return {
+            "id": t.id,
+            "name": t.name,
+            "area": t.area,
+            "created_at": iso(t.created_at),
+            "alerter_callback_url": (t.settings or {}).get("alerter_callback_url"),
+        }
 
 
 @router.post("/{trust}/groups", status_code=201, summary="Create a responder group", responses=declare(409))

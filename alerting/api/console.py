@@ -18,7 +18,7 @@ from alerting.api.documented import declare
 from alerting.api.responder_csv import CsvFileError, Row, decode, parse
 from alerting.domain.documents import Instant
 from alerting.domain.roles import Role
-from alerting.services import auth, incident_search, incidents, live_map, trusts
+from alerting.services import alerters, auth, incident_search, incidents, live_map, trusts
 from alerting.services.errors import Invalid, ServiceError
 from alerting.services.unit_of_work import reading, unit_of_work
 
@@ -39,6 +39,9 @@ async def whoami(services: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
             out["trust_name"] = await trusts.trust_name(session, trust_id=who.trust_id)
         if who.kind == auth.RESPONDER and who.trust_id and who.responder_id:
             out["name"] = await trusts.responder_name(session, trust_id=who.trust_id, responder_id=who.responder_id)
+        if who.kind == auth.ALERTER and who.trust_id and who.alerter_id:
+            out["alerter_id"] = who.alerter_id
+            out["name"] = await alerters.alerter_name(session, trust_id=who.trust_id, alerter_id=who.alerter_id)
     if who.kind == auth.STAFF:
         out |= {"staff_id": who.staff_id, "name": who.name, "roles": list(who.roles), "csrf_token": who.csrf_token}
     elif who.kind in (auth.ADMIN, auth.OPERATOR):

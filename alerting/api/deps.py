@@ -17,7 +17,9 @@ from alerting.services.context import Services
 from alerting.services.errors import Forbidden, NotFound, Unauthorized
 from alerting.services.unit_of_work import reading, unit_of_work
 
-_bearer = HTTPBearer(auto_error=False, description="A trust admin key, CAD key, responder token or operator token")
+_bearer = HTTPBearer(
+    auto_error=False, description="A trust admin key, CAD key, responder token, alerter token or operator token"
+)
 _cookie = APIKeyCookie(
     name=staff_sessions.COOKIE,
     auto_error=False,
@@ -82,6 +84,7 @@ def _require(*kinds: str):
 OperatorDep = Annotated[Principal, Depends(_require(auth.OPERATOR))]
 CadDep = Annotated[Principal, Depends(_require(auth.CAD))]
 ResponderDep = Annotated[Principal, Depends(_require(auth.RESPONDER))]
+AlerterDep = Annotated[Principal, Depends(_require(auth.ALERTER))]
 
 
 StaffDep = Annotated[Principal, Depends(_require(auth.STAFF))]

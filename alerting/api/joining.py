@@ -55,15 +55,19 @@ CredentialForm = Annotated[CredentialUpload, Depends(credential_form)]
 @router.post(
     "/invites/redeem",
     status_code=201,
-    summary="Redeem an invite code: signs the responder client in",
-    responses=declare(404, 410),
+    summary="Redeem an invite code: signs the responder client (or the alerter page) in",
+    responses=declare(404, 410, 429),
 )
-async def redeem_invite(body: RedeemIn, services: ServicesDep) -> dict[str, Any]:
+async def redeem_invite(body: RedeemIn, request: Request, services: ServicesDep) -> dict[str, Any]:
     """`{token, responder_id, trust_id}`: the responder token, shown once. The code is spent: a used
     or expired code answers 410 (`code` `invite_used` or `invite_expired`), an unknown one 404, and
-    neither issues anything."""
+    neither issues anything. An alerter's invite answers `{token, alerter_id, trust_id}` with an
+    alerter token; the trust's open alerter link makes a new alerter (named `name`, if given) at
+    each redeem, at most `ALERTING_REGISTRATION_BURST` at once per address (429), and answers 410
+    `invite_replaced` once rotated or `invite_closed` while the policy does not let anyone alert."""
+    client = request.client.host if request.client else "unknown"
     async with unit_of_work(services) as uow:
-        return await invites.redeem(uow, code=body.code)
+        return await invites.redeem(uow, code=body.code, name=body.name, client=client)
 
 
 async def _limit_applications(services: Services, trust: str, request: Request) -> None:

@@ -273,6 +273,13 @@ class InviteCreated(BaseModel):
 
 class RedeemIn(Strict):
     code: str = Field(min_length=8, max_length=128)
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=TEXT,
+        description="Joining from a trust's open alerter link only: the name the trust sees (else `Alerter`)",
+    )
 
 
 class RegistrationSettingsIn(Strict):

@@ -41,12 +41,20 @@ _SYSTEM_NAMES = {
 ACTION_TEXT = {
     "admin_key.rotate": "Rotated the API key",
     "aeds.replace": "Replaced the defibrillators",
+    "alerter.create": "Added an alerter",
+    "alerter.invite": "Invited an alerter",
+    "alerter.invite_redeemed": "Joined as an alerter",
+    "alerter.open_invite": "Made a new open link for alerters",
+    "alerter.raise": "Raised an alert",
+    "alerter.reinstate": "Reinstated an alerter",
+    "alerter.suspend": "Suspended an alerter",
     "cad_key.rotate": "Rotated the CAD key",
     "credential.upload": "Uploaded a credential",
     "credential.verify": "Verified a credential",
     "group.create": "Added a group",
     "incident.alert": "Alerted a responder by hand",
     "incident.cancel": "Cancelled an incident",
+    "incident.confirm": "Confirmed a raised alert",
     "incident.escalate": "Fired the next phase early",
     "incident.export": "Exported an incident record",
     "incident.message": "Messaged the responders",
@@ -70,6 +78,7 @@ ACTION_TEXT = {
     "staff.sign_in": "Signed in",
     "staff.update": "Changed a staff member",
     "trust.create": "Created the trust",
+    "trust.update": "Changed the trust's settings",
 }
 # Recorded fields that say who the entry is about rather than what changed.
 _NAMING = {"name"}
@@ -88,6 +97,7 @@ class Names:
     targets: Mapping[str, str] = field(default_factory=dict)
     responders: Mapping[str, str] = field(default_factory=dict)  # responder id -> name, for actors
     responder_ids: Mapping[str, str] = field(default_factory=dict)  # pseudonym -> responder id
+    alerters: Mapping[str, str] = field(default_factory=dict)  # alerter id -> name, for actors
 
 
 def action_text(action: str) -> str:
@@ -104,7 +114,7 @@ def actor_of(actor: str, name: str | None = None, names: Names | None = None) ->
     if kind is None:
         fallback = _SYSTEM_NAMES.get(actor) or f"system ({actor.replace('system:', '').replace('-', ' ')})"
         return {"kind": "system", "id": actor, "name": name or fallback}
-    ident = parts[1] if kind == "responder" else parts[2]
+    ident = parts[1] if kind in ("responder", "alerter") else parts[2]
     if name:
         return {"kind": kind, "id": ident, "name": name}
     if kind == "admin_key":
@@ -112,6 +122,9 @@ def actor_of(actor: str, name: str | None = None, names: Names | None = None) ->
     elif kind == "responder":
         found = names.responders.get(ident) if names else None
         default = f"responder {found}" if found else "a responder"
+    elif kind == "alerter":
+        found = names.alerters.get(ident) if names else None
+        default = f"alerter {found}" if found else "an alerter"
     else:
         default = KIND_NAMES[kind]
     return {"kind": kind, "id": ident, "name": default}
@@ -136,6 +149,9 @@ def subject(target: str | None, before: Any = None, after: Any = None, names: Na
         return _named(before, after) or "a staff member"
     if kind == "group":
         return f"group '{_named(before, after) or ident}'"
+    if kind == "alerter":
+        found = resolved or _named(before, after)
+        return f"alerter {found}" if found else "an alerter"
     if kind == "incident":
         return f"incident {resolved}" if resolved else "an incident"
     if kind == "registration" and ident:
@@ -148,6 +164,8 @@ def subject(target: str | None, before: Any = None, after: Any = None, names: Na
         "API key": "the API key",
         "registration": "self-registration",
         "single sign-on": "single sign-on",
+        "open alerter invite": "the open link for alerters",
+        "trust settings": "the trust's settings",
     }
     if target in fixed:
         return fixed[target]

@@ -58,6 +58,14 @@ LABELS = {
     "decline_reason": "reason",
     "cad_ref": "CAD reference",
     "recipients": "responders messaged",
+    "alerter": "alerters",
+    "mode": "raised alerts",
+    "who": "who may alert",
+    "emergency_number": "emergency number",
+    "max_per_day": "alerts a day per alerter",
+    "accuracy_m": "position accurate to",
+    "replaced_earlier": "an earlier link replaced",
+    "alerter_callback_url": "CAD address for raised alerts",
 }
 _DURATIONS = {k for k in LABELS if k.endswith("_s")} | {"alert_ttl_s", "delay_s", "location_max_age_s"}
 _CODES: dict[str, Mapping[str, str]] = {
@@ -72,7 +80,11 @@ _CODES: dict[str, Mapping[str, str]] = {
         "verified": "verified",
         "refused": "refused",
         "approved": "approved",
+        "alerting": "alerting responders",
+        "awaiting_confirmation": "waiting for a dispatcher to confirm",
     },
+    "mode": {"auto": "alert responders at once", "confirm": "wait for a dispatcher to confirm"},
+    "who": {"registered": "invited alerters", "anyone": "anyone with the open link"},
     "exclude_flags": {
         "care_home": "care home",
         "expected_death": "expected death",
@@ -132,7 +144,7 @@ def value_text(key: str, value: Any, groups: Mapping[str, str] | None = None) ->
     if key in _CODES:
         return _CODES[key].get(str(value), str(value).replace("_", " "))
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if key == "radius_m":
+        if key in ("radius_m", "accuracy_m"):
             return f"{value:g} m"
         if key in _DURATIONS or key.endswith("_s"):
             return _duration(value)

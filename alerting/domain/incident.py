@@ -26,6 +26,7 @@ from alerting.domain.incident_events import (
     EXCLUDED,
     WITHDRAWN,
     Accepted,
+    Adopted,
     AlertedByHand,
     AlerterMessage,
     AlertExpired,
@@ -33,6 +34,7 @@ from alerting.domain.incident_events import (
     Arrived,
     Cancelled,
     Closed,
+    Confirmed,
     ControlMessage,
     Decision,
     Declined,
@@ -60,6 +62,7 @@ from alerting.domain.incident_events import (
 )
 from alerting.domain.incident_phases import fire_phase
 from alerting.domain.incident_phases import maybe_exhausted as _maybe_exhausted
+from alerting.domain.incident_raised import adopted, confirmed, held, raised_facts, raised_notice, start_raised
 from alerting.domain.incident_selection import alert_for, choose, why_not_alerted
 from alerting.domain.incident_state import (
     ACCEPTED,
@@ -67,6 +70,7 @@ from alerting.domain.incident_state import (
     ALERTING,
     ARRIVED,
     ASSIGNED_STATES,
+    AWAITING_CONFIRMATION,
     CANCELLED,
     CLOSED,
     DECLINED,
@@ -85,7 +89,15 @@ from alerting.domain.incident_state import (
 from alerting.domain.incident_tracking import eta_reported, status_reported
 from alerting.domain.policy import Policy
 from alerting.domain.report import LocationType
-from alerting.domain.vocabulary import AlertState, AssignmentRole, CadEvent, ErrorCode, NotAlertedReason, TimelineEvent
+from alerting.domain.vocabulary import (
+    AlertState,
+    AssignmentRole,
+    CadEvent,
+    ErrorCode,
+    IncidentSource,
+    NotAlertedReason,
+    TimelineEvent,
+)
 
 __all__ = [  # the state, events and decisions, named through this module
     "ACCEPTED",
@@ -93,7 +105,9 @@ __all__ = [  # the state, events and decisions, named through this module
     "ALERTING",
     "ARRIVED",
     "ASSIGNED_STATES",
+    "AWAITING_CONFIRMATION",
     "Accepted",
+    "Adopted",
     "AedInfo",
     "AlertExpired",
     "AlertedByHand",
@@ -105,6 +119,7 @@ __all__ = [  # the state, events and decisions, named through this module
     "CLOSED",
     "Cancelled",
     "Closed",
+    "Confirmed",
     "ControlMessage",
     "DECLINED",
     "Decision",
@@ -167,8 +182,12 @@ def new_incident(
     aed: AedInfo | None = None,
     flags: Sequence[str] = (),
     ambulance_eta_s: float | None = None,
+    source: IncidentSource = IncidentSource.CAD,
+    alerter_id: str | None = None,
 ) -> IncidentState:
     return IncidentState(
+        source=source,
+        alerter_id=alerter_id,
         id=id,
         cad_ref=cad_ref,
         lat=lat,
@@ -231,6 +250,10 @@ def handle(state: IncidentState, event: Event) -> list[Decision]:
             return responder_message(state, event)
         case AlerterMessage():
             return alerter_message(state, event)
+        case Confirmed():
+            return confirmed(state, event)
+        case Adopted():
+            return adopted(state, event)
         case _:
             assert_never(event)
 
@@ -286,10 +309,14 @@ def rules_label(zone: str | None, policy_version: int | None) -> str:
 
 
 def _reported(s: IncidentState, e: Reported) -> list[Decision]:
-    zone = s.policy.zone_for(s.lat, s.lon)
-    s.phases = zone.phases if zone else s.policy.phases
-    s.accept_limit = (zone.accept_limit if zone and zone.accept_limit else None) or s.policy.accept_limit
-    s.zone = zone.name if zone else None
+    alerter = s.source == IncidentSource.ALERTER
+    if alerter:
+        start_raised(s)
+    else:
+        zone = s.policy.zone_for(s.lat, s.lon)
+        s.phases = zone.phases if zone else s.policy.phases
+        s.accept_limit = (zone.accept_limit if zone and zone.accept_limit else None) or s.policy.accept_limit
+        s.zone = zone.name if zone else None
     out: list[Decision] = [
         Record(
             TimelineEvent.REPORTED,
@@ -302,14 +329,19 @@ def _reported(s: IncidentState, e: Reported) -> list[Decision]:
                 "accept_limit": s.accept_limit,
                 "flags": list(s.flags),
                 "ambulance_eta_s": s.ambulance_eta_s(e.now),
-            },
+            }
+            | raised_facts(s),
         )
     ]
     why = why_not_alerted(s)
-    if why is None:
+    if why is not None:
+        refused = _not_alerted(s, *why)
+        return out + ([raised_notice(s)] if alerter else []) + refused
+    if alerter and s.policy.alerter.confirm:
+        out += held(s)
+    else:
         s.started_at = e.now
-        return out
-    return out + _not_alerted(s, *why)
+    return out + ([raised_notice(s)] if alerter else [])
 
 
 def _not_alerted(s: IncidentState, code: NotAlertedReason, reason: str) -> list[Decision]:

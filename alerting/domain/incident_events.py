@@ -208,6 +208,24 @@ class AlerterMessage:
     now: float
 
 
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """A dispatcher (or the CAD) confirms an alert an alerter raised: its phase starts now."""
+
+    now: float
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Adopted:
+    """The CAD takes a raised alert as its own incident, under its own reference; one still
+    awaiting confirmation is confirmed by it."""
+
+    cad_ref: str
+    now: float
+    by: str
+
+
 WITHDRAWN = "withdrawn"  # the stand-down reason for a suspended or erased responder
 EXCLUDED = "excluded"  # the stand-down reason when the CAD flags the scene as one the policy keeps volunteers from
 
@@ -235,6 +253,8 @@ Event = (
     | ControlMessage
     | ResponderMessage
     | AlerterMessage
+    | Confirmed
+    | Adopted
 )
 
 # ---- decisions ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from alerting.domain.eligibility import REPORTED_SKIPS, Candidate, skip_reason
 from alerting.domain.incident_events import Decision, Record
 from alerting.domain.incident_state import AlertRecord, IncidentState, alert_id_for
 from alerting.domain.policy import Phase
-from alerting.domain.vocabulary import NotAlertedReason, TimelineEvent
+from alerting.domain.vocabulary import IncidentSource, NotAlertedReason, TimelineEvent
 
 
 def why_not_alerted(s: IncidentState) -> tuple[NotAlertedReason, str] | None:
@@ -22,7 +22,7 @@ def why_not_alerted(s: IncidentState) -> tuple[NotAlertedReason, str] | None:
     if excluded:
         words = ", ".join(f.replace("_", " ") for f in excluded)
         return NotAlertedReason.EXCLUDED_FLAG, f"the policy does not send volunteers to incidents flagged {words}"
-    if not category_matches(s.category, s.policy.categories):
+    if s.source != IncidentSource.ALERTER and not category_matches(s.category, s.policy.categories):
         return NotAlertedReason.CATEGORY_NOT_LISTED, f"category {s.category!r} is not alerted by the policy"
     return None
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from alerting.domain.policy import Phase, Policy
 from alerting.domain.report import LocationType
-from alerting.domain.vocabulary import AlertState, AssignmentRole, IncidentStatus, NotAlertedReason
+from alerting.domain.vocabulary import AlertState, AssignmentRole, IncidentSource, IncidentStatus, NotAlertedReason
 
 # Short names for the members, as the machine and its callers read them.
 ALERTING, FILLED, EXHAUSTED, NOT_ALERTED = (
@@ -18,6 +18,7 @@ ALERTING, FILLED, EXHAUSTED, NOT_ALERTED = (
     IncidentStatus.NOT_ALERTED,
 )
 CANCELLED, CLOSED = IncidentStatus.CANCELLED, IncidentStatus.CLOSED
+AWAITING_CONFIRMATION = IncidentStatus.AWAITING_CONFIRMATION
 OPEN_STATUSES = frozenset({ALERTING, FILLED})  # an assignment to these makes a responder busy
 ENDED_STATUSES = frozenset({CANCELLED, CLOSED})
 ALERTED, ACCEPTED, DECLINED, ARRIVED, STOOD_DOWN, EXPIRED = AlertState
@@ -84,6 +85,8 @@ class IncidentState:
     ambulance_due_at: float | None = None  # when the CAD expects its crew on scene
     reason: str | None = None  # words: why the policy alerts no one (status `not_alerted`)
     reason_code: NotAlertedReason | None = None
+    source: IncidentSource = IncidentSource.CAD
+    alerter_id: str | None = None  # the alerter who raised it (source `alerter`)
     changed: set[str] = field(default_factory=set)  # responder ids whose alert changed: what to persist
     # The next phase may not fire before this (the live index is being rebuilt); not persisted: it
     # only moves this transition's wake-up, and the next one asks again.

@@ -16,6 +16,7 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from alerting.domain.aftercare import MAX_TEXT, Aftercare, valid_email
+from alerting.domain.alerter_rules import AlerterRules
 from alerting.domain.categories import valid_pattern
 from alerting.domain.policy_document import (
     MAX_ACCEPT_LIMIT,
@@ -26,6 +27,7 @@ from alerting.domain.policy_document import (
     MAX_DELAY_S,
     MAX_PHASE_ALERTS,
     MAX_RADIUS_M,
+    MAX_RAISES_PER_DAY,
     MAX_TTL_S,
     MIN_ANSWER_S,
     MIN_RADIUS_M,
@@ -77,6 +79,7 @@ class Policy:
     time_zone: str = DEFAULT_TIME_ZONE  # AED opening hours are read in it
     public_holidays: str = DEFAULT_HOLIDAYS  # the country `PH` means in opening hours
     aftercare: Aftercare = Aftercare()  # the check-in after an alert, and the outcome told
+    alerter: AlerterRules = AlerterRules()  # bystanders who raise the alarm; off by default
     _lookup: ZoneLookup[Zone] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -201,6 +204,22 @@ def _aftercare(doc: PolicyIn, c: _Collector) -> Aftercare:
     )
 
 
+def _alerter(doc: PolicyIn, groups: set[str], c: _Collector) -> AlerterRules:
+    raw = doc.alerter
+    if raw is None:
+        return AlerterRules()
+    if not math.isfinite(raw.radius_m) or not MIN_RADIUS_M <= raw.radius_m <= MAX_RADIUS_M:
+        c.error("alerter.radius_m", f"must be between {MIN_RADIUS_M} and {MAX_RADIUS_M} m")
+    for g in raw.groups:
+        if g not in groups:
+            c.error("alerter.groups", f"unknown group {g!r}")
+    if not 1 <= raw.max_per_day <= MAX_RAISES_PER_DAY:
+        c.error("alerter.max_per_day", f"must be between 1 and {MAX_RAISES_PER_DAY}")
+    if not 1 <= raw.accept_limit <= MAX_ACCEPT_LIMIT:
+        c.error("alerter.accept_limit", f"must be between 1 and {MAX_ACCEPT_LIMIT}")
+    return AlerterRules.from_document(raw)
+
+
 def build_policy(
     raw: PolicyIn | Mapping[str, Any],
     *,
@@ -254,6 +273,7 @@ def build_policy(
             c.error(f"category_labels.{pattern}", "the text must be 1 to 200 characters")
 
     aftercare = _aftercare(doc, c)
+    alerter = _alerter(doc, known_groups, c)
 
     zones: list[Zone] = []
     zone_names: set[str] = set()
@@ -294,5 +314,6 @@ def build_policy(
         time_zone=doc.time_zone or DEFAULT_TIME_ZONE,
         public_holidays=doc.public_holidays or DEFAULT_HOLIDAYS,
         aftercare=aftercare,
+        alerter=alerter,
     )
     return policy, c.warnings

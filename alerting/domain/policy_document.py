@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_CHECK_IN_AFTER_S",
     "MAX_CHECK_IN_AFTER_S",
     "AftercareIn",
+    "AlerterIn",
     "MAX_ACCEPT_LIMIT",
     "MAX_ACK_TIMEOUT_S",
     "MAX_ALERTS_PER_HOUR",
@@ -60,6 +61,7 @@ MAX_AMBULANCE_MARGIN_S = 3_600
 DEFAULT_CHECK_IN_AFTER_S = 5_400  # 90 minutes, as the schemes that look after their volunteers do
 MAX_CHECK_IN_AFTER_S = 7 * 86_400
 MAX_QUESTIONS = 10
+MAX_RAISES_PER_DAY = 100
 
 
 def _number(default: Any = ..., *, lo: float, hi: float, description: str | None = None) -> Any:
@@ -121,6 +123,37 @@ class AftercareIn(Document):
         default=None,
         description="The trust's words for each outcome, `{outcome: text}`; an outcome left out reads as the default",
     )
+
+
+class AlerterIn(Document):
+    """Who may raise the alarm as a bystander (an alerter), and what a raise does."""
+
+    enabled: Flag = Field(default=False, description="Alerters may raise alerts for this trust")
+    mode: Literal["auto", "confirm"] = Field(
+        default="confirm",
+        description="`auto`: a raise alerts the groups at once; `confirm`: it waits for a dispatcher (or the CAD) "
+        "to confirm it",
+    )
+    who: Literal["registered", "anyone"] = Field(
+        default="registered",
+        description="`registered`: alerters the trust adds and invites; `anyone`: also whoever joins from the "
+        "trust's open invite",
+    )
+    radius_m: float = _number(
+        200, lo=MIN_RADIUS_M, hi=MAX_RADIUS_M, description="Who is alerted: within 10 to 20,000 m"
+    )
+    groups: list[GroupRef] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The groups alerted (trusted groups, as a rule); empty = the groups of the trust's first phase",
+    )
+    emergency_number: str = Field(
+        default="999",
+        pattern=r"^\+?[0-9]{2,15}$",
+        description="The number the alerter's phone dials as the alert is raised",
+    )
+    max_per_day: int = _number(3, lo=1, hi=MAX_RAISES_PER_DAY, description="Raises per alerter in any 24 hours")
+    accept_limit: int = _number(2, lo=1, hi=MAX_ACCEPT_LIMIT, description="Responders wanted for a raised alert")
 
 
 class PolicyIn(Document):
@@ -197,6 +230,11 @@ class PolicyIn(Document):
         "minutes with no questions of the trust's own, the outcome not shared",
     )
 
+    alerter: AlerterIn | None = Field(
+        default=None,
+        description="Bystanders who raise the alarm (alerters). Absent: alerters are off",
+    )
+
     def to_json(self) -> dict[str, Any]:
         """The shape stored and answered: fields left out stay out (`None` means absent)."""
         return self.model_dump(exclude_none=True)
@@ -212,7 +250,12 @@ def within_bounds(stored: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _clamped(doc: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
-    nested: dict[str, type[BaseModel]] = {"phases": PhaseIn, "zones": ZoneIn, "aftercare": AftercareIn}
+    nested: dict[str, type[BaseModel]] = {
+        "phases": PhaseIn,
+        "zones": ZoneIn,
+        "aftercare": AftercareIn,
+        "alerter": AlerterIn,
+    }
     out = dict(doc)
     for name, info in model.model_fields.items():
         value = out.get(name)

@@ -15,6 +15,7 @@ __all__ = [
     "DeclineReason",
     "ErrorCode",
     "IncidentFlag",
+    "IncidentSource",
     "IncidentStatus",
     "IntakeEffect",
     "MessageFrom",
@@ -31,6 +32,14 @@ class IncidentStatus(StrEnum):
     NOT_ALERTED = "not_alerted"  # the policy alerts no one for it (category not listed, excluded flag); see `reason`
     CANCELLED = "cancelled"
     CLOSED = "closed"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # raised by an alerter; a dispatcher or the CAD confirms it
+
+
+class IncidentSource(StrEnum):
+    """Who reported an incident: the ambulance service's CAD, or a bystander (an alerter)."""
+
+    CAD = "cad"
+    ALERTER = "alerter"
 
 
 class NotAlertedReason(StrEnum):
@@ -117,6 +126,7 @@ class CadEvent(StrEnum):
     INCIDENT_EXHAUSTED = "incident.exhausted"
     INCIDENT_STOOD_DOWN = "incident.stood_down"
     INCIDENT_NOT_ALERTED = "incident.not_alerted"
+    INCIDENT_RAISED = "incident.raised"  # an alerter raised the alarm (to the trust's alerter_callback_url)
     RESPONDER_MESSAGE = "responder.message"  # a responder's message to the control room
     ALERTER_MESSAGE = "alerter.message"  # the alerter's message to the responders and the control room
 
@@ -144,6 +154,10 @@ class TimelineEvent(StrEnum):
     """The `event` of an incident's timeline entries. A webhook event is recorded as `cad.<event>`."""
 
     REPORTED = "reported"
+    RAISED = "raised"  # by an alerter, with where and how precisely
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    CONFIRMED = "confirmed"  # a raised alert confirmed: its phase starts
+    ADOPTED = "adopted"  # the CAD gave a raised alert its own reference
     NOT_ALERTED = "not_alerted"
     ALERTING_STARTED = "alerting_started"
     PHASE_FIRED = "phase_fired"
@@ -239,4 +253,7 @@ class ErrorCode(StrEnum):
     NO_NEXT_PHASE = "no_next_phase"
     NOT_NEXT_PHASE = "not_next_phase"
     NO_RECIPIENTS = "no_recipients"
+    NOT_AWAITING_CONFIRMATION = "not_awaiting_confirmation"
+    NOT_RAISED_BY_ALERTER = "not_raised_by_alerter"
+    ALREADY_ADOPTED = "already_adopted"
     ALERT_OVER = "alert_over"

@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from alerting.services.context import Services
 
 OPERATOR, ADMIN, CAD, RESPONDER = "operator", "admin", "cad", "responder"
+ALERTER = "alerter"  # a bystander who may raise the alarm (services/alerters.py)
 STAFF = "staff"  # a named person signed in to the console with a session cookie (services/staff_sessions.py)
 ACTIVE = "active"  # the one responder status whose token is honoured
-_PREFIX = {OPERATOR: "op", ADMIN: "adm", CAD: "cad", RESPONDER: "rsp"}
+_PREFIX = {OPERATOR: "op", ADMIN: "adm", CAD: "cad", RESPONDER: "rsp", ALERTER: "alt"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +42,15 @@ class Principal:
     name: str | None = None
     roles: tuple[str, ...] = ()
     csrf_token: str | None = None
+    alerter_id: str | None = None  # alerter tokens only
 
     @property
     def actor(self) -> str:
         """How the audit log names the caller, never with the secret."""
         if self.kind == STAFF:
             return f"{STAFF}:{self.trust_id}:{self.staff_id}"
+        if self.kind == ALERTER:
+            return f"{ALERTER}:{self.alerter_id}:{self.credential_id}"[:80]
         who = self.responder_id or self.trust_id or ""
         return f"{self.kind}:{who}:{self.credential_id or 'env'}"[:80]
 
@@ -63,6 +67,12 @@ class Principal:
         if self.responder_id is None:
             raise LookupError(f"a {self.kind} credential names no responder")
         return self.responder_id
+
+    @property
+    def alerter(self) -> str:
+        if self.alerter_id is None:
+            raise LookupError(f"a {self.kind} credential names no alerter")
+        return self.alerter_id
 
 
 def token_hash(token: str) -> str:
@@ -81,6 +91,7 @@ async def issue(
     trust_id: str | None = None,
     responder_id: str | None = None,
     credential_id: str | None = None,
+    alerter_id: str | None = None,
 ) -> str:
     token = mint(kind)
     session.add(
@@ -90,6 +101,7 @@ async def issue(
             kind=kind,
             trust_id=trust_id,
             responder_id=responder_id,
+            alerter_id=alerter_id,
             created_at=utc(now),
         )
     )
@@ -117,7 +129,8 @@ async def resolve(session: AsyncSession, token: str, *, now: float, operator_has
     row, responder_status = found
     if row.kind == RESPONDER and responder_status != ACTIVE:
         return None  # suspended (or erased): refused at once, like a revoked token
-    return Principal(row.kind, row.trust_id, row.responder_id, row.id)
+    # An alerter's token still names a suspended alerter: a raise is refused with the reason (403).
+    return Principal(row.kind, row.trust_id, row.responder_id, row.id, alerter_id=row.alerter_id)
 
 
 async def authenticate(services: Services, token: str | None) -> Principal:

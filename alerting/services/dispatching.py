@@ -19,7 +19,7 @@ from alerting.services.effects import record
 from alerting.services.errors import NotFound, Refused, Unavailable
 from alerting.services.exports import incident_target
 from alerting.services.incident_store import Loaded, load, save
-from alerting.services.phase_firing import groups_private_ok, next_phase_candidates
+from alerting.services.phase_firing import fire_due, groups_private_ok, next_phase_candidates
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
 from alerting.store.models import Alert, Responder
@@ -27,7 +27,7 @@ from alerting.timefmt import iso, utc
 from geo.distance import haversine_m
 from geo.index import Hit
 
-__all__ = ["alert_responder", "by_words", "cancel", "escalate", "message_from_responder", "send_message"]
+__all__ = ["alert_responder", "by_words", "cancel", "confirm", "escalate", "message_from_responder", "send_message"]
 
 
 def by_words(principal: auth.Principal) -> str:
@@ -87,6 +87,22 @@ async def cancel(uow: UnitOfWork, *, trust_id: str, incident_id: str, reason: st
     await _finish(
         uow, loaded, decisions, now=now, principal=principal, action="incident.cancel", after={"reason": reason}
     )
+
+
+async def confirm(uow: UnitOfWork, *, trust_id: str, incident_id: str, principal: auth.Principal) -> None:
+    """An alert an alerter raised, awaiting confirmation, starts its phase now. Confirming one that
+    no longer waits changes nothing; a CAD's incident, or an ended one, is refused (409)."""
+    now = uow.services.clock()
+    loaded = await _held(uow, trust_id, incident_id)
+    decisions = m.handle(loaded.state, m.Confirmed(now, by_words(principal)))
+    rejects = [d for d in decisions if isinstance(d, m.Reject)]
+    if rejects:
+        raise Refused(rejects[0].code, rejects[0].detail)
+    if not decisions:
+        return
+    decisions += await fire_due(uow.session, uow.services, loaded.state, trust_id, now)
+    save(uow.session, loaded, trust_id=trust_id, now=now)
+    await _finish(uow, loaded, decisions, now=now, principal=principal, action="incident.confirm")
 
 
 async def _hand_alert_event(

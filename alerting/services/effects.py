@@ -126,7 +126,8 @@ async def record(
     for rid in dict.fromkeys(_moved_on(decisions)):
         (fx.track if is_tracked(state, rid) else fx.untrack).append(rid)
     started = any(
-        isinstance(d, m.Record) and d.event in (TimelineEvent.ALERTING_STARTED, TimelineEvent.ALERTING_RESUMED)
+        isinstance(d, m.Record)
+        and d.event in (TimelineEvent.ALERTING_STARTED, TimelineEvent.ALERTING_RESUMED, TimelineEvent.CONFIRMED)
         for d in decisions
     )
     if started and state.status == m.ALERTING:

@@ -16,7 +16,7 @@ from alerting.domain.audit_text import Names, action_text, actor_of, changes, su
 from alerting.services import incidents
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
-from alerting.store.models import AuditEntry, Group, Incident, Responder, WebhookDelivery
+from alerting.store.models import Alerter, AuditEntry, Group, Incident, Responder, WebhookDelivery
 from alerting.timefmt import iso, utc
 
 FORMAT = "alerting.incident-export/1"
@@ -71,11 +71,21 @@ async def audit_names(session: AsyncSession, trust_id: str, rows: Iterable[Audit
         refs = {incident_target(iid): ref for iid, ref in found.all()}
     groups = await session.execute(select(Group.id, Group.name).where(Group.trust_id == trust_id))
     targets = {subjects.PREFIX + ps: people.get(rid, rid) for ps, rid in pseudonyms.items()} | refs
+    alerter_ids = {r.actor.split(":")[1] for r in rows if r.actor.startswith("alerter:") and r.actor.count(":") == 2}
+    alerter_ids |= {r.target.split(" ", 1)[1] for r in rows if r.target and r.target.startswith("alerter ")}
+    alerter_names: dict[str, str] = {}
+    if alerter_ids:
+        found = await session.execute(
+            select(Alerter.id, Alerter.name).where(Alerter.trust_id == trust_id, Alerter.id.in_(alerter_ids))
+        )
+        alerter_names = dict(found.all())
+    targets |= {f"alerter {aid}": name for aid, name in alerter_names.items()}
     return Names(
         groups=dict(groups.all()),
         targets=targets,
         responders=acting_names,
         responder_ids=pseudonyms,
+        alerters=alerter_names,
     )
 
 

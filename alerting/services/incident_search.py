@@ -24,6 +24,7 @@ class Filters:
     start: datetime | None = None  # created at or after
     end: datetime | None = None  # created before
     limit: int = 50
+    source: str | None = None  # vocabulary.IncidentSource
 
 
 def _like(text: str) -> str:
@@ -39,6 +40,8 @@ async def search(session: AsyncSession, *, trust_id: str, filters: Filters) -> l
         query = query.where(func.lower(Incident.cad_ref).like(_like(filters.cad_ref), escape="\\"))
     if filters.status:
         query = query.where(Incident.status == filters.status)
+    if filters.source:
+        query = query.where(Incident.source == filters.source)
     if filters.start:
         query = query.where(Incident.created_at >= filters.start)
     if filters.end:
@@ -51,6 +54,10 @@ async def search(session: AsyncSession, *, trust_id: str, filters: Filters) -> l
             "id": r.id,
             "cad_ref": r.cad_ref,
             "status": r.status,
+            "source": r.source,
+            "alerter_id": r.alerter_id,
+            "lat": r.lat,
+            "lon": r.lon,
             "category": r.category,
             "address": r.address,
             "created_at": iso(r.created_at),

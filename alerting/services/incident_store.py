@@ -8,9 +8,10 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerting.domain.alerters import phases_for
 from alerting.domain.incident import AedInfo, AlertRecord, IncidentState
 from alerting.domain.report import LocationType
-from alerting.domain.vocabulary import AlertState, AssignmentRole, IncidentStatus, NotAlertedReason
+from alerting.domain.vocabulary import AlertState, AssignmentRole, IncidentSource, IncidentStatus, NotAlertedReason
 from alerting.services import policies
 from alerting.store.models import Alert, Incident
 from alerting.store.types import from_ts, to_ts
@@ -65,7 +66,12 @@ async def load(session: AsyncSession, incident_id: str, *, lock: bool, only: str
         policy = await policies.policy_version(session, row.trust_id, row.policy_version)
     else:
         policy = (await policies.current_policy(session, row.trust_id))[1]
-    zone = next((z for z in policy.zones if z.name == row.zone), None)
+    source = IncidentSource(row.source or IncidentSource.CAD)
+    if source == IncidentSource.ALERTER:  # its one phase is the alerter section of its policy version
+        phases = phases_for(policy.alerter, policy.phases)
+    else:
+        zone = next((z for z in policy.zones if z.name == row.zone), None)
+        phases = zone.phases if zone else policy.phases
     state = IncidentState(
         id=row.id,
         cad_ref=row.cad_ref,
@@ -77,7 +83,7 @@ async def load(session: AsyncSession, incident_id: str, *, lock: bool, only: str
         policy=policy,
         policy_version=row.policy_version,
         status=IncidentStatus(row.status),
-        phases=zone.phases if zone else policy.phases,
+        phases=phases,
         accept_limit=row.accept_limit,
         zone=row.zone,
         started_at=to_ts(row.started_at),
@@ -88,6 +94,8 @@ async def load(session: AsyncSession, incident_id: str, *, lock: bool, only: str
         ambulance_due_at=to_ts(row.ambulance_due_at),
         reason=row.reason,
         reason_code=NotAlertedReason(row.reason_code) if row.reason_code else None,
+        source=source,
+        alerter_id=row.alerter_id,
     )
     return Loaded(state, row, alert_rows)
 
@@ -120,6 +128,8 @@ def new_row(
         ambulance_due_at=from_ts(state.ambulance_due_at),
         reason=state.reason,
         reason_code=state.reason_code,
+        source=state.source,
+        alerter_id=state.alerter_id,
     )
 
 
@@ -130,6 +140,7 @@ def _aed(state: IncidentState) -> dict[str, Any] | None:
 def save(session: AsyncSession, loaded: Loaded, *, trust_id: str, now: float) -> None:
     s, row = loaded.state, loaded.row
     row.lat, row.lon, row.category, row.status = s.lat, s.lon, s.category, s.status
+    row.cad_ref = s.cad_ref  # a raised incident takes the CAD's reference when adopted
     row.zone, row.accept_limit, row.phases_fired = s.zone, s.accept_limit, s.phases_fired
     row.started_at, row.aed, row.wake_at, row.updated_at = (
         from_ts(s.started_at),

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 IDENTIFIER_MAX = 128  # a cad_ref's length, and a remembered CAD message identifier's
 
 
-async def _nearest_aed(
+async def nearest_aed(
     uow: UnitOfWork, trust_id: str, lat: float, lon: float, *, at: float, policy: Policy
 ) -> m.AedInfo | None:
     """The nearest AED in reach that may be used at `at`: not private, and not shut then in the
@@ -143,7 +143,7 @@ async def report(
             return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
         raise refusal
     version, policy = await policies.current_policy(session, trust_id)
-    aed = await _nearest_aed(
+    aed = await nearest_aed(
         uow, trust_id, report.lat, report.lon, at=now, policy=policy
     )  # its time zone says what is open
     state = m.new_incident(
@@ -323,7 +323,7 @@ async def patch(uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: di
                     distances[rid] = haversine_m(pos[0], pos[1], lat, lon)
     moved: m.Moved | None = None
     if distances is not None:
-        aed = await _nearest_aed(uow, trust_id, lat, lon, at=now, policy=loaded.state.policy)
+        aed = await nearest_aed(uow, trust_id, lat, lon, at=now, policy=loaded.state.policy)
         moved = m.Moved(lat, lon, now, distances, aed)
     loaded = await load(session, incident_id, lock=True)
     if loaded is None:
@@ -501,6 +501,8 @@ async def view(
         "status": s.status,
         "phase": s.phase_name,
         "alerted": len(s.alerts),
+        "source": s.source,
+        "alerter_id": s.alerter_id,
         "category": s.category,
         "location_type": s.location_type,
         "lat": s.lat,

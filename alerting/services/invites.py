@@ -14,7 +14,7 @@ from typing import Any
 import segno
 from sqlalchemy import select, update
 
-from alerting.services import auth
+from alerting.services import alerters, auth
 from alerting.services.errors import Gone, NotFound
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
@@ -65,7 +65,9 @@ async def create(uow: UnitOfWork, *, trust_id: str, responder_id: str, actor: st
     return {"invite_url": url, "code": code, "expires_at": iso(expires), "qr_svg": qr_svg_uri(url)}
 
 
-async def redeem(uow: UnitOfWork, *, code: str) -> dict[str, Any]:
+async def redeem(uow: UnitOfWork, *, code: str, name: str | None = None, client: str = "unknown") -> dict[str, Any]:
+    """A responder invite gives `{token, responder_id, trust_id}`; an alerter invite (one of
+    `services.alerters`, `name` and `client` used by the open link) gives `{token, alerter_id, trust_id}`."""
     now = uow.services.clock()
     digest = auth.token_hash(code)
     spent = (
@@ -85,6 +87,8 @@ async def redeem(uow: UnitOfWork, *, code: str) -> dict[str, Any]:
         found = (
             await uow.session.execute(select(ResponderInvite).where(ResponderInvite.code_hash == digest))
         ).scalar_one_or_none()
+        if found is None and (joined := await alerters.redeem(uow, digest=digest, name=name, client=client)):
+            return joined
         if found is None:
             raise NotFound(
                 "this invite code is not known; ask your trust for a new link", extra={"code": "invite_unknown"}

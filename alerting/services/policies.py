@@ -28,6 +28,7 @@ _cache: dict[tuple[str, int], Policy] = {}
 def _parse_stored(body: dict[str, Any]) -> Policy:
     groups = {g for p in body.get("phases", []) for g in p["groups"]}
     groups |= {g for z in body.get("zones") or [] for p in z.get("phases", []) for g in p["groups"]}
+    groups |= set((body.get("alerter") or {}).get("groups") or [])
     try:
         policy, _ = build_policy(body, known_groups=groups, refuse_duplicates=False)
     except (PolicyError, ValidationError) as exc:

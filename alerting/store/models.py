@@ -44,9 +44,10 @@ class Credential(Base):
     __tablename__ = "credentials"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # operator | admin | cad | responder
+    kind: Mapped[str] = mapped_column(String(16))  # operator | admin | cad | responder | alerter
     trust_id: Mapped[str | None] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), index=True)
     responder_id: Mapped[str | None] = mapped_column(String(64))
+    alerter_id: Mapped[str | None] = mapped_column(String(64))  # alerter tokens only
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     # CAD keys only: the key itself, Fernet-encrypted, because webhooks are signed with it.
@@ -105,6 +106,7 @@ class Incident(Base):
     __table_args__ = (
         UniqueConstraint("trust_id", "cad_ref", name="uq_incident_cad_ref"),
         Index("ix_incidents_wake", "status", "wake_at"),
+        Index("ix_incidents_alerter", "trust_id", "alerter_id", "created_at"),
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), index=True)
@@ -116,7 +118,7 @@ class Incident(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str | None] = mapped_column(Text)
     callback_url: Mapped[str | None] = mapped_column(String(2000))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
     policy_version: Mapped[int | None] = mapped_column(Integer)
     zone: Mapped[str | None] = mapped_column(String(200))
     accept_limit: Mapped[int] = mapped_column(Integer)
@@ -135,6 +137,8 @@ class Incident(Base):
     cad_revision_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(16))  # vocabulary.Outcome, once the CAD sends it
     ambulance_arrived_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(16), default="cad", server_default="cad")  # vocabulary.IncidentSource
+    alerter_id: Mapped[str | None] = mapped_column(String(64))  # who raised it (source `alerter`)
 
 
 class Alert(Base):
@@ -422,3 +426,37 @@ class CheckIn(Base):
     answers: Mapped[list[Any] | None]
     answered_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class Alerter(Base):
+    """A bystander who may raise the alarm for a trust. Added by the trust and invited (`origin`
+    `registered`), or joined from the trust's open invite (`open`). A suspended alerter's token still
+    names them, so a raise is refused with a reason (403) rather than as an unknown token."""
+
+    __tablename__ = "alerters"
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(16), default="registered")  # registered | open
+    suspended_at: Mapped[datetime | None]
+    suspended_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+
+
+class AlerterInvite(Base):
+    """A sign-in link for alerters, kept as the SHA-256 of its code like every credential. One for a
+    named alerter is spent by one redeem; the trust's open invite (`alerter_id` empty, `reusable`)
+    makes a new alerter at each redeem until it is rotated (`revoked_at`)."""
+
+    __tablename__ = "alerter_invites"
+    __table_args__ = (Index("ix_alerter_invites_open", "trust_id", "reusable", "revoked_at"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"))
+    alerter_id: Mapped[str | None] = mapped_column(String(64))
+    reusable: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

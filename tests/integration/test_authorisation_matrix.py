@@ -12,10 +12,12 @@ from starlette.routing import Mount, WebSocketRoute
 
 from alerting.app import create_app
 from alerting.settings import Settings
+from tests.support.alerters import make_alerter
 from tests.support.authz_matrix import (
     KINDS,
     LOGIN,
     MATRIX,
+    MATRIX_POLICY,
     SSO,
     STAFF_KINDS,
     UPLOAD_TYPE,
@@ -49,8 +51,9 @@ def test_every_served_route_has_a_row_and_every_row_a_route():
 
 
 async def _world(stack):
-    """Trusts A and B, each with a responder `r1` near the centre; an incident of A alerting A's r1."""
-    a, b = await make_trust(stack), await make_trust(stack)
+    """Trusts A and B, each with a responder `r1` near the centre and an alerter `al1`; an incident of
+    A alerting A's r1."""
+    a, b = await make_trust(stack, policy=MATRIX_POLICY), await make_trust(stack, policy=MATRIX_POLICY)
     tokens = {
         "operator": stack.settings.operator_token,
         "admin_a": a.admin_key,
@@ -59,6 +62,8 @@ async def _world(stack):
         "admin_b": b.admin_key,
         "cad_b": b.cad_key,
         "responder_b": await b.responder("r1", ["staff"]),
+        "alerter_a": await make_alerter(stack, a, "al1"),
+        "alerter_b": await make_alerter(stack, b, "al1"),
     }
     for kind in ("responder_a", "responder_b"):
         async with stack.client(tokens[kind]) as me:
@@ -97,6 +102,7 @@ async def _world(stack):
         "incident_id": r.json()["id"],
         "alert_id": alerts[0]["alert_id"],
         "staff_id": target["id"],
+        "alerter_id": "al1",
     }
     world = {
         "credential_id": upload.json()["id"],

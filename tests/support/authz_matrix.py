@@ -32,7 +32,19 @@ STAFF_KINDS: dict[str, tuple[Role, ...]] = {
     "staff_admin_a": (Role.ADMIN,),
     "staff_b": (Role.ADMIN,),
 }
-KINDS = ("none", "operator", "admin_a", "cad_a", "responder_a", "admin_b", "cad_b", "responder_b", *STAFF_KINDS)
+KINDS = (
+    "none",
+    "operator",
+    "admin_a",
+    "cad_a",
+    "responder_a",
+    "alerter_a",
+    "admin_b",
+    "cad_b",
+    "responder_b",
+    "alerter_b",
+    *STAFF_KINDS,
+)
 WS = "WS"  # the method name used for the websocket route
 
 
@@ -95,6 +107,18 @@ def signed_in(status: int) -> dict[str, int]:
 def responders(status: int) -> dict[str, int]:
     """Any responder, about themself: `/v1/me` is always one's own."""
     return {"responder_a": status, "responder_b": status}
+
+
+def alerters(status: int) -> dict[str, int]:
+    """Any alerter, about their own alert."""
+    return {"alerter_a": status, "alerter_b": status}
+
+
+# Both trusts let alerters raise alerts, held for a dispatcher: a raise in the matrix alerts nobody.
+MATRIX_POLICY = {
+    **TWO_PHASES,
+    "alerter": {"enabled": True, "mode": "confirm", "groups": ["staff"], "max_per_day": 100},
+}
 
 
 POSITION = {"lat": CENTRE[0], "lon": CENTRE[1], "accuracy_m": 10}
@@ -180,8 +204,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/v1/trusts/{trust}/responders/{rid}"): Row(admins(204, Role.VERIFIER), fresh_responder=True),
     ("POST", "/v1/trusts/{trust}/responders/{rid}/tokens"): Row(admins(201, Role.VERIFIER)),
     ("GET", "/v1/trusts/{trust}/policy"): Row(admins(200, Role.VIEWER)),
-    ("PUT", "/v1/trusts/{trust}/policy"): Row(admins(200, Role.POLICY), body=lambda n: TWO_PHASES),
-    ("POST", "/v1/trusts/{trust}/policy/changes"): Row(admins(200, Role.POLICY), body=lambda n: TWO_PHASES),
+    ("PUT", "/v1/trusts/{trust}/policy"): Row(admins(200, Role.POLICY), body=lambda n: MATRIX_POLICY),
+    ("POST", "/v1/trusts/{trust}/policy/changes"): Row(admins(200, Role.POLICY), body=lambda n: MATRIX_POLICY),
     ("PUT", "/v1/trusts/{trust}/aeds"): Row(
         admins(200, Role.POLICY), body=lambda n: {"type": "FeatureCollection", "features": []}
     ),
@@ -283,6 +307,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/alerts/{alert_id}/messages"): Row({"responder_a": 201}, body=lambda n: {"text": f"reply {n}"}),
     # the socket takes a responder token, never a cookie: a person is a caller without a credential there
     (WS, "/v1/responders/ws"): Row({"responder_a": 200, "responder_b": 200, **signed_in(401)}),
+    # alerters: the trust adds, invites and suspends them; an alerter raises and follows their alert
+    ("PATCH", "/v1/trusts/{trust}"): Row(admins(200), body=lambda n: {"alerter_callback_url": None}),
+    ("POST", "/v1/trusts/{trust}/alerters"): Row(
+        admins(201, Role.VERIFIER), body=lambda n: {"id": f"al-new{n}", "name": f"Alerter {n}"}
+    ),
+    ("GET", "/v1/trusts/{trust}/alerters"): Row(admins(200, Role.VIEWER)),
+    ("PATCH", "/v1/trusts/{trust}/alerters/{alerter_id}"): Row(
+        admins(200, Role.DISPATCHER), body=lambda n: {"suspended": False}
+    ),
+    ("POST", "/v1/trusts/{trust}/alerters/{alerter_id}/invites"): Row(admins(201, Role.VERIFIER)),
+    ("POST", "/v1/trusts/{trust}/alerters/open-invite"): Row(admins(201, Role.VERIFIER)),
+    ("POST", "/v1/alerts/raise"): Row(alerters(201), body=lambda n: {"lat": CENTRE[0], "lon": CENTRE[1]}),
+    ("GET", "/v1/alerts/current"): Row(alerters(200)),
     # CAD
     ("GET", "/v1/nearby"): Row({"cad_a": 200, "cad_b": 200}, query={"lat": CENTRE[0], "lon": CENTRE[1]}),
     ("POST", "/v1/incidents"): Row(
@@ -295,6 +332,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     # a manual alert of r1 reaches the eligibility rule (409); no phase is named "matrix" (409)
     ("POST", "/v1/incidents/{incident_id}/alert"): Row(dispatchers(409), body=lambda n: {"responder_id": "r1"}),
     ("POST", "/v1/incidents/{incident_id}/escalate"): Row(dispatchers(409), body=lambda n: {"phase": "matrix"}),
+    # the CAD's incident never waits for confirmation (409); a raised one is confirmed in tests/integration/test_alerters.py
+    ("POST", "/v1/incidents/{incident_id}/confirm"): Row(dispatchers(409)),
     ("POST", "/v1/incidents/{incident_id}/messages"): Row(dispatchers(201), body=lambda n: {"text": f"matrix {n}"}),
     ("POST", "/v1/incidents/{incident_id}/cancel"): Row(dispatchers(200), body=lambda n: {"reason": "matrix"}),
     ("POST", "/v1/incidents/{incident_id}/close"): Row({"cad_a": 200}),

@@ -397,6 +397,8 @@ def test_every_event_has_a_handler():
         m.ControlMessage("hello", T0 + 39, "Dana"),
         m.ResponderMessage("a", "hello", T0 + 39),
         m.AlerterMessage("hello", T0 + 39),
+        m.Confirmed(T0 + 39, "Dana"),
+        m.Adopted("CAD-2", T0 + 39, "the CAD"),
         m.Cancelled("late", T0 + 40),
     ]
     assert {type(e) for e in events} == set(m.Event.__args__)
