@@ -15,8 +15,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from geo.distance import haversine_m
-from geo.index import REDIS_SCALE, REDIS_SLACK_M
-from geo.index_lua import EAST_EDGE, MAX_GEO_LAT
+from geo.index_lua import EAST_EDGE, MAX_GEO_LAT, REDIS_SCALE, REDIS_SLACK_M
 
 MAX_ID = 128
 MAX_TEXT = 200

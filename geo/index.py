@@ -13,6 +13,7 @@ results are exactly those of a brute-force haversine filter: nearest first, ties
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -21,15 +22,8 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from geo.distance import M_PER_DEG_LAT, haversine_m
-from geo.index_lua import EAST_EDGE, MAX_GEO_LAT, SCRIPT, SEARCH
+from geo.index_lua import EAST_EDGE, MAX_GEO_LAT, REDIS_SLACK_M, SCRIPT, SEARCH
 
-# Redis measures on a 6,372,797.56 m sphere (ours is 6,371,008.8 m: 1.00028x) from a position
-# rounded to its geohash cell (< 0.5 m): these bound Redis's distance from ours, both ways.
-REDIS_SCALE = 1.0003
-REDIS_SLACK_M = 1.0
-FIRST_RING_M = 250.0
-RING_GROWTH = 4.0
-TIE_MARGIN_M = 1e-3  # the script's distances may differ from ours in the last bits: it returns near-ties too
 BATCH = 1000  # updates per script call: a burst is a few pipelined calls, not one round trip each
 PIPELINE_DEPTH = 10  # script calls per pipelined round trip
 _WS = re.compile(r"\s")
@@ -89,36 +83,36 @@ class ResponderIndex:
     def base(self, trust: str) -> str:
         return f"{self.prefix}{{t:{trust}}}:ix:"
 
-    def _search_keys(
-        self, trust: str, groups: Iterable[str], max_age_s: float, now: float, kind: str
-    ) -> list[tuple[str, str]]:
-        """(group, key) for every bucket that may hold a position no older than max_age_s."""
-        base = self.base(trust)
-        oldest = _bucket(now - max_age_s, self.bucket_s)
-        newest = _bucket(now, self.bucket_s) + 1  # a clock a little ahead on another node
-        return [(g, f"{base}{kind}:{g}:{b}") for g in dict.fromkeys(groups) for b in range(oldest, newest + 1)]
-
     # --- writes -----------------------------------------------------------------------------
 
-    async def _run(self, trust: str, op: str, rows: Sequence[Sequence[str]], now: float) -> list[str]:
+    async def _run(self, trust: str, op: str, rows: Sequence[str], now: float, *, lines: bool = True) -> list[str]:
+        """Rows in script calls of BATCH, PIPELINE_DEPTH calls per round trip, two round trips in
+        flight: the client encodes the next while Redis runs the last. A burst's rows go as one
+        argument, a line each (redis-py packs every argument in Python: a million of them cost
+        seconds). Callers send each responder at most once per call, so calls in flight never
+        touch the same record."""
         keys = [self.base(trust) + "prof", self.base(trust) + "pos"]
         head = [self.base(trust), str(self.bucket_s), str(self.retention_s), repr(float(now)), op]
         if not rows:
             return []
-        unknown: list[bytes] = []
+
+        def args(part: Sequence[str]) -> list[str]:
+            return [*head, "\n".join(part)] if lines else [*head, *part]
+
         if len(rows) <= BATCH:
-            unknown += await self._script(keys=keys, args=head + [v for row in rows for v in row])
+            unknown = await self._script(keys=keys, args=args(rows))
             return [u.decode() for u in unknown]
         window = BATCH * PIPELINE_DEPTH  # bounded, so a million-row load never builds one giant write
-        for start in range(0, len(rows), window):
-            async with self.r.pipeline(transaction=False) as pipe:
+        in_flight = asyncio.Semaphore(2)
+
+        async def send(start: int) -> list[bytes]:
+            async with in_flight, self.r.pipeline(transaction=False) as pipe:
                 for i in range(start, min(len(rows), start + window), BATCH):
-                    await self._script(
-                        keys=keys, args=head + [v for row in rows[i : i + BATCH] for v in row], client=pipe
-                    )
-                for part in await pipe.execute():
-                    unknown += part
-        return [u.decode() for u in unknown]
+                    await self._script(keys=keys, args=args(rows[i : i + BATCH]), client=pipe)
+                return [u for part in await pipe.execute() for u in part]
+
+        parts = await asyncio.gather(*(send(start) for start in range(0, len(rows), window)))
+        return [u.decode() for part in parts for u in part]
 
     async def set_profile(
         self,
@@ -134,19 +128,19 @@ class ResponderIndex:
 
     async def set_profiles(self, trust: str, profiles: Sequence[Profile], *, now: float) -> None:
         """Groups and status from SQL, mirrored here so a query never needs the database."""
-        rows = []
+        latest: dict[str, tuple[str, str, str]] = {}
         for p in profiles:
-            if any("," in g or not g for g in p.groups):
-                raise ValueError(f"group ids may not be empty or contain ',': {p.groups!r}")
-            rows.append(
-                (
-                    p.responder_id,
-                    "1" if p.active else "0",
-                    "" if p.available is None else ("1" if p.available else "0"),
-                    ",".join(dict.fromkeys(p.groups)),
-                )
-            )
-        await self._run(trust, "prof", rows, now)
+            if not p.responder_id or _WS.search(p.responder_id):
+                raise ValueError("responder ids may not be empty or contain whitespace")
+            for g in p.groups:
+                if not g or "," in g or _WS.search(g):
+                    raise ValueError(f"group ids may not be empty or contain ',' or whitespace: {p.groups!r}")
+            groups = p.groups[0] if len(p.groups) == 1 else ",".join(dict.fromkeys(p.groups))
+            available = "" if p.available is None else ("1" if p.available else "0")
+            if available == "" and (seen := latest.get(p.responder_id)) is not None:
+                available = seen[1]  # the same responder twice: the later keeps the earlier's switch
+            latest[p.responder_id] = ("1" if p.active else "0", available, groups)
+        await self._run(trust, "prof", [f"{rid} {a} {v} {g}" for rid, (a, v, g) in latest.items()], now)
 
     async def upsert(
         self, trust: str, responder: str, lat: float, lon: float, accuracy_m: float | None, at: float
@@ -163,12 +157,11 @@ class ResponderIndex:
                 newest[u.responder_id] = u
         if any(not u.responder_id or _WS.search(u.responder_id) for u in newest.values()):
             raise ValueError("responder ids may not be empty or contain whitespace")
-        # One argument per update: encoding five per update cost more client time than Redis spent.
+        # One line per update: encoding five arguments per update cost more client time than Redis spent.
+        # What follows the id is the record the index keeps ("<lat> <lon> <at> <accuracy or ->").
         rows = [
-            (
-                f"{u.responder_id} {float(u.lat)!r} {float(u.lon)!r} "
-                f"{'-' if u.accuracy_m is None else repr(float(u.accuracy_m))} {float(u.at)!r}",
-            )
+            f"{u.responder_id} {float(u.lat)!r} {float(u.lon)!r} {float(u.at)!r} "
+            f"{'-' if u.accuracy_m is None else repr(float(u.accuracy_m))}"
             for u in newest.values()
         ]
         now = max((u.at for u in updates), default=0.0)
@@ -176,10 +169,10 @@ class ResponderIndex:
 
     async def set_available(self, trust: str, responder: str, available: bool, *, now: float) -> bool:
         """Unavailable leaves the searched keys at once. False when the responder is unknown here."""
-        return not await self._run(trust, "avail", [(responder, "1" if available else "0")], now)
+        return not await self._run(trust, "avail", [responder, "1" if available else "0"], now, lines=False)
 
     async def remove(self, trust: str, responder: str) -> None:
-        await self._run(trust, "remove", [(responder,)], 0.0)
+        await self._run(trust, "remove", [responder], 0.0, lines=False)
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -261,36 +254,39 @@ class ResponderIndex:
         q_lat = max(-MAX_GEO_LAT, min(MAX_GEO_LAT, lat))
         q_lon = -180.0 if lon >= EAST_EDGE else float(lon)
         offset = haversine_m(lat, lon, q_lat, q_lon)
-        geo = self._search_keys(trust, groups, max_age_s, now, "g")
         reach = (radius_m + REDIS_SLACK_M) / M_PER_DEG_LAT * 1.01
-        polar = self._search_keys(trust, groups, max_age_s, now, "p") if abs(lat) + reach >= MAX_GEO_LAT else []
+        cutoff = now - max_age_s
+        oldest = _bucket(cutoff, self.bucket_s)
+        newest = _bucket(now, self.bucket_s) + 1  # a clock a little ahead on another node
         args: list[str | int] = [
-            repr(float(lat)),
-            repr(float(lon)),
+            self.base(trust),
+            repr(q_lon),
             repr(q_lat),
             repr(offset),
             repr(float(radius_m)),
             limit,
-            repr(float(now - max_age_s)),
-            len(geo),
-            len(polar),
-            repr(min(float(radius_m), FIRST_RING_M)),
-            repr(RING_GROWTH),
-            repr(REDIS_SCALE),
-            repr(REDIS_SLACK_M),
-            repr(TIE_MARGIN_M),
+            repr(float(cutoff)),
+            oldest,
+            newest,
+            self.bucket_s,
+            "1" if abs(lat) + reach >= MAX_GEO_LAT else "0",
             mode,
-            repr(q_lon),
-            *[g for g, _ in geo + polar],
+            repr(float(lat)),
+            repr(float(lon)),
+            len(groups),
+            *groups,
             *sorted(exclude),
         ]
-        rows = await self._search_script(keys=[self.base(trust) + "pos", *[k for _, k in geo + polar]], args=args)
+        rows = await self._search_script(keys=[self.base(trust) + "pos"], args=args)
         out = []
-        for i in range(0, len(rows), 4):
-            rid, plat, plon = rows[i].decode(), float(rows[i + 1]), float(rows[i + 2])
+        for i in range(0, len(rows), 3):
+            plat_s, plon_s, _ = rows[i + 1].split(b" ", 2)
+            plat, plon = float(plat_s), float(plon_s)
             d = haversine_m(lat, lon, plat, plon)
             if d <= radius_m:
-                out.append(Hit(rid, d, plat, plon, tuple(rows[i + 3].decode().split(","))))
+                groups_of = rows[i + 2].decode()
+                found_in = tuple(sorted(groups_of.split(","))) if "," in groups_of else (groups_of,)
+                out.append(Hit(rows[i].decode(), d, plat, plon, found_in))
         return out
 
 

@@ -85,77 +85,131 @@ local function list(rid, prof, pos)
 end
 
 local unknown = {}
+-- Bursts are read with one HMGET per hash and written with one command per touched key: a call of
+-- a thousand rows costs a handful of commands, not several per row. Most responders share one of a
+-- few profile records ("1|1|volunteers"), so each distinct record is parsed once per call.
+local parsed = {}
+local function cached_profile(v)
+  if not v then return nil end
+  local p = parsed[v]
+  if p == nil then p = parse_profile(v); parsed[v] = p end
+  return p
+end
+local removals, additions, expiry = {}, {}, {}
+local function remove_from(key, rid)
+  local list = removals[key]
+  if not list then list = {}; removals[key] = list end
+  list[#list + 1] = rid
+end
+local function add_to(key, rid, lat, lon, expire_at)
+  local list = additions[key]
+  if not list then list = {}; additions[key] = list end
+  if string.byte(key, 1) == 112 then  -- 'p': a set
+    list[#list + 1] = rid
+  else
+    list[#list + 1] = tonumber(lon) >= EAST_EDGE and '-180' or lon
+    list[#list + 1] = lat
+    list[#list + 1] = rid
+  end
+  expiry[key] = expire_at
+end
+local function unlist_later(rid, prof, pos)
+  if not listed(prof, pos) then return end
+  local b = math.floor(pos.at / BUCKET)
+  for _, g in ipairs(prof.groups) do remove_from((pos.polar and 'p:' or 'g:') .. g .. ':' .. b, rid) end
+end
+local function list_later(rid, prof, lat, lon, at)
+  if not (prof and prof.active and prof.available) then return end
+  local b = math.floor(at / BUCKET)
+  local expire_at = (b + 1) * BUCKET + KEEP
+  if expire_at <= NOW then return end  -- too old to be searched by anyone
+  local kind = math.abs(tonumber(lat)) > MAXLAT and 'p:' or 'g:'
+  for _, g in ipairs(prof.groups) do add_to(kind .. g .. ':' .. b, rid, lat, lon, expire_at) end
+end
+local function flush()
+  for key, members in pairs(removals) do
+    for i = 1, #members, 1000 do
+      redis.call(string.byte(key, 1) == 112 and 'SREM' or 'ZREM', BASE .. key, unpack(members, i, math.min(#members, i + 999)))
+    end
+  end
+  for key, members in pairs(additions) do
+    local step = string.byte(key, 1) == 112 and 1000 or 999
+    for i = 1, #members, step do
+      redis.call(string.byte(key, 1) == 112 and 'SADD' or 'GEOADD', BASE .. key, unpack(members, i, math.min(#members, i + step - 1)))
+    end
+    redis.call('EXPIREAT', BASE .. key, expiry[key])
+  end
+end
+
 if OP == 'loc' then
-  -- A burst of positions, one "<id> <lat> <lon> <accuracy> <at>" argument each and at most one
-  -- per responder (the client keeps the newest): read every record in two calls, then write each
-  -- touched key once.
-  local rids, rows = {}, {}
-  for i = 6, #ARGV do
-    local row = {string.match(ARGV[i], '^(%S+) (%S+) (%S+) (%S+) (%S+)$')}
-    rows[#rows + 1] = row
-    rids[#rids + 1] = row[1]
+  -- A burst of positions in one argument, a line "<id> <lat> <lon> <at> <accuracy>" each and at
+  -- most one per responder (the client keeps the newest); what follows the id is the record kept
+  -- in POS. A position is parsed only when it has to be compared or listed.
+  local rids, recs = {}, {}
+  for rid, rec in string.gmatch(ARGV[6], '(%S+) (%S+ %S+ %S+ %S+)') do
+    local j = #rids + 1
+    rids[j], recs[j] = rid, rec
   end
   local profs = redis.call('HMGET', PROF, unpack(rids))
   local olds = redis.call('HMGET', POS, unpack(rids))
-  local removals, additions, expiry, writes = {}, {}, {}, {}
-  local function push(t, key, ...)
-    local list = t[key]
-    if not list then list = {}; t[key] = list end
-    for _, v in ipairs({...}) do list[#list + 1] = v end
-  end
+  local writes = {}
   for j, rid in ipairs(rids) do
-    local lat, lon, acc, at = rows[j][2], rows[j][3], rows[j][4], rows[j][5]
-    local prof = parse_profile(profs[j])
+    local prof = cached_profile(profs[j])
     if not prof then
       unknown[#unknown + 1] = rid
     else
       local old = parse_position(olds[j])
-      if not old or old.at <= tonumber(at) then  -- an older fix arriving late never wins
-        if listed(prof, old) then
-          local b = math.floor(old.at / BUCKET)
-          for _, g in ipairs(prof.groups) do
-            push(removals, (old.polar and 'p:' or 'g:') .. g .. ':' .. b, rid)
-          end
-        end
+      local listing = prof.active and prof.available
+      local lat, lon, at
+      if old or listing then
+        lat, lon, at = string.match(recs[j], '^(%S+) (%S+) (%S+)')
+        at = tonumber(at)
+      end
+      if not old or old.at <= at then  -- an older fix arriving late never wins
+        unlist_later(rid, prof, old)
         writes[#writes + 1] = rid
-        writes[#writes + 1] = lat .. ' ' .. lon .. ' ' .. at .. ' ' .. acc
-        local polar = math.abs(tonumber(lat)) > MAXLAT
-        local b = math.floor(tonumber(at) / BUCKET)
-        local expire_at = (b + 1) * BUCKET + KEEP
-        if prof.active and prof.available and expire_at > NOW then
-          for _, g in ipairs(prof.groups) do
-            local key = (polar and 'p:' or 'g:') .. g .. ':' .. b
-            expiry[key] = expire_at
-            if polar then
-              push(additions, key, rid)
-            else
-              push(additions, key, tonumber(lon) >= EAST_EDGE and '-180' or lon, lat, rid)
-            end
-          end
-        end
+        writes[#writes + 1] = recs[j]
+        if listing then list_later(rid, prof, lat, lon, at) end
       end
     end
   end
-  for key, members in pairs(removals) do
-    redis.call(string.sub(key, 1, 1) == 'p' and 'SREM' or 'ZREM', BASE .. key, unpack(members))
-  end
+  flush()
   if #writes > 0 then redis.call('HSET', POS, unpack(writes)) end
-  for key, members in pairs(additions) do
-    redis.call(string.sub(key, 1, 1) == 'p' and 'SADD' or 'GEOADD', BASE .. key, unpack(members))
-    redis.call('EXPIREAT', BASE .. key, expiry[key])
-  end
 elseif OP == 'prof' then
-  for i = 6, #ARGV, 4 do
-    local rid, active, available, groups = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-    local old = profile(rid)
-    local pos = position(rid)
-    if available == '' then
-      available = (old == nil or old.available) and '1' or '0'
-    end
-    unlist(rid, old, pos)
-    redis.call('HSET', PROF, rid, active .. '|' .. available .. '|' .. groups)
-    list(rid, profile(rid), pos)
+  -- Profiles in one argument, a line "<id> <active> <available, or nothing to keep it> <groups>"
+  -- each. Only the record a responder ends the call with matters: they leave the keys of the
+  -- record they had and join those of the new one (nothing moves when the record is unchanged).
+  local rids, rows = {}, {}
+  for rid, active, available, groups in string.gmatch(ARGV[6], '(%S+) (%d) (%d?) (%S*)') do
+    local list = rows[rid]
+    if not list then list = {}; rows[rid] = list; rids[#rids + 1] = rid end
+    list[#list + 1] = {active, available, groups}
   end
+  local olds = redis.call('HMGET', PROF, unpack(rids))
+  local poss = redis.call('HMGET', POS, unpack(rids))
+  local writes = {}
+  for j, rid in ipairs(rids) do
+    local old = olds[j] or nil
+    local cur = old
+    for _, row in ipairs(rows[rid]) do
+      local available = row[2]
+      if available == '' then
+        available = (cur == nil or string.sub(cur, 3, 3) == '1') and '1' or '0'
+      end
+      cur = row[1] .. '|' .. available .. '|' .. row[3]
+    end
+    if cur ~= old then
+      writes[#writes + 1] = rid
+      writes[#writes + 1] = cur
+      local pos = parse_position(poss[j])
+      if pos then
+        unlist_later(rid, cached_profile(old), pos)
+        list_later(rid, cached_profile(cur), pos.lat, pos.lon, pos.at)
+      end
+    end
+  end
+  flush()
+  if #writes > 0 then redis.call('HSET', PROF, unpack(writes)) end
 elseif OP == 'avail' then
   for i = 6, #ARGV, 2 do
     local rid, available = ARGV[i], ARGV[i + 1]
@@ -186,117 +240,180 @@ return unknown
 # The constants go in as the script's first lines, so the rest stays plain Lua, patterns and all.
 SCRIPT = f"local MAXLAT = {MAX_GEO_LAT!r}\nlocal EAST_EDGE = {EAST_EDGE!r}\n{_WRITE}"
 
-# The read side: one call searches every key of a query in growing rings, reads the exact positions
-# it needs and returns only the nearest few (plus near-ties), so the client parses tens of rows
-# rather than every member of every ring. Distances here only choose; the client recomputes them.
-SEARCH = """
+# Redis measures on a 6,372,797.56 m sphere (ours is 6,371,008.8 m: 1.00028x) from a position
+# rounded to its geohash cell (< 0.5 m): these bound Redis's distance from ours, both ways.
+REDIS_SCALE = 1.0003
+REDIS_SLACK_M = 1.0
+FIRST_RING_M = 250.0
+RING_GROWTH = 4.0
+TIE_MARGIN_M = 1e-3  # the script's distances may differ from ours in the last bits: it returns near-ties too
+
+# The read side: one call searches every key of a query in growing rings and returns only the
+# nearest few (plus anyone who might tie with them), so the client parses tens of rows rather than
+# every member of every ring. It ranks by Redis's own distances (WITHDIST), each widened into the
+# bounds our distance can lie in, and reads exact positions only for what it returns, and times
+# only for members of the oldest bucket (the only one that can hold positions older than the
+# cutoff). The client recomputes every distance with `geo.distance.haversine_m`.
+_SEARCH = """
 local POS = KEYS[1]
-local LAT, LON, QLAT = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local BASE = ARGV[1]
+local QLON, QLAT = ARGV[2], ARGV[3]            -- where Redis searches from (see geo.index)
 local OFFSET, RADIUS = tonumber(ARGV[4]), tonumber(ARGV[5])
 local LIMIT, CUTOFF = tonumber(ARGV[6]), tonumber(ARGV[7])
-local NGEO, NPOLAR = tonumber(ARGV[8]), tonumber(ARGV[9])
-local RING, GROWTH = tonumber(ARGV[10]), tonumber(ARGV[11])
-local SCALE, SLACK, MARGIN = tonumber(ARGV[12]), tonumber(ARGV[13]), tonumber(ARGV[14])
-local MODE, QLON = ARGV[15], ARGV[16]
-local G0 = 16                       -- ARGV[G0 + k] is the group of KEYS[1 + k]
-local X0 = G0 + NGEO + NPOLAR       -- then the excluded ids
+local OLDEST, NEWEST, BUCKET = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local POLAR, MODE = ARGV[11] == '1', ARGV[12]
+local LAT, LON = tonumber(ARGV[13]), tonumber(ARGV[14])
+local NG = tonumber(ARGV[15])
+local G0 = 15                                   -- ARGV[G0 + 1 .. G0 + NG]: groups, then excluded ids
 local exclude = {}
-for i = X0 + 1, #ARGV do exclude[ARGV[i]] = true end
+for i = G0 + NG + 1, #ARGV do exclude[ARGV[i]] = true end
 
-local R = 6371008.8
-local RAD = math.pi / 180
-local p1 = LAT * RAD
-local cos1 = math.cos(p1)
-local function dist(lat, lon)
-  local p2 = lat * RAD
-  local a = math.sin((p2 - p1) / 2) ^ 2 + cos1 * math.cos(p2) * math.sin((lon - LON) * RAD / 2) ^ 2
-  return 2 * R * math.asin(math.min(1, math.sqrt(a)))
+-- Every member of a bucket that starts after the cutoff is fresh (by a millisecond, for rounding).
+local keys, kgroup, whole = {}, {}, {}
+for gi = 1, NG do
+  local g = ARGV[G0 + gi]
+  for b = OLDEST, NEWEST do
+    local k = #keys + 1
+    keys[k], kgroup[k], whole[k] = BASE .. 'g:' .. g .. ':' .. b, g, b * BUCKET >= CUTOFF + 0.001
+  end
 end
 
-local seen = {}   -- id -> {d, lat, lon, groups} or false when not eligible
-local order = {}
-local function consider(rid, group)
+local seen = {}      -- id -> candidate, or false (excluded, stale)
+local cands = {}     -- candidates known to be fresh
+local pending = {}   -- candidates whose time must be read first
+local function take(rid, dr, g, fresh)
   local c = seen[rid]
   if c == nil then
-    c = false
-    if not exclude[rid] then
-      local v = redis.call('HGET', POS, rid)
-      if v then
-        local lat, lon, at = string.match(v, '^(%S+) (%S+) (%S+)')
-        if tonumber(at) >= CUTOFF then
-          c = {d = dist(tonumber(lat), tonumber(lon)), lat = lat, lon = lon, groups = {}, id = rid}
-          order[#order + 1] = c
+    if exclude[rid] then seen[rid] = false; return end
+    c = {id = rid, groups = g, lo = (dr - SLACK) / SCALE - OFFSET, hi = dr + SLACK + OFFSET}
+    seen[rid] = c
+    if fresh then cands[#cands + 1] = c else pending[#pending + 1] = c end
+  elseif c and c.groups ~= g then
+    local more = c.more
+    if not more then more = {[c.groups] = true}; c.more = more end
+    if not more[g] then more[g] = true; c.groups = c.groups .. ',' .. g end
+  end
+end
+
+local function records(list)  -- the exact record of each, read in chunks (false when gone)
+  for i = 1, #list, 1000 do
+    local ids = {}
+    for j = i, math.min(#list, i + 999) do ids[#ids + 1] = list[j].id end
+    local vs = redis.call('HMGET', POS, unpack(ids))
+    for j = 1, #ids do list[i + j - 1].v = vs[j] end
+  end
+end
+
+local function resolve()
+  if #pending == 0 then return end
+  records(pending)
+  for _, c in ipairs(pending) do
+    if c.v and tonumber(string.match(c.v, '^%S+ %S+ (%S+)')) >= CUTOFF then
+      cands[#cands + 1] = c
+    else
+      seen[c.id] = false
+    end
+  end
+  pending = {}
+end
+
+local function reply(list)
+  local need = {}
+  for _, c in ipairs(list) do if c.v == nil then need[#need + 1] = c end end
+  records(need)
+  local out = {}
+  for _, c in ipairs(list) do
+    if c.v then out[#out + 1] = c.id; out[#out + 1] = c.v; out[#out + 1] = c.groups end
+  end
+  return out
+end
+
+if POLAR then  -- beyond Redis GEO's reach: every member, with its exact distance
+  local R, RAD = 6371008.8, math.pi / 180
+  local p1 = LAT * RAD
+  local polar = {}
+  for gi = 1, NG do
+    local g = ARGV[G0 + gi]
+    for b = OLDEST, NEWEST do
+      for _, rid in ipairs(redis.call('SMEMBERS', BASE .. 'p:' .. g .. ':' .. b)) do
+        local c = seen[rid]
+        if c == nil and not exclude[rid] then
+          c = {id = rid, groups = g}
+          seen[rid] = c
+          polar[#polar + 1] = c
+        elseif c then
+          take(rid, 0, g, true)
+        else
+          seen[rid] = false
         end
       end
     end
-    seen[rid] = c
   end
-  if c then c.groups[group] = true end
+  records(polar)
+  for _, c in ipairs(polar) do
+    local lat, lon, at
+    if c.v then lat, lon, at = string.match(c.v, '^(%S+) (%S+) (%S+)') end
+    if c.v and tonumber(at) >= CUTOFF then
+      local p2 = tonumber(lat) * RAD
+      local a = math.sin((p2 - p1) / 2) ^ 2 + math.cos(p1) * math.cos(p2) * math.sin((tonumber(lon) - LON) * RAD / 2) ^ 2
+      local d = 2 * R * math.asin(math.min(1, math.sqrt(a)))
+      c.lo, c.hi = d - MARGIN, d + MARGIN
+      cands[#cands + 1] = c
+    else
+      seen[c.id] = false
+    end
+  end
 end
 
-if NPOLAR > 0 then
-  for k = NGEO + 1, NGEO + NPOLAR do
-    for _, rid in ipairs(redis.call('SMEMBERS', KEYS[1 + k])) do consider(rid, ARGV[G0 + k]) end
+if MODE == 'count' then  -- everyone within the radius: one full search of each key
+  local redis_r = (RADIUS + OFFSET) * SCALE + SLACK
+  for k = 1, #keys do
+    for _, rid in ipairs(redis.call('GEOSEARCH', keys[k], 'FROMLONLAT', QLON, QLAT, 'BYRADIUS', redis_r, 'm')) do
+      take(rid, 0, kgroup[k], whole[k])
+    end
   end
+  resolve()
+  return reply(cands)
 end
 
 local counts = {}
-for k = 1, NGEO do counts[k] = LIMIT + 8 end
-if MODE == 'count' then RING = RADIUS end
-
-local function groups_of(c)
-  local gs = {}
-  for g in pairs(c.groups) do gs[#gs + 1] = g end
-  table.sort(gs)
-  return table.concat(gs, ',')
-end
-
+for k = 1, #keys do counts[k] = LIMIT + 8 end
+local ring = math.min(RADIUS, FIRST_RING)
 while true do
-  local redis_r = (RING + OFFSET) * SCALE + SLACK
-  local horizon = RING + MARGIN  -- the slack in redis_r covers this much beyond the ring
+  local redis_r = (ring + OFFSET) * SCALE + SLACK
+  local horizon = ring + MARGIN  -- everyone within this (our distance) has been seen...
   local truncated = {}
-  for k = 1, NGEO do
-    local rows
-    if MODE == 'count' then
-      rows = redis.call('GEOSEARCH', KEYS[1 + k], 'FROMLONLAT', QLON, QLAT, 'BYRADIUS', redis_r, 'm', 'ASC', 'WITHDIST')
-    else
-      rows = redis.call('GEOSEARCH', KEYS[1 + k], 'FROMLONLAT', QLON, QLAT, 'BYRADIUS', redis_r, 'm', 'ASC',
-                        'COUNT', counts[k], 'WITHDIST')
-    end
-    for _, row in ipairs(rows) do consider(row[1], ARGV[G0 + k]) end
-    if MODE ~= 'count' and #rows >= counts[k] then
+  for k = 1, #keys do
+    local rows = redis.call('GEOSEARCH', keys[k], 'FROMLONLAT', QLON, QLAT, 'BYRADIUS', redis_r, 'm', 'ASC',
+                            'COUNT', counts[k], 'WITHDIST')
+    local g, fresh = kgroup[k], whole[k]
+    for _, row in ipairs(rows) do take(row[1], tonumber(row[2]), g, fresh) end
+    if #rows >= counts[k] then  -- ...unless COUNT cut a key short before the ring's edge
       truncated[#truncated + 1] = k
       local seen_to = (tonumber(rows[#rows][2]) - SLACK) / SCALE - OFFSET - MARGIN
       if seen_to < horizon then horizon = seen_to end
     end
   end
-  local bound = math.min(horizon, RADIUS + MARGIN)
-  local found = {}
-  for _, c in ipairs(order) do
-    if c.d <= bound then found[#found + 1] = c end
-  end
-  if MODE == 'count' then
+  resolve()
+  local his = {}
+  for i, c in ipairs(cands) do his[i] = c.hi end
+  table.sort(his)
+  local enough = his[LIMIT]  -- LIMIT candidates are at most this far: nobody farther can be in the answer
+  if (enough and enough + MARGIN < horizon) or (horizon >= ring and ring >= RADIUS) then
+    local bound = math.min(enough or RADIUS, RADIUS) + MARGIN
     local out = {}
-    for _, c in ipairs(found) do
-      out[#out + 1] = c.id; out[#out + 1] = c.lat; out[#out + 1] = c.lon; out[#out + 1] = groups_of(c)
-    end
-    return out
+    for _, c in ipairs(cands) do if c.lo <= bound then out[#out + 1] = c end end
+    return reply(out)
   end
-  table.sort(found, function(a, b) if a.d ~= b.d then return a.d < b.d end return a.id < b.id end)
-  local enough = #found >= LIMIT and found[LIMIT].d + MARGIN < horizon
-  if enough or (horizon >= RING and RING >= RADIUS) then
-    local out = {}
-    local last = found[math.min(LIMIT, #found)]
-    for _, c in ipairs(found) do
-      if #out >= 4 * LIMIT and c.d > last.d + MARGIN then break end
-      out[#out + 1] = c.id; out[#out + 1] = c.lat; out[#out + 1] = c.lon; out[#out + 1] = groups_of(c)
-    end
-    return out
-  end
-  if horizon < RING then  -- a key was cut short by COUNT before the ring's edge: ask it for more
+  if horizon < ring then  -- a key was cut short by COUNT before the ring's edge: ask it for more
     for _, k in ipairs(truncated) do counts[k] = counts[k] * 2 end
   else
-    RING = math.min(RADIUS, RING * GROWTH)
+    ring = math.min(RADIUS, ring * GROWTH)
   end
 end
 """
+
+SEARCH = (
+    f"local SCALE, SLACK, MARGIN = {REDIS_SCALE!r}, {REDIS_SLACK_M!r}, {TIE_MARGIN_M!r}\n"
+    f"local FIRST_RING, GROWTH = {FIRST_RING_M!r}, {RING_GROWTH!r}\n{_SEARCH}"
+)
