@@ -37,6 +37,7 @@ from alerting.api.limits import BodyLimit
 from alerting.api.timing import RequestTiming
 from alerting.live.bus import Subscriber
 from alerting.realtime import gateway
+from alerting.realtime.acks import AckBatcher
 from alerting.realtime.registry import CLOSE_RECONNECT, Registry
 from alerting.realtime.republish import Republisher
 from alerting.services import auth
@@ -109,11 +110,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         republisher = Republisher(services, registry)  # writes positions back if Redis loses them
         await republisher.start()
         app.state.services, app.state.registry = services, registry
+        app.state.acks = acks = AckBatcher(services)
         try:
             yield
         finally:
             await republisher.stop()
             await gateway.close_all(registry, CLOSE_RECONNECT, "server restarting; reconnect")
+            await acks.aclose()
             await registry.subscriber.stop()
             await services.aclose()
 

@@ -81,6 +81,20 @@ def _register(app: Celery) -> _Runtime:
     def wake(incident_id: str) -> None:
         runtime.run(lambda s: wake_one(s, incident_id))
 
+    @app.task(name=Task.WAKE_MANY, shared=False, ignore_result=True)
+    def wake_many(incident_ids: list[str]) -> None:
+        """Timers sent together (alerting/services/task_queue.py): each in its own unit of work, and
+        one incident's failure holds no other (the sweep tries it again)."""
+
+        async def job(s: Services) -> None:
+            for incident_id in incident_ids:
+                try:
+                    await wake_one(s, incident_id)
+                except Exception:
+                    log.exception("wake failed; the sweep tries again", extra={"incident_id": incident_id})
+
+        runtime.run(job)
+
     @app.task(name=Task.SWEEP, shared=False, ignore_result=True)
     def sweep() -> int:
         async def job(s: Services) -> int:
@@ -124,6 +138,11 @@ def _register(app: Celery) -> _Runtime:
     @app.task(name=Task.PUSH_UNACKNOWLEDGED, shared=False, ignore_result=True)
     def push_unacknowledged(incident_id: str, no_socket: list[str]) -> int:
         return runtime.run(lambda s: push_fallback.push_unacknowledged(s, incident_id, no_socket=no_socket))
+
+    @app.task(name=Task.PUSH_UNACKNOWLEDGED_MANY, shared=False, ignore_result=True)
+    def push_unacknowledged_many(items: list[tuple[str, list[str]]]) -> int:
+        """Push checks sent together: `[incident id, responders with no socket]` each."""
+        return runtime.run(lambda s: push_fallback.push_unacknowledged_many(s, [(i, n) for i, n in items]))
 
     @app.task(name=Task.CHECK_INS, shared=False, ignore_result=True)
     def send_check_ins() -> int:

@@ -32,6 +32,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +68,51 @@ def cpu_s(pid: int) -> float:
     """User + system CPU seconds a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Every live process in a process group: the worker's Celery parent and its forked children."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                out.append(int(entry.name))
+    return out
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    out = {}
+    for pid in pids:
+        try:
+            out[pid] = cpu_s(pid)
+        except OSError:
+            pass  # ended meanwhile
+    return out
+
+
+class CpuMeter:
+    """CPU seconds per role over a phase. The API and worker are process groups (forks included);
+    PostgreSQL is the backends connected to this run's database (pg_stat_activity, read at both
+    ends); Redis is the shared server (other work on the box may use it too)."""
+
+    def __init__(self, roles: dict[str, Callable[[], Awaitable[list[int]]]]):
+        self.roles = roles
+        self.start: dict[str, dict[int, float]] = {}
+
+    async def begin(self) -> None:
+        self.start = {role: cpu_of(await pids()) for role, pids in self.roles.items()}
+
+    async def end(self) -> dict[str, float]:
+        used = {}
+        for role, pids in self.roles.items():
+            before = self.start[role]
+            now = cpu_of(sorted(set(await pids()) | set(before)))
+            used[role] = sum(now[p] - before.get(p, 0.0) for p in now)
+        return used
 
 
 def rss_kib(pid: int) -> int:
@@ -337,17 +383,22 @@ async def expected_pairs(cad_key: str, incidents: list[str], socket_ids: set[str
     import httpx
 
     out: set[tuple[str, str]] = set()
+    gate = asyncio.Semaphore(8)
     async with httpx.AsyncClient(base_url=BASE, timeout=60, headers={"Authorization": f"Bearer {cad_key}"}) as cad:
-        for incident_id in incidents:
-            answer = await cad.get(f"/v1/incidents/{incident_id}")
+
+        async def one(incident_id: str) -> None:
+            async with gate:
+                answer = await cad.get(f"/v1/incidents/{incident_id}")
             answer.raise_for_status()
             for r in answer.json()["responders"]:
                 if r["id"] in socket_ids:
                     out.add((incident_id, r["id"]))
+
+        await asyncio.gather(*(one(i) for i in incidents))
     return out
 
 
-async def py_spy(pid: int, out: str | None):
+async def py_spy(pid: int, out: str | None, *, subprocesses: bool = False):
     """Samples only while the process holds the GIL, so waiting on the network is not counted as work."""
     if not out:
         return None
@@ -362,6 +413,7 @@ async def py_spy(pid: int, out: str | None):
         "500",
         "--nonblocking",
         "--gil",
+        *(["--subprocesses"] if subprocesses else []),
         "-o",
         out,
         stdout=asyncio.subprocess.DEVNULL,
@@ -379,6 +431,30 @@ async def command(proc, line: str, timeout: float = 600) -> dict:
     proc.stdin.write((line + "\n").encode())
     await proc.stdin.drain()
     return json.loads(await asyncio.wait_for(proc.stdout.readline(), timeout))
+
+
+async def ingest_phase(args, settings, client, nodes, pids: dict[str, list[int]], report: dict) -> None:
+    """Location frames over every socket, against raw pipelined GEOADD in the same run."""
+    step("location ingest")
+    profiler = await py_spy(nodes[0].proc.pid, args.profile_ingest)
+    cpu_before = {k: sum(cpu_s(p) for p in v) for k, v in pids.items()}
+    ingest = await command(client, f"ingest {args.ingest_per_socket}")
+    cpu_used = {k: round(sum(cpu_s(p) for p in v) - cpu_before[k], 2) for k, v in pids.items()}
+    await stop(profiler)
+    admitted = ingest["sent"] - ingest["rate_limited"] - ingest["other"]
+    raw = await raw_geoadd(settings.redis_url, max(ingest["sent"], 100_000))
+    e2e_rate = admitted / ingest["seconds"]
+    report["ingest"] = {
+        "sent": ingest["sent"],
+        "admitted": admitted,
+        "per_s": round(e2e_rate),
+        "raw_geoadd_per_s": round(raw),
+        "ratio": round(e2e_rate / raw, 3),
+        "seconds": round(ingest["seconds"], 2),
+        "cpu_s": cpu_used,
+    }
+    print(json.dumps(report["ingest"]), flush=True)
+    await asyncio.sleep(1)  # let the API's location batcher flush the last frames first
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -447,39 +523,47 @@ async def main(args: argparse.Namespace) -> None:
         )
         print(json.dumps(report), flush=True)
 
-        step("location ingest")
         from redis.asyncio import Redis
 
         async with Redis.from_url(settings.redis_url) as redis:
             redis_pid = int((await redis.info("server"))["process_id"])
         pids = {"api": [n.proc.pid for n in nodes], "client": [client.pid], "redis": [redis_pid]}
-        profiler = await py_spy(nodes[0].proc.pid, args.profile_ingest)
-        cpu_before = {k: sum(cpu_s(p) for p in v) for k, v in pids.items()}
-        ingest = await command(client, f"ingest {args.ingest_per_socket}")
-        cpu_used = {k: round(sum(cpu_s(p) for p in v) - cpu_before[k], 2) for k, v in pids.items()}
-        await stop(profiler)
-        admitted = ingest["sent"] - ingest["rate_limited"] - ingest["other"]
-        raw = await raw_geoadd(settings.redis_url, max(ingest["sent"], 100_000))
-        e2e_rate = admitted / ingest["seconds"]
-        report["ingest"] = {
-            "sent": ingest["sent"],
-            "admitted": admitted,
-            "per_s": round(e2e_rate),
-            "raw_geoadd_per_s": round(raw),
-            "ratio": round(e2e_rate / raw, 3),
-            "seconds": round(ingest["seconds"], 2),
-            "cpu_s": cpu_used,
-        }
-        print(json.dumps(report["ingest"]), flush=True)
-        await asyncio.sleep(1)  # let the API's location batcher flush the last frames first
+        if args.ingest_per_socket > 0:
+            await ingest_phase(args, settings, client, nodes, pids, report)
         await put_back(settings, trust_id, with_socket, points)
+
+        async def pg_backends() -> list[int]:
+            import asyncpg
+
+            conn = await asyncpg.connect(url)
+            try:
+                rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", dbname)
+            finally:
+                await conn.close()
+            return [r["pid"] for r in rows if r["pid"] != conn.get_server_pid()]
+
+        async def fixed(ps: list[int]) -> list[int]:
+            return ps
+
+        roles: dict[str, Callable[[], Awaitable[list[int]]]] = {
+            "api": lambda: fixed([p for n in nodes for p in group_pids(n.proc.pid)]),
+            "worker": lambda: fixed(group_pids(worker.proc.pid)),
+            "postgres": pg_backends,
+            "redis": lambda: fixed([redis_pid]),
+            "sockets_client": lambda: fixed([client.pid]),
+            "cad_client": lambda: fixed([os.getpid()]),
+        }
 
         all_sent: list[tuple[str, float]] = []
         per_rate: dict[float, list[tuple[str, float]]] = {}
         report["post_failures"] = []
         profiler = await py_spy(nodes[0].proc.pid, args.profile)
+        worker_profiler = await py_spy(worker.proc.pid, args.profile_worker, subprocesses=True)
+        meter = CpuMeter(roles)
         for rate in args.rates:
             step(f"posting at {rate:g}/s")
+            await meter.begin()
+            load_before = os.getloadavg()[0]
             sent, failures = await post_at_rate(
                 cad_key,
                 rate,
@@ -490,12 +574,25 @@ async def main(args: argparse.Namespace) -> None:
                 args.in_flight,
                 [node.base_url for node in nodes],
             )
+            await asyncio.sleep(args.settle)  # the frames, acks and worker tasks of the last posts
+            used = await meter.end()
             per_rate[rate] = sent
             all_sent += sent
             report["post_failures"] += failures[:5]
             report[f"rate_{rate:g}_post_failures"] = len(failures)
-            print(json.dumps({"rate": rate, "created": len(sent), "failed": len(failures)}), flush=True)
+            cpu_ms = {role: round(1000 * s / max(1, len(sent)), 2) for role, s in used.items()}
+            server = ("api", "worker", "postgres", "redis")
+            cpu_ms["server_total"] = round(sum(cpu_ms[r] for r in server), 2)
+            report[f"rate_{rate:g}_cpu_ms_per_incident"] = cpu_ms
+            report[f"rate_{rate:g}_load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            print(
+                json.dumps(
+                    {"rate": rate, "created": len(sent), "failed": len(failures), "cpu_ms_per_incident": cpu_ms}
+                ),
+                flush=True,
+            )
         await stop(profiler)
+        await stop(worker_profiler)
         step("collecting frames")
         expected = await expected_pairs(cad_key, [i for i, _ in all_sent], set(socket_index.values()))
         dump = await command(client, f"await {len(expected)} 60")
@@ -555,8 +652,12 @@ if __name__ == "__main__":
     parser.add_argument("--sockets", type=int, default=10_000)
     parser.add_argument("--responders", type=int, default=10_000)
     parser.add_argument("--rates", type=float, nargs="+", default=[10, 100], help="CAD posts per second, in turn")
-    parser.add_argument("--seconds", type=float, default=10, help="how long each rate runs")
-    parser.add_argument("--ingest-per-socket", type=int, default=5)
+    parser.add_argument("--rate", type=float, action="append", help="a CAD rate instead of --rates (repeatable)")
+    parser.add_argument("--seconds", "--duration", type=float, default=10, help="how long each rate runs")
+    parser.add_argument(
+        "--settle", type=float, default=2, help="seconds after each rate's last POST still counted in its CPU"
+    )
+    parser.add_argument("--ingest-per-socket", type=int, default=5, help="0 skips the ingest phase")
     parser.add_argument(
         "--api-processes",
         type=int,
@@ -569,12 +670,16 @@ if __name__ == "__main__":
     )
     parser.add_argument("--profile-ingest", metavar="FILE", help="the same during the location ingest")
     parser.add_argument(
+        "--profile-worker", metavar="FILE", help="py-spy the worker (and its forks) during the CAD phases"
+    )
+    parser.add_argument(
         "--ack",
         action=argparse.BooleanOptionalAction,
         default=True,
         help="clients acknowledge each alert, as the app does",
     )
     a = parser.parse_args()
+    a.rates = a.rate or a.rates
     signal.signal(signal.SIGTERM, _interrupt)  # asyncio.run then cancels main, whose finally stops the processes
     if a.client:
         asyncio.run(client_main(a.client[0], a.client[1], a.ack))

@@ -14,6 +14,7 @@ from starlette.websockets import WebSocketDisconnected
 
 from alerting.domain.vocabulary import ErrorCode
 from alerting.realtime import protocol
+from alerting.realtime.acks import AckBatcher
 from alerting.realtime.close_codes import CloseCode
 from alerting.realtime.registry import (
     CLOSE_TOO_SLOW,
@@ -48,7 +49,7 @@ BINARY_DETAIL = "binary frames are not read: send each message as JSON in a text
 # The database or Redis overloaded or away: the message failed, the socket need not.
 _BACKEND_DOWN = (SQLAlchemyError, RedisError, ConnectionError, TimeoutError)
 _GONE = (WebSocketDisconnect, WebSocketDisconnected)  # the peer left: the normal end of a socket
-_ACTIONS = {"accept": alerts.accept, "arrived": alerts.arrived, "ack": alerts.acknowledge}
+_ACTIONS = {"accept": alerts.accept, "arrived": alerts.arrived}
 
 
 async def _receive_text(ws: WebSocket) -> str | None:
@@ -207,6 +208,9 @@ async def _handle(msg: Any, services: Services, conn: Connection, trust_id: str,
     elif isinstance(msg, protocol.Availability):
         await presence.set_availability(services, trust_id=trust_id, responder_id=responder_id, available=msg.available)
         conn.available = msg.available
+    elif isinstance(msg, protocol.AlertAction) and msg.type == "ack":  # the most frequent: written in batches
+        acks: AckBatcher = conn.ws.app.state.acks
+        await acks.acknowledge(trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id)
     elif isinstance(msg, protocol.AlertAction):
         async with unit_of_work(services) as uow:
             answer = await _ACTIONS[msg.type](uow, trust_id=trust_id, responder_id=responder_id, alert_id=msg.alert_id)

@@ -8,9 +8,9 @@ once; the winner that fills the incident stands the rest down in SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Table, and_, bindparam, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import metrics
@@ -19,7 +19,7 @@ from alerting.domain.vocabulary import AlertState, AssignmentRole, DeclineReason
 from alerting.live.accept import NOT_OPEN, UNKNOWN
 from alerting.services import policies
 from alerting.services.context import Services
-from alerting.services.errors import NotFound
+from alerting.services.errors import NotFound, ServiceError
 from alerting.services.frames import alert_frame, assigned_frame, error_frame, stand_down_frame, status_frame
 from alerting.services.incident_store import load
 from alerting.services.incidents import transition
@@ -177,41 +177,79 @@ async def report_status(
     return Answer([status_frame(alert_id, status, at)], fx.frames_for(responder_id))
 
 
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """One app's acknowledgement that an alert reached its screen."""
+
+    trust_id: str
+    responder_id: str
+    alert_id: str
+
+
+# Built once: an ack is the most frequent write, and building a statement costs more than running it.
+_ALERTS = cast(Table, Alert.__table__)
+_KEYS = tuple_(_ALERTS.c.id, _ALERTS.c.trust_id, _ALERTS.c.responder_id).in_(bindparam("keys", expanding=True))
+_SET_DELIVERED = (
+    update(_ALERTS)
+    .where(_KEYS, _ALERTS.c.delivered_at.is_(None))
+    .values(delivered_at=bindparam("acked_at"))
+    .returning(_ALERTS.c.id, _ALERTS.c.trust_id, _ALERTS.c.responder_id, _ALERTS.c.incident_id)
+)
+_OWN = select(_ALERTS.c.id, _ALERTS.c.trust_id, _ALERTS.c.responder_id).where(_KEYS)
+_TIMELINE = insert(cast(Table, TimelineEntry.__table__))
+
+
 async def acknowledge(uow: UnitOfWork, *, trust_id: str, responder_id: str, alert_id: str) -> Answer:
-    """Sets `delivered_at` once. Every alerted app sends one, so this neither loads nor locks the
-    incident: one conditional UPDATE sets the column where still empty, which tells the domain's
-    `acknowledged` whether this ack is the first, and incident transactions never write it back
-    empty. Only when it changed nothing is the alert read, to tell a repeated ack from a wrong one."""
+    """Sets `delivered_at` once (`acknowledge_many` of one)."""
+    (answer,) = await acknowledge_many(uow, acks=[Ack(trust_id, responder_id, alert_id)])
+    if isinstance(answer, ServiceError):
+        raise answer
+    return answer
+
+
+async def acknowledge_many(uow: UnitOfWork, *, acks: list[Ack]) -> list[Answer | NotFound]:
+    """Sets `delivered_at` once per alert, for acks that arrived together; the answer to each, in
+    order (NotFound for an alert that is not the responder's). Every alerted app sends one, so this
+    neither loads nor locks the incident: one conditional UPDATE sets the column where still empty,
+    which tells the domain's `acknowledged` whether an ack is the first (the first of a repeated
+    one in the same batch), and incident transactions never write it back empty. Only the acks
+    that changed nothing are read again, to tell a repeat from a wrong one."""
     session, now = uow.session, uow.services.clock()
-    incident_id = (
-        await session.execute(
-            update(Alert)
-            .where(
-                Alert.id == alert_id,
-                Alert.trust_id == trust_id,
-                Alert.responder_id == responder_id,
-                Alert.delivered_at.is_(None),
-            )
-            .values(delivered_at=utc(now))
-            .returning(Alert.incident_id)
-            .execution_options(synchronize_session=False)
-        )
-    ).scalar_one_or_none()
-    if incident_id is None:
-        mine = (
-            await session.execute(
-                select(Alert.id).where(
-                    Alert.id == alert_id, Alert.trust_id == trust_id, Alert.responder_id == responder_id
-                )
-            )
-        ).first()
-        if mine is None:
-            raise NotFound("no such alert")
-        return Answer()  # a repeat: m.acknowledged(first=False) decides nothing
-    _record(session, incident_id, m.acknowledged(responder_id, first=True), now=now)
-    bus = uow.services.bus
-    uow.after_commit(lambda: bus.to_trust(trust_id, {"type": "incident", "incident_id": incident_id}))
-    return Answer()
+    keys = list(dict.fromkeys((a.alert_id, a.trust_id, a.responder_id) for a in acks))
+    rows = (await session.execute(_SET_DELIVERED, {"keys": keys, "acked_at": utc(now)})).all()
+    first = {(alert_id, trust_id, responder_id): incident_id for alert_id, trust_id, responder_id, incident_id in rows}
+    unchanged = [k for k in keys if k not in first]
+    mine = {tuple(row) for row in (await session.execute(_OWN, {"keys": unchanged})).all()} if unchanged else set()
+    answers: list[Answer | NotFound] = []
+    timeline: list[dict[str, Any]] = []
+    told: dict[tuple[str, str], None] = {}  # (trust, incident) whose watchers hear of a delivery
+    for ack in acks:
+        key = (ack.alert_id, ack.trust_id, ack.responder_id)
+        incident_id = first.pop(key, None)
+        if incident_id is not None:  # the first ack of this alert
+            for d in m.acknowledged(ack.responder_id, first=True):
+                if isinstance(d, m.Record):
+                    timeline.append(
+                        {"incident_id": incident_id, "at": utc(now), "event": d.event, "data": dict(d.data)}
+                    )
+            told[(ack.trust_id, incident_id)] = None
+            mine.add(key)  # the same ack again in this batch is a repeat
+            answers.append(Answer())
+        elif key in mine:
+            answers.append(Answer())  # a repeat: m.acknowledged(first=False) decides nothing
+        else:
+            answers.append(NotFound("no such alert"))
+    if timeline:
+        await session.execute(_TIMELINE, timeline)
+    if told:
+        bus = uow.services.bus
+
+        async def tell() -> None:
+            for trust_id, incident_id in told:
+                await bus.to_trust(trust_id, {"type": "incident", "incident_id": incident_id})
+
+        uow.after_commit(tell)
+    return answers
 
 
 async def pending(session: AsyncSession, services: Services, *, trust_id: str, responder_id: str) -> list[Frame]:

@@ -114,7 +114,7 @@ def build_services(settings: Settings) -> Services:
             heartbeat_s=settings.index_heartbeat_s,
             max_wait_s=settings.index_rebuild_max_wait_s,
         ),
-        tasks=TaskQueue(celery_app(settings)),
+        tasks=TaskQueue(celery_app(settings), batch_window_s=settings.task_batch_window_s),
         rate_limiter=RateLimiter(redis, keys),
         locations=LocationIngest(
             RateGate(settings.location_rate_per_s, settings.location_burst),

@@ -218,28 +218,31 @@ async def publish(services: Services, fx: Effects, *, open_limit: int | None = N
             metrics.ALERTS_SENT.inc()
             if fx.started_at is not None:
                 metrics.ALERT_LATENCY.observe(max(0.0, services.clock() - fx.started_at))
-    jobs: list[tuple[str, Callable[[], None]]] = []
     tasks = services.tasks
+    # Timers and push checks only join the task queue's next batch: cheap, so on the loop.
+    queued: list[tuple[str, Callable[[], None]]] = []
     if no_socket:
         now = services.clock()
-        jobs.append(("push", lambda: tasks.push_unacknowledged(fx.incident_id, at=now, now=now, no_socket=no_socket)))
+        queued.append(("push", lambda: tasks.push_unacknowledged(fx.incident_id, at=now, now=now, no_socket=no_socket)))
     if (push_check_at := fx.push_check_at) is not None:
-        jobs.append(
+        queued.append(
             (
                 "push check",
                 lambda: tasks.push_unacknowledged(fx.incident_id, at=push_check_at, now=services.clock(), no_socket=[]),
             )
         )
     if (wake_at := fx.wake_at) is not None:
-        jobs.append(("timer", lambda: tasks.wake(fx.incident_id, at=wake_at, now=services.clock())))
+        queued.append(("timer", lambda: tasks.wake(fx.incident_id, at=wake_at, now=services.clock())))
+    _run_jobs(fx, queued)
+    sent: list[tuple[str, Callable[[], None]]] = []
     if fx.webhooks:
-        jobs.append(("webhook trigger", lambda: tasks.deliver_webhooks(fx.incident_id)))
+        sent.append(("webhook trigger", lambda: tasks.deliver_webhooks(fx.incident_id)))
     if (check_in_at := fx.check_in_at) is not None:
-        jobs.append(("check-in timer", lambda: tasks.check_ins(at=check_in_at, now=services.clock())))
-    if jobs:
+        sent.append(("check-in timer", lambda: tasks.check_ins(at=check_in_at, now=services.clock())))
+    if sent:
         # Sending a Celery task is blocking I/O: off the event loop, so frames for other
         # incidents and sockets keep moving meanwhile.
-        await asyncio.to_thread(_run_jobs, fx, jobs)
+        await asyncio.to_thread(_run_jobs, fx, sent)
 
 
 def _run_jobs(fx: Effects, jobs: list[tuple[str, Callable[[], None]]]) -> None:

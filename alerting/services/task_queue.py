@@ -4,10 +4,24 @@ Celery carries it, on the deployment's Redis or on RabbitMQ (`broker_url`). An A
 worker configure their Celery app with `celery_app`, so the queue a sender writes to is the queue
 the worker reads. The worker registers the tasks (alerting/worker.py) under the names in `Task`;
 senders only need the names.
+
+Phase timers and push checks come with every incident, three or four per new one, and each
+Celery message costs the sender about a millisecond of CPU and the worker more to receive,
+schedule and run. So they are gathered for `batch_window_s` (a few tens of milliseconds) and sent
+as one `wake_many` / `push_unacknowledged_many` per due time, rounded up (never early: an early
+push check would find nothing due and push nothing) to a step that grows with how far off it is:
+`DUE_STEP_S` for what is due now, a fiftieth of the delay beyond, at most `MAX_DUE_STEP_S` late.
+A crash loses at most the timers of that window: the periodic sweep fires any incident whose timer
+was lost, as it does for a crash between a commit and a send.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import threading
+import time
+from collections import defaultdict
 from collections.abc import Collection
 from enum import StrEnum
 from typing import Any
@@ -18,7 +32,9 @@ from celery import Celery
 from alerting.live.keys import Keys
 from alerting.settings import Settings
 
-__all__ = ["MAX_COUNTDOWN_S", "VISIBILITY_TIMEOUT_S", "Task", "TaskQueue", "celery_app"]
+__all__ = ["DUE_STEP_S", "MAX_COUNTDOWN_S", "MAX_DUE_STEP_S", "VISIBILITY_TIMEOUT_S", "Task", "TaskQueue", "celery_app"]
+
+log = logging.getLogger(__name__)
 
 # A task waiting out its countdown is held unacknowledged by the worker. Celery on Redis redelivers
 # it once the visibility timeout passes; RabbitMQ closes the worker's channel when a delivery stays
@@ -27,15 +43,19 @@ __all__ = ["MAX_COUNTDOWN_S", "VISIBILITY_TIMEOUT_S", "Task", "TaskQueue", "cele
 MAX_COUNTDOWN_S = 900
 VISIBILITY_TIMEOUT_S = 3600
 REDIS_SCHEMES = frozenset({"redis", "rediss", "unix", "redis+socket"})
+DUE_STEP_S = 0.1  # batched timers due within one step of each other travel in one message
+MAX_DUE_STEP_S = 1.0
 
 
 class Task(StrEnum):
     WAKE = "alerting.wake"
+    WAKE_MANY = "alerting.wake_many"
     SWEEP = "alerting.sweep"
     PURGE_POSITIONS = "alerting.purge_positions"
     DELIVER_WEBHOOKS = "alerting.deliver_webhooks"
     WEBHOOK_SWEEP = "alerting.webhook_sweep"
     PUSH_UNACKNOWLEDGED = "alerting.push_unacknowledged"
+    PUSH_UNACKNOWLEDGED_MANY = "alerting.push_unacknowledged_many"
     CREDENTIAL_REMINDERS = "alerting.credential_reminders"
     RECORD_DENSITY = "alerting.record_density"
     CHECK_INS = "alerting.check_ins"
@@ -71,16 +91,27 @@ def _on_redis(broker_url: str) -> bool:
 
 
 class TaskQueue:
-    """Sends tasks. Each call is blocking broker I/O: callers on an event loop run it in a thread.
+    """Sends tasks. Each immediate send is blocking broker I/O: callers on an event loop run it in
+    a thread. `wake` and `push_unacknowledged` only queue (cheap, safe on an event loop): a thread
+    of this queue sends them in batches every `batch_window_s`; 0 sends each at once.
 
     A due time further off than MAX_COUNTDOWN_S is not queued at all: the sweep fires it."""
 
-    def __init__(self, celery: Celery):
+    def __init__(self, celery: Celery, *, batch_window_s: float = 0.0):
         self.celery = celery
+        self.batch_window_s = batch_window_s
+        self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)
+        self._sending = threading.Lock()  # one batch on its way at a time
+        # (task, due time on the monotonic clock) -> the items of one message
+        self._pending: dict[tuple[Task, float], list[object]] = defaultdict(list)
+        self._thread: threading.Thread | None = None
+        self._closing = False
+        self._stopping = threading.Event()
 
     def wake(self, incident_id: str, *, at: float, now: float) -> None:
         """Fire the incident's next due phase or expiry at `at` (unix time)."""
-        self._send(Task.WAKE, [incident_id], at=at, now=now)
+        self._queue(Task.WAKE_MANY, incident_id, at=at, now=now)
 
     def deliver_webhooks(self, incident_id: str) -> None:
         """Deliver the incident's due webhooks now."""
@@ -95,11 +126,13 @@ class TaskQueue:
 
     def push_unacknowledged(self, incident_id: str, *, at: float, now: float, no_socket: Collection[str]) -> None:
         """At `at`, push the incident's alerts still unacknowledged (and at once those in `no_socket`)."""
-        self._send(Task.PUSH_UNACKNOWLEDGED, [incident_id, list(no_socket)], at=at, now=now)
+        self._queue(Task.PUSH_UNACKNOWLEDGED_MANY, [incident_id, list(no_socket)], at=at, now=now)
 
     def check_ins(self, *, at: float, now: float) -> None:
         """Send the check-ins due by `at`; one further off is left to the periodic run."""
-        self._send(Task.CHECK_INS, [], at=at, now=now)
+        delay = max(0.0, at - now)
+        if delay <= MAX_COUNTDOWN_S:
+            self.celery.send_task(Task.CHECK_INS, args=[], countdown=delay)
 
     def depth(self) -> int:
         """Tasks waiting in the queue, asked of whichever broker carries it (blocking, like a send)."""
@@ -117,10 +150,54 @@ class TaskQueue:
                     return 0
                 raise
 
+    def flush(self) -> None:
+        """Send every queued timer and push check now; on return, all queued before are sent
+        (a batch the thread is sending meanwhile included)."""
+        with self._sending:
+            with self._lock:
+                batches, self._pending = self._pending, defaultdict(list)
+            self._send(batches)
+
     def close(self) -> None:
+        with self._lock:
+            self._closing = True
+            self._wakeup.notify()
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.flush()
         self.celery.close()
 
-    def _send(self, task: Task, args: list[object], *, at: float, now: float) -> None:
+    def _queue(self, task: Task, item: object, *, at: float, now: float) -> None:
         delay = max(0.0, at - now)
-        if delay <= MAX_COUNTDOWN_S:
-            self.celery.send_task(task, args=args, countdown=delay)
+        if delay > MAX_COUNTDOWN_S:
+            return
+        width = min(MAX_DUE_STEP_S, max(DUE_STEP_S, delay / 50))
+        due = math.ceil((time.monotonic() + delay) / width) * width
+        with self._lock:
+            self._pending[(task, due)].append(item)
+            if self.batch_window_s > 0:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="task-batches", daemon=True)
+                    self._thread.start()
+                self._wakeup.notify()
+                return
+        self.flush()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._pending and not self._closing:
+                    self._wakeup.wait()
+                if self._closing:
+                    return  # close() sends what is left
+            self._stopping.wait(self.batch_window_s)  # let the window fill
+            self.flush()
+
+    def _send(self, batches: dict[tuple[Task, float], list[object]]) -> None:
+        for (task, due), items in sorted(batches.items(), key=lambda kv: kv[0][1]):
+            countdown = max(0.0, due - time.monotonic())
+            try:
+                self.celery.send_task(task, args=[items], countdown=countdown)
+            except Exception:  # a lost timer is fired by the sweep; a lost push check is not retried
+                log.exception("sending %s failed for %d items; the sweep fires lost timers", task, len(items))
