@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from alerting.api import (
     admin,
+    alerter_messages,
     alerters,
     console,
     coverage,
@@ -36,7 +37,7 @@ from alerting.api.documented import document
 from alerting.api.limits import BodyLimit
 from alerting.api.timing import RequestTiming
 from alerting.live.bus import Subscriber
-from alerting.realtime import gateway
+from alerting.realtime import alerter_gateway, gateway
 from alerting.realtime.acks import AckBatcher
 from alerting.realtime.registry import CLOSE_RECONNECT, Registry
 from alerting.realtime.republish import Republisher
@@ -132,6 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             (r"/v1/trusts/[^/]+/(aeds|policy/zones)", settings.register_max_bytes),
         ],
     )
+    # Before the responders' `/v1/alerts/{alert_id}/messages`, which would take "current" for an alert id.
+    app.include_router(alerter_messages.router)
     for router in (admin.router, me.router, cad_router, dispatching.router, ops.router, gateway.router):
         app.include_router(router)
     app.include_router(zones_api.router)
@@ -147,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(joining.router)
     app.include_router(wellbeing.router)
     app.include_router(alerters.router)
+    app.include_router(alerter_gateway.router)
     app.add_middleware(RequestTiming)
     webhook_schema.install(app)
     app.include_router(console.router)

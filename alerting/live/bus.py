@@ -24,6 +24,9 @@ Handler = Callable[[str, dict[str, Any]], Awaitable[None] | None]
 # A message on a responder's channel for the processes holding their sockets, never for the app:
 # send what is queued, then close (the responder was suspended or erased).
 END_SOCKETS = "_end_sockets"
+# A message on an alerter's channel: their incident changed (`incident_id`); the process holding
+# their socket reads what help is coming and sends it (alerting/realtime/alerter_follow.py).
+HELP_CHANGED = "_help_changed"
 
 
 class Bus:
@@ -35,6 +38,19 @@ class Bus:
         """Published after the stand-down frames, so every socket sends those before it closes."""
         await self._redis.publish(self.keys.responder_channel(trust, responder_id), json.dumps({"type": END_SOCKETS}))
 
+    async def end_alerter_sockets(self, trust: str, alerter_id: str) -> None:
+        """Closes the alerter's sockets (suspended), after what was published to them before."""
+        await self._redis.publish(self.keys.alerter_channel(trust, alerter_id), json.dumps({"type": END_SOCKETS}))
+
+    async def help_changed(self, trust: str, alerter_id: str, incident_id: str) -> None:
+        await self._redis.publish(self.keys.alerter_channel(trust, alerter_id), json.dumps(_help(incident_id)))
+
+    def help_changed_in(self, pipe: Pipeline, trust: str, alerter_id: str, incident_id: str) -> None:
+        pipe.publish(self.keys.alerter_channel(trust, alerter_id), json.dumps(_help(incident_id)))
+
+    def to_alerter_in(self, pipe: Pipeline, trust: str, alerter_id: str, frame: dict[str, Any]) -> None:
+        pipe.publish(self.keys.alerter_channel(trust, alerter_id), json.dumps(frame))
+
     async def to_trust(self, trust: str, event: dict[str, Any]) -> None:
         await self._redis.publish(self.keys.trust_channel(trust), json.dumps(event))
 
@@ -45,6 +61,10 @@ class Bus:
 
     def to_trust_in(self, pipe: Pipeline, trust: str, event: dict[str, Any]) -> None:
         pipe.publish(self.keys.trust_channel(trust), json.dumps(event))
+
+
+def _help(incident_id: str) -> dict[str, Any]:
+    return {"type": HELP_CHANGED, "incident_id": incident_id}
 
 
 class Subscriber:

@@ -21,6 +21,10 @@ class Keys:
     def responder_channel(self, trust: str, responder_id: str) -> str:
         return f"{self._t(trust)}:r:{responder_id}"
 
+    def alerter_channel(self, trust: str, alerter_id: str) -> str:
+        """The alerter's frames: help, messages, stand-down (alerting/realtime/alerter_gateway.py)."""
+        return f"{self._t(trust)}:a:{alerter_id}"
+
     def tracking(self, trust: str, responder_id: str) -> str:
         """The hint that a responder is on their way to an incident (alerting/live/tracking.py)."""
         return f"{self._t(trust)}:track:{responder_id}"

@@ -47,12 +47,12 @@ BINARY_FRAME = ErrorCode.BINARY_FRAME  # answers a binary frame; the socket stay
 BINARY_DETAIL = "binary frames are not read: send each message as JSON in a text frame"
 
 # The database or Redis overloaded or away: the message failed, the socket need not.
-_BACKEND_DOWN = (SQLAlchemyError, RedisError, ConnectionError, TimeoutError)
-_GONE = (WebSocketDisconnect, WebSocketDisconnected)  # the peer left: the normal end of a socket
+BACKEND_DOWN = (SQLAlchemyError, RedisError, ConnectionError, TimeoutError)
+GONE = (WebSocketDisconnect, WebSocketDisconnected)  # the peer left: the normal end of a socket
 _ACTIONS = {"accept": alerts.accept, "arrived": alerts.arrived}
 
 
-async def _receive_text(ws: WebSocket) -> str | None:
+async def receive_text(ws: WebSocket) -> str | None:
     """The next message; None when it came in a binary frame (the protocol is JSON in text frames)."""
     message = await ws.receive()
     if message["type"] == "websocket.disconnect":
@@ -60,13 +60,13 @@ async def _receive_text(ws: WebSocket) -> str | None:
     return message.get("text")
 
 
-async def _first_token(ws: WebSocket, timeout: float) -> tuple[str | None, str]:
+async def first_token(ws: WebSocket, timeout: float) -> tuple[str | None, str]:
     """The token from the query, or from an `auth` message within `timeout`; else why there is none."""
     token = ws.query_params.get("token")
     if token:
         return token, ""
     try:
-        text = await asyncio.wait_for(_receive_text(ws), timeout)
+        text = await asyncio.wait_for(receive_text(ws), timeout)
         if text is None:
             raise protocol.ProtocolError(BINARY_FRAME, BINARY_DETAIL)
         msg = protocol.parse(text)
@@ -79,7 +79,7 @@ async def _first_token(ws: WebSocket, timeout: float) -> tuple[str | None, str]:
     return msg.token, ""
 
 
-async def _close(ws: WebSocket, code: int, reason: str) -> None:
+async def close_quietly(ws: WebSocket, code: int, reason: str) -> None:
     try:
         await asyncio.wait_for(ws.close(code=code, reason=reason), CLOSE_GRACE_S)
     except (TimeoutError, RuntimeError, WebSocketDisconnect):
@@ -92,30 +92,30 @@ async def responder_socket(ws: WebSocket) -> None:
     registry: Registry = ws.app.state.registry
     await ws.accept()
     try:
-        token, why = await _first_token(ws, services.settings.ws_auth_timeout_s)
+        token, why = await first_token(ws, services.settings.ws_auth_timeout_s)
     except WebSocketDisconnect:
         return
     if token is None:
-        await _close(ws, CLOSE_UNAUTHORIZED, why)
+        await close_quietly(ws, CLOSE_UNAUTHORIZED, why)
         return
     try:
         principal = await auth.authenticate(services, token)
     except ServiceError:
-        await _close(ws, CLOSE_UNAUTHORIZED, "invalid token")
+        await close_quietly(ws, CLOSE_UNAUTHORIZED, "invalid token")
         return
-    except _BACKEND_DOWN:
+    except BACKEND_DOWN:
         log.warning("socket sign-in failed: backend unavailable", exc_info=True)
-        await _close(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
+        await close_quietly(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
         return
     if principal.kind != auth.RESPONDER:
-        await _close(ws, CLOSE_FORBIDDEN, "a responder token is required")
+        await close_quietly(ws, CLOSE_FORBIDDEN, "a responder token is required")
         return
     trust_id, responder_id = principal.trust, principal.responder
     if (
         registry.count(services.keys.responder_channel(trust_id, responder_id))
         >= services.settings.ws_max_sockets_per_responder
     ):
-        await _close(ws, CLOSE_TOO_MANY_SOCKETS, "too many sockets for this responder; close one first")
+        await close_quietly(ws, CLOSE_TOO_MANY_SOCKETS, "too many sockets for this responder; close one first")
         return
     conn = Connection(
         ws,
@@ -130,11 +130,11 @@ async def responder_socket(ws: WebSocket) -> None:
             pending = await alerts.pending(session, services, trust_id=trust_id, responder_id=responder_id)
         await ws.send_json({"type": "ready", "responder_id": responder_id, "pending": pending})
         await _serve(ws, services, conn, trust_id, responder_id)
-    except _GONE:
+    except GONE:
         pass
-    except _BACKEND_DOWN:
+    except BACKEND_DOWN:
         log.warning("socket setup failed: backend unavailable", exc_info=True, extra={"responder": responder_id})
-        await _close(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
+        await close_quietly(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
     finally:
         await conn.stop()
         await registry.remove(conn)
@@ -150,7 +150,7 @@ async def _serve(ws: WebSocket, services: Services, conn: Connection, trust_id: 
         me = asyncio.current_task()
         if conn.ended is None or me is None or me.uncancel():  # cancelled from outside too
             raise
-    except _GONE:
+    except GONE:
         pass
     except Exception:
         log.warning("socket ended with an error", exc_info=True, extra={"responder": responder_id})
@@ -158,18 +158,18 @@ async def _serve(ws: WebSocket, services: Services, conn: Connection, trust_id: 
     if conn.ended == TOO_SLOW:
         CLOSED.labels("too_slow").inc()
         log.info("closed a socket that was not keeping up", extra={"responder": responder_id})
-        await _close(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
+        await close_quietly(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
     elif conn.ended == WITHDRAWN:
         CLOSED.labels("withdrawn").inc()
         log.info("closed the socket of a suspended or erased responder", extra={"responder": responder_id})
-        await _close(ws, CLOSE_WITHDRAWN, "the responder was suspended or erased; this token no longer works")
-    elif isinstance(conn.ended, Exception) and not isinstance(conn.ended, _GONE):
+        await close_quietly(ws, CLOSE_WITHDRAWN, "the responder was suspended or erased; this token no longer works")
+    elif isinstance(conn.ended, Exception) and not isinstance(conn.ended, GONE):
         log.warning("socket ended with an error", exc_info=conn.ended, extra={"responder": responder_id})
 
 
 async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
     while conn.ended is None:
-        text = await _receive_text(ws)
+        text = await receive_text(ws)
         if text is None:
             conn.offer(error_frame(BINARY_FRAME, BINARY_DETAIL))
             continue
@@ -187,7 +187,7 @@ async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: s
         except ServiceError as exc:
             extra = {"alert_id": msg.alert_id} if isinstance(msg, protocol.AboutAlert) else {}
             conn.offer(error_frame(exc.code, exc.detail, **extra))
-        except _BACKEND_DOWN:
+        except BACKEND_DOWN:
             # A backing service blinked: the socket stays, the client is told to retry (actions are
             # idempotent: a repeated accept answers with the slot already won).
             log.error(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
@@ -63,6 +63,16 @@ class Status(AboutAlert):
     status: SceneStatus
 
 
+def words(value: str) -> str:
+    """A message's text, trimmed: line breaks and tabs are words' business, other control characters are not."""
+    text = value.strip()
+    if not text:
+        raise ValueError("write the message")
+    if any((ord(c) < 0x20 and c not in "\n\t") or ord(c) == 0x7F for c in text):
+        raise ValueError("a message has no control characters")
+    return text
+
+
 class Message(AboutAlert):
     """A responder's words to the control room about their alert."""
 
@@ -72,12 +82,7 @@ class Message(AboutAlert):
     @field_validator("text")
     @classmethod
     def _words(cls, value: str) -> str:
-        text = value.strip()
-        if not text:
-            raise ValueError("write the message")
-        if any((ord(c) < 0x20 and c not in "\n\t") or ord(c) == 0x7F for c in text):
-            raise ValueError("a message has no control characters")
-        return text
+        return words(value)
 
 
 class Ping(_Msg):
@@ -88,6 +93,7 @@ ClientMessage = Annotated[
     Auth | Location | Availability | AlertAction | Decline | Status | Message | Ping, Field(discriminator="type")
 ]
 _adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+_T = TypeVar("_T")
 
 
 class ProtocolError(ValueError):
@@ -99,8 +105,13 @@ class ProtocolError(ValueError):
 
 def parse(text: str | bytes) -> Auth | Location | Availability | AlertAction | Decline | Status | Message | Ping:
     """Never raises anything but ProtocolError, whatever the bytes."""
+    return parse_with(_adapter, text)
+
+
+def parse_with(adapter: TypeAdapter[_T], text: str | bytes) -> _T:
+    """`adapter`'s message from `text`; never raises anything but ProtocolError, whatever the bytes."""
     try:
-        return _adapter.validate_json(text)
+        return adapter.validate_json(text)
     except ValidationError as exc:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
         where = ".".join(str(p) for p in first.get("loc", ()))

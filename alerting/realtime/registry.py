@@ -10,12 +10,13 @@ import asyncio
 import json
 import logging
 from collections import defaultdict, deque
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import WebSocket
 from prometheus_client import Counter
 
-from alerting.live.bus import END_SOCKETS, Subscriber
+from alerting.live.bus import END_SOCKETS, HELP_CHANGED, Subscriber
 from alerting.metrics import SOCKETS_OPEN
 from alerting.realtime.close_codes import CloseCode
 
@@ -44,6 +45,7 @@ class Connection:
         "ended",
         "position",
         "available",
+        "on_help_changed",
         "_frames",
         "_sender",
         "_reader",
@@ -60,6 +62,9 @@ class Connection:
         # this process writes back when Redis has lost the live index (realtime/republish.py).
         self.position: tuple[float, float, float | None, float] | None = None
         self.available: bool | None = None
+        # An alerter's socket: told when their incident changed (the bus's HELP_CHANGED), it reads
+        # the help coming and offers the frames (alerting/realtime/alerter_follow.py).
+        self.on_help_changed: Callable[[str | None], None] | None = None
         self.ended: str | Exception | None = None  # TOO_SLOW, or the exception a send failed with
         self._frames: deque[str] | None = None  # created by the first frame, dropped when drained
         self._sender: asyncio.Task[None] | None = None
@@ -166,6 +171,11 @@ class Registry:
         if frame.get("type") == END_SOCKETS:
             for conn in list(self._by_channel.get(channel, ())):
                 conn.end_after_sending(WITHDRAWN)
+            return
+        if frame.get("type") == HELP_CHANGED:
+            for conn in list(self._by_channel.get(channel, ())):
+                if conn.on_help_changed is not None:
+                    conn.on_help_changed(frame.get("incident_id"))
             return
         for conn in list(self._by_channel.get(channel, ())):
             conn.offer(frame)

@@ -198,7 +198,12 @@ async def send_message(
     """One `message` frame to each responder alerted or assigned; the words go in the timeline."""
     now = uow.services.clock()
     loaded = await _held(uow, trust_id, incident_id)
-    decisions = _apply(uow, loaded, m.ControlMessage(text, now, by_words(principal)), now=now)
+    decisions = _apply(
+        uow,
+        loaded,
+        m.ControlMessage(text, now, by_words(principal), alerter=loaded.row.alerter_id is not None),
+        now=now,
+    )
     to = [d.responder_id for d in decisions if isinstance(d, m.SendMessage)]
     # The audit keeps who wrote to how many, not the words: those may be clinical and stay with the incident.
     await _finish(

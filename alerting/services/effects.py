@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import metrics
 from alerting.domain import incident as m
+from alerting.domain.incident_dispatch import thread_message
 from alerting.domain.incident_tracking import is_tracked
 from alerting.domain.vocabulary import CadEvent, TimelineEvent
-from alerting.services import check_in_plan
+from alerting.services import alerter_frames, check_in_plan
 from alerting.services.context import Services
 from alerting.services.frames import alert_frame, assigned_frame, declined_frame, message_frame, stand_down_frame
 from alerting.store.models import Incident, TimelineEntry, WebhookDelivery
@@ -46,6 +47,8 @@ class Effects:
     track: list[str] = field(default_factory=list)  # responders now on their way (alerting/live/tracking.py)
     untrack: list[str] = field(default_factory=list)  # responders no longer on their way: arrived, stood down
     check_in_at: float | None = None  # the soonest check-in of a responder who accepted here (check_ins.py)
+    alerter_id: str | None = None  # the incident was raised by this alerter: they hear its changes and thread
+    alerter_frames: list[dict[str, Any]] = field(default_factory=list)
 
     def frames_for(self, responder_id: str) -> list[dict[str, Any]]:
         return [f for rid, f in self.frames if rid == responder_id]
@@ -60,9 +63,11 @@ async def record(
     now: float,
     actor: str | None = None,
 ) -> Effects:
-    fx = Effects(trust_id=row.trust_id, incident_id=row.id)
+    fx = Effects(trust_id=row.trust_id, incident_id=row.id, alerter_id=row.alerter_id)
     seq: int | None = None
     for d in decisions:
+        if fx.alerter_id is not None and (said := thread_message(d)) is not None:
+            fx.alerter_frames.append(alerter_frames.message_frame(row.id, said[0], said[1], now))
         if isinstance(d, m.Record):
             session.add(TimelineEntry(incident_id=row.id, at=utc(now), event=d.event, data=dict(d.data)))
             fx.changed = True
@@ -198,6 +203,11 @@ async def publish(services: Services, fx: Effects, *, open_limit: int | None = N
         await services.tracking.untrack_in(live, fx.trust_id, responder_id, fx.incident_id)
     if fx.changed or fx.frames:
         services.bus.to_trust_in(live, fx.trust_id, {"type": "incident", "incident_id": fx.incident_id})
+    if fx.alerter_id is not None:
+        for frame in fx.alerter_frames:  # the thread's messages, then what help is coming now
+            services.bus.to_alerter_in(live, fx.trust_id, fx.alerter_id, frame)
+        if fx.changed or fx.frames:
+            services.bus.help_changed_in(live, fx.trust_id, fx.alerter_id, fx.incident_id)
     results: list[Any] = [None] * len(live)
     if len(live):
         try:

@@ -29,7 +29,7 @@ async def on_position(
     async with reading(services) as session:
         incident = (
             await session.execute(
-                select(Incident.lat, Incident.lon, Incident.status).where(
+                select(Incident.lat, Incident.lon, Incident.status, Incident.alerter_id).where(
                     Incident.id == hint.incident_id, Incident.trust_id == trust_id
                 )
             )
@@ -42,6 +42,8 @@ async def on_position(
     if incident is None or incident.status in m.ENDED_STATUSES:
         await services.tracking.untrack(trust_id, responder_id, hint.incident_id)
         return
+    if incident.alerter_id is not None:  # the alerter hears how near help is now
+        await services.bus.help_changed(trust_id, incident.alerter_id, hint.incident_id)
     distance = haversine_m(lat, lon, incident.lat, incident.lon)
     eta = live_eta(services.settings, distance, mode)
     if not eta_report_due(hint.last, now=now, eta_s=eta):

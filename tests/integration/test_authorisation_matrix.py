@@ -125,8 +125,9 @@ async def _application(stack, trust_id: str) -> tuple[str, str]:
     return reg["id"], upload.json()["id"]
 
 
-async def _ws_status(stack, token: str | None) -> int:
-    url = f"{stack.ws_url}?token={token}" if token else stack.ws_url
+async def _ws_status(stack, path: str, token: str | None) -> int:
+    base = f"ws://127.0.0.1:{stack.port}{path}"
+    url = f"{base}?token={token}" if token else base
     async with websockets.connect(url) as ws:
         if token is None:
             await ws.send(json.dumps({"type": "ping"}))  # not an auth message: refused at once
@@ -155,7 +156,7 @@ async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
             for kind in KINDS:
                 token = tokens.get(kind)
                 if method == WS:
-                    got = await _ws_status(stack, token)
+                    got = await _ws_status(stack, template, token)
                     if got != row.expected(kind):
                         mismatches.append(f"{kind:12} WS {template}: {got}, expected {row.expected(kind)}")
                     continue

@@ -320,6 +320,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/trusts/{trust}/alerters/open-invite"): Row(admins(201, Role.VERIFIER)),
     ("POST", "/v1/alerts/raise"): Row(alerters(201), body=lambda n: {"lat": CENTRE[0], "lon": CENTRE[1]}),
     ("GET", "/v1/alerts/current"): Row(alerters(200)),
+    # after the raise above: each alerter has an open alert to write about
+    ("POST", "/v1/alerts/current/messages"): Row(alerters(201), body=lambda n: {"text": f"matrix {n}"}),
+    (WS, "/v1/alerters/ws"): Row({"alerter_a": 200, "alerter_b": 200, **signed_in(401)}),
     # CAD
     ("GET", "/v1/nearby"): Row({"cad_a": 200, "cad_b": 200}, query={"lat": CENTRE[0], "lon": CENTRE[1]}),
     ("POST", "/v1/incidents"): Row(

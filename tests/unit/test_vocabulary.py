@@ -46,6 +46,7 @@ def test_the_webhook_schema_lists_the_domains_cad_events():
             "incident.exhausted",
             "incident.stood_down",
             "incident.not_alerted",
+            "incident.raised",
             "responder.message",
             "alerter.message",
         )

@@ -1,0 +1,249 @@
+"""While help comes, the alerter is told, through the public surface (real sockets, Redis,
+PostgreSQL and worker): `help` frames as responders accept, move, arrive and are withdrawn, the
+nearest AED, the message thread both ways (socket and HTTP, responders, control room, CAD), the
+stand-down when the CAD cancels or closes, and nothing for anyone else's alerter."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from typing import Any
+
+import pytest
+import websockets
+
+from tests.support.alerters import alerter_policy, make_alerter
+from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of, online
+
+PROBLEM = "application/problem+json"
+WALK_MPS, ROUTE_FACTOR = 1.6, 1.3  # the settings' defaults, which an ETA on foot uses
+
+
+def alerter_ws(stack) -> str:
+    return f"ws://127.0.0.1:{stack.port}/v1/alerters/ws"
+
+
+async def alerter_online(stack, token: str) -> ResponderSocket:
+    """The alerter page's socket: the same client, on the alerter's path (it answers `ready` first)."""
+    return await ResponderSocket.connect(alerter_ws(stack), token)
+
+
+async def help_until(sock: ResponderSocket, timeout: float = 10, **want: Any) -> dict[str, Any]:
+    """The first `help` frame whose fields match `want` (earlier ones are taken on the way: each
+    says what changed, in order)."""
+
+    async def wait() -> dict[str, Any]:
+        while True:
+            frame = await sock.next("help", timeout=timeout)
+            if all(frame.get(k) == v for k, v in want.items()):
+                return frame
+
+    return await asyncio.wait_for(wait(), timeout)
+
+
+async def raise_at(stack, token: str, at=CENTRE) -> str:
+    async with stack.client(token) as phone:
+        r = await phone.post("/v1/alerts/raise", json={"lat": at[0], "lon": at[1], "accuracy_m": 8})
+    assert r.status_code == 201, r.text
+    return r.json()["incident_id"]
+
+
+def walk_eta(metres: float) -> int:
+    return math.ceil(metres * ROUTE_FACTOR / WALK_MPS)
+
+
+async def test_the_alerter_sees_help_come_nearer_and_stands_down_when_the_cad_cancels(stack):
+    trust = await make_trust(stack, policy=alerter_policy(accept_limit=2))
+    for rid in ("amy", "ben"):
+        await trust.responder(rid, ["staff"])
+    assert (await trust.aed("aed-1", "Library", north_of(CENTRE, 30))).status_code == 200
+    amy = await online(stack, trust, "amy", north_of(CENTRE, 140))
+    ben = await online(stack, trust, "ben", north_of(CENTRE, 250))
+    token = await make_alerter(stack, trust, "bea")
+    bea = await alerter_online(stack, token)
+    assert bea.ready == {"type": "ready", "alerter_id": "bea", "incident_id": None}
+
+    incident_id = await raise_at(stack, token)
+    first = await help_until(bea, incident_id=incident_id, alerted=2)
+    assert first["status"] == "alerting" and first["accepted"] == 0 and first["on_scene"] == 0
+    assert first["nearest_m"] is None and first["eta_s"] is None
+    assert first["aed"]["name"] == "Library" and abs(first["aed"]["distance_m"] - 30) < 1
+
+    alert = await amy.next("alert", incident_id=incident_id)
+    await amy.send(type="accept", alert_id=alert["alert_id"])
+    await amy.next("assigned")
+    coming = await help_until(bea, accepted=1)
+    assert coming["nearest_m"] == 140 and coming["eta_s"] == walk_eta(140) and coming["alerted"] == 1
+
+    # On her way: her positions bring the nearest responder nearer.
+    lat, lon = north_of(CENTRE, 60)
+    await amy.send(type="location", lat=lat, lon=lon, accuracy_m=5)
+    nearer = await help_until(bea, nearest_m=60)
+    assert nearer["accepted"] == 1 and nearer["eta_s"] == walk_eta(60)
+
+    ben_alert = await ben.next("alert", incident_id=incident_id)
+    await ben.send(type="accept", alert_id=ben_alert["alert_id"])
+    two = await help_until(bea, accepted=2)
+    assert two["status"] == "filled" and two["nearest_m"] == 60
+
+    # A dispatcher suspends ben: withdrawn, he no longer counts.
+    r = await trust.admin.patch(f"/v1/trusts/{trust.id}/responders/ben", json={"status": "suspended"})
+    assert r.status_code == 200, r.text
+    back = await help_until(bea, accepted=1)
+    assert back["nearest_m"] == 60
+
+    await amy.send(type="arrived", alert_id=alert["alert_id"])
+    there = await help_until(bea, on_scene=1)
+    assert there["nearest_m"] == 0 and there["eta_s"] == 0
+
+    r = await trust.cad.post(f"/v1/incidents/{incident_id}/cancel", json={"reason": "ambulance on scene"})
+    assert r.status_code in (200, 204), r.text
+    assert await bea.next("stand_down") == {"type": "stand_down", "incident_id": incident_id, "reason": "cancelled"}
+    assert (await help_until(bea, status="cancelled"))["accepted"] == 0
+
+    # Reconnecting after the end: nothing open, nothing to follow.
+    again = await alerter_online(stack, token)
+    assert again.ready["incident_id"] is None
+    await again.roundtrip()
+    assert again.taken("help") == []
+    for sock in (amy, ben, bea, again):
+        await sock.close()
+
+
+async def test_a_reconnecting_alerter_gets_the_help_now_and_a_confirmation_reaches_them(stack):
+    trust = await make_trust(stack, policy=alerter_policy(mode="confirm"))
+    await trust.responder("amy", ["staff"])
+    amy = await online(stack, trust, "amy", north_of(CENTRE, 100))
+    token = await make_alerter(stack, trust, "cy")
+    incident_id = await raise_at(stack, token)
+
+    cy = await alerter_online(stack, token)
+    assert cy.ready["incident_id"] == incident_id
+    waiting = await cy.next("help")
+    assert waiting["status"] == "awaiting_confirmation" and waiting["alerted"] == 0 and waiting["aed"] is None
+
+    r = await trust.cad.post(f"/v1/incidents/{incident_id}/confirm")
+    assert r.status_code in (200, 201), r.text
+    confirmed = await help_until(cy, status="alerting")
+    assert confirmed["alerted"] == 1 and confirmed["accepted"] == 0
+    await amy.next("alert", incident_id=incident_id)
+    for sock in (amy, cy):
+        await sock.close()
+
+
+async def test_messages_flow_between_the_alerter_the_responders_and_the_control_room(stack):
+    trust = await make_trust(stack, policy=alerter_policy())
+    await trust.responder("amy", ["staff"])
+    amy = await online(stack, trust, "amy", north_of(CENTRE, 100))
+    token = await make_alerter(stack, trust, "dee")
+    dee = await alerter_online(stack, token)
+    incident_id = await raise_at(stack, token)
+    alert = await amy.next("alert", incident_id=incident_id)
+
+    await dee.send(type="message", text="  He is not breathing, second floor  ")
+    heard = await amy.next("message")
+    assert heard == {
+        "type": "message",
+        "alert_id": alert["alert_id"],
+        "from": "alerter",
+        "text": "He is not breathing, second floor",
+        "at": heard["at"],
+    }
+    echo = await dee.next("message")
+    assert (echo["from"], echo["text"], echo["incident_id"]) == (
+        "alerter",
+        "He is not breathing, second floor",
+        incident_id,
+    )
+
+    await amy.send(type="message", alert_id=alert["alert_id"], text="Two minutes away")
+    reply = await dee.next("message", **{"from": "responder"})
+    assert reply["text"] == "Two minutes away" and "responder" not in reply  # no responder's id for the alerter
+
+    r = await trust.cad.post(f"/v1/incidents/{incident_id}/messages", json={"text": "Ambulance 6 minutes"})
+    assert r.status_code == 201, r.text
+    assert (await dee.next("message", **{"from": "control"}))["text"] == "Ambulance 6 minutes"
+    assert (await amy.next("message", **{"from": "control"}))["text"] == "Ambulance 6 minutes"
+
+    async with stack.client(token) as phone:
+        r = await phone.post("/v1/alerts/current/messages", json={"text": "Starting CPR"})
+        assert r.status_code == 201, r.text
+        assert r.json()["incident_id"] == incident_id and r.json()["from"] == "alerter"
+        assert (await amy.next("message", **{"from": "alerter"}))["text"] == "Starting CPR"
+        for bad in ({"text": ""}, {"text": "   "}, {"text": "x" * 1001}, {"text": "a\x00b"}, {}, {"text": 5}):
+            r = await phone.post("/v1/alerts/current/messages", json=bad)
+            assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM), (bad, r.text)
+        await dee.send(type="message", text="")
+        assert (await dee.next("error"))["code"] == "invalid_message"
+
+        view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
+        assert [(x["from"], x["text"]) for x in view["messages"]] == [
+            ("alerter", "He is not breathing, second floor"),
+            ("responder", "Two minutes away"),
+            ("control", "Ambulance 6 minutes"),
+            ("alerter", "Starting CPR"),
+        ]
+        assert "cad.alerter.message" in [t["event"] for t in view["timeline"]]
+
+        r = await trust.cad.post(f"/v1/incidents/{incident_id}/close")
+        assert r.status_code in (200, 204), r.text
+        assert await dee.next("stand_down") == {"type": "stand_down", "incident_id": incident_id, "reason": "closed"}
+        assert (await amy.next("stand_down"))["reason"] == "closed"
+        r = await phone.post("/v1/alerts/current/messages", json={"text": "hello?"})
+        assert r.status_code == 404 and r.headers["content-type"].startswith(PROBLEM)
+    await dee.send(type="message", text="anyone?")
+    assert (await dee.next("error"))["code"] == "notfound"
+    for sock in (amy, dee):
+        await sock.close()
+
+
+async def test_another_alerter_of_the_trust_or_of_another_trust_hears_nothing(stack):
+    trust = await make_trust(stack, policy=alerter_policy())
+    other = await make_trust(stack, policy=alerter_policy())
+    await trust.responder("amy", ["staff"])
+    amy = await online(stack, trust, "amy", north_of(CENTRE, 100))
+    token = await make_alerter(stack, trust, "eve")
+    eve = await alerter_online(stack, token)
+    neighbour = await alerter_online(stack, await make_alerter(stack, trust, "fay"))
+    stranger = await alerter_online(stack, await make_alerter(stack, other, "eve"))  # the same id, trust B
+
+    incident_id = await raise_at(stack, token)
+    alert = await amy.next("alert", incident_id=incident_id)
+    await amy.send(type="accept", alert_id=alert["alert_id"])
+    await help_until(eve, accepted=1)
+    await eve.send(type="message", text="hurry")
+    await amy.send(type="message", alert_id=alert["alert_id"], text="coming")
+    await eve.next("message", **{"from": "responder"})
+    await trust.cad.post(f"/v1/incidents/{incident_id}/close")
+    await eve.next("stand_down")
+    for sock in (neighbour, stranger):
+        await sock.roundtrip()
+        assert sock.frames == [], sock.frames
+    for sock in (amy, eve, neighbour, stranger):
+        await sock.close()
+
+
+@pytest.mark.parametrize("via_message", [False, True])
+async def test_the_alerter_socket_takes_only_an_alerter_token(stack, via_message):
+    trust = await make_trust(stack, policy=alerter_policy())
+    responder_token = await trust.responder("gil", ["staff"])
+    alerter_token = await make_alerter(stack, trust, "hal")
+
+    async def closed_with(url: str, token: str) -> int:
+        ws = await websockets.connect(url if via_message else f"{url}?token={token}")
+        if via_message:
+            await ws.send(json.dumps({"type": "auth", "token": token}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+        return closed.value.rcvd.code
+
+    assert await closed_with(alerter_ws(stack), responder_token) == 4403
+    assert await closed_with(alerter_ws(stack), trust.cad_key) == 4403
+    assert await closed_with(alerter_ws(stack), "alt_not-a-token") == 4401
+    assert await closed_with(stack.ws_url, alerter_token) == 4403  # nor the responder socket an alerter's
+    sock = await ResponderSocket.connect(alerter_ws(stack), alerter_token, via_message=via_message)
+    assert sock.ready == {"type": "ready", "alerter_id": "hal", "incident_id": None}
+    await sock.send(type="accept", alert_id="x")
+    assert (await sock.next("error"))["code"] == "unknown_type"
+    await sock.close()
