@@ -5,7 +5,7 @@
 import { ApiError } from "/web/api.js";
 import { h, $, metres, when } from "/web/dom.js";
 import { describeEvent } from "/web/timeline-words.js";
-import { STATE, STATUS, words } from "/web/words.js";
+import { STATE, STATUS, incidentName, raisedByAlerter, words } from "/web/words.js";
 
 const LIVE = new Set(["alerting", "exhausted"]);  // still needs someone: manual alerts make sense
 
@@ -142,15 +142,28 @@ export class IncidentPanel {
   async alert(responder) {
     const d = this.detail;
     const how = [metres(responder.distance_m), responder.eta_s ? minutes(responder.eta_s) : ""].filter(Boolean).join(", ");
-    const ok = await confirmAction(`Alert ${responder.name} (${how} away) to incident ${d.cad_ref}?`, `Alert ${responder.name}`);
+    const ok = await confirmAction(`Alert ${responder.name} (${how} away) to incident ${incidentName(d)}?`, `Alert ${responder.name}`);
     if (!ok) return;
     await this.act("POST", `/v1/incidents/${encodeURIComponent(d.id)}/alert`, { responder_id: responder.id },
       `${responder.name} has been alerted.`);
   }
 
+  /** A bystander's alarm held for a dispatcher: confirming runs its first phase (POST .../confirm). */
+  async confirmRaise(incident) {
+    const name = incidentName(incident);
+    const ok = await confirmAction(`Confirm ${name}${incident.address ? ` at ${incident.address}` : ""} and alert the responders near it now?`,
+      "Confirm and alert responders");
+    if (!ok) return;
+    if (this.id !== incident.id) await this.open(incident.id, incident);
+    await this.act("POST", `/v1/incidents/${encodeURIComponent(incident.id)}/confirm`, undefined, (a) => {
+      const n = Array.isArray(a?.responders) ? a.responders.length : typeof a?.alerted === "number" ? a.alerted : null;
+      return n === null ? "Confirmed: the responders near it are being alerted." : `Confirmed: ${n === 1 ? "1 responder" : `${n} responders`} alerted.`;
+    });
+  }
+
   async escalate(phase) {
     const d = this.detail;
-    const ok = await confirmAction(`Fire phase '${phase}' of incident ${d.cad_ref} now, without waiting for its time?`, `Fire phase '${phase}' now`);
+    const ok = await confirmAction(`Fire phase '${phase}' of incident ${incidentName(d)} now, without waiting for its time?`, `Fire phase '${phase}' now`);
     if (!ok) return;
     await this.act("POST", `/v1/incidents/${encodeURIComponent(d.id)}/escalate`, { phase },
       (a) => `Phase '${a.phase}' fired: ${a.alerted.length === 1 ? "1 responder" : `${a.alerted.length} responders`} alerted.`);
@@ -173,7 +186,7 @@ export class IncidentPanel {
     const reason = input.value.trim();
     $("#cancel-error").textContent = "";
     if (!reason) { $("#cancel-error").textContent = "Say why the incident is cancelled."; input.focus(); return; }
-    const ok = await confirmAction(`Cancel incident ${this.detail.cad_ref}? Everyone alerted or on the way is stood down.`, "Cancel the incident");
+    const ok = await confirmAction(`Cancel incident ${incidentName(this.detail)}? Everyone alerted or on the way is stood down.`, "Cancel the incident");
     if (!ok) return;
     if (await this.act("POST", `/v1/incidents/${encodeURIComponent(this.detail.id)}/cancel`, { reason }, "The incident is cancelled.")) {
       input.value = "";
@@ -211,7 +224,14 @@ export class IncidentPanel {
 
   render() {
     const d = this.detail;
-    $("#incident-panel-title").textContent = `${d.cad_ref} · ${d.category}`;
+    $("#incident-panel-title").textContent = raisedByAlerter(d) && d.category === "alerter" ? incidentName(d) : `${incidentName(d)} · ${d.category}`;
+    const awaiting = d.status === "awaiting_confirmation";
+    $("#incident-raised").hidden = !raisedByAlerter(d);
+    $("#incident-raised").textContent = awaiting
+      ? "Raised by a bystander with the alerter app. Nobody has been alerted yet: check it (a 999 call from there?) and confirm it to alert responders."
+      : "Raised by a bystander with the alerter app.";
+    $("#confirm-raise").hidden = !(awaiting && this.dispatcher);
+    $("#confirm-raise").onclick = () => this.confirmRaise(d);
     $("#incident-address").textContent = d.address || "";
     $("#incident-facts").replaceChildren(...this.facts(d));
     $("#incident-responders").replaceChildren(...(d.responders.length ? d.responders.map((r) => h("li",

@@ -8,7 +8,7 @@ import { makeMap } from "/web/leaflet-map.js";
 import { CoverageLayer } from "/web/admin-coverage.js";
 import { IncidentPanel, distanceM, minutes, tick, ticking } from "/web/admin-incident.js";
 import { IncidentSearch } from "/web/admin-search.js";
-import { STATE, STATUS, words } from "/web/words.js";
+import { STATE, STATUS, incidentName, raisedByAlerter, words } from "/web/words.js";
 
 const COLOURS = { incident: "#d4351c", alerted: "#ffdd00", accepted: "#00703c", arrived: "#00703c", aed: "#1d70b8",
   candidate: "#ffffff", ended: "#b1b4b6" };
@@ -155,7 +155,7 @@ export class LiveMap {
       }
       const marker = L.circleMarker([view.lat, view.lon], { radius: 9, color: grey ? "#505a5f" : "#000", weight: 2,
         fillColor: grey ? COLOURS.ended : COLOURS.incident, fillOpacity: 1, className: `incident ${tag}${grey ? " ended" : ""}` })
-        .bindTooltip(`${view.cad_ref} · ${view.category}${view.address ? " · " + view.address : ""}${grey ? ` · ${words(STATUS, view.status)}` : ""}`);
+        .bindTooltip(`${incidentName(view)} · ${view.category}${view.address ? " · " + view.address : ""}${grey ? ` · ${words(STATUS, view.status)}` : ""}`);
       marker.on("click", () => this.select(view));
       marker.addTo(group);
       if (view.aed) {
@@ -214,21 +214,28 @@ export class LiveMap {
 
   renderList() {
     const list = $("#incident-list");
-    const views = [...this.incidents.values()].sort((a, b) => Number(a.ended) - Number(b.ended));
+    // Alarms waiting for a dispatcher come first: nobody is alerted until someone confirms them.
+    const rank = (v) => (v.ended ? 2 : v.status === "awaiting_confirmation" ? 0 : 1);
+    const views = [...this.incidents.values()].sort((a, b) => rank(a) - rank(b));
+    const dispatcher = this.rights.can("dispatcher");
     $("#no-incidents").hidden = views.length > 0;
-    list.replaceChildren(...views.map((v) => h("li", { class: v.ended ? "incident-item ended" : "incident-item",
-      dataset: { incidentId: v.id, cadRef: v.cad_ref } },
+    list.replaceChildren(...views.map((v) => h("li", { class: `incident-item${v.ended ? " ended" : ""}${v.status === "awaiting_confirmation" ? " awaiting" : ""}`,
+      dataset: { incidentId: v.id, cadRef: v.cad_ref, source: raisedByAlerter(v) ? "alerter" : "cad" } },
       h("button", { type: "button", class: "link", onclick: () => this.select(v) },
-        h("span", { class: "visually-hidden" }, "Open "), h("strong", {}, v.cad_ref)),
-      ` · ${v.category} · `, h("span", { class: "status" }, words(STATUS, v.status)),
+        h("span", { class: "visually-hidden" }, "Open "), h("strong", {}, incidentName(v))),
+      raisedByAlerter(v) && v.category === "alerter" ? " · " : ` · ${v.category} · `, h("span", { class: "status" }, words(STATUS, v.status)),
       v.ended ? [" · ", ticking("since", v.ended_at, "ended {} ago")] : [
         ` · `, h("span", { class: "accepted" }, `${v.accepted ?? 0} of ${v.accept_limit} accepted`),
         " · ", ticking("since", v.created_at, "{} since reported"),
         v.next_phase ? [" · ", ticking("until", v.next_phase.at, `phase '${v.next_phase.name}' in {}`)] : "",
         v.eligible_nearby !== null && v.eligible_nearby !== undefined ? ` · ${v.eligible_nearby} eligible nearby` : ""],
+      raisedByAlerter(v) && !v.ended ? h("div", { class: "raised-by" }, "Raised by a bystander with the alerter app") : "",
+      v.status === "awaiting_confirmation" && dispatcher ? h("button", { type: "button", class: "confirm-raise",
+        onclick: () => this.panel.confirmRaise(v) }, "Confirm and alert responders",
+      h("span", { class: "visually-hidden" }, ` for ${incidentName(v)}`)) : "",
       v.address ? h("div", { class: "muted" }, v.address) : "",
       this.map ? h("button", { type: "button", class: "secondary small", onclick: () => this.map.setView([v.lat, v.lon], 15) },
-        "Show on map", h("span", { class: "visually-hidden" }, ` ${v.cad_ref}`)) : "",
+        "Show on map", h("span", { class: "visually-hidden" }, ` ${incidentName(v)}`)) : "",
       v.ended ? "" : h("ul", {}, v.responders.length ? v.responders.map((r) => h("li", { dataset: { responderId: r.id, state: r.state } },
         `${r.name} — `, h("span", { class: `state-${r.state}` }, words(STATE, r.state)), r.role === "aed" ? " (fetching the defibrillator)" : "",
         r.state === "accepted" && r.lat !== null ? ` · ${metres(distanceM(r, v))} away now` : ` · ${metres(r.distance_m)}`,

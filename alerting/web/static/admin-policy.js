@@ -6,6 +6,7 @@
 import { ApiError, normaliseLoc } from "/web/api.js";
 import { h, $, metres } from "/web/dom.js";
 import { clearReplay, renderZones, replayDraft, wireZones } from "/web/admin-zones.js";
+import { alerterPolicyLine } from "/web/admin-alerters.js";
 
 const DEFAULT_PHASE = { name: "", groups: [], radius_m: 500, delay_s: 0 };
 const phaseOf = new WeakMap();  // row -> the phase it was drawn from, so fields not edited here survive
@@ -72,6 +73,7 @@ export class PolicyEditor {
     for (const input of document.querySelectorAll("#aftercare [id^='outcome-']")) {
       input.value = (care.outcome_texts || {})[input.id.slice("outcome-".length)] || "";
     }
+    this.fillAlerter(policy.alerter || {});
     renderZones(policy);
   }
 
@@ -93,13 +95,50 @@ export class PolicyEditor {
     return Object.keys(care).length ? care : undefined;
   }
 
+  fillAlerter(a) {
+    $("#alerter-enabled").checked = Boolean(a.enabled);
+    for (const radio of document.querySelectorAll("input[name='alerter-mode']")) radio.checked = radio.value === (a.mode || "confirm");
+    for (const radio of document.querySelectorAll("input[name='alerter-who']")) radio.checked = radio.value === (a.who || "registered");
+    $("#alerter-radius").value = a.radius_m ?? "";
+    $("#alerter-accept").value = a.accept_limit ?? "";
+    $("#alerter-max").value = a.max_per_day ?? "";
+    $("#alerter-number").value = a.emergency_number ?? "";
+    const chosen = a.groups || [];
+    $("#alerter-groups").replaceChildren(h("legend", {}, "Groups alerted"),
+      ...this.groups.map((g) => h("label", {}, h("input", { type: "checkbox", value: g.id, checked: chosen.includes(g.id) }),
+        `${g.name}${g.trusted ? " (trusted)" : ""}`)));
+  }
+
+  // As for aftercare: a policy that never had the section gains none until alerters are switched on.
+  readAlerter() {
+    const prior = this.policy?.alerter;
+    const enabled = $("#alerter-enabled").checked;
+    if (!prior && !enabled) return undefined;
+    const out = { ...(prior || {}), enabled };
+    const set = (key, value) => { if (value === null || value === "") { if (!prior || !(key in prior)) delete out[key]; else out[key] = prior[key]; } else out[key] = value; };
+    const mode = document.querySelector("input[name='alerter-mode']:checked")?.value;
+    const who = document.querySelector("input[name='alerter-who']:checked")?.value;
+    if (mode && (mode !== "confirm" || prior?.mode)) out.mode = mode;
+    if (who && (who !== "registered" || prior?.who)) out.who = who;
+    set("radius_m", numberOrNull($("#alerter-radius").value));
+    set("accept_limit", numberOrNull($("#alerter-accept").value));
+    set("max_per_day", numberOrNull($("#alerter-max").value));
+    set("emergency_number", $("#alerter-number").value.trim());
+    const checked = [...document.querySelectorAll("#alerter-groups input:checked")].map((c) => c.value);
+    const kept = (prior?.groups || []).filter((g) => checked.includes(g));
+    const groups = [...kept, ...checked.filter((g) => !kept.includes(g))];
+    if (groups.length || prior?.groups) out.groups = groups;
+    return out;
+  }
+
   summarise(policy) {
     const group = (id) => this.groups.find((g) => g.id === id)?.name || id;
     $("#policy-summary-phases").replaceChildren(...(policy.phases || []).map((p) => h("tr", {},
       h("th", { scope: "row" }, p.name), h("td", {}, metres(p.radius_m)), h("td", {}, `${p.delay_s} s`),
       h("td", {}, (p.groups || []).map(group).join(", ")))));
     const facts = [["Accept limit", policy.accept_limit], ["Alert lifetime", `${policy.alert_ttl_s} s`],
-      ["Oldest usable location", `${policy.location_max_age_s} s`], ["Categories alerted", (policy.categories || []).join(", ")]];
+      ["Oldest usable location", `${policy.location_max_age_s} s`], ["Categories alerted", (policy.categories || []).join(", ")],
+      ["Alerters", alerterPolicyLine(policy.alerter)]];
     $("#policy-summary-limits").replaceChildren(...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "")]));
   }
 
@@ -158,6 +197,7 @@ export class PolicyEditor {
       location_max_age_s: numberOrNull($("#location_max_age_s").value),
       categories: $("#categories").value.split(",").map((c) => c.trim()).filter(Boolean),
       aftercare: this.readAftercare(),
+      alerter: this.readAlerter(),
     };
   }
 

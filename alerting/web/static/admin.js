@@ -11,6 +11,7 @@ import { ROLE, words } from "/web/words.js";
 import { LiveMap } from "/web/admin-map.js";
 import { PolicyEditor } from "/web/admin-policy.js";
 import { ResponderManager } from "/web/admin-responders.js";
+import { AlerterManager } from "/web/admin-alerters.js";
 import { AuditView } from "/web/admin-audit.js";
 import { StatsView } from "/web/admin-stats.js";
 import { StaffManager } from "/web/admin-staff.js";
@@ -19,7 +20,7 @@ import { WellbeingQueue } from "/web/admin-wellbeing.js";
 
 const KEY = "alerting.admin-key";  // sessionStorage: gone when the tab closes
 const TRUST = "alerting.trust";    // localStorage: the trust this browser signs in to
-const SECTIONS = { map: "map-section", policy: "policy-section", responders: "responders-section", numbers: "numbers-section", audit: "audit-section",
+const SECTIONS = { map: "map-section", policy: "policy-section", responders: "responders-section", alerters: "alerters-section", numbers: "numbers-section", audit: "audit-section",
   staff: "staff-section", access: "access-section", wellbeing: "wellbeing-section" };
 const SSO_REFUSED = {
   attempt: "That sign-in attempt had expired or was started in another browser. Please sign in again.",
@@ -53,6 +54,7 @@ async function start(api, me) {
   session.views.map = new LiveMap(api, base, rights);
   session.views.policy = new PolicyEditor(api, base, rights);
   if (rights.can("verifier")) session.views.responders = new ResponderManager(api, base, rights);
+  session.views.alerters = new AlerterManager(api, base, rights);
   session.views.numbers = new StatsView(api, base);
   session.views.audit = new AuditView(api, base, rights);
   if (rights.can("verifier")) session.views.wellbeing = new WellbeingQueue(api, base);

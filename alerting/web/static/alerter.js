@@ -87,7 +87,7 @@ $("#join-form").addEventListener("submit", (event) => {
     $("#invite-input").focus();
     return;
   }
-  redeem(code, $("#join-name").value.trim());
+  redeem(code, "");
 });
 
 /** Who this token is, and the trust's emergency number; offline, the last known answer stands in. */
@@ -237,6 +237,8 @@ async function raise() {
   } catch (err) {
     if (err instanceof ApiError && err.status === 429 && err.problem?.code === "alert_open") { await restore(); return; }
     if (err instanceof ApiError && err.status === 401) { revoked(); return; }
+    const said = err?.problem?.emergency_number;
+    if (said && said !== me.emergency_number) { me.emergency_number = said; localStorage.setItem(PROFILE, JSON.stringify(me)); setNumber(); }
     problem(problemText(err, number()), err);
   } finally {
     pendingRaise = false;
@@ -369,11 +371,17 @@ $("#metronome").addEventListener("click", () => {
 // ----- messages -----
 function addMessage(m) {
   const at = m.at || new Date().toISOString();
-  // Our own message comes back on the socket: it replaces the copy shown when it was sent.
-  const mine = messages.findIndex((x) => x.local && x.from === m.from && x.text === m.text);
-  if (mine >= 0 && !m.local) { messages[mine] = { from: m.from, text: m.text, at }; return; }
-  if (!m.local && messages.some((x) => x.from === m.from && x.text === m.text && x.at === at)) return;
-  messages.push({ from: m.from, text: m.text, at, local: Boolean(m.local) });
+  const same = (x) => x.from === m.from && x.text === m.text;
+  if (m.local) {
+    // What the alerter sent comes back on their socket, sometimes before the POST's answer.
+    if (messages.some((x) => !x.local && same(x) && Date.now() - x.seen < 60_000)) return;
+    messages.push({ from: m.from, text: m.text, at, local: true, seen: Date.now() });
+    return;
+  }
+  const mine = messages.findIndex((x) => x.local && same(x));
+  if (mine >= 0) { messages[mine] = { from: m.from, text: m.text, at, seen: Date.now() }; return; }
+  if (messages.some((x) => same(x) && x.at === at)) return;
+  messages.push({ from: m.from, text: m.text, at, seen: Date.now() });
 }
 
 function renderMessages() {
@@ -390,12 +398,13 @@ $("#message-form").addEventListener("submit", async (event) => {
   error.textContent = "";
   if (!text) { error.textContent = "Write the message first."; box.focus(); return; }
   try {
-    const answer = await api("POST", "/v1/alerts/current/messages", { text });
+    // On the socket when it is up (it answers with the message itself); else over HTTP.
+    if (!live?.send({ type: "message", text })) await api("POST", "/v1/alerts/current/messages", { text });
     box.value = "";
-    addMessage({ from: "alerter", text, at: answer?.at, local: !answer?.at });
+    addMessage({ from: "alerter", text, local: true });
     renderMessages();
   } catch (err) {
-    error.textContent = err instanceof ApiError && err.status === 404 ? "This alert has ended." : `Not sent: ${err.message}`;
+    error.textContent = err instanceof ApiError && [404, 409].includes(err.status) ? "This alert has ended." : `Not sent: ${err.message}`;
   }
 });
 
@@ -408,10 +417,8 @@ function registerWorker() {
 // ----- start -----
 setNumber();
 const fromLink = inviteCode(location.hash);
-if (new URLSearchParams(location.hash.slice(1)).get("open") === "1") $("#join-name-box").hidden = false;
 if (fromLink) {
   show("join");
-  $("#join-name-box").hidden = true;
   redeem(fromLink, "");
 } else if (token) {
   signIn(token).catch((err) => {

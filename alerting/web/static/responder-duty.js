@@ -150,7 +150,9 @@ export class Duty {
       case "message": {
         const entry = this.alerts.get(frame.alert_id);
         if (!entry) break;
-        this.update(frame.alert_id, { messages: [...(entry.messages || []), { from: "control", text: frame.text, at: frame.at }] });
+        // From the control room, or from the bystander who raised the alarm (`from: "alerter"`).
+        const from = frame.from === "alerter" ? "alerter" : "control";
+        this.update(frame.alert_id, { messages: [...(entry.messages || []), { from, text: frame.text, at: frame.at }] });
         $("#announce").textContent = t("messages.announce", { text: frame.text });
         break;
       }

@@ -476,12 +476,14 @@ const CATEGORIES = {
     "09-E-03": "Cardiac arrest — hanging", "09-E-04": "Cardiac arrest — strangulation",
     "09-E-05": "Cardiac arrest — suffocation", "09-E-06": "Cardiac arrest — underwater",
     "09-D-01": "Breathing ineffectively", "09-E": "Cardiac or respiratory arrest", "09": "Cardiac or respiratory arrest",
-    "31-D": "Unconscious", "31": "Unconscious or fainting", "10": "Chest pain", "06": "Breathing problems" },
+    "31-D": "Unconscious", "31": "Unconscious or fainting", "10": "Chest pain", "06": "Breathing problems",
+    ALERTER: "Someone collapsed: a bystander raised the alarm" },
   cy: { "09-E-01": "Ataliad y galon — ddim yn anadlu", "09-E-02": "Ataliad y galon — ansicr a yw'n anadlu",
     "09-E-03": "Ataliad y galon — crogi", "09-E-04": "Ataliad y galon — tagu",
     "09-E-05": "Ataliad y galon — mygu", "09-E-06": "Ataliad y galon — o dan y dŵr",
     "09-D-01": "Ddim yn anadlu'n effeithiol", "09-E": "Ataliad y galon neu'r ysgyfaint", "09": "Ataliad y galon neu'r ysgyfaint",
-    "31-D": "Anymwybodol", "31": "Anymwybodol neu'n llewygu", "10": "Poen yn y frest", "06": "Problemau anadlu" },
+    "31-D": "Anymwybodol", "31": "Anymwybodol neu'n llewygu", "10": "Poen yn y frest", "06": "Problemau anadlu",
+    ALERTER: "Rhywun wedi llewygu: gwyliwr a gododd y larwm" },
 };
 
 export const CATALOGUES = { en, cy };

@@ -37,3 +37,18 @@ export function words(table, code) {
   if (code === null || code === undefined) return "";
   return table[code] || String(code).replace(/[._]+/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
+
+// An incident an alerter raised carries a provisional reference until the CAD adopts it: it is
+// named in words (with the time it was raised), never by that placeholder.
+export function raisedByAlerter(view) {
+  return view?.source === "alerter" || String(view?.cad_ref || "").startsWith("alerter-");
+}
+
+export function incidentName(view) {
+  const ref = String(view?.cad_ref || "");
+  if (raisedByAlerter(view) && (!ref || ref.startsWith("alerter-"))) {
+    const at = view.created_at ? ` ${String(view.created_at).slice(11, 16)} UTC` : "";
+    return `Bystander's alarm${at}`;
+  }
+  return ref;
+}

@@ -1,0 +1,101 @@
+"""The control room and alerters, on a desktop: a bystander's alarm held for confirmation comes
+first on the live map, named in words, and a dispatcher's Confirm alerts the responder near it; the
+Alerters page lists who may raise the alarm, adds and invites one (link and QR code), and suspends
+one, whose next raise is refused, then reinstates them; the policy editor switches the trust to
+alerting at once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from tests.e2e.browser import assert_accessible, screenshot, sign_in_admin
+from tests.support.alerters import alerter_policy, make_alerter
+from tests.support.clients import CENTRE, make_trust, north_of, online
+
+pytestmark = pytest.mark.e2e
+
+CONTROL_ROOM = {"width": 1366, "height": 900}
+
+
+async def test_dispatcher_confirms_a_bystanders_alarm_and_suspends_an_alerter(stack, browsing):
+    trust = await make_trust(stack, policy=alerter_policy(mode="confirm", radius_m=500))
+    await trust.responder("ann", ["staff"])
+    ann = await online(stack, trust, "ann", north_of(CENTRE, 120))
+    token = await make_alerter(stack, trust, "sam", "Sam Bystander")
+    async with stack.client(token) as phone:
+        r = await phone.post("/v1/alerts/raise", json={"lat": CENTRE[0], "lon": CENTRE[1], "accuracy_m": 10})
+    assert r.status_code == 201 and r.json()["status"] == "awaiting_confirmation", r.text
+    incident_id = r.json()["incident_id"]
+
+    page = await browsing.page(viewport=CONTROL_ROOM)
+    await sign_in_admin(page, stack, trust.admin_key)
+
+    # The alarm waits for a person: first in the list, in words, with its Confirm button.
+    item = page.locator(f"li.incident-item[data-incident-id='{incident_id}']")
+    await expect(item).to_contain_text("Bystander's alarm")
+    await expect(item).to_contain_text("Awaiting confirmation")
+    await expect(item).to_contain_text("Raised by a bystander with the alerter app")
+    await expect(item).not_to_contain_text("alerter-")  # the provisional reference is no name
+    await expect(page.locator("li.incident-item").first).to_have_attribute("data-incident-id", incident_id)
+    await screenshot(page, "console-alarm-awaiting")
+    await assert_accessible(page)
+    assert ann.taken("alert") == []  # nobody is alerted before a dispatcher confirms
+
+    await item.get_by_role("button", name="Confirm and alert responders").click()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog).to_contain_text("Confirm Bystander's alarm")
+    await dialog.get_by_role("button", name="Confirm and alert responders").click()
+    alert = await ann.next("alert", timeout=15)
+    assert alert["incident_id"] == incident_id
+    await expect(page.locator("#incident-action-result")).to_contain_text("Confirmed")
+    await expect(item).to_contain_text("Alerting")
+    await expect(item.get_by_role("button", name="Confirm and alert responders")).to_have_count(0)
+    await expect(page.locator("#incident-raised")).to_have_text("Raised by a bystander with the alerter app.")
+    await screenshot(page, "console-alarm-confirmed")
+
+    # The Alerters page: Sam, with the alert open now; suspending them refuses their next raise.
+    await page.get_by_role("link", name="Alerters", exact=True).click()
+    await expect(page.locator("#alerters-mode")).to_contain_text("a raise waits for a dispatcher to confirm it")
+    row = page.locator("#alerter-rows tr[data-alerter-id='sam']")
+    await expect(row).to_contain_text("Sam Bystander")
+    await expect(row).to_contain_text("Alert open now")
+    await row.get_by_role("button", name="Suspend Sam Bystander").click()
+    await expect(page.locator("#alerter-message")).to_contain_text("Sam Bystander is suspended")
+    await expect(row).to_contain_text("Suspended")
+    async with stack.client(token) as phone:
+        refused = await phone.post("/v1/alerts/raise", json={"lat": CENTRE[0], "lon": CENTRE[1]})
+    assert refused.status_code == 403, refused.text
+    await screenshot(page, "console-alerter-suspended")
+    await assert_accessible(page)
+    await row.get_by_role("button", name="Reinstate Sam Bystander").click()
+    await expect(page.locator("#alerter-message")).to_contain_text("Sam Bystander is reinstated")
+    await expect(row).not_to_contain_text("Suspended")
+
+    # Adding one shows their invite: a link to the alerter page and its QR code.
+    section = page.locator("#alerters-section")
+    await section.get_by_label("Id", exact=True).fill("lee")
+    await section.get_by_label("Name", exact=True).fill("Lee Shopkeeper")
+    await section.get_by_role("button", name="Add and invite").click()
+    await expect(page.locator("#alerter-invite-for")).to_have_text("Invite for Lee Shopkeeper")
+    await expect(page.locator("#alerter-invite-link")).to_contain_text("/alert#invite=")
+    await expect(page.locator("#alerter-invite-qr")).to_have_attribute("src", re.compile(r"^data:image/svg"))
+    await expect(page.locator("#alerter-rows tr[data-alerter-id='lee']")).to_contain_text("Active")
+
+    # The policy editor: the trust now alerts responders at once on a raise.
+    await page.get_by_role("link", name="Policy", exact=True).click()
+    await expect(page.get_by_label("Let alerters raise the alarm for this trust")).to_be_checked()
+    await expect(page.get_by_label("Wait for a dispatcher to confirm it on the live map")).to_be_checked()
+    await page.get_by_label("Alert responders at once").check()
+    await page.get_by_role("button", name="Save policy").click()
+    await expect(page.locator("#policy-changes")).to_have_text(
+        re.compile(r"wait for a dispatcher to confirm → alert responders at once")
+    )
+    await page.get_by_role("button", name="Save these changes").click()
+    await expect(page.locator("#policy-saved")).to_contain_text("Saved as version")
+    policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
+    assert policy["alerter"]["mode"] == "auto" and policy["alerter"]["radius_m"] == 500, policy["alerter"]
+    await ann.close()
+    await trust.close()
