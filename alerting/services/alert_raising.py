@@ -26,13 +26,14 @@ from alerting.domain.alerters import ALERTER_CATEGORY, DAY_S, OPEN_ALERT_RETRY_S
 from alerting.domain.incident_raised import provisional_ref
 from alerting.domain.vocabulary import IncidentSource
 from alerting.logcontext import incident_context
-from alerting.services import effects, incidents, policies
+from alerting.services import alerter_live, effects, incidents, policies
+from alerting.services.alerter_frames import help_frame
 from alerting.services.alerters import OPEN, OPEN_STATUSES
 from alerting.services.auth import Principal
 from alerting.services.context import Services
 from alerting.services.errors import Forbidden, Invalid, NotFound, TooMany
 from alerting.services.exports import incident_target
-from alerting.services.incident_store import Loaded, new_row, save
+from alerting.services.incident_store import Loaded, load, new_row, save
 from alerting.services.phase_firing import fire_due
 from alerting.services.trust_cache import trust_area
 from alerting.services.trusts import get_trust
@@ -41,7 +42,6 @@ from alerting.store import audit
 from alerting.store.models import Alerter, Incident
 from alerting.store.types import to_ts
 from alerting.timefmt import iso, utc
-from geo.distance import haversine_m
 
 __all__ = ["current", "raise_alert"]
 
@@ -230,23 +230,18 @@ async def current(session: AsyncSession, services: Services, *, principal: Princ
     ).scalar()
     if incident_id is None:
         raise NotFound("you have no open alert")
+    loaded = await load(session, incident_id, lock=False)
+    if loaded is None:
+        raise NotFound("you have no open alert")
+    # The same summary the alerter's socket sends (alerting/domain/alerter_help.py), so a reload
+    # shows what the last `help` frame said.
+    now_help = help_frame(await alerter_live.summary_of(session, services, loaded))
     view = await incidents.view(session, services, trust_id=trust_id, incident_id=incident_id)
-    coming = [r for r in view["responders"] if r["state"] in (m.ACCEPTED, m.ARRIVED)]
-
-    def distance(r: dict[str, Any]) -> float:
-        pos = r.get("position")
-        return haversine_m(pos["lat"], pos["lon"], view["lat"], view["lon"]) if pos else float(r["distance_m"])
-
-    nearest = min(coming, key=distance, default=None)
     policy = (await policies.current_policy(session, trust_id))[1]
     return {
-        "incident_id": incident_id,
-        "status": view["status"],
-        "accepted": len(coming),
-        "nearest_m": round(distance(nearest)) if nearest else None,
-        "eta_s": nearest.get("eta_s") if nearest else None,
-        "aed": view["aed"],
-        "messages": view["messages"],
+        **{k: v for k, v in now_help.items() if k != "type"},
+        # Who wrote and what, never a responder's id: the alerter is a member of the public.
+        "messages": [{"at": x["at"], "from": x["from"], "text": x["text"]} for x in view["messages"]],
         "emergency_number": policy.alerter.emergency_number,
         "created_at": view["created_at"],
         "at": iso(services.clock()),

@@ -81,6 +81,9 @@ async def test_the_alerter_sees_help_come_nearer_and_stands_down_when_the_cad_ca
     await amy.send(type="location", lat=lat, lon=lon, accuracy_m=5)
     nearer = await help_until(bea, nearest_m=60)
     assert nearer["accepted"] == 1 and nearer["eta_s"] == walk_eta(60)
+    async with stack.client(token) as phone:  # a reload of the page reads the same
+        now = (await phone.get("/v1/alerts/current")).json()
+    assert {k: now[k] for k in nearer if k != "type"} == {k: v for k, v in nearer.items() if k != "type"}
 
     ben_alert = await ben.next("alert", incident_id=incident_id)
     await ben.send(type="accept", alert_id=ben_alert["alert_id"])
@@ -185,6 +188,9 @@ async def test_messages_flow_between_the_alerter_the_responders_and_the_control_
             ("alerter", "Starting CPR"),
         ]
         assert "cad.alerter.message" in [t["event"] for t in view["timeline"]]
+        thread = (await phone.get("/v1/alerts/current")).json()["messages"]
+        assert [(x["from"], x["text"]) for x in thread] == [(x["from"], x["text"]) for x in view["messages"]]
+        assert all(set(x) == {"at", "from", "text"} for x in thread)  # no responder ids for the alerter
 
         r = await trust.cad.post(f"/v1/incidents/{incident_id}/close")
         assert r.status_code in (200, 204), r.text
