@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from alerting.realtime.gateway import close_all
 from alerting.realtime.registry import CLOSE_RECONNECT
+from alerting.realtime.socket_protocol import LeanWebSocketProtocol
 
 
 class GracefulServer(uvicorn.Server):
@@ -53,6 +54,7 @@ def serve(
         ws_ping_interval=ws_ping_interval_s,
         ws_ping_timeout=ws_ping_interval_s,
         ws_max_size=ws_max_size,
+        ws=LeanWebSocketProtocol,  # uvicorn's own, with less kept per idle socket
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=10,
         proxy_headers=True,

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import QueryParams
 from starlette.websockets import WebSocketDisconnected
 
 from alerting.domain.vocabulary import ErrorCode
@@ -62,7 +63,7 @@ async def receive_text(ws: WebSocket) -> str | None:
 
 async def first_token(ws: WebSocket, timeout: float) -> tuple[str | None, str]:
     """The token from the query, or from an `auth` message within `timeout`; else why there is none."""
-    token = ws.query_params.get("token")
+    token = QueryParams(ws.scope["query_string"]).get("token")  # not ws.query_params: it stays cached
     if token:
         return token, ""
     try:
@@ -88,56 +89,63 @@ async def close_quietly(ws: WebSocket, code: int, reason: str) -> None:
 
 @router.websocket(PATH)
 async def responder_socket(ws: WebSocket) -> None:
+    """This frame lives as long as the socket: it holds only the socket, the services and the
+    connection; sign-in and `ready` (the token, the principal, the read session, the pending
+    alerts) run in helpers whose frames are gone once the socket is open."""
     services: Services = ws.app.state.services
     registry: Registry = ws.app.state.registry
-    await ws.accept()
-    try:
-        token, why = await first_token(ws, services.settings.ws_auth_timeout_s)
-    except WebSocketDisconnect:
+    conn = await _sign_in(ws, services, registry)
+    if conn is None:
         return
-    if token is None:
-        await close_quietly(ws, CLOSE_UNAUTHORIZED, why)
-        return
-    try:
-        principal = await auth.authenticate(services, token)
-    except ServiceError:
-        await close_quietly(ws, CLOSE_UNAUTHORIZED, "invalid token")
-        return
-    except BACKEND_DOWN:
-        log.warning("socket sign-in failed: backend unavailable", exc_info=True)
-        await close_quietly(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
-        return
-    if principal.kind != auth.RESPONDER:
-        await close_quietly(ws, CLOSE_FORBIDDEN, "a responder token is required")
-        return
-    trust_id, responder_id = principal.trust, principal.responder
-    if (
-        registry.count(services.keys.responder_channel(trust_id, responder_id))
-        >= services.settings.ws_max_sockets_per_responder
-    ):
-        await close_quietly(ws, CLOSE_TOO_MANY_SOCKETS, "too many sockets for this responder; close one first")
-        return
-    conn = Connection(
-        ws,
-        services.keys.responder_channel(trust_id, responder_id),
-        responder_id,
-        queue_size=services.settings.ws_send_queue,
-        trust_id=trust_id,
-    )
     await registry.add(conn)  # subscribe before reading pending, so nothing falls between the two
     try:
-        async with reading(services) as session:
-            pending = await alerts.pending(session, services, trust_id=trust_id, responder_id=responder_id)
-        await ws.send_json({"type": "ready", "responder_id": responder_id, "pending": pending})
-        await _serve(ws, services, conn, trust_id, responder_id)
+        await _send_ready(ws, services, conn)
+        await _serve(ws, services, conn, conn.trust_id, conn.responder_id)
     except GONE:
         pass
     except BACKEND_DOWN:
-        log.warning("socket setup failed: backend unavailable", exc_info=True, extra={"responder": responder_id})
+        log.warning("socket setup failed: backend unavailable", exc_info=True, extra={"responder": conn.responder_id})
         await close_quietly(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
     finally:
         await conn.stop()
         await registry.remove(conn)
+
+
+async def _sign_in(ws: WebSocket, services: Services, registry: Registry) -> Connection | None:
+    """The socket's connection once a responder's token is accepted; None once it is closed for
+    want of one (or left)."""
+    await ws.accept()
+    try:
+        token, why = await first_token(ws, services.settings.ws_auth_timeout_s)
+    except WebSocketDisconnect:
+        return None
+    if token is None:
+        await close_quietly(ws, CLOSE_UNAUTHORIZED, why)
+        return None
+    try:
+        principal = await auth.authenticate(services, token)
+    except ServiceError:
+        await close_quietly(ws, CLOSE_UNAUTHORIZED, "invalid token")
+        return None
+    except BACKEND_DOWN:
+        log.warning("socket sign-in failed: backend unavailable", exc_info=True)
+        await close_quietly(ws, CLOSE_TRY_AGAIN, "service busy; reconnect shortly")
+        return None
+    if principal.kind != auth.RESPONDER:
+        await close_quietly(ws, CLOSE_FORBIDDEN, "a responder token is required")
+        return None
+    trust_id, responder_id = principal.trust, principal.responder
+    channel = services.keys.responder_channel(trust_id, responder_id)
+    if registry.count(channel) >= services.settings.ws_max_sockets_per_responder:
+        await close_quietly(ws, CLOSE_TOO_MANY_SOCKETS, "too many sockets for this responder; close one first")
+        return None
+    return Connection(ws, channel, responder_id, queue_size=services.settings.ws_send_queue, trust_id=trust_id)
+
+
+async def _send_ready(ws: WebSocket, services: Services, conn: Connection) -> None:
+    async with reading(services) as session:
+        pending = await alerts.pending(session, services, trust_id=conn.trust_id, responder_id=conn.responder_id)
+    await ws.send_json({"type": "ready", "responder_id": conn.responder_id, "pending": pending})
 
 
 async def _serve(ws: WebSocket, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:

@@ -19,6 +19,7 @@ import uvicorn
 from redis.asyncio import Redis
 
 from alerting.app import create_app
+from alerting.realtime.socket_protocol import LeanWebSocketProtocol
 from alerting.settings import Settings
 from alerting.store.db import async_url
 from alerting.store.migrate import upgrade
@@ -147,6 +148,7 @@ class Stack(OnLoopback):
             log_config=None,
             lifespan="on",
             ws_ping_interval=20,
+            ws=LeanWebSocketProtocol,  # as alerting/serve.py runs it
             ws_per_message_deflate=False,
             # The test's clients share this event loop: when it is busy (a thousand sockets on a
             # loaded machine) a pooled connection can sit idle past uvicorn's 5 s default and be
