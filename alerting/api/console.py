@@ -18,7 +18,7 @@ from alerting.api.documented import declare
 from alerting.api.responder_csv import CsvFileError, Row, decode, parse
 from alerting.domain.documents import Instant
 from alerting.domain.roles import Role
-from alerting.services import alerters, auth, incident_search, incidents, live_map, trusts
+from alerting.services import alerters, auth, incident_search, incidents, live_map, policies, trusts
 from alerting.services.errors import Invalid, ServiceError
 from alerting.services.unit_of_work import reading, unit_of_work
 
@@ -32,7 +32,8 @@ CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/vnd.ms-ex
 async def whoami(services: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
     """Lets a page signed in with a key find its trust without asking the person to type it. For a
     staff session: the person (`staff_id`, `name`), their `roles` and the session's `csrf_token`;
-    an admin key or the operator token has every role."""
+    an admin key or the operator token has every role. For an alerter: `alerter_id`, `name` and the
+    trust's `emergency_number` (the number their page dials)."""
     out: dict[str, Any] = {"kind": who.kind, "trust_id": who.trust_id, "responder_id": who.responder_id}
     async with reading(services) as session:
         if who.trust_id:
@@ -42,6 +43,8 @@ async def whoami(services: ServicesDep, who: PrincipalDep) -> dict[str, Any]:
         if who.kind == auth.ALERTER and who.trust_id and who.alerter_id:
             out["alerter_id"] = who.alerter_id
             out["name"] = await alerters.alerter_name(session, trust_id=who.trust_id, alerter_id=who.alerter_id)
+            # The alerter page dials it in the same tap that raises: it must know it beforehand.
+            out["emergency_number"] = (await policies.current_policy(session, who.trust_id))[1].alerter.emergency_number
     if who.kind == auth.STAFF:
         out |= {"staff_id": who.staff_id, "name": who.name, "roles": list(who.roles), "csrf_token": who.csrf_token}
     elif who.kind in (auth.ADMIN, auth.OPERATOR):

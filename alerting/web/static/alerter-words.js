@@ -12,7 +12,7 @@ export function helpLine(help) {
     if (!far) return `${responders(n)} on the way`;
     return n === 1 ? `1 responder on the way, ${far}` : `${responders(n)} on the way, nearest ${far}`;
   }
-  if (help.status === "awaiting_confirmation") return "The control room is checking your alert. They will send responders.";
+  if (help.status === "awaiting_confirmation") return "Responders are sent as soon as the control room confirms it.";
   if (help.status === "exhausted") return "No responder nearby could come. Keep doing CPR: the ambulance is coming.";
   if (help.status === "raising") return "Sending your location to responders near you…";
   return "Asking responders near you to come…";
