@@ -1,0 +1,166 @@
+"""A bystander raises the alarm on a phone at 390×844: the invite link signs the alerter page in,
+the one big button opens the dialler on the trust's emergency number (the `tel:` navigation is
+seen leaving the page) and, in the same tap, sends the location; the responder's phone is alerted,
+the responder accepts and comes, and the alerter reads "1 responder on the way, 140 m", the
+nearest defibrillator, CPR with a beat they can start, and the responder's message; back in the app
+after the call the view is restored; when the ambulance service closes the call the alerter is
+stood down."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, until
+from tests.e2e.responder_phone import IPHONE, RECORDER, TALL, join, now_ms, phone_page, sounds, staff_near
+from tests.support.clients import CENTRE, make_trust, north_of
+
+pytestmark = pytest.mark.e2e
+
+POLICY = {
+    "phases": [{"name": "all", "groups": ["staff"], "radius_m": 1000, "delay_s": 0}],
+    "accept_limit": 1,
+    "alert_ttl_s": 300,
+    "categories": ["09-*"],
+    "alerter": {"enabled": True, "mode": "auto", "radius_m": 1000, "groups": ["staff"], "accept_limit": 1},
+}
+
+
+async def alerter_invite(trust, alerter_id: str, name: str) -> str:
+    r = await trust.admin.post(f"/v1/trusts/{trust.id}/alerters", json={"id": alerter_id, "name": name})
+    assert r.status_code == 201, r.text
+    r = await trust.admin.post(f"/v1/trusts/{trust.id}/alerters/{alerter_id}/invites")
+    assert r.status_code == 201, r.text
+    return r.json()["invite_url"]
+
+
+async def alerter_phone(browsing, stack, url: str) -> Page:
+    """The alerter's phone, where the patient is, signed in from the invite link: the big button shows."""
+    page = await phone_page(browsing, CENTRE, viewport=TALL, user_agent=IPHONE)
+    await page.goto(url)
+    await expect(page.get_by_role("link", name="Call 999 and alert responders near you")).to_be_visible()
+    assert "#invite=" not in page.url
+    await expect(page.locator("#location-line")).to_have_text("Your location is ready to send.")
+    return page
+
+
+async def test_alerter_raises_sees_help_coming_and_is_stood_down(stack, browsing):
+    trust = await make_trust(stack, policy=POLICY)
+    await trust.responder("ann", ["staff"])
+    assert (await trust.aed("lib-1", "City Library", north_of(CENTRE, 60))).status_code == 200
+    responder = await phone_page(browsing, north_of(CENTRE, 400), viewport=TALL, user_agent=IPHONE)
+    await join(responder, trust, "ann")
+    await until(lambda: staff_near(trust, CENTRE, 1))
+
+    alerter = await alerter_phone(browsing, stack, await alerter_invite(trust, "sam", "Sam"))
+    token = await alerter.evaluate("localStorage.getItem('alerting.alerter-token')")
+    assert token and len(token) > 20
+    button = alerter.get_by_role("link", name="Call 999 and alert responders near you")
+    await expect(button).to_be_in_viewport(ratio=1)
+    box = await button.bounding_box()
+    assert box and box["height"] >= 300 and box["width"] >= 340, box  # a button a shaking thumb cannot miss
+    await assert_accessible(alerter)
+    await assert_fits_width(alerter)
+    await screenshot(alerter, "alerter-ready-390")
+
+    # One tap: the dialler opens on 999 (Chromium hands the tel: URL on as a navigation request)
+    # and the raise goes to the server at the same moment.
+    async with (
+        alerter.expect_request(lambda r: r.url.startswith("tel:")) as dialled,
+        alerter.expect_response(lambda r: r.url.endswith("/v1/alerts/raise")) as raised,
+    ):
+        await button.click()
+    assert (await dialled.value).url == "tel:999"
+    answer = await raised.value
+    assert answer.status == 201, await answer.text()
+    incident_id = (await answer.json())["incident_id"]
+    await expect(alerter.locator("#help-title")).to_have_text("Alerting responders")
+    await expect(alerter.locator("#help-line")).to_have_text("Asking responders near you to come…")
+    await screenshot(alerter, "alerter-alerting-390")
+
+    # The responder's phone is woken, and the responder accepts and comes closer.
+    card = responder.locator("article.alert-card")
+    await expect(card).to_have_count(1)
+    await expect(card).to_contain_text("400 m away")
+    await card.get_by_role("button", name="Accept").click()
+    await expect(card.locator(".kicker")).to_have_text("You are assigned: go now")
+    await responder.context.set_geolocation(
+        {"latitude": north_of(CENTRE, 140)[0], "longitude": CENTRE[1], "accuracy": 8}
+    )
+
+    # The alerter sees help coming: how many, how far; never who.
+    await expect(alerter.locator("#help-title")).to_have_text("Help is on the way")
+    await expect(alerter.locator("#help-line")).to_have_text("1 responder on the way, 140 m")
+    await expect(alerter.locator("#aed-line")).to_have_text("City Library, 60 m from you")
+    await expect(alerter.locator("#help")).not_to_contain_text("Ann")
+    await screenshot(alerter, "alerter-help-coming-390")
+    await assert_accessible(alerter)
+    await assert_fits_width(alerter)
+
+    # Back in the app after the call (a new page of the same phone): the view comes back as it was.
+    # The first page keeps showing help; Chromium stops its input once it has handed on the tel: link.
+    again = await alerter.context.new_page()
+    await again.add_init_script(RECORDER)
+    await again.goto(f"{stack.base_url}/alert")
+    await expect(again.locator("#help-line")).to_have_text("1 responder on the way, 140 m")
+
+    # CPR: a beat at 110 a minute, seen and heard, started and stopped.
+    start = await now_ms(again)
+    await again.get_by_role("button", name="Start the beat").click()
+    await until(lambda: _clicks(again, start, 4))
+    clicks = await sounds(again, start, 1000)
+    gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(clicks)]
+    assert 450 < statistics.median(gaps) < 900, gaps  # 60000 / 110 ≈ 545 ms; a busy machine only adds
+    await expect(again.locator("#beat")).to_have_class(re.compile(r"\brunning\b"))
+    await again.get_by_role("button", name="Stop the beat").click()
+    await expect(again.get_by_role("button", name="Start the beat")).to_be_visible()
+
+    # Messages: the alerter writes, the responder reads it as from the person who raised the alarm.
+    await again.get_by_label("Write to the responders").fill("He is not breathing, I am pushing on his chest")
+    await again.get_by_role("button", name="Send").click()
+    await expect(again.locator("#messages")).to_contain_text("You")
+    await expect(again.locator("#messages")).to_contain_text("He is not breathing, I am pushing on his chest")
+    await expect(card).to_contain_text("The person who raised the alarm")
+    await expect(card).to_contain_text("He is not breathing, I am pushing on his chest")
+    await screenshot(again, "alerter-help-messages-390")
+
+    # The ambulance service closes the call: the alerter is stood down, in words.
+    r = await trust.cad.post(f"/v1/incidents/{incident_id}/close", json={})
+    assert r.status_code == 200, r.text
+    await expect(again.get_by_role("heading", name="The call is closed")).to_be_visible()
+    await expect(again.locator("#ended-text")).to_contain_text("Responders are no longer needed")
+    await screenshot(again, "alerter-stood-down-390")
+    await assert_accessible(again)
+    await again.get_by_role("button", name="Done").click()
+    await expect(again.get_by_role("link", name="Call 999 and alert responders near you")).to_be_visible()
+    await trust.close()
+
+
+async def test_alerter_outside_the_area_is_told_to_call_the_trusts_number(stack, browsing):
+    """A raise the trust refuses still leaves the phone calling, on the trust's own number (known
+    before the tap): the page says why, in words."""
+    trust = await make_trust(stack, policy={**POLICY, "alerter": {**POLICY["alerter"], "emergency_number": "112"}})
+    page = await phone_page(browsing, (51.5, -0.12), viewport=TALL, user_agent=IPHONE)  # London: not Leeds
+    await page.goto(await alerter_invite(trust, "pat", "Pat"))
+    await expect(page.locator("#location-line")).to_have_text("Your location is ready to send.")
+    button = page.get_by_role("link", name="Call 112 and alert responders near you")
+    await expect(button).to_have_attribute("href", "tel:112")
+    async with page.expect_request(lambda r: r.url.startswith("tel:")) as dialled:
+        await button.click()
+    assert (await dialled.value).url == "tel:112"
+    await expect(page.locator("#help-title")).to_have_text("Responders were not alerted")
+    await expect(page.locator("#help-problem")).to_have_text(
+        "You are outside the area this service covers, so no responder was alerted. Call 112 now if you have not."
+    )
+    await expect(page.get_by_role("link", name="Call 112", exact=True)).to_be_visible()
+    await screenshot(page, "alerter-outside-390")
+    await assert_accessible(page)
+    await trust.close()
+
+
+async def _clicks(page: Page, since: int, at_least: int) -> bool:
+    return len(await sounds(page, since, 1000)) >= at_least
