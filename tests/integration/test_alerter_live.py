@@ -8,38 +8,16 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from typing import Any
 
 import pytest
 import websockets
 
-from tests.support.alerters import alerter_policy, make_alerter
+from dispatch_adapter.receiver import WebhookReceiver
+from tests.support.alerters import alerter_online, alerter_policy, alerter_ws, help_until, make_alerter
 from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of, online
 
 PROBLEM = "application/problem+json"
 WALK_MPS, ROUTE_FACTOR = 1.6, 1.3  # the settings' defaults, which an ETA on foot uses
-
-
-def alerter_ws(stack) -> str:
-    return f"ws://127.0.0.1:{stack.port}/v1/alerters/ws"
-
-
-async def alerter_online(stack, token: str) -> ResponderSocket:
-    """The alerter page's socket: the same client, on the alerter's path (it answers `ready` first)."""
-    return await ResponderSocket.connect(alerter_ws(stack), token)
-
-
-async def help_until(sock: ResponderSocket, timeout: float = 10, **want: Any) -> dict[str, Any]:
-    """The first `help` frame whose fields match `want` (earlier ones are taken on the way: each
-    says what changed, in order)."""
-
-    async def wait() -> dict[str, Any]:
-        while True:
-            frame = await sock.next("help", timeout=timeout)
-            if all(frame.get(k) == v for k, v in want.items()):
-                return frame
-
-    return await asyncio.wait_for(wait(), timeout)
 
 
 async def raise_at(stack, token: str, at=CENTRE) -> str:
@@ -137,6 +115,9 @@ async def test_a_reconnecting_alerter_gets_the_help_now_and_a_confirmation_reach
 
 async def test_messages_flow_between_the_alerter_the_responders_and_the_control_room(stack):
     trust = await make_trust(stack, policy=alerter_policy())
+    hook = WebhookReceiver(keys=[trust.cad_key])
+    r = await trust.admin.patch(f"/v1/trusts/{trust.id}", json={"alerter_callback_url": await hook.start()})
+    assert r.status_code == 200, r.text
     await trust.responder("amy", ["staff"])
     amy = await online(stack, trust, "amy", north_of(CENTRE, 100))
     token = await make_alerter(stack, trust, "dee")
@@ -188,6 +169,11 @@ async def test_messages_flow_between_the_alerter_the_responders_and_the_control_
             ("alerter", "Starting CPR"),
         ]
         assert "cad.alerter.message" in [t["event"] for t in view["timeline"]]
+        # The CAD hears the alerter's words as signed `alerter.message` webhooks (the receiver checks).
+        await hook.wait_for(lambda h: sum(e["event"] == "alerter.message" for e in h.events) == 2, timeout=20)
+        said = [e for e in hook.events if e["event"] == "alerter.message"]
+        assert [e["text"] for e in said] == ["He is not breathing, second floor", "Starting CPR"]
+        assert all(e["incident_id"] == incident_id and "responder" not in e for e in said)
         thread = (await phone.get("/v1/alerts/current")).json()["messages"]
         assert [(x["from"], x["text"]) for x in thread] == [(x["from"], x["text"]) for x in view["messages"]]
         assert all(set(x) == {"at", "from", "text"} for x in thread)  # no responder ids for the alerter
@@ -202,6 +188,7 @@ async def test_messages_flow_between_the_alerter_the_responders_and_the_control_
     assert (await dee.next("error"))["code"] == "notfound"
     for sock in (amy, dee):
         await sock.close()
+    await hook.stop()
 
 
 async def test_another_alerter_of_the_trust_or_of_another_trust_hears_nothing(stack):

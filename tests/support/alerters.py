@@ -3,9 +3,10 @@ signed in through an invite, as the alerter page does."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from tests.support.clients import TWO_PHASES, Trust
+from tests.support.clients import TWO_PHASES, ResponderSocket, Trust
 
 ALERTER_SECTION: dict[str, Any] = {
     "enabled": True,
@@ -34,3 +35,25 @@ async def make_alerter(stack, trust: Trust, alerter_id: str, name: str | None = 
     assert redeemed.status_code == 201, redeemed.text
     assert redeemed.json()["alerter_id"] == alerter_id
     return redeemed.json()["token"]
+
+
+def alerter_ws(stack) -> str:
+    return f"ws://127.0.0.1:{stack.port}/v1/alerters/ws"
+
+
+async def alerter_online(stack, token: str) -> ResponderSocket:
+    """The alerter page's socket: the same client, on the alerter's path (it answers `ready` first)."""
+    return await ResponderSocket.connect(alerter_ws(stack), token)
+
+
+async def help_until(sock: ResponderSocket, timeout: float = 10, **want: Any) -> dict[str, Any]:
+    """The first `help` frame whose fields match `want` (earlier ones are taken on the way: each
+    says what changed, in order)."""
+
+    async def wait() -> dict[str, Any]:
+        while True:
+            frame = await sock.next("help", timeout=timeout)
+            if all(frame.get(k) == v for k, v in want.items()):
+                return frame
+
+    return await asyncio.wait_for(wait(), timeout)

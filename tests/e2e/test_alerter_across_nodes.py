@@ -1,0 +1,48 @@
+"""The alerter's socket on one API process, the responder's on another and the raise on either:
+Redis carries the help, the thread and the stand-down to whichever process holds the socket."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.alerters import alerter_policy, help_until, make_alerter
+from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_help_messages_and_the_stand_down_reach_the_alerter_on_another_node(two_nodes):
+    n0, n1 = two_nodes.nodes
+    trust = await make_trust(two_nodes, policy=alerter_policy())
+    await trust.responder("amy", ["staff"])
+    amy = await ResponderSocket.connect(n0.ws_url, trust.tokens["amy"])
+    lat, lon = north_of(CENTRE, 150)
+    await amy.send(type="location", lat=lat, lon=lon, accuracy_m=5)
+    await amy.send(type="availability", available=True)
+    await amy.roundtrip()
+    token = await make_alerter(two_nodes, trust, "bea")
+    bea = await ResponderSocket.connect(f"ws://127.0.0.1:{n1.port}/v1/alerters/ws", token)
+
+    async with n0.client(token) as phone:
+        r = await phone.post("/v1/alerts/raise", json={"lat": CENTRE[0], "lon": CENTRE[1]})
+    assert r.status_code == 201, r.text
+    incident_id = r.json()["incident_id"]
+    await help_until(bea, incident_id=incident_id, alerted=1)
+
+    alert = await amy.next("alert", incident_id=incident_id)
+    await amy.send(type="accept", alert_id=alert["alert_id"])
+    assert (await help_until(bea, accepted=1))["nearest_m"] == 150
+    lat, lon = north_of(CENTRE, 40)
+    await amy.send(type="location", lat=lat, lon=lon, accuracy_m=5)
+    await help_until(bea, nearest_m=40)
+
+    await bea.send(type="message", text="Hurry please")
+    assert (await amy.next("message", **{"from": "alerter"}))["text"] == "Hurry please"
+    await amy.send(type="message", alert_id=alert["alert_id"], text="Round the corner")
+    assert (await bea.next("message", **{"from": "responder"}))["text"] == "Round the corner"
+
+    async with n0.client(trust.cad_key) as cad:
+        assert (await cad.post(f"/v1/incidents/{incident_id}/close")).status_code in (200, 204)
+    assert await bea.next("stand_down") == {"type": "stand_down", "incident_id": incident_id, "reason": "closed"}
+    for sock in (amy, bea):
+        await sock.close()
