@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from alerting.api.deps import CadDep, DispatcherDep, ServicesDep
 from alerting.domain import incident as m
-from alerting.domain.vocabulary import ErrorCode
-from alerting.services import auth, dispatching, incidents
+from alerting.domain.vocabulary import ErrorCode, IncidentSource, IncidentStatus
+from alerting.services import auth, dispatching, incident_search, incidents
 from alerting.services.errors import Invalid, ServiceError
 from alerting.services.nearby import nearby_counts
 from alerting.services.unit_of_work import reading, unit_of_work
@@ -149,6 +149,22 @@ async def post_incident(request: Request, services: ServicesDep, cad: CadDep) ->
         raise UnsupportedMediaType(f"content type {media!r} is not accepted; use one of {', '.join(sorted(PARSERS))}")
     content, status = await intake.receive(services, trust_id=cad.trust, message=parser(await request.body()))
     return JSONResponse(content, status_code=status)
+
+
+@router.get("/incidents", summary="The trust's incidents, newest first; `source=alerter` for raised alerts")
+async def list_incidents(
+    services: ServicesDep,
+    cad: CadDep,
+    source: Annotated[IncidentSource | None, Query(description="`cad` or `alerter` (raised by a bystander)")] = None,
+    status: Annotated[IncidentStatus | None, Query()] = None,
+    limit: int = Query(50, ge=1, le=500),
+) -> list[dict[str, Any]]:
+    """Each: `{id, cad_ref, status, source, alerter_id, lat, lon, category, address, created_at,
+    updated_at}`. A raised alert's `cad_ref` is `alerter-<id>` until the CAD adopts it with
+    `PATCH {cad_ref}`; one `awaiting_confirmation` waits for `POST /v1/incidents/{id}/confirm`."""
+    filters = incident_search.Filters(source=source, status=status, limit=limit)
+    async with reading(services) as session:
+        return await incident_search.search(session, trust_id=cad.trust, filters=filters)
 
 
 @router.get("/incidents/{incident_id}", summary="Status, responders and timeline")

@@ -143,6 +143,16 @@ class IncidentIn(Document):
 class IncidentPatch(Document):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
 
+    cad_ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        pattern=SOME_TEXT_TRIMMED,
+        description="Adopts an alert an alerter raised (`source` `alerter`) as the CAD's own incident under "
+        "this reference: one incident, and a later POST with this cad_ref answers with it. Once only; an alert "
+        "awaiting confirmation is confirmed by it. On any other incident: 409",
+    )
+
     lat: float | None = Field(default=None, strict=True, ge=-90, le=90)
     lon: float | None = Field(default=None, strict=True, ge=-180, le=180)
     easting: float | None = _EASTING

@@ -31,8 +31,14 @@ class WebhookEvent(BaseModel):
     at: str = Field(description="When it happened, RFC 3339 UTC")
     responder: WebhookResponder | None = Field(default=None, description="For responder.* events")
     status: str | None = Field(
-        default=None, description="responder.status: on_scene, with_patient, aed_collected or cpr_started"
+        default=None,
+        description="responder.status: on_scene, with_patient, aed_collected or cpr_started; incident.raised: the "
+        "incident's status, alerting or awaiting_confirmation",
     )
+    source: str | None = Field(default=None, description="incident.raised: `alerter`")
+    alerter_id: str | None = Field(default=None, description="incident.raised: the alerter who raised it")
+    lat: float | None = Field(default=None, description="incident.raised: where the alerter is, WGS84")
+    lon: float | None = Field(default=None, description="incident.raised: where the alerter is, WGS84")
     eta_s: int | None = Field(default=None, description="responder.eta: seconds until the responder is expected")
     distance_m: float | None = Field(default=None, description="responder.eta: metres from the scene now")
     text: str | None = Field(
@@ -60,7 +66,8 @@ def install(app: FastAPI) -> None:
         ),
         x_alerting_event: str = Header(alias=EVENT_HEADER, description="The event name, as in the body"),
     ) -> None:
-        """Sent to the incident's `callback_url`, one event at a time in the order they happened.
+        """Sent to the incident's `callback_url`, one event at a time in the order they happened. An
+        alert an alerter raised is sent to the trust's `alerter_callback_url`, `incident.raised` first.
         Answer any 2xx to acknowledge; anything else, a redirect or a timeout is retried with
         exponential backoff and jitter until the incident's alert TTL. Every attempt is in the
         incident's timeline as `webhook.attempt`. See docs/webhooks.md for verifying the signature."""

@@ -27,7 +27,7 @@ from alerting.services.errors import Conflict, Gone, Invalid, NotFound, TooMany
 from alerting.services.trusts import get_trust
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit
-from alerting.store.models import Alerter, AlerterInvite, Incident
+from alerting.store.models import Alerter, AlerterInvite, Incident, StaffMember
 from alerting.timefmt import iso, utc
 
 __all__ = [
@@ -99,14 +99,24 @@ async def create(uow: UnitOfWork, *, trust_id: str, alerter_id: str, name: str, 
     return view(row, open_alert=None, raised_today=0)
 
 
-def view(row: Alerter, *, open_alert: str | None, raised_today: int) -> dict[str, Any]:
+def _who(actor: str | None, people: dict[str, str]) -> str | None:
+    """Who suspended the alerter, in words: the person's name for staff, else what kind of key."""
+    if actor is None:
+        return None
+    kind, _, rest = actor.partition(":")
+    return people.get(rest.partition(":")[2]) if kind == "staff" and rest else audit_text.actor_of(actor)["name"]
+
+
+def view(
+    row: Alerter, *, open_alert: str | None, raised_today: int, people: dict[str, str] | None = None
+) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,
         "origin": row.origin,
         "suspended": row.suspended_at is not None,
         "suspended_at": iso(row.suspended_at),
-        "suspended_by": audit_text.actor_of(row.suspended_by)["name"] if row.suspended_by else None,
+        "suspended_by": _who(row.suspended_by, people or {}),
         "open_alert": open_alert,
         "raised_today": raised_today,
         "created_at": iso(row.created_at),
@@ -117,7 +127,15 @@ async def list_alerters(session: AsyncSession, *, trust_id: str, now: float) -> 
     """Every alerter of the trust with their open alert (an incident id) and their raises in the
     last 24 hours, the window `max_per_day` counts in."""
     await get_trust(session, trust_id)
-    rows = (await session.execute(select(Alerter).where(Alerter.trust_id == trust_id).order_by(Alerter.id))).scalars()
+    rows = list(
+        (await session.execute(select(Alerter).where(Alerter.trust_id == trust_id).order_by(Alerter.id))).scalars()
+    )
+    actors = [r.suspended_by for r in rows if r.suspended_by]
+    staff_ids = [a.rsplit(":", 1)[1] for a in actors if a.startswith("staff:")]
+    people: dict[str, str] = {}
+    if staff_ids:
+        found = await session.execute(select(StaffMember.id, StaffMember.name).where(StaffMember.id.in_(staff_ids)))
+        people = dict(found.all())
     open_alerts = dict(
         (
             await session.execute(
@@ -144,7 +162,9 @@ async def list_alerters(session: AsyncSession, *, trust_id: str, now: float) -> 
             )
         ).all()
     )
-    return [view(r, open_alert=open_alerts.get(r.id), raised_today=int(today.get(r.id, 0))) for r in rows]
+    return [
+        view(r, open_alert=open_alerts.get(r.id), raised_today=int(today.get(r.id, 0)), people=people) for r in rows
+    ]
 
 
 async def set_suspended(

@@ -23,7 +23,7 @@ from alerting.domain.vocabulary import IntakeEffect, TimelineEvent
 from alerting.logcontext import incident_context
 from alerting.services import effects, en_route, policies, travel
 from alerting.services.context import Services
-from alerting.services.errors import Conflict, Invalid, NotFound
+from alerting.services.errors import Conflict, Invalid, NotFound, Refused
 from alerting.services.frames import aed_view, outcome_frame
 from alerting.services.incident_store import Loaded, load, new_row, save
 from alerting.services.phase_firing import fire_due
@@ -331,6 +331,8 @@ async def patch(uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: di
     if during:
         _refuse_if_ended(loaded.state)  # it may have ended since the read; still nothing changes
     decisions: list[m.Decision] = m.handle(loaded.state, moved) if moved else []
+    if "cad_ref" in changes:
+        decisions += await _adopted(session, loaded, str(changes["cad_ref"]), now)
     if "category" in changes and changes["category"] != loaded.state.category:
         decisions += m.handle(loaded.state, m.Recategorised(changes["category"], now))
     if "flags" in changes:
@@ -339,7 +341,7 @@ async def patch(uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: di
         decisions += m.handle(loaded.state, m.AmbulanceEtaChanged(changes["ambulance_eta_s"], now))
     rejects = [d for d in decisions if isinstance(d, m.Reject)]
     if rejects:
-        raise Conflict(rejects[0].detail)  # the edge rolls everything back
+        raise Refused(rejects[0].code, rejects[0].detail)  # the edge rolls everything back
     if "notes" in changes and changes["notes"] != loaded.row.notes:
         loaded.row.notes = changes["notes"]
         decisions.append(m.Record(TimelineEvent.NOTES_UPDATED, {}))
@@ -351,10 +353,27 @@ async def patch(uow: UnitOfWork, *, trust_id: str, incident_id: str, changes: di
     if loaded.state.status not in m.ENDED_STATUSES:
         decisions += await fire_due(session, services, loaded.state, loaded.row.trust_id, now)
     save(session, loaded, trust_id=trust_id, now=now)
+    if "cad_ref" in changes:
+        try:
+            await session.flush()  # a CAD post of the same cad_ref racing this one: one of them wins
+        except IntegrityError as exc:
+            raise Conflict(f"cad_ref {changes['cad_ref']!r} names another incident of this trust") from exc
     fx = await effects.record(session, loaded.row, loaded.state, decisions, now=now)
     if any(d.event == TimelineEvent.OUTCOME for d in told if isinstance(d, m.Record)):
         fx.frames += await _outcome_frames(session, loaded)
     uow.publish(fx)
+
+
+async def _adopted(session: AsyncSession, loaded: Loaded, cad_ref: str, now: float) -> list[m.Decision]:
+    """The CAD adopts a raised alert under its own reference, which must name no other incident."""
+    if cad_ref != loaded.state.cad_ref:
+        other = await _find(session, loaded.row.trust_id, cad_ref)
+        if other is not None and other.id != loaded.row.id:
+            raise Conflict(
+                f"cad_ref {cad_ref!r} names another incident of this trust",
+                extra={"code": "cad_ref_taken", "incident_id": other.id},
+            )
+    return m.handle(loaded.state, m.Adopted(cad_ref, now, "the CAD"))
 
 
 async def _outcome_frames(session: AsyncSession, loaded: Loaded) -> list[tuple[str, dict[str, Any]]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.alerters import alerter_policy, make_alerter
 from tests.support.clients import CENTRE, make_trust
 from tests.support.procs_faults import ApiProcess
 from tests.support.stack import make_settings
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.e2e
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+ALERTER_PATHS = r"^/v1/alerts/(raise|current)$"
 RESPONDER_PATHS = r"^/v1/(me|alerts)(/|$)"
 CAD_PATHS = r"^/v1/(nearby|incidents)(/|$)"
 ROTATIONS = r"/rotate$"  # they end the keys the other callers use
@@ -55,6 +57,8 @@ BEYOND_SCHEMA: dict[tuple[str, str], tuple[int, str]] = {
     ("PUT", "/v1/me/push-subscription"): (422, "an http endpoint only where the deployment allows it"),
     ("POST", "/v1/incidents"): (422, "EIDO and CAP documents are mapped, not described; the point inside the area"),
     ("PATCH", "/v1/incidents/{incident_id}"): (422, "the point inside the trust's area"),
+    ("POST", "/v1/alerts/raise"): (422, "the point inside the trust's area"),
+    ("PATCH", "/v1/trusts/{trust}"): (422, "the address is checked as a CAD's callback_url is (no private hosts)"),
 }
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # schemathesis's own default
 
@@ -139,8 +143,9 @@ async def test_every_kind_of_caller_fuzzes_clean(pg_url, tmp_path):
     api = ApiProcess(settings, extra_env={"ALERTING_RATE_LIMITS_ENABLED": "false"})
     await api.start()
     try:
-        a = await make_trust(api)
+        a = await make_trust(api, policy=alerter_policy(mode="confirm", max_per_day=100))
         responder = await a.responder("r1", ["staff"])
+        alerter = await make_alerter(api, a, "al1")
         async with api.client(responder) as me:
             assert (await me.put("/v1/me/location", json={"lat": CENTRE[0], "lon": CENTRE[1]})).status_code == 204
             incident = await a.cad.post(
@@ -150,7 +155,13 @@ async def test_every_kind_of_caller_fuzzes_clean(pg_url, tmp_path):
             assert incident.status_code == 201, incident.text
             alerts = (await me.get("/v1/me/alerts")).json()
         assert alerts, "the responder at the incident is alerted"
-        ids = {"trust": a.id, "rid": "r1", "incident_id": incident.json()["id"], "alert_id": alerts[0]["alert_id"]}
+        ids = {
+            "trust": a.id,
+            "rid": "r1",
+            "incident_id": incident.json()["id"],
+            "alert_id": alerts[0]["alert_id"],
+            "alerter_id": "al1",
+        }
         opened = await a.admin.put(f"/v1/trusts/{a.id}/registration", json={"open": True, "groups": ["staff"]})
         assert opened.status_code == 200, opened.text
         async with api.client() as anyone:
@@ -167,7 +178,8 @@ async def test_every_kind_of_caller_fuzzes_clean(pg_url, tmp_path):
         # callers it would lock out.
         callers = [
             Caller("no credential", None, ids, operation_ids=public),
-            Caller("responder", responder, ids, include_path=RESPONDER_PATHS),
+            Caller("responder", responder, ids, include_path=RESPONDER_PATHS, exclude_path=ALERTER_PATHS),
+            Caller("alerter", alerter, ids, include_path=ALERTER_PATHS),
             Caller("CAD key", a.cad_key, ids, include_path=CAD_PATHS),
             Caller("upload token", application.json()["upload_token"], ids, include_path="^/v1/registrations/"),
             # The trust routes are most of the API and their bodies the largest: the coverage phase
@@ -177,7 +189,7 @@ async def test_every_kind_of_caller_fuzzes_clean(pg_url, tmp_path):
                 "trust admin key",
                 a.admin_key,
                 ids,
-                exclude_path=f"{RESPONDER_PATHS}|{CAD_PATHS}|{ROTATIONS}|^/v1/registrations/",
+                exclude_path=f"{RESPONDER_PATHS}|{CAD_PATHS}|{ROTATIONS}|^/v1/registrations/|{ALERTER_PATHS}",
                 phases="examples,fuzzing,stateful",
                 examples=3 * EXAMPLES,
             ),

@@ -250,6 +250,8 @@ async def test_the_webhook_is_documented_in_the_served_openapi(stack):
         "responder.status",
         "responder.eta",
         "responder.message",
+        "incident.raised",
+        "alerter.message",
     }
     assert "/v1/trusts/{trust}/keys/rotate" in doc["paths"]
 

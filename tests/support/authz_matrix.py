@@ -329,6 +329,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         {"cad_a": 201, "cad_b": 201},
         body=lambda n: {"cad_ref": f"MATRIX-{n}", "lat": CENTRE[0], "lon": CENTRE[1], "category": "09-E-01"},
     ),
+    ("GET", "/v1/incidents"): Row({"cad_a": 200, "cad_b": 200}, query={"source": "alerter"}),
     ("GET", "/v1/incidents/{incident_id}"): Row({"cad_a": 200}),
     ("PATCH", "/v1/incidents/{incident_id}"): Row({"cad_a": 200}, body=lambda n: {"notes": f"note {n}"}),
     # a dispatcher's actions (before the cancel below ends the incident): r1 is alerted already, so
