@@ -376,23 +376,26 @@ if MODE == 'count' then  -- everyone within the radius: one full search of each 
   return reply(cands)
 end
 
-local counts = {}
-for k = 1, #keys do counts[k] = LIMIT + 8 end
+local counts, reach, todo = {}, {}, {}
+for k = 1, #keys do counts[k] = LIMIT + 8; todo[k] = k end
 local ring = math.min(RADIUS, FIRST_RING)
 while true do
   local redis_r = (ring + OFFSET) * SCALE + SLACK
-  local horizon = ring + MARGIN  -- everyone within this (our distance) has been seen...
-  local truncated = {}
-  for k = 1, #keys do
+  for _, k in ipairs(todo) do
     local rows = redis.call('GEOSEARCH', keys[k], 'FROMLONLAT', QLON, QLAT, 'BYRADIUS', redis_r, 'm', 'ASC',
                             'COUNT', counts[k], 'WITHDIST')
     local g, fresh = kgroup[k], whole[k]
     for _, row in ipairs(rows) do take(row[1], tonumber(row[2]), g, fresh) end
-    if #rows >= counts[k] then  -- ...unless COUNT cut a key short before the ring's edge
-      truncated[#truncated + 1] = k
+    reach[k] = ring + MARGIN  -- everyone of this key within this (our distance) has been seen...
+    if #rows >= counts[k] then  -- ...unless COUNT cut it short before the ring's edge
       local seen_to = (tonumber(rows[#rows][2]) - SLACK) / SCALE - OFFSET - MARGIN
-      if seen_to < horizon then horizon = seen_to end
+      if seen_to < reach[k] then reach[k] = seen_to end
     end
+  end
+  local horizon, truncated = ring + MARGIN, {}
+  for k = 1, #keys do
+    if reach[k] < ring + MARGIN then truncated[#truncated + 1] = k end
+    if reach[k] < horizon then horizon = reach[k] end
   end
   resolve()
   local his = {}
@@ -405,10 +408,18 @@ while true do
     for _, c in ipairs(cands) do if c.lo <= bound then out[#out + 1] = c end end
     return reply(out)
   end
-  if horizon < ring then  -- a key was cut short by COUNT before the ring's edge: ask it for more
+  if #truncated > 0 then  -- keys cut short by COUNT before the ring's edge: ask just them for more
     for _, k in ipairs(truncated) do counts[k] = counts[k] * 2 end
+    todo = truncated
   else
-    ring = math.min(RADIUS, ring * GROWTH)
+    -- A wider ring, sized by how many it found so far (its area grows with the square): wide
+    -- enough to hold LIMIT at this density, at most GROWTH times as wide.
+    local inside = 0
+    while his[inside + 1] and his[inside + 1] <= ring do inside = inside + 1 end
+    local factor = inside > 0 and math.sqrt(LIMIT / inside) * 1.2 or GROWTH
+    ring = math.min(RADIUS, ring * math.max(1.25, math.min(GROWTH, factor)))
+    todo = {}
+    for k = 1, #keys do todo[k] = k end
   end
 end
 """
