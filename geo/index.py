@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from geo.distance import M_PER_DEG_LAT, haversine_m
+from geo.distance import M_PER_DEG_LAT, haversine_from, haversine_m
 from geo.index_lua import EAST_EDGE, MAX_GEO_LAT, REDIS_SLACK_M, SCRIPT, SEARCH
 
 BATCH = 1000  # updates per script call: a burst is a few pipelined calls, not one round trip each
@@ -279,14 +279,17 @@ class ResponderIndex:
         ]
         rows = await self._search_script(keys=[self.base(trust) + "pos"], args=args)
         out = []
+        distance_to = haversine_from(lat, lon)
+        found_in: dict[bytes, tuple[str, ...]] = {}  # a few distinct group lists per query
         for i in range(0, len(rows), 3):
             plat_s, plon_s, _ = rows[i + 1].split(b" ", 2)
             plat, plon = float(plat_s), float(plon_s)
-            d = haversine_m(lat, lon, plat, plon)
+            d = distance_to(plat, plon)
             if d <= radius_m:
-                groups_of = rows[i + 2].decode()
-                found_in = tuple(sorted(groups_of.split(","))) if "," in groups_of else (groups_of,)
-                out.append(Hit(rows[i].decode(), d, plat, plon, found_in))
+                groups_of = found_in.get(rows[i + 2])
+                if groups_of is None:
+                    groups_of = found_in[rows[i + 2]] = tuple(sorted(rows[i + 2].decode().split(",")))
+                out.append(Hit(rows[i].decode(), d, plat, plon, groups_of))
         return out
 
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.areas import AreaError, ServiceArea, parse_area
-from geo.distance import M_PER_DEG_LAT, eta_s, haversine_m, valid_point
+from geo.distance import M_PER_DEG_LAT, eta_s, haversine_from, haversine_m, valid_point
 
 lats = st.floats(-90, 90)
 lons = st.floats(-180, 180)
@@ -30,6 +30,13 @@ def test_haversine_is_a_symmetric_bounded_distance(lat1, lon1, lat2, lon2):
     d = haversine_m(lat1, lon1, lat2, lon2)
     assert d == pytest.approx(haversine_m(lat2, lon2, lat1, lon1), abs=1e-6)
     assert 0 <= d <= math.pi * 6_371_008.8 + 1e-6
+
+
+@given(lats, lons, st.lists(st.tuples(lats, lons), max_size=5))
+def test_haversine_from_one_point_is_bit_for_bit_haversine(lat1, lon1, others):
+    distance_to = haversine_from(lat1, lon1)
+    for lat2, lon2 in others:
+        assert distance_to(lat2, lon2) == haversine_m(lat1, lon1, lat2, lon2)
 
 
 def test_eta_uses_route_factor_and_walking_speed():
