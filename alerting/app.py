@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings)
         show_operator_token(await auth.ensure_operator(services))
+        await services.credentials.start()  # before the first request: it then remembers tokens
         registry = Registry()
         registry.subscriber = Subscriber(services.redis, services.keys, registry.deliver)
         await registry.subscriber.start()
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await gateway.close_all(registry, CLOSE_RECONNECT, "server restarting; reconnect")
             await acks.aclose()
             await registry.subscriber.stop()
+            await services.credentials.stop()
             await services.aclose()
 
     app = App(title="Responder alerting", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)

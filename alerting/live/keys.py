@@ -32,6 +32,10 @@ class Keys:
     def trust_channel(self, trust: str) -> str:
         return f"{self._t(trust)}:events"
 
+    def credentials_channel(self) -> str:
+        """Every API process hears here that credentials changed (services/credential_cache.py)."""
+        return f"{self.prefix}credentials"
+
     def keepalive_channel(self) -> str:
         """A channel nobody publishes to: redis-py's listener reads only once it holds a subscription."""
         return f"{self.prefix}keepalive"

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerting.services.errors import Unauthorized
 from alerting.services.unit_of_work import reading, unit_of_work
 from alerting.store.models import Credential, Responder
+from alerting.store.types import to_ts
 from alerting.timefmt import utc
 
 if TYPE_CHECKING:
@@ -110,9 +111,15 @@ async def issue(
 
 
 async def resolve(session: AsyncSession, token: str, *, now: float, operator_hash: str | None) -> Principal | None:
-    digest = token_hash(token)
+    return (await _resolve(session, token_hash(token), now=now, operator_hash=operator_hash))[0]
+
+
+async def _resolve(
+    session: AsyncSession, digest: str, *, now: float, operator_hash: str | None
+) -> tuple[Principal | None, float | None]:
+    """Who, and when the credential expires (None: it does not)."""
     if operator_hash is not None and secrets.compare_digest(digest, operator_hash):
-        return Principal(OPERATOR)
+        return Principal(OPERATOR), None
     found = (
         await session.execute(
             select(Credential, Responder.status)
@@ -125,22 +132,30 @@ async def resolve(session: AsyncSession, token: str, *, now: float, operator_has
         )
     ).one_or_none()
     if found is None:
-        return None
+        return None, None
     row, responder_status = found
     if row.kind == RESPONDER and responder_status != ACTIVE:
-        return None  # suspended (or erased): refused at once, like a revoked token
+        return None, None  # suspended (or erased): refused at once, like a revoked token
     # An alerter's token still names a suspended alerter: a raise is refused with the reason (403).
-    return Principal(row.kind, row.trust_id, row.responder_id, row.id, alerter_id=row.alerter_id)
+    principal = Principal(row.kind, row.trust_id, row.responder_id, row.id, alerter_id=row.alerter_id)
+    return principal, to_ts(row.expires_at)
 
 
 async def authenticate(services: Services, token: str | None) -> Principal:
-    """Who `token` belongs to; a missing or unknown token is refused (401)."""
+    """Who `token` belongs to; a missing or unknown token is refused (401). The answer is kept for a
+    few seconds and forgotten on any change to credentials (services/credential_cache.py)."""
     if not token:
         raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    digest = token_hash(token)
+    cache, now = services.credentials, services.clock()
+    principal = cache.get(digest, now=now)
+    if principal is not None:
+        return principal
     async with reading(services) as session:
-        principal = await resolve(session, token, now=services.clock(), operator_hash=services.operator_hash)
+        principal, expires_at = await _resolve(session, digest, now=now, operator_hash=services.operator_hash)
     if principal is None:
         raise Unauthorized("the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
+    cache.put(digest, principal, expires_at=expires_at)
     return principal
 
 

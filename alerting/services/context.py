@@ -21,6 +21,7 @@ from alerting.live.keys import Keys
 from alerting.live.rate_limit import RateLimiter
 from alerting.live.tracking import Tracking
 from alerting.push.base import PushProviders
+from alerting.services.credential_cache import CredentialCache
 from alerting.services.location_ingest import LocationBatcher, LocationIngest, RateGate
 from alerting.services.oidc import Providers
 from alerting.services.secret_box import SecretBox
@@ -67,6 +68,7 @@ class Services:
     push: PushProviders  # a provider per kind of device: Web Push, and FCM and APNs where configured
     oidc: Providers  # identity providers' discovery and keys, cached
     operator_hash: str | None  # the hash of ALERTING_OPERATOR_TOKEN; unset, the operator is a stored credential
+    credentials: CredentialCache  # who a token belongs to, for a few seconds (API processes start it)
 
     async def aclose(self) -> None:
         self.tasks.close()
@@ -125,4 +127,5 @@ def build_services(settings: Settings) -> Services:
         push=push_providers(settings, vapid),
         oidc=Providers(timeout_s=settings.sso_http_timeout_s),
         operator_hash=token_hash(settings.operator_token) if settings.operator_token else None,
+        credentials=CredentialCache(redis, keys.credentials_channel(), ttl_s=settings.credential_cache_s),
     )

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.services import effects
 from alerting.services.context import Services
+from alerting.services.credential_cache import CHANGED as CREDENTIALS_CHANGED
 
 AfterCommit = Callable[[], Awaitable[None]]
 
@@ -62,6 +63,9 @@ async def unit_of_work(services: Services) -> AsyncIterator[UnitOfWork]:
             await session.rollback()
             raise
         await session.commit()
+        credentials_changed = session.info.pop(CREDENTIALS_CHANGED, False)
+    if credentials_changed:  # before anything is published: a stand-down's reconnect is refused
+        await services.credentials.changed()
     for job in uow._after:
         await job()
 
