@@ -93,11 +93,15 @@ async def _view(session: AsyncSession, services: Services, trust_id: str, incide
     )
 
 
+SHOWN_UNTIL_ACTED_ON = (*m.OPEN_STATUSES, m.AWAITING_CONFIRMATION)
+
+
 async def open_views(services: Services, trust_id: str) -> list[dict[str, Any]]:
-    """Every open incident (alerting, filled), and any other changed within
-    `console_ended_keep_s`: a cancelled or closed one (the map greys it), an exhausted one (a
-    dispatcher may still alert someone by hand) or one the policy alerts no one for. A CAD that
-    never closes those does not fill the map with them."""
+    """Every open incident (alerting, filled), every bystander's alarm still waiting for a
+    dispatcher to confirm it (however long it has waited: nobody is alerted until someone acts), and
+    any other changed within `console_ended_keep_s`: a cancelled or closed one (the map greys it),
+    an exhausted one (a dispatcher may still alert someone by hand) or one the policy alerts no one
+    for. A CAD that never closes those does not fill the map with them."""
     recently = utc(services.clock() - services.settings.console_ended_keep_s)
     async with reading(services) as session:
         ids = (
@@ -105,7 +109,7 @@ async def open_views(services: Services, trust_id: str) -> list[dict[str, Any]]:
                 select(Incident.id)
                 .where(
                     Incident.trust_id == trust_id,
-                    or_(Incident.status.in_(m.OPEN_STATUSES), Incident.updated_at >= recently),
+                    or_(Incident.status.in_(SHOWN_UNTIL_ACTED_ON), Incident.updated_at >= recently),
                 )
                 .order_by(Incident.created_at)
             )
