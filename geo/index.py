@@ -1,14 +1,17 @@
 """The live responder index on Redis: who is near, free, fresh and in the right group.
 
 Only available, active responders with a position are listed, in one GEO key per trust, group
-and time bucket (see `geo.index_lua` for the layout and the write script). A query searches
-only the buckets young enough for the trust's `location_max_age_s`, so its cost never grows with
+and time bucket (see `geo.index_lua` for the layout and the scripts). A query searches only the
+buckets young enough for the trust's `location_max_age_s`, so its cost never grows with
 unavailable, stale or other-group responders; and it searches in growing rings with COUNT, so it
-does not sort everyone inside a wide circle when only the nearest few are wanted.
+does not sort everyone inside a wide circle when only the nearest few are wanted. The script picks
+the few that can be nearest by Redis's own distances, widened into the bounds ours can lie in, and
+returns only those (and anyone who might tie with them).
 
 Distances and the final order come from `geo.distance.haversine_m` on the exact coordinates kept
 beside the GEO keys (Redis stores a 52-bit geohash and measures on a slightly larger sphere), so
-results are exactly those of a brute-force haversine filter: nearest first, ties by id.
+results are exactly those of a brute-force haversine filter: nearest first, ties by id. Why this
+design rather than PostGIS or an index in each process: BENCHMARKS.md, "Against PostGIS".
 """
 
 from __future__ import annotations
@@ -111,7 +114,14 @@ class ResponderIndex:
                     await self._script(keys=keys, args=args(rows[i : i + BATCH]), client=pipe)
                 return [u for part in await pipe.execute() for u in part]
 
-        parts = await asyncio.gather(*(send(start) for start in range(0, len(rows), window)))
+        calls = [asyncio.ensure_future(send(start)) for start in range(0, len(rows), window)]
+        try:
+            parts = await asyncio.gather(*calls)
+        except BaseException:  # the first failure is raised as it is; the calls not yet sent are not
+            for call in calls:
+                call.cancel()
+            await asyncio.gather(*calls, return_exceptions=True)
+            raise
         return [u.decode() for part in parts for u in part]
 
     async def set_profile(

@@ -179,29 +179,39 @@ elseif OP == 'prof' then
   -- Profiles in one argument, a line "<id> <active> <available, or nothing to keep it> <groups>"
   -- each. Only the record a responder ends the call with matters: they leave the keys of the
   -- record they had and join those of the new one (nothing moves when the record is unchanged).
-  local rids, rows = {}, {}
+  local rids, at, rows = {}, {}, {}  -- rows[j]: the responder's rows in order, usually one
   for rid, active, available, groups in string.gmatch(ARGV[6], '(%S+) (%d) (%d?) (%S*)') do
-    local list = rows[rid]
-    if not list then list = {}; rows[rid] = list; rids[#rids + 1] = rid end
-    list[#list + 1] = {active, available, groups}
+    local j = at[rid]
+    if not j then j = #rids + 1; rids[j] = rid; at[rid] = j; rows[j] = {} end
+    local list = rows[j]
+    list[#list + 1] = active; list[#list + 1] = available; list[#list + 1] = groups
   end
   local olds = redis.call('HMGET', PROF, unpack(rids))
-  local poss = redis.call('HMGET', POS, unpack(rids))
+  -- Only a responder with a profile can have a position (a position without one is refused and
+  -- removal deletes both), so only theirs are read.
+  local known = {}
+  for j = 1, #rids do if olds[j] then known[#known + 1] = rids[j] end end
+  local poss = {}
+  if #known > 0 then
+    local vs = redis.call('HMGET', POS, unpack(known))
+    for i, rid in ipairs(known) do poss[rid] = vs[i] end
+  end
   local writes = {}
   for j, rid in ipairs(rids) do
     local old = olds[j] or nil
     local cur = old
-    for _, row in ipairs(rows[rid]) do
-      local available = row[2]
+    local list = rows[j]
+    for i = 1, #list, 3 do
+      local available = list[i + 1]
       if available == '' then
         available = (cur == nil or string.sub(cur, 3, 3) == '1') and '1' or '0'
       end
-      cur = row[1] .. '|' .. available .. '|' .. row[3]
+      cur = list[i] .. '|' .. available .. '|' .. list[i + 2]
     end
     if cur ~= old then
       writes[#writes + 1] = rid
       writes[#writes + 1] = cur
-      local pos = parse_position(poss[j])
+      local pos = parse_position(poss[rid])
       if pos then
         unlist_later(rid, cached_profile(old), pos)
         list_later(rid, cached_profile(cur), pos.lat, pos.lon, pos.at)
