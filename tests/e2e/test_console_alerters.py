@@ -2,7 +2,7 @@
 first on the live map, named in words, and a dispatcher's Confirm alerts the responder near it; the
 Alerters page lists who may raise the alarm, adds and invites one (link and QR code), and suspends
 one, whose next raise is refused, then reinstates them; the policy editor switches the trust to
-alerting at once."""
+alerting at once and lets anyone join, and a phone joins from the open invite."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.e2e.browser import assert_accessible, screenshot, sign_in_admin
+from tests.e2e.responder_phone import IPHONE, TALL, phone_page
 from tests.support.alerters import alerter_policy, make_alerter
 from tests.support.clients import CENTRE, make_trust, north_of, online
 
@@ -84,18 +85,36 @@ async def test_dispatcher_confirms_a_bystanders_alarm_and_suspends_an_alerter(st
     await expect(page.locator("#alerter-invite-qr")).to_have_attribute("src", re.compile(r"^data:image/svg"))
     await expect(page.locator("#alerter-rows tr[data-alerter-id='lee']")).to_contain_text("Active")
 
-    # The policy editor: the trust now alerts responders at once on a raise.
+    # The policy editor: raises now alert responders at once, and anyone may join as an alerter.
     await page.get_by_role("link", name="Policy", exact=True).click()
     await expect(page.get_by_label("Let alerters raise the alarm for this trust")).to_be_checked()
     await expect(page.get_by_label("Wait for a dispatcher to confirm it on the live map")).to_be_checked()
     await page.get_by_label("Alert responders at once").check()
+    await page.get_by_label("Also anyone who joins from the trust's open invite").check()
     await page.get_by_role("button", name="Save policy").click()
-    await expect(page.locator("#policy-changes")).to_have_text(
-        re.compile(r"wait for a dispatcher to confirm → alert responders at once")
-    )
+    changes = page.locator("#policy-changes li")
+    await expect(changes).to_have_count(2)
+    await expect(changes.first).to_contain_text("wait for a dispatcher to confirm → alert responders at once")
     await page.get_by_role("button", name="Save these changes").click()
     await expect(page.locator("#policy-saved")).to_contain_text("Saved as version")
     policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
-    assert policy["alerter"]["mode"] == "auto" and policy["alerter"]["radius_m"] == 500, policy["alerter"]
+    assert policy["alerter"]["mode"] == "auto" and policy["alerter"]["who"] == "anyone", policy["alerter"]
+    assert policy["alerter"]["radius_m"] == 500  # what the editor did not touch stays as it was
+
+    # The open invite: one link for everyone; a phone that opens it joins as a new alerter.
+    await page.get_by_role("link", name="Alerters", exact=True).click()
+    await expect(page.locator("#alerters-mode")).to_contain_text("anyone who joins from the open invite")
+    await page.get_by_role("button", name="Make the open invite").click()
+    await expect(page.locator("#alerter-invite-for")).to_have_text("Open invite: anyone may join as an alerter")
+    await expect(page.locator("#alerter-invite-qr")).to_have_attribute("src", re.compile(r"^data:image/svg"))
+    link = await page.locator("#alerter-invite-link").text_content()
+    await screenshot(page, "console-alerters-open-invite")
+    phone = await phone_page(browsing, CENTRE, viewport=TALL, user_agent=IPHONE)
+    await phone.goto(link)
+    await expect(phone.get_by_role("link", name="Call 999 and alert responders near you")).to_be_visible()
+    await page.get_by_role("link", name="Live map", exact=True).click()
+    await page.get_by_role("link", name="Alerters", exact=True).click()
+    await expect(page.locator("#alerter-rows tr")).to_have_count(3)
+    await expect(page.locator("#alerter-rows")).to_contain_text("(open invite)")
     await ann.close()
     await trust.close()

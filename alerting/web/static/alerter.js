@@ -67,7 +67,8 @@ async function redeem(code, name) {
     const response = await fetch("/v1/invites/redeem", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) throw new ApiError(response.status, answer);
-    if (!answer.alerter_id) throw new ApiError(400, { detail: "this link is for the responder app, not for alerting" });
+    // A responder's invite pasted here: the code is spent, so its token goes to the responder page.
+    if (!answer.alerter_id) { localStorage.setItem("alerting.responder-token", answer.token); location.replace("/responder"); return; }
     history.replaceState(null, "", location.pathname);
     await signIn(answer.token, answer);
     $("#welcome").textContent = "You have joined. If someone collapses, press the red button.";

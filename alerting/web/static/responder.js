@@ -89,6 +89,8 @@ async function redeem(code) {
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) throw new ApiError(response.status, answer);
     history.replaceState(null, "", location.pathname);
+    // An alerter's invite pasted here: its token (now spent) belongs to the alerter page, same origin.
+    if (answer.alerter_id) { localStorage.setItem("alerting.alerter-token", answer.token); location.replace("/alert"); return; }
     await signIn(answer.token);
     $("#welcome").textContent = t("join.welcome", { name: profile.name || answer.responder_id });
     status.textContent = "";
