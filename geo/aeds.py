@@ -1,18 +1,21 @@
 """Public defibrillators on Redis: the nearest usable one to a point.
 
 Registers are read by geo.aed_register. The Redis copy is swapped in atomically (built under
-temporary keys, then renamed), so a query sees the old set or the new one, never half of each.
+temporary keys of its own, then renamed by one script), so a query sees the old set or the new one,
+never half of each, and two uploads at once never mix. A script rather than MULTI: a Redis Cluster
+client refuses RENAME in a pipeline, though every key here shares the trust's slot.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
 
 from geo.distance import haversine_m
 from geo.index_lua import EAST_EDGE, MAX_GEO_LAT, REDIS_SCALE, REDIS_SLACK_M
@@ -20,6 +23,21 @@ from geo.index_lua import EAST_EDGE, MAX_GEO_LAT, REDIS_SCALE, REDIS_SLACK_M
 MAX_ID = 128
 MAX_TEXT = 200
 FIRST_RING_M = 500.0
+STAGING_TTL_S = 3600  # temporary keys of an upload that died half-way vanish on their own
+
+# KEYS geo, info, loaded, staged geo, staged info; ARGV[1] how many AEDs were staged.
+_SWAP = """
+if tonumber(ARGV[1]) > 0 then
+  redis.call('RENAME', KEYS[4], KEYS[1])
+  redis.call('RENAME', KEYS[5], KEYS[2])
+  redis.call('PERSIST', KEYS[1])
+  redis.call('PERSIST', KEYS[2])
+else
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[4], KEYS[5])
+end
+redis.call('SET', KEYS[3], ARGV[1])
+return 1
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +59,10 @@ class AedImportError(ValueError):
 
 
 class AedIndex:
-    def __init__(self, redis: Redis, *, prefix: str):
+    def __init__(self, redis: Redis | RedisCluster, *, prefix: str):
         self.r = redis
         self.prefix = prefix
+        self._swap = redis.register_script(_SWAP)
 
     def _keys(self, trust: str) -> tuple[str, str, str]:
         base = f"{self.prefix}{{t:{trust}}}:aed:"
@@ -51,20 +70,20 @@ class AedIndex:
 
     async def replace(self, trust: str, aeds: list[Aed]) -> None:
         geo, info, loaded = self._keys(trust)
-        tmp_geo, tmp_info = geo + ":new", info + ":new"
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.delete(tmp_geo, tmp_info)
-            for i in range(0, len(aeds), 1000):
-                chunk = aeds[i : i + 1000]
-                pipe.geoadd(tmp_geo, [v for a in chunk for v in (-180.0 if a.lon >= EAST_EDGE else a.lon, a.lat, a.id)])
-                pipe.hset(tmp_info, mapping={a.id: json.dumps(asdict(a)) for a in chunk})
-            if aeds:
-                pipe.rename(tmp_geo, geo)
-                pipe.rename(tmp_info, info)
-            else:
-                pipe.delete(geo, info)
-            pipe.set(loaded, len(aeds))
-            await pipe.execute()
+        staged = uuid.uuid4().hex
+        tmp_geo, tmp_info = f"{geo}:new:{staged}", f"{info}:new:{staged}"
+        if aeds:
+            async with self.r.pipeline(transaction=False) as pipe:
+                for i in range(0, len(aeds), 1000):
+                    chunk = aeds[i : i + 1000]
+                    pipe.geoadd(
+                        tmp_geo, [v for a in chunk for v in (-180.0 if a.lon >= EAST_EDGE else a.lon, a.lat, a.id)]
+                    )
+                    pipe.hset(tmp_info, mapping={a.id: json.dumps(asdict(a)) for a in chunk})
+                pipe.expire(tmp_geo, STAGING_TTL_S)
+                pipe.expire(tmp_info, STAGING_TTL_S)
+                await pipe.execute()
+        await self._swap(keys=[geo, info, loaded, tmp_geo, tmp_info], args=[len(aeds)])
 
     async def loaded(self, trust: str) -> bool:
         """False when Redis has never seen this trust's AEDs (or lost them): reload from SQL."""

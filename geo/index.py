@@ -22,7 +22,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
+from redis.asyncio.cluster import ClusterPipeline
 
 from geo.distance import M_PER_DEG_LAT, haversine_from, haversine_m
 from geo.index_lua import EAST_EDGE, MAX_GEO_LAT, REDIS_SLACK_M, SCRIPT, SEARCH
@@ -71,7 +72,9 @@ def _bucket(at: float, bucket_s: int) -> int:
 
 
 class ResponderIndex:
-    def __init__(self, redis: Redis, *, prefix: str, bucket_s: int = 300, retention_s: int = DEFAULT_RETENTION_S):
+    def __init__(
+        self, redis: Redis | RedisCluster, *, prefix: str, bucket_s: int = 300, retention_s: int = DEFAULT_RETENTION_S
+    ):
         if retention_s < bucket_s:
             raise ValueError("retention_s must be at least one bucket")
         self.r = redis
@@ -111,7 +114,13 @@ class ResponderIndex:
         async def send(start: int) -> list[bytes]:
             async with in_flight, self.r.pipeline(transaction=False) as pipe:
                 for i in range(start, min(len(rows), start + window), BATCH):
-                    await self._script(keys=keys, args=args(rows[i : i + BATCH]), client=pipe)
+                    part = args(rows[i : i + BATCH])
+                    if isinstance(pipe, ClusterPipeline):
+                        # A cluster pipeline cannot load a script its node lacks (NOSCRIPT would
+                        # fail the batch): send the text. A single Redis pipeline loads it itself.
+                        pipe.eval(SCRIPT, len(keys), *keys, *part)
+                    else:
+                        await self._script(keys=keys, args=part, client=pipe)
                 return [u for part in await pipe.execute() for u in part]
 
         calls = [asyncio.ensure_future(send(start)) for start in range(0, len(rows), window)]

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.support.redis_cluster import RedisClusterOnLoopback
 from tests.support.stack import Stack, Worker, create_pg_database, drop_pg_database, free_port, make_settings, migrate
 
 
@@ -37,6 +38,15 @@ async def sqlite_stack(tmp_path_factory):
     await s.start()
     yield s
     await s.stop()
+
+
+@pytest.fixture(scope="session")
+async def redis_cluster():
+    """Three Redis masters on loopback, joined into a cluster: this run's own, removed after it."""
+    cluster = RedisClusterOnLoopback()
+    await asyncio.to_thread(cluster.start)
+    yield cluster
+    await asyncio.to_thread(cluster.stop)
 
 
 @pytest.fixture(params=["stack", "sqlite_stack"])

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import uuid
 
-from redis.asyncio import Redis
-
 from alerting.live.keys import Keys
+from alerting.live.redis_client import LiveRedis
 
 LOST, STARTED = "lost", "started"
 
 
 class IndexGeneration:
-    def __init__(self, redis: Redis, keys: Keys, *, heartbeat_s: float, max_wait_s: float):
+    def __init__(self, redis: LiveRedis, keys: Keys, *, heartbeat_s: float, max_wait_s: float):
         self._redis = redis
         self._keys = keys
         self._key = keys.index_generation()

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from alerting.live.keys import Keys
+from alerting.live.redis_client import LiveRedis
 
 __all__ = ["Decision", "RateLimiter"]
 
@@ -52,7 +51,7 @@ class Decision:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, keys: Keys):
+    def __init__(self, redis: LiveRedis, keys: Keys):
         self._keys = keys
         self._redis = redis
         self._script = redis.register_script(_TOKEN_BUCKET)

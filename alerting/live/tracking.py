@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
-
 from alerting.live.keys import Keys
+from alerting.live.redis_client import LivePipeline, LiveRedis, script_in
 
 TRACK_TTL_S = 4 * 3600  # longer than any journey to a scene; a hint never outlives it
 
@@ -64,7 +62,7 @@ def _last(raw: str) -> tuple[float, float] | None:
 
 
 class Tracking:
-    def __init__(self, redis: Redis, keys: Keys):
+    def __init__(self, redis: LiveRedis, keys: Keys):
         self.r = redis
         self.keys = keys
         self._track = redis.register_script(_TRACK)
@@ -74,12 +72,12 @@ class Tracking:
     def _key(self, trust: str, responder: str) -> str:
         return self.keys.tracking(trust, responder)
 
-    async def track_in(self, pipe: Pipeline, trust: str, responder: str, incident_id: str) -> None:
+    async def track_in(self, pipe: LivePipeline, trust: str, responder: str, incident_id: str) -> None:
         """Queued on `pipe` (no round trip until it executes)."""
-        await self._track(keys=[self._key(trust, responder)], args=[incident_id, TRACK_TTL_S], client=pipe)
+        await script_in(pipe, self._track, keys=[self._key(trust, responder)], args=[incident_id, TRACK_TTL_S])
 
-    async def untrack_in(self, pipe: Pipeline, trust: str, responder: str, incident_id: str) -> None:
-        await self._untrack(keys=[self._key(trust, responder)], args=[incident_id], client=pipe)
+    async def untrack_in(self, pipe: LivePipeline, trust: str, responder: str, incident_id: str) -> None:
+        await script_in(pipe, self._untrack, keys=[self._key(trust, responder)], args=[incident_id])
 
     async def track(self, trust: str, responder: str, incident_id: str) -> None:
         await self._track(keys=[self._key(trust, responder)], args=[incident_id, TRACK_TTL_S])

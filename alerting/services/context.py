@@ -5,13 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from alerting.live.accept import AcceptReferee
@@ -19,6 +14,7 @@ from alerting.live.bus import Bus
 from alerting.live.index_generation import IndexGeneration
 from alerting.live.keys import Keys
 from alerting.live.rate_limit import RateLimiter
+from alerting.live.redis_client import LiveRedis, connect
 from alerting.live.tracking import Tracking
 from alerting.push.base import PushProviders
 from alerting.services.credential_cache import CredentialCache
@@ -33,14 +29,6 @@ from geo.index import ResponderIndex
 if TYPE_CHECKING:
     from py_vapid import Vapid02
 
-# A pooled connection that Redis closed (it restarted) fails its next command; that command is sent
-# again on a fresh connection rather than answered 503. Connections made by a URL retry nothing
-# unless told to.
-REDIS_RETRY: dict[str, Any] = {
-    "retry": Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.5), retries=3),
-    "retry_on_error": [RedisConnectionError, RedisTimeoutError],
-}
-
 Clock = Callable[[], float]  # unix seconds; tests may replace it to move time
 
 
@@ -52,7 +40,7 @@ class Services:
     clock: Clock
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    redis: Redis
+    redis: LiveRedis  # one Redis, or a Redis Cluster (alerting/live/redis_client.py)
     keys: Keys
     index: ResponderIndex
     aeds: AedIndex
@@ -88,7 +76,7 @@ def build_services(settings: Settings) -> Services:
     engine = create_engine(
         settings.database_url, pool_size=settings.db_pool_size, pool_timeout_s=settings.db_pool_timeout_s
     )
-    redis = Redis.from_url(settings.redis_url, **REDIS_RETRY)
+    redis = connect(settings)
     keys = Keys(settings.redis_prefix)
     index = ResponderIndex(
         redis,

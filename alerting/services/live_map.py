@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain import incident as m
 from alerting.domain.incident_tracking import is_tracked
+from alerting.live import bus
 from alerting.services import auth, policies
 from alerting.services.context import Services
 from alerting.services.en_route import live_eta
@@ -155,16 +156,16 @@ async def stream(services: Services, trust_id: str) -> AsyncIterator[str]:
     """Server-sent events: `snapshot`, then `incident` on every change and periodic refreshes of the
     open ones, then `reconnect` when the stream's lifetime is over."""
     settings = services.settings
-    pubsub = services.redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(services.keys.trust_channel(trust_id))  # before the snapshot: no gap
+    pubsub = bus.subscription(services.redis)
+    await pubsub.ssubscribe(services.keys.trust_channel(trust_id))  # before the snapshot: no gap
     try:
         yield f"retry: 2000\n{sse('snapshot', await snapshot(services, trust_id))}"
         started = last_sent = next_refresh = time.monotonic()
         next_refresh += settings.console_refresh_s
         while (now := time.monotonic()) < started + settings.console_stream_max_s:
             wait = max(0.0, min(next_refresh, last_sent + KEEPALIVE_S, started + settings.console_stream_max_s) - now)
-            message = await pubsub.get_message(timeout=wait) if wait else None
-            if message is not None and message.get("type") == "message":
+            message = await bus.next_message(pubsub, timeout=wait) if wait else None
+            if message is not None and message.get("type") == "smessage":
                 event = json.loads(message["data"])
                 if event.get("type") == "incident" and event.get("incident_id"):
                     async with reading(services) as session:

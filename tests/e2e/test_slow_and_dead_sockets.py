@@ -78,7 +78,7 @@ async def test_slow_consumer_is_closed_and_does_not_delay_others(two_nodes, unhu
     blob = json.dumps({"type": "notice", "padding": "x" * 65_536})
     async with Redis.from_url(two_nodes.settings.redis_url) as redis:
         for _ in range(200):
-            await redis.publish(channel, blob)
+            await redis.spublish(channel, blob)
 
     incident_id = await post_incident(node, trust, "SLOW-1")
     alert = await fast.next("alert", incident_id=incident_id)

@@ -205,7 +205,7 @@ def make_settings(database_url: str, **overrides) -> Settings:
     overrides.setdefault("density_interval_s", 86_400.0)  # replay tests take their density snapshots themselves
     return Settings(
         database_url=database_url,
-        redis_url=os.environ.get("ALERTING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        redis_url=overrides.pop("redis_url", os.environ.get("ALERTING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")),
         redis_prefix=f"test-{uuid.uuid4().hex[:10]}:",
         operator_token=f"op-test-{uuid.uuid4().hex}",
         sweep_interval_s=1.0,
