@@ -20,10 +20,10 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from redis.asyncio import Redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session, attributes
 
+from alerting.live.redis_client import LiveRedis
 from alerting.store.models import Credential, Responder, Trust
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ _WATCHED = (Credential, Responder, Trust)
 class CredentialCache:
     """Off until `start`: only a process that hears the other processes' changes may remember."""
 
-    def __init__(self, redis: Redis, channel: str, *, ttl_s: float):
+    def __init__(self, redis: LiveRedis, channel: str, *, ttl_s: float):
         self._redis = redis
         self._channel = channel
         self.ttl_s = ttl_s
@@ -84,6 +84,8 @@ class CredentialCache:
     async def start(self) -> None:
         if self.ttl_s <= 0:
             return
+        # Classic pub/sub, not the bus's sharded kind: this message is for every process, so on a
+        # Redis Cluster its broadcast to every shard is what is wanted (and it is rare).
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(self._channel)
         self._listening = True
