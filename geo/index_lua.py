@@ -1,4 +1,5 @@
-"""The server-side half of the live index: one Lua script that moves a responder between keys.
+"""The server-side half of the live index: a write script that moves responders between keys,
+and a search script that ranks them.
 
 Every write (location, availability, profile, removal) takes the responder out of the GEO key it
 is listed in, changes their record and lists them again where they now belong, atomically, so a
@@ -10,6 +11,9 @@ Key layout (all under the trust's hash tag, so a trust's keys share one Redis Cl
   <base>g:<group>:<bucket>  GEO   available, active responders whose position falls in the bucket
   <base>p:<group>:<bucket>  set   the same, for positions beyond Redis GEO's +-85.05 degrees
 A bucket key expires `retention` seconds after its bucket ends: stale positions leave on their own.
+Scripts name the trust's keys from `<base>` themselves (declaring only the hashes): every key they
+touch carries the same hash tag, so in a Redis Cluster they are on the node that owns the declared
+ones.
 """
 
 from __future__ import annotations
