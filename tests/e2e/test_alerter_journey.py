@@ -162,5 +162,37 @@ async def test_alerter_outside_the_area_is_told_to_call_the_trusts_number(stack,
     await trust.close()
 
 
+async def test_offline_the_page_opens_and_still_dials_then_alerts_once_back_online(stack, browsing):
+    """With no signal the page comes from its service worker and the button still dials; the alert
+    goes as soon as the phone is back online, with nothing to press again."""
+    trust = await make_trust(stack, policy=POLICY)
+    page = await alerter_phone(browsing, stack, await alerter_invite(trust, "kim", "Kim"))
+    await page.wait_for_function("async () => !!(await navigator.serviceWorker.ready).active")
+    await page.reload()  # now controlled by the worker, which keeps the shell
+    await page.wait_for_function("() => !!navigator.serviceWorker.controller")
+
+    await page.context.set_offline(True)
+    await page.reload()  # the page itself comes from the service worker
+    await expect(page.locator("#offline")).to_be_visible()
+    button = page.get_by_role("link", name="Call 999 and alert responders near you")
+    await expect(button).to_have_attribute("href", "tel:999")
+    async with page.expect_request(lambda r: r.url.startswith("tel:")) as dialled:
+        await button.click()
+    assert (await dialled.value).url == "tel:999"
+    await expect(page.locator("#help-problem")).to_contain_text("No internet connection: responders were not alerted.")
+    await screenshot(page, "alerter-offline-390")
+
+    async with page.expect_response(lambda r: r.url.endswith("/v1/alerts/raise")) as raised:
+        await page.context.set_offline(False)
+    assert (await raised.value).status == 201
+    await expect(page.locator("#help-problem")).to_be_hidden()
+    # This trust has no responder near: the page says so, and what to do.
+    await expect(page.locator("#help-title")).to_have_text("No responder is coming")
+    await expect(page.locator("#help-line")).to_have_text(
+        "No responder nearby could come. Keep doing CPR: the ambulance is coming."
+    )
+    await trust.close()
+
+
 async def _clicks(page: Page, since: int, at_least: int) -> bool:
     return len(await sounds(page, since, 1000)) >= at_least

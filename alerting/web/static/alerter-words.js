@@ -2,6 +2,7 @@
 // Never an identifier: responders are counted, not named.
 import { metres } from "/web/responder-place.js";
 
+const NOBODY = new Set(["exhausted", "not_alerted"]);  // nobody accepted, or nobody could be alerted
 const responders = (n) => (n === 1 ? "1 responder" : `${n} responders`);
 
 /** The big line of the help view: who is coming and how far the nearest one is. */
@@ -13,7 +14,7 @@ export function helpLine(help) {
     return n === 1 ? `1 responder on the way, ${far}` : `${responders(n)} on the way, nearest ${far}`;
   }
   if (help.status === "awaiting_confirmation") return "Responders are sent as soon as the control room confirms it.";
-  if (help.status === "exhausted") return "No responder nearby could come. Keep doing CPR: the ambulance is coming.";
+  if (NOBODY.has(help.status)) return "No responder nearby could come. Keep doing CPR: the ambulance is coming.";
   if (help.status === "raising") return "Sending your location to responders near you…";
   return "Asking responders near you to come…";
 }
@@ -21,7 +22,7 @@ export function helpLine(help) {
 export function helpTitle(help) {
   if (Number(help.accepted || 0) > 0) return "Help is on the way";
   if (help.status === "awaiting_confirmation") return "Your alert is being checked";
-  if (help.status === "exhausted") return "No responder is coming";
+  if (NOBODY.has(help.status)) return "No responder is coming";
   return "Alerting responders";
 }
 

@@ -32,6 +32,7 @@ const number = () => String(me?.emergency_number || "999");
 // ----- screens -----
 function show(name) {
   for (const id of ["join", "ready", "help", "ended"]) $(`#${id}`).hidden = id !== name;
+  offlineBanner();
   if (name === "ready") watchLocation(); else stopWatching();
   if (name !== "help") metronomeOff();
 }
@@ -264,6 +265,7 @@ function problem(text, err) {
   $("#help-retry-box").hidden = !failed;
   $("#help-retry").hidden = !(err?.offline || err?.noLocation || (err instanceof ApiError && err.status >= 500));
   $("#help").classList.toggle("failed", failed);
+  offlineBanner();
   if (failed) {
     $("#help-title").textContent = "Responders were not alerted";
     $("#help-line").textContent = "";
@@ -274,12 +276,16 @@ function problem(text, err) {
 
 $("#help-retry").addEventListener("click", () => { problem(""); raise(); });
 $("#help-back").addEventListener("click", () => { problem(""); help = null; show("ready"); });
+/** Says the phone is offline, except where the failed raise says it already. */
+function offlineBanner() {
+  $("#offline").hidden = navigator.onLine || (!$("#help").hidden && $("#help").classList.contains("failed"));
+}
+
 window.addEventListener("online", () => {
-  $("#offline").hidden = true;
+  offlineBanner();
   if (!$("#help").hidden && $("#help").classList.contains("failed") && !$("#help-retry").hidden) { problem(""); raise(); }
 });
-window.addEventListener("offline", () => { $("#offline").hidden = false; });
-$("#offline").hidden = navigator.onLine;
+window.addEventListener("offline", offlineBanner);
 
 // ----- the help view -----
 function openHelp(view, { connect = true } = {}) {
