@@ -18,6 +18,7 @@ from alerting.api.documented import declare
 from alerting.api.responder_csv import CsvFileError, Row, decode, parse
 from alerting.domain.documents import Instant
 from alerting.domain.roles import Role
+from alerting.domain.vocabulary import IncidentSource
 from alerting.services import alerters, auth, incident_search, incidents, live_map, policies, trusts
 from alerting.services.errors import Invalid, ServiceError
 from alerting.services.unit_of_work import reading, unit_of_work
@@ -93,13 +94,14 @@ async def list_incidents(
     services: ServicesDep,
     who: AdminDep,
     limit: int = Query(50, ge=1, le=500),
-    status: str | None = Query(None, max_length=16),
+    status: str | None = Query(None, max_length=32),
+    source: Annotated[IncidentSource | None, Query(description="`cad` or `alerter`")] = None,
     cad_ref: str | None = Query(None, max_length=128, description="A part of the CAD reference, any case"),
     start: Annotated[Instant | None, Query(alias="from", description="Created at or after (RFC 3339)")] = None,
     end: Annotated[Instant | None, Query(alias="to", description="Created before (RFC 3339)")] = None,
 ) -> list[dict[str, Any]]:
     """Ended incidents too, however long ago: the console's search by CAD reference, date and status."""
-    filters = incident_search.Filters(cad_ref=cad_ref, status=status, start=start, end=end, limit=limit)
+    filters = incident_search.Filters(cad_ref=cad_ref, status=status, start=start, end=end, limit=limit, source=source)
     async with reading(services) as session:
         return await incident_search.search(session, trust_id=trust, filters=filters)
 

@@ -15,6 +15,7 @@ from alerting.domain.policy import Phase
 
 __all__ = [
     "ALERTER_CATEGORY",
+    "RAISED_LABEL",
     "DAY_S",
     "OPEN_ALERT_RETRY_S",
     "alerter_phase",
@@ -24,6 +25,7 @@ __all__ = [
 
 PHASE_NAME = "alerter"
 ALERTER_CATEGORY = "alerter"  # a raised alert's category: no CAD has coded it yet
+RAISED_LABEL = "Cardiac arrest reported by a bystander"  # its words, unless the trust labels `alerter`
 DAY_S = 86_400.0  # `max_per_day` counts raises in any 24 hours, not since midnight
 OPEN_ALERT_RETRY_S = 60  # Retry-After for a second raise while the first is still open
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alerting.domain.alerters import ALERTER_CATEGORY, RAISED_LABEL
 from alerting.domain.disclosure import address_withheld, area_hint, category_label, private_place
 from alerting.domain.incident import AedInfo, AlertRecord
 from alerting.domain.policy import Policy
@@ -53,6 +54,8 @@ def alert_frame(
         "private_place": private_place(location_type),
     }
     label = category_label(category, policy.category_labels)
+    if label is None and category == ALERTER_CATEGORY:
+        label = RAISED_LABEL  # no CAD has coded a raised alert: say what it is
     if label:
         frame["category_label"] = label
     if address:

@@ -68,6 +68,8 @@ def incident_view(
         "cad_ref": state.cad_ref,
         "status": state.status,
         "open": open_,
+        "source": state.source,  # `alerter`: raised by a bystander; `awaiting_confirmation` waits for a dispatcher
+        "alerter_id": state.alerter_id,
         "phase": state.phase_name,
         "category": state.category,
         "lat": state.lat,

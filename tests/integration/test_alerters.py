@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from tests.integration.test_console_api import EventStream
 from tests.support.alerters import alerter_policy, make_alerter
 from tests.support.clients import CENTRE, make_trust, north_of, online
+from tests.support.staff import signed_in
 
 PROBLEM = "application/problem+json"
 
@@ -110,5 +112,38 @@ async def test_in_confirm_mode_a_raise_waits_until_a_dispatcher_confirms_it(stac
     assert refused.json()["code"] == "not_awaiting_confirmation"
     timeline = [t["event"] for t in (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()["timeline"]]
     assert timeline.index("awaiting_confirmation") < timeline.index("confirmed") < timeline.index("phase_fired")
+    await amy.close()
+    await trust.close()
+
+
+async def test_the_control_room_sees_a_raised_alert_waiting_and_responders_read_what_it_is(stack):
+    trust = await make_trust(stack, policy=alerter_policy(mode="confirm"))
+    await trust.responder("amy", ["staff"])
+    amy = await online(stack, trust, "amy", north_of(CENTRE, 60))
+    token = await make_alerter(stack, trust, "ivy")
+    async with stack.client(token) as ivy:
+        raised = (await ivy.post("/v1/alerts/raise", json={"lat": CENTRE[0], "lon": CENTRE[1]})).json()
+    incident_id = raised["incident_id"]
+    dispatcher = await signed_in(stack, trust, roles=["dispatcher"], name="Dee Spatcher")
+    ticket = (await dispatcher.http.post(f"/v1/trusts/{trust.id}/live/tickets")).json()["ticket"]
+    async with dispatcher.http.stream("GET", f"/v1/trusts/{trust.id}/live", params={"ticket": ticket}) as live:
+        events = EventStream(live)
+        snapshot = await events.next("snapshot")
+        waiting = next(i for i in snapshot["incidents"] if i["id"] == incident_id)
+        assert waiting["status"] == "awaiting_confirmation" and waiting["source"] == "alerter"
+        assert waiting["alerter_id"] == "ivy"
+        listed = await dispatcher.http.get(f"/v1/trusts/{trust.id}/incidents", params={"source": "alerter"})
+        assert [i["id"] for i in listed.json()] == [incident_id]
+
+        confirmed = await dispatcher.http.post(f"/v1/incidents/{incident_id}/confirm")
+        assert confirmed.status_code == 200, confirmed.text
+        assert (await events.next("incident", id=incident_id, status="alerting"))["source"] == "alerter"
+    alert = await amy.next("alert", incident_id=incident_id)
+    assert alert["category_label"] == "Cardiac arrest reported by a bystander"
+    view = (await trust.admin.get(f"/v1/trusts/{trust.id}/incidents/{incident_id}")).json()
+    assert next(t for t in view["timeline"] if t["event"] == "confirmed")["by"] == "Dee Spatcher"
+    audit = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit", params={"action": "incident.confirm"})).json()
+    assert [a["actor"]["name"] for a in audit] == ["Dee Spatcher"]
+    await dispatcher.close()
     await amy.close()
     await trust.close()
