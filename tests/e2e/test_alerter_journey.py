@@ -126,6 +126,12 @@ async def test_alerter_raises_sees_help_coming_and_is_stood_down(stack, browsing
     await expect(again.locator("#messages")).to_contain_text("He is not breathing, I am pushing on his chest")
     await expect(card).to_contain_text("The person who raised the alarm")
     await expect(card).to_contain_text("He is not breathing, I am pushing on his chest")
+    reply = card.get_by_label("Write to the control room and the person who raised the alarm")
+    await reply.fill("Two minutes away, keep pushing")
+    await reply.press("Enter")
+    await expect(again.locator("#messages li.from-responder")).to_contain_text("Responder")
+    await expect(again.locator("#messages li.from-responder")).to_contain_text("Two minutes away, keep pushing")
+    await expect(again.locator("#messages")).not_to_contain_text("Ann")
     await screenshot(again, "alerter-help-messages-390")
 
     # The ambulance service closes the call: the alerter is stood down, in words.

@@ -159,7 +159,8 @@ function talkBlock(entry, app) {
     entry.talk = h("section", { class: "talk", "aria-labelledby": `talk-${id}` }, entry.talkTitle, entry.talkList, form);
   }
   entry.talkTitle.textContent = t("messages.title");
-  entry.talkLabel.textContent = t("messages.reply");
+  // A bystander raised this alarm: what the responder writes reaches them too.
+  entry.talkLabel.textContent = t(String(entry.frame.category).toLowerCase() === "alerter" ? "messages.reply.alerter" : "messages.reply");
   entry.talkButton.textContent = t("messages.send");
   fill(entry.talkList, (entry.messages || []).map((m) => h("li", { class: `from-${m.from}` },
     h("strong", {}, m.from === "control" ? t("messages.control") : m.from === "alerter" ? t("messages.alerter") : t("messages.you")),
