@@ -36,6 +36,7 @@ from alerting.api import zones as zones_api
 from alerting.api.documented import document
 from alerting.api.limits import BodyLimit
 from alerting.api.timing import RequestTiming
+from alerting.live import redis_client
 from alerting.live.bus import Subscriber
 from alerting.realtime import alerter_gateway, gateway
 from alerting.realtime.acks import AckBatcher
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings)
+        await redis_client.ready(services.redis)
         show_operator_token(await auth.ensure_operator(services))
         await services.credentials.start()  # before the first request: it then remembers tokens
         registry = Registry()

@@ -50,6 +50,13 @@ def connect(settings: Settings) -> LiveRedis:
     return Redis.from_url(settings.redis_url, **REDIS_RETRY)
 
 
+async def ready(redis: LiveRedis) -> None:
+    """A cluster client learns its nodes and slots at the first command; pub/sub needs them before
+    it has sent one (to pick the node owning a channel), so a process asks for them at start."""
+    if isinstance(redis, RedisCluster):
+        await redis.initialize()
+
+
 async def script_in(
     pipe: LivePipeline, script: AsyncScript, *, keys: Sequence[str], args: Sequence[str | int | float]
 ) -> None:
