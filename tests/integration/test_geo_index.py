@@ -322,3 +322,42 @@ def test_a_burst_larger_than_one_batch_keeps_the_newest_fix_of_each_responder():
             await drop(redis, prefix)
 
     run(check())
+
+
+def test_bulk_writes_of_several_windows_in_flight_land_whole_and_report_every_unknown_id():
+    """More rows than one pipelined window (BATCH x PIPELINE_DEPTH): windows are sent two at a time."""
+
+    async def check():
+        redis, index, prefix = await fresh_index(300)
+        try:
+            people = []
+            for i in range(23_456):
+                lat, lon = destination(53.8, -1.55, (i * 137.5) % 360, (i * 7919) % 30_000)
+                people.append(Person(f"w{i:05d}", (GROUPS[i % 3],), True, True, [(lat, lon, NOW0 - (i % 11) * 100)]))
+            await index.set_profiles("T", [Profile(p.id, p.groups, True, True) for p in people], now=NOW0)
+            strangers = [LocationUpdate(f"x{i:05d}", 53.8, -1.55, None, NOW0) for i in range(0, 23_456, 997)]
+            burst = [LocationUpdate(p.id, *p.fixes[0][:2], 5.0, p.fixes[0][2]) for p in people]
+            unknown = await index.upsert_many("T", burst[:7_000] + strangers + burst[7_000:])
+            assert unknown == [u.responder_id for u in strangers]
+            counts = await index.counts_near("T", 53.8, -1.55, radius_m=30_000, groups=GROUPS, max_age_s=900, now=NOW0)
+            fresh = [p for p in people if p.fixes[0][2] >= NOW0 - 900]
+            assert counts == {g: sum(1 for p in fresh if g in p.groups) for g in GROUPS}
+            got = await index.nearest(
+                "T", 53.81, -1.56, radius_m=5_000, groups=["a", "c"], limit=50, max_age_s=900, now=NOW0
+            )
+            want = reference(
+                people,
+                53.81,
+                -1.56,
+                radius_m=5_000,
+                groups=["a", "c"],
+                limit=50,
+                exclude=set(),
+                max_age_s=900,
+                now=NOW0,
+            )
+            assert [(h.distance_m, h.responder_id) for h in got] == want and len(want) == 50
+        finally:
+            await drop(redis, prefix)
+
+    run(check())
