@@ -95,6 +95,11 @@ async def test_an_incident_posted_to_one_node_alerts_a_responder_on_the_other(on
         assert all(a.verified for a in receiver.attempts)
         accepted = next(e for e in receiver.events if e["event"] == "responder.accepted")
         assert accepted["incident_id"] == incident_id and accepted["responder"]["id"] == "amy"
+
+        async with node_b.client() as ops:  # readiness asks the cluster; queue depth asks RabbitMQ
+            assert (await ops.get("/readyz")).json()["redis"] == "ok"
+            metrics = await ops.get("/metrics")
+        assert metrics.status_code == 200 and "alerting_queue_depth " in metrics.text
     finally:
         for s in sockets:
             await s.sock.close()
