@@ -16,7 +16,18 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, until
-from tests.e2e.responder_phone import IPHONE, RECORDER, TALL, join, now_ms, phone_page, sounds, staff_near
+from tests.e2e.responder_phone import (
+    IPHONE,
+    RECORDER,
+    TALL,
+    allow_wake_lock,
+    join,
+    now_ms,
+    phone_page,
+    sounds,
+    staff_near,
+    wake_locks,
+)
 from tests.support.clients import CENTRE, make_trust, north_of
 
 pytestmark = pytest.mark.e2e
@@ -105,8 +116,11 @@ async def test_alerter_raises_sees_help_coming_and_is_stood_down(stack, browsing
     # The first page keeps showing help; Chromium stops its input once it has handed on the tel: link.
     again = await alerter.context.new_page()
     await again.add_init_script(RECORDER)
+    await allow_wake_lock(again, stack.base_url)
     await again.goto(f"{stack.base_url}/alert")
     await expect(again.locator("#help-line")).to_have_text("1 responder on the way, 140 m")
+    # The screen stays on while help comes: CPR goes on for minutes.
+    await until(lambda: _held(again))
 
     # CPR: a beat at 110 a minute, seen and heard, started and stopped.
     start = await now_ms(again)
@@ -139,6 +153,7 @@ async def test_alerter_raises_sees_help_coming_and_is_stood_down(stack, browsing
     assert r.status_code == 200, r.text
     await expect(again.get_by_role("heading", name="The call is closed")).to_be_visible()
     await expect(again.locator("#ended-text")).to_contain_text("Responders are no longer needed")
+    await until(lambda: _released(again))  # the screen may sleep again
     await screenshot(again, "alerter-stood-down-390")
     await assert_accessible(again)
     await again.get_by_role("button", name="Done").click()
@@ -198,6 +213,14 @@ async def test_offline_the_page_opens_and_still_dials_then_alerts_once_back_onli
         "No responder nearby could come. Keep doing CPR: the ambulance is coming."
     )
     await trust.close()
+
+
+async def _held(page: Page) -> bool:
+    return any(lock["held"] and not lock["released"] for lock in await wake_locks(page))
+
+
+async def _released(page: Page) -> bool:
+    return not await _held(page)
 
 
 async def _clicks(page: Page, since: int, at_least: int) -> bool:

@@ -256,7 +256,8 @@ export class IncidentPanel {
     $("#message-form").hidden = !this.dispatcher || !d.responders.some((r) => ["alerted", "accepted", "arrived"].includes(r.state));
     $("#incident-messages").replaceChildren(...(d.messages.length ? d.messages.map((m) => h("li", { class: `message from-${m.from}` },
       h("time", { datetime: m.at }, when(m.at).slice(11, 16)), " ",
-      h("strong", {}, m.from === "control" ? capital(m.by || "the control room") : (m.name || m.responder)), `: ${m.text}`))
+      h("strong", {}, m.from === "control" ? capital(m.by || "the control room")
+        : m.from === "alerter" ? "The bystander who raised the alarm" : (m.name || m.responder || "A responder")), `: ${m.text}`))
       : [h("li", { class: "muted" }, "No messages yet.")]));
     const names = { responders: Object.fromEntries(d.responders.map((r) => [r.id, r.name || r.id])) };
     $("#incident-timeline").replaceChildren(...d.timeline.map((t) => h("li", {}, h("time", { datetime: t.at }, when(t.at).slice(11, 19)), " ",

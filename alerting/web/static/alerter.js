@@ -6,7 +6,7 @@
 // responders, and the stand-down when the ambulance service closes or cancels the call.
 import { client, ApiError } from "/web/api.js";
 import { h, $ } from "/web/dom.js";
-import { Metronome, unlockAudio } from "/web/responder-alarm.js";
+import { Metronome, ScreenLock, unlockAudio } from "/web/responder-alarm.js";
 import { clockTime, navigateUrl } from "/web/responder-place.js";
 import { AlerterLive } from "/web/alerter-live.js";
 import { FROM, STAND_DOWN, aedLine, etaLine, helpLine, helpTitle, problemText } from "/web/alerter-words.js";
@@ -26,6 +26,7 @@ let help = null;         // the last help view: {incident_id, status, accepted, 
 let messages = [];
 let pendingRaise = false;
 const metronome = new Metronome(pulse);
+const screenLock = new ScreenLock();  // the screen stays on while help comes: CPR goes on for minutes
 
 const number = () => String(me?.emergency_number || "999");
 
@@ -35,6 +36,7 @@ function show(name) {
   offlineBanner();
   if (name === "ready") watchLocation(); else stopWatching();
   if (name !== "help") metronomeOff();
+  screenLock.set(name === "help");
 }
 
 function setNumber() {
@@ -173,7 +175,8 @@ function refused(error) {
   if (error.code === error.PERMISSION_DENIED) {
     locationLine("Location is off for this app: responders cannot find you. Allow location in the phone's settings.", "error");
   } else {
-    locationLine("Finding where you are…");
+    locationLine("This phone cannot find where you are just now.", "error");
+    $("#allow-location").hidden = false;
   }
 }
 
@@ -191,7 +194,7 @@ function stopWatching() {
   watchId = null;
 }
 
-$("#allow-location").addEventListener("click", () => { stopWatching(); watchLocation(); });
+$("#allow-location").addEventListener("click", () => { $("#allow-location").hidden = true; stopWatching(); watchLocation(); });
 
 /** A recent position at once, or the next one the phone finds. */
 function locate() {
