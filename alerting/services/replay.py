@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.policy import Policy, PolicyError, build_policy
+from alerting.domain.vocabulary import IncidentSource
 from alerting.replay import (
     PRIOR_ALPHA,
     PRIOR_BETA,
@@ -179,7 +180,13 @@ async def compare(
                     Incident.location_type,
                     Incident.created_at,
                 )
-                .where(Incident.trust_id == trust_id, Incident.created_at >= start, Incident.created_at < end)
+                .where(
+                    Incident.trust_id == trust_id,
+                    Incident.created_at >= start,
+                    Incident.created_at < end,
+                    # A raised alert runs the policy's alerter section, not the phases a draft changes.
+                    Incident.source == IncidentSource.CAD,
+                )
                 .order_by(Incident.created_at, Incident.id)
             )
         ).all()

@@ -4,6 +4,7 @@ open link), all through the public API on the real stack."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -208,4 +209,22 @@ async def test_anyone_may_join_from_the_open_link_while_the_policy_says_so(stack
     # those who joined from the open link may no longer raise once only invited alerters may
     refused = await raise_at(stack, b.json()["token"])
     assert refused.status_code == 403 and refused.json()["code"] == "alerters_disabled"
+    await trust.close()
+
+
+async def test_raises_racing_from_one_alerter_open_one_alert(any_stack):
+    """The alerter's row is held for the whole raise: of several at once exactly one opens an alert."""
+    stack = any_stack
+    trust = await make_trust(stack, policy=alerter_policy(mode="confirm", max_per_day=20))
+    token = await make_alerter(stack, trust, "hal")
+    async with stack.client(token) as phone:
+        answers = await asyncio.gather(*(phone.post("/v1/alerts/raise", json=HERE) for _ in range(6)))
+    assert sorted(r.status_code for r in answers) == [201] + [429] * 5
+    assert {r.json()["code"] for r in answers if r.status_code == 429} == {"alert_open"}
+    raised = (await trust.cad.get("/v1/incidents", params={"source": "alerter"})).json()
+    assert len(raised) == 1 and raised[0]["status"] == "awaiting_confirmation"
+    # A cancelled raise frees the alerter for the next emergency.
+    cancelled = await trust.cad.post(f"/v1/incidents/{raised[0]['id']}/cancel", json={"reason": "a test"})
+    assert cancelled.json()["status"] == "cancelled"
+    assert (await raise_at(stack, token)).status_code == 201
     await trust.close()
