@@ -183,6 +183,39 @@ async def test_alerter_outside_the_area_is_told_to_call_the_trusts_number(stack,
     await trust.close()
 
 
+async def test_a_cancelled_alert_stands_the_alerter_down_and_a_suspended_alerter_is_told_to_call(stack, browsing):
+    trust = await make_trust(stack, policy=POLICY)
+    page = await alerter_phone(browsing, stack, await alerter_invite(trust, "jo", "Jo"))
+    async with page.expect_response(lambda r: r.url.endswith("/v1/alerts/raise")) as raised:
+        await page.get_by_role("link", name="Call 999 and alert responders near you").click()
+    incident_id = (await (await raised.value).json())["incident_id"]
+    assert (await trust.cad.post(f"/v1/incidents/{incident_id}/cancel")).status_code == 200
+    await expect(page.get_by_role("heading", name="The alert was cancelled")).to_be_visible()
+    await expect(page.locator("#ended-text")).to_have_text(
+        "The ambulance service cancelled this alert: responders are no longer coming. "
+        "If the person still needs help, call 999."
+    )
+    await expect(page.locator("#ended-call")).to_have_attribute("href", "tel:999")
+    await screenshot(page, "alerter-cancelled-390")
+    await assert_accessible(page)
+
+    # A dispatcher suspends Jo: the next press still dials, and the page says why nobody comes.
+    r = await trust.admin.patch(f"/v1/trusts/{trust.id}/alerters/jo", json={"suspended": True})
+    assert r.status_code == 200, r.text
+    later = await page.context.new_page()  # the phone, later: the page opens on the button again
+    await later.goto(f"{stack.base_url}/alert")
+    button = later.get_by_role("link", name="Call 999 and alert responders near you")
+    async with later.expect_request(lambda r: r.url.startswith("tel:")) as dialled:
+        await button.click()
+    assert (await dialled.value).url == "tel:999"
+    await expect(later.locator("#help-problem")).to_have_text(
+        "Your account cannot alert responders: it has been suspended. Call 999 now if you have not."
+    )
+    await expect(later.locator("#help-retry")).to_be_hidden()  # trying again would not help
+    await screenshot(later, "alerter-suspended-390")
+    await trust.close()
+
+
 async def test_offline_the_page_opens_and_still_dials_then_alerts_once_back_online(stack, browsing):
     """With no signal the page comes from its service worker and the button still dials; the alert
     goes as soon as the phone is back online, with nothing to press again."""
