@@ -557,9 +557,16 @@ async def main(args: argparse.Namespace) -> None:
         all_sent: list[tuple[str, float]] = []
         per_rate: dict[float, list[tuple[str, float]]] = {}
         report["post_failures"] = []
+        meter = CpuMeter(roles)
+        if args.idle > 0:  # what the processes cost doing nothing: subtracted from nothing, reported
+            step(f"idle for {args.idle:g} s")
+            await meter.begin()
+            await asyncio.sleep(args.idle)
+            idle = await meter.end()
+            report["idle_cpu_ms_per_s"] = {role: round(1000 * s / args.idle, 1) for role, s in idle.items()}
+            print(json.dumps({"idle_cpu_ms_per_s": report["idle_cpu_ms_per_s"]}), flush=True)
         profiler = await py_spy(nodes[0].proc.pid, args.profile)
         worker_profiler = await py_spy(worker.proc.pid, args.profile_worker, subprocesses=True)
-        meter = CpuMeter(roles)
         for rate in args.rates:
             step(f"posting at {rate:g}/s")
             await meter.begin()
@@ -595,7 +602,7 @@ async def main(args: argparse.Namespace) -> None:
         await stop(worker_profiler)
         step("collecting frames")
         expected = await expected_pairs(cad_key, [i for i, _ in all_sent], set(socket_index.values()))
-        dump = await command(client, f"await {len(expected)} 60")
+        dump = await command(client, f"await {len(expected)} {args.drain}", timeout=args.drain + 600)
         got, report["client_errors"] = dump["alerts"], dump["errors"]
         received = {}
         for incident_id, i, at in got:
@@ -656,6 +663,10 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", "--duration", type=float, default=10, help="how long each rate runs")
     parser.add_argument(
         "--settle", type=float, default=2, help="seconds after each rate's last POST still counted in its CPU"
+    )
+    parser.add_argument("--idle", type=float, default=5, help="seconds of CPU measured with nothing posted first")
+    parser.add_argument(
+        "--drain", type=float, default=120, help="seconds the clients wait for the last expected frames"
     )
     parser.add_argument("--ingest-per-socket", type=int, default=5, help="0 skips the ingest phase")
     parser.add_argument(

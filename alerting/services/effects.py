@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting import metrics
@@ -65,11 +65,14 @@ async def record(
 ) -> Effects:
     fx = Effects(trust_id=row.trust_id, incident_id=row.id, alerter_id=row.alerter_id)
     seq: int | None = None
+    # One INSERT for the timeline at the end, in order, rather than an ORM object per entry (an
+    # incident's first transaction writes half a dozen); what the session holds is flushed first.
+    timeline: list[dict[str, Any]] = []
     for d in decisions:
         if fx.alerter_id is not None and (said := thread_message(d)) is not None:
             fx.alerter_frames.append(alerter_frames.message_frame(row.id, said[0], said[1], now))
         if isinstance(d, m.Record):
-            session.add(TimelineEntry(incident_id=row.id, at=utc(now), event=d.event, data=dict(d.data)))
+            timeline.append({"incident_id": row.id, "at": utc(now), "event": d.event, "data": dict(d.data)})
             fx.changed = True
             if d.event == TimelineEvent.RESPONDER_ACCEPTED:
                 due = await check_in_plan.plan(
@@ -77,13 +80,13 @@ async def record(
                 )
                 fx.check_in_at = due if fx.check_in_at is None else min(fx.check_in_at, due)
         elif isinstance(d, m.NotifyCad):
-            session.add(
-                TimelineEntry(
-                    incident_id=row.id,
-                    at=utc(now),
-                    event=f"cad.{d.event}",
-                    data=({"responder": d.responder_id} if d.responder_id else {}) | dict(d.data),
-                )
+            timeline.append(
+                {
+                    "incident_id": row.id,
+                    "at": utc(now),
+                    "event": f"cad.{d.event}",
+                    "data": ({"responder": d.responder_id} if d.responder_id else {}) | dict(d.data),
+                }
             )
             if row.callback_url:
                 if seq is None:
@@ -125,6 +128,8 @@ async def record(
             fx.frames.append((d.responder_id, message_frame(d.alert_id, d.text, d.at, d.sender)))
         elif isinstance(d, m.Reject):
             fx.rejects.append(d)
+    if timeline:
+        await session.execute(insert(TimelineEntry), timeline)
     fx.close_live = state.status != m.ALERTING
     # Tracking follows the state after every decision (an accept and an arrival in one transition
     # leave no hint): on the way after an assignment, no longer after an arrival or a stand-down.

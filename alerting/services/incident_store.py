@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.alerters import phases_for
@@ -135,6 +135,43 @@ def new_row(
 
 def _aed(state: IncidentState) -> dict[str, Any] | None:
     return asdict(state.aed) if state.aed else None
+
+
+_INCIDENT_COLUMNS = [attr.key for attr in inspect(Incident).column_attrs]
+
+
+async def insert_new(session: AsyncSession, row: Incident, state: IncidentState, *, trust_id: str) -> None:
+    """A new incident (`row`, made by `new_row` and never added to the session) and the alerts its
+    first phase made, as one INSERT each: nothing else in the transaction changes them, so the
+    session's bookkeeping of ORM objects would be work for nothing. A repeated cad_ref fails on the
+    first INSERT (IntegrityError), before any alert is written."""
+    await session.execute(insert(Incident), [{k: row.__dict__[k] for k in _INCIDENT_COLUMNS if k in row.__dict__}])
+    alerts = [
+        {
+            "id": a.alert_id,
+            "incident_id": state.id,
+            "trust_id": trust_id,
+            "responder_id": rid,
+            "phase": a.phase,
+            "state": a.state,
+            "role": a.role,
+            "distance_m": a.distance_m,
+            "alerted_at": from_ts(a.alerted_at),
+            "expires_at": from_ts(a.expires_at),
+            "delivered_at": from_ts(a.delivered_at),
+            "accepted_at": from_ts(a.accepted_at),
+            "arrived_at": from_ts(a.arrived_at),
+            "ended_at": from_ts(a.ended_at),
+            "ahead_of_ambulance_s": a.ahead_of_ambulance_s,
+            "replaced": a.replaced,
+            "statuses": dict(a.statuses) or None,
+            "decline_reason": a.decline_reason,
+        }
+        for rid, a in ((rid, state.alerts[rid]) for rid in sorted(state.changed))
+    ]
+    if alerts:
+        await session.execute(insert(Alert), alerts)
+    state.changed.clear()
 
 
 def save(session: AsyncSession, loaded: Loaded, *, trust_id: str, now: float) -> None:

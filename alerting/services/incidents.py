@@ -25,7 +25,7 @@ from alerting.services import effects, en_route, policies, travel
 from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound, Refused
 from alerting.services.frames import aed_view, outcome_frame
-from alerting.services.incident_store import Loaded, load, new_row, save
+from alerting.services.incident_store import Loaded, insert_new, load, new_row, save
 from alerting.services.phase_firing import fire_due
 from alerting.services.trust_cache import trust_area
 from alerting.services.unit_of_work import UnitOfWork
@@ -172,17 +172,14 @@ async def report(
         now=now,
     )
     row.cad_revision_at = from_ts(revision_at)
-    session.add(row)
     try:
-        await session.flush()  # before its alerts (their key refers to it); a repeated cad_ref fails here
+        await insert_new(session, row, state, trust_id=trust_id)  # a repeated cad_ref fails here
     except IntegrityError:
         await uow.discard()  # another request with this cad_ref won the insert: answer with its incident
         existing = await _find(session, trust_id, report.cad_ref)
         if existing is None:
             raise
         return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
-    loaded = Loaded(state, row, {})
-    save(session, loaded, trust_id=trust_id, now=now)
     fx = await effects.record(session, row, state, decisions, now=now)
     alerted = len(state.alerts)
 

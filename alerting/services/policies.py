@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain import audit_text
@@ -70,11 +70,12 @@ async def current_view(session: AsyncSession, *, trust_id: str) -> dict[str, Any
     return {**body, "version": version}
 
 
+_NEWEST_VERSION = select(func.max(PolicyVersion.version)).where(PolicyVersion.trust_id == bindparam("trust_id"))
+
+
 async def current_policy(session: AsyncSession, trust_id: str) -> tuple[int | None, Policy]:
     """Only the version number is read: versions never change once written, so the parsed policy is cached."""
-    version = (
-        await session.execute(select(func.max(PolicyVersion.version)).where(PolicyVersion.trust_id == trust_id))
-    ).scalar_one_or_none()
+    version = (await session.execute(_NEWEST_VERSION, {"trust_id": trust_id})).scalar_one_or_none()
     if version is None:
         return None, Policy(phases=())
     return version, await policy_version(session, trust_id, version)
