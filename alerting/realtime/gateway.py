@@ -97,6 +97,9 @@ async def responder_socket(ws: WebSocket) -> None:
     conn = await _sign_in(ws, services, registry)
     if conn is None:
         return
+    # Signed in: nothing reads the handshake's headers again (this handler reads messages, uvicorn
+    # logs the path and the client's address), and the scope holds them for the socket's life.
+    ws.scope["headers"] = []
     await registry.add(conn)  # subscribe before reading pending, so nothing falls between the two
     try:
         await _send_ready(ws, services, conn)
