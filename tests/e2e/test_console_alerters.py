@@ -55,6 +55,18 @@ async def test_dispatcher_confirms_a_bystanders_alarm_and_suspends_an_alerter(st
     await expect(item).to_contain_text("Alerting")
     await expect(item.get_by_role("button", name="Confirm and alert responders")).to_have_count(0)
     await expect(page.locator("#incident-raised")).to_have_text("Raised by a bystander with the alerter app.")
+    await page.locator("#incident-panel summary", has_text="Timeline").click()
+    await expect(page.locator("#incident-timeline")).to_contain_text("Waiting for a dispatcher to confirm it")
+    await expect(page.locator("#incident-timeline")).to_contain_text("confirmed the bystander's alarm: alerting starts")
+    # The control room writes to the bystander and the responder alerted.
+    await page.get_by_label("Message to the bystander who raised the alarm and everyone alerted or on the way").fill(
+        "Ambulance on its way, keep going"
+    )
+    await page.get_by_role("button", name="Send message").click()
+    await expect(page.locator("#incident-action-result")).to_have_text("Message sent to the bystander and 1 responder.")
+    assert (await ann.next("message", timeout=15))["text"] == "Ambulance on its way, keep going"
+    await expect(page.locator("#incident-messages")).to_contain_text("Ambulance on its way, keep going")
+    await expect(page.locator("#incident-timeline")).to_contain_text("CAD to be told that a bystander raised the alarm")
     await screenshot(page, "console-alarm-confirmed")
 
     # The Alerters page: Sam, with the alert open now; suspending them refuses their next raise.

@@ -176,7 +176,11 @@ export class IncidentPanel {
     $("#message-error").textContent = "";
     if (!text) { $("#message-error").textContent = "Write the message first."; box.focus(); return; }
     const sent = await this.act("POST", `/v1/incidents/${encodeURIComponent(this.detail.id)}/messages`, { text },
-      (a) => `Message sent to ${a.to.length === 1 ? "1 responder" : `${a.to.length} responders`}.`);
+      (a) => {
+        const responders = a.to.length === 1 ? "1 responder" : `${a.to.length} responders`;
+        if (!raisedByAlerter(this.detail)) return `Message sent to ${responders}.`;
+        return a.to.length ? `Message sent to the bystander and ${responders}.` : "Message sent to the bystander.";
+      });
     if (sent) box.value = "";
   }
 
@@ -253,7 +257,11 @@ export class IncidentPanel {
       h("button", { type: "button", class: "secondary", onclick: () => this.alert(r) }, "Alert",
         h("span", { class: "visually-hidden" }, ` ${r.name}`))))
       : [h("li", {}, "Nobody else eligible is near enough.")]));
-    $("#message-form").hidden = !this.dispatcher || !d.responders.some((r) => ["alerted", "accepted", "arrived"].includes(r.state));
+    // The bystander who raised an alarm hears the control room too, even before anyone is alerted.
+    const raised = raisedByAlerter(d) && !["cancelled", "closed"].includes(d.status);
+    $("#message-form").hidden = !this.dispatcher || !(raised || d.responders.some((r) => ["alerted", "accepted", "arrived"].includes(r.state)));
+    $("#message-label").textContent = raised ? "Message to the bystander who raised the alarm and everyone alerted or on the way"
+      : "Message to everyone alerted or on the way";
     $("#incident-messages").replaceChildren(...(d.messages.length ? d.messages.map((m) => h("li", { class: `message from-${m.from}` },
       h("time", { datetime: m.at }, when(m.at).slice(11, 16)), " ",
       h("strong", {}, m.from === "control" ? capital(m.by || "the control room")

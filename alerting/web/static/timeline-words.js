@@ -21,6 +21,7 @@ const CAD = {
   "incident.stood_down": "everyone was stood down",
   "responder.status": "a responder reported from the scene", "responder.eta": "a responder on the way has a new ETA",
   "responder.message": "a responder wrote to the control room",
+  "incident.raised": "a bystander raised the alarm", "alerter.message": "the bystander wrote to the responders",
 };
 const SCENE = { on_scene: "is on scene", with_patient: "is with the patient", aed_collected: "has collected the defibrillator",
   cpr_started: "has started CPR" };
@@ -66,6 +67,10 @@ export function describeEvent(entry, names = {}) {
   const d = entry;
   switch (d.event) {
     case "reported": {
+      if (d.category === "alerter") {
+        const needed = d.accept_limit ? `; ${plural(d.accept_limit, "responder")} needed` : "";
+        return `Raised by a bystander with the alerter app; ${d.rules || "no policy"}${needed}`;
+      }
       const place = d.location_type ? ` (${humanise(d.location_type).toLowerCase()} place)` : "";
       const needed = d.accept_limit ? `; ${plural(d.accept_limit, "responder")} needed` : "";
       return `Reported: category ${d.category}${place}; ${d.rules || "no policy"}${needed}`;
@@ -130,6 +135,14 @@ export function describeEvent(entry, names = {}) {
       const to = (d.to || []).map(who);
       return `${actor(d.by, "the control room")} wrote to ${to.length ? list(to) : "nobody"}: “${d.text}”`;
     }
+    case "message.from_alerter":
+      return `The bystander who raised the alarm wrote: “${d.text}”`;
+    case "awaiting_confirmation":
+      return "Waiting for a dispatcher to confirm it: nobody is alerted until then";
+    case "confirmed":
+      return `${actor(d.by, "a dispatcher")} confirmed the bystander's alarm: alerting starts`;
+    case "adopted":
+      return `The CAD took it as its own incident ${d.cad_ref}`;
     case "message.received":
       return `${who(d.responder)} wrote: “${d.text}”`;
     case "address_updated":
