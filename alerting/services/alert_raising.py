@@ -87,8 +87,8 @@ async def raise_alert(
             trust_id,
             "disabled",
         )
+    trust = await get_trust(session, trust_id)
     if not (await trust_area(session, trust_id)).contains(lat, lon):
-        trust = await get_trust(session, trust_id)
         raise _refuse(
             Invalid(
                 f"this place is outside the area {trust.name} covers, so no responders can be sent from here: "
@@ -120,7 +120,6 @@ async def raise_alert(
     )
     decisions = m.handle(state, m.Reported(now))
     decisions += await fire_due(session, services, state, trust_id, now)
-    trust = await get_trust(session, trust_id)
     row = new_row(
         state,
         trust_id=trust_id,

@@ -228,3 +228,18 @@ async def test_raises_racing_from_one_alerter_open_one_alert(any_stack):
     assert cancelled.json()["status"] == "cancelled"
     assert (await raise_at(stack, token)).status_code == 201
     await trust.close()
+
+
+async def test_joining_from_the_open_link_is_limited_per_address(stack):
+    trust = await make_trust(stack, policy=alerter_policy(mode="confirm", who="anyone"))
+    link = (await trust.admin.post(f"/v1/trusts/{trust.id}/alerters/open-invite")).json()
+    burst = stack.settings.registration_burst
+    async with stack.client() as phone:
+        joined = [await phone.post("/v1/invites/redeem", json={"code": link["code"]}) for _ in range(burst)]
+        assert {r.status_code for r in joined} == {201}
+        over = await phone.post("/v1/invites/redeem", json={"code": link["code"], "name": "One too many"})
+    assert over.status_code == 429 and int(over.headers["Retry-After"]) >= 1
+    assert "token" not in over.json()
+    listed = (await trust.admin.get(f"/v1/trusts/{trust.id}/alerters")).json()
+    assert len(listed) == burst and "One too many" not in {a["name"] for a in listed}  # the refusal made no one
+    await trust.close()
