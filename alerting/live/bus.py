@@ -22,6 +22,7 @@ from typing import Any
 from redis.asyncio import RedisCluster
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterPubSub
+from redis.exceptions import AskError, MovedError
 
 from alerting.live.keys import Keys
 from alerting.live.redis_client import LivePipeline, LiveRedis
@@ -96,20 +97,28 @@ class Subscriber:
     """The process's subscriptions; channels come and go as sockets connect and leave.
 
     On a single Redis: one connection, read by one task. On a cluster, redis-py keeps one
-    connection per shard that owns a subscribed channel, and moves a channel's subscription when
-    its slot moves (a failover or a resharding, seen at its next topology refresh); here one task
-    reads each shard's connection, since a read that waits on one shard must not hold up frames
-    arriving on another, and a watcher starts a reader for a shard that gained a connection
-    without a subscribe of ours (a channel moved there).
+    connection per shard that owns a subscribed channel, and moves a channel's subscription to its
+    slot's new owner after a topology refresh; here one task reads each shard's connection, since a
+    read that waits on one shard must not hold up frames arriving on another, and a watcher starts
+    a reader for a shard that gained a connection without a subscribe of ours (a channel moved
+    there). When a slot moves (a resharding) its shard drops our subscriptions with a SUNSUBSCRIBE
+    we did not ask for; when a shard fails its connection errors. Either way this process refreshes
+    its view of the cluster at once, so its subscriptions follow: nothing else here would (its own
+    commands may never touch the moved slot). Frames published in between are lost, as any frame
+    may be: SQL, `ready.pending` and push recover them.
     """
 
     def __init__(self, redis: LiveRedis, keys: Keys, handler: Handler):
         self._cluster = redis if isinstance(redis, RedisCluster) else None
-        self._pubsub = subscription(redis)
+        # On a cluster the readers see (un)subscribe messages: a SUNSUBSCRIBE nobody asked for
+        # means a slot moved.
+        self._pubsub = redis.pubsub(ignore_subscribe_messages=self._cluster is None)
         self._keepalive = keys.keepalive_channel()
         self._handler = handler
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._watcher: asyncio.Task[None] | None = None
+        self._wanted: set[str] = set()
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         if self._cluster is None:
@@ -120,11 +129,27 @@ class Subscriber:
             self._watcher = asyncio.create_task(self._watch_shards(), name="bus-shards")
 
     async def subscribe(self, *channels: str) -> None:
+        self._wanted.update(channels)
         await self._pubsub.ssubscribe(*channels)
         self._start_shard_readers()
 
     async def unsubscribe(self, *channels: str) -> None:
+        self._wanted.difference_update(channels)
         await self._pubsub.sunsubscribe(*channels)
+
+    def _refresh_topology(self) -> None:
+        """Ask the cluster who owns each slot now; redis-py then moves our subscriptions (one
+        refresh at a time, however many readers noticed)."""
+        if self._cluster is None or (self._refreshing is not None and not self._refreshing.done()):
+            return
+
+        async def refresh(cluster: RedisCluster) -> None:
+            try:
+                await cluster.nodes_manager.initialize()
+            except Exception:
+                log.exception("bus subscriber could not refresh the cluster's slots")
+
+        self._refreshing = asyncio.create_task(refresh(self._cluster), name="bus-topology")
 
     def _shards(self) -> dict[str, PubSub]:
         """The cluster's per-shard connections that are connected (and so can be read)."""
@@ -160,11 +185,21 @@ class Subscriber:
                 raise
             except _ShardGone:
                 return
+            except (MovedError, AskError):  # an answer about a slot that moved (a SUNSUBSCRIBE there)
+                self._refresh_topology()
+                continue
             except Exception:
                 log.exception("bus subscriber lost its connection; resubscribing", extra={"shard": shard})
+                self._refresh_topology()  # a failed shard: its slots may have a new owner
                 await asyncio.sleep(0.5)
                 continue
-            if message is None or message.get("type") not in ("message", "smessage"):
+            if message is None:
+                continue
+            kind = message.get("type")
+            if kind == "sunsubscribe" and channel_of(message) in self._wanted:
+                log.info("a shard dropped a subscription (its slot moved); following it", extra={"shard": shard})
+                self._refresh_topology()
+            if kind not in ("message", "smessage"):
                 continue
             channel = channel_of(message)
             try:
@@ -175,7 +210,7 @@ class Subscriber:
                 log.exception("bus handler failed", extra={"channel": channel})
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._watcher, *self._readers.values()) if t is not None]
+        tasks = [t for t in (self._watcher, self._refreshing, *self._readers.values()) if t is not None]
         for task in tasks:
             task.cancel()
         for task in tasks:

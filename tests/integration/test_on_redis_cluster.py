@@ -162,3 +162,60 @@ async def test_a_frame_goes_to_the_one_shard_owning_its_channel(cluster, caplog)
     finally:
         await subscriber.stop()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def _node_id(cluster: RedisCluster, node) -> str:
+    raw = await cluster.execute_command("CLUSTER MYID", target_nodes=node)
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+async def move_slot(cluster: RedisCluster, slot: int, src, dst) -> None:
+    """Hand an empty slot from one master to another, as a resharding does."""
+    src_id, dst_id = await _node_id(cluster, src), await _node_id(cluster, dst)
+    await cluster.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", src_id, target_nodes=dst)
+    await cluster.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", dst_id, target_nodes=src)
+    for node in cluster.get_primaries():
+        await cluster.execute_command("CLUSTER SETSLOT", slot, "NODE", dst_id, target_nodes=node)
+
+
+async def test_a_subscription_follows_its_slot_to_another_shard(cluster, redis_cluster, caplog):
+    keys = Keys(f"test-cl-{uuid.uuid4().hex[:8]}:")
+    channel = keys.responder_channel(uuid.uuid4().hex[:8], "amy")
+    # The subscribing process has a client of its own that never touches the slot, so nothing but
+    # the shard's SUNSUBSCRIBE tells it that the slot moved.
+    own = connect(
+        make_settings("sqlite://", redis_url=redis_cluster.url, redis_cluster=True, broker_url=TEST_BROKER_URL)
+    )
+    await own.initialize()
+    got: asyncio.Queue[dict] = asyncio.Queue()
+    subscriber = Subscriber(own, keys, lambda _, frame: got.put_nowait(frame))
+    await subscriber.start()
+
+    async def delivered(n: int, timeout: float = 15) -> None:
+        """Published again each second (pub/sub keeps nothing) until it arrives."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            await cluster.spublish(channel, json.dumps({"n": n}))
+            try:
+                while (await asyncio.wait_for(got.get(), 1))["n"] != n:
+                    pass
+                return
+            except TimeoutError:
+                continue
+        raise AssertionError(f"frame {n} never arrived")
+
+    try:
+        await subscriber.subscribe(channel)
+        await delivered(1, timeout=5)
+        slot = key_slot(channel.encode())
+        for n in (2, 3):  # away to another master, then on to a third
+            await cluster.nodes_manager.initialize()  # the slot's owner now
+            src = cluster.get_node_from_key(channel)
+            dst = next(node for node in cluster.get_primaries() if node.name != src.name)
+            await move_slot(cluster, slot, src, dst)
+            await delivered(n)
+    finally:
+        await subscriber.stop()
+        await own.aclose()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
