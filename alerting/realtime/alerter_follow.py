@@ -36,6 +36,8 @@ class HelpFollower:
         self._sent: dict[str, Any] = {}  # the last frame of each type sent, to send only changes
         self._stale = False
         self._task: asyncio.Task[None] | None = None
+        # One read at a time: a read begun earlier must never offer its older frame after a later one.
+        self._reading = asyncio.Lock()
 
     def changed(self, incident_id: str | None) -> None:
         """From the bus (not awaited): read again soon, once however many changes came meanwhile."""
@@ -54,20 +56,21 @@ class HelpFollower:
         return self.incident_id
 
     async def send_current(self) -> None:
-        if self.incident_id is None:
-            return
-        async with reading(self.services) as session:
-            frames = await alerter_live.help_frames(
-                session,
-                self.services,
-                trust_id=self.trust_id,
-                alerter_id=self.alerter_id,
-                incident_id=self.incident_id,
-            )
-        for frame in frames:
-            if self._sent.get(frame["type"]) != frame:
-                self._sent[frame["type"]] = frame
-                self.conn.offer(frame)
+        async with self._reading:
+            if self.incident_id is None:
+                return
+            async with reading(self.services) as session:
+                frames = await alerter_live.help_frames(
+                    session,
+                    self.services,
+                    trust_id=self.trust_id,
+                    alerter_id=self.alerter_id,
+                    incident_id=self.incident_id,
+                )
+            for frame in frames:
+                if self._sent.get(frame["type"]) != frame:
+                    self._sent[frame["type"]] = frame
+                    self.conn.offer(frame)
 
     async def stop(self) -> None:
         task, self._task = self._task, None

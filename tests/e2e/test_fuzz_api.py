@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-ALERTER_PATHS = r"^/v1/alerts/(raise|current)$"
+ALERTER_PATHS = r"^/v1/alerts/(raise|current)(/messages)?$"
 RESPONDER_PATHS = r"^/v1/(me|alerts)(/|$)"
 CAD_PATHS = r"^/v1/(nearby|incidents)(/|$)"
 ROTATIONS = r"/rotate$"  # they end the keys the other callers use
