@@ -70,7 +70,7 @@ export class AlerterManager {
       const status = a.suspended ? "Suspended" : a.open_alert ? "Alert open now" : "Active";
       return h("tr", { dataset: { alerterId: a.id, suspended: String(Boolean(a.suspended)) } },
         h("td", { "data-label": "Name" }, label, a.origin === "open" ? h("span", { class: "muted" }, " (open invite)") : ""),
-        h("td", { "data-label": "Joined" }, a.created_at ? `${when(a.created_at).slice(0, 10)}` : ""),
+        h("td", { "data-label": "Joined" }, a.created_at ? `${when(a.created_at).slice(0, 16)} UTC` : ""),
         h("td", { "data-label": "Status" }, h("span", { class: `status ${a.suspended ? "state-suspended" : a.open_alert ? "state-pending" : "state-accepted"}` }, status),
           a.suspended && a.suspended_at ? h("span", { class: "muted" }, ` since ${when(a.suspended_at).slice(0, 16)} UTC`) : ""),
         h("td", { "data-label": "Alerts in the last 24 hours" }, String(a.raised_today ?? 0)),
