@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     sweep_interval_s: float = Field(default=5.0, gt=0)
     # Phase timers and push checks are gathered this long and sent to the worker as one message
     # per due time (alerting/services/task_queue.py); 0 sends each at once.
-    task_batch_window_s: float = Field(default=0.05, ge=0, le=1)
+    task_batch_window_s: float = Field(default=0.1, ge=0, le=1)
     # Each API process remembers who a bearer token belongs to this long; any change to credentials
     # or a responder's status empties every process's memory at once (services/credential_cache.py).
     credential_cache_s: float = Field(default=5.0, ge=0, le=60)

@@ -131,10 +131,12 @@ async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
     tokens: list[str] = json.loads(Path(tokens_file).read_text())
     urls = ws_urls.split(",")
     alerts: list[tuple[str, int, float]] = []  # (incident id, socket index, receive time)
+    resent: list[tuple[str, int, float]] = []  # the same, from `ready.pending` after a reconnect
     pongs: dict[int, asyncio.Event] = {}
-    errors = {"rate_limited": 0, "other": 0, "closed": 0, "connect_failed": 0}
+    errors = {"rate_limited": 0, "other": 0, "closed": 0, "connect_failed": 0, "reconnected": 0}
     sockets: list = [None] * len(tokens)
     gate = asyncio.Semaphore(100)
+    quitting = False
 
     async def reader(i: int, ws) -> None:
         try:
@@ -151,8 +153,10 @@ async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
                     errors["rate_limited" if frame["code"] == "rate_limited" else "other"] += 1
         except websockets.ConnectionClosed:
             errors["closed"] += 1
+            if not quitting:  # as the app does: connect again, and take the open alerts from `ready`
+                asyncio.create_task(connect(i, again=True))
 
-    async def connect(i: int) -> None:
+    async def connect(i: int, again: bool = False) -> None:
         for _attempt in range(3):  # a busy server may answer 1013 "try again later"
             async with gate:
                 try:
@@ -169,6 +173,12 @@ async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
                     continue
             assert ready["type"] == "ready", ready
             sockets[i] = ws
+            if again:
+                errors["reconnected"] += 1
+                for frame in ready["pending"]:
+                    resent.append((frame["incident_id"], i, time.time()))
+                    if ack:
+                        await ws.send(json.dumps({"type": "ack", "alert_id": frame["alert_id"]}))
             asyncio.create_task(reader(i, ws))
             return
         raise RuntimeError(f"socket {i} could not connect")
@@ -205,8 +215,9 @@ async def client_main(ws_urls: str, tokens_file: str, ack: bool) -> None:
             want, deadline = int(arg[0]), time.monotonic() + float(arg[1])
             while len(alerts) < want and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)  # a benchmark's drain, not a test: a bounded poll is fine here
-            print(json.dumps({"alerts": alerts, "errors": errors}), flush=True)
+            print(json.dumps({"alerts": alerts, "resent": resent, "errors": errors}), flush=True)
         elif cmd == "quit":
+            quitting = True
             break
     for ws in sockets:
         await ws.close()
@@ -607,6 +618,9 @@ async def main(args: argparse.Namespace) -> None:
         received = {}
         for incident_id, i, at in got:
             received.setdefault((incident_id, socket_index[i]), at)
+        live = set(received)
+        for incident_id, i, at in dump["resent"]:  # a socket the server closed, connected again
+            received.setdefault((incident_id, socket_index[i]), at)
         sent_at = dict(all_sent)
         for rate, sent in per_rate.items():
             ids = {i for i, _ in sent}
@@ -616,7 +630,8 @@ async def main(args: argparse.Namespace) -> None:
                 "incidents": len(sent),
                 "alerts_expected": len(exp),
                 "alerts_delivered": len(lat_ms),
-                "duplicates": sum(1 for inc, i, _ in got if inc in ids) - len(lat_ms),
+                "delivered_only_on_reconnect": sum(1 for p in exp if p in received and p not in live),
+                "duplicates": sum(1 for inc, i, _ in got if inc in ids) - sum(1 for p in live if p[0] in ids),
                 "p50_ms": round(statistics.median(lat_ms), 1) if lat_ms else None,
                 "p99_ms": round(percentile(lat_ms, 0.99), 1) if lat_ms else None,
                 "max_ms": round(max(lat_ms), 1) if lat_ms else None,

@@ -7,7 +7,7 @@ senders only need the names.
 
 Phase timers and push checks come with every incident, three or four per new one, and each
 Celery message costs the sender about a millisecond of CPU and the worker more to receive,
-schedule and run. So they are gathered for `batch_window_s` (a few tens of milliseconds) and sent
+schedule and run. So they are gathered for `batch_window_s` (a tenth of a second) and sent
 as one `wake_many` / `push_unacknowledged_many` per due time, rounded up (never early: an early
 push check would find nothing due and push nothing) to a step that grows with how far off it is:
 `DUE_STEP_S` for what is due now, a fiftieth of the delay beyond, at most `MAX_DUE_STEP_S` late.
