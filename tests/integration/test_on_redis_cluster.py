@@ -14,6 +14,7 @@ import uuid
 import pytest
 from redis.asyncio import Redis, RedisCluster
 from redis.crc import key_slot
+from redis.exceptions import RedisError
 
 from alerting.live.accept import AcceptReferee
 from alerting.live.bus import Bus, Subscriber
@@ -22,6 +23,7 @@ from alerting.live.redis_client import connect
 from alerting.live.tracking import Tracking
 from geo.aeds import Aed, AedIndex
 from geo.index import BATCH, LocationUpdate, Profile, ResponderIndex
+from tests.support.redis_cluster import RedisClusterOnLoopback
 from tests.support.stack import TEST_BROKER_URL, make_settings
 
 NOW = 1_800_000_000.0
@@ -219,3 +221,52 @@ async def test_a_subscription_follows_its_slot_to_another_shard(cluster, redis_c
         await subscriber.stop()
         await own.aclose()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_subscription_follows_a_failover_to_the_replica():
+    ha = RedisClusterOnLoopback(replicas=1, node_timeout_ms=1000)  # a replica per master, quick to fail over
+    await asyncio.to_thread(ha.start)
+    settings = make_settings("sqlite://", redis_url=ha.url, redis_cluster=True, broker_url=TEST_BROKER_URL)
+    own = connect(settings)
+    got: asyncio.Queue[dict] = asyncio.Queue()
+    subscriber = None
+    try:
+        await own.initialize()
+        keys = Keys(f"test-cl-{uuid.uuid4().hex[:8]}:")
+        channel = keys.responder_channel("T1", "amy")
+        subscriber = Subscriber(own, keys, lambda _, frame: got.put_nowait(frame))
+        await subscriber.start()
+        await subscriber.subscribe(channel)
+        owner = own.get_node_from_key(channel)
+        survivors = [p for p in ha.ports if p != owner.port]
+
+        async def delivered(n: int, timeout: float) -> None:
+            """Published each second through a fresh client (pub/sub keeps nothing; a publisher
+            fails too while the failover is under way) until it arrives."""
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while loop.time() < deadline:
+                publisher = RedisCluster.from_url(f"redis://127.0.0.1:{survivors[0]}/0")
+                try:
+                    await publisher.spublish(channel, json.dumps({"n": n}))
+                except (ConnectionError, OSError, RedisError):
+                    pass
+                finally:
+                    await publisher.aclose()
+                try:
+                    while (await asyncio.wait_for(got.get(), 1))["n"] != n:
+                        pass
+                    return
+                except TimeoutError:
+                    continue
+            raise AssertionError(f"frame {n} never arrived")
+
+        await delivered(1, timeout=5)
+        await asyncio.to_thread(ha.kill, owner.port)  # the channel's master crashes
+        await delivered(2, timeout=30)
+        assert own.get_node_from_key(channel).port != owner.port  # now read from the promoted replica
+    finally:
+        if subscriber is not None:
+            await subscriber.stop()
+        await own.aclose()
+        await asyncio.to_thread(ha.stop)

@@ -1,4 +1,4 @@
-"""A Redis Cluster of three masters on loopback, from Debian's redis-server, for one test module.
+"""A Redis Cluster of three masters (and, if asked, replicas) on loopback, from Debian's redis-server.
 
 Each node is a `redis-server --cluster-enabled yes` child with its own data directory under a
 temporary one; `redis-cli --cluster create` joins them (no replicas), and the cluster is ready once
@@ -42,6 +42,8 @@ def _bindable(port: int) -> bool:
 
 @dataclass
 class RedisClusterOnLoopback:
+    replicas: int = 0  # per master
+    node_timeout_ms: int = 5000  # how long a master may be silent before its replica takes over
     ports: list[int] = field(default_factory=list)
     root: Path | None = None
     procs: list[subprocess.Popen] = field(default_factory=list)
@@ -63,7 +65,7 @@ class RedisClusterOnLoopback:
             raise RuntimeError("redis-server and redis-cli are needed: apt-get install redis-server")
         self.root = Path(tempfile.mkdtemp(prefix="redis-cluster-"))
         self.ports = []
-        while len(self.ports) < MASTERS:  # distinct, and no node's bus port is another's port
+        while len(self.ports) < MASTERS * (1 + self.replicas):  # distinct, and no node's bus port is another's port
             port = _free_cluster_port()
             if all(abs(port - p) not in (0, 10_000) for p in self.ports):
                 self.ports.append(port)
@@ -84,7 +86,9 @@ class RedisClusterOnLoopback:
                         "--cluster-config-file",
                         str(data / "nodes.conf"),
                         "--cluster-node-timeout",
-                        "5000",
+                        str(self.node_timeout_ms),
+                        "--cluster-replica-validity-factor",
+                        "0",
                         "--dir",
                         str(data),
                         "--save",
@@ -103,13 +107,26 @@ class RedisClusterOnLoopback:
             self._until(deadline, lambda p=port: self._client(p).ping(), f"redis-server on {port} to answer")
         subprocess.run(
             ["redis-cli", "--cluster", "create", *[f"127.0.0.1:{p}" for p in self.ports]]
-            + ["--cluster-replicas", "0", "--cluster-yes"],
+            + ["--cluster-replicas", str(self.replicas), "--cluster-yes"],
             check=True,
             capture_output=True,
             timeout=max(1.0, deadline - time.monotonic()),
         )
         for port in self.ports:
             self._until(deadline, lambda p=port: self._state_ok(p), f"node {port} to report cluster_state:ok")
+        for port in self.ports:  # a replica can take over only once it has its master's data
+            self._until(deadline, lambda p=port: self._synced(p), f"node {port}'s replication link")
+
+    def _synced(self, port: int) -> bool:
+        with self._client(port) as r:
+            info = r.info("replication")
+        return info["role"] == "master" or info.get("master_link_status") == "up"
+
+    def kill(self, port: int) -> None:
+        """SIGKILL one node, as a crash: with replicas, one of its replicas takes its slots over."""
+        proc = self.procs[self.ports.index(port)]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
 
     def _client(self, port: int) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
