@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain import audit_text
 from alerting.domain.alerters import DAY_S
+from alerting.domain.vocabulary import IncidentStatus
 from alerting.services import auth, callback_guard, policies
 from alerting.services.errors import Conflict, Gone, Invalid, NotFound, TooMany
 from alerting.services.trusts import get_trust
@@ -47,7 +48,7 @@ CLIENT_PATH = "/alert"
 REGISTERED, OPEN = "registered", "open"
 # An alerter's alert is open while it waits, alerts or is filled: one at a time. Exhausted,
 # not alerted, cancelled or closed, it no longer holds the alerter back.
-OPEN_STATUSES = ("awaiting_confirmation", "alerting", "filled")
+OPEN_STATUSES = (IncidentStatus.AWAITING_CONFIRMATION, IncidentStatus.ALERTING, IncidentStatus.FILLED)
 
 
 def invite_url(base_url: str, code: str) -> str:
