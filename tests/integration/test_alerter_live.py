@@ -15,6 +15,7 @@ import websockets
 from dispatch_adapter.receiver import WebhookReceiver
 from tests.support.alerters import alerter_online, alerter_policy, alerter_ws, help_until, make_alerter
 from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of, online
+from tests.support.stack import Stack, Worker, free_port, make_settings
 
 PROBLEM = "application/problem+json"
 WALK_MPS, ROUTE_FACTOR = 1.6, 1.3  # the settings' defaults, which an ETA on foot uses
@@ -25,6 +26,17 @@ async def raise_at(stack, token: str, at=CENTRE) -> str:
         r = await phone.post("/v1/alerts/raise", json={"lat": at[0], "lon": at[1], "accuracy_m": 8})
     assert r.status_code == 201, r.text
     return r.json()["incident_id"]
+
+
+@pytest.fixture(scope="module")
+async def stack(pg_url):
+    """Positions are not rate-limited here: a responder's first position on the way follows the one
+    she came online with within a real second, which the default (one a second) would drop."""
+    settings = make_settings(pg_url, location_rate_per_s=1000.0, location_burst=1000)
+    s = Stack(settings, free_port(), Worker(settings))
+    await s.start()
+    yield s
+    await s.stop()
 
 
 def walk_eta(metres: float) -> int:
