@@ -52,6 +52,7 @@ def alert_frame(
         "expires_at": iso(alert.expires_at),
         "state": alert.state,
         "private_place": private_place(location_type),
+        "location_type": location_type,  # `unknown` (a bystander's raise, say) is not a known home
     }
     label = category_label(category, policy.category_labels)
     if label is None and category == ALERTER_CATEGORY:

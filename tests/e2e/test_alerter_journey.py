@@ -97,6 +97,7 @@ async def test_alerter_raises_sees_help_coming_and_is_stood_down(stack, browsing
     card = responder.locator("article.alert-card")
     await expect(card).to_have_count(1)
     await expect(card).to_contain_text("400 m away")
+    await expect(card.locator(".badge.private")).to_have_text("May be a private home")  # not known to be one
     await card.get_by_role("button", name="Accept").click()
     await expect(card.locator(".kicker")).to_have_text("You are assigned: go now")
     await responder.context.set_geolocation(

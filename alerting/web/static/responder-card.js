@@ -191,7 +191,7 @@ export function renderCard(entry, app) {
   fill(entry.body,
     h("p", { class: "kicker" }, kicker(entry)),
     h("h3", { id: `title-${id}` }, categoryText(f.category, f.category_label)),
-    f.private_place ? h("p", { class: "badge private" }, h("span", { class: "house", "aria-hidden": "true" }), t("alert.private")) : null,
+    f.private_place ? h("p", { class: "badge private" }, h("span", { class: "house", "aria-hidden": "true" }), privateText(f)) : null,
     open ? h("p", { class: "distance" }, t("alert.away", { distance: metres(away) })) : null,
     state === "alerted" ? h("p", { class: "countdown", role: "timer", dataset: { expires: f.expires_at } }, countdownText(f.expires_at)) : null,
     open ? where(f) : null,
@@ -215,6 +215,11 @@ export function renderCard(entry, app) {
   if (open) drawMap(entry, app.position);
 }
 
+// A place the CAD did not type (or a bystander's raise) is only possibly a home: say so, not more.
+function privateText(f) {
+  return f.location_type === "unknown" ? t("alert.maybe_private") : t("alert.private");
+}
+
 export function countdownText(expiresAt) {
   const left = (Date.parse(expiresAt) - Date.now()) / 1000;
   return left > 0 ? t("alert.countdown", { time: countdown(left) }) : t("alert.expiring");
@@ -227,7 +232,7 @@ function drawMap(entry, position) {
   const f = entry.frame;
   const points = [[f.lat, f.lon]];
   entry.layer = L.layerGroup().addTo(entry.map);
-  const patient = f.private_place ? `${t("legend.patient")} (${t("alert.private")})` : t("legend.patient");
+  const patient = f.private_place ? `${t("legend.patient")} (${privateText(f)})` : t("legend.patient");
   L.circleMarker([f.lat, f.lon], { radius: 10, color: "#000", weight: 2, fillColor: "#d4351c", fillOpacity: 1 }).bindTooltip(patient).addTo(entry.layer);
   if (f.aed) {
     L.circleMarker([f.aed.lat, f.aed.lon], { radius: 7, color: "#000", weight: 2, fillColor: "#1d70b8", fillOpacity: 1 }).bindTooltip(t("legend.aed")).addTo(entry.layer);
