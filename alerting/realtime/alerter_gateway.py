@@ -18,17 +18,14 @@ from alerting.realtime import alerter_protocol
 from alerting.realtime.alerter_follow import HelpFollower
 from alerting.realtime.gateway import (
     BACKEND_DOWN,
-    BINARY_DETAIL,
-    BINARY_FRAME,
     CLOSE_FORBIDDEN,
-    CLOSE_MESSAGE_TOO_BIG,
     CLOSE_TOO_MANY_SOCKETS,
     CLOSE_TRY_AGAIN,
     CLOSE_UNAUTHORIZED,
     GONE,
     close_quietly,
     first_token,
-    receive_text,
+    next_text,
 )
 from alerting.realtime.protocol import ProtocolError
 from alerting.realtime.registry import CLOSE_TOO_SLOW, CLOSE_WITHDRAWN, TOO_SLOW, WITHDRAWN, Connection, Registry
@@ -117,15 +114,8 @@ async def _serve(ws: WebSocket, services: Services, conn: Connection, trust_id: 
 
 async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: str, alerter_id: str) -> None:
     while conn.ended is None:
-        text = await receive_text(ws)
+        text = await next_text(ws, services, conn)
         if text is None:
-            conn.offer(error_frame(BINARY_FRAME, BINARY_DETAIL))
-            continue
-        if len(text.encode()) > services.settings.ws_max_message_bytes:
-            await ws.close(
-                code=CLOSE_MESSAGE_TOO_BIG,
-                reason=f"messages are limited to {services.settings.ws_max_message_bytes} bytes",
-            )
             return
         try:
             msg = alerter_protocol.parse(text)

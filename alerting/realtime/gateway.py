@@ -61,6 +61,23 @@ async def receive_text(ws: WebSocket) -> str | None:
     return message.get("text")
 
 
+async def next_text(ws: WebSocket, services: Services, conn: Connection) -> str | None:
+    """The next text message of a signed-in socket; a binary one is answered with an error and
+    skipped, one over the size limit closes the socket (None: stop reading)."""
+    while True:
+        text = await receive_text(ws)
+        if text is None:
+            conn.offer(error_frame(BINARY_FRAME, BINARY_DETAIL))
+            continue
+        if len(text.encode()) > services.settings.ws_max_message_bytes:
+            await ws.close(
+                code=CLOSE_MESSAGE_TOO_BIG,
+                reason=f"messages are limited to {services.settings.ws_max_message_bytes} bytes",
+            )
+            return None
+        return text
+
+
 async def first_token(ws: WebSocket, timeout: float) -> tuple[str | None, str]:
     """The token from the query, or from an `auth` message within `timeout`; else why there is none."""
     token = QueryParams(ws.scope["query_string"]).get("token")  # not ws.query_params: it stays cached
@@ -180,15 +197,8 @@ async def _serve(ws: WebSocket, services: Services, conn: Connection, trust_id: 
 
 async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: str, responder_id: str) -> None:
     while conn.ended is None:
-        text = await receive_text(ws)
+        text = await next_text(ws, services, conn)
         if text is None:
-            conn.offer(error_frame(BINARY_FRAME, BINARY_DETAIL))
-            continue
-        if len(text.encode()) > services.settings.ws_max_message_bytes:
-            await ws.close(
-                code=CLOSE_MESSAGE_TOO_BIG,
-                reason=f"messages are limited to {services.settings.ws_max_message_bytes} bytes",
-            )
             return
         try:
             msg = protocol.parse(text)
