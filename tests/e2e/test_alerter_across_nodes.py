@@ -3,12 +3,30 @@ Redis carries the help, the thread and the stand-down to whichever process holds
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.support.alerters import alerter_policy, help_until, make_alerter
 from tests.support.clients import CENTRE, ResponderSocket, make_trust, north_of
+from tests.support.processes import Deployment
+from tests.support.stack import make_settings
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+async def two_nodes(pg_url):
+    """Two API processes and a worker, positions not rate-limited: the responder's position on her
+    way follows the one she came online with within a real second, which one a second would drop."""
+    dep = Deployment.create(
+        make_settings(pg_url),
+        nodes=2,
+        extra_env={"ALERTING_LOCATION_RATE_PER_S": "1000", "ALERTING_LOCATION_BURST": "1000"},
+    )
+    await asyncio.to_thread(dep.start)
+    yield dep
+    await asyncio.to_thread(dep.stop)
 
 
 async def test_help_messages_and_the_stand_down_reach_the_alerter_on_another_node(two_nodes):
