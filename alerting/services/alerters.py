@@ -15,7 +15,6 @@ import secrets
 import uuid
 from typing import Any
 
-import segno
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +24,7 @@ from alerting.domain.alerters import DAY_S
 from alerting.domain.vocabulary import IncidentStatus
 from alerting.services import auth, callback_guard, policies
 from alerting.services.errors import Conflict, Gone, Invalid, NotFound, TooMany
+from alerting.services.invite_links import invite_url, qr_svg_uri
 from alerting.services.trusts import get_trust
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit
@@ -49,16 +49,6 @@ REGISTERED, OPEN = "registered", "open"
 # An alerter's alert is open while it waits, alerts or is filled: one at a time. Exhausted,
 # not alerted, cancelled or closed, it no longer holds the alerter back.
 OPEN_STATUSES = (IncidentStatus.AWAITING_CONFIRMATION, IncidentStatus.ALERTING, IncidentStatus.FILLED)
-
-
-def invite_url(base_url: str, code: str) -> str:
-    """The code rides in the fragment, never sent to a server, as for responders."""
-    return f"{base_url.rstrip('/')}{CLIENT_PATH}#invite={code}"
-
-
-def qr_svg_uri(url: str) -> str:
-    """The link as a QR code, an SVG `data:` URI (as for responders' invites)."""
-    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
 def target(alerter_id: str) -> str:
@@ -221,7 +211,7 @@ async def invite(uow: UnitOfWork, *, trust_id: str, alerter_id: str, actor: str,
         target=target(alerter_id),
         after={"expires_at": iso(expires)},
     )
-    url = invite_url(base_url, code)
+    url = invite_url(base_url, CLIENT_PATH, code)
     return {"invite_url": url, "code": code, "expires_at": iso(expires), "qr_svg": qr_svg_uri(url)}
 
 
@@ -262,7 +252,7 @@ async def open_invite(uow: UnitOfWork, *, trust_id: str, actor: str, base_url: s
         target="open alerter invite",
         after={"replaced_earlier": bool(replaced)},
     )
-    url = invite_url(base_url, code)
+    url = invite_url(base_url, CLIENT_PATH, code)
     return {"invite_url": url, "code": code, "qr_svg": qr_svg_uri(url)}
 
 

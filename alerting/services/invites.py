@@ -11,28 +11,17 @@ import secrets
 import uuid
 from typing import Any
 
-import segno
 from sqlalchemy import select, update
 
 from alerting.services import alerters, auth
 from alerting.services.errors import Gone, NotFound
+from alerting.services.invite_links import invite_url, qr_svg_uri
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit, subjects
 from alerting.store.models import Responder, ResponderInvite
 from alerting.timefmt import iso, utc
 
 CLIENT_PATH = "/responder"
-
-
-def invite_url(base_url: str, code: str) -> str:
-    """The code rides in the fragment: browsers never send it to the server, so it stays out of
-    access logs and Referer headers; the responder page reads it and redeems it."""
-    return f"{base_url.rstrip('/')}{CLIENT_PATH}#invite={code}"
-
-
-def qr_svg_uri(url: str) -> str:
-    """The link as a QR code, an SVG `data:` URI an <img> shows as it is."""
-    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
 async def create(uow: UnitOfWork, *, trust_id: str, responder_id: str, actor: str, base_url: str) -> dict[str, Any]:
@@ -61,7 +50,7 @@ async def create(uow: UnitOfWork, *, trust_id: str, responder_id: str, actor: st
         target=await subjects.target(uow.session, trust_id, responder_id),
         after={"expires_at": iso(expires)},
     )
-    url = invite_url(base_url, code)
+    url = invite_url(base_url, CLIENT_PATH, code)
     return {"invite_url": url, "code": code, "expires_at": iso(expires), "qr_svg": qr_svg_uri(url)}
 
 

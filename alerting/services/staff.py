@@ -19,6 +19,7 @@ from alerting.domain.roles import Role
 from alerting.domain.vocabulary import ErrorCode
 from alerting.services import passwords
 from alerting.services.errors import Conflict, Invalid, NotFound, ServiceError
+from alerting.services.invite_links import invite_url
 from alerting.services.trusts import get_trust
 from alerting.services.unit_of_work import UnitOfWork
 from alerting.store import audit
@@ -72,9 +73,8 @@ def _invite(uow: UnitOfWork, member: StaffMember, base_url: str) -> dict[str, An
     code = secrets.token_urlsafe(24)
     expires = utc(uow.services.clock() + uow.services.settings.staff_invite_ttl_s)
     member.invite_hash, member.invite_expires_at = _digest(code), expires
-    base = (uow.services.settings.public_url or base_url).rstrip("/")
-    # In the fragment, so the code reaches neither server logs nor Referer headers.
-    return {"invite_url": f"{base}/admin#invite={code}", "invite_code": code, "invite_expires_at": iso(expires)}
+    url = invite_url(uow.services.settings.public_url or base_url, "/admin", code)
+    return {"invite_url": url, "invite_code": code, "invite_expires_at": iso(expires)}
 
 
 async def _member(session: AsyncSession, trust_id: str, staff_id: str) -> StaffMember:
