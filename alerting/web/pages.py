@@ -73,22 +73,28 @@ async def responder_page(request: Request) -> HTMLResponse:
     return _page(request, "responder.html")
 
 
+def _service_worker(name: str, scope: str) -> FileResponse:
+    """Served beside its page so the worker may control it (its scope is the page's path)."""
+    return FileResponse(
+        STATIC / name,
+        media_type="text/javascript",
+        headers={"Service-Worker-Allowed": scope, "Cache-Control": "no-cache"},
+    )
+
+
+def _manifest(name: str) -> FileResponse:
+    return FileResponse(STATIC / name, media_type="application/manifest+json", headers={"Cache-Control": "no-cache"})
+
+
 @router.get("/responder/sw.js")
 async def responder_service_worker() -> FileResponse:
-    """Served beside the page so the worker may control it (scope /responder)."""
-    return FileResponse(
-        STATIC / "responder-sw.js",
-        media_type="text/javascript",
-        headers={"Service-Worker-Allowed": "/responder", "Cache-Control": "no-cache"},
-    )
+    return _service_worker("responder-sw.js", "/responder")
 
 
 @router.get("/responder/manifest.webmanifest")
 async def responder_manifest() -> FileResponse:
     """The web app manifest that makes the responder page installable (start URL and scope /responder)."""
-    return FileResponse(
-        STATIC / "responder.webmanifest", media_type="application/manifest+json", headers={"Cache-Control": "no-cache"}
-    )
+    return _manifest("responder.webmanifest")
 
 
 @router.get("/alert")
@@ -99,20 +105,14 @@ async def alerter_page(request: Request) -> HTMLResponse:
 
 @router.get("/alert/sw.js")
 async def alerter_service_worker() -> FileResponse:
-    """Served beside the page so the worker may control it (scope /alert): the offline shell."""
-    return FileResponse(
-        STATIC / "alerter-sw.js",
-        media_type="text/javascript",
-        headers={"Service-Worker-Allowed": "/alert", "Cache-Control": "no-cache"},
-    )
+    """The alerter page's offline shell."""
+    return _service_worker("alerter-sw.js", "/alert")
 
 
 @router.get("/alert/manifest.webmanifest")
 async def alerter_manifest() -> FileResponse:
     """Makes the alerter page installable on its own (start URL and scope /alert)."""
-    return FileResponse(
-        STATIC / "alerter.webmanifest", media_type="application/manifest+json", headers={"Cache-Control": "no-cache"}
-    )
+    return _manifest("alerter.webmanifest")
 
 
 def install(app: FastAPI) -> None:
