@@ -22,40 +22,8 @@ const WORDS = {
 };
 const words = () => WORDS[(self.navigator.language || "en").toLowerCase().split("-")[0]] || WORDS.en;
 
-self.addEventListener("install", (event) => {
-  event.waitUntil((async () => {
-    const cache = await caches.open(SHELL);
-    await Promise.all(SHELL_FILES.map((url) => cache.add(url).catch(() => {})));
-    await self.skipWaiting();
-  })());
-});
-
-self.addEventListener("activate", (event) => {
-  event.waitUntil((async () => {
-    for (const name of await caches.keys()) if (name.startsWith("responder-shell-") && name !== SHELL) await caches.delete(name);
-    await self.clients.claim();
-  })());
-});
-
-// Network first, so a deploy shows at once; the cached copy only when the network fails.
-self.addEventListener("fetch", (event) => {
-  const url = new URL(event.request.url);
-  if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
-  const isPage = event.request.mode === "navigate" && url.pathname === "/responder";
-  if (!isPage && !SHELL_FILES.includes(url.pathname)) return;
-  event.respondWith((async () => {
-    const cache = await caches.open(SHELL);
-    try {
-      const response = await fetch(event.request);
-      if (response.ok) await cache.put(isPage ? "/responder" : url.pathname, response.clone());
-      return response;
-    } catch (err) {
-      const cached = await cache.match(isPage ? "/responder" : url.pathname);
-      if (cached) return cached;
-      throw err;
-    }
-  })());
-});
+importScripts("/web/offline-shell.js");
+offlineShell({ shell: SHELL, prefix: "responder-shell-", page: "/responder", files: SHELL_FILES });
 
 /** Shows one pushed alert frame as a notification with Accept and Decline. */
 async function showAlert(data) {
