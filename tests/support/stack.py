@@ -147,7 +147,10 @@ class Stack(OnLoopback):
             port=self.port,
             log_config=None,
             lifespan="on",
-            ws_ping_interval=20,
+            # Server and clients share this event loop, so a keepalive deadline would measure how busy
+            # the loop is (a thousand sockets racing on a loaded machine), not the link; the pings and
+            # their deadline are tested against separate processes (tests/e2e).
+            ws_ping_interval=None,
             ws=LeanWebSocketProtocol,  # as alerting/serve.py runs it
             ws_per_message_deflate=False,
             # The test's clients share this event loop: when it is busy (a thousand sockets on a
