@@ -83,12 +83,13 @@ async def test_aed_import_is_validated_all_or_nothing_and_the_nearest_goes_in_th
 
     # No AED within reach (aed_max_distance_m): the alert carries none.
     lonely = north_of(CENTRE, -9_000)  # 4 km from the nearest AED, inside the area
-    await sock.send(type="location", lat=lonely[0], lon=lonely[1])
-    await sock.roundtrip()
+    await trust.responder("b", ["staff"])  # another responder: a's next position within 1 s would be dropped
+    there = await online(stack, trust, "b", lonely)
     nowhere = (await trust.cad.post("/v1/incidents", json=incident("AED-3", at=lonely))).json()
-    alert = await sock.next("alert", incident_id=nowhere["id"])
+    alert = await there.next("alert", incident_id=nowhere["id"])
     assert "aed" not in alert
     await sock.close()
+    await there.close()
     await trust.close()
 
 
