@@ -255,7 +255,7 @@ async def list_audit(
     limit: int = Query(100, ge=1, le=10_000),
     before_id: int | None = Query(None, ge=1, le=2**31 - 1),  # the id column is a 32-bit integer
     staff_id: str | None = Query(None, max_length=64, description="Only what this person did"),
-    actor_kind: Literal["staff", "admin_key", "cad_key", "operator", "responder", "system"] | None = None,
+    actor_kind: Literal["staff", "admin_key", "cad_key", "operator", "responder", "alerter", "system"] | None = None,
     action: str | None = Query(None, max_length=64, description='An action ("policy.update") or family ("policy.")'),
     start: Annotated[Instant | None, Query(alias="from", description="From this time (RFC 3339), inclusive")] = None,
     end: Annotated[Instant | None, Query(alias="to", description="Before this time (RFC 3339)")] = None,

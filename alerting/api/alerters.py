@@ -91,11 +91,18 @@ async def raise_alert(body: RaiseIn, services: ServicesDep, who: AlerterDep) -> 
     `detail` and `emergency_number`: 403 for a suspended alerter (`code` `alerter_suspended`) or
     alerters turned off (`alerters_disabled`); 422 outside the trust's area (`outside_area`); 429 with
     `Retry-After` while the alerter's last alert is open (`alert_open`) or after `max_per_day`
-    raises in 24 hours (`daily_limit`). A refusal changes nothing; a raise is audited with the alerter."""
-    async with unit_of_work(services) as uow:
-        return await alert_raising.raise_alert(
-            uow, principal=who, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m, notes=body.notes
-        )
+    raises in 24 hours (`daily_limit`). A refusal changes nothing but the audit: every raise, refused
+    or not, is audited with the alerter and its outcome (`alerter.raise`, `alerter.raise_refused`)."""
+    try:
+        async with unit_of_work(services) as uow:
+            return await alert_raising.raise_alert(
+                uow, principal=who, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m, notes=body.notes
+            )
+    except alert_raising.RaiseRefused as refused:
+        # The refused raise rolled back; its audit entry is a transaction of its own.
+        async with unit_of_work(services) as uow:
+            await alert_raising.audit_refusal(uow, principal=who, refused=refused)
+        raise
 
 
 @router.get("/alerts/current", summary="The alerter's open alert: who is coming, the nearest AED, messages")

@@ -46,6 +46,7 @@ ACTION_TEXT = {
     "alerter.invite_redeemed": "Joined as an alerter",
     "alerter.open_invite": "Made a new open link for alerters",
     "alerter.raise": "Raised an alert",
+    "alerter.raise_refused": "Tried to raise an alert, refused",
     "alerter.reinstate": "Reinstated an alerter",
     "alerter.suspend": "Suspended an alerter",
     "cad_key.rotate": "Rotated the CAD key",
@@ -84,7 +85,7 @@ ACTION_TEXT = {
 _NAMING = {"name"}
 # Recorded facts that read as a sentence of their own when true.
 _SENTENCES = {"client_secret_replaced": "client secret replaced"}
-_HIDDEN = {"client_secret_set", "updated_at"}
+_HIDDEN = {"client_secret_set", "updated_at", "outcome"}  # `outcome`: the action says it already
 _WHOLE = {"quiet_hours", "on_duty_hours"}  # maps that read as one value
 
 

@@ -65,6 +65,8 @@ LABELS = {
     "max_per_day": "alerts a day per alerter",
     "accuracy_m": "position accurate to",
     "replaced_earlier": "an earlier link replaced",
+    "outcome": "outcome",
+    "refusal": "refused because",
     "alerter_callback_url": "CAD address for raised alerts",
 }
 _DURATIONS = {k for k in LABELS if k.endswith("_s")} | {"alert_ttl_s", "delay_s", "location_max_age_s"}
@@ -85,6 +87,15 @@ _CODES: dict[str, Mapping[str, str]] = {
     },
     "mode": {"auto": "alert responders at once", "confirm": "wait for a dispatcher to confirm"},
     "who": {"registered": "invited alerters", "anyone": "anyone with the open link"},
+    "outcome": {"raised": "raised", "refused": "refused"},
+    # why a raise was refused: the codes of its problem+json answer
+    "refusal": {
+        "alerter_suspended": "the alerter is suspended",
+        "alerters_disabled": "the trust is not taking alerts from alerters",
+        "outside_area": "the place is outside the trust's area",
+        "alert_open": "their earlier alert is still open",
+        "daily_limit": "they raised as many alerts as a day allows",
+    },
     "exclude_flags": {
         "care_home": "care home",
         "expected_death": "expected death",

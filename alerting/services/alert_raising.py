@@ -3,8 +3,10 @@
 The phone has already opened its dialler on the emergency number when this runs, so every refusal
 says to call it. What is refused (in this order): a suspended alerter or a trust whose policy has
 alerters off (403), a point outside the trust's area (422), a second open alert or more than
-`max_per_day` raises in 24 hours (429 with Retry-After). A refused raise changes nothing; it is
-logged with the alerter. An accepted raise is audited with the alerter, recorded as an incident
+`max_per_day` raises in 24 hours (429 with Retry-After). A refused raise changes nothing but the
+audit: it is raised as `RaiseRefused`, its transaction rolls back, and the edge records the refusal
+with the alerter and the reason in a transaction of its own (`audit_refusal`), so the rollback
+cannot take the entry with it. An accepted raise is audited with the alerter, recorded as an incident
 with `source` `alerter` and runs phase 0 from the policy's `alerter` section in this request
 (`auto`), or waits for a dispatcher (`confirm`): the same machinery as a CAD's incident.
 
@@ -29,9 +31,10 @@ from alerting.logcontext import incident_context
 from alerting.services import alerter_live, effects, incidents, policies
 from alerting.services.alerter_frames import help_frame
 from alerting.services.alerters import OPEN, OPEN_STATUSES
+from alerting.services.alerters import target as alerter_target
 from alerting.services.auth import Principal
 from alerting.services.context import Services
-from alerting.services.errors import Forbidden, Invalid, NotFound, TooMany
+from alerting.services.errors import Forbidden, Invalid, NotFound, ServiceError, TooMany
 from alerting.services.exports import incident_target
 from alerting.services.incident_store import Loaded, load, new_row, save
 from alerting.services.phase_firing import fire_due
@@ -43,14 +46,43 @@ from alerting.store.models import Alerter, Incident
 from alerting.store.types import to_ts
 from alerting.timefmt import iso, utc
 
-__all__ = ["current", "raise_alert"]
+__all__ = ["RaiseRefused", "audit_refusal", "current", "raise_alert"]
 
 log = logging.getLogger(__name__)
+REFUSED_ACTION = "alerter.raise_refused"
 
 
-def _refuse(error: Exception, alerter_id: str, trust_id: str, why: str) -> Exception:
+class RaiseRefused(ServiceError):
+    """A raise refused against misuse: answered as `like` (403, 422 or 429) with the same body, and
+    carrying the refusal's `code` for the audit the edge writes after the rollback."""
+
+    def __init__(self, like: ServiceError, reason: str):
+        super().__init__(like.detail, extra=like.extra, headers=like.headers)
+        self.status, self.title, self.code = like.status, like.title, like.code
+        self.reason = reason
+
+
+def _refuse(error: ServiceError, alerter_id: str, trust_id: str, why: str) -> RaiseRefused:
     log.warning("alert raise refused", extra={"trust_id": trust_id, "alerter_id": alerter_id, "reason": why})
-    return error
+    return RaiseRefused(error, str(error.extra.get("code", why)))
+
+
+async def audit_refusal(uow: UnitOfWork, *, principal: Principal, refused: RaiseRefused) -> None:
+    """The refused raise in the audit, with the alerter and why; never where they were (the
+    position of a member of the public is theirs). Written in its own unit of work, after the
+    refused one rolled back: it changes nothing but the audit."""
+    session, now = uow.session, uow.services.clock()
+    trust_id, alerter_id = principal.trust, principal.alerter
+    alerter = await session.get(Alerter, (trust_id, alerter_id))
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=principal.actor,
+        action=REFUSED_ACTION,
+        trust_id=trust_id,
+        target=alerter_target(alerter_id),
+        after={"name": alerter.name if alerter else None, "outcome": "refused", "refusal": refused.reason},
+    )
 
 
 async def raise_alert(
@@ -141,6 +173,7 @@ async def raise_alert(
         target=incident_target(incident_id),
         after={
             "name": alerter.name,
+            "outcome": "raised",
             "status": state.status,
             "mode": rules.mode,
             "accuracy_m": accuracy_m,

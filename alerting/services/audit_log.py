@@ -19,6 +19,7 @@ __all__ = ["Filters", "as_csv", "entries"]
 
 # actor kind in the view -> the credential kind that starts the recorded actor string
 _PREFIX = {"staff": "staff", "admin_key": "admin", "cad_key": "cad", "operator": "operator", "responder": "responder"}
+_PREFIX |= {"alerter": "alerter"}
 
 
 @dataclass(frozen=True, slots=True)

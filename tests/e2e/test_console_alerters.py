@@ -128,5 +128,18 @@ async def test_dispatcher_confirms_a_bystanders_alarm_and_suspends_an_alerter(st
     await page.get_by_role("link", name="Alerters", exact=True).click()
     await expect(page.locator("#alerter-rows tr")).to_have_count(3)
     await expect(page.locator("#alerter-rows")).to_contain_text("(open invite)")
+
+    # The audit: the suspended alerter's refused raise, in words, and why; on a phone too.
+    await page.get_by_role("link", name="Audit", exact=True).click()
+    await page.get_by_label("Who", exact=True).select_option(label="Alerters")
+    await page.get_by_label("What", exact=True).select_option(label="Refused alerts from alerters")
+    await page.get_by_role("button", name="Show", exact=True).click()
+    entry = page.locator("#audit-rows tr[data-action='alerter.raise_refused']")
+    await expect(entry).to_have_count(1)
+    await expect(entry).to_contain_text("alerter Sam Bystander")
+    await expect(entry).to_contain_text("Tried to raise an alert, refused")
+    await expect(entry.locator("ul.changes")).to_have_text("refused because: the alerter is suspended")
+    await expect(entry.locator("ul.changes")).not_to_contain_text("alerter_suspended")  # codes only in the full record
+    await screenshot(page, "console-audit-refused-raise", viewport={"width": 390, "height": 844})
     await ann.close()
     await trust.close()

@@ -10,6 +10,8 @@ import time
 import pytest
 
 from alerting.domain.webhook_signature import verify
+from alerting.services.context import build_services
+from alerting.store import audit
 from dispatch_adapter.receiver import WebhookReceiver
 from dispatch_adapter.webhook_schema import WebhookEvent
 from tests.support.alerters import alerter_policy, make_alerter
@@ -221,6 +223,9 @@ async def test_raises_racing_from_one_alerter_open_one_alert(any_stack):
         answers = await asyncio.gather(*(phone.post("/v1/alerts/raise", json=HERE) for _ in range(6)))
     assert sorted(r.status_code for r in answers) == [201] + [429] * 5
     assert {r.json()["code"] for r in answers if r.status_code == 429} == {"alert_open"}
+    tried = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit", params={"action": "alerter.raise"})).json()
+    refused = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit", params={"action": "alerter.raise_refused"})).json()
+    assert len(tried) == 1 and [e["after"]["refusal"] for e in refused] == ["alert_open"] * 5
     raised = (await trust.cad.get("/v1/incidents", params={"source": "alerter"})).json()
     assert len(raised) == 1 and raised[0]["status"] == "awaiting_confirmation"
     # A cancelled raise frees the alerter for the next emergency.
@@ -242,4 +247,83 @@ async def test_joining_from_the_open_link_is_limited_per_address(stack):
     assert "token" not in over.json()
     listed = (await trust.admin.get(f"/v1/trusts/{trust.id}/alerters")).json()
     assert len(listed) == burst and "One too many" not in {a["name"] for a in listed}  # the refusal made no one
+    await trust.close()
+
+
+async def test_every_raise_is_audited_with_the_alerter_and_its_outcome_and_a_refusal_changes_nothing_else(stack):
+    """Refused raises roll back, yet each is in the audit: in words, with why, never where."""
+    trust = await make_trust(stack, policy=alerter_policy(mode="confirm", max_per_day=2, emergency_number="112"))
+    token = await make_alerter(stack, trust, "ivy", "Ivy Green")
+    dispatcher = await signed_in(stack, trust, roles=["dispatcher"], name="Dee Spatcher")
+    outside = {"lat": 51.501234, "lon": -0.123456}
+    answers = [await raise_at(stack, token, outside)]
+    answers.append(first := await raise_at(stack, token))
+    answers.append(await raise_at(stack, token))  # the first is still open
+    await trust.cad.post(f"/v1/incidents/{first.json()['incident_id']}/cancel", json={"reason": "a test"})
+    answers.append(second := await raise_at(stack, token))
+    await trust.cad.post(f"/v1/incidents/{second.json()['incident_id']}/cancel", json={"reason": "a test"})
+    answers.append(await raise_at(stack, token))  # two a day
+    path = f"/v1/trusts/{trust.id}/alerters/ivy"
+    assert (await dispatcher.http.patch(path, json={"suspended": True})).status_code == 200
+    answers.append(await raise_at(stack, token))
+    assert (await dispatcher.http.patch(path, json={"suspended": False})).status_code == 200
+    await trust.admin.put(f"/v1/trusts/{trust.id}/policy", json=alerter_policy(enabled=False, emergency_number="112"))
+    answers.append(await raise_at(stack, token))
+    assert [(r.status_code, r.json().get("code")) for r in answers] == [
+        (422, "outside_area"),
+        (201, None),
+        (429, "alert_open"),
+        (201, None),
+        (429, "daily_limit"),
+        (403, "alerter_suspended"),
+        (403, "alerters_disabled"),
+    ]
+    for r in answers:
+        if r.status_code != 201:  # still the problem+json the phone reads, with the number to call
+            assert r.headers["content-type"].startswith(PROBLEM) and r.json()["emergency_number"] == "112"
+
+    entries = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit", params={"action": "alerter.raise"})).json()
+    entries += (
+        await trust.admin.get(f"/v1/trusts/{trust.id}/audit", params={"action": "alerter.raise_refused"})
+    ).json()
+    entries.sort(key=lambda e: e["id"])
+    assert [(e["action"], e["after"]["outcome"], e["after"].get("refusal")) for e in entries] == [
+        ("alerter.raise_refused", "refused", "outside_area"),
+        ("alerter.raise", "raised", None),
+        ("alerter.raise_refused", "refused", "alert_open"),
+        ("alerter.raise", "raised", None),
+        ("alerter.raise_refused", "refused", "daily_limit"),
+        ("alerter.raise_refused", "refused", "alerter_suspended"),
+        ("alerter.raise_refused", "refused", "alerters_disabled"),
+    ]
+    for e in entries:
+        assert e["actor"]["kind"] == "alerter" and e["actor"]["id"] == "ivy"
+        assert e["actor"]["name"] == "alerter Ivy Green"
+    refused = [e for e in entries if e["action"] == "alerter.raise_refused"]
+    assert refused[0]["what"] == "Tried to raise an alert, refused" and refused[0]["subject"] == "alerter Ivy Green"
+    assert refused[0]["changes"] == ["refused because: the place is outside the trust's area"]
+    assert [e["changes"] for e in refused[1:]] == [
+        ["refused because: their earlier alert is still open"],
+        ["refused because: they raised as many alerts as a day allows"],
+        ["refused because: the alerter is suspended"],
+        ["refused because: the trust is not taking alerts from alerters"],
+    ]
+    by_kind = (await trust.admin.get(f"/v1/trusts/{trust.id}/audit", params={"actor_kind": "alerter"})).json()
+    assert {e["action"] for e in by_kind} == {"alerter.invite_redeemed", "alerter.raise", "alerter.raise_refused"}
+    # No position of the alerter, nor the token, in what the refusals recorded.
+    assert all(set(e["after"]) == {"name", "outcome", "refusal"} for e in refused)
+    assert "51.50" not in str(refused) and "-0.12" not in str(refused) and token not in str(entries)
+
+    # Nothing else changed: two alerts raised, none open, the chain intact.
+    raised = (await trust.cad.get("/v1/incidents", params={"source": "alerter"})).json()
+    assert sorted(i["status"] for i in raised) == ["cancelled", "cancelled"]
+    listed = (await trust.admin.get(f"/v1/trusts/{trust.id}/alerters")).json()
+    assert [(a["raised_today"], a["open_alert"], a["suspended"]) for a in listed] == [(2, None, False)]
+    services = build_services(stack.settings)
+    try:
+        async with services.sessions() as session:
+            assert await audit.verify(session) == []
+    finally:
+        await services.aclose()
+    await dispatcher.close()
     await trust.close()

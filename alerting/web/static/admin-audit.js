@@ -6,7 +6,7 @@ import { describeEvent } from "/web/timeline-words.js";
 import { ACTION, ACTION_FILTERS, STATUS, words } from "/web/words.js";
 
 const OTHERS = [["kind:admin_key", "The API key"], ["kind:cad_key", "The CAD"], ["kind:operator", "The operator"],
-  ["kind:responder", "Responders"], ["kind:system", "The system"]];
+  ["kind:responder", "Responders"], ["kind:alerter", "Alerters"], ["kind:system", "The system"]];
 
 // What an entry is about, in words from the server (`subject`: "Priya Shah", "policy version 3",
 // "responder Ann Lee" until they are erased, then "an erased responder").

@@ -31,6 +31,7 @@ export const ACTION_FILTERS = [
   ["cad_key.", "CAD key"], ["incident.export", "Incident exports"],
   ["incident.alert", "Manual alerts"], ["incident.escalate", "Phases fired early"], ["incident.message", "Messages to responders"],
   ["incident.cancel", "Cancellations"], ["trust.", "Trust created"],
+  ["alerter.", "Alerters and their alerts"], ["alerter.raise_refused", "Refused alerts from alerters"],
 ];
 
 export function words(table, code) {

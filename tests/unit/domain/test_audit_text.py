@@ -279,6 +279,26 @@ ENTRIES = [
         ],
     ),
     (
+        "alerter.raise",
+        "incident 0f1e",
+        None,
+        {"name": "Bea Stander", "outcome": "raised", "status": "alerting", "mode": "auto", "accuracy_m": None},
+        "incident CAD-42",
+        [
+            "status: alerting responders",
+            "raised alerts: alert responders at once",
+            "position accurate to: none",
+        ],
+    ),
+    (
+        "alerter.raise_refused",
+        "alerter bea",
+        None,
+        {"name": "Bea Stander", "outcome": "refused", "refusal": "daily_limit"},
+        "alerter Bea Stander",
+        ["refused because: they raised as many alerts as a day allows"],
+    ),
+    (
         "alerter.suspend",
         "alerter bea",
         {"name": "Bea Stander", "suspended": False},
