@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.cluster import ClusterPipeline
@@ -34,8 +35,10 @@ _WS = re.compile(r"\s")
 DEFAULT_RETENTION_S = 86_400  # the longest location_max_age_s a policy may set
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """A named tuple rather than a frozen dataclass: a query builds tens of them, and a frozen
+    dataclass's `__init__` (one `object.__setattr__` per field) cost more than the haversine."""
+
     responder_id: str
     distance_m: float
     lat: float
@@ -229,10 +232,12 @@ class ResponderIndex:
         if (limit is not None and limit <= 0) or not groups:
             return []
         if limit is None:  # everyone in the radius: one full search, ordered here
-            hits = await self._search(trust, lat, lon, radius_m, groups, 0, set(exclude), max_age_s, now, "count")
+            rows = await self._search(trust, lat, lon, radius_m, groups, 0, set(exclude), max_age_s, now, "count")
         else:
-            hits = await self._search(trust, lat, lon, radius_m, groups, limit, set(exclude), max_age_s, now, "nearest")
-        return sorted(hits, key=lambda h: (h.distance_m, h.responder_id))[:limit]
+            rows = await self._search(trust, lat, lon, radius_m, groups, limit, set(exclude), max_age_s, now, "nearest")
+        rows.sort()  # by distance, then id (UTF-8 bytes sort as their code points do)
+        new, decode = tuple.__new__, bytes.decode
+        return [new(Hit, (decode(r[1]), r[0], r[2], r[3], r[4])) for r in rows[:limit]]
 
     async def counts_near(
         self,
@@ -249,8 +254,8 @@ class ResponderIndex:
         groups = list(dict.fromkeys(groups))
         counts: dict[str, int] = {}
         if groups:
-            for hit in await self._search(trust, lat, lon, radius_m, groups, 0, set(), max_age_s, now, "count"):
-                for g in hit.groups:
+            for row in await self._search(trust, lat, lon, radius_m, groups, 0, set(), max_age_s, now, "count"):
+                for g in row[4]:
                     counts[g] = counts.get(g, 0) + 1
         return dict(sorted(counts.items()))
 
@@ -266,8 +271,10 @@ class ResponderIndex:
         max_age_s: float,
         now: float,
         mode: str,
-    ) -> list[Hit]:
-        """One script call; the exact haversine filter and order are applied here, on its few rows."""
+    ) -> list[tuple[float, bytes, float, float, tuple[str, ...]]]:
+        """One script call; the exact haversine filter is applied here, on its few rows: (distance,
+        id, lat, lon, groups) of those within the radius, for the caller to order (plain tuples
+        sort in C; a `Hit` is built only for what is returned)."""
         # Redis GEO cannot search from beyond +-85.05 degrees: search from the nearest point it
         # can, with the radius widened by the offset (the triangle inequality keeps it a superset).
         q_lat = max(-MAX_GEO_LAT, min(MAX_GEO_LAT, lat))
@@ -297,18 +304,20 @@ class ResponderIndex:
             *sorted(exclude),
         ]
         rows = await self._search_script(keys=[self.base(trust) + "pos"], args=args)
-        out = []
+        out: list[tuple[float, bytes, float, float, tuple[str, ...]]] = []
+        append = out.append
         distance_to = haversine_from(lat, lon)
         found_in: dict[bytes, tuple[str, ...]] = {}  # a few distinct group lists per query
-        for i in range(0, len(rows), 3):
-            plat_s, plon_s, _ = rows[i + 1].split(b" ", 2)
+        it = iter(rows)
+        for rid, rec, listed in zip(it, it, it, strict=True):
+            plat_s, plon_s, _ = rec.split(b" ", 2)
             plat, plon = float(plat_s), float(plon_s)
             d = distance_to(plat, plon)
             if d <= radius_m:
-                groups_of = found_in.get(rows[i + 2])
+                groups_of = found_in.get(listed)
                 if groups_of is None:
-                    groups_of = found_in[rows[i + 2]] = tuple(sorted(rows[i + 2].decode().split(",")))
-                out.append(Hit(rows[i].decode(), d, plat, plon, groups_of))
+                    groups_of = found_in[listed] = tuple(sorted(listed.decode().split(",")))
+                append((d, rid, plat, plon, groups_of))
         return out
 
 

@@ -292,102 +292,121 @@ for gi = 1, NG do
   end
 end
 
-local seen = {}      -- id -> candidate, or false (excluded, stale)
-local cands = {}     -- candidates known to be fresh
-local pending = {}   -- candidates whose time must be read first
-local function take(rid, dr, g, fresh)
-  local c = seen[rid]
-  if c == nil then
-    if exclude[rid] then seen[rid] = false; return end
-    c = {id = rid, groups = g, lo = (dr - SLACK) / SCALE - OFFSET, hi = dr + SLACK + OFFSET}
-    seen[rid] = c
-    if fresh then cands[#cands + 1] = c else pending[#pending + 1] = c end
-  elseif c and c.groups ~= g then
-    local more = c.more
-    if not more then more = {[c.groups] = true}; c.more = more end
-    if not more[g] then more[g] = true; c.groups = c.groups .. ',' .. g end
+-- Candidates live in parallel arrays indexed 1..n (a table per candidate cost more than the rest of
+-- the work on it): id, groups, the bounds our distance lies in, and the exact record once read.
+local n = 0
+local ids, grp, lo, hi, rec = {}, {}, {}, {}, {}
+local fresh = {}      -- index -> true once known to be fresh enough
+local seen = {}       -- id -> index, or false (excluded, or too old)
+local more = {}       -- index -> set of its groups, for the few found in several groups' keys
+local pend, np = {}, 0  -- indices whose time must be read before they count
+
+local function regroup(c, g)  -- a candidate found again in another group's key
+  local m = more[c]
+  if not m then m = {[grp[c]] = true}; more[c] = m end
+  if not m[g] then m[g] = true; grp[c] = grp[c] .. ',' .. g end
+end
+
+local function read(list, count)  -- the exact record of each index in list[1..count] (false when gone)
+  for i = 1, count, 1000 do
+    local ks, j = {}, 0
+    for x = i, math.min(count, i + 999) do j = j + 1; ks[j] = ids[list[x]] end
+    local vs = redis.call('HMGET', POS, unpack(ks))
+    for x = 1, j do rec[list[i + x - 1]] = vs[x] end
   end
 end
 
-local function records(list)  -- the exact record of each, read in chunks (false when gone)
-  for i = 1, #list, 1000 do
-    local ids = {}
-    for j = i, math.min(#list, i + 999) do ids[#ids + 1] = list[j].id end
-    local vs = redis.call('HMGET', POS, unpack(ids))
-    for j = 1, #ids do list[i + j - 1].v = vs[j] end
-  end
-end
-
-local function resolve()
-  if #pending == 0 then return end
-  records(pending)
-  for _, c in ipairs(pending) do
-    if c.v and tonumber(string.match(c.v, '^%S+ %S+ (%S+)')) >= CUTOFF then
-      cands[#cands + 1] = c
+local function resolve()  -- read the times of the pending: fresh ones count, the rest are dropped
+  if np == 0 then return end
+  read(pend, np)
+  for x = 1, np do
+    local c = pend[x]
+    local v = rec[c]
+    if v and tonumber(string.match(v, '^%S+ %S+ (%S+)')) >= CUTOFF then
+      fresh[c] = true
     else
-      seen[c.id] = false
+      seen[ids[c]] = false
     end
   end
-  pending = {}
+  pend, np = {}, 0
 end
 
-local function reply(list)
-  local need = {}
-  for _, c in ipairs(list) do if c.v == nil then need[#need + 1] = c end end
-  records(need)
-  local out = {}
-  for _, c in ipairs(list) do
-    if c.v then out[#out + 1] = c.id; out[#out + 1] = c.v; out[#out + 1] = c.groups end
+local function reply(list, count)
+  local need, m = {}, 0
+  for x = 1, count do if rec[list[x]] == nil then m = m + 1; need[m] = list[x] end end
+  if m > 0 then read(need, m) end
+  local out, o = {}, 0
+  for x = 1, count do
+    local c = list[x]
+    local v = rec[c]
+    if v then out[o + 1] = ids[c]; out[o + 2] = v; out[o + 3] = grp[c]; o = o + 3 end
   end
   return out
+end
+
+-- Every member of key k within Redis's radius r (no distances): all of them are candidates.
+local function gather_all(k, r)
+  local g, known = kgroup[k], whole[k]
+  local rows = redis.call('GEOSEARCH', keys[k], 'FROMLONLAT', QLON, QLAT, 'BYRADIUS', r, 'm')
+  for i = 1, #rows do
+    local rid = rows[i]
+    local c = seen[rid]
+    if c == nil then
+      if exclude[rid] then seen[rid] = false
+      else
+        n = n + 1; seen[rid] = n; ids[n] = rid; grp[n] = g
+        if known then fresh[n] = true else np = np + 1; pend[np] = n end
+      end
+    elseif c and grp[c] ~= g then regroup(c, g) end
+  end
 end
 
 if POLAR then  -- beyond Redis GEO's reach: every member, with its exact distance
   local R, RAD = 6371008.8, math.pi / 180
   local p1 = LAT * RAD
-  local polar = {}
+  local polar, npol = {}, 0
   for gi = 1, NG do
     local g = ARGV[G0 + gi]
     for b = OLDEST, NEWEST do
-      for _, rid in ipairs(redis.call('SMEMBERS', BASE .. 'p:' .. g .. ':' .. b)) do
+      local rows = redis.call('SMEMBERS', BASE .. 'p:' .. g .. ':' .. b)
+      for i = 1, #rows do
+        local rid = rows[i]
         local c = seen[rid]
-        if c == nil and not exclude[rid] then
-          c = {id = rid, groups = g}
-          seen[rid] = c
-          polar[#polar + 1] = c
-        elseif c then
-          take(rid, 0, g, true)
-        else
-          seen[rid] = false
-        end
+        if c == nil then
+          if exclude[rid] then seen[rid] = false
+          else
+            n = n + 1; seen[rid] = n; ids[n] = rid; grp[n] = g
+            npol = npol + 1; polar[npol] = n
+          end
+        elseif c and grp[c] ~= g then regroup(c, g) end
       end
     end
   end
-  records(polar)
-  for _, c in ipairs(polar) do
-    local lat, lon, at
-    if c.v then lat, lon, at = string.match(c.v, '^(%S+) (%S+) (%S+)') end
-    if c.v and tonumber(at) >= CUTOFF then
-      local p2 = tonumber(lat) * RAD
-      local a = math.sin((p2 - p1) / 2) ^ 2 + math.cos(p1) * math.cos(p2) * math.sin((tonumber(lon) - LON) * RAD / 2) ^ 2
+  read(polar, npol)
+  for x = 1, npol do
+    local c = polar[x]
+    local v = rec[c]
+    local plat, plon, at
+    if v then plat, plon, at = string.match(v, '^(%S+) (%S+) (%S+)') end
+    if v and tonumber(at) >= CUTOFF then
+      local p2 = tonumber(plat) * RAD
+      local a = math.sin((p2 - p1) / 2) ^ 2 + math.cos(p1) * math.cos(p2) * math.sin((tonumber(plon) - LON) * RAD / 2) ^ 2
       local d = 2 * R * math.asin(math.min(1, math.sqrt(a)))
-      c.lo, c.hi = d - MARGIN, d + MARGIN
-      cands[#cands + 1] = c
+      lo[c], hi[c] = d - MARGIN, d + MARGIN
+      fresh[c] = true
     else
-      seen[c.id] = false
+      seen[ids[c]] = false
     end
   end
 end
 
 if MODE == 'count' then  -- everyone within the radius: one full search of each key
   local redis_r = (RADIUS + OFFSET) * SCALE + SLACK
-  for k = 1, #keys do
-    for _, rid in ipairs(redis.call('GEOSEARCH', keys[k], 'FROMLONLAT', QLON, QLAT, 'BYRADIUS', redis_r, 'm')) do
-      take(rid, 0, kgroup[k], whole[k])
-    end
-  end
+  for k = 1, #keys do gather_all(k, redis_r) end
   resolve()
-  return reply(cands)
+  local list, m = {}, 0
+  for c = 1, n do if fresh[c] then m = m + 1; list[m] = c end end
+  return reply(list, m)
 end
 
 local counts, reach, todo = {}, {}, {}
@@ -398,11 +417,25 @@ while true do
   for _, k in ipairs(todo) do
     local rows = redis.call('GEOSEARCH', keys[k], 'FROMLONLAT', QLON, QLAT, 'BYRADIUS', redis_r, 'm', 'ASC',
                             'COUNT', counts[k], 'WITHDIST')
-    local g, fresh = kgroup[k], whole[k]
-    for _, row in ipairs(rows) do take(row[1], tonumber(row[2]), g, fresh) end
+    local g, known = kgroup[k], whole[k]
+    local nrows = #rows
+    for i = 1, nrows do
+      local row = rows[i]
+      local rid = row[1]
+      local c = seen[rid]
+      if c == nil then
+        if exclude[rid] then seen[rid] = false
+        else
+          local dr = tonumber(row[2])
+          n = n + 1; seen[rid] = n; ids[n] = rid; grp[n] = g
+          lo[n], hi[n] = (dr - SLACK) / SCALE - OFFSET, dr + SLACK + OFFSET
+          if known then fresh[n] = true else np = np + 1; pend[np] = n end
+        end
+      elseif c and grp[c] ~= g then regroup(c, g) end
+    end
     reach[k] = ring + MARGIN  -- everyone of this key within this (our distance) has been seen...
-    if #rows >= counts[k] then  -- ...unless COUNT cut it short before the ring's edge
-      local seen_to = (tonumber(rows[#rows][2]) - SLACK) / SCALE - OFFSET - MARGIN
+    if nrows >= counts[k] then  -- ...unless COUNT cut it short before the ring's edge
+      local seen_to = (tonumber(rows[nrows][2]) - SLACK) / SCALE - OFFSET - MARGIN
       if seen_to < reach[k] then reach[k] = seen_to end
     end
   end
@@ -412,15 +445,15 @@ while true do
     if reach[k] < horizon then horizon = reach[k] end
   end
   resolve()
-  local his = {}
-  for i, c in ipairs(cands) do his[i] = c.hi end
+  local his, nh = {}, 0
+  for c = 1, n do if fresh[c] then nh = nh + 1; his[nh] = hi[c] end end
   table.sort(his)
   local enough = his[LIMIT]  -- LIMIT candidates are at most this far: nobody farther can be in the answer
   if (enough and enough + MARGIN < horizon) or (horizon >= ring and ring >= RADIUS) then
     local bound = math.min(enough or RADIUS, RADIUS) + MARGIN
-    local out = {}
-    for _, c in ipairs(cands) do if c.lo <= bound then out[#out + 1] = c end end
-    return reply(out)
+    local list, m = {}, 0
+    for c = 1, n do if fresh[c] and lo[c] <= bound then m = m + 1; list[m] = c end end
+    return reply(list, m)
   end
   if #truncated > 0 then  -- keys cut short by COUNT before the ring's edge: ask just them for more
     for _, k in ipairs(truncated) do counts[k] = counts[k] * 2 end
