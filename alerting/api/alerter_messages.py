@@ -19,6 +19,7 @@ router = APIRouter(prefix="/v1", tags=["alerters"])
     "/alerts/current/messages",
     status_code=201,
     responses={
+        403: {"description": "`alerter_suspended`: the alerter is suspended (with `emergency_number`)"},
         404: {"description": "The alerter has no open alert: if someone still needs help, call the emergency number"},
         409: {"description": "`incident_ended`: the alert ended meanwhile"},
     },

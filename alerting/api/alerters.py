@@ -49,7 +49,8 @@ async def list_alerters(trust: str, services: ServicesDep, who: AdminDep) -> lis
 async def patch_alerter(
     trust: str, alerter_id: str, body: AlerterPatch, services: ServicesDep, who: AdminDep
 ) -> dict[str, Any]:
-    """A suspended alerter's raises answer 403; an alert they raised before is left to run."""
+    """A suspended alerter's raises, alert view and messages answer 403 and every socket of theirs
+    is closed (4410) on every API process; an alert they raised before is left to run."""
     async with unit_of_work(services) as uow:
         return await alerters.set_suspended(
             uow, trust_id=trust, alerter_id=alerter_id, suspended=body.suspended, actor=who.actor
@@ -105,10 +106,15 @@ async def raise_alert(body: RaiseIn, services: ServicesDep, who: AlerterDep) -> 
         raise
 
 
-@router.get("/alerts/current", summary="The alerter's open alert: who is coming, the nearest AED, messages")
+@router.get(
+    "/alerts/current",
+    summary="The alerter's open alert: who is coming, the nearest AED, messages",
+    responses=declare(403),
+)
 async def current_alert(services: ServicesDep, who: AlerterDep) -> dict[str, Any]:
     """`{incident_id, status, accepted, nearest_m, eta_s, aed, messages, emergency_number, created_at,
-    at}`; 404 when the alerter has no open alert (awaiting confirmation, alerting or filled)."""
+    at}`; 404 when the alerter has no open alert (awaiting confirmation, alerting or filled); 403
+    `alerter_suspended` (with `emergency_number`) while the alerter is suspended."""
     async with reading(services) as session:
         return await alert_raising.current(session, services, principal=who)
 

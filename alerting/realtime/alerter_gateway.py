@@ -29,17 +29,18 @@ from alerting.realtime.gateway import (
 )
 from alerting.realtime.protocol import ProtocolError
 from alerting.realtime.registry import CLOSE_TOO_SLOW, CLOSE_WITHDRAWN, TOO_SLOW, WITHDRAWN, Connection, Registry
-from alerting.services import alerter_live, auth
+from alerting.services import alerter_live, alerters, auth
 from alerting.services.alerter_frames import ready_frame
 from alerting.services.context import Services
 from alerting.services.errors import ServiceError
 from alerting.services.frames import error_frame
-from alerting.services.unit_of_work import unit_of_work
+from alerting.services.unit_of_work import reading, unit_of_work
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 PATH = "/v1/alerters/ws"
+SUSPENDED_REASON = "the alerter is suspended; this token does not work until they are reinstated"
 
 
 @router.websocket(PATH)
@@ -76,6 +77,13 @@ async def alerter_socket(ws: WebSocket) -> None:
     conn.on_help_changed = follower.changed
     await registry.add(conn)  # subscribed before the first read, so no change falls between the two
     try:
+        # Read after subscribing: a suspension committed before this read is seen here, one after it
+        # reaches this socket on the channel (the bus's END_SOCKETS).
+        async with reading(services) as session:
+            if await alerters.is_suspended(session, trust_id=trust_id, alerter_id=alerter_id):
+                log.info("refused the socket of a suspended alerter", extra={"alerter": alerter_id})
+                await close_quietly(ws, CLOSE_WITHDRAWN, SUSPENDED_REASON)
+                return
         incident_id = await follower.start()
         await ws.send_json(ready_frame(alerter_id, incident_id))
         await follower.send_current()
@@ -109,7 +117,7 @@ async def _serve(ws: WebSocket, services: Services, conn: Connection, trust_id: 
         await close_quietly(ws, CLOSE_TOO_SLOW, "client is not keeping up; reconnect")
     elif conn.ended == WITHDRAWN:
         log.info("closed the socket of a suspended alerter", extra={"alerter": alerter_id})
-        await close_quietly(ws, CLOSE_WITHDRAWN, "the alerter was suspended; this token no longer works")
+        await close_quietly(ws, CLOSE_WITHDRAWN, SUSPENDED_REASON)
 
 
 async def _read(ws: WebSocket, services: Services, conn: Connection, trust_id: str, alerter_id: str) -> None:

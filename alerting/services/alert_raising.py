@@ -30,7 +30,7 @@ from alerting.domain.vocabulary import IncidentSource
 from alerting.logcontext import incident_context
 from alerting.services import alerter_live, effects, incidents, policies
 from alerting.services.alerter_frames import help_frame
-from alerting.services.alerters import OPEN, OPEN_STATUSES
+from alerting.services.alerters import OPEN, OPEN_STATUSES, refuse_if_suspended, suspended_refusal
 from alerting.services.alerters import target as alerter_target
 from alerting.services.auth import Principal
 from alerting.services.context import Services
@@ -100,15 +100,7 @@ async def raise_alert(
     number = rules.emergency_number
     said = {"emergency_number": number}
     if alerter is None or alerter.suspended_at is not None:
-        raise _refuse(
-            Forbidden(
-                f"you cannot raise alerts for this trust now: call {number} instead",
-                extra=said | {"code": "alerter_suspended"},
-            ),
-            alerter_id,
-            trust_id,
-            "suspended",
-        )
+        raise _refuse(suspended_refusal(number), alerter_id, trust_id, "suspended")
     if not rules.enabled or (alerter.origin == OPEN and rules.who != "anyone"):
         raise _refuse(
             Forbidden(
@@ -246,8 +238,10 @@ async def _limits(
 
 async def current(session: AsyncSession, services: Services, *, principal: Principal) -> dict[str, Any]:
     """The alerter's open alert as their phone shows it: how many responders accepted and the
-    nearest of them, the nearest AED, the messages; 404 when they have none open."""
+    nearest of them, the nearest AED, the messages; 404 when they have none open, 403 while the
+    alerter is suspended."""
     trust_id = principal.trust
+    await refuse_if_suspended(session, trust_id=trust_id, alerter_id=principal.alerter)
     incident_id = (
         await session.execute(
             select(Incident.id)

@@ -19,7 +19,7 @@ from alerting.domain.incident_dispatch import LIVE_ALERT_STATES
 from alerting.domain.vocabulary import MessageFrom
 from alerting.services import en_route, travel
 from alerting.services.alerter_frames import help_frame, stand_down_frame
-from alerting.services.alerters import OPEN_STATUSES
+from alerting.services.alerters import OPEN_STATUSES, refuse_if_suspended
 from alerting.services.context import Services
 from alerting.services.effects import record
 from alerting.services.errors import NotFound, Refused
@@ -81,8 +81,10 @@ async def help_frames(
 async def message_from_alerter(uow: UnitOfWork, *, trust_id: str, alerter_id: str, text: str) -> dict[str, Any]:
     """The alerter's words about their open alert: to each responder alerted or coming (their
     `message` frame, `from: "alerter"`), the console, the CAD (`alerter.message`) and back to the
-    alerter's own sockets. 404 with no open alert; 409 `incident_ended` when it ended meanwhile."""
+    alerter's own sockets. 404 with no open alert; 409 `incident_ended` when it ended meanwhile; 403
+    while the alerter is suspended."""
     now = uow.services.clock()
+    await refuse_if_suspended(uow.session, trust_id=trust_id, alerter_id=alerter_id)
     incident_id = await open_incident_id(uow.session, trust_id=trust_id, alerter_id=alerter_id)
     if incident_id is None:
         raise NotFound("you have no open alert; if someone still needs help, call the emergency number")

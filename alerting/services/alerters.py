@@ -23,7 +23,7 @@ from alerting.domain import audit_text
 from alerting.domain.alerters import DAY_S
 from alerting.domain.vocabulary import IncidentStatus
 from alerting.services import auth, callback_guard, policies
-from alerting.services.errors import Conflict, Gone, Invalid, NotFound, TooMany
+from alerting.services.errors import Conflict, Forbidden, Gone, Invalid, NotFound, TooMany
 from alerting.services.invite_links import invite_url, qr_svg_uri
 from alerting.services.trusts import get_trust
 from alerting.services.unit_of_work import UnitOfWork
@@ -35,6 +35,8 @@ __all__ = [
     "OPEN_STATUSES",
     "alerter_name",
     "create",
+    "refuse_if_suspended",
+    "suspended_refusal",
     "invite",
     "list_alerters",
     "open_invite",
@@ -65,6 +67,27 @@ async def _alerter(uow: UnitOfWork, trust_id: str, alerter_id: str) -> Alerter:
 async def alerter_name(session: AsyncSession, *, trust_id: str, alerter_id: str) -> str | None:
     row = await session.get(Alerter, (trust_id, alerter_id))
     return row.name if row else None
+
+
+def suspended_refusal(number: str) -> Forbidden:
+    """What a suspended alerter is told wherever their token is refused: 403, and the number to call."""
+    return Forbidden(
+        f"you cannot raise alerts for this trust now: call {number} instead",
+        extra={"emergency_number": number, "code": "alerter_suspended"},
+    )
+
+
+async def is_suspended(session: AsyncSession, *, trust_id: str, alerter_id: str) -> bool:
+    row = await session.get(Alerter, (trust_id, alerter_id))
+    return row is None or row.suspended_at is not None
+
+
+async def refuse_if_suspended(session: AsyncSession, *, trust_id: str, alerter_id: str) -> None:
+    """A suspended alerter's token still names them (a raise says why it is refused, and works
+    again once they are reinstated), but nothing of theirs answers it meanwhile: 403."""
+    if await is_suspended(session, trust_id=trust_id, alerter_id=alerter_id):
+        number = (await policies.current_policy(session, trust_id))[1].alerter.emergency_number
+        raise suspended_refusal(number)
 
 
 async def create(uow: UnitOfWork, *, trust_id: str, alerter_id: str, name: str, actor: str) -> dict[str, Any]:
@@ -161,8 +184,9 @@ async def list_alerters(session: AsyncSession, *, trust_id: str, now: float) -> 
 async def set_suspended(
     uow: UnitOfWork, *, trust_id: str, alerter_id: str, suspended: bool, actor: str
 ) -> dict[str, Any]:
-    """A suspended alerter's raises are refused (403) until reinstated; an alert they raised before
-    stays as it is: someone may still need the help it called."""
+    """A suspended alerter's raises, their alert's view and messages are refused (403) until
+    reinstated, and after the commit every socket they hold, on any API process, is closed (4410);
+    an alert they raised before stays as it is: someone may still need the help it called."""
     session, now = uow.session, uow.services.clock()
     await get_trust(session, trust_id)
     row = await _alerter(uow, trust_id, alerter_id)
@@ -179,6 +203,9 @@ async def set_suspended(
             before={"name": row.name, "suspended": was},
             after={"name": row.name, "suspended": suspended},
         )
+        if suspended:
+            bus = uow.services.bus
+            uow.after_commit(lambda: bus.end_alerter_sockets(trust_id, alerter_id))
     await session.flush()
     found = await list_alerters(session, trust_id=trust_id, now=now)
     return next(a for a in found if a["id"] == alerter_id)

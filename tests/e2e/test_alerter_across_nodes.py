@@ -64,3 +64,19 @@ async def test_help_messages_and_the_stand_down_reach_the_alerter_on_another_nod
     assert await bea.next("stand_down") == {"type": "stand_down", "incident_id": incident_id, "reason": "closed"}
     for sock in (amy, bea):
         await sock.close()
+
+
+async def test_suspending_an_alerter_on_one_node_closes_their_sockets_on_every_node(two_nodes):
+    n0, n1 = two_nodes.nodes
+    trust = await make_trust(two_nodes, policy=alerter_policy(mode="confirm"))
+    token = await make_alerter(two_nodes, trust, "cat")
+    socks = [await ResponderSocket.connect(f"ws://127.0.0.1:{n.port}/v1/alerters/ws", token) for n in (n0, n1)]
+    async with n0.client(trust.admin_key) as admin:
+        r = await admin.patch(f"/v1/trusts/{trust.id}/alerters/cat", json={"suspended": True})
+    assert r.status_code == 200 and r.json()["suspended"] is True, r.text
+    for sock in socks:
+        await asyncio.wait_for(sock._reader, 10)
+        assert sock.ws.close_code == 4410 and "suspended" in sock.ws.close_reason
+    async with n1.client(token) as phone:  # the other node refuses the token at once too
+        refused = await phone.get("/v1/alerts/current")
+    assert refused.status_code == 403 and refused.json()["code"] == "alerter_suspended"

@@ -259,3 +259,35 @@ async def _released(page: Page) -> bool:
 
 async def _clicks(page: Page, since: int, at_least: int) -> bool:
     return len(await sounds(page, since, 1000)) >= at_least
+
+
+async def test_a_suspended_alerter_following_their_alert_is_told_and_the_button_still_calls(stack, browsing):
+    """Their socket is closed as they are suspended: the page says so in words, keeps the phone
+    signed in (reinstated, the same token works) and the button still dials."""
+    trust = await make_trust(stack, policy={**POLICY, "alerter": {**POLICY["alerter"], "mode": "confirm"}})
+    page = await alerter_phone(browsing, stack, await alerter_invite(trust, "liz", "Liz"))
+    async with page.expect_response(lambda r: r.url.endswith("/v1/alerts/raise")) as raised:
+        await page.get_by_role("link", name="Call 999 and alert responders near you").click()
+    assert (await raised.value).status == 201
+    await expect(page.locator("#help-title")).to_have_text("Your alert is being checked")
+    await expect(page.locator("#help")).to_have_attribute("data-live", "on")
+
+    r = await trust.admin.patch(f"/v1/trusts/{trust.id}/alerters/liz", json={"suspended": True})
+    assert r.status_code == 200, r.text
+    await expect(page.locator("#welcome")).to_have_text(
+        "Your ambulance service has suspended your account, so this phone cannot alert responders now. "
+        "In an emergency, call 999."
+    )
+    await expect(page.locator("#help")).to_be_hidden()
+    await expect(page.get_by_role("link", name="Call 999 and alert responders near you")).to_have_attribute(
+        "href", "tel:999"
+    )
+    assert await page.evaluate("localStorage.getItem('alerting.alerter-token')")  # still signed in
+    await screenshot(page, "alerter-suspended-live-390")
+    await assert_accessible(page)
+    await assert_fits_width(page)
+
+    again = await page.context.new_page()  # opened again later: it still says why
+    await again.goto(f"{stack.base_url}/alert")
+    await expect(again.locator("#welcome")).to_contain_text("suspended your account")
+    await trust.close()

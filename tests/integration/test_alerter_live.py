@@ -252,3 +252,59 @@ async def test_the_alerter_socket_takes_only_an_alerter_token(stack, via_message
     await sock.send(type="accept", alert_id="x")
     assert (await sock.next("error"))["code"] == "unknown_type"
     await sock.close()
+
+
+async def test_a_suspended_alerters_sockets_close_and_their_token_is_refused_until_reinstated(stack):
+    """Suspending closes every socket the alerter holds (4410, saying why) and refuses the token on
+    their socket and routes (403 with the number to call); their alert goes on, and reinstating them
+    makes the same token work again."""
+    trust = await make_trust(stack, policy=alerter_policy(mode="confirm", emergency_number="112"))
+    token = await make_alerter(stack, trust, "ida", "Ida Lane")
+    other = await make_alerter(stack, trust, "jon")
+    incident_id = await raise_at(stack, token)
+    socks = [await alerter_online(stack, token) for _ in range(2)]
+    bystander = await alerter_online(stack, other)
+    for sock in socks:
+        assert sock.ready["incident_id"] == incident_id
+
+    path = f"/v1/trusts/{trust.id}/alerters/ida"
+    assert (await trust.admin.patch(path, json={"suspended": True})).json()["suspended"] is True
+    for sock in socks:
+        await sock._reader  # the server closes it
+        assert sock.ws.close_code == 4410 and "suspended" in sock.ws.close_reason
+    await bystander.roundtrip()  # another alerter of the trust is left alone
+
+    async def refused_on(via_message: bool) -> tuple[int, str]:
+        url = alerter_ws(stack)
+        ws = await websockets.connect(url if via_message else f"{url}?token={token}")
+        if via_message:
+            await ws.send(json.dumps({"type": "auth", "token": token}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)  # no `ready`: closed at once
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code, closed.value.rcvd.reason
+
+    for via_message in (False, True):
+        code, reason = await refused_on(via_message)
+        assert code == 4410 and "suspended" in reason
+    async with stack.client(token) as phone:
+        for r in (
+            await phone.get("/v1/alerts/current"),
+            await phone.post("/v1/alerts/current/messages", json={"text": "still here"}),
+            await phone.post("/v1/alerts/raise", json={"lat": CENTRE[0], "lon": CENTRE[1]}),
+        ):
+            assert r.status_code == 403 and r.headers["content-type"].startswith(PROBLEM)
+            assert r.json()["code"] == "alerter_suspended" and r.json()["emergency_number"] == "112"
+        assert (await phone.get("/v1/whoami")).json()["alerter_id"] == "ida"  # who they are, still
+    view = (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()
+    assert view["status"] == "awaiting_confirmation" and view["messages"] == []  # their alert is left to run
+
+    assert (await trust.admin.patch(path, json={"suspended": False})).json()["suspended"] is False
+    back = await alerter_online(stack, token)
+    assert back.ready["incident_id"] == incident_id
+    assert (await back.next("help"))["status"] == "awaiting_confirmation"
+    async with stack.client(token) as phone:
+        assert (await phone.get("/v1/alerts/current")).json()["incident_id"] == incident_id
+    for sock in (back, bystander):
+        await sock.close()
+    await trust.close()

@@ -15,6 +15,7 @@ const KEY = "alerting.alerter-token";
 const PROFILE = "alerting.alerter-profile";
 const FIX_FRESH_MS = 60_000;   // a position this recent is used at once when the button is pressed
 const FIX_WAIT_MS = 20_000;    // else wait this long for one
+const CLOSE_SUSPENDED = 4410;  // the socket's close code for a suspended alerter
 
 let token = localStorage.getItem(KEY);
 let me = JSON.parse(localStorage.getItem(PROFILE) || "null");
@@ -74,6 +75,7 @@ async function redeem(code, name) {
     if (!answer.alerter_id) { localStorage.setItem("alerting.responder-token", answer.token); location.replace("/responder"); return; }
     history.replaceState(null, "", location.pathname);
     await signIn(answer.token, answer);
+    $("#welcome").className = "banner ok";
     $("#welcome").textContent = "You have joined. If someone collapses, press the red button.";
   } catch (err) {
     say.className = "banner error";
@@ -130,6 +132,7 @@ async function restore() {
     current = await api("GET", "/v1/alerts/current");
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) { revoked(); return; }
+    if (err instanceof ApiError && err.status === 403 && err.problem?.code === "alerter_suspended") { suspended(); return; }
     if (!(err instanceof ApiError && err.status === 404)) {
       // Offline or the server is down: the button still calls.
       show("ready");
@@ -156,6 +159,19 @@ function revoked() {
   show("join");
   $("#join-status").className = "banner error";
   $("#join-status").textContent = `This phone is no longer signed in. Ask your ambulance service for a new invite link. In an emergency, call ${number()}.`;
+}
+
+/** A dispatcher suspended this alerter (their socket closed with 4410, or a route said so): the
+ * token stays on the phone, since it works again once they are reinstated; the button still calls. */
+function suspended() {
+  live?.stop();
+  live = null;
+  help = null;
+  messages = [];
+  renderMessages();
+  show("ready");
+  $("#welcome").className = "banner error";
+  $("#welcome").textContent = `Your ambulance service has suspended your account, so this phone cannot alert responders now. In an emergency, call ${number()}.`;
 }
 
 // ----- where the alerter is -----
@@ -319,7 +335,7 @@ function listen() {
   if (live) return;
   live = new AlerterLive(token, {
     onFrame: frame,
-    onRevoked: revoked,
+    onRevoked: (code) => (code === CLOSE_SUSPENDED ? suspended() : revoked()),
     onState: (on) => { $("#help").dataset.live = on ? "on" : "off"; },
   });
   live.start();
