@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await redis_client.ready(services.redis)
         show_operator_token(await auth.ensure_operator(services))
         await services.credentials.start()  # before the first request: it then remembers tokens
+        await services.policies.start()
         registry = Registry()
         registry.subscriber = Subscriber(services.redis, services.keys, registry.deliver)
         await registry.subscriber.start()
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await gateway.close_all(registry, CLOSE_RECONNECT, "server restarting; reconnect")
             await acks.aclose()
             await registry.subscriber.stop()
+            await services.policies.stop()
             await services.credentials.stop()
             await services.aclose()
 

@@ -36,6 +36,10 @@ class Keys:
         """Every API process hears here that credentials changed (services/credential_cache.py)."""
         return f"{self.prefix}credentials"
 
+    def policies_channel(self) -> str:
+        """Every API process hears here that a trust's policy changed (services/policy_cache.py)."""
+        return f"{self.prefix}policies"
+
     def keepalive_channel(self) -> str:
         """A channel nobody publishes to: redis-py's listener reads only once it holds a subscription."""
         return f"{self.prefix}keepalive"

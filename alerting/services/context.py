@@ -20,6 +20,7 @@ from alerting.push.base import PushProviders
 from alerting.services.credential_cache import CredentialCache
 from alerting.services.location_ingest import LocationBatcher, LocationIngest, RateGate
 from alerting.services.oidc import Providers
+from alerting.services.policy_cache import PolicyVersionCache
 from alerting.services.secret_box import SecretBox
 from alerting.services.task_queue import TaskQueue, celery_app
 from alerting.settings import Settings
@@ -57,6 +58,7 @@ class Services:
     oidc: Providers  # identity providers' discovery and keys, cached
     operator_hash: str | None  # the hash of ALERTING_OPERATOR_TOKEN; unset, the operator is a stored credential
     credentials: CredentialCache  # who a token belongs to, for a few seconds (API processes start it)
+    policies: PolicyVersionCache  # each trust's newest policy version (API processes start it)
 
     async def aclose(self) -> None:
         self.tasks.close()
@@ -116,4 +118,5 @@ def build_services(settings: Settings) -> Services:
         oidc=Providers(timeout_s=settings.sso_http_timeout_s),
         operator_hash=token_hash(settings.operator_token) if settings.operator_token else None,
         credentials=CredentialCache(redis, keys.credentials_channel(), ttl_s=settings.credential_cache_s),
+        policies=PolicyVersionCache(redis, keys.policies_channel()),
     )

@@ -15,8 +15,6 @@ lifetime bounds what a lost message could leave behind.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -24,33 +22,29 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, attributes
 
 from alerting.live.redis_client import LiveRedis
+from alerting.services.broadcast_cache import BroadcastCache
 from alerting.store.models import Credential, Responder, Trust
 
 if TYPE_CHECKING:
     from alerting.services.auth import Principal
-
-log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 10_000  # tokens remembered at most: beyond, the cache starts again empty
 CHANGED = "credentials_changed"  # the session flag set by the hooks below
 _WATCHED = (Credential, Responder, Trust)
 
 
-class CredentialCache:
-    """Off until `start`: only a process that hears the other processes' changes may remember."""
+class CredentialCache(BroadcastCache):
+    """Off until `start` (services/broadcast_cache.py), and with `ttl_s` 0."""
 
     def __init__(self, redis: LiveRedis, channel: str, *, ttl_s: float):
-        self._redis = redis
-        self._channel = channel
+        super().__init__(redis, channel, name="credential")
         self.ttl_s = ttl_s
         # token hash -> (who, forgotten at on the monotonic clock, the credential's expiry or None)
         self._entries: dict[str, tuple[Principal, float, float | None]] = {}
-        self._listener: asyncio.Task[None] | None = None
-        self._listening = False
 
     @property
     def enabled(self) -> bool:
-        return self._listening and self.ttl_s > 0
+        return super().enabled and self.ttl_s > 0
 
     def get(self, digest: str, *, now: float) -> Principal | None:
         """`now` is the services' clock, which the credential's expiry is kept against."""
@@ -73,54 +67,9 @@ class CredentialCache:
     def clear(self) -> None:
         self._entries.clear()
 
-    async def changed(self) -> None:
-        """A commit changed who may sign in: every process forgets what it remembered."""
-        self.clear()
-        try:
-            await self._redis.publish(self._channel, b"1")
-        except Exception:  # the other processes forget within ttl_s anyway
-            log.exception("could not tell the other processes that credentials changed")
-
     async def start(self) -> None:
-        if self.ttl_s <= 0:
-            return
-        # Classic pub/sub, not the bus's sharded kind: this message is for every process, so on a
-        # Redis Cluster its broadcast to every shard is what is wanted (and it is rare).
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(self._channel)
-        self._listening = True
-        self._listener = asyncio.create_task(self._listen(pubsub), name="credential-cache")
-
-    async def _listen(self, pubsub: Any) -> None:
-        try:
-            while True:
-                try:
-                    message = await pubsub.get_message(timeout=1.0)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    self._listening = False  # it may have missed a change: remember nothing meanwhile
-                    self.clear()
-                    log.exception("credential cache lost its subscription; resubscribing")
-                    await asyncio.sleep(0.5)
-                    continue
-                if not self._listening:  # get_message reconnected and subscribed again
-                    self.clear()
-                    self._listening = True
-                if message is not None and message.get("type") == "message":
-                    self.clear()
-        finally:
-            await pubsub.aclose()
-
-    async def stop(self) -> None:
-        self._listening = False
-        self.clear()
-        if self._listener is not None:
-            self._listener.cancel()
-            try:
-                await self._listener
-            except asyncio.CancelledError:
-                pass
+        if self.ttl_s > 0:
+            await super().start()
 
 
 def _touches_credentials(session: Session) -> bool:

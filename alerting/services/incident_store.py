@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, inspect, select
+from sqlalchemy import CursorResult, Table, TextClause, insert, inspect, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.domain.alerters import phases_for
@@ -144,12 +146,65 @@ _INSERT_INCIDENT = insert(cast(Table, Incident.__table__))
 _INSERT_ALERTS = insert(cast(Table, Alert.__table__))
 
 
-async def insert_new(session: AsyncSession, row: Incident, state: IncidentState, *, trust_id: str) -> None:
+def _pg_type(column: Any) -> str:
+    return str(column.type.compile(dialect=postgresql.dialect()))
+
+
+def _guarded_incident() -> TextClause:
+    """On PostgreSQL: the incident's INSERT, made only while `policy_version` is still the trust's
+    newest (or `unguarded`), in the statement itself, so no query and no round trip is added. Every
+    value is cast to its column's type here, so the driver is handed plain values."""
+    table = cast(Table, Incident.__table__)
+    values = ", ".join(
+        f"CAST(:{c.key} AS TEXT)::JSON" if _pg_type(c) == "JSON" else f"CAST(:{c.key} AS {_pg_type(c)})"
+        for c in table.columns
+    )
+    return text(
+        f"INSERT INTO incidents ({', '.join(c.name for c in table.columns)}) SELECT {values} "
+        "WHERE CAST(:unguarded AS BOOLEAN) OR CAST(:policy_version AS INTEGER) IS NOT DISTINCT FROM "
+        "(SELECT max(version) FROM policy_versions WHERE trust_id = CAST(:trust_id AS VARCHAR))"
+    )
+
+
+_GUARDED_INCIDENT = _guarded_incident()
+_JSON_COLUMNS = {c.key for c in cast(Table, Incident.__table__).columns if _pg_type(c) == "JSON"}
+_DEFAULTS = {
+    c.key: cast(Any, c.default).arg
+    for c in cast(Table, Incident.__table__).columns
+    if c.default is not None and getattr(c.default, "is_scalar", False)
+}
+
+
+def on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+async def insert_new(
+    session: AsyncSession, row: Incident, state: IncidentState, *, trust_id: str, guard_policy: bool = False
+) -> bool:
     """A new incident (`row`, made by `new_row` and never added to the session) and the alerts its
     first phase made, as one INSERT each: nothing else in the transaction changes them, so the
     session's bookkeeping of ORM objects would be work for nothing. A repeated cad_ref fails on the
-    first INSERT (IntegrityError), before any alert is written."""
-    await session.execute(_INSERT_INCIDENT, [{k: row.__dict__[k] for k in _INCIDENT_COLUMNS if k in row.__dict__}])
+    first INSERT (IntegrityError), before any alert is written.
+
+    With `guard_policy` (PostgreSQL only), nothing is written and False is answered when the
+    incident's policy version is no longer the trust's newest: the version was remembered
+    (services/policy_cache.py) and a change has been committed since."""
+    given = row.__dict__
+    if on_postgresql(session):
+        values = {k: given.get(k, _DEFAULTS.get(k)) for k in _INCIDENT_COLUMNS}
+        for k in _JSON_COLUMNS:
+            values[k] = _json(values[k])
+        values["unguarded"] = not guard_policy
+        if not cast(CursorResult[Any], await session.execute(_GUARDED_INCIDENT, values)).rowcount:
+            return False
+    else:
+        assert not guard_policy, "the policy guard is PostgreSQL's"
+        await session.execute(_INSERT_INCIDENT, [{k: given[k] for k in _INCIDENT_COLUMNS if k in given}])
     alerts = [
         {
             "id": a.alert_id,
@@ -176,6 +231,7 @@ async def insert_new(session: AsyncSession, row: Incident, state: IncidentState,
     if alerts:
         await session.execute(_INSERT_ALERTS, alerts)
     state.changed.clear()
+    return True
 
 
 def save(session: AsyncSession, loaded: Loaded, *, trust_id: str, now: float) -> None:

@@ -25,7 +25,7 @@ from alerting.services import effects, en_route, policies, travel
 from alerting.services.context import Services
 from alerting.services.errors import Conflict, Invalid, NotFound, Refused
 from alerting.services.frames import aed_view, outcome_frame
-from alerting.services.incident_store import Loaded, insert_new, load, new_row, save
+from alerting.services.incident_store import Loaded, insert_new, load, new_row, on_postgresql, save
 from alerting.services.phase_firing import fire_due
 from alerting.services.trust_cache import trust_area
 from alerting.services.unit_of_work import UnitOfWork
@@ -130,19 +130,16 @@ async def remember_message(uow: UnitOfWork, *, trust_id: str, identifier: str, i
     )
 
 
-async def report(
-    uow: UnitOfWork, *, trust_id: str, report: IncidentReport, revision_at: float | None = None
-) -> tuple[dict[str, Any], bool]:
-    """Record and run phase 0. The same cad_ref again returns the first incident, unchanged: the
-    unique (trust, cad_ref) decides at the insert, so a first post pays no lookup for it.
-    `revision_at` is the time the CAD gave its document, which later documents are ordered against."""
-    services, session, now = uow.services, uow.session, uow.services.clock()
-    if refusal := await _outside_area(session, trust_id, report.lat, report.lon):
-        existing = await _find(session, trust_id, report.cad_ref)
-        if existing is not None:
-            return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
-        raise refusal
-    version, policy = await policies.current_policy(session, trust_id)
+async def _phase0(
+    uow: UnitOfWork,
+    trust_id: str,
+    report: IncidentReport,
+    revision_at: float | None,
+    now: float,
+    version: int | None,
+    policy: Policy,
+) -> tuple[Incident, m.IncidentState, list[m.Decision]]:
+    """The new incident under `policy` and what its phase 0 decided; nothing is written yet."""
     aed = await nearest_aed(
         uow, trust_id, report.lat, report.lon, at=now, policy=policy
     )  # its time zone says what is open
@@ -161,7 +158,7 @@ async def report(
         ambulance_eta_s=report.ambulance_eta_s,
     )
     decisions = m.handle(state, m.Reported(now))
-    decisions += await fire_due(session, services, state, trust_id, now)
+    decisions += await fire_due(uow.session, uow.services, state, trust_id, now)
     # The row is made once phase 0 has run, so it is written once, complete.
     row = new_row(
         state,
@@ -172,14 +169,40 @@ async def report(
         now=now,
     )
     row.cad_revision_at = from_ts(revision_at)
-    try:
-        await insert_new(session, row, state, trust_id=trust_id)  # a repeated cad_ref fails here
-    except IntegrityError:
-        await uow.discard()  # another request with this cad_ref won the insert: answer with its incident
+    return row, state, decisions
+
+
+async def report(
+    uow: UnitOfWork, *, trust_id: str, report: IncidentReport, revision_at: float | None = None
+) -> tuple[dict[str, Any], bool]:
+    """Record and run phase 0. The same cad_ref again returns the first incident, unchanged: the
+    unique (trust, cad_ref) decides at the insert, so a first post pays no lookup for it.
+    `revision_at` is the time the CAD gave its document, which later documents are ordered against."""
+    services, session, now = uow.services, uow.session, uow.services.clock()
+    if refusal := await _outside_area(session, trust_id, report.lat, report.lon):
         existing = await _find(session, trust_id, report.cad_ref)
-        if existing is None:
-            raise
-        return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
+        if existing is not None:
+            return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
+        raise refusal
+    remembered = services.policies if on_postgresql(session) else None
+    while True:
+        version, policy = await policies.current_policy(session, trust_id, remembered=remembered)
+        row, state, decisions = await _phase0(uow, trust_id, report, revision_at, now, version, policy)
+        try:  # a repeated cad_ref fails here; a remembered policy version no longer the newest answers False
+            if await insert_new(session, row, state, trust_id=trust_id, guard_policy=remembered is not None):
+                break
+        except IntegrityError:
+            await uow.discard()  # another request with this cad_ref won the insert: answer with its incident
+            existing = await _find(session, trust_id, report.cad_ref)
+            if existing is None:
+                raise
+            return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
+        # Another process changed the policy and this one has not heard yet: run again on the version
+        # read afresh, written as read (a change committed meanwhile is concurrent with this report).
+        log.info("the trust's policy changed meanwhile; phase 0 runs again on the newest", extra={"trust_id": trust_id})
+        services.policies.forget(trust_id)
+        await uow.discard()
+        remembered = None
     fx = await effects.record(session, row, state, decisions, now=now)
     alerted = len(state.alerts)
 

@@ -13,6 +13,7 @@ from alerting.domain import audit_text
 from alerting.domain.policy import Policy, PolicyError, build_policy
 from alerting.domain.policy_document import within_bounds
 from alerting.services.errors import Invalid, NotFound
+from alerting.services.policy_cache import PolicyVersionCache
 from alerting.services.trust_cache import trust_area
 from alerting.services.trusts import get_trust
 from alerting.services.unit_of_work import UnitOfWork
@@ -73,9 +74,18 @@ async def current_view(session: AsyncSession, *, trust_id: str) -> dict[str, Any
 _NEWEST_VERSION = select(func.max(PolicyVersion.version)).where(PolicyVersion.trust_id == bindparam("trust_id"))
 
 
-async def current_policy(session: AsyncSession, trust_id: str) -> tuple[int | None, Policy]:
-    """Only the version number is read: versions never change once written, so the parsed policy is cached."""
-    version = (await session.execute(_NEWEST_VERSION, {"trust_id": trust_id})).scalar_one_or_none()
+async def current_policy(
+    session: AsyncSession, trust_id: str, *, remembered: PolicyVersionCache | None = None
+) -> tuple[int | None, Policy]:
+    """Only the version number is read: versions never change once written, so the parsed policy is cached.
+    With `remembered`, the number may be what this process remembers (services/policy_cache.py): only
+    for a caller that checks it as it writes, since another process's change may not be heard yet."""
+    known, version = remembered.get(trust_id) if remembered is not None else (False, None)
+    if not known:
+        read_at = remembered.generation if remembered is not None else 0
+        version = (await session.execute(_NEWEST_VERSION, {"trust_id": trust_id})).scalar_one_or_none()
+        if remembered is not None:
+            remembered.put(trust_id, version, read_at=read_at)
     if version is None:
         return None, Policy(phases=())
     return version, await policy_version(session, trust_id, version)

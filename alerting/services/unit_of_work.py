@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alerting.services import effects
 from alerting.services.context import Services
 from alerting.services.credential_cache import CHANGED as CREDENTIALS_CHANGED
+from alerting.services.policy_cache import CHANGED as POLICIES_CHANGED
 
 AfterCommit = Callable[[], Awaitable[None]]
 
@@ -64,8 +65,11 @@ async def unit_of_work(services: Services) -> AsyncIterator[UnitOfWork]:
             raise
         await session.commit()
         credentials_changed = session.info.pop(CREDENTIALS_CHANGED, False)
+        policies_changed = session.info.pop(POLICIES_CHANGED, False)
     if credentials_changed:  # before anything is published: a stand-down's reconnect is refused
         await services.credentials.changed()
+    if policies_changed:
+        await services.policies.changed()
     for job in uow._after:
         await job()
 
