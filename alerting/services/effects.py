@@ -62,7 +62,10 @@ async def record(
     *,
     now: float,
     actor: str | None = None,
+    timeline_into: list[dict[str, Any]] | None = None,
 ) -> Effects:
+    """With `timeline_into`, the timeline's rows are put there for the caller's own INSERT (a new
+    incident's, `incident_store.insert_new`) rather than written here."""
     fx = Effects(trust_id=row.trust_id, incident_id=row.id, alerter_id=row.alerter_id)
     seq: int | None = None
     # One INSERT for the timeline at the end, in order, rather than an ORM object per entry (an
@@ -128,7 +131,9 @@ async def record(
             fx.frames.append((d.responder_id, message_frame(d.alert_id, d.text, d.at, d.sender)))
         elif isinstance(d, m.Reject):
             fx.rejects.append(d)
-    if timeline:
+    if timeline_into is not None:
+        timeline_into += timeline
+    elif timeline:
         await session.execute(insert(TimelineEntry), timeline)
     fx.close_live = state.status != m.ALERTING
     # Tracking follows the state after every decision (an accept and an arrival in one transition

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, TextClause, insert, inspect, select, text
+from sqlalchemy import Table, TextClause, insert, inspect, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,7 @@ from alerting.domain.incident import AedInfo, AlertRecord, IncidentState
 from alerting.domain.report import LocationType
 from alerting.domain.vocabulary import AlertState, AssignmentRole, IncidentSource, IncidentStatus, NotAlertedReason
 from alerting.services import policies
-from alerting.store.models import Alert, Incident
+from alerting.store.models import Alert, Incident, TimelineEntry
 from alerting.store.types import from_ts, to_ts
 
 
@@ -141,32 +141,54 @@ def _aed(state: IncidentState) -> dict[str, Any] | None:
 
 _INCIDENT_COLUMNS = [attr.key for attr in inspect(Incident).column_attrs]  # named as their columns
 # Core INSERTs on the tables, built once: not even the ORM's bulk path, whose bookkeeping costs more
-# than the statements for rows nothing else in the transaction touches.
+# than the statements for rows nothing else in the transaction touches (SQLite, for development).
 _INSERT_INCIDENT = insert(cast(Table, Incident.__table__))
 _INSERT_ALERTS = insert(cast(Table, Alert.__table__))
+_INSERT_TIMELINE = insert(cast(Table, TimelineEntry.__table__))
 
 
 def _pg_type(column: Any) -> str:
     return str(column.type.compile(dialect=postgresql.dialect()))
 
 
-def _guarded_incident() -> TextClause:
-    """On PostgreSQL: the incident's INSERT, made only while `policy_version` is still the trust's
-    newest (or `unguarded`), in the statement itself, so no query and no round trip is added. Every
-    value is cast to its column's type here, so the driver is handed plain values."""
-    table = cast(Table, Incident.__table__)
-    values = ", ".join(
-        f"CAST(:{c.key} AS TEXT)::JSON" if _pg_type(c) == "JSON" else f"CAST(:{c.key} AS {_pg_type(c)})"
-        for c in table.columns
-    )
+def _value(name: str, column: Any, *, array: bool = False) -> str:
+    """A parameter cast to its column's type, JSON sent as text: the driver is handed plain values."""
+    kind = _pg_type(column)
+    if kind == "JSON":
+        return f"CAST(:{name} AS TEXT[])" if array else f"CAST(:{name} AS TEXT)::JSON"
+    return f"CAST(:{name} AS {kind}[])" if array else f"CAST(:{name} AS {kind})"
+
+
+_ALERT_OWN = [c for c in cast(Table, Alert.__table__).columns if c.key not in ("incident_id", "trust_id")]
+_TIMELINE_OWN = [c for c in cast(Table, TimelineEntry.__table__).columns if c.key in ("at", "event", "data")]
+
+
+def _new_incident_statement() -> TextClause:
+    """On PostgreSQL, one statement for a new incident, its first alerts and its timeline: each
+    table's rows arrive as arrays (`unnest`), so the text is the same whatever the number of rows,
+    prepared once per connection. The incident is written only while `policy_version` is still the
+    trust's newest (or `unguarded`), and the alerts and timeline only with it; the answer is the
+    number of incidents written (0 or 1). A repeated cad_ref fails the whole statement."""
+    incident = cast(Table, Incident.__table__)
+    alert_cols = ", ".join(c.name for c in _ALERT_OWN)
+    alert_values = ", ".join(f"a.{c.name}::JSON" if _pg_type(c) == "JSON" else f"a.{c.name}" for c in _ALERT_OWN)
     return text(
-        f"INSERT INTO incidents ({', '.join(c.name for c in table.columns)}) SELECT {values} "
+        f"WITH incident AS (INSERT INTO incidents ({', '.join(c.name for c in incident.columns)}) "
+        f"SELECT {', '.join(_value(c.key, c) for c in incident.columns)} "
         "WHERE CAST(:unguarded AS BOOLEAN) OR CAST(:policy_version AS INTEGER) IS NOT DISTINCT FROM "
-        "(SELECT max(version) FROM policy_versions WHERE trust_id = CAST(:trust_id AS VARCHAR))"
+        "(SELECT max(version) FROM policy_versions WHERE trust_id = CAST(:trust_id AS VARCHAR)) RETURNING id), "
+        f"alerted AS (INSERT INTO alerts (incident_id, trust_id, {alert_cols}) "
+        f"SELECT incident.id, CAST(:trust_id AS VARCHAR), {alert_values} FROM incident, "
+        f"unnest({', '.join(_value('alert_' + c.key, c, array=True) for c in _ALERT_OWN)}) AS a({alert_cols})), "
+        "recorded AS (INSERT INTO timeline (incident_id, at, event, data) "
+        "SELECT incident.id, t.at, t.event, t.data::JSON FROM incident, "
+        f"unnest({', '.join(_value('timeline_' + c.key, c, array=True) for c in _TIMELINE_OWN)}) "
+        "WITH ORDINALITY AS t(at, event, data, n) ORDER BY t.n) "
+        "SELECT count(*) FROM incident"
     )
 
 
-_GUARDED_INCIDENT = _guarded_incident()
+_NEW_INCIDENT = _new_incident_statement()
 _JSON_COLUMNS = {c.key for c in cast(Table, Incident.__table__).columns if _pg_type(c) == "JSON"}
 _DEFAULTS = {
     c.key: cast(Any, c.default).arg
@@ -183,29 +205,8 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-async def insert_new(
-    session: AsyncSession, row: Incident, state: IncidentState, *, trust_id: str, guard_policy: bool = False
-) -> bool:
-    """A new incident (`row`, made by `new_row` and never added to the session) and the alerts its
-    first phase made, as one INSERT each: nothing else in the transaction changes them, so the
-    session's bookkeeping of ORM objects would be work for nothing. A repeated cad_ref fails on the
-    first INSERT (IntegrityError), before any alert is written.
-
-    With `guard_policy` (PostgreSQL only), nothing is written and False is answered when the
-    incident's policy version is no longer the trust's newest: the version was remembered
-    (services/policy_cache.py) and a change has been committed since."""
-    given = row.__dict__
-    if on_postgresql(session):
-        values = {k: given.get(k, _DEFAULTS.get(k)) for k in _INCIDENT_COLUMNS}
-        for k in _JSON_COLUMNS:
-            values[k] = _json(values[k])
-        values["unguarded"] = not guard_policy
-        if not cast(CursorResult[Any], await session.execute(_GUARDED_INCIDENT, values)).rowcount:
-            return False
-    else:
-        assert not guard_policy, "the policy guard is PostgreSQL's"
-        await session.execute(_INSERT_INCIDENT, [{k: given[k] for k in _INCIDENT_COLUMNS if k in given}])
-    alerts = [
+def _alert_rows(state: IncidentState, trust_id: str) -> list[dict[str, Any]]:
+    return [
         {
             "id": a.alert_id,
             "incident_id": state.id,
@@ -228,8 +229,50 @@ async def insert_new(
         }
         for rid, a in ((rid, state.alerts[rid]) for rid in sorted(state.changed))
     ]
-    if alerts:
-        await session.execute(_INSERT_ALERTS, alerts)
+
+
+async def insert_new(
+    session: AsyncSession,
+    row: Incident,
+    state: IncidentState,
+    *,
+    trust_id: str,
+    timeline: list[dict[str, Any]],
+    guard_policy: bool = False,
+) -> bool:
+    """A new incident (`row`, made by `new_row` and never added to the session), the alerts its
+    first phase made and its `timeline` (from `effects.record(..., timeline_into=)`): nothing else
+    in the transaction changes them, so the session's bookkeeping of ORM objects would be work for
+    nothing. On PostgreSQL that is one statement; elsewhere one INSERT a table. A repeated cad_ref
+    fails (IntegrityError) before any alert is written. What the session holds (a webhook delivery
+    of the incident) is flushed at the commit, after the incident exists.
+
+    With `guard_policy` (PostgreSQL only), nothing is written and False is answered when the
+    incident's policy version is no longer the trust's newest: the version was remembered
+    (services/policy_cache.py) and a change has been committed since."""
+    given = row.__dict__
+    alerts = _alert_rows(state, trust_id)
+    with session.no_autoflush:
+        if on_postgresql(session):
+            values = {k: given.get(k, _DEFAULTS.get(k)) for k in _INCIDENT_COLUMNS}
+            for k in _JSON_COLUMNS:
+                values[k] = _json(values[k])
+            values["unguarded"] = not guard_policy
+            for c in _ALERT_OWN:
+                values["alert_" + c.key] = [a[c.key] for a in alerts]
+            values["alert_statuses"] = [_json(a["statuses"]) for a in alerts]
+            values["timeline_at"] = [t["at"] for t in timeline]
+            values["timeline_event"] = [t["event"] for t in timeline]
+            values["timeline_data"] = [_json(t["data"]) for t in timeline]
+            if not (await session.execute(_NEW_INCIDENT, values)).scalar_one():
+                return False
+        else:
+            assert not guard_policy, "the policy guard is PostgreSQL's"
+            await session.execute(_INSERT_INCIDENT, [{k: given[k] for k in _INCIDENT_COLUMNS if k in given}])
+            if alerts:
+                await session.execute(_INSERT_ALERTS, alerts)
+            if timeline:
+                await session.execute(_INSERT_TIMELINE, timeline)
     state.changed.clear()
     return True
 

@@ -188,8 +188,11 @@ async def report(
     while True:
         version, policy = await policies.current_policy(session, trust_id, remembered=remembered)
         row, state, decisions = await _phase0(uow, trust_id, report, revision_at, now, version, policy)
+        timeline: list[dict[str, Any]] = []
+        fx = await effects.record(session, row, state, decisions, now=now, timeline_into=timeline)
         try:  # a repeated cad_ref fails here; a remembered policy version no longer the newest answers False
-            if await insert_new(session, row, state, trust_id=trust_id, guard_policy=remembered is not None):
+            guard = remembered is not None
+            if await insert_new(session, row, state, trust_id=trust_id, timeline=timeline, guard_policy=guard):
                 break
         except IntegrityError:
             await uow.discard()  # another request with this cad_ref won the insert: answer with its incident
@@ -203,7 +206,6 @@ async def report(
         services.policies.forget(trust_id)
         await uow.discard()
         remembered = None
-    fx = await effects.record(session, row, state, decisions, now=now)
     alerted = len(state.alerts)
 
     async def publish() -> None:
