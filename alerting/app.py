@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, WebSocket
-from starlette.types import Receive, Scope, Send
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alerting.api import (
     admin,
@@ -17,6 +18,7 @@ from alerting.api import (
     alerters,
     console,
     coverage,
+    direct,
     dispatching,
     exports,
     joining,
@@ -47,9 +49,11 @@ from alerting.services.context import build_services
 from alerting.settings import Settings, get_settings
 from alerting.web import pages
 from dispatch_adapter import webhook_schema
+from dispatch_adapter.router import post_incident
 from dispatch_adapter.router import router as cad_router
 
 log = logging.getLogger(__name__)
+CAD_POST_PATH = "/v1/incidents"
 
 DESCRIPTION = """\
 Real-time volunteer responder alerting for ambulance services.
@@ -84,10 +88,19 @@ class App(FastAPI):
     reaches uvicorn, which logs it). The route stays declared in the router, which lists what is
     served."""
 
+    cad_post: ASGIApp | None = None  # the CAD's POST /v1/incidents, without the routing (api/direct.py)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == gateway.PATH:
             scope["app"] = self
             await gateway.responder_socket(WebSocket(scope, receive, send))
+        elif (
+            self.cad_post is not None
+            and scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == CAD_POST_PATH
+        ):
+            await self.cad_post(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 
@@ -130,15 +143,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = App(title="Responder alerting", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     problems.install(app)
     upload_limit = settings.credential_max_bytes + 64 * 1024  # the file and its multipart framing
-    app.add_middleware(
-        BodyLimit,
-        max_bytes=settings.max_body_bytes,
-        larger=[
+    body_limits: dict[str, Any] = {
+        "max_bytes": settings.max_body_bytes,
+        "larger": [
             (r"/v1/registrations/[^/]+/credentials", upload_limit),
             (r"/v1/me/credentials", upload_limit),
             (r"/v1/trusts/[^/]+/(aeds|policy/zones)", settings.register_max_bytes),
         ],
-    )
+    }
+    app.add_middleware(BodyLimit, **body_limits)
     # Before the responders' `/v1/alerts/{alert_id}/messages`, which would take "current" for an alert id.
     app.include_router(alerter_messages.router)
     for router in (admin.router, me.router, cad_router, dispatching.router, ops.router, gateway.router):
@@ -161,4 +174,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     webhook_schema.install(app)
     app.include_router(console.router)
     pages.install(app)
+    route = _route(cad_router.routes, "POST", CAD_POST_PATH)
+    app.cad_post = direct.Unexpected(
+        app, RequestTiming(BodyLimit(direct.CadRoute(app, route, post_incident), **body_limits))
+    )
     return app
+
+
+def _route(routes: list[BaseRoute], method: str, path: str) -> BaseRoute:
+    return next(r for r in routes if getattr(r, "path", None) == path and method in getattr(r, "methods", ()))

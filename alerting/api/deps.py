@@ -81,8 +81,19 @@ def _require(*kinds: str):
     return dependency
 
 
+_cad_only = _require(auth.CAD)
 OperatorDep = Annotated[Principal, Depends(_require(auth.OPERATOR))]
-CadDep = Annotated[Principal, Depends(_require(auth.CAD))]
+CadDep = Annotated[Principal, Depends(_cad_only)]
+
+
+async def cad_caller(services: Services, request: Request) -> Principal:
+    """What `CadDep` resolves to, from the same functions in the same order, without FastAPI's
+    dependency solving: for the CAD's POST (alerting/api/direct.py)."""
+    creds = await _bearer(request)
+    cookie = await _cookie(request)
+    return await _cad_only(await current_principal(services, request, creds, cookie))
+
+
 ResponderDep = Annotated[Principal, Depends(_require(auth.RESPONDER))]
 AlerterDep = Annotated[Principal, Depends(_require(auth.ALERTER))]
 

@@ -125,6 +125,22 @@ async def test_wrong_or_missing_key_is_401_and_another_kind_of_key_is_404(stack,
     assert (await trust.cad.post("/v1/incidents", json=incident("K-1"))).status_code == 201
 
 
+async def test_the_cad_post_answers_as_the_routed_endpoints_do(stack, trust):
+    """POST /v1/incidents is served past the routing (alerting/api/direct.py): its refusals carry
+    the same headers, and the path's other methods are still the router's."""
+    async with stack.client() as anonymous:
+        problem(await anonymous.post("/v1/incidents", json=incident("D-1")), 401)
+        r = await anonymous.post("/v1/incidents", json=incident("D-1"))
+        assert r.headers["www-authenticate"] == "Bearer"
+    r = await trust.cad.put("/v1/incidents", json=incident("D-1"))
+    problem(r, 405)
+    assert set(r.headers["allow"].split(", ")) >= {"GET", "POST"}
+    created = await trust.cad.post("/v1/incidents?unknown=1", json=incident("D-1"))
+    assert created.status_code == 201 and created.json()["effect"] == "created", created.text
+    listed = await trust.cad.get("/v1/incidents")
+    assert created.json()["id"] in {i["id"] for i in listed.json()}
+
+
 async def test_the_same_cad_ref_in_two_trusts_is_two_incidents(stack, trust):
     other = await make_trust(stack)
     mine = await trust.cad.post("/v1/incidents", json=incident("SHARED-REF"))
