@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Iterable, Sequence
+import struct
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.cluster import ClusterPipeline
@@ -33,6 +34,12 @@ BATCH = 1000  # updates per script call: a burst is a few pipelined calls, not o
 PIPELINE_DEPTH = 10  # script calls per pipelined round trip
 _WS = re.compile(r"\s")
 DEFAULT_RETENTION_S = 86_400  # the longest location_max_age_s a policy may set
+# The key layout's name (geo.index_lua): a change of layout gets a new one, so the new layout
+# starts empty and fills as responders come online instead of reading keys written by the last.
+LAYOUT = "ix2"
+PREVIOUS_LAYOUTS = ("ix",)  # left behind by an upgrade: `forget_previous_layouts` drops them
+_POSITION = struct.Struct("<dddd")  # lat, lon, at, accuracy (NaN for none): a record's position
+_LAT_LON = struct.Struct("<dd")
 
 
 class Hit(NamedTuple):
@@ -63,13 +70,6 @@ class Profile:
     available: bool | None = None  # None keeps the current availability (available when new)
 
 
-@dataclass(frozen=True, slots=True)
-class _Pos:
-    lat: float
-    lon: float
-    at: float
-
-
 def _bucket(at: float, bucket_s: int) -> int:
     return math.floor(at / bucket_s)  # the same expression as the Lua script, so both agree
 
@@ -90,26 +90,32 @@ class ResponderIndex:
     # --- keys -------------------------------------------------------------------------------
 
     def base(self, trust: str) -> str:
-        return f"{self.prefix}{{t:{trust}}}:ix:"
+        return f"{self.prefix}{{t:{trust}}}:{LAYOUT}:"
+
+    async def forget_previous_layouts(self, trust: str) -> int:
+        """Drop a trust's records kept in a layout this version no longer reads (its bucket keys
+        expire on their own); returns how many keys went."""
+        hashes = [
+            f"{self.prefix}{{t:{trust}}}:{name}:{suffix}" for name in PREVIOUS_LAYOUTS for suffix in ("prof", "pos")
+        ]
+        return int(await self.r.unlink(*hashes))
 
     # --- writes -----------------------------------------------------------------------------
 
-    async def _run(self, trust: str, op: str, rows: Sequence[str], now: float, *, lines: bool = True) -> list[str]:
-        """Rows in script calls of BATCH, PIPELINE_DEPTH calls per round trip, two round trips in
-        flight: the client encodes the next while Redis runs the last. A burst's rows go as one
-        argument, a line each (redis-py packs every argument in Python: a million of them cost
-        seconds). Callers send each responder at most once per call, so calls in flight never
-        touch the same record."""
-        keys = [self.base(trust) + "prof", self.base(trust) + "pos"]
+    async def _run(
+        self, trust: str, op: str, rows: Sequence[Any], now: float, encode: Callable[[Sequence[Any]], list[Any]]
+    ) -> list[str]:
+        """Rows in script calls of BATCH (`encode` turns each batch into its arguments), PIPELINE_DEPTH
+        calls per round trip, two round trips in flight: the client encodes the next while Redis
+        runs the last. A burst goes as a few arguments, not several per row (redis-py packs every
+        argument in Python: a million of them cost seconds). Callers send each responder at most
+        once per call, so calls in flight never touch the same record."""
+        keys = [self.base(trust) + "r"]
         head = [self.base(trust), str(self.bucket_s), str(self.retention_s), repr(float(now)), op]
         if not rows:
             return []
-
-        def args(part: Sequence[str]) -> list[str]:
-            return [*head, "\n".join(part)] if lines else [*head, *part]
-
         if len(rows) <= BATCH:
-            unknown = await self._script(keys=keys, args=args(rows))
+            unknown = await self._script(keys=keys, args=[*head, *encode(rows)])
             return [u.decode() for u in unknown]
         window = BATCH * PIPELINE_DEPTH  # bounded, so a million-row load never builds one giant write
         in_flight = asyncio.Semaphore(2)
@@ -117,7 +123,7 @@ class ResponderIndex:
         async def send(start: int) -> list[bytes]:
             async with in_flight, self.r.pipeline(transaction=False) as pipe:
                 for i in range(start, min(len(rows), start + window), BATCH):
-                    part = args(rows[i : i + BATCH])
+                    part = [*head, *encode(rows[i : i + BATCH])]
                     if isinstance(pipe, ClusterPipeline):
                         # A cluster pipeline cannot load a script its node lacks (NOSCRIPT would
                         # fail the batch): send the text. A single Redis pipeline loads it itself.
@@ -150,19 +156,22 @@ class ResponderIndex:
 
     async def set_profiles(self, trust: str, profiles: Sequence[Profile], *, now: float) -> None:
         """Groups and status from SQL, mirrored here so a query never needs the database."""
+        _check_ids([p.responder_id for p in profiles])
+        joined: dict[tuple[str, ...], str] = {}  # a few distinct group lists, each checked once
         latest: dict[str, tuple[str, str, str]] = {}
         for p in profiles:
-            if not p.responder_id or _WS.search(p.responder_id):
-                raise ValueError("responder ids may not be empty or contain whitespace")
-            for g in p.groups:
-                if not g or "," in g or _WS.search(g):
-                    raise ValueError(f"group ids may not be empty or contain ',' or whitespace: {p.groups!r}")
-            groups = p.groups[0] if len(p.groups) == 1 else ",".join(dict.fromkeys(p.groups))
+            groups = joined.get(p.groups)
+            if groups is None:
+                for g in p.groups:
+                    if not g or "," in g or _WS.search(g):
+                        raise ValueError(f"group ids may not be empty or contain ',' or whitespace: {p.groups!r}")
+                groups = joined[p.groups] = ",".join(dict.fromkeys(p.groups))
             available = "" if p.available is None else ("1" if p.available else "0")
             if available == "" and (seen := latest.get(p.responder_id)) is not None:
                 available = seen[1]  # the same responder twice: the later keeps the earlier's switch
             latest[p.responder_id] = ("1" if p.active else "0", available, groups)
-        await self._run(trust, "prof", [f"{rid} {a} {v} {g}" for rid, (a, v, g) in latest.items()], now)
+        lines = [f"{rid} {a} {v} {g}" for rid, (a, v, g) in latest.items()]
+        await self._run(trust, "prof", lines, now, lambda part: ["\n".join(part)])
 
     async def upsert(
         self, trust: str, responder: str, lat: float, lon: float, accuracy_m: float | None, at: float
@@ -177,41 +186,46 @@ class ResponderIndex:
             seen = newest.get(u.responder_id)
             if seen is None or u.at >= seen.at:
                 newest[u.responder_id] = u
-        if any(not u.responder_id or _WS.search(u.responder_id) for u in newest.values()):
-            raise ValueError("responder ids may not be empty or contain whitespace")
-        # One line per update: encoding five arguments per update cost more client time than Redis spent.
-        # What follows the id is the record the index keeps ("<lat> <lon> <at> <accuracy or ->").
-        rows = [
-            f"{u.responder_id} {float(u.lat)!r} {float(u.lon)!r} {float(u.at)!r} "
-            f"{'-' if u.accuracy_m is None else repr(float(u.accuracy_m))}"
-            for u in newest.values()
-        ]
+        _check_ids(list(newest))
+        # Two arguments per script call: the ids, a line each, and their positions packed as the
+        # record keeps them (exact floats, no decimal strings to make or parse on either side).
+        pack, nan = _POSITION.pack, math.nan
+
+        def encode(part: Sequence[LocationUpdate]) -> list[str | bytes]:
+            return [
+                "\n".join([u.responder_id for u in part]),
+                b"".join([pack(u.lat, u.lon, u.at, nan if u.accuracy_m is None else u.accuracy_m) for u in part]),
+            ]
+
         now = max((u.at for u in updates), default=0.0)
-        return await self._run(trust, "loc", rows, now)
+        return await self._run(trust, "loc", list(newest.values()), now, encode)
 
     async def set_available(self, trust: str, responder: str, available: bool, *, now: float) -> bool:
         """Unavailable leaves the searched keys at once. False when the responder is unknown here."""
-        return not await self._run(trust, "avail", [responder, "1" if available else "0"], now, lines=False)
+        return not await self._run(trust, "avail", [responder, "1" if available else "0"], now, list)
 
     async def remove(self, trust: str, responder: str) -> None:
-        await self._run(trust, "remove", [responder], 0.0, lines=False)
+        await self._run(trust, "remove", [responder], 0.0, list)
 
     # --- reads ------------------------------------------------------------------------------
 
     async def position(self, trust: str, responder: str) -> tuple[float, float, float] | None:
-        raw = await self.r.hget(self.base(trust) + "pos", responder)
-        if raw is None:
+        raw = await self._record(trust, responder)
+        if raw is None or raw[2:3] != b"P":
             return None
-        p = _parse_pos(raw)
-        return p.lat, p.lon, p.at
+        lat, lon, at, _ = _POSITION.unpack_from(raw, 3)
+        return lat, lon, at
 
     async def available(self, trust: str, responder: str) -> bool | None:
         """The responder's duty switch as the index holds it; None when it has no profile of them."""
-        raw = await self.r.hget(self.base(trust) + "prof", responder)
-        if raw is None:
-            return None
-        text = raw.decode() if isinstance(raw, bytes) else raw
-        return text.split("|", 2)[1] == "1"
+        raw = await self._record(trust, responder)
+        return None if raw is None else raw[1:2] == b"1"
+
+    async def _record(self, trust: str, responder: str) -> bytes | None:
+        raw = await self.r.hget(self.base(trust) + "r", responder)
+        if raw is not None and not isinstance(raw, bytes):
+            raise TypeError("the live index needs a Redis client that returns bytes (records are binary)")
+        return raw
 
     async def nearest(
         self,
@@ -303,15 +317,15 @@ class ResponderIndex:
             *groups,
             *sorted(exclude),
         ]
-        rows = await self._search_script(keys=[self.base(trust) + "pos"], args=args)
+        rows = await self._search_script(keys=[self.base(trust) + "r"], args=args)
         out: list[tuple[float, bytes, float, float, tuple[str, ...]]] = []
         append = out.append
         distance_to = haversine_from(lat, lon)
         found_in: dict[bytes, tuple[str, ...]] = {}  # a few distinct group lists per query
         it = iter(rows)
+        lat_lon = _LAT_LON.unpack_from
         for rid, rec, listed in zip(it, it, it, strict=True):
-            plat_s, plon_s, _ = rec.split(b" ", 2)
-            plat, plon = float(plat_s), float(plon_s)
+            plat, plon = lat_lon(rec, 3)  # after the flags and "P": exactly the floats written
             d = distance_to(plat, plon)
             if d <= radius_m:
                 groups_of = found_in.get(listed)
@@ -321,7 +335,7 @@ class ResponderIndex:
         return out
 
 
-def _parse_pos(raw: bytes | str) -> _Pos:
-    text = raw.decode() if isinstance(raw, bytes) else raw
-    lat, lon, at, _ = text.split(" ", 3)
-    return _Pos(float(lat), float(lon), float(at))
+def _check_ids(ids: list[str]) -> None:
+    """Ids go to the scripts as whitespace-separated words: one split of them all checks each."""
+    if "\n".join(ids).split() != ids:
+        raise ValueError("responder ids may not be empty or contain whitespace")

@@ -6,12 +6,16 @@ is listed in, changes their record and lists them again where they now belong, a
 responder is in at most one time bucket per group and never in a key they should not be in.
 
 Key layout (all under the trust's hash tag, so a trust's keys share one Redis Cluster slot):
-  <base>prof                hash  responder -> "<active 0|1>|<available 0|1>|<group,group..>"
-  <base>pos                 hash  responder -> "<lat> <lon> <at> <accuracy or ->" (exact, as sent)
+  <base>r                   hash  responder -> their one record (below)
   <base>g:<group>:<bucket>  GEO   available, active responders whose position falls in the bucket
   <base>p:<group>:<bucket>  set   the same, for positions beyond Redis GEO's +-85.05 degrees
+A record is the profile and the position in one field, so a write reads and writes one field per
+responder: "<active 0|1><available 0|1>", then "P" and the position as four little-endian doubles
+(lat, lon, at, accuracy or NaN: exactly the floats sent, 32 bytes) or "-" when there is none yet,
+then the groups, comma-separated. `<base>` names the layout (`geo.index.LAYOUT`): a new layout
+starts empty under a new name and fills as responders come online, as after a first start.
 A bucket key expires `retention` seconds after its bucket ends: stale positions leave on their own.
-Scripts name the trust's keys from `<base>` themselves (declaring only the hashes): every key they
+Scripts name the trust's keys from `<base>` themselves (declaring only the hash): every key they
 touch carries the same hash tag, so in a Redis Cluster they are on the node that owns the declared
 ones.
 """
@@ -24,81 +28,34 @@ MAX_GEO_LAT = 85.05112878  # Redis GEO (Web Mercator) refuses latitudes beyond t
 EAST_EDGE = 180 - 1e-6
 
 _WRITE = """
-local PROF, POS = KEYS[1], KEYS[2]
+local REC = KEYS[1]
 local BASE = ARGV[1]
 local BUCKET = tonumber(ARGV[2])
 local KEEP = tonumber(ARGV[3])
 local NOW = tonumber(ARGV[4])
 local OP = ARGV[5]
 
-local function parse_profile(v)
-  if not v then return nil end
-  local a, av, gs = string.match(v, '^(%d)|(%d)|(.*)$')
-  local groups = {}
-  for g in string.gmatch(gs, '[^,]+') do groups[#groups + 1] = g end
-  return {active = a == '1', available = av == '1', groups = groups}
+-- A record: flags, position, groups (see the module's docstring). Each distinct (flags, groups)
+-- pair is parsed once per call: most responders share one of a few ("11" and "volunteers").
+local function split(v)  -- flags, the packed position (or nil), the groups
+  if string.byte(v, 3) == 80 then return string.sub(v, 1, 2), string.sub(v, 4, 35), string.sub(v, 36) end
+  return string.sub(v, 1, 2), nil, string.sub(v, 4)
 end
-
-local function profile(rid)
-  return parse_profile(redis.call('HGET', PROF, rid))
-end
-
-local function parse_position(v)
-  if not v then return nil end
-  local lat, lon, at = string.match(v, '^(%S+) (%S+) (%S+)')
-  return {lat = lat, lon = lon, at = tonumber(at), polar = math.abs(tonumber(lat)) > MAXLAT}
-end
-
-local function position(rid)
-  return parse_position(redis.call('HGET', POS, rid))
-end
-
-local function listed(prof, pos)
-  return prof and pos and prof.active and prof.available
-end
-
-local function unlist(rid, prof, pos)
-  if not listed(prof, pos) then return end
-  local b = math.floor(pos.at / BUCKET)
-  for _, g in ipairs(prof.groups) do
-    if pos.polar then
-      redis.call('SREM', BASE .. 'p:' .. g .. ':' .. b, rid)
-    else
-      redis.call('ZREM', BASE .. 'g:' .. g .. ':' .. b, rid)
-    end
-  end
-end
-
-local function list(rid, prof, pos)
-  if not listed(prof, pos) then return end
-  local b = math.floor(pos.at / BUCKET)
-  local expire_at = (b + 1) * BUCKET + KEEP
-  if expire_at <= NOW then return end  -- too old to be searched by anyone
-  for _, g in ipairs(prof.groups) do
-    local key
-    if pos.polar then
-      key = BASE .. 'p:' .. g .. ':' .. b
-      redis.call('SADD', key, rid)
-    else
-      key = BASE .. 'g:' .. g .. ':' .. b
-      -- Redis GEO misses members filed at (or within a hair of) +180 degrees: file them at -180.
-      redis.call('GEOADD', key, tonumber(pos.lon) >= EAST_EDGE and '-180' or pos.lon, pos.lat, rid)
-    end
-    redis.call('EXPIREAT', key, expire_at)
-  end
-end
-
-local unknown = {}
--- Bursts are read with one HMGET per hash and written with one command per touched key: a call of
--- a thousand rows costs a handful of commands, not several per row. Most responders share one of a
--- few profile records ("1|1|volunteers"), so each distinct record is parsed once per call.
 local parsed = {}
-local function cached_profile(v)
-  if not v then return nil end
-  local p = parsed[v]
-  if p == nil then p = parse_profile(v); parsed[v] = p end
+local function profile(flags, groups)
+  local key = flags .. groups
+  local p = parsed[key]
+  if p == nil then
+    local gs = {}
+    for g in string.gmatch(groups, '[^,]+') do gs[#gs + 1] = g end
+    p = {listed = flags == '11', groups = gs}
+    parsed[key] = p
+  end
   return p
 end
+
+-- Writes are gathered per key and sent as one command per touched key (a call of a thousand rows
+-- costs a handful of commands, not several per row): removals first, then additions.
 local removals, additions, expiry = {}, {}, {}
 local function remove_from(key, rid)
   local list = removals[key]
@@ -111,23 +68,26 @@ local function add_to(key, rid, lat, lon, expire_at)
   if string.byte(key, 1) == 112 then  -- 'p': a set
     list[#list + 1] = rid
   else
-    list[#list + 1] = tonumber(lon) >= EAST_EDGE and '-180' or lon
+    -- Redis GEO misses members filed at (or within a hair of) +180 degrees: file them at -180.
+    list[#list + 1] = lon >= EAST_EDGE and '-180' or lon
     list[#list + 1] = lat
     list[#list + 1] = rid
   end
   expiry[key] = expire_at
 end
-local function unlist_later(rid, prof, pos)
-  if not listed(prof, pos) then return end
-  local b = math.floor(pos.at / BUCKET)
-  for _, g in ipairs(prof.groups) do remove_from((pos.polar and 'p:' or 'g:') .. g .. ':' .. b, rid) end
+local function unlist(rid, prof, pos)  -- pos: the packed position the responder is listed by
+  if not (pos and prof.listed) then return end
+  local lat, _, at = struct.unpack('<ddd', pos)
+  local b = math.floor(at / BUCKET)
+  local kind = math.abs(lat) > MAXLAT and 'p:' or 'g:'
+  for _, g in ipairs(prof.groups) do remove_from(kind .. g .. ':' .. b, rid) end
 end
-local function list_later(rid, prof, lat, lon, at)
-  if not (prof and prof.active and prof.available) then return end
+local function list(rid, prof, lat, lon, at)
+  if not prof.listed then return end
   local b = math.floor(at / BUCKET)
   local expire_at = (b + 1) * BUCKET + KEEP
   if expire_at <= NOW then return end  -- too old to be searched by anyone
-  local kind = math.abs(tonumber(lat)) > MAXLAT and 'p:' or 'g:'
+  local kind = math.abs(lat) > MAXLAT and 'p:' or 'g:'
   for _, g in ipairs(prof.groups) do add_to(kind .. g .. ':' .. b, rid, lat, lon, expire_at) end
 end
 local function flush()
@@ -143,42 +103,37 @@ local function flush()
     end
     redis.call('EXPIREAT', BASE .. key, expiry[key])
   end
+  removals, additions, expiry = {}, {}, {}
 end
 
+local unknown = {}
 if OP == 'loc' then
-  -- A burst of positions in one argument, a line "<id> <lat> <lon> <at> <accuracy>" each and at
-  -- most one per responder (the client keeps the newest); what follows the id is the record kept
-  -- in POS. A position is parsed only when it has to be compared or listed.
-  local rids, recs = {}, {}
-  for rid, rec in string.gmatch(ARGV[6], '(%S+) (%S+ %S+ %S+ %S+)') do
-    local j = #rids + 1
-    rids[j], recs[j] = rid, rec
-  end
-  local profs = redis.call('HMGET', PROF, unpack(rids))
-  local olds = redis.call('HMGET', POS, unpack(rids))
+  -- A burst of positions: the ids in one argument, a line each and at most one per responder (the
+  -- client keeps the newest), and their positions packed in the next, 32 bytes each, in order.
+  local rids = {}
+  for rid in string.gmatch(ARGV[6], '%S+') do rids[#rids + 1] = rid end
+  local packed = ARGV[7]
+  local olds = redis.call('HMGET', REC, unpack(rids))
   local writes = {}
   for j, rid in ipairs(rids) do
-    local prof = cached_profile(profs[j])
-    if not prof then
+    local v = olds[j]
+    if not v then
       unknown[#unknown + 1] = rid
     else
-      local old = parse_position(olds[j])
-      local listing = prof.active and prof.available
-      local lat, lon, at
-      if old or listing then
-        lat, lon, at = string.match(recs[j], '^(%S+) (%S+) (%S+)')
-        at = tonumber(at)
-      end
-      if not old or old.at <= at then  -- an older fix arriving late never wins
-        unlist_later(rid, prof, old)
+      local flags, old, groups = split(v)
+      local o = 32 * j - 31
+      local lat, lon, at = struct.unpack('<ddd', packed, o)
+      if not old or struct.unpack('<d', old, 17) <= at then  -- an older fix arriving late never wins
+        local prof = profile(flags, groups)
+        unlist(rid, prof, old)
         writes[#writes + 1] = rid
-        writes[#writes + 1] = recs[j]
-        if listing then list_later(rid, prof, lat, lon, at) end
+        writes[#writes + 1] = flags .. 'P' .. string.sub(packed, o, o + 31) .. groups
+        list(rid, prof, lat, lon, at)
       end
     end
   end
   flush()
-  if #writes > 0 then redis.call('HSET', POS, unpack(writes)) end
+  if #writes > 0 then redis.call('HSET', REC, unpack(writes)) end
 elseif OP == 'prof' then
   -- Profiles in one argument, a line "<id> <active> <available, or nothing to keep it> <groups>"
   -- each. Only the record a responder ends the call with matters: they leave the keys of the
@@ -187,63 +142,61 @@ elseif OP == 'prof' then
   for rid, active, available, groups in string.gmatch(ARGV[6], '(%S+) (%d) (%d?) (%S*)') do
     local j = at[rid]
     if not j then j = #rids + 1; rids[j] = rid; at[rid] = j; rows[j] = {} end
-    local list = rows[j]
-    list[#list + 1] = active; list[#list + 1] = available; list[#list + 1] = groups
+    local r = rows[j]
+    r[#r + 1] = active; r[#r + 1] = available; r[#r + 1] = groups
   end
-  local olds = redis.call('HMGET', PROF, unpack(rids))
-  -- Only a responder with a profile can have a position (a position without one is refused and
-  -- removal deletes both), so only theirs are read.
-  local known = {}
-  for j = 1, #rids do if olds[j] then known[#known + 1] = rids[j] end end
-  local poss = {}
-  if #known > 0 then
-    local vs = redis.call('HMGET', POS, unpack(known))
-    for i, rid in ipairs(known) do poss[rid] = vs[i] end
-  end
+  local olds = redis.call('HMGET', REC, unpack(rids))
   local writes = {}
   for j, rid in ipairs(rids) do
-    local old = olds[j] or nil
-    local cur = old
-    local list = rows[j]
-    for i = 1, #list, 3 do
-      local available = list[i + 1]
-      if available == '' then
-        available = (cur == nil or string.sub(cur, 3, 3) == '1') and '1' or '0'
-      end
-      cur = list[i] .. '|' .. available .. '|' .. list[i + 2]
+    local flags, pos, groups
+    if olds[j] then flags, pos, groups = split(olds[j]) end
+    local f, gs = flags, groups
+    local r = rows[j]
+    for i = 1, #r, 3 do
+      local available = r[i + 1]
+      if available == '' then available = (f == nil or string.sub(f, 2, 2) == '1') and '1' or '0' end
+      f, gs = r[i] .. available, r[i + 2]
     end
-    if cur ~= old then
+    if f ~= flags or gs ~= groups then
       writes[#writes + 1] = rid
-      writes[#writes + 1] = cur
-      local pos = parse_position(poss[rid])
+      writes[#writes + 1] = f .. (pos and ('P' .. pos) or '-') .. gs
       if pos then
-        unlist_later(rid, cached_profile(old), pos)
-        list_later(rid, cached_profile(cur), pos.lat, pos.lon, pos.at)
+        unlist(rid, profile(flags, groups), pos)
+        local lat, lon, t = struct.unpack('<ddd', pos)
+        list(rid, profile(f, gs), lat, lon, t)
       end
     end
   end
   flush()
-  if #writes > 0 then redis.call('HSET', PROF, unpack(writes)) end
+  if #writes > 0 then redis.call('HSET', REC, unpack(writes)) end
 elseif OP == 'avail' then
   for i = 6, #ARGV, 2 do
     local rid, available = ARGV[i], ARGV[i + 1]
-    local prof = profile(rid)
-    if not prof then
+    local v = redis.call('HGET', REC, rid)
+    if not v then
       unknown[#unknown + 1] = rid
     else
-      local pos = position(rid)
-      unlist(rid, prof, pos)
-      local v = redis.call('HGET', PROF, rid)
-      redis.call('HSET', PROF, rid, string.sub(v, 1, 2) .. available .. string.sub(v, 4))
-      list(rid, profile(rid), pos)
+      local flags, pos, groups = split(v)
+      local f = string.sub(flags, 1, 1) .. available
+      redis.call('HSET', REC, rid, f .. string.sub(v, 3))
+      if pos then
+        unlist(rid, profile(flags, groups), pos)
+        local lat, lon, t = struct.unpack('<ddd', pos)
+        list(rid, profile(f, groups), lat, lon, t)
+        flush()
+      end
     end
   end
 elseif OP == 'remove' then
   for i = 6, #ARGV do
     local rid = ARGV[i]
-    unlist(rid, profile(rid), position(rid))
-    redis.call('HDEL', PROF, rid)
-    redis.call('HDEL', POS, rid)
+    local v = redis.call('HGET', REC, rid)
+    if v then
+      local flags, pos, groups = split(v)
+      unlist(rid, profile(flags, groups), pos)
+      flush()
+      redis.call('HDEL', REC, rid)
+    end
   end
 else
   return redis.error_reply('unknown index op ' .. OP)
@@ -269,7 +222,7 @@ TIE_MARGIN_M = 1e-3  # the script's distances may differ from ours in the last b
 # only for members of the oldest bucket (the only one that can hold positions older than the
 # cutoff). The client recomputes every distance with `geo.distance.haversine_m`.
 _SEARCH = """
-local POS = KEYS[1]
+local REC = KEYS[1]
 local BASE = ARGV[1]
 local QLON, QLAT = ARGV[2], ARGV[3]            -- where Redis searches from (see geo.index)
 local OFFSET, RADIUS = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -307,12 +260,15 @@ local function regroup(c, g)  -- a candidate found again in another group's key
   if not m[g] then m[g] = true; grp[c] = grp[c] .. ',' .. g end
 end
 
-local function read(list, count)  -- the exact record of each index in list[1..count] (false when gone)
+local function read(list, count)  -- the record of each index in list[1..count] (false: gone, or no position)
   for i = 1, count, 1000 do
     local ks, j = {}, 0
     for x = i, math.min(count, i + 999) do j = j + 1; ks[j] = ids[list[x]] end
-    local vs = redis.call('HMGET', POS, unpack(ks))
-    for x = 1, j do rec[list[i + x - 1]] = vs[x] end
+    local vs = redis.call('HMGET', REC, unpack(ks))
+    for x = 1, j do
+      local v = vs[x]
+      rec[list[i + x - 1]] = v and string.byte(v, 3) == 80 and v
+    end
   end
 end
 
@@ -322,7 +278,7 @@ local function resolve()  -- read the times of the pending: fresh ones count, th
   for x = 1, np do
     local c = pend[x]
     local v = rec[c]
-    if v and tonumber(string.match(v, '^%S+ %S+ (%S+)')) >= CUTOFF then
+    if v and struct.unpack('<d', v, 20) >= CUTOFF then  -- the time, after flags and 'P', lat, lon
       fresh[c] = true
     else
       seen[ids[c]] = false
@@ -387,10 +343,10 @@ if POLAR then  -- beyond Redis GEO's reach: every member, with its exact distanc
     local c = polar[x]
     local v = rec[c]
     local plat, plon, at
-    if v then plat, plon, at = string.match(v, '^(%S+) (%S+) (%S+)') end
-    if v and tonumber(at) >= CUTOFF then
-      local p2 = tonumber(plat) * RAD
-      local a = math.sin((p2 - p1) / 2) ^ 2 + math.cos(p1) * math.cos(p2) * math.sin((tonumber(plon) - LON) * RAD / 2) ^ 2
+    if v then plat, plon, at = struct.unpack('<ddd', v, 4) end
+    if v and at >= CUTOFF then
+      local p2 = plat * RAD
+      local a = math.sin((p2 - p1) / 2) ^ 2 + math.cos(p1) * math.cos(p2) * math.sin((plon - LON) * RAD / 2) ^ 2
       local d = 2 * R * math.asin(math.min(1, math.sqrt(a)))
       lo[c], hi[c] = d - MARGIN, d + MARGIN
       fresh[c] = true

@@ -2,6 +2,7 @@
 
 Positions live only in the live index (never in SQL). The periodic task drops every position older
 than `position_retention_s`; the responder stays registered and reappears with their next report.
+It also drops the records of an index layout this version no longer reads (`geo.index.LAYOUT`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ async def purge_positions(services: Services, *, retention_s: float | None = Non
     retention_s = services.settings.position_retention_s if retention_s is None else retention_s
     now = services.clock()
     dropped = 0
+    trusts: set[str] = set()
     after: tuple[str, str] = ("", "")
     while True:
         async with reading(services) as session:
@@ -42,6 +44,9 @@ async def purge_positions(services: Services, *, retention_s: float | None = Non
         if not rows:
             break
         for trust_id, responder_id, groups, status in rows:
+            if trust_id not in trusts:  # records an upgrade of the index's layout left behind
+                trusts.add(trust_id)
+                await services.index.forget_previous_layouts(trust_id)
             position = await services.index.position(trust_id, responder_id)
             if position is None or not is_expired(position[2], now=now, retention_s=retention_s):
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from geo.distance import haversine_m
+from geo.index import ResponderIndex
 from tests.support.clients import CENTRE, make_trust, north_of, online
 
 
@@ -156,7 +157,7 @@ async def test_nearby_counts_by_group_from_the_live_index_and_eta_in_status(stac
 async def test_index_rebuilds_a_lost_profile_from_the_database(stack):
     trust = await make_trust(stack)
     await trust.responder("a", ["staff"])
-    base = f"{stack.settings.redis_prefix}{{t:{trust.id}}}:ix:"
+    base = ResponderIndex(stack.redis, prefix=stack.settings.redis_prefix).base(trust.id)
     await stack.redis.delete(*[k async for k in stack.redis.scan_iter(match=base + "*")])
     sock = await online(stack, trust, "a", north_of(CENTRE, 40))
     created = (await trust.cad.post("/v1/incidents", json=incident("LOST-1"))).json()

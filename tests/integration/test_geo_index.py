@@ -361,3 +361,22 @@ def test_bulk_writes_of_several_windows_in_flight_land_whole_and_report_every_un
             await drop(redis, prefix)
 
     run(check())
+
+
+def test_the_records_of_a_previous_layout_are_dropped_and_the_current_ones_kept():
+    async def check():
+        redis, index, prefix = await fresh_index(60)
+        try:
+            old = [f"{prefix}{{t:T}}:ix:prof", f"{prefix}{{t:T}}:ix:pos"]
+            await redis.hset(old[0], "x", "1|1|a")
+            await redis.hset(old[1], "x", "51.5 -0.12 1800000000.0 5.0")
+            await index.set_profile("T", "x", groups=["a"], active=True, now=NOW0)
+            await index.upsert("T", "x", 51.5, -0.12, 5, NOW0)
+            assert await index.forget_previous_layouts("T") == 2
+            assert await redis.exists(*old) == 0
+            assert await index.position("T", "x") == (51.5, -0.12, NOW0)
+            assert await index.forget_previous_layouts("T") == 0
+        finally:
+            await drop(redis, prefix)
+
+    run(check())

@@ -63,7 +63,7 @@ def test_every_key_of_a_trust_shares_its_slot():
         key = getattr(keys, name)(*[trust if p == "trust" else "x" for p in params])
         assert key_slot(key.encode()) == slot, name
     index = ResponderIndex(Redis(), prefix="p:")
-    for suffix in ("prof", "pos", "g:staff:6000000", "p:staff:6000000"):  # every key the index scripts touch
+    for suffix in ("r", "g:staff:6000000", "p:staff:6000000"):  # every key the index scripts touch
         assert key_slot((index.base(trust) + suffix).encode()) == slot
     aeds = AedIndex(Redis(), prefix="p:")
     assert {key_slot(k.encode()) for k in aeds._keys(trust)} == {slot}
