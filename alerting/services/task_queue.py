@@ -7,12 +7,15 @@ senders only need the names.
 
 Phase timers and push checks come with every incident, three or four per new one, and each
 Celery message costs the sender about a millisecond of CPU and the worker more to receive,
-schedule and run. So they are gathered for `batch_window_s` (a tenth of a second) and sent
-as one `wake_many` / `push_unacknowledged_many` per due time, rounded up (never early: an early
-push check would find nothing due and push nothing) to a step that grows with how far off it is:
-`DUE_STEP_S` for what is due now, a fiftieth of the delay beyond, at most `MAX_DUE_STEP_S` late.
-A crash loses at most the timers of that window: the periodic sweep fires any incident whose timer
-was lost, as it does for a crash between a commit and a send.
+schedule and run. So they are gathered and sent as one `wake_many` / `push_unacknowledged_many`
+per due time, rounded up (never early: an early push check would find nothing due and push
+nothing) to a step that grows with how far off it is: `DUE_STEP_S` for what is due now, a
+fiftieth of the delay beyond, at most `MAX_DUE_STEP_S` late. A batch leaves `batch_window_s` (a
+tenth of a second) after its first item, or one step after it when the step is longer: a timer
+due in fifteen minutes waits up to a second here, so the incidents of that second share one
+message rather than one each tenth of a second, and still leaves long before it is due. A crash
+loses at most the timers still waiting: the periodic sweep fires any incident whose timer was
+lost, as it does for a crash between a commit and a send.
 """
 
 from __future__ import annotations
@@ -105,6 +108,8 @@ class TaskQueue:
         self._sending = threading.Lock()  # one batch on its way at a time
         # (task, due time on the monotonic clock) -> the items of one message
         self._pending: dict[tuple[Task, float], list[object]] = defaultdict(list)
+        self._leaves_at: dict[tuple[Task, float], float] = {}  # when each batch is sent, monotonic
+        self._next_send = math.inf  # when the thread wakes next to send, monotonic
         self._thread: threading.Thread | None = None
         self._closing = False
         self._stopping = threading.Event()
@@ -156,6 +161,7 @@ class TaskQueue:
         with self._sending:
             with self._lock:
                 batches, self._pending = self._pending, defaultdict(list)
+                self._leaves_at.clear()
             self._send(batches)
 
     def close(self) -> None:
@@ -173,26 +179,47 @@ class TaskQueue:
         if delay > MAX_COUNTDOWN_S:
             return
         width = min(MAX_DUE_STEP_S, max(DUE_STEP_S, delay / 50))
-        due = math.ceil((time.monotonic() + delay) / width) * width
+        clock = time.monotonic()
+        due = math.ceil((clock + delay) / width) * width
+        key = (task, due)
         with self._lock:
-            self._pending[(task, due)].append(item)
+            self._pending[key].append(item)
             if self.batch_window_s > 0:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="task-batches", daemon=True)
-                    self._thread.start()
-                self._wakeup.notify()
+                if key not in self._leaves_at:
+                    # a step is at most a fiftieth of the delay: the batch still leaves well before it is due
+                    leaves_at = self._leaves_at[key] = clock + max(
+                        self.batch_window_s, width if width > DUE_STEP_S else 0
+                    )
+                    if self._thread is None:
+                        self._thread = threading.Thread(target=self._run, name="task-batches", daemon=True)
+                        self._thread.start()
+                    if leaves_at < self._next_send:
+                        self._wakeup.notify()
                 return
         self.flush()
 
     def _run(self) -> None:
         while True:
             with self._lock:
-                while not self._pending and not self._closing:
-                    self._wakeup.wait()
-                if self._closing:
-                    return  # close() sends what is left
-            self._stopping.wait(self.batch_window_s)  # let the window fill
-            self.flush()
+                while True:
+                    if self._closing:
+                        return  # close() sends what is left
+                    self._next_send = min(self._leaves_at.values(), default=math.inf)
+                    wait = self._next_send - time.monotonic()
+                    if wait <= 0:
+                        break
+                    self._wakeup.wait(None if math.isinf(wait) else wait)
+                self._next_send = math.inf  # sending now: a new batch meanwhile waits for the next turn
+            self._send_ready()
+
+    def _send_ready(self) -> None:
+        with self._sending:
+            now = time.monotonic()
+            with self._lock:
+                ready = {key: self._pending.pop(key) for key, at in list(self._leaves_at.items()) if at <= now}
+                for key in ready:
+                    del self._leaves_at[key]
+            self._send(ready)
 
     def _send(self, batches: dict[tuple[Task, float], list[object]]) -> None:
         for (task, due), items in sorted(batches.items(), key=lambda kv: kv[0][1]):
