@@ -123,9 +123,14 @@ if OP == 'loc' then
       local flags, old, groups = split(v)
       local o = 32 * j - 31
       local lat, lon, at = struct.unpack('<ddd', packed, o)
-      if not old or struct.unpack('<d', old, 17) <= at then  -- an older fix arriving late never wins
+      local olat, olon, oat
+      if old then olat, olon, oat = struct.unpack('<ddd', old) end
+      if not old or oat <= at then  -- an older fix arriving late never wins
         local prof = profile(flags, groups)
-        unlist(rid, prof, old)
+        -- A move within the same bucket needs no removal: GEOADD moves the member in its keys.
+        if old and (math.floor(oat / BUCKET) ~= math.floor(at / BUCKET) or (math.abs(olat) > MAXLAT) ~= (math.abs(lat) > MAXLAT)) then
+          unlist(rid, prof, old)
+        end
         writes[#writes + 1] = rid
         writes[#writes + 1] = flags .. 'P' .. string.sub(packed, o, o + 31) .. groups
         list(rid, prof, lat, lon, at)

@@ -380,3 +380,29 @@ def test_the_records_of_a_previous_layout_are_dropped_and_the_current_ones_kept(
             await drop(redis, prefix)
 
     run(check())
+
+
+def test_a_move_within_one_bucket_moves_the_member_and_leaves_nothing_behind():
+    async def check():
+        redis, index, prefix = await fresh_index(300)
+        try:
+            t0 = math.floor(NOW0 / 300) * 300  # the start of a bucket: both fixes fall in it
+            await index.set_profile("T", "x", groups=["a", "b"], active=True, now=t0)
+            await index.upsert("T", "x", 51.5, -0.12, 5, t0)
+            await index.upsert("T", "x", 51.52, -0.12, 5, t0 + 30)
+            keys = sorted([k.decode() async for k in redis.scan_iter(match=f"{index.base('T')}g:*")])
+            assert keys == [f"{index.base('T')}g:{g}:{math.floor(t0 / 300)}" for g in ("a", "b")]
+            for key in keys:
+                assert await redis.zrange(key, 0, -1) == [b"x"]
+                ((lon, lat),) = await redis.geopos(key, "x")
+                assert abs(lat - 51.52) < 1e-4 and abs(lon + 0.12) < 1e-4
+            assert (
+                await index.nearest("T", 51.5, -0.12, radius_m=500, groups=["a"], limit=5, max_age_s=900, now=t0 + 31)
+                == []
+            )
+            await index.set_available("T", "x", False, now=t0 + 40)
+            assert [await redis.zcard(k) for k in keys] == [0, 0]
+        finally:
+            await drop(redis, prefix)
+
+    run(check())
