@@ -33,7 +33,18 @@ class WebhookEvent(BaseModel):
     status: str | None = Field(
         default=None,
         description="responder.status: on_scene, with_patient, aed_collected or cpr_started; incident.raised: the "
-        "incident's status, alerting or awaiting_confirmation",
+        "incident's status, alerting or awaiting_confirmation; incident.stood_down of a raised alarm nobody "
+        "confirmed in time: closed",
+    )
+    reason: str | None = Field(
+        default=None,
+        description="incident.not_alerted, and incident.stood_down of a raised alarm nobody confirmed in time: why, "
+        "in words",
+    )
+    reason_code: str | None = Field(
+        default=None,
+        description="With `reason`: no_policy, category_not_listed or excluded_flag (incident.not_alerted); "
+        "not_confirmed (incident.stood_down: the alarm was closed unconfirmed)",
     )
     source: str | None = Field(default=None, description="incident.raised: `alerter`")
     alerter_id: str | None = Field(default=None, description="incident.raised: the alerter who raised it")

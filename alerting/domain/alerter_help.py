@@ -25,10 +25,10 @@ from alerting.domain.incident_state import (
     AedInfo,
     IncidentState,
 )
-from alerting.domain.vocabulary import IncidentStatus
+from alerting.domain.vocabulary import IncidentStatus, NotAlertedReason
 from geo.distance import haversine_m
 
-__all__ = ["HelpSummary", "help_summary", "stand_down_reason"]
+__all__ = ["HelpSummary", "ended_because", "help_summary", "stand_down_reason"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,9 @@ class HelpSummary:
     nearest_m: int | None  # of those who accepted: None when nobody has
     eta_s: int | None  # the soonest expected arrival of those who accepted
     aed: AedInfo | None  # the incident's nearest AED, as the responders' alerts carry it
+    # why it ended, when that is more than its status says: `not_confirmed` for a raised alarm
+    # closed because nobody confirmed it in time
+    reason_code: str | None = None
 
 
 def _eta(distance_m: float, speed_mps: float, route_factor: float) -> int:
@@ -82,7 +85,15 @@ def help_summary(
         nearest_m=round(min(distances)) if distances else None,
         eta_s=min(etas) if etas else None,
         aed=state.aed,
+        reason_code=ended_because(state),
     )
+
+
+def ended_because(state: IncidentState) -> str | None:
+    """`not_confirmed` for an alarm closed because nobody confirmed it in time, else None."""
+    if state.status == CLOSED and state.reason_code == NotAlertedReason.NOT_CONFIRMED:
+        return state.reason_code.value
+    return None
 
 
 def stand_down_reason(status: IncidentStatus) -> str | None:

@@ -21,6 +21,7 @@ class AlerterRules:
     emergency_number: str = _DEFAULTS.emergency_number
     max_per_day: int = _DEFAULTS.max_per_day
     accept_limit: int = _DEFAULTS.accept_limit
+    confirm_timeout_s: float = _DEFAULTS.confirm_timeout_s  # confirm mode: a raise unconfirmed this long is closed
 
     @property
     def confirm(self) -> bool:
@@ -39,4 +40,5 @@ class AlerterRules:
             emergency_number=doc.emergency_number,
             max_per_day=doc.max_per_day,
             accept_limit=doc.accept_limit,
+            confirm_timeout_s=doc.confirm_timeout_s,
         )

@@ -63,6 +63,7 @@ LABELS = {
     "who": "who may alert",
     "emergency_number": "emergency number",
     "max_per_day": "alerts a day per alerter",
+    "confirm_timeout_s": "an alarm nobody confirmed closed after",
     "accuracy_m": "position accurate to",
     "replaced_earlier": "an earlier link replaced",
     "outcome": "outcome",

@@ -62,7 +62,15 @@ from alerting.domain.incident_events import (
 )
 from alerting.domain.incident_phases import fire_phase
 from alerting.domain.incident_phases import maybe_exhausted as _maybe_exhausted
-from alerting.domain.incident_raised import adopted, confirmed, held, raised_facts, raised_notice, start_raised
+from alerting.domain.incident_raised import (
+    adopted,
+    confirmed,
+    held,
+    raised_facts,
+    raised_notice,
+    start_raised,
+    unconfirmed,
+)
 from alerting.domain.incident_selection import alert_for, choose, why_not_alerted
 from alerting.domain.incident_state import (
     ACCEPTED,
@@ -569,6 +577,8 @@ def _closed(s: IncidentState, e: Closed) -> list[Decision]:
 
 
 def _alert_expired(s: IncidentState, e: AlertExpired) -> list[Decision]:
+    if s.status == AWAITING_CONFIRMATION:  # nothing alerted yet: only its wait can end
+        return unconfirmed(s, e.now)
     out: list[Decision] = []
     for alert in s.alerts.values():
         if e.responder_id not in (None, alert.responder_id):

@@ -4,16 +4,34 @@ them. Pure, like the machine that calls it; everything after the start is the or
 A raised incident runs one phase, made from the policy's `alerter` section (`alerters.phases_for`).
 In `confirm` mode it waits (`awaiting_confirmation`, no phase due, nothing alerted) until
 `Confirmed`; the CAD's `Adopted` gives it the CAD's reference and confirms it if it still waits.
+One nobody confirms within the section's `confirm_timeout_s` is closed when its timer fires
+(`unconfirmed`): the bystander is told to call, the CAD hears it stood down.
 """
 
 from __future__ import annotations
 
 from alerting.domain.alerters import phases_for
 from alerting.domain.incident_events import Adopted, Confirmed, Decision, NotifyCad, Record, Reject
-from alerting.domain.incident_state import ALERTING, AWAITING_CONFIRMATION, ENDED_STATUSES, IncidentState
-from alerting.domain.vocabulary import CadEvent, ErrorCode, IncidentSource, TimelineEvent
+from alerting.domain.incident_state import (
+    ALERTING,
+    AWAITING_CONFIRMATION,
+    CLOSED,
+    ENDED_STATUSES,
+    IncidentState,
+    confirm_due_at,
+)
+from alerting.domain.vocabulary import CadEvent, ErrorCode, IncidentSource, NotAlertedReason, TimelineEvent
 
-__all__ = ["adopted", "confirmed", "held", "provisional_ref", "raised_facts", "raised_notice", "start_raised"]
+__all__ = [
+    "adopted",
+    "confirmed",
+    "held",
+    "provisional_ref",
+    "raised_facts",
+    "raised_notice",
+    "start_raised",
+    "unconfirmed",
+]
 
 PROVISIONAL_PREFIX = "alerter-"
 
@@ -56,6 +74,31 @@ def raised_notice(s: IncidentState) -> NotifyCad:
             "lon": s.lon,
         },
     )
+
+
+def _minutes(seconds: float) -> str:
+    whole = round(seconds / 60)
+    return "1 minute" if whole == 1 else f"{whole} minutes"
+
+
+def unconfirmed(s: IncidentState, now: float) -> list[Decision]:
+    """A held alarm nobody confirmed by its due time is closed: nobody was alerted, and help sent
+    this late is not what the bystander asked for. The CAD hears `incident.stood_down` (with
+    `reason_code` `not_confirmed`), as when a dispatcher cancels one; before its time, nothing."""
+    due = confirm_due_at(s)
+    if s.status != AWAITING_CONFIRMATION or due is None or now < due:
+        return []
+    waited = s.policy.alerter.confirm_timeout_s
+    s.status = CLOSED
+    s.reason = f"nobody confirmed the alarm within {_minutes(waited)}"
+    s.reason_code = NotAlertedReason.NOT_CONFIRMED
+    return [
+        Record(TimelineEvent.CONFIRMATION_EXPIRED, {"after_s": waited}),
+        NotifyCad(
+            CadEvent.INCIDENT_STOOD_DOWN,
+            data={"status": CLOSED, "reason": s.reason, "reason_code": s.reason_code},
+        ),
+    ]
 
 
 def confirmed(s: IncidentState, e: Confirmed) -> list[Decision]:

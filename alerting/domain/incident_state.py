@@ -131,7 +131,10 @@ class IncidentState:
         return sorted(waiting, key=lambda a: (a.alerted_at, a.distance_m, a.responder_id))
 
     def wake_at(self) -> float | None:
-        """When something may next happen without outside input: a phase, an expiry, a silence, exhaustion."""
+        """When something may next happen without outside input: a phase, an expiry, a silence,
+        exhaustion; for a raised alarm held for a dispatcher, the end of its wait."""
+        if self.status == AWAITING_CONFIRMATION:
+            return confirm_due_at(self)
         if self.status != ALERTING:
             return None
         if self.started_at is None:
@@ -147,3 +150,10 @@ class IncidentState:
     def hold_phases(self, until: float) -> None:
         """Due phases wait (the responders' positions are being written back): try again at `until`."""
         self.phases_held_until = until
+
+
+def confirm_due_at(s: IncidentState) -> float | None:
+    """When a raised alarm held for a dispatcher is closed unconfirmed (None: it is not held)."""
+    if s.status != AWAITING_CONFIRMATION:
+        return None
+    return s.created_at + s.policy.alerter.confirm_timeout_s

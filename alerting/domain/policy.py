@@ -24,12 +24,14 @@ from alerting.domain.policy_document import (
     MAX_ALERTS_PER_HOUR,
     MAX_AMBULANCE_MARGIN_S,
     MAX_CHECK_IN_AFTER_S,
+    MAX_CONFIRM_TIMEOUT_S,
     MAX_DELAY_S,
     MAX_PHASE_ALERTS,
     MAX_RADIUS_M,
     MAX_RAISES_PER_DAY,
     MAX_TTL_S,
     MIN_ANSWER_S,
+    MIN_CONFIRM_TIMEOUT_S,
     MIN_RADIUS_M,
     MIN_TTL_S,
     PhaseIn,
@@ -217,6 +219,11 @@ def _alerter(doc: PolicyIn, groups: set[str], c: _Collector) -> AlerterRules:
         c.error("alerter.max_per_day", f"must be between 1 and {MAX_RAISES_PER_DAY}")
     if not 1 <= raw.accept_limit <= MAX_ACCEPT_LIMIT:
         c.error("alerter.accept_limit", f"must be between 1 and {MAX_ACCEPT_LIMIT}")
+    if not math.isfinite(raw.confirm_timeout_s) or not (
+        MIN_CONFIRM_TIMEOUT_S <= raw.confirm_timeout_s <= MAX_CONFIRM_TIMEOUT_S
+    ):
+        lo, hi = MIN_CONFIRM_TIMEOUT_S, MAX_CONFIRM_TIMEOUT_S
+        c.error("alerter.confirm_timeout_s", f"must be between {lo // 60} and {hi // 60} minutes ({lo} to {hi} s)")
     return AlerterRules.from_document(raw)
 
 

@@ -30,6 +30,8 @@ __all__ = [
     "AlerterIn",
     "MAX_ACCEPT_LIMIT",
     "MAX_ACK_TIMEOUT_S",
+    "MAX_CONFIRM_TIMEOUT_S",
+    "MIN_CONFIRM_TIMEOUT_S",
     "MAX_ALERTS_PER_HOUR",
     "MAX_AMBULANCE_MARGIN_S",
     "MAX_DELAY_S",
@@ -62,6 +64,11 @@ DEFAULT_CHECK_IN_AFTER_S = 5_400  # 90 minutes, as the schemes that look after t
 MAX_CHECK_IN_AFTER_S = 7 * 86_400
 MAX_QUESTIONS = 10
 MAX_RAISES_PER_DAY = 100
+# A raised alarm held for a dispatcher: after this long unconfirmed it is closed (a bystander has
+# been doing CPR alone for that long; help sent later would not be the help they asked for).
+DEFAULT_CONFIRM_TIMEOUT_S = 600
+MIN_CONFIRM_TIMEOUT_S = 60
+MAX_CONFIRM_TIMEOUT_S = 3_600
 
 
 def _number(default: Any = ..., *, lo: float, hi: float, description: str | None = None) -> Any:
@@ -154,6 +161,13 @@ class AlerterIn(Document):
     )
     max_per_day: int = _number(3, lo=1, hi=MAX_RAISES_PER_DAY, description="Raises per alerter in any 24 hours")
     accept_limit: int = _number(2, lo=1, hi=MAX_ACCEPT_LIMIT, description="Responders wanted for a raised alert")
+    confirm_timeout_s: float = _number(
+        DEFAULT_CONFIRM_TIMEOUT_S,
+        lo=MIN_CONFIRM_TIMEOUT_S,
+        hi=MAX_CONFIRM_TIMEOUT_S,
+        description="`confirm` mode: a raise nobody confirmed within this many seconds (60 to 3,600) is closed, "
+        "and the alerter told to call the emergency number",
+    )
 
 
 class PolicyIn(Document):

@@ -48,6 +48,7 @@ class NotAlertedReason(StrEnum):
     NO_POLICY = "no_policy"
     CATEGORY_NOT_LISTED = "category_not_listed"
     EXCLUDED_FLAG = "excluded_flag"
+    NOT_CONFIRMED = "not_confirmed"  # a raised alert nobody confirmed in time: closed (status `closed`)
 
 
 class IncidentFlag(StrEnum):
@@ -157,6 +158,7 @@ class TimelineEvent(StrEnum):
     RAISED = "raised"  # by an alerter, with where and how precisely
     AWAITING_CONFIRMATION = "awaiting_confirmation"
     CONFIRMED = "confirmed"  # a raised alert confirmed: its phase starts
+    CONFIRMATION_EXPIRED = "confirmation_expired"  # nobody confirmed a raised alert in time: it is closed
     ADOPTED = "adopted"  # the CAD gave a raised alert its own reference
     NOT_ALERTED = "not_alerted"
     ALERTING_STARTED = "alerting_started"

@@ -18,7 +18,8 @@ def ready_frame(alerter_id: str, incident_id: str | None) -> dict[str, Any]:
 
 
 def help_frame(summary: HelpSummary) -> dict[str, Any]:
-    return {
+    """`reason_code` only when the alert ended for a reason its status does not say."""
+    frame = {
         "type": "help",
         "incident_id": summary.incident_id,
         "status": summary.status.value,
@@ -29,11 +30,13 @@ def help_frame(summary: HelpSummary) -> dict[str, Any]:
         "eta_s": summary.eta_s,
         "aed": aed_view(summary.aed),
     }
+    return frame | ({"reason_code": summary.reason_code} if summary.reason_code else {})
 
 
 def message_frame(incident_id: str, sender: str, text: str, at: float) -> dict[str, Any]:
     return {"type": "message", "incident_id": incident_id, "from": sender, "text": text, "at": iso(at)}
 
 
-def stand_down_frame(incident_id: str, reason: str) -> dict[str, Any]:
-    return {"type": "stand_down", "incident_id": incident_id, "reason": reason}
+def stand_down_frame(incident_id: str, reason: str, reason_code: str | None = None) -> dict[str, Any]:
+    frame = {"type": "stand_down", "incident_id": incident_id, "reason": reason}
+    return frame | ({"reason_code": reason_code} if reason_code else {})

@@ -72,9 +72,10 @@ async def help_frames(
     loaded = await load(session, incident_id, lock=False)
     if loaded is None or loaded.row.trust_id != trust_id or loaded.row.alerter_id != alerter_id:
         return []
-    frames = [help_frame(await summary_of(session, services, loaded))]
+    summary = await summary_of(session, services, loaded)
+    frames = [help_frame(summary)]
     if (reason := stand_down_reason(loaded.state.status)) is not None:
-        frames.append(stand_down_frame(incident_id, reason))
+        frames.append(stand_down_frame(incident_id, reason, summary.reason_code))
     return frames
 
 

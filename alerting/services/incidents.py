@@ -11,7 +11,7 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -261,9 +261,17 @@ async def wake(uow: UnitOfWork, *, incident_id: str) -> None:
 
 
 async def overdue(session: AsyncSession, *, now: float, limit: int = 500) -> list[str]:
+    """Incidents whose timer is due: alerting ones, and raised alarms whose wait for a dispatcher
+    has run out. A held alarm saved before it had a timer (no `wake_at`) is woken once: the wake
+    saves the timer it has now."""
     rows = await session.execute(
         select(Incident.id)
-        .where(Incident.status == m.ALERTING, Incident.wake_at <= utc(now))
+        .where(
+            or_(
+                and_(Incident.status.in_((m.ALERTING, m.AWAITING_CONFIRMATION)), Incident.wake_at <= utc(now)),
+                and_(Incident.status == m.AWAITING_CONFIRMATION, Incident.wake_at.is_(None)),
+            )
+        )
         .order_by(Incident.wake_at)
         .limit(limit)
     )

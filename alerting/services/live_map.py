@@ -99,7 +99,7 @@ SHOWN_UNTIL_ACTED_ON = (*m.OPEN_STATUSES, m.AWAITING_CONFIRMATION)
 
 async def open_views(services: Services, trust_id: str) -> list[dict[str, Any]]:
     """Every open incident (alerting, filled), every bystander's alarm still waiting for a
-    dispatcher to confirm it (however long it has waited: nobody is alerted until someone acts), and
+    dispatcher to confirm it (until its `confirm_timeout_s` closes it: nobody is alerted until someone acts), and
     any other changed within `console_ended_keep_s`: a cancelled or closed one (the map greys it),
     an exhausted one (a dispatcher may still alert someone by hand) or one the policy alerts no one
     for. A CAD that never closes those does not fill the map with them."""

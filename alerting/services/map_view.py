@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from alerting.domain import incident as m
+from alerting.domain.incident_state import confirm_due_at
 from alerting.services.frames import aed_view
 from alerting.timefmt import iso
 
@@ -81,6 +82,8 @@ def incident_view(
         "accepted": len(state.assigned()),
         "started_at": iso(state.started_at),
         "next_phase": next_phase(state),
+        # a raised alarm held for a dispatcher: when it is closed if nobody has confirmed it
+        "confirm_by": iso(confirm_due_at(state)),
         "eligible_nearby": eligible_nearby if not ended else None,
         "ended": ended,
         "ended_at": iso(updated_at) if ended and updated_at is not None else None,

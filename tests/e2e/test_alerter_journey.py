@@ -15,7 +15,7 @@ import statistics
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, until
+from tests.e2e.browser import assert_accessible, assert_fits_width, screenshot, sign_in_admin, until
 from tests.e2e.responder_phone import (
     IPHONE,
     RECORDER,
@@ -290,4 +290,40 @@ async def test_a_suspended_alerter_following_their_alert_is_told_and_the_button_
     again = await page.context.new_page()  # opened again later: it still says why
     await again.goto(f"{stack.base_url}/alert")
     await expect(again.locator("#welcome")).to_contain_text("suspended your account")
+    await trust.close()
+
+
+async def test_an_alarm_nobody_confirms_in_time_tells_the_alerter_to_call_and_leaves_the_held_list(stack, browsing):
+    """The raise is made with the API's clock set back past the policy's ten minutes, so the
+    worker's sweep closes it at once: the page says nobody was sent and to call; the console's
+    live map no longer offers to confirm it and says why it ended."""
+    trust = await make_trust(stack, policy={**POLICY, "alerter": {**POLICY["alerter"], "mode": "confirm"}})
+    console = await browsing.page(viewport=TALL)
+    await sign_in_admin(console, stack, trust.admin_key)
+    page = await alerter_phone(browsing, stack, await alerter_invite(trust, "meg", "Meg"))
+    services = stack.server.config.app.state.services
+    real = services.clock
+    services.clock = lambda: real() - 660
+    try:
+        async with page.expect_response(lambda r: r.url.endswith("/v1/alerts/raise")) as raised:
+            await page.get_by_role("link", name="Call 999 and alert responders near you").click()
+        assert (await raised.value).status == 201
+    finally:
+        services.clock = real
+    incident_id = (await (await raised.value).json())["incident_id"]
+    await expect(page.get_by_role("heading", name="Your alert was not confirmed")).to_be_visible(timeout=30_000)
+    await expect(page.locator("#ended-text")).to_have_text(
+        "The control room did not confirm your alert in time, so no responder was sent. "
+        "If the person still needs help, call 999 now."
+    )
+    await expect(page.locator("#ended-call")).to_have_attribute("href", "tel:999")
+    await screenshot(page, "alerter-not-confirmed-390")
+    await assert_accessible(page)
+    await assert_fits_width(page)
+
+    item = console.locator(f"li.incident-item[data-incident-id='{incident_id}']")
+    await expect(item).to_contain_text("nobody confirmed the alarm within 10 minutes", timeout=30_000)
+    await expect(item).to_contain_text("Closed")
+    await expect(item.get_by_role("button", name="Confirm and alert responders")).to_have_count(0)
+    await screenshot(console, "console-alarm-not-confirmed-390")
     await trust.close()

@@ -39,6 +39,7 @@ async def test_dispatcher_confirms_a_bystanders_alarm_and_suspends_an_alerter(st
     await expect(item).to_contain_text("Bystander's alarm")
     await expect(item).to_contain_text("Awaiting confirmation")
     await expect(item).to_contain_text("Raised by a bystander with the alerter app")
+    await expect(item).to_contain_text(re.compile(r"closed unconfirmed in (9|10):\d\d"))  # the policy's 10 minutes
     await expect(item).not_to_contain_text("alerter-")  # the provisional reference is no name
     await expect(page.locator("li.incident-item").first).to_have_attribute("data-incident-id", incident_id)
     await screenshot(page, "console-alarm-awaiting")
@@ -103,15 +104,22 @@ async def test_dispatcher_confirms_a_bystanders_alarm_and_suspends_an_alerter(st
     await expect(page.get_by_label("Wait for a dispatcher to confirm it on the live map")).to_be_checked()
     await page.get_by_label("Alert responders at once").check()
     await page.get_by_label("Also anyone who joins from the trust's open invite").check()
+    await page.get_by_label("Close an alarm nobody confirmed after (minutes)").fill("15")
+    await page.locator("#alerter-policy").scroll_into_view_if_needed()
+    await screenshot(page, "console-policy-alerters-390", viewport={"width": 390, "height": 844})
+    await page.set_viewport_size(CONTROL_ROOM)
     await page.get_by_role("button", name="Save policy").click()
     changes = page.locator("#policy-changes li")
-    await expect(changes).to_have_count(2)
+    await expect(changes).to_have_count(3)
     await expect(changes.first).to_contain_text("wait for a dispatcher to confirm → alert responders at once")
+    await expect(page.locator("#policy-changes")).to_contain_text("an alarm nobody confirmed closed after")
+    await expect(page.locator("#policy-changes")).to_contain_text("15 min")
     await page.get_by_role("button", name="Save these changes").click()
     await expect(page.locator("#policy-saved")).to_contain_text("Saved as version")
     policy = (await trust.admin.get(f"/v1/trusts/{trust.id}/policy")).json()
     assert policy["alerter"]["mode"] == "auto" and policy["alerter"]["who"] == "anyone", policy["alerter"]
     assert policy["alerter"]["radius_m"] == 500  # what the editor did not touch stays as it was
+    assert policy["alerter"]["confirm_timeout_s"] == 900
 
     # The open invite: one link for everyone; a phone that opens it joins as a new alerter.
     await page.get_by_role("link", name="Alerters", exact=True).click()

@@ -269,6 +269,14 @@ TIMELINE = [
         {"event": "ambulance_arrived", "ambulance_arrived_at": "2026-03-01T10:07:30.000Z"},
         "The CAD said the ambulance crew reached the scene at 10:07 UTC",
     ),
+    (
+        {"event": "confirmation_expired", "after_s": 600},
+        "Nobody confirmed the bystander's alarm within 10 minutes: closed, nobody was alerted",
+    ),
+    (
+        {"event": "cad.incident.stood_down", "status": "closed", "reason_code": "not_confirmed"},
+        "CAD to be told that everyone was stood down",
+    ),
     ({"event": "something_new.happened"}, "Something new happened"),
 ]
 

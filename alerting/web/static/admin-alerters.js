@@ -7,7 +7,9 @@ import { h, $, when } from "/web/dom.js";
 /** One line saying whether alerters can raise alerts now, and what a raise does. */
 export function alerterPolicyLine(section) {
   if (!section || !section.enabled) return "Alerters are switched off in the policy: a raise is refused, and the alerter is told to call the emergency number.";
-  const what = section.mode === "auto" ? "alerts responders at once" : "waits for a dispatcher to confirm it on the live map";
+  const wait = Math.round((section.confirm_timeout_s ?? 600) / 60);
+  const what = section.mode === "auto" ? "alerts responders at once"
+    : `waits for a dispatcher to confirm it on the live map, and is closed if nobody has within ${wait === 1 ? "1 minute" : `${wait} minutes`}`;
   const who = section.who === "anyone" ? "registered alerters and anyone who joins from the open invite" : "registered alerters only";
   return `Alerters are on: a raise ${what}. Who: ${who}. Their phones call ${section.emergency_number || "999"}.`;
 }

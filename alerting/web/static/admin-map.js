@@ -224,10 +224,11 @@ export class LiveMap {
       h("button", { type: "button", class: "link", onclick: () => this.select(v) },
         h("span", { class: "visually-hidden" }, "Open "), h("strong", {}, incidentName(v))),
       raisedByAlerter(v) && v.category === "alerter" ? " · " : ` · ${v.category} · `, h("span", { class: "status" }, words(STATUS, v.status)),
-      v.ended ? [" · ", ticking("since", v.ended_at, "ended {} ago")] : [
+      v.ended ? [" · ", ticking("since", v.ended_at, "ended {} ago"), v.reason ? ` · ${v.reason}` : ""] : [
         ` · `, h("span", { class: "accepted" }, `${v.accepted ?? 0} of ${v.accept_limit} accepted`),
         " · ", ticking("since", v.created_at, "{} since reported"),
         v.next_phase ? [" · ", ticking("until", v.next_phase.at, `phase '${v.next_phase.name}' in {}`)] : "",
+        v.confirm_by ? [" · ", ticking("until", v.confirm_by, "closed unconfirmed in {}")] : "",
         v.eligible_nearby !== null && v.eligible_nearby !== undefined ? ` · ${v.eligible_nearby} eligible nearby` : ""],
       raisedByAlerter(v) && !v.ended ? h("div", { class: "raised-by" }, "Raised by a bystander with the alerter app") : "",
       v.status === "awaiting_confirmation" && dispatcher ? h("button", { type: "button", class: "confirm-raise",

@@ -103,6 +103,7 @@ export class PolicyEditor {
     $("#alerter-accept").value = a.accept_limit ?? "";
     $("#alerter-max").value = a.max_per_day ?? "";
     $("#alerter-number").value = a.emergency_number ?? "";
+    $("#alerter-confirm-min").value = a.confirm_timeout_s == null ? "" : String(Math.round(a.confirm_timeout_s / 6) / 10);
     const chosen = a.groups || [];
     $("#alerter-groups").replaceChildren(h("legend", {}, "Groups alerted"),
       ...this.groups.map((g) => h("label", {}, h("input", { type: "checkbox", value: g.id, checked: chosen.includes(g.id) }),
@@ -124,6 +125,8 @@ export class PolicyEditor {
     set("accept_limit", numberOrNull($("#alerter-accept").value));
     set("max_per_day", numberOrNull($("#alerter-max").value));
     set("emergency_number", $("#alerter-number").value.trim());
+    const minutes = numberOrNull($("#alerter-confirm-min").value);
+    set("confirm_timeout_s", minutes === null ? null : Math.round(minutes * 60));
     const checked = [...document.querySelectorAll("#alerter-groups input:checked")].map((c) => c.value);
     const kept = (prior?.groups || []).filter((g) => checked.includes(g));
     const groups = [...kept, ...checked.filter((g) => !kept.includes(g))];

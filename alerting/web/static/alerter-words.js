@@ -61,6 +61,10 @@ export const STAND_DOWN = {
     title: "The call is closed",
     text: "The ambulance service has closed this call. Responders are no longer needed. Thank you for acting so fast.",
   },
+  not_confirmed: {
+    title: "Your alert was not confirmed",
+    text: "The control room did not confirm your alert in time, so no responder was sent. If the person still needs help, call {number} now.",
+  },
   cancelled: {
     title: "The alert was cancelled",
     text: "The ambulance service cancelled this alert: responders are no longer coming. If the person still needs help, call {number}.",

@@ -345,12 +345,12 @@ function frame(f) {
   if (f.incident_id && help?.incident_id && f.incident_id !== help.incident_id && f.type !== "help") return;
   switch (f.type) {
     case "help":
-      if (["closed", "cancelled"].includes(f.status)) { standDown(f.status); return; }
+      if (["closed", "cancelled"].includes(f.status)) { standDown(f.reason_code || f.status); return; }
       if ($("#help").hidden) return;
       renderHelp(f);
       break;
     case "message": addMessage(f); renderMessages(); break;
-    case "stand_down": standDown(f.reason); break;
+    case "stand_down": standDown(f.reason_code || f.reason); break;
     default: break;
   }
 }
@@ -364,7 +364,7 @@ function standDown(reason) {
   $("#ended").dataset.reason = reason;
   $("#ended-title").textContent = words.title;
   $("#ended-text").textContent = words.text.replace("{number}", number());
-  $("#ended-call").hidden = reason !== "cancelled";
+  $("#ended-call").hidden = !["cancelled", "not_confirmed"].includes(reason);
   $("#ended-title").focus();
 }
 

@@ -141,6 +141,10 @@ export function describeEvent(entry, names = {}) {
       return "Waiting for a dispatcher to confirm it: nobody is alerted until then";
     case "confirmed":
       return `${actor(d.by, "a dispatcher")} confirmed the bystander's alarm: alerting starts`;
+    case "confirmation_expired": {
+      const wait = Math.round(Number(d.after_s) / 60);
+      return `Nobody confirmed the bystander's alarm within ${plural(wait, "minute")}: closed, nobody was alerted`;
+    }
     case "adopted":
       return `The CAD took it as its own incident ${d.cad_ref}`;
     case "message.received":

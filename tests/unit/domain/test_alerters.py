@@ -82,7 +82,8 @@ def test_auto_runs_one_phase_of_the_section_now_and_tells_the_cad_first():
 def test_confirm_mode_waits_with_nothing_due_then_starts_on_confirmation():
     s = raised("confirm")
     decisions = m.handle(s, m.Reported(T0))
-    assert s.status == m.AWAITING_CONFIRMATION and s.due_phases(T0 + 3600) == [] and s.wake_at() is None
+    assert s.status == m.AWAITING_CONFIRMATION and s.due_phases(T0 + 3600) == []
+    assert s.wake_at() == T0 + 600  # only the end of its wait is due (confirm_timeout_s: 10 min by default)
     assert [d.event for d in decisions if isinstance(d, m.Record)][-1] == TimelineEvent.AWAITING_CONFIRMATION
     out = m.handle(s, m.Confirmed(T0 + 40, "Dee Spatcher"))
     assert s.status == m.ALERTING and s.started_at == T0 + 40 and s.due_phases(T0 + 40) == [0]
@@ -91,6 +92,47 @@ def test_confirm_mode_waits_with_nothing_due_then_starts_on_confirmation():
     m.handle(s, m.Cancelled("done", T0 + 50))
     ended = m.handle(s, m.Confirmed(T0 + 60, "late"))
     assert [d.code for d in ended if isinstance(d, m.Reject)] == [ErrorCode.INCIDENT_ENDED]
+
+
+def test_a_raise_nobody_confirms_in_time_is_closed_and_the_cad_hears_it_stood_down():
+    s = raised("confirm", confirm_timeout_s=300)
+    m.handle(s, m.Reported(T0))
+    assert s.wake_at() == T0 + 300
+    assert m.handle(s, m.AlertExpired(T0 + 299.9)) == [] and s.status == m.AWAITING_CONFIRMATION  # not yet
+    out = m.handle(s, m.AlertExpired(T0 + 300))
+    assert s.status == m.CLOSED and s.wake_at() is None and s.alerts == {}
+    assert s.reason_code == "not_confirmed" and s.reason == "nobody confirmed the alarm within 5 minutes"
+    assert [d.event for d in out if isinstance(d, m.Record)] == [TimelineEvent.CONFIRMATION_EXPIRED]
+    assert [d.data for d in out if isinstance(d, m.Record)] == [{"after_s": 300}]
+    notices = [d for d in out if isinstance(d, m.NotifyCad)]
+    assert [n.event for n in notices] == [CadEvent.INCIDENT_STOOD_DOWN]
+    assert notices[0].data == {"status": "closed", "reason": s.reason, "reason_code": "not_confirmed"}
+    assert m.handle(s, m.AlertExpired(T0 + 400)) == []  # a second timer or the sweep: nothing more
+    late = m.handle(s, m.Confirmed(T0 + 301, "Dee Spatcher"))  # a dispatcher a moment too late
+    assert [d.code for d in late if isinstance(d, m.Reject)] == [ErrorCode.INCIDENT_ENDED]
+    adopted = m.handle(s, m.Adopted("CAD-9", T0 + 302, "the CAD"))
+    assert [d.code for d in adopted if isinstance(d, m.Reject)] == [ErrorCode.INCIDENT_ENDED]
+
+
+def test_a_confirmed_raise_no_longer_waits_to_be_closed():
+    s = raised("confirm", confirm_timeout_s=60)
+    m.handle(s, m.Reported(T0))
+    m.handle(s, m.Confirmed(T0 + 30, "Dee Spatcher"))
+    m.handle(s, m.AlertExpired(T0 + 61))
+    assert s.status != m.CLOSED and s.reason_code is None
+
+
+def test_the_confirmation_timeout_is_bounded_and_named():
+    assert raised("confirm").policy.alerter.confirm_timeout_s == 600
+    for bad in (59, 3601, float("inf")):
+        with pytest.raises((PolicyError, ValidationError)) as refused:
+            build_policy({**BASE, "alerter": {"confirm_timeout_s": bad}}, known_groups=GROUPS)
+        if isinstance(refused.value, PolicyError):
+            assert [(e.loc, e.msg) for e in refused.value.errors] == [
+                ("alerter.confirm_timeout_s", "must be between 1 and 60 minutes (60 to 3600 s)")
+            ]
+    with pytest.raises(ValidationError):
+        PolicyIn.model_validate({**BASE, "alerter": {"confirm_timeout_s": "600"}})
 
 
 def test_without_any_group_to_alert_a_raise_is_not_alerted_and_says_why():
