@@ -41,15 +41,16 @@ local function split(v)  -- flags, the packed position (or nil), the groups
   if string.byte(v, 3) == 80 then return string.sub(v, 1, 2), string.sub(v, 4, 35), string.sub(v, 36) end
   return string.sub(v, 1, 2), nil, string.sub(v, 4)
 end
-local parsed = {}
+local parsed = {}  -- groups -> flags -> the parsed profile: most responders share one of a few
 local function profile(flags, groups)
-  local key = flags .. groups
-  local p = parsed[key]
+  local by_flags = parsed[groups]
+  if by_flags == nil then by_flags = {}; parsed[groups] = by_flags end
+  local p = by_flags[flags]
   if p == nil then
     local gs = {}
     for g in string.gmatch(groups, '[^,]+') do gs[#gs + 1] = g end
     p = {listed = flags == '11', groups = gs}
-    parsed[key] = p
+    by_flags[flags] = p
   end
   return p
 end
@@ -75,12 +76,16 @@ local function add_to(key, rid, lat, lon, expire_at)
   end
   expiry[key] = expire_at
 end
-local function unlist(rid, prof, pos)  -- pos: the packed position the responder is listed by
-  if not (pos and prof.listed) then return end
-  local lat, _, at = struct.unpack('<ddd', pos)
+local function unlist_at(rid, prof, lat, at)  -- where the responder is listed by (lat, at)
+  if not prof.listed then return end
   local b = math.floor(at / BUCKET)
   local kind = math.abs(lat) > MAXLAT and 'p:' or 'g:'
   for _, g in ipairs(prof.groups) do remove_from(kind .. g .. ':' .. b, rid) end
+end
+local function unlist(rid, prof, pos)  -- pos: the packed position the responder is listed by
+  if not (pos and prof.listed) then return end
+  local lat, _, at = struct.unpack('<ddd', pos)
+  unlist_at(rid, prof, lat, at)
 end
 local function list(rid, prof, lat, lon, at)
   if not prof.listed then return end
@@ -114,25 +119,27 @@ if OP == 'loc' then
   for rid in string.gmatch(ARGV[6], '%S+') do rids[#rids + 1] = rid end
   local packed = ARGV[7]
   local olds = redis.call('HMGET', REC, unpack(rids))
-  local writes = {}
+  local writes, w = {}, 0
   for j, rid in ipairs(rids) do
     local v = olds[j]
     if not v then
       unknown[#unknown + 1] = rid
     else
-      local flags, old, groups = split(v)
       local o = 32 * j - 31
       local lat, lon, at = struct.unpack('<ddd', packed, o)
+      local had = string.byte(v, 3) == 80  -- the old position is read in place, not copied out
       local olat, olon, oat
-      if old then olat, olon, oat = struct.unpack('<ddd', old) end
-      if not old or oat <= at then  -- an older fix arriving late never wins
+      if had then olat, olon, oat = struct.unpack('<ddd', v, 4) end
+      if not had or oat <= at then  -- an older fix arriving late never wins
+        local flags, groups = string.sub(v, 1, 2), string.sub(v, had and 36 or 4)
         local prof = profile(flags, groups)
         -- A move within the same bucket needs no removal: GEOADD moves the member in its keys.
-        if old and (math.floor(oat / BUCKET) ~= math.floor(at / BUCKET) or (math.abs(olat) > MAXLAT) ~= (math.abs(lat) > MAXLAT)) then
-          unlist(rid, prof, old)
+        if had and (math.floor(oat / BUCKET) ~= math.floor(at / BUCKET) or (math.abs(olat) > MAXLAT) ~= (math.abs(lat) > MAXLAT)) then
+          unlist_at(rid, prof, olat, oat)
         end
-        writes[#writes + 1] = rid
-        writes[#writes + 1] = flags .. 'P' .. string.sub(packed, o, o + 31) .. groups
+        writes[w + 1] = rid
+        writes[w + 2] = flags .. 'P' .. string.sub(packed, o, o + 31) .. groups
+        w = w + 2
         list(rid, prof, lat, lon, at)
       end
     end
@@ -141,34 +148,35 @@ if OP == 'loc' then
   if #writes > 0 then redis.call('HSET', REC, unpack(writes)) end
 elseif OP == 'prof' then
   -- Profiles in one argument, a line "<id> <active> <available, or nothing to keep it> <groups>"
-  -- each. Only the record a responder ends the call with matters: they leave the keys of the
-  -- record they had and join those of the new one (nothing moves when the record is unchanged).
-  local rids, at, rows = {}, {}, {}  -- rows[j]: the responder's rows in order, usually one
+  -- each: a responder leaves the keys of the record they had and joins those of the new one
+  -- (nothing moves when the record is unchanged).
+  -- The client sends each responder once per call (the later of two rows is what it keeps).
+  local rids, act, avl, grs, n = {}, {}, {}, {}, 0
   for rid, active, available, groups in string.gmatch(ARGV[6], '(%S+) (%d) (%d?) (%S*)') do
-    local j = at[rid]
-    if not j then j = #rids + 1; rids[j] = rid; at[rid] = j; rows[j] = {} end
-    local r = rows[j]
-    r[#r + 1] = active; r[#r + 1] = available; r[#r + 1] = groups
+    n = n + 1
+    rids[n], act[n], avl[n], grs[n] = rid, active, available, groups
   end
   local olds = redis.call('HMGET', REC, unpack(rids))
-  local writes = {}
-  for j, rid in ipairs(rids) do
-    local flags, pos, groups
-    if olds[j] then flags, pos, groups = split(olds[j]) end
-    local f, gs = flags, groups
-    local r = rows[j]
-    for i = 1, #r, 3 do
-      local available = r[i + 1]
-      if available == '' then available = (f == nil or string.sub(f, 2, 2) == '1') and '1' or '0' end
-      f, gs = r[i] .. available, r[i + 2]
-    end
-    if f ~= flags or gs ~= groups then
-      writes[#writes + 1] = rid
-      writes[#writes + 1] = f .. (pos and ('P' .. pos) or '-') .. gs
-      if pos then
-        unlist(rid, profile(flags, groups), pos)
-        local lat, lon, t = struct.unpack('<ddd', pos)
-        list(rid, profile(f, gs), lat, lon, t)
+  local writes, w = {}, 0
+  for j = 1, n do
+    local old, available, gs = olds[j], avl[j], grs[j]
+    if not old then  -- new here: no position yet, nothing listed
+      writes[w + 1] = rids[j]
+      writes[w + 2] = act[j] .. (available == '' and '1' or available) .. '-' .. gs
+      w = w + 2
+    else
+      local flags, pos, groups = split(old)
+      if available == '' then available = string.sub(flags, 2, 2) end
+      local f = act[j] .. available
+      if f ~= flags or gs ~= groups then
+        writes[w + 1] = rids[j]
+        writes[w + 2] = f .. (pos and ('P' .. pos) or '-') .. gs
+        w = w + 2
+        if pos then
+          unlist(rids[j], profile(flags, groups), pos)
+          local lat, lon, t = struct.unpack('<ddd', pos)
+          list(rids[j], profile(f, gs), lat, lon, t)
+        end
       end
     end
   end
