@@ -1,4 +1,5 @@
-"""Session fixtures: this run's own PostgreSQL database and Redis prefix, the app and a worker."""
+"""Session fixtures: this run's own PostgreSQL database and Redis prefix, the app and a worker; and
+CAD webhook receivers for the tests that follow what a CAD is told."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 
 import pytest
 
+from dispatch_adapter.receiver import WebhookReceiver
 from tests.support.redis_cluster import RedisClusterOnLoopback
 from tests.support.stack import Stack, Worker, create_pg_database, drop_pg_database, free_port, make_settings, migrate
 
@@ -53,3 +55,19 @@ async def redis_cluster():
 def any_stack(request):
     """The same test on PostgreSQL and on the SQLite default."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+async def receiver_factory():
+    """Makes CAD webhook receivers checking signatures with the given keys; stops them after the test."""
+    made: list[WebhookReceiver] = []
+
+    async def make(keys) -> WebhookReceiver:
+        r = WebhookReceiver(keys=keys)
+        await r.start()
+        made.append(r)
+        return r
+
+    yield make
+    for r in made:
+        await r.stop()

@@ -12,7 +12,6 @@ import pytest
 from alerting.domain.webhook_signature import verify
 from alerting.services.context import build_services
 from alerting.store import audit
-from dispatch_adapter.receiver import WebhookReceiver
 from dispatch_adapter.webhook_schema import WebhookEvent
 from tests.support.alerters import alerter_policy, make_alerter
 from tests.support.clients import CENTRE, make_trust, north_of, online
@@ -20,21 +19,6 @@ from tests.support.staff import signed_in
 
 PROBLEM = "application/problem+json"
 HERE = {"lat": CENTRE[0], "lon": CENTRE[1]}
-
-
-@pytest.fixture
-async def receiver_factory():
-    made: list[WebhookReceiver] = []
-
-    async def make(keys) -> WebhookReceiver:
-        r = WebhookReceiver(keys=keys)
-        await r.start()
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        await r.stop()
 
 
 async def raise_at(stack, token: str, where=HERE, **extra):

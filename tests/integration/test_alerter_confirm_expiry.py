@@ -11,12 +11,9 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-import pytest
-
 from alerting.domain.webhook_signature import verify
 from alerting.services.context import Services, build_services
 from alerting.store.models import Incident
-from dispatch_adapter.receiver import WebhookReceiver
 from dispatch_adapter.webhook_schema import WebhookEvent
 from tests.integration.test_console_api import EventStream
 from tests.support.alerters import alerter_online, alerter_policy, help_until, make_alerter
@@ -24,21 +21,6 @@ from tests.support.clients import CENTRE, make_trust
 
 HERE = {"lat": CENTRE[0], "lon": CENTRE[1]}
 WAIT_S = 600  # the policy section's default confirm_timeout_s
-
-
-@pytest.fixture
-async def receiver():
-    made: list[WebhookReceiver] = []
-
-    async def make(keys) -> WebhookReceiver:
-        r = WebhookReceiver(keys=keys)
-        await r.start()
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        await r.stop()
 
 
 def _ts(value: str) -> float:
@@ -66,9 +48,9 @@ async def _live_snapshot(trust) -> dict:
         return await EventStream(live).next("snapshot")
 
 
-async def test_an_alarm_nobody_confirms_in_time_is_closed_and_everyone_is_told(stack, receiver):
+async def test_an_alarm_nobody_confirms_in_time_is_closed_and_everyone_is_told(stack, receiver_factory):
     trust = await make_trust(stack, policy=alerter_policy(mode="confirm"))
-    hook = await receiver([trust.cad_key])
+    hook = await receiver_factory([trust.cad_key])
     r = await trust.admin.patch(f"/v1/trusts/{trust.id}", json={"alerter_callback_url": hook.url})
     assert r.status_code == 200, r.text
     kit, lou = await make_alerter(stack, trust, "kit", "Kit"), await make_alerter(stack, trust, "lou", "Lou")
