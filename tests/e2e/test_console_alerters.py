@@ -148,6 +148,9 @@ async def test_dispatcher_confirms_a_bystanders_alarm_and_suspends_an_alerter(st
     await expect(entry).to_contain_text("Tried to raise an alert, refused")
     await expect(entry.locator("ul.changes")).to_have_text("refused because: the alerter is suspended")
     await expect(entry.locator("ul.changes")).not_to_contain_text("alerter_suspended")  # codes only in the full record
+    timelines = page.locator("#incident-timelines")
+    await expect(timelines).to_contain_text("Bystander's alarm")
+    await expect(timelines).not_to_contain_text("alerter-")  # no provisional reference for a name
     await screenshot(page, "console-audit-refused-raise", viewport={"width": 390, "height": 844})
     await ann.close()
     await trust.close()

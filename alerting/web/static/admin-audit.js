@@ -3,7 +3,7 @@
 // sentences (timeline-words.js).
 import { h, $, when } from "/web/dom.js";
 import { describeEvent } from "/web/timeline-words.js";
-import { ACTION, ACTION_FILTERS, STATUS, words } from "/web/words.js";
+import { ACTION, ACTION_FILTERS, STATUS, incidentName, raisedByAlerter, words } from "/web/words.js";
 
 const OTHERS = [["kind:admin_key", "The API key"], ["kind:cad_key", "The CAD"], ["kind:operator", "The operator"],
   ["kind:responder", "Responders"], ["kind:alerter", "Alerters"], ["kind:system", "The system"]];
@@ -118,7 +118,9 @@ export class AuditView {
     if (!incidents.length) { box.replaceChildren(h("p", {}, "No incidents yet.")); return; }
     box.replaceChildren(...incidents.map((i) => {
       const details = h("details", { dataset: { incidentId: i.id } },
-        h("summary", {}, `${when(i.created_at)} · ${i.cad_ref} · ${i.category} · ${words(STATUS, i.status)}`), h("p", {}, "Loading…"));
+        // A bystander's alarm is named in words, never by its provisional reference or category code.
+        h("summary", {}, `${when(i.created_at)} · ${incidentName(i)}${raisedByAlerter(i) && i.category === "alerter" ? "" : ` · ${i.category}`} · ${
+          words(STATUS, i.status)}`), h("p", {}, "Loading…"));
       details.addEventListener("toggle", async () => {
         if (!details.open || details.dataset.loaded) return;
         let view;
