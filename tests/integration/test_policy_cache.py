@@ -23,13 +23,13 @@ async def _posted(trust, cad_ref: str) -> dict:
 async def test_the_next_incident_after_a_change_runs_under_it(any_stack):
     trust = await make_trust(any_stack)
     first = await _posted(trust, "PC-1")
-    assert (first["phase"], first["accept_limit"]) == ("trusted", 1)
+    assert first["accept_limit"] == 1
 
     r = await trust.admin.put(f"/v1/trusts/{trust.id}/policy", json=ONE_PHASE)
     assert r.status_code == 200, r.text
     second = await _posted(trust, "PC-2")
     assert second["policy_version"] == first["policy_version"] + 1
-    assert (second["phase"], second["accept_limit"]) == ("everyone", 3)
+    assert second["accept_limit"] == 3  # what the incident takes from its policy, whether or not a phase fires
     await trust.close()
 
 
@@ -47,7 +47,7 @@ async def test_a_change_this_process_has_not_heard_of_is_still_honoured(stack):
 
     second = await _posted(trust, "PC-STALE-2")
     assert second["policy_version"] == first["policy_version"] + 1
-    assert (second["phase"], second["accept_limit"]) == ("everyone", 3)
+    assert second["accept_limit"] == 3  # what the incident takes from its policy, whether or not a phase fires
     third = await _posted(trust, "PC-STALE-3")  # and the newest is what is remembered from then on
     assert third["policy_version"] == second["policy_version"]
     assert services.policies.get(trust.id) == (True, second["policy_version"])
