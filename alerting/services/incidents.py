@@ -179,12 +179,15 @@ async def report(
     unique (trust, cad_ref) decides at the insert, so a first post pays no lookup for it.
     `revision_at` is the time the CAD gave its document, which later documents are ordered against."""
     services, session, now = uow.services, uow.session, uow.services.clock()
+    on_pg = on_postgresql(session)
+    if on_pg and report.callback_url is None:  # no webhook rows: the incident's INSERT is the one write
+        await uow.one_statement()
     if refusal := await _outside_area(session, trust_id, report.lat, report.lon):
         existing = await _find(session, trust_id, report.cad_ref)
         if existing is not None:
             return await view(session, services, trust_id=trust_id, incident_id=existing.id), False
         raise refusal
-    remembered = services.policies if on_postgresql(session) else None
+    remembered = services.policies if on_pg else None
     while True:
         version, policy = await policies.current_policy(session, trust_id, remembered=remembered)
         row, state, decisions = await _phase0(uow, trust_id, report, revision_at, now, version, policy)

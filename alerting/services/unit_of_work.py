@@ -38,6 +38,17 @@ class UnitOfWork:
     services: Services
     session: AsyncSession
     _after: list[AfterCommit] = field(default_factory=list)
+    _one_statement: bool = False
+
+    async def one_statement(self) -> None:
+        """For a unit of work whose one write is a single statement (a new incident's, on PostgreSQL:
+        `incident_store.insert_new`) and whose other statements only read: it runs without BEGIN
+        and COMMIT, two round trips that hold nothing together here, and the statement commits by
+        itself. Called before the first statement. Nothing may be left for the commit to write
+        (it could not be undone with the statement): that is refused at the end, loudly; what
+        was queued to publish is not published then."""
+        await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        self._one_statement = True
 
     def publish(self, fx: effects.Effects, *, open_limit: int | None = None) -> None:
         """Queue a transition's frames, timers and webhooks for after the commit."""
@@ -52,6 +63,7 @@ class UnitOfWork:
         fresh transaction. For a lost race on a unique key: the loser then reads the winner's row."""
         await self.session.rollback()
         self._after.clear()
+        self._one_statement = False  # what follows runs in a transaction again
 
 
 @asynccontextmanager
@@ -63,6 +75,9 @@ async def unit_of_work(services: Services) -> AsyncIterator[UnitOfWork]:
         except BaseException:
             await session.rollback()
             raise
+        if uow._one_statement and (session.new or session.dirty or session.deleted):
+            await session.rollback()
+            raise RuntimeError("a one-statement unit of work was left more to write, which was not written")
         await session.commit()
         credentials_changed = session.info.pop(CREDENTIALS_CHANGED, False)
         policies_changed = session.info.pop(POLICIES_CHANGED, False)
