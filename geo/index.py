@@ -24,8 +24,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import hiredis
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.cluster import ClusterPipeline
+from redis.asyncio.connection import AbstractConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from geo.distance import M_PER_DEG_LAT, haversine_from, haversine_m
 from geo.index_lua import EAST_EDGE, MAX_GEO_LAT, REDIS_SLACK_M, SCRIPT, SEARCH
@@ -86,6 +91,8 @@ class ResponderIndex:
         self.retention_s = retention_s
         self._script = redis.register_script(SCRIPT)
         self._search_script = redis.register_script(SEARCH)
+        self._lane: AbstractConnection | None = None  # a pooled connection kept for searches
+        self._lane_busy = False
 
     # --- keys -------------------------------------------------------------------------------
 
@@ -317,7 +324,7 @@ class ResponderIndex:
             *groups,
             *sorted(exclude),
         ]
-        rows = await self._search_script(keys=[self.base(trust) + "r"], args=args)
+        rows = await self._search_call([self.base(trust) + "r"], args)
         out: list[tuple[float, bytes, float, float, tuple[str, ...]]] = []
         append = out.append
         distance_to = haversine_from(lat, lon)
@@ -333,6 +340,38 @@ class ResponderIndex:
                     groups_of = found_in[listed] = tuple(sorted(listed.decode().split(",")))
                 append((d, rid, plat, plon, groups_of))
         return out
+
+    async def _search_call(self, keys: list[str], args: list[str | int]) -> Any:
+        """The search script's round trip. redis-py's asyncio path (pool, retries, pure-Python
+        packing) cost about as much client CPU as everything else in a query, so a search goes on
+        a connection of the pool kept for searches, packed by hiredis; the usual path (with its
+        retries and script loading) takes over when that connection is busy with another search,
+        failed, or lacks the script, and always on a cluster. The connection stays the pool's: the
+        client's `aclose` closes it with the rest."""
+        if self._lane_busy or not isinstance(self.r, Redis):
+            return await self._search_script(keys=keys, args=args)
+        self._lane_busy = True
+        try:
+            if self._lane is None:
+                self._lane = await self.r.connection_pool.get_connection()  # type: ignore[no-untyped-call]
+            conn = self._lane
+            try:
+                command = ("EVALSHA", self._search_script.sha, len(keys), *keys, *args)
+                packed = hiredis.pack_command(command)  # type: ignore[arg-type]  # its stub types a 1-tuple
+                await conn.send_packed_command(packed, check_health=False)
+                return await conn.read_response()
+            except NoScriptError:
+                pass  # the usual path loads it
+            except ResponseError:
+                raise  # the script's own error: the connection is fine
+            except (RedisConnectionError, RedisTimeoutError, OSError):
+                await conn.disconnect(nowait=True)  # reconnects on its next use
+            except BaseException:
+                await conn.disconnect(nowait=True)  # cancelled mid-call: a reply may still be on its way
+                raise
+        finally:
+            self._lane_busy = False
+        return await self._search_script(keys=keys, args=args)
 
 
 def _check_ids(ids: list[str]) -> None:

@@ -406,3 +406,48 @@ def test_a_move_within_one_bucket_moves_the_member_and_leaves_nothing_behind():
             await drop(redis, prefix)
 
     run(check())
+
+
+def test_concurrent_and_cancelled_searches_leave_every_answer_right():
+    """Searches share a connection kept for them: concurrent ones, and ones cancelled part way,
+    leave every answer right."""
+
+    async def check():
+        redis, index, prefix = await fresh_index(300)
+        try:
+            people = []
+            for i in range(300):
+                lat, lon = destination(53.8, -1.55, (i * 137.5) % 360, 20 + (i * 7919) % 3000)
+                people.append(Person(f"c{i:03d}", (GROUPS[i % 3],), True, True, [(lat, lon, NOW0 - (i % 5) * 100)]))
+            await load(index, "T", people, NOW0)
+
+            def ask(radius: float, lat: float = 53.8, lon: float = -1.55):
+                return index.nearest("T", lat, lon, radius_m=radius, groups=GROUPS, limit=20, max_age_s=900, now=NOW0)
+
+            def want(radius: float):
+                return reference(
+                    people,
+                    53.8,
+                    -1.55,
+                    radius_m=radius,
+                    groups=GROUPS,
+                    limit=20,
+                    exclude=set(),
+                    max_age_s=900,
+                    now=NOW0,
+                )
+
+            radii = [300.0, 1000.0, 3000.0] * 5
+            answers = await asyncio.gather(*(ask(r) for r in radii))
+            assert [[(h.distance_m, h.responder_id) for h in a] for a in answers] == [want(r) for r in radii]
+            for steps in range(5):  # cancelled at successive points of its call
+                task = asyncio.ensure_future(ask(3000.0, 53.81, -1.53))  # another answer entirely
+                for _ in range(steps):
+                    await asyncio.sleep(0)
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                assert [(h.distance_m, h.responder_id) for h in await ask(300.0)] == want(300.0)
+        finally:
+            await drop(redis, prefix)
+
+    run(check())

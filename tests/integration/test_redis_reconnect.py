@@ -15,11 +15,24 @@ async def test_the_first_commands_after_a_redis_restart_succeed(pg_url, tmp_path
     try:
         await services.index.set_profile("t1", "r1", groups=["staff"], active=True, now=1.0)
         assert await services.redis.ping()
+        # A search before the restart too: the connection searches are sent on dies with the rest.
+        assert (
+            await services.index.nearest(
+                "t1", 53.8, -1.55, radius_m=500, groups=["staff"], limit=5, max_age_s=900, now=2.0
+            )
+            == []
+        )
         redis.kill()
         await redis.start()  # empty, on the same port: the pooled connection is closed under the client
         assert (
             await services.index.counts_near("t1", 53.8, -1.55, radius_m=500, groups=["staff"], max_age_s=900, now=2.0)
             == {}
+        )
+        assert (
+            await services.index.nearest(
+                "t1", 53.8, -1.55, radius_m=500, groups=["staff"], limit=5, max_age_s=900, now=2.0
+            )
+            == []
         )
         assert await services.redis.ping()
     finally:
