@@ -44,7 +44,7 @@ from alerting.realtime import alerter_gateway, gateway
 from alerting.realtime.acks import AckBatcher
 from alerting.realtime.registry import CLOSE_RECONNECT, Registry
 from alerting.realtime.republish import Republisher
-from alerting.services import auth
+from alerting.services import auth, retention
 from alerting.services.context import build_services
 from alerting.settings import Settings, get_settings
 from alerting.web import pages
@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings)
         await redis_client.ready(services.redis)
+        await retention.adopt_previous_index_layouts(services)  # an upgrade keeps responders searchable
         show_operator_token(await auth.ensure_operator(services))
         await services.credentials.start()  # before the first request: it then remembers tokens
         await services.policies.start()

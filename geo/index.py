@@ -22,7 +22,7 @@ import re
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import hiredis
 from redis.asyncio import Redis, RedisCluster
@@ -39,10 +39,10 @@ BATCH = 1000  # updates per script call: a burst is a few pipelined calls, not o
 PIPELINE_DEPTH = 10  # script calls per pipelined round trip
 _WS = re.compile(r"\s")
 DEFAULT_RETENTION_S = 86_400  # the longest location_max_age_s a policy may set
-# The key layout's name (geo.index_lua): a change of layout gets a new one, so the new layout
-# starts empty and fills as responders come online instead of reading keys written by the last.
+# The key layout's name (geo.index_lua): a change of layout gets a new one, so the new layout never
+# reads keys in the last one's format; `adopt_previous_layouts` converts them.
 LAYOUT = "ix2"
-PREVIOUS_LAYOUTS = ("ix",)  # left behind by an upgrade: `forget_previous_layouts` drops them
+PREVIOUS_LAYOUTS = ("ix",)  # left behind by an upgrade: `adopt_previous_layouts` brings them over
 _POSITION = struct.Struct("<dddd")  # lat, lon, at, accuracy (NaN for none): a record's position
 _LAT_LON = struct.Struct("<dd")
 
@@ -99,13 +99,37 @@ class ResponderIndex:
     def base(self, trust: str) -> str:
         return f"{self.prefix}{{t:{trust}}}:{LAYOUT}:"
 
-    async def forget_previous_layouts(self, trust: str) -> int:
-        """Drop a trust's records kept in a layout this version no longer reads (its bucket keys
-        expire on their own); returns how many keys went."""
-        hashes = [
-            f"{self.prefix}{{t:{trust}}}:{name}:{suffix}" for name in PREVIOUS_LAYOUTS for suffix in ("prof", "pos")
-        ]
-        return int(await self.r.unlink(*hashes))
+    async def adopt_previous_layouts(self, trust: str, *, now: float) -> int:
+        """Bring a trust's responders from a layout an upgrade left behind into this one, then drop
+        the old records (its bucket keys expire on their own): after a deploy responders stay
+        searchable, instead of vanishing until their phones next report (a phone in a pocket may
+        not for many minutes). A responder this layout already holds keeps what it has: it was
+        written since, so it is newer: its profile stays, and an old position never wins over a newer
+        one. Returns how many responders the old records held."""
+        adopted = 0
+        for name in PREVIOUS_LAYOUTS:
+            prof, pos = (f"{self.prefix}{{t:{trust}}}:{name}:{suffix}" for suffix in ("prof", "pos"))
+            cursor = 0
+            while True:
+                cursor, found = await self.r.hscan(prof, cursor, count=BATCH)
+                chunk = cast(dict[bytes, bytes], found)  # the index's client does not decode replies
+                rids = [rid.decode() for rid in chunk]
+                if rids:
+                    held = await self.r.hmget(self.base(trust) + "r", rids)
+                    positions = cast(list[bytes | None], await self.r.hmget(pos, rids))
+                    profiles, updates = [], []
+                    for rid, record, here, at in zip(rids, chunk.values(), held, positions, strict=True):
+                        if here is None:
+                            profiles.append(_old_profile(rid, record))
+                        if at is not None:
+                            updates.append(_old_position(rid, at))
+                    await self.set_profiles(trust, profiles, now=now)
+                    await self.upsert_many(trust, updates)
+                    adopted += len(rids)
+                if cursor == 0:
+                    break
+            await self.r.unlink(prof, pos)
+        return adopted
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -372,6 +396,18 @@ class ResponderIndex:
         finally:
             self._lane_busy = False
         return await self._search_script(keys=keys, args=args)
+
+
+def _old_profile(rid: str, raw: bytes) -> Profile:
+    """A profile of layout `ix`: "<active 0|1>|<available 0|1>|<group,group..>"."""
+    active, available, groups = raw.decode().split("|", 2)
+    return Profile(rid, tuple(g for g in groups.split(",") if g), active == "1", available == "1")
+
+
+def _old_position(rid: str, raw: bytes) -> LocationUpdate:
+    """A position of layout `ix`: "<lat> <lon> <at> <accuracy or ->", exact decimal text."""
+    lat, lon, at, accuracy = raw.decode().split(" ", 3)
+    return LocationUpdate(rid, float(lat), float(lon), None if accuracy == "-" else float(accuracy), float(at))
 
 
 def _check_ids(ids: list[str]) -> None:

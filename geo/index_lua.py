@@ -13,7 +13,7 @@ A record is the profile and the position in one field, so a write reads and writ
 responder: "<active 0|1><available 0|1>", then "P" and the position as four little-endian doubles
 (lat, lon, at, accuracy or NaN: exactly the floats sent, 32 bytes) or "-" when there is none yet,
 then the groups, comma-separated. `<base>` names the layout (`geo.index.LAYOUT`): a new layout
-starts empty under a new name and fills as responders come online, as after a first start.
+gets a new name, and `ResponderIndex.adopt_previous_layouts` brings the last one's records over.
 A bucket key expires `retention` seconds after its bucket ends: stale positions leave on their own.
 Scripts name the trust's keys from `<base>` themselves (declaring only the hash): every key they
 touch carries the same hash tag, so in a Redis Cluster they are on the node that owns the declared

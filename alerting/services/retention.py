@@ -2,7 +2,8 @@
 
 Positions live only in the live index (never in SQL). The periodic task drops every position older
 than `position_retention_s`; the responder stays registered and reappears with their next report.
-It also drops the records of an index layout this version no longer reads (`geo.index.LAYOUT`).
+It also adopts what an index layout this version no longer reads still holds (`geo.index.LAYOUT`):
+an old-version process of a rolling deploy may have written there since this one started.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from alerting.services.context import Services
 from alerting.services.unit_of_work import reading
-from alerting.store.models import Responder
+from alerting.store.models import Responder, Trust
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ async def purge_positions(services: Services, *, retention_s: float | None = Non
         for trust_id, responder_id, groups, status in rows:
             if trust_id not in trusts:  # records an upgrade of the index's layout left behind
                 trusts.add(trust_id)
-                await services.index.forget_previous_layouts(trust_id)
+                await services.index.adopt_previous_layouts(trust_id, now=now)
             position = await services.index.position(trust_id, responder_id)
             if position is None or not is_expired(position[2], now=now, retention_s=retention_s):
                 continue
@@ -60,3 +61,17 @@ async def purge_positions(services: Services, *, retention_s: float | None = Non
     if dropped:
         log.info("purged stale positions", extra={"count": dropped, "retention_s": retention_s})
     return dropped
+
+
+async def adopt_previous_index_layouts(services: Services) -> int:
+    """At an API process's start: every trust's responders still in the index layout of the version
+    before (`geo.index.PREVIOUS_LAYOUTS`) come over before this one serves, so an upgrade does not
+    leave a phase finding nobody until phones report again. Returns how many were adopted."""
+    async with reading(services) as session:
+        trust_ids = (await session.execute(select(Trust.id).order_by(Trust.id))).scalars().all()
+    adopted = 0
+    for trust_id in trust_ids:
+        adopted += await services.index.adopt_previous_layouts(trust_id, now=services.clock())
+    if adopted:
+        log.warning("live index: adopted responders from the previous layout", extra={"responders": adopted})
+    return adopted

@@ -363,19 +363,44 @@ def test_bulk_writes_of_several_windows_in_flight_land_whole_and_report_every_un
     run(check())
 
 
-def test_the_records_of_a_previous_layout_are_dropped_and_the_current_ones_kept():
+def test_an_upgrade_adopts_the_previous_layouts_responders_and_drops_its_records():
+    """Records the previous layout (`ix`) wrote, in its format: after the upgrade every responder in
+    them is searchable where and as fresh as they were, one the new layout already holds keeps its
+    newer state, and the old records go."""
+
     async def check():
         redis, index, prefix = await fresh_index(60)
         try:
-            old = [f"{prefix}{{t:T}}:ix:prof", f"{prefix}{{t:T}}:ix:pos"]
-            await redis.hset(old[0], "x", "1|1|a")
-            await redis.hset(old[1], "x", "51.5 -0.12 1800000000.0 5.0")
-            await index.set_profile("T", "x", groups=["a"], active=True, now=NOW0)
-            await index.upsert("T", "x", 51.5, -0.12, 5, NOW0)
-            assert await index.forget_previous_layouts("T") == 2
-            assert await redis.exists(*old) == 0
-            assert await index.position("T", "x") == (51.5, -0.12, NOW0)
-            assert await index.forget_previous_layouts("T") == 0
+            prof, pos = f"{prefix}{{t:T}}:ix:prof", f"{prefix}{{t:T}}:ix:pos"
+            people = []
+            for i in range(1_500):  # more than one scan's worth
+                lat, lon = destination(53.8, -1.55, (i * 137.5) % 360, 20 + (i * 7919) % 4000)
+                people.append(Person(f"o{i:04d}", (GROUPS[i % 3],), i % 11 != 0, i % 7 != 0, [(lat, lon, NOW0 - i)]))
+            await redis.hset(prof, mapping={p.id: f"{int(p.active)}|{int(p.available)}|{p.groups[0]}" for p in people})
+            await redis.hset(
+                pos, mapping={p.id: f"{p.fixes[0][0]!r} {p.fixes[0][1]!r} {p.fixes[0][2]!r} 5.0" for p in people}
+            )
+            await redis.hset(prof, mapping={"noplace": "1|1|a,b"})  # registered, never reported
+            # Written by the new version since it started: newer than what the old records say.
+            moved = people[1]
+            await index.set_profile("T", moved.id, groups=moved.groups, active=True, available=True, now=NOW0)
+            await index.upsert("T", moved.id, 53.9, -1.4, 3.0, NOW0)
+            people[1] = Person(moved.id, moved.groups, True, True, [(53.9, -1.4, NOW0)])
+
+            assert await index.adopt_previous_layouts("T", now=NOW0) == 1_501
+            assert await redis.exists(prof, pos) == 0
+            for lat, lon, radius in ((53.8, -1.55, 5_000.0), (53.9, -1.4, 100.0), (53.81, -1.56, 700.0)):
+                got = await index.nearest(
+                    "T", lat, lon, radius_m=radius, groups=GROUPS, limit=50, max_age_s=900, now=NOW0
+                )
+                want = reference(
+                    people, lat, lon, radius_m=radius, groups=GROUPS, limit=50, exclude=set(), max_age_s=900, now=NOW0
+                )
+                assert [(h.distance_m, h.responder_id) for h in got] == want and want
+            assert await index.position("T", people[2].id) == (*people[2].fixes[0][:2], NOW0 - 2)
+            assert await index.position("T", "noplace") is None and await index.available("T", "noplace") is True
+            assert await index.available("T", people[7].id) is False
+            assert await index.adopt_previous_layouts("T", now=NOW0) == 0
         finally:
             await drop(redis, prefix)
 
