@@ -62,8 +62,8 @@ async def receiver_factory():
     """Makes CAD webhook receivers checking signatures with the given keys; stops them after the test."""
     made: list[WebhookReceiver] = []
 
-    async def make(keys) -> WebhookReceiver:
-        r = WebhookReceiver(keys=keys)
+    async def make(keys, respond=None) -> WebhookReceiver:
+        r = WebhookReceiver(keys=keys, respond=respond)
         await r.start()
         made.append(r)
         return r
@@ -71,3 +71,9 @@ async def receiver_factory():
     yield make
     for r in made:
         await r.stop()
+
+
+@pytest.fixture
+def receiver_for(receiver_factory):
+    """Makes a CAD webhook receiver checking signatures with the trust's CAD key."""
+    return lambda trust: receiver_factory([trust.cad_key])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch_adapter.receiver import WebhookReceiver
 from tests.support.clients import CENTRE, make_trust, north_of, online
 from tests.support.staff import signed_in
 
@@ -27,21 +26,6 @@ ELSEWHERE = north_of(CENTRE, 5000)  # a second incident, far from the first
 
 def incident(cad_ref, at=CENTRE, **extra):
     return {"cad_ref": cad_ref, "lat": at[0], "lon": at[1], "category": "09-E-01", "location_type": "public"} | extra
-
-
-@pytest.fixture
-async def receiver_for():
-    made: list[WebhookReceiver] = []
-
-    async def make(trust) -> WebhookReceiver:
-        r = WebhookReceiver(keys=[trust.cad_key])
-        await r.start()
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        await r.stop()
 
 
 async def _audit(trust, action):

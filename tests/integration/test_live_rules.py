@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-from dispatch_adapter.receiver import WebhookReceiver
 from tests.support.clients import CENTRE, make_trust, north_of, online
 
 ONE_PHASE = {
@@ -28,21 +25,6 @@ def incident(cad_ref, **extra):
         "category": "09-E-01",
         "location_type": "public",
     } | extra
-
-
-@pytest.fixture
-async def receiver_for():
-    made: list[WebhookReceiver] = []
-
-    async def make(trust) -> WebhookReceiver:
-        r = WebhookReceiver(keys=[trust.cad_key])
-        await r.start()
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        await r.stop()
 
 
 async def test_an_unlisted_category_is_not_alerted_with_a_reason_and_the_cad_is_told(stack, receiver_for):

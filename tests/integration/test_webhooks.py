@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from alerting.store.models import Credential
-from dispatch_adapter.receiver import Attempt, WebhookReceiver
+from dispatch_adapter.receiver import Attempt
 from dispatch_adapter.signing import verify
 from dispatch_adapter.webhook_schema import WebhookEvent
 from tests.support.clients import CENTRE, make_trust, north_of, online
@@ -43,21 +43,6 @@ def failing_first(n: int, event: str):
         return 500 if attempt.event == event and seen[event] <= n else 200
 
     return respond
-
-
-@pytest.fixture
-async def receiver_factory():
-    made: list[WebhookReceiver] = []
-
-    async def make(keys, respond=None) -> WebhookReceiver:
-        r = WebhookReceiver(keys=keys, respond=respond)
-        await r.start()
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        await r.stop()
 
 
 async def test_flaky_receiver_gets_each_event_once_in_order_with_every_attempt_in_the_timeline(
