@@ -26,6 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         ws_ping_interval_s=settings.ws_ping_interval_s,
         ws_max_size=64 * 1024,
+        keep_alive_s=settings.http_keep_alive_s,
         gc_thresholds=settings.gc_thresholds,
     )
     return 0

@@ -35,18 +35,16 @@ class GracefulServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def serve(
+def server_config(
     app: FastAPI,
     *,
     host: str,
     port: int,
     ws_ping_interval_s: float,
     ws_max_size: int,
-    gc_thresholds: tuple[int, int, int] | None = None,
-) -> None:
-    if gc_thresholds is not None:
-        gc.set_threshold(*gc_thresholds)
-    config = uvicorn.Config(
+    keep_alive_s: int,
+) -> uvicorn.Config:
+    return uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -57,6 +55,33 @@ def serve(
         ws=LeanWebSocketProtocol,  # uvicorn's own, with less kept per idle socket
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=10,
+        # An idle keep-alive connection is closed after this. It must outlast the CAD client's own
+        # idle limit (httpx 5 s, many HTTP stacks 30-60 s): when the server closes first, a request
+        # the client writes at that moment is lost with a reset, and a busy server's timer can fire
+        # before it has read a request already waiting (uvicorn's default is 5 s).
+        timeout_keep_alive=keep_alive_s,
         proxy_headers=True,
+    )
+
+
+def serve(
+    app: FastAPI,
+    *,
+    host: str,
+    port: int,
+    ws_ping_interval_s: float,
+    ws_max_size: int,
+    keep_alive_s: int,
+    gc_thresholds: tuple[int, int, int] | None = None,
+) -> None:
+    if gc_thresholds is not None:
+        gc.set_threshold(*gc_thresholds)
+    config = server_config(
+        app,
+        host=host,
+        port=port,
+        ws_ping_interval_s=ws_ping_interval_s,
+        ws_max_size=ws_max_size,
+        keep_alive_s=keep_alive_s,
     )
     GracefulServer(config, app).run()

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     ws_send_queue: int = Field(default=64, ge=1)
     ws_auth_timeout_s: float = Field(default=5.0, gt=0)
     ws_ping_interval_s: float = Field(default=20.0, gt=0)
+    # How long the API keeps an idle HTTP keep-alive connection (alerting/serve.py says why: longer
+    # than clients keep theirs, so the client closes first).
+    http_keep_alive_s: int = Field(default=75, ge=1, le=3600)
     # The API process's garbage collector (gc.set_threshold). CPython's default (700, 10, 10) made
     # an API process holding 10,000 sockets run full collections of its whole heap, ~0.36 s each,
     # 14 times in a one-minute benchmark; these collect young objects in a few ms and leave the

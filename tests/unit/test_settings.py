@@ -100,3 +100,23 @@ def test_one_retention_knob_sets_the_index_buckets_and_the_purge(tmp_path):
     )
     assert build_services(settings).index.retention_s == 7200
     assert "location_retention_s" not in Settings.model_fields
+
+
+def test_the_api_keeps_idle_connections_longer_than_clients_keep_theirs(monkeypatch):
+    from fastapi import FastAPI
+
+    from alerting.serve import server_config
+
+    def config() -> int:
+        s = Settings()
+        cfg = server_config(
+            FastAPI(), host="127.0.0.1", port=0, ws_ping_interval_s=20, ws_max_size=1, keep_alive_s=s.http_keep_alive_s
+        )
+        return cfg.timeout_keep_alive
+
+    assert config() == 75  # not uvicorn's 5 s, which a CAD's pooled connection races
+    monkeypatch.setenv("ALERTING_HTTP_KEEP_ALIVE_S", "120")
+    assert config() == 120
+    monkeypatch.setenv("ALERTING_HTTP_KEEP_ALIVE_S", "0")
+    with pytest.raises(ValidationError, match="http_keep_alive_s"):
+        Settings()
