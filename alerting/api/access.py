@@ -55,7 +55,8 @@ REQUIRED_ROLE: dict[tuple[str, str], Role] = {
     ("POST", f"{T}/registrations/{{registration_id}}/approve"): Role.VERIFIER,
     ("POST", f"{T}/registrations/{{registration_id}}/refuse"): Role.VERIFIER,
     # alerters: every role sees who they are; verifiers add and invite them, as responders;
-    # dispatchers suspend them (the misuse desk). The trust's settings need `admin`.
+    # dispatchers suspend them (the misuse desk). The trust's settings, and erasing an alerter
+    # (DELETE, not listed), need `admin`.
     ("GET", f"{T}/alerters"): Role.VIEWER,
     ("POST", f"{T}/alerters"): Role.VERIFIER,
     ("POST", f"{T}/alerters/{{alerter_id}}/invites"): Role.VERIFIER,

@@ -1,11 +1,11 @@
-"""Alerters: the trust's routes to add, list, invite and suspend them; the alerter's own routes to
+"""Alerters: the trust's routes to add, list, invite, suspend and erase them; the alerter's own routes to
 raise an alert and follow it; a dispatcher's confirmation of a raised alert."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from alerting.api.alerter_schemas import AlerterCreate, AlerterPatch, RaiseIn, TrustPatch
 from alerting.api.deps import AdminDep, AlerterDep, DispatcherDep, ServicesDep
@@ -55,6 +55,21 @@ async def patch_alerter(
         return await alerters.set_suspended(
             uow, trust_id=trust, alerter_id=alerter_id, suspended=body.suspended, actor=who.actor
         )
+
+
+@router.delete(
+    f"{T}/alerters/{{alerter_id}}",
+    status_code=204,
+    summary="Erase an alerter: their name, tokens and invites go (admin; audited)",
+)
+async def erase_alerter(trust: str, alerter_id: str, services: ServicesDep, who: AdminDep) -> Response:
+    """Their token and any invite stop working at once and every socket of theirs is closed (4410)
+    on every API process. An alert they raised stays, an emergency record, but its `alerter_id`
+    becomes the pseudonym the audit named them by, which no longer leads back to them; the
+    erasure is audited (`alerter.erase`) with who did it."""
+    async with unit_of_work(services) as uow:
+        await alerters.erase(uow, trust_id=trust, alerter_id=alerter_id, actor=who.actor)
+    return Response(status_code=204)
 
 
 @router.post(f"{T}/alerters/{{alerter_id}}/invites", status_code=201, summary="Invite an alerter: a one-time link")

@@ -42,6 +42,7 @@ ACTION_TEXT = {
     "admin_key.rotate": "Rotated the API key",
     "aeds.replace": "Replaced the defibrillators",
     "alerter.create": "Added an alerter",
+    "alerter.erase": "Erased an alerter",
     "alerter.invite": "Invited an alerter",
     "alerter.invite_redeemed": "Joined as an alerter",
     "alerter.open_invite": "Made a new open link for alerters",
@@ -98,7 +99,7 @@ class Names:
     targets: Mapping[str, str] = field(default_factory=dict)
     responders: Mapping[str, str] = field(default_factory=dict)  # responder id -> name, for actors
     responder_ids: Mapping[str, str] = field(default_factory=dict)  # pseudonym -> responder id
-    alerters: Mapping[str, str] = field(default_factory=dict)  # alerter id -> name, for actors
+    alerters: Mapping[str, str] = field(default_factory=dict)  # alerter pseudonym (or id) -> name, for actors
 
 
 def action_text(action: str) -> str:
@@ -125,7 +126,7 @@ def actor_of(actor: str, name: str | None = None, names: Names | None = None) ->
         default = f"responder {found}" if found else "a responder"
     elif kind == "alerter":
         found = names.alerters.get(ident) if names else None
-        default = f"alerter {found}" if found else "an alerter"
+        default = f"alerter {found}" if found else "an erased alerter" if ident.startswith("ps_") else "an alerter"
     else:
         default = KIND_NAMES[kind]
     return {"kind": kind, "id": ident, "name": default}
@@ -150,7 +151,9 @@ def subject(target: str | None, before: Any = None, after: Any = None, names: Na
         return _named(before, after) or "a staff member"
     if kind == "group":
         return f"group '{_named(before, after) or ident}'"
-    if kind == "alerter":
+    if kind == "alerter" and ident.startswith("ps_"):
+        return f"alerter {resolved}" if resolved else "an erased alerter"
+    if kind == "alerter":  # entries from before alerters had pseudonyms
         found = resolved or _named(before, after)
         return f"alerter {found}" if found else "an alerter"
     if kind == "incident":

@@ -12,6 +12,7 @@ from alerting.domain.roles import ROLE_LABELS, Role
 __all__ = ["LABELS", "value_text"]
 
 LABELS = {
+    "incidents_kept": "their alerts kept",
     "radius_m": "radius",
     "delay_s": "delay",
     "max_alerts": "alert limit",

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 PATH = "/v1/alerters/ws"
-SUSPENDED_REASON = "the alerter is suspended; this token does not work until they are reinstated"
+SUSPENDED_REASON = "the alerter is suspended or erased; this token does not work unless they are reinstated"
 
 
 @router.websocket(PATH)

@@ -80,8 +80,9 @@ async def audit_refusal(uow: UnitOfWork, *, principal: Principal, refused: Raise
         actor=principal.actor,
         action=REFUSED_ACTION,
         trust_id=trust_id,
-        target=alerter_target(alerter_id),
-        after={"name": alerter.name if alerter else None, "outcome": "refused", "refusal": refused.reason},
+        # an alerter erased meanwhile gets no new pseudonym: the link would name them again
+        target=await alerter_target(session, trust_id, alerter_id) if alerter else None,
+        after={"outcome": "refused", "refusal": refused.reason},
     )
 
 
@@ -164,7 +165,6 @@ async def raise_alert(
         trust_id=trust_id,
         target=incident_target(incident_id),
         after={
-            "name": alerter.name,
             "outcome": "raised",
             "status": state.status,
             "mode": rules.mode,

@@ -6,16 +6,20 @@ link whose every redeem makes a new alerter (rate-limited per address; rotating 
 Codes are 192-bit random and kept as their SHA-256; a single-use code is spent by one conditional
 UPDATE, so two phones racing on one link cannot both win. Raising an alert is
 `services/alert_raising.py`.
+
+The audit names an alerter by a pseudonym (`store/subjects.py`), never by id or name, so erasing
+one removes the person and leaves the hash-chained record whole but anonymous.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import secrets
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,14 +31,23 @@ from alerting.services.errors import Conflict, Forbidden, Gone, Invalid, NotFoun
 from alerting.services.invite_links import invite_url, qr_svg_uri
 from alerting.services.trusts import get_trust
 from alerting.services.unit_of_work import UnitOfWork
-from alerting.store import audit
-from alerting.store.models import Alerter, AlerterInvite, Incident, StaffMember
+from alerting.store import audit, subjects
+from alerting.store.models import (
+    Alerter,
+    AlerterInvite,
+    Credential,
+    Incident,
+    StaffMember,
+    TimelineEntry,
+    WebhookDelivery,
+)
 from alerting.timefmt import iso, utc
 
 __all__ = [
     "OPEN_STATUSES",
     "alerter_name",
     "create",
+    "erase",
     "refuse_if_suspended",
     "suspended_refusal",
     "invite",
@@ -53,8 +66,9 @@ REGISTERED, OPEN = "registered", "open"
 OPEN_STATUSES = (IncidentStatus.AWAITING_CONFIRMATION, IncidentStatus.ALERTING, IncidentStatus.FILLED)
 
 
-def target(alerter_id: str) -> str:
-    return f"alerter {alerter_id}"
+async def target(session: AsyncSession, trust_id: str, alerter_id: str) -> str:
+    """The audit names an alerter by pseudonym, never by id or name: erasure deletes the link."""
+    return await subjects.alerter_target(session, trust_id, alerter_id)
 
 
 async def _alerter(uow: UnitOfWork, trust_id: str, alerter_id: str) -> Alerter:
@@ -107,8 +121,7 @@ async def create(uow: UnitOfWork, *, trust_id: str, alerter_id: str, name: str, 
         actor=actor,
         action="alerter.create",
         trust_id=trust_id,
-        target=target(alerter_id),
-        after={"name": name},
+        target=await target(session, trust_id, alerter_id),
     )
     return view(row, open_alert=None, raised_today=0)
 
@@ -199,9 +212,9 @@ async def set_suspended(
             actor=actor,
             action="alerter.suspend" if suspended else "alerter.reinstate",
             trust_id=trust_id,
-            target=target(alerter_id),
-            before={"name": row.name, "suspended": was},
-            after={"name": row.name, "suspended": suspended},
+            target=await target(session, trust_id, alerter_id),
+            before={"suspended": was},
+            after={"suspended": suspended},
         )
         if suspended:
             bus = uow.services.bus
@@ -209,6 +222,78 @@ async def set_suspended(
     await session.flush()
     found = await list_alerters(session, trust_id=trust_id, now=now)
     return next(a for a in found if a["id"] == alerter_id)
+
+
+def _renamed(value: Any, alerter_id: str, pseudonym: str) -> Any:
+    """A recorded document with the alerter's id, where it names them, replaced by the pseudonym."""
+    if isinstance(value, dict):
+        return {
+            k: pseudonym if k in ("alerter", "alerter_id") and v == alerter_id else _renamed(v, alerter_id, pseudonym)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_renamed(v, alerter_id, pseudonym) for v in value]
+    return value
+
+
+async def _unname_incidents(session: AsyncSession, trust_id: str, alerter_id: str, pseudonym: str) -> int:
+    """The alerter's incidents, their timelines and their webhooks (sent and due) name them by the
+    pseudonym from now on; how many incidents that was."""
+    ids = list(
+        (
+            await session.execute(
+                select(Incident.id).where(Incident.trust_id == trust_id, Incident.alerter_id == alerter_id)
+            )
+        ).scalars()
+    )
+    if not ids:
+        return 0
+    await session.execute(
+        update(Incident)
+        .where(Incident.trust_id == trust_id, Incident.id.in_(ids))
+        .values(alerter_id=pseudonym)
+        .execution_options(synchronize_session=False)
+    )
+    for entry in (await session.execute(select(TimelineEntry).where(TimelineEntry.incident_id.in_(ids)))).scalars():
+        if (data := _renamed(entry.data, alerter_id, pseudonym)) != entry.data:
+            entry.data = data  # a new dict: the JSON column sees the change
+    for sent in (await session.execute(select(WebhookDelivery).where(WebhookDelivery.incident_id.in_(ids)))).scalars():
+        body = json.loads(sent.body)
+        if (renamed := _renamed(body, alerter_id, pseudonym)) != body:
+            sent.body = json.dumps(renamed, separators=(",", ":"))
+    return len(ids)
+
+
+async def erase(uow: UnitOfWork, *, trust_id: str, alerter_id: str, actor: str) -> None:
+    """Erasure: the alerter's name and row, their tokens and invites go, and after the commit every
+    socket of theirs, on any API process, is closed (4410). An alert they raised stays, an
+    emergency record, but names them only by the pseudonym the audit knew them by, whose link
+    back to them is deleted: the raise, the incident and the erasure stay traceable to each other,
+    no longer to the person."""
+    session, now = uow.session, uow.services.clock()
+    await get_trust(session, trust_id)
+    row = await _alerter(uow, trust_id, alerter_id)
+    pseudonym = await subjects.alerter_pseudonym(session, trust_id, alerter_id)
+    await session.execute(
+        delete(Credential).where(Credential.trust_id == trust_id, Credential.alerter_id == alerter_id)
+    )
+    await session.execute(
+        delete(AlerterInvite).where(AlerterInvite.trust_id == trust_id, AlerterInvite.alerter_id == alerter_id)
+    )
+    kept = await _unname_incidents(session, trust_id, alerter_id, pseudonym)
+    await session.delete(row)
+    await audit.append(
+        session,
+        at=utc(now),
+        actor=actor,
+        action="alerter.erase",
+        trust_id=trust_id,
+        target=subjects.ALERTER_PREFIX + pseudonym,
+        after={"incidents_kept": kept},
+    )
+    await subjects.forget_alerter(session, trust_id, alerter_id)
+    bus = uow.services.bus
+    uow.after_commit(lambda: bus.end_alerter_sockets(trust_id, alerter_id))
 
 
 async def invite(uow: UnitOfWork, *, trust_id: str, alerter_id: str, actor: str, base_url: str) -> dict[str, Any]:
@@ -235,7 +320,7 @@ async def invite(uow: UnitOfWork, *, trust_id: str, alerter_id: str, actor: str,
         actor=actor,
         action="alerter.invite",
         trust_id=trust_id,
-        target=target(alerter_id),
+        target=await target(session, trust_id, alerter_id),
         after={"expires_at": iso(expires)},
     )
     url = invite_url(base_url, CLIENT_PATH, code)
@@ -357,7 +442,7 @@ async def redeem(uow: UnitOfWork, *, digest: str, name: str | None, client: str)
         actor=f"alerter:{alerter_id}:invite"[:80],
         action="alerter.invite_redeemed",
         trust_id=trust_id,
-        target=target(alerter_id),
+        target=await target(session, trust_id, alerter_id),
     )
     return {"token": token, "alerter_id": alerter_id, "trust_id": trust_id}
 

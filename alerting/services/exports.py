@@ -71,15 +71,19 @@ async def audit_names(session: AsyncSession, trust_id: str, rows: Iterable[Audit
         refs = {incident_target(iid): ref for iid, ref in found.all()}
     groups = await session.execute(select(Group.id, Group.name).where(Group.trust_id == trust_id))
     targets = {subjects.PREFIX + ps: people.get(rid, rid) for ps, rid in pseudonyms.items()} | refs
-    alerter_ids = {r.actor.split(":")[1] for r in rows if r.actor.startswith("alerter:") and r.actor.count(":") == 2}
-    alerter_ids |= {r.target.split(" ", 1)[1] for r in rows if r.target and r.target.startswith("alerter ")}
+    # alerters are recorded by pseudonym, as actor and target (entries from before that, by their id)
+    named_alerters = {r.actor.split(":")[1] for r in rows if r.actor.startswith("alerter:") and r.actor.count(":") == 2}
+    named_alerters |= {r.target.split(" ", 1)[1] for r in rows if r.target and r.target.startswith("alerter ")}
+    alerter_ids = await subjects.resolve_alerters(session, trust_id, named_alerters)
+    wanted_alerters = set(alerter_ids.values()) | {a for a in named_alerters if not a.startswith("ps_")}
     alerter_names: dict[str, str] = {}
-    if alerter_ids:
+    if wanted_alerters:
         found = await session.execute(
-            select(Alerter.id, Alerter.name).where(Alerter.trust_id == trust_id, Alerter.id.in_(alerter_ids))
+            select(Alerter.id, Alerter.name).where(Alerter.trust_id == trust_id, Alerter.id.in_(wanted_alerters))
         )
-        alerter_names = dict(found.all())
-    targets |= {f"alerter {aid}": name for aid, name in alerter_names.items()}
+        by_id = dict(found.all())
+        alerter_names = {a: by_id[alerter_ids.get(a, a)] for a in named_alerters if alerter_ids.get(a, a) in by_id}
+    targets |= {f"alerter {ident}": name for ident, name in alerter_names.items()}
     return Names(
         groups=dict(groups.all()),
         targets=targets,

@@ -52,13 +52,15 @@ def entry_hash(
 
 
 async def _pseudonymous(session: AsyncSession, actor: str, trust_id: str | None) -> str:
-    """A responder acting ("responder:<id>:<credential>") is recorded by their pseudonym, like a
-    responder named as a target: the chain never holds an identifier that erasure must remove."""
+    """A responder or alerter acting ("responder:<id>:<credential>") is recorded by their pseudonym,
+    like one named as a target: the chain never holds an identifier that erasure must remove."""
     kind, _, rest = actor.partition(":")
-    responder_id, _, credential = rest.partition(":")
-    if kind != "responder" or not trust_id or not responder_id or responder_id.startswith("ps_"):
+    person_id, _, credential = rest.partition(":")
+    if kind not in ("responder", "alerter") or not trust_id or not person_id or person_id.startswith("ps_"):
         return actor
-    return f"responder:{await subjects.pseudonym(session, trust_id, responder_id)}:{credential}"
+    if kind == "alerter":  # an alerter raising: by pseudonym too, so that erasing them leaves no id
+        return f"alerter:{await subjects.alerter_pseudonym(session, trust_id, person_id)}:{credential}"[:80]
+    return f"responder:{await subjects.pseudonym(session, trust_id, person_id)}:{credential}"
 
 
 async def _person_name(session: AsyncSession, actor: str) -> str | None:

@@ -277,6 +277,17 @@ class AuditSubject(Base):
     responder_id: Mapped[str] = mapped_column(String(64))
 
 
+class AlerterSubject(Base):
+    """The same for an alerter: audit rows name them by pseudonym (as target, and as the actor of
+    their raises); erasing the alerter deletes this link."""
+
+    __tablename__ = "alerter_subjects"
+    __table_args__ = (UniqueConstraint("trust_id", "alerter_id", name="uq_alerter_subject_alerter"),)
+    pseudonym: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"))
+    alerter_id: Mapped[str] = mapped_column(String(64))
+
+
 class StaffMember(Base):
     """A named person who runs a trust from the console. Signs in with a password set through a
     single-use invite, or through the trust's identity provider, matched by email."""

@@ -154,3 +154,50 @@ async def test_dispatcher_confirms_a_bystanders_alarm_and_suspends_an_alerter(st
     await screenshot(page, "console-audit-refused-raise", viewport={"width": 390, "height": 844})
     await ann.close()
     await trust.close()
+
+
+async def test_an_administrator_erases_an_alerter_and_their_open_alarm_stays_without_their_name(stack, browsing):
+    trust = await make_trust(stack, policy=alerter_policy(mode="confirm"))
+    token = await make_alerter(stack, trust, "pat", "Pat Passerby")
+    await make_alerter(stack, trust, "kit", "Kit Keeper")
+    async with stack.client(token) as phone:
+        r = await phone.post("/v1/alerts/raise", json={"lat": CENTRE[0], "lon": CENTRE[1]})
+    assert r.status_code == 201, r.text
+    incident_id = r.json()["incident_id"]
+
+    page = await browsing.page(viewport=CONTROL_ROOM)
+    await sign_in_admin(page, stack, trust.admin_key)
+    await page.get_by_role("link", name="Alerters", exact=True).click()
+    row = page.locator("#alerter-rows tr[data-alerter-id='pat']")
+    await expect(row).to_contain_text("Alert open now")
+    asked: list[str] = []
+
+    async def answer(dialog) -> None:
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    page.once("dialog", answer)
+    await row.get_by_role("button", name="Erase Pat Passerby").click()
+    await expect(page.locator("#alerter-message")).to_have_text("Pat Passerby was erased.")
+    assert asked and asked[0].startswith("Erase Pat Passerby? Their name is deleted")
+    assert "signed out at once" in asked[0] and "stays with the dispatchers, without their name" in asked[0]
+    await expect(row).to_have_count(0)
+    await expect(page.locator("#alerter-rows tr")).to_have_count(1)
+    await screenshot(page, "console-alerter-erased")
+    await assert_accessible(page)
+    async with stack.client(token) as phone:
+        assert (await phone.get("/v1/alerts/current")).status_code == 401
+
+    # The alarm is still there for the dispatchers; the audit says an alerter was erased, not who.
+    await page.get_by_role("link", name="Live map", exact=True).click()
+    item = page.locator(f"li.incident-item[data-incident-id='{incident_id}']")
+    await expect(item).to_contain_text("Awaiting confirmation")
+    await expect(item).not_to_contain_text("Pat")
+    await page.get_by_role("link", name="Audit", exact=True).click()
+    await page.get_by_role("button", name="Show", exact=True).click()
+    entry = page.locator("#audit-rows tr[data-action='alerter.erase']")
+    await expect(entry).to_contain_text("Erased an alerter")
+    await expect(entry).to_contain_text("an erased alerter")
+    await expect(page.locator("#audit-rows")).not_to_contain_text("Pat Passerby")
+    await screenshot(page, "console-audit-alerter-erased")
+    await trust.close()

@@ -172,6 +172,12 @@ async def test_each_credential_kind_gets_exactly_what_the_matrix_says(stack):
                             json={"id": values["rid"], "name": "Victim", "groups": ["staff"]},
                         )
                     ).status_code == 201
+                if row.fresh_alerter:
+                    values["alerter_id"] = f"al-victim{n}"
+                    made = await a.admin.post(
+                        f"/v1/trusts/{a.id}/alerters", json={"id": values["alerter_id"], "name": f"Victim {n}"}
+                    )
+                    assert made.status_code == 201, made.text
                 if row.fresh_staff:
                     values["staff_id"] = (await invite(a, roles=["viewer"], name=f"Victim {n}"))["id"]
                 headers = {"Authorization": f"Bearer {token}"} if token else {}

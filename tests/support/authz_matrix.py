@@ -59,6 +59,7 @@ class Row:
     query: dict[str, Any] = field(default_factory=dict)
     fresh_responder: bool = False  # the request destroys its target: give it one of its own
     fresh_staff: bool = False  # the same for a staff member (`staff_id`)
+    fresh_alerter: bool = False  # the same for an alerter (`alerter_id`)
     fresh_session: bool = False  # the request ends the caller's session: a staff kind signs in anew for it
     content: Callable[[int], bytes] | None = None  # a raw body instead of JSON, sent as `content_type`
     content_type: str | None = None
@@ -317,6 +318,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         admins(200, Role.DISPATCHER), body=lambda n: {"suspended": False}
     ),
     ("POST", "/v1/trusts/{trust}/alerters/{alerter_id}/invites"): Row(admins(201, Role.VERIFIER)),
+    ("DELETE", "/v1/trusts/{trust}/alerters/{alerter_id}"): Row(admins(204), fresh_alerter=True),
     ("POST", "/v1/trusts/{trust}/alerters/open-invite"): Row(admins(201, Role.VERIFIER)),
     ("POST", "/v1/alerts/raise"): Row(alerters(201), body=lambda n: {"lat": CENTRE[0], "lon": CENTRE[1]}),
     ("GET", "/v1/alerts/current"): Row(alerters(200)),

@@ -1,6 +1,7 @@
 // Alerters: the bystanders a trust lets raise the alarm. The list (status, an alert open now, how
 // many in the last day), add and invite one (link and QR code for their phone), suspend or reinstate
-// (a dispatcher's call, audited), and the open invite for a trust whose policy lets anyone alert.
+// (a dispatcher's call, audited), erase one (an administrator's, audited), and the open invite for a
+// trust whose policy lets anyone alert.
 import { ApiError, normaliseLoc } from "/web/api.js";
 import { h, $, when } from "/web/dom.js";
 
@@ -67,6 +68,7 @@ export class AlerterManager {
     }
     const canSuspend = this.rights.can("dispatcher");
     const canInvite = this.rights.can("verifier");
+    const canErase = this.rights.can("admin");
     body.replaceChildren(...this.rows.map((a) => {
       const label = a.name || "An alerter who joined from the open invite";
       const status = a.suspended ? "Suspended" : a.open_alert ? "Alert open now" : "Active";
@@ -81,7 +83,9 @@ export class AlerterManager {
             onclick: () => this.setSuspended(a, !a.suspended) },
           a.suspended ? "Reinstate" : "Suspend", h("span", { class: "visually-hidden" }, ` ${label}`)) : "", " ",
           canInvite && a.origin !== "open" ? h("button", { type: "button", class: "secondary", onclick: () => this.invite(a) },
-            "Invite to the app", h("span", { class: "visually-hidden" }, ` ${label}`)) : ""));
+            "Invite to the app", h("span", { class: "visually-hidden" }, ` ${label}`)) : "", " ",
+          canErase ? h("button", { type: "button", class: "danger", onclick: () => this.erase(a) },
+            "Erase", h("span", { class: "visually-hidden" }, ` ${label}`)) : ""));
     }));
   }
 
@@ -95,6 +99,17 @@ export class AlerterManager {
       const who = a.name || "The alerter";
       this.message(suspended ? `${who} is suspended: their alerts are refused, and they are told to call the emergency number.`
         : `${who} is reinstated and may raise alerts again.`, "ok");
+      await this.refresh();
+    });
+  }
+
+  async erase(a) {
+    const who = a.name || "this alerter";
+    const alert = a.open_alert ? " The alert they have open now stays with the dispatchers, without their name." : "";
+    if (!window.confirm(`Erase ${who}? Their name is deleted, their phone is signed out at once and their invite links stop working.${alert} The audit keeps what they did, no longer saying who. This cannot be undone.`)) return;
+    await this.guard(async () => {
+      await this.api("DELETE", `${this.base}/alerters/${encodeURIComponent(a.id)}`);
+      this.message(`${a.name || "The alerter"} was erased.`, "ok");
       await this.refresh();
     });
   }

@@ -258,6 +258,7 @@ ENTRIES = [
         ["valid until: 2026-12-09 13:08 UTC"],
     ),
     ("alerter.invite_redeemed", "alerter bea", None, None, "alerter Bea Stander", []),
+    ("alerter.erase", "alerter ps_gone", None, {"incidents_kept": 1}, "an erased alerter", ["their alerts kept: 1"]),
     (
         "alerter.open_invite",
         "open alerter invite",
