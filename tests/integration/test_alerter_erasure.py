@@ -1,5 +1,5 @@
 """Erasing an alerter through the public API: the person goes, their token, invites and sockets
-stop at once, and the alert they raised stays as an incident that no longer names them."""
+(on every API) stop at once, and the alert they raised stays as an incident that no longer names them."""
 
 from __future__ import annotations
 
@@ -12,9 +12,20 @@ from alerting.services.context import build_services
 from alerting.store import audit
 from tests.support.alerters import alerter_online, alerter_policy, alerter_ws, make_alerter
 from tests.support.clients import CENTRE, make_trust
+from tests.support.stack import Stack, Worker, free_port, make_settings
 from tests.support.staff import signed_in
 
 PROBLEM = "application/problem+json"
+
+
+class NoWorker(Worker):
+    """The second API of a pair needs no Celery worker of its own."""
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
 
 
 async def test_an_erased_alerter_is_gone_and_their_open_alert_stays_without_their_name(stack):
@@ -95,3 +106,24 @@ async def test_an_erased_alerter_is_gone_and_their_open_alert_stays_without_thei
 
     for closing in (admin, dispatcher, other, trust):
         await closing.close()
+
+
+async def test_erasing_an_alerter_closes_their_sockets_on_every_api(pg_url):
+    """Two APIs (each its own app, bus subscriptions and sockets) on one database and Redis, of their
+    own so that nothing they share outlives the test: the erasure on one closes the sockets on both."""
+    settings = make_settings(pg_url)
+    one, two = Stack(settings, free_port(), NoWorker(settings)), Stack(settings, free_port(), NoWorker(settings))
+    await one.start()
+    await two.start()
+    try:
+        trust = await make_trust(one, policy=alerter_policy(mode="confirm"))
+        token = await make_alerter(one, trust, "mo", "Mo Elsewhere")
+        socks = [await alerter_online(one, token), await alerter_online(two, token)]
+        assert (await trust.admin.delete(f"/v1/trusts/{trust.id}/alerters/mo")).status_code == 204
+        for sock in socks:
+            await sock._reader  # the server closes it
+            assert sock.ws.close_code == 4410
+        await trust.close()
+    finally:
+        await two.stop()
+        await one.stop()
