@@ -5,7 +5,8 @@
 Builds a realistic trust (a dense city, suburbs, countryside; 10% available; three groups; positions
 up to 30 minutes old against a 15-minute max age, so half of them are stale) and loads it twice:
 
-- **ours**: through the index's own batched writes (`set_profiles`, then `upsert_many`);
+- **ours**: through the index's own batched bulk write (`load_many`: each responder's profile and
+  position in one record write, as the COPY carries group, availability and position in one row);
 - **PostGIS** (the peer): a plain table (`id, grp, available, seen_at, geog geography(Point)`)
   filled by one binary COPY, then a partial GiST index on the available responders and ANALYZE,
   in a database of its own on the local PostgreSQL (`--pg`), dropped at the end. The bench installs
@@ -147,26 +148,23 @@ async def bulk_load(
     lat: np.ndarray,
     lon: np.ndarray,
     now: float,
-) -> tuple[float, float, float]:
-    """Seconds for ours (profiles, positions) and for PostGIS, loaded interleaved: ten slices, each
+) -> tuple[float, float]:
+    """Seconds for ours and for PostGIS, loaded interleaved: ten slices, each
     into ours and into PostGIS in turn (the order alternating), then PostGIS's index is built."""
     n = len(ids)
     profiles = [Profile(ids[i], (GROUPS[group_of[i]],), True, bool(available[i])) for i in range(n)]
     updates = [LocationUpdate(ids[i], float(lat[i]), float(lon[i]), 10.0, now - float(ages[i])) for i in range(n)]
     records = postgis_records(ids, group_of, available, now - ages, lat, lon)
     await pg.execute(PG_TABLE)
-    times = {"profiles": 0.0, "positions": 0.0, "pg": 0.0}
+    times = {"ours": 0.0, "pg": 0.0}
     step = max(1, -(-n // 10))
     for k, start in enumerate(range(0, n, step)):
         part = slice(start, start + step)
 
         async def load_ours(part: slice = part) -> None:
             t0 = time.perf_counter()
-            await index.set_profiles(TRUST, profiles[part], now=now)
-            t1 = time.perf_counter()
-            await index.upsert_many(TRUST, updates[part])
-            times["profiles"] += t1 - t0
-            times["positions"] += time.perf_counter() - t1
+            await index.load_many(TRUST, profiles[part], updates[part], now=now)
+            times["ours"] += time.perf_counter() - t0
 
         async def load_peer(part: slice = part) -> None:
             t0 = time.perf_counter()
@@ -179,7 +177,7 @@ async def bulk_load(
     for statement in PG_INDEX:
         await pg.execute(statement)
     times["pg"] += time.perf_counter() - t0
-    return times["profiles"], times["positions"], times["pg"]
+    return times["ours"], times["pg"]
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -207,11 +205,10 @@ async def main(n: int, queries: int, rounds: int, pg_dsn: str) -> None:
         group_of = rng.choice(3, size=n, p=GROUP_SHARE)
         ids = [f"r{i:07d}" for i in range(n)]
 
-        profiles_s, positions_s, pg_load_s = await bulk_load(index, pg, ids, group_of, available, ages, lat, lon, now)
-        ours_load_s = profiles_s + positions_s
+        ours_load_s, pg_load_s = await bulk_load(index, pg, ids, group_of, available, ages, lat, lon, now)
         print(
-            f"bulk load of {n:,}: ours {ours_load_s:.2f} s (profiles {profiles_s:.2f} s, positions "
-            f"{positions_s:.2f} s), PostGIS {pg_load_s:.2f} s (COPY, partial GiST index, ANALYZE): "
+            f"bulk load of {n:,}: ours {ours_load_s:.2f} s (load_many), "
+            f"PostGIS {pg_load_s:.2f} s (COPY, partial GiST index, ANALYZE): "
             f"ours/PostGIS {ours_load_s / pg_load_s:.2f}",
             flush=True,
         )

@@ -87,13 +87,14 @@ local function unlist(rid, prof, pos)  -- pos: the packed position the responder
   local lat, _, at = struct.unpack('<ddd', pos)
   unlist_at(rid, prof, lat, at)
 end
-local function list(rid, prof, lat, lon, at)
-  if not prof.listed then return end
+local function list(rid, prof, lat, lon, at, now)  -- false when too old to list as of `now`
+  if not prof.listed then return true end
   local b = math.floor(at / BUCKET)
   local expire_at = (b + 1) * BUCKET + KEEP
-  if expire_at <= NOW then return end  -- too old to be searched by anyone
+  if expire_at <= (now or NOW) then return false end  -- too old to be searched by anyone
   local kind = math.abs(lat) > MAXLAT and 'p:' or 'g:'
   for _, g in ipairs(prof.groups) do add_to(kind .. g .. ':' .. b, rid, lat, lon, expire_at) end
+  return true
 end
 local function flush()
   for key, members in pairs(removals) do
@@ -109,6 +110,9 @@ local function flush()
     redis.call('EXPIREAT', BASE .. key, expiry[key])
   end
   removals, additions, expiry = {}, {}, {}
+end
+local function moved(olat, oat, lat, at)  -- another bucket, or across Redis GEO's reach
+  return math.floor(oat / BUCKET) ~= math.floor(at / BUCKET) or (math.abs(olat) > MAXLAT) ~= (math.abs(lat) > MAXLAT)
 end
 
 local unknown = {}
@@ -134,7 +138,7 @@ if OP == 'loc' then
         local flags, groups = string.sub(v, 1, 2), string.sub(v, had and 36 or 4)
         local prof = profile(flags, groups)
         -- A move within the same bucket needs no removal: GEOADD moves the member in its keys.
-        if had and (math.floor(oat / BUCKET) ~= math.floor(at / BUCKET) or (math.abs(olat) > MAXLAT) ~= (math.abs(lat) > MAXLAT)) then
+        if had and moved(olat, oat, lat, at) then
           unlist_at(rid, prof, olat, oat)
         end
         writes[w + 1] = rid
@@ -177,6 +181,59 @@ elseif OP == 'prof' then
           local lat, lon, t = struct.unpack('<ddd', pos)
           list(rids[j], profile(f, gs), lat, lon, t)
         end
+      end
+    end
+  end
+  flush()
+  if #writes > 0 then redis.call('HSET', REC, unpack(writes)) end
+elseif OP == 'load' then
+  -- Profiles and first positions in one pass, each record read and written once, ending exactly as
+  -- 'prof' then 'loc' would. ARGV[6]: a line "<id> <active or -> <available or nothing> <groups>"
+  -- per responder ('-': no profile in this load, only a position); ARGV[7]: a byte per line, 'P'
+  -- when a position follows; ARGV[8]: those positions packed, 32 bytes each, in order; ARGV[9]:
+  -- the time 'loc' would list them as of (the newest fix of the whole load; NOW is the profiles').
+  local rids, act, avl, grs, n = {}, {}, {}, {}, 0
+  for rid, active, available, groups in string.gmatch(ARGV[6], '(%S+) ([%d-]) (%d?) (%S*)') do
+    n = n + 1
+    rids[n], act[n], avl[n], grs[n] = rid, active, available, groups
+  end
+  local has, packed, LOCNOW = ARGV[7], ARGV[8], tonumber(ARGV[9])
+  local olds = redis.call('HMGET', REC, unpack(rids))
+  local writes, w, k = {}, 0, 0
+  for j = 1, n do
+    local rid, old, fix = rids[j], olds[j], string.byte(has, j) == 80
+    local o
+    if fix then k = k + 1; o = 32 * k - 31 end
+    if not old and act[j] == '-' then
+      if fix then unknown[#unknown + 1] = rid end
+    else
+      local flags, pos, groups = '', nil, nil
+      if old then flags, pos, groups = split(old) end
+      local f, gs = flags, groups
+      if act[j] ~= '-' then
+        local available = avl[j]
+        if available == '' then available = old and string.sub(flags, 2, 2) or '1' end
+        f, gs = act[j] .. available, grs[j]
+      end
+      local changed = f ~= flags or gs ~= groups
+      local lat, lon, at, olat, olon, oat
+      if pos then olat, olon, oat = struct.unpack('<ddd', pos) end
+      if fix then lat, lon, at = struct.unpack('<ddd', packed, o) end
+      local won = fix and (not pos or oat <= at)  -- an older fix arriving late never wins
+      if won or changed then
+        writes[w + 1] = rid
+        writes[w + 2] = f .. (won and ('P' .. string.sub(packed, o, o + 31)) or (pos and ('P' .. pos) or '-')) .. gs
+        w = w + 2
+      end
+      if won then
+        local prof = profile(f, gs)
+        if pos and (changed or moved(olat, oat, lat, at)) then unlist_at(rid, profile(flags, groups), olat, oat) end
+        if not list(rid, prof, lat, lon, at, LOCNOW) and pos and changed and not moved(olat, oat, lat, at) then
+          list(rid, prof, olat, olon, oat)  -- as 'prof' left it: 'loc' could not replace it in its key
+        end
+      elseif changed and pos then
+        unlist_at(rid, profile(flags, groups), olat, oat)
+        list(rid, profile(f, gs), olat, olon, oat)
       end
     end
   end

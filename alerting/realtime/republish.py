@@ -105,12 +105,10 @@ class Republisher:
         profiles = [Profile(p.responder_id, p.groups, p.active, conns[p.responder_id].available) for p in found]
         if not profiles:
             return 0
-        await index.set_profiles(trust_id, profiles, now=now)
         updates = []
         for p in profiles:
             position = conns[p.responder_id].position
             if position is not None:
                 updates.append(LocationUpdate(p.responder_id, *position))
-        if updates:
-            await index.upsert_many(trust_id, updates)
+        await index.load_many(trust_id, profiles, updates, now=now)  # each record written once
         return len(profiles)

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
@@ -474,5 +474,89 @@ def test_concurrent_and_cancelled_searches_leave_every_answer_right():
                 assert [(h.distance_m, h.responder_id) for h in await ask(300.0)] == want(300.0)
         finally:
             await drop(redis, prefix)
+
+    run(check())
+
+
+SPOTS = [(51.5, -0.12), (51.5004, -0.1206), (51.53, -0.2), (89.2, 10.0), (-88.7, 179.99)]  # two beyond GEO
+IDS = [f"q{i}" for i in range(8)]
+ages = st.sampled_from([0.0, 59.9, 60.0, 130.0, 400.0]) | st.floats(0, 500)  # some beyond retention
+fixes = st.builds(
+    lambda rid, spot, acc, age: LocationUpdate(rid, *SPOTS[spot], acc, NOW0 - age),
+    st.sampled_from(IDS),
+    st.integers(0, len(SPOTS) - 1),
+    st.sampled_from([None, 5.0]),
+    ages,
+)
+profiles = st.builds(
+    Profile,
+    st.sampled_from(IDS),
+    st.lists(st.sampled_from(GROUPS), max_size=3, unique=True).map(tuple),
+    st.booleans(),
+    st.sampled_from([None, True, False]),
+)
+
+
+async def _state(redis: Redis, prefix: str) -> dict[bytes, object]:
+    """Every key under the prefix (named without it) with its content and expiry time."""
+    out: dict[bytes, object] = {}
+    async for key in redis.scan_iter(match=f"{prefix}*", count=1000):
+        kind = await redis.type(key)
+        if kind == b"hash":
+            content: object = await redis.hgetall(key)
+        elif kind == b"zset":
+            content = await redis.zrange(key, 0, -1, withscores=True)
+        else:
+            content = sorted(await redis.smembers(key))
+        out[key[len(prefix) :]] = (content, await redis.expiretime(key))
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before_profiles=st.lists(profiles, max_size=8),
+    before_fixes=st.lists(fixes, max_size=8),
+    load_profiles=st.lists(profiles, max_size=10),
+    load_fixes=st.lists(fixes, max_size=10),
+    now_age=ages,
+)
+@example(  # a new profile, then a fix in the same bucket too old to list as of the load's newest fix
+    before_profiles=[Profile("q0", ("a",), True, True)],
+    before_fixes=[LocationUpdate("q0", *SPOTS[0], 5.0, NOW0 - 400)],
+    load_profiles=[Profile("q0", ("b",), True, None)],
+    load_fixes=[LocationUpdate("q0", *SPOTS[1], 5.0, NOW0 - 400), LocationUpdate("q1", *SPOTS[2], None, NOW0)],
+    now_age=400.0,
+)
+def test_load_many_ends_exactly_as_set_profiles_then_upsert_many(
+    before_profiles, before_fixes, load_profiles, load_fixes, now_age
+):
+    """The one-pass bulk write against the two calls it stands for, from the same earlier state:
+    the same records, keys, members, expiry times, unknown ids and search answers."""
+
+    async def check():
+        redis = Redis.from_url(REDIS_URL)
+        run_id = uuid.uuid4().hex[:10]
+        prefixes = [f"test-load-{run_id}-{side}:" for side in ("two", "one")]
+        indexes = [ResponderIndex(redis, prefix=p, bucket_s=60, retention_s=120) for p in prefixes]
+        try:
+            now = NOW0 - now_age
+            for index in indexes:
+                await index.set_profiles("T", before_profiles, now=NOW0 - 500)
+                await index.upsert_many("T", before_fixes)
+            two, one = indexes
+            await two.set_profiles("T", load_profiles, now=now)
+            unknown_two = await two.upsert_many("T", load_fixes)
+            unknown_one = await one.load_many("T", load_profiles, load_fixes, now=now)
+            assert sorted(unknown_one) == sorted(unknown_two)
+            assert await _state(redis, prefixes[1]) == await _state(redis, prefixes[0])
+            for lat, lon in SPOTS[::2]:
+                answers = [
+                    await index.nearest("T", lat, lon, radius_m=20_000, groups=GROUPS, limit=5, max_age_s=120, now=NOW0)
+                    for index in indexes
+                ]
+                assert answers[0] == answers[1]
+        finally:
+            await drop(redis, prefixes[0])
+            await drop(redis, prefixes[1])
 
     run(check())
