@@ -47,10 +47,18 @@ class HelpFollower:
         if self._task is None and self.conn.ended is None:
             self._task = asyncio.create_task(self._catch_up(), name="alerter-help")
 
-    async def start(self) -> str | None:
-        """The open alert to follow, and its help, offered before anything the bus brings later."""
+    async def start(self, asked: str | None = None) -> str | None:
+        """The open alert to follow, and its help, offered before anything the bus brings later.
+        With none open, the alert the page `asked` for, if this alerter raised it: a page connects
+        moments after its raise, and an alert closed in between (a CAD's cancel, a held alarm's
+        expiry) must still reach it with how it ended, not leave it waiting."""
         async with reading(self.services) as session:
             current = await alerter_live.open_incident_id(session, trust_id=self.trust_id, alerter_id=self.alerter_id)
+            if current is None and asked:
+                ours = await alerter_live.raised_by(
+                    session, trust_id=self.trust_id, alerter_id=self.alerter_id, incident_id=asked
+                )
+                current = asked if ours else None
         if self.incident_id is None:
             self.incident_id = current
         return self.incident_id

@@ -12,6 +12,7 @@ import asyncio
 import logging
 
 from fastapi import APIRouter, WebSocket
+from starlette.datastructures import QueryParams
 
 from alerting.domain.vocabulary import ErrorCode
 from alerting.realtime import alerter_protocol
@@ -84,7 +85,7 @@ async def alerter_socket(ws: WebSocket) -> None:
                 log.info("refused the socket of a suspended alerter", extra={"alerter": alerter_id})
                 await close_quietly(ws, CLOSE_WITHDRAWN, SUSPENDED_REASON)
                 return
-        incident_id = await follower.start()
+        incident_id = await follower.start(QueryParams(ws.scope["query_string"]).get("incident"))
         await ws.send_json(ready_frame(alerter_id, incident_id))
         await follower.send_current()
         await _serve(ws, services, conn, trust_id, alerter_id)

@@ -28,7 +28,7 @@ from alerting.services.unit_of_work import UnitOfWork
 from alerting.store.models import Incident, Responder
 from alerting.timefmt import iso
 
-__all__ = ["help_frames", "message_from_alerter", "open_incident_id", "summary_of"]
+__all__ = ["help_frames", "message_from_alerter", "open_incident_id", "raised_by", "summary_of"]
 
 
 async def open_incident_id(session: AsyncSession, *, trust_id: str, alerter_id: str) -> str | None:
@@ -41,6 +41,16 @@ async def open_incident_id(session: AsyncSession, *, trust_id: str, alerter_id: 
             .limit(1)
         )
     ).scalar_one_or_none()
+
+
+async def raised_by(session: AsyncSession, *, trust_id: str, alerter_id: str, incident_id: str) -> bool:
+    """Whether this incident is an alarm this alerter raised, open or ended."""
+    found = await session.execute(
+        select(Incident.id).where(
+            Incident.id == incident_id, Incident.trust_id == trust_id, Incident.alerter_id == alerter_id
+        )
+    )
+    return found.scalar_one_or_none() is not None
 
 
 async def summary_of(session: AsyncSession, services: Services, loaded: Loaded) -> HelpSummary:

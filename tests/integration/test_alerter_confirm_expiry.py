@@ -16,8 +16,9 @@ from alerting.services.context import Services, build_services
 from alerting.store.models import Incident
 from dispatch_adapter.webhook_schema import WebhookEvent
 from tests.integration.test_console_api import EventStream
-from tests.support.alerters import alerter_online, alerter_policy, help_until, make_alerter
-from tests.support.clients import CENTRE, make_trust
+from tests.support.alerters import alerter_online, alerter_policy, alerter_ws, help_until, make_alerter
+from tests.support.clients import CENTRE, ResponderSocket, make_trust
+from tests.support.procs_faults import until
 
 HERE = {"lat": CENTRE[0], "lon": CENTRE[1]}
 WAIT_S = 600  # the policy section's default confirm_timeout_s
@@ -145,5 +146,32 @@ async def test_an_alarm_held_from_before_it_had_a_timer_is_closed_by_the_sweep_t
         await services.aclose()
     ended = await help_until(sock, timeout=30, incident_id=incident_id, status="closed")
     assert ended["reason_code"] == "not_confirmed"
+    await sock.close()
+    await trust.close()
+
+
+async def test_a_page_that_connects_after_its_alarm_was_closed_is_told_how_it_ended(stack):
+    """The page connects its socket moments after the raise; an alarm closed in between (here its
+    wait ran out at once) must still reach it, not leave it saying the alert is being checked."""
+    trust = await make_trust(stack, policy=alerter_policy(mode="confirm"))
+    kit = await make_alerter(stack, trust, "kit", "Kit")
+    incident_id = (await _raise(stack, kit, earlier_by=WAIT_S + 60))["incident_id"]
+
+    async def closed() -> bool:
+        return (await trust.cad.get(f"/v1/incidents/{incident_id}")).json()["status"] == "closed"
+
+    await until(closed, timeout=30, what="the held alarm closed by the sweep")
+    lou = await make_alerter(stack, trust, "lou", "Lou")
+    nosy = await ResponderSocket.connect(f"{alerter_ws(stack)}?incident={incident_id}", lou, via_message=True)
+    assert nosy.ready["incident_id"] is None  # not an alarm Lou raised: nothing to follow
+    await nosy.close()
+    plain = await alerter_online(stack, kit)  # a socket asking for nothing follows only what is open
+    assert plain.ready["incident_id"] is None
+    await plain.close()
+    sock = await ResponderSocket.connect(f"{alerter_ws(stack)}?incident={incident_id}", kit, via_message=True)
+    assert sock.ready["incident_id"] == incident_id
+    ended = await help_until(sock, incident_id=incident_id, status="closed")
+    assert ended["reason_code"] == "not_confirmed"
+    assert (await sock.next("stand_down", incident_id=incident_id))["reason_code"] == "not_confirmed"
     await sock.close()
     await trust.close()

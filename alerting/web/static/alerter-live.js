@@ -4,8 +4,11 @@
 const HEARTBEAT_MS = 15_000;
 
 export class AlerterLive {
-  constructor(token, { onFrame, onRevoked, onState } = {}) {
+  // `incidentId`: the alert this page follows, so a socket that connects just after it ended
+  // (cancelled, or closed unconfirmed) still hears how it ended.
+  constructor(token, { incidentId, onFrame, onRevoked, onState } = {}) {
     this.token = token;
+    this.incidentId = incidentId || null;
     this.onFrame = onFrame || (() => {});
     this.onRevoked = onRevoked || (() => {});
     this.onState = onState || (() => {});
@@ -39,7 +42,8 @@ export class AlerterLive {
   connect() {
     if (this.stopped) return;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(`${scheme}//${location.host}/v1/alerters/ws`);
+    const follows = this.incidentId ? `?incident=${encodeURIComponent(this.incidentId)}` : "";
+    const ws = new WebSocket(`${scheme}//${location.host}/v1/alerters/ws${follows}`);
     this.ws = ws;
     ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: this.token }));
     ws.onmessage = (event) => {

@@ -334,6 +334,7 @@ function renderHelp(view) {
 function listen() {
   if (live) return;
   live = new AlerterLive(token, {
+    incidentId: help?.incident_id,
     onFrame: frame,
     onRevoked: (code) => (code === CLOSE_SUSPENDED ? suspended() : revoked()),
     onState: (on) => { $("#help").dataset.live = on ? "on" : "off"; },
