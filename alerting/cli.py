@@ -17,18 +17,19 @@ from alerting.settings import get_settings
 
 def _serve(args: argparse.Namespace) -> int:
     from alerting.app import create_app
-    from alerting.serve import serve
+    from alerting.serve import serve, server_config
 
     settings = get_settings()
-    serve(
-        create_app(settings),
+    app = create_app(settings)
+    config = server_config(
+        app,
         host=args.host,
         port=args.port,
         ws_ping_interval_s=settings.ws_ping_interval_s,
         ws_max_size=64 * 1024,
         keep_alive_s=settings.http_keep_alive_s,
-        gc_thresholds=settings.gc_thresholds,
     )
+    serve(app, config, gc_thresholds=settings.gc_thresholds)
     return 0
 
 

@@ -64,24 +64,7 @@ def server_config(
     )
 
 
-def serve(
-    app: FastAPI,
-    *,
-    host: str,
-    port: int,
-    ws_ping_interval_s: float,
-    ws_max_size: int,
-    keep_alive_s: int,
-    gc_thresholds: tuple[int, int, int] | None = None,
-) -> None:
+def serve(app: FastAPI, config: uvicorn.Config, *, gc_thresholds: tuple[int, int, int] | None = None) -> None:
     if gc_thresholds is not None:
         gc.set_threshold(*gc_thresholds)
-    config = server_config(
-        app,
-        host=host,
-        port=port,
-        ws_ping_interval_s=ws_ping_interval_s,
-        ws_max_size=ws_max_size,
-        keep_alive_s=keep_alive_s,
-    )
     GracefulServer(config, app).run()
